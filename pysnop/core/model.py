@@ -1,0 +1,133 @@
+"""The domain's data: typed inputs (as read from the planner's sheets) and the bridge result.
+
+Inputs are pandas DataFrames with canonical column names. Every input frame may carry a
+``row`` column: the 1-based Excel row the record came from, so that warnings raised by the
+engine can point a planner at the line to fix (-1 or missing when built from Python).
+
+Canonical input frames (dtype notes in brackets; text columns hold Python ``str``):
+
+inventory   sku, location [str]; on_hand, safety_stock [float, safety_stock 0 if blank];
+            lead_time_weeks, unit_cost, unit_price, unit_margin [float, NaN = blank];
+            category [str or None]; row
+campaigns   campaign_id, sku [str]; start, end [datetime64, midnight, inclusive];
+            lift [float fraction]; status [str, "Planned" if blank];
+            locations [tuple of str; () = every location stocking the sku];
+            name, channel, owner [str or None]; row
+receipts    sku, location [str]; due [datetime64]; qty [float]; po_id, status [str or None]; row
+forecast    sku, location [str or None; None = higher level]; week [datetime64, any day];
+            units [float]; source, category [str or None]; row
+products    sku [str]; category, description [str or None];
+            unit_cost, unit_price, unit_margin [float NaN = blank]; row
+actuals     sku, location [str]; week [datetime64]; units [float];
+            on_hand_end [float NaN]; stockout [bool or None]; row
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pysnop.errors import Problem
+
+STATUS_OK, STATUS_AT_RISK, STATUS_STOCKOUT = 0, 1, 2
+STATUS_LABELS = np.array(["OK", "AT RISK", "STOCKOUT"], dtype=object)
+
+RECONCILIATION_METHODS = ("bottom_up", "top_down", "mint_ols", "mint_wls_struct", "none")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The Settings sheet, with the spec's defaults."""
+
+    as_of: dt.date | None = None  # None: today, resolved when the engine runs
+    horizon_weeks: int = 8
+    count_statuses: tuple[str, ...] = ("Planned", "Confirmed")
+    risk_buffer: float = 0.0
+    transfer_lead_weeks: int = 1
+    expedite_min_weeks: int = 1
+    expedite_cost_per_unit: float = 0.0
+    reconciliation: str = "mint_wls_struct"
+    divergence_threshold: float = 0.2
+    extra: dict[str, Any] = field(default_factory=dict)  # keys pysnop does not know, kept
+
+    def resolved_as_of(self) -> dt.date:
+        return self.as_of if self.as_of is not None else dt.date.today()
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+INVENTORY_COLUMNS = ["sku", "location", "on_hand", "safety_stock", "lead_time_weeks",
+                     "unit_cost", "unit_price", "unit_margin", "category", "row"]
+CAMPAIGN_COLUMNS = ["campaign_id", "sku", "start", "end", "lift", "status", "locations",
+                    "name", "channel", "owner", "row"]
+RECEIPT_COLUMNS = ["sku", "location", "due", "qty", "po_id", "status", "row"]
+FORECAST_COLUMNS = ["sku", "location", "week", "units", "source", "category", "row"]
+PRODUCT_COLUMNS = ["sku", "category", "description", "unit_cost", "unit_price", "unit_margin",
+                   "row"]
+ACTUAL_COLUMNS = ["sku", "location", "week", "units", "on_hand_end", "stockout", "row"]
+
+
+@dataclass
+class PlanInputs:
+    """Everything the engine needs, already typed and validated."""
+
+    settings: Settings
+    inventory: pd.DataFrame
+    forecast: pd.DataFrame
+    campaigns: pd.DataFrame = field(default_factory=lambda: _empty(CAMPAIGN_COLUMNS))
+    receipts: pd.DataFrame = field(default_factory=lambda: _empty(RECEIPT_COLUMNS))
+    products: pd.DataFrame | None = None
+    actuals: pd.DataFrame | None = None
+
+
+@dataclass
+class BridgeResult:
+    """The projection for every sku-location (rows) and week (columns).
+
+    Arrays are float64 (status int8) of shape (n_sku_locations, horizon_weeks), row order
+    = ``keys`` order = Inventory order.
+    """
+
+    as_of: dt.date
+    weeks: pd.DatetimeIndex  # Mondays of weeks 0..H-1
+    keys: pd.DataFrame  # sku, location (+ row: Inventory row)
+    baseline: np.ndarray
+    lift_units: np.ndarray
+    demand: np.ndarray
+    receipts: np.ndarray
+    poh: np.ndarray
+    threshold: np.ndarray
+    status: np.ndarray
+    promo: np.ndarray  # bool: a counted campaign touches this sku-location in this week
+    # summary: sku, location, status, first_risk_week, min_projected, shortfall_units,
+    # lost_units, margin_at_risk, act_by, too_late (act_by before week 0), campaigns
+    summary: pd.DataFrame
+    # campaign supply check, one row per Campaigns row (same order): campaign_id, row,
+    # supply_status, coverage, max_supportable_lift, earliest_safe_start, margin_at_risk, note
+    campaign_check: pd.DataFrame
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def horizon_weeks(self) -> int:
+        return len(self.weeks)
+
+    def to_long(self) -> pd.DataFrame:
+        """One row per sku, location and week, in the column order of ``bridge.csv``."""
+        n, h = self.poh.shape
+        frame = pd.DataFrame({
+            "sku": np.repeat(self.keys["sku"].to_numpy(dtype=object), h),
+            "location": np.repeat(self.keys["location"].to_numpy(dtype=object), h),
+            "week": np.tile(self.weeks.strftime("%Y-%m-%d").to_numpy(dtype=object), n),
+        })
+        for name in ("baseline", "lift_units", "demand", "receipts"):
+            frame[name] = getattr(self, name).reshape(-1)
+        frame["projected_on_hand"] = self.poh.reshape(-1)
+        frame["threshold"] = self.threshold.reshape(-1)
+        frame["status"] = STATUS_LABELS[self.status.reshape(-1)]
+        return frame

@@ -1,0 +1,1 @@
+"""Reading and writing workbooks (files through calamine/openpyxl, live Excel through xlwings)."""
