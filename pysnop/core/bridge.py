@@ -1,0 +1,169 @@
+"""The bridge: projected on-hand with promotion lift, and stockout risk (SPEC §3).
+
+Everything is computed on whole (sku-location × week) arrays; the only Python loops build
+warning messages for the records that need one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pysnop.core import calendar
+from pysnop.core.bridge_math import DECIMALS, cumulative_lost, project, weekly_status
+from pysnop.core.demand import (baseline_array, place_campaigns, receipts_array, summarise,
+                                _row_or_none, _rows)
+from pysnop.core.model import STATUS_LABELS, STATUS_OK, BridgeResult, PlanInputs
+from pysnop.core.supply_check import campaign_supply_check
+from pysnop.errors import Problem
+
+def resolve_item_economics(inventory: pd.DataFrame, products: pd.DataFrame | None) -> pd.DataFrame:
+    """unit_cost, unit_price, unit_margin, category per Inventory row.
+
+    Inventory values win; Products fill the blanks; margin defaults to price − cost.
+    """
+    out = pd.DataFrame(index=inventory.index)
+    for col in ("unit_cost", "unit_price", "unit_margin"):
+        out[col] = pd.to_numeric(inventory[col], errors="coerce") if col in inventory else np.nan
+    out["category"] = inventory["category"] if "category" in inventory else None
+    if products is not None and len(products):
+        prod = products.drop_duplicates("sku").set_index("sku")
+        sku = inventory["sku"]
+        for col in ("unit_cost", "unit_price", "unit_margin"):
+            if col in prod:
+                out[col] = out[col].fillna(sku.map(pd.to_numeric(prod[col], errors="coerce")))
+        if "category" in prod:
+            out["category"] = out["category"].where(out["category"].notna(),
+                                                    sku.map(prod["category"]))
+    out["unit_margin"] = out["unit_margin"].fillna(out["unit_price"] - out["unit_cost"])
+    return out
+
+
+def run_bridge(inputs: PlanInputs) -> BridgeResult:
+    """Project every sku-location of Inventory over the horizon and summarise its risk."""
+    settings = inputs.settings
+    as_of = settings.resolved_as_of()
+    horizon = int(settings.horizon_weeks)
+    weeks = calendar.week_mondays(as_of, horizon)
+    week0 = weeks[0]
+    inv = inputs.inventory.reset_index(drop=True)
+    keys = pd.DataFrame({"sku": inv["sku"].astype(object), "location": inv["location"].astype(object),
+                         "row": _rows(inv)})
+    n = len(keys)
+
+    baseline, warnings = baseline_array(inputs.forecast, keys, week0, horizon)
+    grid = place_campaigns(inputs.campaigns, keys, settings.count_statuses, week0, horizon)
+    warnings += grid.warnings
+    receipts, receipt_warnings = receipts_array(inputs.receipts, keys, week0, horizon)
+    warnings += receipt_warnings
+
+    lift_units = np.round(baseline * grid.lift_factor(n), DECIMALS)
+    demand = np.round(baseline + lift_units, DECIMALS)
+    on_hand = pd.to_numeric(inv["on_hand"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    safety = _column(inv, "safety_stock", 0.0)
+    poh = project(on_hand, receipts, demand)
+    threshold = np.round(safety[:, None] + settings.risk_buffer * lift_units, DECIMALS)
+    status = weekly_status(poh, threshold)
+
+    economics = resolve_item_economics(inv, inputs.products)
+    margin = economics["unit_margin"].to_numpy(dtype=float)
+    lead = _column(inv, "lead_time_weeks", np.nan)
+    summary, summary_warnings = _summarise(keys, weeks, poh, threshold, status, margin, lead, grid,
+                                           inputs.campaigns)
+    warnings += summary_warnings
+
+    check = campaign_supply_check(
+        inputs.campaigns, grid, keys=keys, weeks=weeks, baseline=baseline, lift_units=lift_units,
+        receipts=receipts, poh=poh, safety=safety, margin=margin,
+        risk_buffer=settings.risk_buffer)
+
+    order = _risk_order(summary)
+    take = lambda a: a[order]  # noqa: E731 - keep every array in the Bridge's row order
+    return BridgeResult(
+        as_of=as_of, weeks=weeks, keys=keys.iloc[order].reset_index(drop=True),
+        baseline=take(baseline), lift_units=take(lift_units), demand=take(demand),
+        receipts=take(receipts), poh=take(poh), threshold=take(threshold), status=take(status),
+        promo=take(grid.promo_mask(n)), summary=summary.iloc[order].reset_index(drop=True),
+        campaign_check=check, warnings=warnings)
+
+
+def _column(frame: pd.DataFrame, name: str, default: float) -> np.ndarray:
+    if name not in frame:
+        return np.full(len(frame), default)
+    return pd.to_numeric(frame[name], errors="coerce").fillna(default).to_numpy(dtype=float)
+
+
+def _summarise(keys, weeks, poh, threshold, status, margin, lead, grid, campaigns):
+    n, horizon = poh.shape
+    worst = status.max(axis=1, initial=STATUS_OK)
+    at_risk = status > STATUS_OK
+    any_risk = at_risk.any(axis=1)
+    first_idx = np.argmax(at_risk, axis=1)
+    week_days = weeks.to_numpy(dtype="datetime64[D]").astype(np.int64) if horizon else \
+        np.zeros(1, np.int64)
+    first_days = np.where(any_risk, week_days[first_idx] if horizon else 0, 0)
+    first_risk = pd.Series(calendar.days_to_timestamps(first_days)).where(any_risk)
+
+    lost = cumulative_lost(poh)[:, -1] if horizon else np.zeros(n)
+    # act_by = Monday of (first_risk_week − lead_time_weeks); blank lead time → blank act_by
+    act_days = first_days - np.round(np.nan_to_num(lead, nan=0.0) * 7).astype(np.int64)
+    act_days = act_days - ((act_days + 3) % 7)  # epoch day 0 is a Thursday; snap to Monday
+    has_act = any_risk & ~np.isnan(lead)
+    act_by = pd.Series(calendar.days_to_timestamps(act_days)).where(has_act)
+    too_late = has_act & (act_days < (week_days[0] if horizon else 0))
+
+    summary = pd.DataFrame({
+        "sku": keys["sku"].to_numpy(dtype=object),
+        "location": keys["location"].to_numpy(dtype=object),
+        "status": STATUS_LABELS[worst],
+        "first_risk_week": first_risk,
+        "min_projected": poh.min(axis=1) if horizon else np.zeros(n),
+        "shortfall_units": np.maximum(0.0, (threshold - poh).max(axis=1)) if horizon else 0.0,
+        "lost_units": lost,
+        "margin_at_risk": lost * margin,
+        "act_by": act_by,
+        "too_late": too_late,
+        "campaigns": _campaign_lists(grid, campaigns, n),
+        "row": keys["row"].to_numpy(),
+    })
+    rows = keys["row"].to_numpy()
+    no_margin = np.flatnonzero((lost > 0) & np.isnan(margin))
+    no_lead = np.flatnonzero(any_risk & np.isnan(lead))
+    sku, loc = summary["sku"].to_numpy(), summary["location"].to_numpy()
+    warnings = summarise([
+        Problem(f"no unit margin for sku {sku[j]} at {loc[j]}: margin_at_risk left blank",
+                "Inventory", _row_or_none(rows[j]), severity="warning") for j in no_margin],
+        "sku-locations without a margin", "Inventory")
+    warnings += summarise([
+        Problem(f"no lead_time_weeks for sku {sku[j]} at {loc[j]}: act_by left blank",
+                "Inventory", _row_or_none(rows[j]), severity="warning") for j in no_lead],
+        "at-risk sku-locations without a lead time", "Inventory")
+    return summary, warnings
+
+
+def _campaign_lists(grid, campaigns: pd.DataFrame, n: int) -> np.ndarray:
+    """Comma-separated ids of the counted campaigns touching each sku-location in the horizon."""
+    out = np.full(n, "", dtype=object)
+    if len(grid.pair_campaign) == 0:
+        return out
+    c, i = grid.pair_campaign, grid.pair_key
+    use = grid.counted[c] & (grid.frac[c].sum(axis=1) > 0)
+    if not use.any():
+        return out
+    ids = campaigns["campaign_id"].to_numpy(dtype=object)
+    joined = pd.DataFrame({"i": i[use], "id": ids[c[use]].astype(str)}) \
+        .drop_duplicates().groupby("i", sort=False)["id"].agg(", ".join)
+    out[joined.index.to_numpy()] = joined.to_numpy()
+    return out
+
+
+def _risk_order(summary: pd.DataFrame) -> np.ndarray:
+    """Worst first: STOCKOUT, then AT RISK, earliest risk week, most margin at risk."""
+    rank = pd.DataFrame({
+        "s": -pd.Series(summary["status"]).map({"OK": 0, "AT RISK": 1, "STOCKOUT": 2}).to_numpy(),
+        "w": summary["first_risk_week"].to_numpy(dtype="datetime64[ns]"),
+        "m": -summary["margin_at_risk"].fillna(0.0).to_numpy(),
+        "n": np.arange(len(summary)),
+    })
+    return rank.sort_values(["s", "w", "m", "n"], kind="stable", na_position="last").index \
+        .to_numpy()

@@ -1,0 +1,173 @@
+"""Marketing's supply check: can supply carry each campaign as planned? (SPEC §3, last part)
+
+Every campaign is judged on its scoped sku-locations with all *other* counted campaigns in
+place. A Draft or Planned-but-not-counted campaign is judged as if it were added, so marketing
+sees what supply can support before confirming. Work is done on (pair × week) arrays, where a
+pair is one campaign at one sku-location, and reduced to campaigns with ``np.*.at``.
+
+Definitions (per campaign c with planned lift λ, over its scoped pairs p):
+- window: the weeks the campaign touches inside the horizon.
+- supply_status: worst weekly status in the window with c as planned.
+- coverage: (projected on-hand entering the window + receipts in the window) ÷ demand in the
+  window, summed over the scoped locations.
+- max supportable lift: the largest lift ≤ λ keeping every week the campaign affects at or
+  above threshold, floored to 0.01 % (0 if even no lift keeps them there).
+- earliest safe start: the first start, in whole weeks from the planned one (same duration,
+  window ending inside the horizon), at which λ keeps every affected week at or above threshold.
+- margin_at_risk: units lost (lost-sales run) in the window weeks × unit margin.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pysnop.core import calendar
+from pysnop.core.bridge_math import cumulative_lost, weekly_status
+from pysnop.core.model import STATUS_LABELS, STATUS_OK
+
+LIFT_STEP = 1e-4
+
+
+def campaign_supply_check(campaigns: pd.DataFrame, grid, *, keys, weeks, baseline, lift_units,
+                          receipts, poh, safety, margin, risk_buffer) -> pd.DataFrame:
+    n_c = len(campaigns)
+    horizon = len(weeks)
+    rows = campaigns["row"].to_numpy() if "row" in campaigns else np.full(n_c, -1)
+    out = pd.DataFrame({
+        "campaign_id": campaigns["campaign_id"].to_numpy(dtype=object) if n_c else [],
+        "row": rows,
+        "supply_status": np.full(n_c, None, dtype=object),
+        "coverage": np.full(n_c, np.nan),
+        "max_supportable_lift": np.full(n_c, np.nan),
+        "earliest_safe_start": pd.Series(pd.NaT, index=range(n_c), dtype="datetime64[ns]"),
+        "margin_at_risk": np.full(n_c, np.nan),
+        "note": np.full(n_c, "", dtype=object),
+    })
+    if n_c == 0:
+        return out
+
+    has_pairs = np.zeros(n_c, dtype=bool)
+    has_pairs[grid.pair_campaign] = True
+    in_horizon = grid.frac.sum(axis=1) > 0
+    notes = out["note"].to_numpy()
+    notes[~has_pairs] = "no location in scope stocks this sku: not checked"
+    notes[has_pairs & ~in_horizon] = "outside the planning horizon: not checked"
+    notes[grid.cancelled] = "cancelled: not checked"
+
+    use = has_pairs[grid.pair_campaign] & in_horizon[grid.pair_campaign] \
+        & ~grid.cancelled[grid.pair_campaign]
+    c, i = grid.pair_campaign[use], grid.pair_key[use]
+    if len(c) == 0:
+        out["note"] = notes
+        return out
+    lam = grid.lift[c][:, None]
+    frac = grid.frac[c]
+    base = baseline[i]
+    added = base * frac  # demand one unit of lift adds, per week
+    added_cum = np.cumsum(added, axis=1)
+    counted = grid.counted[c][:, None]
+    # the pair's projection without this campaign, then with it exactly as planned
+    poh_other = poh[i] + np.where(counted, lam * added_cum, 0.0)
+    lift_other = lift_units[i] - np.where(counted, lam * added, 0.0)
+    poh_with = np.round(poh_other - lam * added_cum, 9)
+    lift_with = lift_other + lam * added
+    threshold_with = np.round(safety[i][:, None] + risk_buffer * lift_with, 9)
+    demand_with = base + lift_with
+
+    window = frac > 0
+    status = np.where(window, weekly_status(poh_with, threshold_with), STATUS_OK)
+    worst = np.zeros(n_c, dtype=np.int8)
+    np.maximum.at(worst, c, status.max(axis=1))
+
+    first = np.argmax(window, axis=1)
+    last = horizon - 1 - np.argmax(window[:, ::-1], axis=1)
+    rows_p = np.arange(len(c))
+    entering = np.where(first > 0, poh_with[rows_p, np.maximum(first - 1, 0)],
+                        poh_with[rows_p, 0] - receipts[i][:, 0] + demand_with[:, 0])
+    supply = entering + (receipts[i] * window).sum(axis=1)
+    need = (demand_with * window).sum(axis=1)
+    supply_c, need_c = np.zeros(n_c), np.zeros(n_c)
+    np.add.at(supply_c, c, supply)
+    np.add.at(need_c, c, need)
+
+    # lift bound: slack ≥ λ' × (added_cum + risk_buffer × added) on every affected week
+    slack = poh_other - (safety[i][:, None] + risk_buffer * lift_other)
+    per_unit = added_cum + risk_buffer * added
+    bound = np.where(per_unit > 0, slack / np.where(per_unit > 0, per_unit, 1.0), np.inf)
+    max_lift = np.full(n_c, np.inf)
+    np.minimum.at(max_lift, c, bound.min(axis=1))
+    planned = grid.lift
+    capped = np.where(max_lift >= planned, planned,
+                      np.floor(np.maximum(max_lift, 0.0) / LIFT_STEP) * LIFT_STEP)
+
+    lost = cumulative_lost(poh_with)
+    before = np.where(first > 0, lost[rows_p, np.maximum(first - 1, 0)], 0.0)
+    lost_window = lost[rows_p, last] - before
+    money = np.zeros(n_c)
+    np.add.at(money, c, lost_window * np.nan_to_num(margin[i], nan=0.0))
+
+    safe_start = _earliest_safe_start(grid, c, slack, risk_buffer, base, weeks)
+
+    checked = np.zeros(n_c, dtype=bool)
+    checked[c] = True
+    out.loc[checked, "supply_status"] = STATUS_LABELS[worst[checked]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coverage = np.where(need_c > 0, supply_c / need_c, np.nan)
+    out.loc[checked, "coverage"] = coverage[checked]
+    out.loc[checked, "max_supportable_lift"] = np.where(planned > 0, capped, planned)[checked]
+    out.loc[checked, "margin_at_risk"] = money[checked]
+    out["earliest_safe_start"] = safe_start
+    notes[checked] = _notes(worst, planned, capped, safe_start, grid, checked)
+    out["note"] = notes
+    return out
+
+
+def _earliest_safe_start(grid, c, slack, risk_buffer, base, weeks) -> pd.Series:
+    """Shift each campaign by 0..H-1 whole weeks; the first shift that keeps it safe wins."""
+    n_c, horizon = grid.frac.shape
+    week0 = weeks[0]
+    last_day = np.datetime64(week0.date(), "D").astype(np.int64) + 7 * horizon - 1
+    shifts = 7 * np.arange(horizon)
+    start = grid.start_days[:, None] + shifts[None, :]  # (campaign, shift)
+    end = grid.end_days[:, None] + shifts[None, :]
+    frac = calendar.overlap_fraction(start.reshape(-1), end.reshape(-1), week0, horizon) \
+        .reshape(n_c, horizon, horizon)
+    lam = grid.lift[c][:, None, None]
+    added = base[:, None, :] * frac[c]  # (pair, shift, week)
+    per_unit = np.cumsum(added, axis=2) + risk_buffer * added
+    ok_pair = ((lam * per_unit <= slack[:, None, :] + 1e-9) | (per_unit <= 0)).all(axis=2)
+    ok = np.ones((n_c, horizon), dtype=bool)
+    np.logical_and.at(ok, c, ok_pair)
+    ok &= end <= last_day  # judged only where the whole window is projected
+    ok &= (grid.lift > 0)[:, None] | (shifts == 0)[None, :]
+    found = ok.any(axis=1)
+    first = np.argmax(ok, axis=1)
+    days = start[np.arange(n_c), first]
+    safe = pd.Series(calendar.days_to_timestamps(days))
+    checked = np.zeros(n_c, dtype=bool)
+    checked[c] = True
+    return safe.where(found & checked)
+
+
+def _notes(worst, planned, capped, safe_start, grid, checked) -> list[str]:
+    """One plain sentence per checked campaign, for marketing."""
+    notes = []
+    for k in np.flatnonzero(checked):
+        short = planned[k] > 0 and capped[k] < planned[k]
+        if worst[k] == STATUS_OK and not short:
+            parts = ["supply supports the plan"]
+        else:
+            parts = [f"{STATUS_LABELS[worst[k]].lower()} in the window" if worst[k] != STATUS_OK
+                     else "ok in the window, but stock falls below threshold later"]
+            if short:
+                parts.append(f"supports at most {capped[k]:.1%} lift" if capped[k] > 0
+                             else "stock is short even without this lift")
+            if pd.notna(safe_start.iloc[k]):
+                parts.append(f"safe from {safe_start.iloc[k]:%Y-%m-%d}")
+            else:
+                parts.append("no safe start within the horizon")
+        if not grid.counted[k]:
+            parts.append("checked as if confirmed")
+        notes.append("; ".join(parts))
+    return notes
