@@ -1,0 +1,3 @@
+from pysnop.cli import main
+
+main()

@@ -1,0 +1,119 @@
+"""The operations pysnop performs on a workbook: the library the CLI (and the ribbon) call.
+
+    >>> import pysnop
+    >>> report = pysnop.recalc("plan.xlsx")            # in place, one backup kept
+    >>> report.counts
+    {'STOCKOUT': 3, 'AT RISK': 5, 'OK': 140}
+    >>> report.result.summary.head()                   # a pandas DataFrame
+
+Every failure a person can act on is a :class:`pysnop.errors.PysnopError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pysnop.core.bridge import run_bridge
+from pysnop.core.model import BridgeResult, PlanInputs
+from pysnop.errors import FileAccessError, PysnopError, Problem
+
+WRITABLE_SUFFIXES = (".xlsx", ".xlsm")
+
+
+@dataclass
+class RunReport:
+    """What one run did: where it read and wrote, the result, the warnings, the timings."""
+
+    source: Path
+    output: Path | None
+    result: BridgeResult
+    warnings: list[Problem]
+    timings: dict[str, float] = field(default_factory=dict)
+    exported: list[Path] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = self.result.summary["status"].value_counts()
+        return {label: int(counts.get(label, 0)) for label in ("STOCKOUT", "AT RISK", "OK")}
+
+
+def read(book: str | os.PathLike, *, as_of: dt.date | None = None):
+    """Read and validate a workbook; raises ValidationError with every problem found."""
+    from pysnop.io.reader import read_plan
+
+    return read_plan(Path(book), as_of=as_of)
+
+
+def bridge(inputs: PlanInputs) -> BridgeResult:
+    """Run the bridge on inputs already in memory (DataFrames), e.g. from a notebook."""
+    return run_bridge(inputs)
+
+
+def check(book: str | os.PathLike, *, as_of: dt.date | None = None) -> RunReport:
+    """Validate and compute without writing anything; warnings are in the report."""
+    started = time.perf_counter()
+    read_result = read(book, as_of=as_of)
+    result = run_bridge(read_result.inputs)
+    return RunReport(Path(book), None, result, read_result.warnings + result.warnings,
+                     {"total": time.perf_counter() - started})
+
+
+def recalc(book: str | os.PathLike, *, output: str | os.PathLike | None = None,
+           as_of: dt.date | None = None, export_dir: str | os.PathLike | None = None,
+           backup: bool = True) -> RunReport:
+    """Read, validate, project and write the results back.
+
+    In place by default (atomic replace, the previous version kept as ``BOOK.bak``); with
+    ``output`` the input is left untouched. Nothing is written when the workbook has errors.
+    """
+    from pysnop.io.writer import write_results
+
+    source = Path(book)
+    dest = Path(output) if output is not None else source
+    _check_destination(source, dest)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    read_result = read(source, as_of=as_of)
+    timings["read"] = time.perf_counter() - started
+
+    mark = time.perf_counter()
+    result = run_bridge(read_result.inputs)
+    timings["compute"] = time.perf_counter() - mark
+    warnings = read_result.warnings + result.warnings
+
+    mark = time.perf_counter()
+    write_results(source, dest, result, campaigns_layout=read_result.layouts.get("Campaigns"),
+                  warnings=warnings, backup=backup and dest.resolve() == source.resolve())
+    timings["write"] = time.perf_counter() - mark
+
+    report = RunReport(source, dest, result, warnings, timings)
+    if export_dir is not None:
+        report.exported.append(export_bridge_csv(result, Path(export_dir)))
+    timings["total"] = time.perf_counter() - started
+    return report
+
+
+def export_bridge_csv(result: BridgeResult, directory: Path) -> Path:
+    """Write ``bridge.csv`` (long form, one row per sku, location and week) atomically."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        target = directory / "bridge.csv"
+        partial = directory / ".bridge.csv.partial"
+        result.to_long().round(6).to_csv(partial, index=False, lineterminator="\n")
+        os.replace(partial, target)
+    except OSError as exc:
+        raise FileAccessError(f"cannot write the export to {directory}: {exc.strerror or exc}")
+    return target
+
+
+def _check_destination(source: Path, dest: Path) -> None:
+    if dest.suffix.lower() not in WRITABLE_SUFFIXES:
+        raise PysnopError(f"{dest.name}: pysnop writes .xlsx or .xlsm workbooks; "
+                          "save the workbook in one of those formats first")
+    if source.suffix.lower() == ".xlsm" and dest.suffix.lower() != ".xlsm":
+        raise PysnopError(f"{dest.name}: the output of a macro workbook must be .xlsm "
+                          "to keep its macros")

@@ -1,0 +1,250 @@
+"""`pysnop` on the command line: a thin client of :mod:`pysnop.api`.
+
+Exit codes: 0 done (warnings allowed), 1 a workbook had errors or could not be written,
+2 wrong usage, 3 an internal error (reported in one line; ``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pysnop import __version__, api
+from pysnop.errors import Problem, PysnopError
+
+# piped output (CI logs, schedulers) gets a table width that fits dates, not rich's 80 columns
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 110)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+MAX_SHOWN = 15
+STATUS_STYLE = {"STOCKOUT": "bold red", "AT RISK": "bold yellow", "OK": "green"}
+
+
+class Failed(Exception):
+    """A book failed; the reason is already printed."""
+
+
+def _run_guarded(ctx: click.Context, action, *args, **kwargs):
+    """Run one operation; turn every failure into printed lines, never a traceback."""
+    try:
+        return action(*args, **kwargs)
+    except PysnopError as exc:
+        _print_problems(exc.problems, "error")
+        raise Failed() from exc
+    except Exception as exc:  # pragma: no cover - the message is tested, not the branch
+        if ctx.obj.get("debug"):
+            raise
+        err.print(f"[red]internal error:[/] {type(exc).__name__}: {exc}. "
+                  "Please report it; run with --debug for details.")
+        raise Failed() from exc
+
+
+def _print_problems(problems: list[Problem], severity: str) -> None:
+    style = "red" if severity == "error" else "yellow"
+    for problem in problems[:MAX_SHOWN * 4 if severity == "error" else MAX_SHOWN]:
+        err.print(f"[{style}]{severity}:[/] {problem}", markup=True)
+    shown = MAX_SHOWN * 4 if severity == "error" else MAX_SHOWN
+    if len(problems) > shown:
+        where = "" if severity == "error" else " (all are on the Issues sheet)"
+        err.print(f"[{style}]... and {len(problems) - shown} more {severity}s{where}[/]")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pysnop")
+@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks of internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """pysnop, the Marketing-to-Inventory Bridge: promo-aware stockout risk in your workbook.
+
+    \b
+    Examples:
+      pysnop demo                          build the demo workbook here and run it
+      pysnop check plan.xlsx               validate only; list every problem at once
+      pysnop recalc plan.xlsx              write Bridge, Issues and Campaigns supply check
+      pysnop recalc plan.xlsx -o out.xlsx  leave plan.xlsx untouched
+      pysnop recalc *.xlsx --export csv/   several books, bridge.csv for each
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+@cli.command()
+@click.argument("books", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write here instead of in place (a directory when several books are given).")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Planning date (YYYY-MM-DD); overrides Settings as_of. Default: Settings, "
+                   "else today.")
+@click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write bridge.csv (long form) into this directory.")
+@click.option("--no-backup", is_flag=True, help="Do not keep BOOK.bak when writing in place.")
+@click.pass_context
+def recalc(ctx, books, output, as_of, export_dir, no_backup):
+    """Recalculate BOOKS: read, validate, project, write results back.
+
+    In place by default: the file is replaced atomically and the previous version is kept
+    as BOOK.bak. A workbook with errors is not written at all; every error is listed with
+    its sheet!cell. Warnings are printed and written to the Issues sheet.
+
+    \b
+    Examples:
+      pysnop recalc plan.xlsx
+      pysnop recalc plan.xlsx --as-of 2026-11-23 -o plan-next-week.xlsx
+      pysnop recalc east.xlsx west.xlsx -o results/ --export results/csv
+    """
+    as_of_date = as_of.date() if as_of else None
+    if len(books) == 1:
+        try:
+            report = _run_guarded(ctx, api.recalc, books[0], output=output, as_of=as_of_date,
+                                  export_dir=export_dir, backup=not no_backup)
+        except Failed:
+            err.print(f"[red]{books[0]}: not written.[/]")
+            ctx.exit(1)
+        _print_report(report)
+        return
+    if output is not None and output.suffix.lower() in api.WRITABLE_SUFFIXES:
+        raise click.UsageError("with several books, -o must be a directory")
+    failures = 0
+    rows = []
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as progress:
+        task = progress.add_task("recalculating", total=len(books))
+        for book in books:
+            progress.update(task, description=f"recalculating {book.name}")
+            dest = output / book.name if output is not None else None
+            export = export_dir / book.stem if export_dir is not None else None
+            try:
+                report = _run_guarded(ctx, api.recalc, book, output=dest, as_of=as_of_date,
+                                      export_dir=export, backup=not no_backup)
+                rows.append((book, report, None))
+            except Failed:
+                failures += 1
+                rows.append((book, None, "failed"))
+            progress.advance(task)
+    _print_batch(rows)
+    if failures:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.argument("books", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Planning date (YYYY-MM-DD); overrides Settings as_of.")
+@click.pass_context
+def check(ctx, books, as_of):
+    """Validate BOOKS without writing anything; list every problem with its cell.
+
+    \b
+    Example:
+      pysnop check plan.xlsx
+    """
+    failed = False
+    for book in books:
+        try:
+            report = _run_guarded(ctx, api.check, book, as_of=as_of.date() if as_of else None)
+        except Failed:
+            err.print(f"[red]{book}: has errors.[/]")
+            failed = True
+            continue
+        _print_problems(report.warnings, "warning")
+        counts = report.counts
+        out.print(f"{book}: valid; {len(report.result.summary)} sku-locations, "
+                  f"{counts['STOCKOUT']} stockout, {counts['AT RISK']} at risk, "
+                  f"{len(report.warnings)} warnings")
+    if failed:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.argument("directory", required=False, default=".",
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write bridge.csv into this directory.")
+@click.pass_context
+def demo(ctx, directory, export_dir):
+    """Build the demo workbook (pysnop-demo.xlsx) in DIRECTORY and recalculate it.
+
+    The demo is a holiday season for a few dozen SKUs at five stores and a DC, planned
+    as of 2026-11-18. Open it afterwards and look at the Bridge sheet.
+    """
+    from pysnop.demo import build_demo
+
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        path = build_demo(directory / "pysnop-demo.xlsx")
+    except OSError as exc:
+        err.print(f"[red]error:[/] cannot write the demo into {directory}: {exc.strerror or exc}")
+        ctx.exit(1)
+    try:
+        report = _run_guarded(ctx, api.recalc, path, export_dir=export_dir, backup=False)
+    except Failed:
+        ctx.exit(1)
+    _print_report(report)
+    out.print(f"Open [bold]{path}[/] and look at the Bridge sheet.")
+
+
+def _print_report(report: api.RunReport) -> None:
+    _print_problems(report.warnings, "warning")
+    summary = report.result.summary
+    at_risk = summary[summary["status"] != "OK"].head(10)
+    if len(at_risk):
+        table = Table(title=f"Most at risk (as of {report.result.as_of:%Y-%m-%d})")
+        for col in ("sku", "location", "status", "first risk", "lost units", "margin at risk",
+                    "act by"):
+            table.add_column(col, no_wrap=True,
+                             justify="right" if col in ("lost units", "margin at risk") else "left")
+        for row in at_risk.itertuples(index=False):
+            act_by = _date(row.act_by) + (" (too late)" if row.too_late else "")
+            table.add_row(str(row.sku), str(row.location),
+                          f"[{STATUS_STYLE[row.status]}]{row.status}[/]",
+                          _date(row.first_risk_week), f"{row.lost_units:,.0f}",
+                          "" if row.margin_at_risk != row.margin_at_risk
+                          else f"{row.margin_at_risk:,.2f}", act_by)
+        out.print(table)
+    counts = report.counts
+    out.print(f"{report.output}: {len(summary)} sku-locations - "
+              f"[bold red]{counts['STOCKOUT']} STOCKOUT[/], "
+              f"[bold yellow]{counts['AT RISK']} AT RISK[/], {counts['OK']} OK; "
+              f"{len(report.warnings)} warnings ({report.timings.get('total', 0):.2f} s)")
+    for path in report.exported:
+        out.print(f"exported {path}")
+
+
+def _print_batch(rows) -> None:
+    table = Table(title="pysnop recalc")
+    for col in ("workbook", "result", "STOCKOUT", "AT RISK", "OK", "warnings", "seconds"):
+        table.add_column(col)
+    for book, report, failure in rows:
+        if report is None:
+            table.add_row(str(book), f"[red]{failure}[/]", "", "", "", "", "")
+            continue
+        c = report.counts
+        table.add_row(str(report.output), "[green]written[/]", str(c["STOCKOUT"]),
+                      str(c["AT RISK"]), str(c["OK"]), str(len(report.warnings)),
+                      f"{report.timings.get('total', 0):.2f}")
+    out.print(table)
+    ok = sum(1 for _, r, _ in rows if r is not None)
+    out.print(f"{ok} of {len(rows)} workbooks written")
+
+
+def _date(value) -> str:
+    return "" if value is None or value != value else f"{value:%Y-%m-%d}"
+
+
+def main() -> None:
+    try:
+        cli(obj={})
+    except KeyboardInterrupt:  # pragma: no cover
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

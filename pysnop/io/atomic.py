@@ -1,0 +1,132 @@
+"""Saving a workbook without ever leaving a half-written file behind.
+
+The workbook is written to a temporary file in the destination's directory (same file
+system, so the final ``os.replace`` is atomic), flushed and fsynced, then moved over the
+destination. When the destination is the source file, one backup ``<name>.bak`` of the
+original bytes is kept beside it (the previous backup is overwritten). Any failure removes
+the temporary file and leaves the original untouched; OS-level failures (file locked by
+Excel, read-only folder, disk full) become a :class:`FileAccessError` naming the file.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable, BinaryIO
+
+from pysnop.errors import FileAccessError
+
+TEMP_PREFIX = ".~pysnop-"
+
+
+def backup_path(path: Path) -> Path:
+    """Where the backup of ``path`` is kept: ``book.xlsx`` -> ``book.xlsx.bak``."""
+    return path.with_name(path.name + ".bak")
+
+
+def same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def describe_os_error(exc: OSError, path: Path, action: str) -> str:
+    """A one-line reason a planner can act on."""
+    name = path.name
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM):
+        return (f"cannot {action} {name}: permission denied - close the file in Excel "
+                f"(or check that the folder is writable) and try again")
+    if exc.errno == errno.ENOSPC:
+        return f"cannot {action} {name}: the disk is full"
+    if exc.errno == errno.EROFS:
+        return f"cannot {action} {name}: the file system is read-only"
+    if isinstance(exc, FileNotFoundError):
+        return f"cannot {action} {name}: the folder {path.parent} does not exist"
+    detail = exc.strerror or str(exc) or type(exc).__name__
+    return f"cannot {action} {name}: {detail}"
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename durable (POSIX only; a no-op where directories cannot be opened)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _copy_atomically(src: Path, dest: Path) -> None:
+    """Copy ``src`` bytes to ``dest`` through a temp file + replace."""
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".bak.tmp", dir=dest.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
+            shutil.copyfileobj(inp, out, 1024 * 1024)
+            out.flush()
+            os.fsync(out.fileno())
+        shutil.copymode(src, tmp)
+        os.replace(tmp, dest)
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+
+
+def _remove_quietly(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        pass
+
+
+def atomic_write(dest: Path, write: Callable[[BinaryIO], None], *, src: Path | None = None,
+                 backup: bool = True) -> None:
+    """Call ``write(fileobj)`` into a temp file next to ``dest``, then move it over ``dest``.
+
+    ``src`` is the file the content was derived from: when it is ``dest`` and ``backup`` is
+    true, ``<dest>.bak`` receives the original bytes before ``dest`` is replaced.
+    """
+    dest = Path(dest)
+    directory = dest.parent if str(dest.parent) else Path(".")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=dest.suffix + ".tmp",
+                                        dir=directory)
+    except OSError as exc:
+        raise FileAccessError(describe_os_error(exc, dest, "write")) from exc
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w+b") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if dest.exists():
+            try:
+                shutil.copymode(dest, tmp)
+            except OSError:
+                pass
+        if backup and src is not None and same_file(Path(src), dest):
+            try:
+                _copy_atomically(dest, backup_path(dest))
+            except OSError as exc:
+                raise FileAccessError(
+                    describe_os_error(exc, backup_path(dest), "write the backup")) from exc
+        os.replace(tmp, dest)
+    except OSError as exc:
+        _remove_quietly(tmp)
+        raise FileAccessError(describe_os_error(exc, dest, "save")) from exc
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+    _fsync_dir(directory)
