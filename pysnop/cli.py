@@ -110,6 +110,11 @@ def recalc(ctx, books, output, as_of, export_dir, no_backup):
         return
     if output is not None and output.suffix.lower() in api.WRITABLE_SUFFIXES:
         raise click.UsageError("with several books, -o must be a directory")
+    if output is not None:
+        try:
+            output.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise click.UsageError(f"cannot create the output directory {output}: {exc}")
     failures = 0
     rows = []
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
