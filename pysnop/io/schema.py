@@ -206,3 +206,23 @@ def alias_table_markdown() -> str:
 CAMPAIGN_STATUSES = ("Draft", "Planned", "Confirmed", "Cancelled")
 RECEIPT_DROP_STATUSES = ("received", "cancelled", "canceled")
 OUTPUT_PREFIX = "supply:"  # Campaigns columns written by pysnop itself
+
+
+CONTRACT_INTRO = """# Workbook contract: sheets, columns and the names pysnop accepts
+
+Generated from `pysnop/io/schema.py` (`python -m pysnop.io.schema > docs/workbook-contract.md`);
+a test keeps this page and the code in step. Headers match case-insensitively, and spaces,
+`_` and `-` are the same character, so `On Hand`, `on_hand` and `ON-HAND` are one column.
+The header row may sit anywhere in the first 10 rows, and an Excel table on the sheet is read
+the same way. Unknown columns are left alone.
+
+"""
+
+
+def contract_markdown() -> str:
+    """The page docs/workbook-contract.md, from the same tables the reader uses."""
+    return CONTRACT_INTRO + alias_table_markdown() + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(contract_markdown(), end="")
