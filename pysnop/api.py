@@ -34,6 +34,7 @@ class RunReport:
     warnings: list[Problem]
     timings: dict[str, float] = field(default_factory=dict)
     exported: list[Path] = field(default_factory=list)
+    extras: dict = field(default_factory=dict)  # what later stages report (actions, ...)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -62,38 +63,73 @@ def check(book: str | os.PathLike, *, as_of: dt.date | None = None) -> RunReport
                      {"total": time.perf_counter() - started})
 
 
+@dataclass
+class Run:
+    """One recalculation in progress: stages add their results, sheets and warnings here.
+
+    A stage is a function ``stage(run) -> None``; :data:`STAGES` lists them in order. Each
+    renderer writes some sheets into the openpyxl workbook being updated (see
+    :func:`pysnop.io.writer.write_workbook`); ``rewrites`` names the sheets rebuilt from
+    scratch.
+    """
+
+    source: Path
+    read: object  # pysnop.io.reader.ReadResult
+    options: dict
+    result: BridgeResult | None = None
+    renderers: list = field(default_factory=list)
+    rewrites: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    extras: dict = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def bridge_stage(run: Run) -> None:
+    from pysnop.io.writer import OWNED_SHEETS, bridge_renderer
+
+    mark = time.perf_counter()
+    run.result = run_bridge(run.read.inputs)
+    run.timings["compute"] = time.perf_counter() - mark
+    run.warnings += run.result.warnings
+    run.renderers.append(bridge_renderer(run.result,
+                                         campaigns_layout=run.read.layouts.get("Campaigns")))
+    run.rewrites += list(OWNED_SHEETS)
+
+
+STAGES = [bridge_stage]
+
+
 def recalc(book: str | os.PathLike, *, output: str | os.PathLike | None = None,
            as_of: dt.date | None = None, export_dir: str | os.PathLike | None = None,
-           backup: bool = True) -> RunReport:
-    """Read, validate, project and write the results back.
+           backup: bool = True, **options) -> RunReport:
+    """Read, validate, run every stage and write the results back.
 
     In place by default (atomic replace, the previous version kept as ``BOOK.bak``); with
     ``output`` the input is left untouched. Nothing is written when the workbook has errors.
     """
-    from pysnop.io.writer import write_results
+    from pysnop.io.writer import issues_renderer, write_workbook
 
     source = Path(book)
     dest = Path(output) if output is not None else source
     _check_destination(source, dest)
-    timings: dict[str, float] = {}
     started = time.perf_counter()
     read_result = read(source, as_of=as_of)
-    timings["read"] = time.perf_counter() - started
+    run = Run(source, read_result, dict(options), warnings=list(read_result.warnings))
+    run.timings["read"] = time.perf_counter() - started
+    for stage in STAGES:
+        stage(run)
 
     mark = time.perf_counter()
-    result = run_bridge(read_result.inputs)
-    timings["compute"] = time.perf_counter() - mark
-    warnings = read_result.warnings + result.warnings
+    write_workbook(source, dest, [*run.renderers, issues_renderer(run.warnings)],
+                   rewrites=run.rewrites,
+                   backup=backup and dest.resolve() == source.resolve())
+    run.timings["write"] = time.perf_counter() - mark
 
-    mark = time.perf_counter()
-    write_results(source, dest, result, campaigns_layout=read_result.layouts.get("Campaigns"),
-                  warnings=warnings, backup=backup and dest.resolve() == source.resolve())
-    timings["write"] = time.perf_counter() - mark
-
-    report = RunReport(source, dest, result, warnings, timings)
+    report = RunReport(source, dest, run.result, run.warnings, run.timings)
+    report.extras = run.extras
     if export_dir is not None:
-        report.exported.append(export_bridge_csv(result, Path(export_dir)))
-    timings["total"] = time.perf_counter() - started
+        report.exported.append(export_bridge_csv(run.result, Path(export_dir)))
+    run.timings["total"] = time.perf_counter() - started
     return report
 
 

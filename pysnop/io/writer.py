@@ -13,7 +13,7 @@ import io
 import warnings as _warnings
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from pysnop.errors import FileAccessError, Problem
 from pysnop.io.atomic import atomic_write, describe_os_error
@@ -39,8 +39,12 @@ def _has_pillow() -> bool:
     return True
 
 
-def load_for_update(src: Path):
-    """Open ``src`` with everything openpyxl can carry over."""
+def load_for_update(src: Path, rewrites=OWNED_SHEETS):
+    """Open ``src`` with everything openpyxl can carry over.
+
+    The cell data of the sheets in ``rewrites`` is dropped before parsing: they are
+    rewritten from scratch, and parsing last run's 100,000-row Bridge would be wasted time.
+    """
     import openpyxl
 
     src = Path(src)
@@ -62,7 +66,7 @@ def load_for_update(src: Path):
     try:
         with _warnings.catch_warnings():
             _warnings.simplefilter("ignore", UserWarning)  # "extension not supported" etc.
-            data = without_sheet_data(data, OWNED_SHEETS)
+            data = without_sheet_data(data, rewrites)
             return openpyxl.load_workbook(io.BytesIO(data), keep_vba=keep_vba,
                                           keep_links=True, rich_text=True)
     except (KeyError, ValueError, zipfile.BadZipFile, OSError) as exc:
@@ -70,28 +74,47 @@ def load_for_update(src: Path):
                               f"({exc})") from exc
 
 
-def apply_results(wb, result: "BridgeResult", *, campaigns_layout: "SheetLayout | None",
-                  warnings: list[Problem]) -> None:
-    """Write pysnop's sheets and columns into an open openpyxl workbook."""
+Renderer = Callable[[Any, StyleBook], None]  # writes some sheets into an openpyxl workbook
+
+
+def write_workbook(src: Path, dest: Path, renderers: Sequence[Renderer], *,
+                   rewrites: Sequence[str] = OWNED_SHEETS, backup: bool = True) -> None:
+    """Load ``src``, let each renderer write its sheets, save atomically at ``dest``.
+
+    ``rewrites`` names the sheets the renderers rebuild from scratch (their old cells are not
+    parsed). Raises :class:`FileAccessError` when ``src`` cannot be read or ``dest`` written;
+    the original file is then untouched and no temporary file is left behind.
+    """
+    src, dest = Path(src), Path(dest)
+    wb = load_for_update(src, tuple(rewrites))
     styles = StyleBook(wb)
-    write_bridge_sheet(wb, result, styles)
-    write_chart_sheet(wb, result, styles)
-    check = getattr(result, "campaign_check", None)
-    if campaigns_layout is not None and check is not None and len(check) > 0:
-        write_campaign_columns(wb, campaigns_layout, check, styles)
-    problems = merge_problems(warnings, getattr(result, "warnings", None) or [])
-    write_issues_sheet(wb, problems, styles)
+    for render in renderers:
+        render(wb, styles)
+    atomic_write(dest, lambda handle: save_workbook(wb, handle), src=src, backup=backup)
+
+
+def bridge_renderer(result: "BridgeResult", *,
+                    campaigns_layout: "SheetLayout | None") -> Renderer:
+    def render(wb, styles: StyleBook) -> None:
+        write_bridge_sheet(wb, result, styles)
+        write_chart_sheet(wb, result, styles)
+        check = getattr(result, "campaign_check", None)
+        if campaigns_layout is not None and check is not None and len(check) > 0:
+            write_campaign_columns(wb, campaigns_layout, check, styles)
+    return render
+
+
+def issues_renderer(warnings: list[Problem]) -> Renderer:
+    def render(wb, styles: StyleBook) -> None:
+        write_issues_sheet(wb, merge_problems(warnings, []), styles)
+    return render
 
 
 def write_results(src: Path, dest: Path, result: "BridgeResult", *,
                   campaigns_layout: "SheetLayout | None", warnings: list[Problem],
                   backup: bool = True) -> None:
-    """Write ``result`` into a copy of ``src`` saved at ``dest`` (which may be ``src``).
-
-    Raises :class:`FileAccessError` when ``src`` cannot be read or ``dest`` written; the
-    original file is then untouched and no temporary file is left behind.
-    """
-    src, dest = Path(src), Path(dest)
-    wb = load_for_update(src)
-    apply_results(wb, result, campaigns_layout=campaigns_layout, warnings=warnings)
-    atomic_write(dest, lambda handle: save_workbook(wb, handle), src=src, backup=backup)
+    """Write the bridge ``result`` into a copy of ``src`` saved at ``dest`` (may be ``src``)."""
+    write_workbook(src, dest, [
+        bridge_renderer(result, campaigns_layout=campaigns_layout),
+        issues_renderer(merge_problems(warnings, getattr(result, "warnings", None) or []))],
+        backup=backup)
