@@ -26,7 +26,11 @@ STATUS_STYLE = {"STOCKOUT": "bold red", "AT RISK": "bold yellow", "OK": "green"}
 
 
 class Failed(Exception):
-    """A book failed; the reason is already printed."""
+    """A book failed; the reason is already printed. ``code`` is the exit code it deserves."""
+
+    def __init__(self, code: int = 1):
+        super().__init__(code)
+        self.code = code
 
 
 def _run_guarded(ctx: click.Context, action, *args, **kwargs):
@@ -41,7 +45,7 @@ def _run_guarded(ctx: click.Context, action, *args, **kwargs):
             raise
         err.print(f"[red]internal error:[/] {type(exc).__name__}: {exc}. "
                   "Please report it; run with --debug for details.")
-        raise Failed() from exc
+        raise Failed(3) from exc
 
 
 def _print_problems(problems: list[Problem], severity: str) -> None:
@@ -103,9 +107,9 @@ def recalc(ctx, books, output, as_of, export_dir, no_backup):
         try:
             report = _run_guarded(ctx, api.recalc, books[0], output=output, as_of=as_of_date,
                                   export_dir=export_dir, backup=not no_backup)
-        except Failed:
+        except Failed as failure:
             err.print(f"[red]{books[0]}: not written.[/]")
-            ctx.exit(1)
+            ctx.exit(failure.code)
         _print_report(report)
         return
     if output is not None and output.suffix.lower() in api.WRITABLE_SUFFIXES:
@@ -128,13 +132,13 @@ def recalc(ctx, books, output, as_of, export_dir, no_backup):
                 report = _run_guarded(ctx, api.recalc, book, output=dest, as_of=as_of_date,
                                       export_dir=export, backup=not no_backup)
                 rows.append((book, report, None))
-            except Failed:
-                failures += 1
+            except Failed as failure:
+                failures = max(failures, failure.code)
                 rows.append((book, None, "failed"))
             progress.advance(task)
     _print_batch(rows)
     if failures:
-        ctx.exit(1)
+        ctx.exit(failures)
 
 
 @cli.command()
@@ -150,13 +154,13 @@ def check(ctx, books, as_of):
     Example:
       pysnop check plan.xlsx
     """
-    failed = False
+    failed = 0
     for book in books:
         try:
             report = _run_guarded(ctx, api.check, book, as_of=as_of.date() if as_of else None)
-        except Failed:
+        except Failed as failure:
             err.print(f"[red]{book}: has errors.[/]")
-            failed = True
+            failed = max(failed, failure.code)
             continue
         _print_problems(report.warnings, "warning")
         counts = report.counts
@@ -164,7 +168,7 @@ def check(ctx, books, as_of):
                   f"{counts['STOCKOUT']} stockout, {counts['AT RISK']} at risk, "
                   f"{len(report.warnings)} warnings")
     if failed:
-        ctx.exit(1)
+        ctx.exit(failed)
 
 
 @cli.command()
@@ -189,8 +193,8 @@ def demo(ctx, directory, export_dir):
         ctx.exit(1)
     try:
         report = _run_guarded(ctx, api.recalc, path, export_dir=export_dir, backup=False)
-    except Failed:
-        ctx.exit(1)
+    except Failed as failure:
+        ctx.exit(failure.code)
     _print_report(report)
     out.print(f"Open [bold]{path}[/] and look at the Bridge sheet.")
 

@@ -181,3 +181,16 @@ def test_python_dash_m_runs_the_cli():
                          text=True)
     assert out.returncode == 0
     assert out.stdout.startswith("pysnop, version ")
+
+
+def test_an_internal_error_is_one_line_and_exit_code_3(make_book, run, monkeypatch):
+    import pysnop.api
+
+    def broken(inputs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(pysnop.api, "run_bridge", broken)
+    result = run("recalc", make_book(good_sheets()))
+    assert result.exit_code == 3
+    assert "internal error: ZeroDivisionError: division by zero" in result.output
+    assert "Traceback" not in result.output
