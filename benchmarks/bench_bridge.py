@@ -1,0 +1,234 @@
+"""Benchmark the bridge: read, compute, write and end to end, per workbook size.
+
+    python benchmarks/bench_bridge.py                       # 1k, 4k, 10k, 100k sku-locations
+    python benchmarks/bench_bridge.py --sizes 1000,4000
+    python benchmarks/bench_bridge.py --markdown            # table for benchmarks/README.md
+
+Workbooks come from benchmarks/generate.py and are cached (``--cache-dir``, default
+``$TMPDIR/pysnop-bench-out``). Every size is measured in fresh subprocesses, so one size's
+caches and memory do not flatter the next:
+
+* worker 1: read (``pysnop.io.reader.read_plan``), compute (``pysnop.core.bridge.run_bridge``),
+  write (``pysnop.io.writer.write_results``), engine throughput (compute on the already-read
+  ``PlanInputs``, best of 5, in sku-location-weeks per second) and peak RSS;
+* worker 2: end to end (``pysnop.api.recalc(path, output=dest)``), when ``pysnop.api`` exists.
+
+Imports happen before the clock starts; interpreter start-up is not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+DEFAULT_SIZES = (1_000, 4_000, 10_000, 100_000)
+WEEKS = 8
+TARGETS = {
+    "engine": 20e6,  # sku-location-weeks per second
+    4_000: 1.6,  # end to end, seconds
+    10_000: 4.0,
+}
+
+
+def campaigns_for(n: int) -> int:
+    return max(10, n // 20)  # 200 campaigns for 4k sku-locations
+
+
+def workbook_for(n: int, cache: Path) -> Path:
+    from generate import generate
+
+    path = cache / f"bench-{n}x{WEEKS}.xlsx"
+    if not path.exists():
+        t0 = time.perf_counter()
+        tmp = path.with_suffix(".tmp.xlsx")
+        generate(tmp, n, weeks=WEEKS, n_campaigns=campaigns_for(n), seed=0)
+        tmp.replace(path)
+        print(f"  generated {path.name} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return path
+
+
+def _peak_rss_mb() -> float:
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb / 1024 if sys.platform != "darwin" else kb / 1024 / 1024
+
+
+# ----------------------------------------------------------------------------- workers
+
+
+def worker_stages(path: Path, out_dir: Path, repeat: int) -> dict:
+    from pysnop.core.bridge import run_bridge
+    from pysnop.io.reader import read_plan
+    from pysnop.io.writer import write_results
+
+    res: dict = {}
+    t0 = time.perf_counter()
+    read = read_plan(path)
+    res["read_s"] = time.perf_counter() - t0
+    errors = getattr(read, "errors", None)
+    if errors:
+        res["error"] = f"{len(errors)} input errors, first: {errors[0]}"
+        return res
+    inputs = read.inputs
+
+    t0 = time.perf_counter()
+    result = run_bridge(inputs)
+    res["compute_s"] = time.perf_counter() - t0
+    n, h = result.poh.shape
+    res["n"], res["weeks"] = n, h
+    res["campaigns"] = len(inputs.campaigns)
+    res["forecast_rows"] = len(inputs.forecast)
+
+    dest = out_dir / f"{path.stem}-out.xlsx"
+    t0 = time.perf_counter()
+    write_results(path, dest, result, campaigns_layout=read.layouts.get("Campaigns"),
+                  warnings=read.warnings)
+    res["write_s"] = time.perf_counter() - t0
+
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        run_bridge(inputs)
+        best = min(best, time.perf_counter() - t0)
+    res["engine_best_s"] = best
+    res["engine_rate"] = n * h / best if best > 0 else float("nan")
+    res["peak_rss_mb"] = _peak_rss_mb()
+    return res
+
+
+def worker_e2e(path: Path, out_dir: Path) -> dict:
+    try:
+        from pysnop import api
+    except ImportError as exc:
+        return {"e2e_error": f"pysnop.api not importable: {exc}"}
+    if not hasattr(api, "recalc"):
+        return {"e2e_error": "pysnop.api.recalc does not exist"}
+    dest = out_dir / f"{path.stem}-e2e.xlsx"
+    t0 = time.perf_counter()
+    api.recalc(path, output=dest)
+    return {"e2e_s": time.perf_counter() - t0, "e2e_peak_rss_mb": _peak_rss_mb()}
+
+
+def _run_worker(kind: str, path: Path, out_dir: Path, repeat: int, timeout: float) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, str(path),
+           "--out-dir", str(out_dir), "--repeat", str(repeat)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {f"{kind}_error": f"timed out after {timeout:.0f} s"}
+    if proc.returncode != 0:
+        tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
+        return {f"{kind}_error": tail}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def _fmt_s(v) -> str:
+    return "—" if v is None else f"{v:.2f} s"
+
+
+def _fmt_rate(v) -> str:
+    return "—" if v is None else f"{v / 1e6:.1f} M/s"
+
+
+def table(rows: list[dict]) -> str:
+    head = ("| sku-locations | weeks | campaigns | forecast rows | read | compute | write "
+            "| end to end | engine (sku-loc-weeks/s) | peak RSS |")
+    lines = [head, "|" + "---:|" * 10]
+    for r in rows:
+        lines.append(
+            f"| {r['size']:,} | {r.get('weeks', WEEKS)} | {r.get('campaigns', '—')} "
+            f"| {r.get('forecast_rows', '—') if isinstance(r.get('forecast_rows'), str) else format(r.get('forecast_rows', 0), ',')} "
+            f"| {_fmt_s(r.get('read_s'))} | {_fmt_s(r.get('compute_s'))} "
+            f"| {_fmt_s(r.get('write_s'))} | {_fmt_s(r.get('e2e_s'))} "
+            f"| {_fmt_rate(r.get('engine_rate'))} "
+            f"| {'—' if r.get('peak_rss_mb') is None else format(r['peak_rss_mb'], '.0f') + ' MB'} |")
+    return "\n".join(lines)
+
+
+def verdicts(rows: list[dict]) -> list[str]:
+    out = []
+    for r in rows:
+        rate = r.get("engine_rate")
+        if rate is not None:
+            ok = "PASS" if rate >= TARGETS["engine"] else "MISS"
+            out.append(f"{ok}  engine at {r['size']:,}: {rate / 1e6:.1f} M sku-location-weeks/s "
+                       f"(target >= {TARGETS['engine'] / 1e6:.0f} M/s)")
+        target = TARGETS.get(r["size"])
+        if target is not None:
+            e2e = r.get("e2e_s")
+            if e2e is None:
+                out.append(f"n/a   end to end at {r['size']:,}: not measured (target <= {target} s)")
+            else:
+                ok = "PASS" if e2e <= target else "MISS"
+                out.append(f"{ok}  end to end at {r['size']:,}: {e2e:.2f} s (target <= {target} s)")
+        for key, value in r.items():
+            if key.endswith("error"):
+                out.append(f"ERROR {r['size']:,} ({key}): {value}")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="pysnop bridge benchmarks")
+    ap.add_argument("--sizes", default=",".join(str(s) for s in DEFAULT_SIZES),
+                    help="comma-separated sku-location counts (default 1000,4000,10000,100000)")
+    ap.add_argument("--cache-dir", default=os.path.join(tempfile.gettempdir(),
+                                                        "pysnop-bench-out"))
+    ap.add_argument("--repeat", type=int, default=5, help="engine runs, best of (default 5)")
+    ap.add_argument("--timeout", type=float, default=1800, help="per worker, seconds")
+    ap.add_argument("--no-e2e", action="store_true", help="skip pysnop.api.recalc")
+    ap.add_argument("--markdown", action="store_true", help="print only the markdown table")
+    ap.add_argument("--json", dest="json_out", help="also write the raw figures here")
+    ap.add_argument("--worker", choices=("stages", "e2e"), help=argparse.SUPPRESS)
+    ap.add_argument("path", nargs="?", help=argparse.SUPPRESS)
+    ap.add_argument("--out-dir", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.worker:
+        path, out_dir = Path(args.path), Path(args.out_dir)
+        res = worker_stages(path, out_dir, args.repeat) if args.worker == "stages" \
+            else worker_e2e(path, out_dir)
+        print(json.dumps(res))
+        return 0
+
+    cache = Path(args.cache_dir)
+    cache.mkdir(parents=True, exist_ok=True)
+    out_dir = cache / "results"
+    out_dir.mkdir(exist_ok=True)
+    sizes = [int(s.replace("_", "").replace("k", "000")) for s in args.sizes.split(",") if s]
+    rows = []
+    for n in sizes:
+        print(f"size {n:,}", file=sys.stderr)
+        path = workbook_for(n, cache)
+        row = {"size": n}
+        row.update(_run_worker("stages", path, out_dir, args.repeat, args.timeout))
+        if not args.no_e2e:
+            row.update(_run_worker("e2e", path, out_dir, args.repeat, args.timeout))
+        rows.append(row)
+        print("  " + json.dumps(row), file=sys.stderr)
+
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(rows, indent=2))
+    print(table(rows))
+    if not args.markdown:
+        print()
+        print("Targets: engine >= 20M sku-location-weeks/s; 4k end to end <= 1.6 s; "
+              "10k <= 4 s")
+        for line in verdicts(rows):
+            print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
