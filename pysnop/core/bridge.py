@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 
 from pysnop.core import calendar
-from pysnop.core.bridge_math import DECIMALS, cumulative_lost, project, weekly_status
+from pysnop.core.bridge_math import project_kernel
 from pysnop.core.demand import (baseline_array, place_campaigns, receipts_array, summarise,
                                 _row_or_none, _rows)
-from pysnop.core.model import STATUS_LABELS, STATUS_OK, BridgeResult, PlanInputs
+from pysnop.core.model import STATUS_LABELS, BridgeResult, PlanInputs
 from pysnop.core.supply_check import campaign_supply_check
 from pysnop.errors import Problem
 
@@ -57,19 +57,17 @@ def run_bridge(inputs: PlanInputs) -> BridgeResult:
     receipts, receipt_warnings = receipts_array(inputs.receipts, keys, week0, horizon)
     warnings += receipt_warnings
 
-    lift_units = np.round(baseline * grid.lift_factor(n), DECIMALS)
-    demand = np.round(baseline + lift_units, DECIMALS)
-    on_hand = pd.to_numeric(inv["on_hand"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    on_hand = _column(inv, "on_hand", 0.0)
     safety = _column(inv, "safety_stock", 0.0)
-    poh = project(on_hand, receipts, demand)
-    threshold = np.round(safety[:, None] + settings.risk_buffer * lift_units, DECIMALS)
-    status = weekly_status(poh, threshold)
+    p = project_kernel(baseline, grid.lift_factor(n), receipts, on_hand, safety,
+                       settings.risk_buffer)
+    lift_units, demand, poh, threshold, status = p.lift_units, p.demand, p.poh, p.threshold, \
+        p.status
 
     economics = resolve_item_economics(inv, inputs.products)
     margin = economics["unit_margin"].to_numpy(dtype=float)
     lead = _column(inv, "lead_time_weeks", np.nan)
-    summary, summary_warnings = _summarise(keys, weeks, poh, threshold, status, margin, lead, grid,
-                                           inputs.campaigns)
+    summary, summary_warnings = _summarise(keys, weeks, p, margin, lead, grid, inputs.campaigns)
     warnings += summary_warnings
 
     check = campaign_supply_check(
@@ -93,18 +91,14 @@ def _column(frame: pd.DataFrame, name: str, default: float) -> np.ndarray:
     return pd.to_numeric(frame[name], errors="coerce").fillna(default).to_numpy(dtype=float)
 
 
-def _summarise(keys, weeks, poh, threshold, status, margin, lead, grid, campaigns):
-    n, horizon = poh.shape
-    worst = status.max(axis=1, initial=STATUS_OK)
-    at_risk = status > STATUS_OK
-    any_risk = at_risk.any(axis=1)
-    first_idx = np.argmax(at_risk, axis=1)
+def _summarise(keys, weeks, p, margin, lead, grid, campaigns):
+    n, horizon = p.poh.shape
+    worst, any_risk, first_idx, lost = p.worst, p.any_risk, p.first_risk, p.lost
     week_days = weeks.to_numpy(dtype="datetime64[D]").astype(np.int64) if horizon else \
         np.zeros(1, np.int64)
     first_days = np.where(any_risk, week_days[first_idx] if horizon else 0, 0)
     first_risk = pd.Series(calendar.days_to_timestamps(first_days)).where(any_risk)
 
-    lost = cumulative_lost(poh)[:, -1] if horizon else np.zeros(n)
     # act_by = Monday of (first_risk_week − lead_time_weeks); blank lead time → blank act_by
     act_days = first_days - np.round(np.nan_to_num(lead, nan=0.0) * 7).astype(np.int64)
     act_days = act_days - ((act_days + 3) % 7)  # epoch day 0 is a Thursday; snap to Monday
@@ -117,8 +111,8 @@ def _summarise(keys, weeks, poh, threshold, status, margin, lead, grid, campaign
         "location": keys["location"].to_numpy(dtype=object),
         "status": STATUS_LABELS[worst],
         "first_risk_week": first_risk,
-        "min_projected": poh.min(axis=1) if horizon else np.zeros(n),
-        "shortfall_units": np.maximum(0.0, (threshold - poh).max(axis=1)) if horizon else 0.0,
+        "min_projected": p.min_projected,
+        "shortfall_units": p.shortfall,
         "lost_units": lost,
         "margin_at_risk": lost * margin,
         "act_by": act_by,
@@ -150,10 +144,12 @@ def _campaign_lists(grid, campaigns: pd.DataFrame, n: int) -> np.ndarray:
     use = grid.counted[c] & (grid.frac[c].sum(axis=1) > 0)
     if not use.any():
         return out
-    ids = campaigns["campaign_id"].to_numpy(dtype=object)
-    joined = pd.DataFrame({"i": i[use], "id": ids[c[use]].astype(str)}) \
-        .drop_duplicates().groupby("i", sort=False)["id"].agg(", ".join)
-    out[joined.index.to_numpy()] = joined.to_numpy()
+    ids = campaigns["campaign_id"].to_numpy(dtype=object).astype(str)
+    c, i = c[use], i[use]
+    order = np.lexsort((c, i))  # by sku-location, then in Campaigns row order
+    c, i = c[order], i[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(i)) + 1]
+    out[i[starts]] = [", ".join(dict.fromkeys(chunk)) for chunk in np.split(ids[c], starts[1:])]
     return out
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from pysnop.core.model import STATUS_AT_RISK, STATUS_OK, STATUS_STOCKOUT
@@ -17,9 +19,16 @@ def weekly_status(poh: np.ndarray, threshold: np.ndarray) -> np.ndarray:
                     np.where(poh < threshold, STATUS_AT_RISK, STATUS_OK)).astype(np.int8)
 
 
+def running_sum(values: np.ndarray) -> np.ndarray:
+    """Σ_{i≤w} values[:, i] for every w, as (lower-triangular ones) @ values.T, week-major."""
+    horizon = values.shape[1]
+    triangle = np.tril(np.ones((horizon, horizon)))
+    return (triangle @ values.T).T
+
+
 def project(on_hand: np.ndarray, receipts: np.ndarray, demand: np.ndarray) -> np.ndarray:
     """poh[w] = on_hand + Σ_{i≤w} (receipts[i] − demand[i])."""
-    return np.round(on_hand[:, None] + np.cumsum(receipts - demand, axis=1), DECIMALS)
+    return np.round(on_hand[:, None] + running_sum(receipts - demand), DECIMALS)
 
 
 def cumulative_lost(poh: np.ndarray) -> np.ndarray:
@@ -29,3 +38,57 @@ def cumulative_lost(poh: np.ndarray) -> np.ndarray:
     the units lost by week w are max(0, −min_{i≤w} poh[i]).
     """
     return np.maximum(0.0, -np.minimum.accumulate(poh, axis=1))
+
+
+@dataclass
+class Projection:
+    """Every per-week and per-row figure of SPEC §3 that is pure arithmetic on the arrays."""
+
+    lift_units: np.ndarray
+    demand: np.ndarray
+    poh: np.ndarray
+    threshold: np.ndarray
+    status: np.ndarray
+    worst: np.ndarray  # per row
+    any_risk: np.ndarray
+    first_risk: np.ndarray  # index of the first week not OK (0 where none)
+    min_projected: np.ndarray
+    shortfall: np.ndarray
+    lost: np.ndarray
+
+
+def project_kernel(baseline: np.ndarray, lift_factor: np.ndarray, receipts: np.ndarray,
+                   on_hand: np.ndarray, safety: np.ndarray, risk_buffer: float) -> Projection:
+    """The bridge's arithmetic on whole (sku-location × week) arrays: no loops, no pandas."""
+    n, horizon = baseline.shape
+    # The engine's hot path (see benchmarks/). Arrays are week-major in memory (Fortran
+    # order) so that reductions across the few weeks of each row vectorise, and the running
+    # sum is a product with a triangular matrix (one BLAS call) rather than np.cumsum, which
+    # numpy does not vectorise across rows.
+    baseline = np.asfortranarray(baseline, dtype=float)
+    lift_units = np.multiply(baseline, np.asfortranarray(lift_factor, dtype=float))
+    np.round(lift_units, DECIMALS, out=lift_units)
+    demand = np.add(baseline, lift_units)
+    np.round(demand, DECIMALS, out=demand)
+    net = np.subtract(np.asfortranarray(receipts, dtype=float), demand)
+    poh = running_sum(net)
+    poh += on_hand[:, None]
+    np.round(poh, DECIMALS, out=poh)
+    threshold = np.multiply(lift_units, risk_buffer)
+    threshold += safety[:, None]
+    np.round(threshold, DECIMALS, out=threshold)
+    at_risk = poh < threshold
+    status = at_risk.view(np.int8).copy()
+    status[poh < 0] = STATUS_STOCKOUT
+    at_risk |= status > STATUS_OK
+    if horizon == 0:
+        zeros = np.zeros(n)
+        return Projection(lift_units, demand, poh, threshold, status,
+                          np.zeros(n, np.int8), np.zeros(n, bool), np.zeros(n, np.int64),
+                          zeros, zeros, zeros)
+    return Projection(
+        lift_units, demand, poh, threshold, status,
+        worst=status.max(axis=1), any_risk=at_risk.any(axis=1),
+        first_risk=np.argmax(at_risk, axis=1), min_projected=poh.min(axis=1),
+        shortfall=np.maximum(0.0, (threshold - poh).max(axis=1)),
+        lost=np.maximum(0.0, -np.minimum(poh.min(axis=1), 0.0)))

@@ -51,7 +51,7 @@ def baseline_array(forecast: pd.DataFrame, keys: pd.DataFrame, week0: pd.Timesta
     equal weights; the consensus stage replaces this when it runs.
     """
     n = len(keys)
-    base = np.zeros((n, horizon))
+    base = np.zeros((n, horizon), order="F")
     warnings: list[Problem] = []
     if forecast is None or len(forecast) == 0:
         return base, _no_forecast_warnings(keys, np.zeros(n, dtype=bool))
@@ -128,7 +128,7 @@ class CampaignGrid:
 
     def lift_factor(self, n: int) -> np.ndarray:
         """Σ_c lift_c × frac_c[w] per sku-location, counted campaigns only."""
-        factor = np.zeros((n, self.frac.shape[1]))
+        factor = np.zeros((n, self.frac.shape[1]), order="F")
         use = self.counted[self.pair_campaign]
         c, i = self.pair_campaign[use], self.pair_key[use]
         np.add.at(factor, i, self.lift[c, None] * self.frac[c])
@@ -215,7 +215,7 @@ CLOSED_RECEIPT_STATUSES = {"received", "cancelled", "canceled"}
 def receipts_array(receipts: pd.DataFrame, keys: pd.DataFrame, week0: pd.Timestamp,
                    horizon: int) -> tuple[np.ndarray, list[Problem]]:
     """Open receipts per week; past-due ones land in week 0, those after the horizon are left out."""
-    out = np.zeros((len(keys), horizon))
+    out = np.zeros((len(keys), horizon), order="F")
     if receipts is None or len(receipts) == 0:
         return out, []
     rc = receipts

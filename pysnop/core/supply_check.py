@@ -153,6 +153,7 @@ def _earliest_safe_start(grid, c, slack, risk_buffer, base, weeks) -> pd.Series:
 def _notes(worst, planned, capped, safe_start, grid, checked) -> list[str]:
     """One plain sentence per checked campaign, for marketing."""
     notes = []
+    starts = safe_start.tolist()
     for k in np.flatnonzero(checked):
         short = planned[k] > 0 and capped[k] < planned[k]
         if worst[k] == STATUS_OK and not short:
@@ -163,8 +164,8 @@ def _notes(worst, planned, capped, safe_start, grid, checked) -> list[str]:
             if short:
                 parts.append(f"supports at most {capped[k]:.1%} lift" if capped[k] > 0
                              else "stock is short even without this lift")
-            if pd.notna(safe_start.iloc[k]):
-                parts.append(f"safe from {safe_start.iloc[k]:%Y-%m-%d}")
+            if pd.notna(starts[k]):
+                parts.append(f"safe from {starts[k]:%Y-%m-%d}")
             else:
                 parts.append("no safe start within the horizon")
         if not grid.counted[k]:

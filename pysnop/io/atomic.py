@@ -11,15 +11,65 @@ Excel, read-only folder, disk full) become a :class:`FileAccessError` naming the
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, BinaryIO
 
 from pysnop.errors import FileAccessError
 
 TEMP_PREFIX = ".~pysnop-"
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a file looked like when pysnop read it: size, mtime (ns) and SHA-256 of its bytes."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @classmethod
+    def of_bytes(cls, data: bytes, stat: os.stat_result) -> "Fingerprint":
+        """The fingerprint of ``data`` read from a file whose ``os.stat`` (taken before the
+        read) is ``stat``."""
+        return cls(len(data), stat.st_mtime_ns, hashlib.sha256(data).hexdigest())
+
+
+def fingerprint(path: Path) -> Fingerprint:
+    """Read ``path`` and fingerprint it (raises OSError)."""
+    path = Path(path)
+    stat = os.stat(path)
+    return Fingerprint.of_bytes(path.read_bytes(), stat)
+
+
+def changed_since(path: Path, expect: Fingerprint) -> bool:
+    """True when ``path`` no longer holds the bytes ``expect`` describes (or is gone).
+
+    Size and mtime equal: unchanged (no read). Otherwise the bytes are hashed, so a file
+    merely touched, or copied back unchanged, is not reported as changed.
+    """
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return True
+    if stat.st_size == expect.size and stat.st_mtime_ns == expect.mtime_ns:
+        return False
+    if stat.st_size != expect.size:
+        return True
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(block)
+    return digest.hexdigest() != expect.sha256
+
+
+def changed_message(path: Path) -> str:
+    return (f"{Path(path).name} was changed by someone else since pysnop read it; nothing "
+            f"written - run pysnop again on the new version")
 
 
 def backup_path(path: Path) -> Path:
@@ -92,11 +142,14 @@ def _remove_quietly(path: Path) -> None:
 
 
 def atomic_write(dest: Path, write: Callable[[BinaryIO], None], *, src: Path | None = None,
-                 backup: bool = True) -> None:
+                 backup: bool = True, expect: Fingerprint | None = None) -> None:
     """Call ``write(fileobj)`` into a temp file next to ``dest``, then move it over ``dest``.
 
     ``src`` is the file the content was derived from: when it is ``dest`` and ``backup`` is
     true, ``<dest>.bak`` receives the original bytes before ``dest`` is replaced.
+    ``expect`` is the fingerprint of ``dest`` when it was read: if ``dest`` no longer matches
+    it (someone saved it meanwhile), nothing is written and :class:`FileAccessError` says so.
+    It is checked before the backup and again just before the replace.
     """
     dest = Path(dest)
     directory = dest.parent if str(dest.parent) else Path(".")
@@ -116,12 +169,14 @@ def atomic_write(dest: Path, write: Callable[[BinaryIO], None], *, src: Path | N
                 shutil.copymode(dest, tmp)
             except OSError:
                 pass
+        _check_unchanged(dest, expect)
         if backup and src is not None and same_file(Path(src), dest):
             try:
                 _copy_atomically(dest, backup_path(dest))
             except OSError as exc:
                 raise FileAccessError(
                     describe_os_error(exc, backup_path(dest), "write the backup")) from exc
+        _check_unchanged(dest, expect)
         os.replace(tmp, dest)
     except OSError as exc:
         _remove_quietly(tmp)
@@ -130,3 +185,8 @@ def atomic_write(dest: Path, write: Callable[[BinaryIO], None], *, src: Path | N
         _remove_quietly(tmp)
         raise
     _fsync_dir(directory)
+
+
+def _check_unchanged(dest: Path, expect: Fingerprint | None) -> None:
+    if expect is not None and changed_since(dest, expect):
+        raise FileAccessError(changed_message(dest))

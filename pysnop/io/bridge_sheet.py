@@ -124,41 +124,40 @@ def write_bridge_sheet(wb, result: "BridgeResult", styles: StyleBook):
     columns = {name: column_values(summary, name) for name in SUMMARY_COLUMNS}
     too_late = (summary["too_late"].fillna(False).astype(bool).tolist()
                 if "too_late" in summary.columns else [False] * n)
+    # summary and weekly arrays share their row order (the engine sorts both worst first)
     rows = summary_to_keys(result)
+    aligned = bool(np.array_equal(rows, np.arange(n)))
     poh = np.asarray(result.poh, dtype=float)
-    status = np.asarray(result.status)
-    promo = np.asarray(result.promo, dtype=bool) if result.promo is not None else None
-
-    sku_width, loc_width = 8, 10
+    status = np.asarray(result.status, dtype=np.int64)
+    promo = np.asarray(result.promo, dtype=bool) if result.promo is not None else \
+        np.zeros_like(status, dtype=bool)
+    if not aligned:
+        take = np.where(rows >= 0, rows, 0)
+        poh, status, promo = poh[take], status[take], promo[take]
+        poh[rows < 0] = np.nan
+    labels = columns["status"]
     fast = FastRows(ws, styles)
-    week_cols = range(first_week_col, first_week_col + n_weeks)
-    no_flags = [False] * n_weeks
-    for j in range(n):
-        sku = columns["sku"][j]
-        loc = columns["location"][j]
-        if sku and len(sku) > sku_width:
-            sku_width = len(sku)
-        if loc and len(loc) > loc_width:
-            loc_width = len(loc)
-        label = columns["status"][j]
-        cells = [
-            (1, sku, plain), (2, loc, plain),
-            (3, label or None, status_styles.get(label, plain)),
-            (4, columns["first_risk_week"][j], col_styles["first_risk_week"]),
-            (5, columns["min_projected"][j], col_styles["min_projected"]),
-            (6, columns["shortfall_units"][j], col_styles["shortfall_units"]),
-            (7, columns["lost_units"][j], col_styles["lost_units"]),
-            (8, columns["margin_at_risk"][j], col_styles["margin_at_risk"]),
-            (9, columns["act_by"][j],
-             too_late_style if too_late[j] else col_styles["act_by"]),
-            (10, columns["campaigns"][j], plain),
-        ]
-        i = rows[j]
-        if i >= 0:
-            flags = promo[i].tolist() if promo is not None else no_flags
-            cells.extend(zip(week_cols, poh[i].tolist(),
-                             [poh_styles[(c, f)] for c, f in zip(status[i].tolist(), flags)]))
-        fast.add_row(FIRST_DATA_ROW + j, cells)
+    block = [
+        (1, "text", columns["sku"], plain), (2, "text", columns["location"], plain),
+        (3, "text", [label or None for label in labels],
+         [status_styles.get(label, plain) for label in labels]),
+        (4, "date", columns["first_risk_week"], col_styles["first_risk_week"]),
+        (5, "number", columns["min_projected"], col_styles["min_projected"]),
+        (6, "number", columns["shortfall_units"], col_styles["shortfall_units"]),
+        (7, "number", columns["lost_units"], col_styles["lost_units"]),
+        (8, "number", columns["margin_at_risk"], col_styles["margin_at_risk"]),
+        (9, "date", columns["act_by"],
+         [too_late_style if late else col_styles["act_by"] for late in too_late]),
+        (10, "text", columns["campaigns"], plain),
+    ]
+    style_table = [poh_styles[(code, flag)] for code in range(3) for flag in (False, True)]
+    for k in range(n_weeks):
+        picks = (status[:, k] * 2 + promo[:, k]).tolist()
+        block.append((first_week_col + k, "number", poh[:, k].tolist(),
+                      [style_table[p] for p in picks]))
+    fast.add_columns(FIRST_DATA_ROW, n, block)
+    sku_width = max([8, *(len(v) for v in columns["sku"][:5000] if v)])
+    loc_width = max([10, *(len(v) for v in columns["location"][:5000] if v)])
 
     last_col = get_column_letter(first_week_col + n_weeks - 1)
     ws.freeze_panes = f"C{FIRST_DATA_ROW}"

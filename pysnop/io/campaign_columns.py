@@ -3,19 +3,17 @@
 Marketing's own cells are never written. pysnop's columns are found by their header text
 ("Supply: ...") in the header row and reused on every run; missing ones are appended to the
 right of the last used header cell. When the Campaigns data is an Excel table, the table is
-extended over the Supply columns so that it stays one table.
+extended over the Supply columns so that it stays one table (see pysnop.io.transplant).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from openpyxl.utils import get_column_letter, range_boundaries
-from openpyxl.worksheet.table import TableColumn
-
+from pysnop.io.transplant import PATCH_PREFIX, ColumnPatch
 from pysnop.io.xlcells import (
     FMT_DATE, FMT_MONEY, FMT_PCT, FMT_PCT1, STATUS_FILLS, StyleBook, as_date, as_text,
-    excel_value, put, set_width, status_label,
+    excel_value, put, status_label,
 )
 
 SUPPLY_PREFIX = "supply:"
@@ -34,30 +32,17 @@ def _norm(text: Any) -> str:
     return " ".join(str(text).split()).lower() if text is not None else ""
 
 
-def _find_sheet(wb, name: str):
-    for ws in wb.worksheets:
-        if ws.title == name:
-            return ws
-    for ws in wb.worksheets:
-        if ws.title.lower() == str(name).lower():
-            return ws
-    return None
-
-
-def locate_supply_columns(ws, header_row: int, last_user_col: int) -> dict[str, int]:
-    """Header text -> 1-based column for every Supply column, reusing existing ones."""
+def locate_supply_columns(headers: dict[int, str], last_user_col: int) -> dict[str, int]:
+    """Column of each Supply header: where it already is in the header row, else appended."""
     existing: dict[str, int] = {}
     used_max = last_user_col
-    max_col = max(ws.max_column, last_user_col)
-    for c in range(1, max_col + 1):
-        cell = ws._cells.get((header_row, c))
-        value = cell.value if cell is not None else None
-        if value is None or (isinstance(value, str) and not value.strip()):
+    for c, value in sorted(headers.items()):
+        if value is None or not str(value).strip():
             continue
         used_max = max(used_max, c)
         norm = _norm(value)
-        if norm.startswith(SUPPLY_PREFIX) and norm not in existing:
-            existing[norm] = c
+        if norm.startswith(SUPPLY_PREFIX):
+            existing.setdefault(norm, c)
     out: dict[str, int] = {}
     next_col = used_max + 1
     for header, *_ in SUPPLY_COLUMNS:
@@ -70,31 +55,20 @@ def locate_supply_columns(ws, header_row: int, last_user_col: int) -> dict[str, 
 
 
 def write_campaign_columns(wb, layout, check, styles: StyleBook) -> None:
-    """Write ``check`` (BridgeResult.campaign_check) beside marketing's columns."""
-    ws = _find_sheet(wb, layout.name)
-    if ws is None or check is None or len(check) == 0:
+    """Render ``check`` (BridgeResult.campaign_check) as a patch of marketing's sheet.
+
+    The cells go to a scratch sheet at their final coordinates; the writer merges them into
+    the user's Campaigns sheet (and its Excel table), leaving marketing's cells as they are.
+    """
+    if check is None or len(check) == 0:
         return
     header_row = int(layout.header_row)
     last_user_col = int(layout.last_col)
-    cols = locate_supply_columns(ws, header_row, last_user_col)
-
-    # header cells: styled like marketing's last header cell so the row looks like one row
-    template = ws._cells.get((header_row, last_user_col))
-    head_style = template._style if template is not None and template.has_style else None
-    new_headers = []
+    headers = wb._pysnop_user_headers(layout.name, header_row)
+    cols = locate_supply_columns(headers, last_user_col)
+    ws = wb.create_sheet(PATCH_PREFIX + layout.name)
     for header, *_ in SUPPLY_COLUMNS:
-        c = cols[header]
-        existing = ws._cells.get((header_row, c))
-        if existing is None or _norm(existing.value) != _norm(header):
-            new_headers.append(header)
-        put(ws, header_row, c, header, head_style)
-
-    # clear stale values below the header in our columns only
-    last_row = max(ws.max_row, int(getattr(layout, "last_row", 0) or 0))
-    our_cols = set(cols.values())
-    for (r, c) in [k for k in ws._cells if k[1] in our_cols and k[0] > header_row]:
-        if r <= last_row:
-            del ws._cells[(r, c)]
+        put(ws, header_row, cols[header], header, None)
 
     plain = styles.get()
     status_styles = {label: styles.get(fill=fill, font=font)
@@ -122,55 +96,10 @@ def write_campaign_columns(wb, layout, check, styles: StyleBook) -> None:
             else:
                 put(ws, r, c, excel_value(raw), fmt_styles[field])
 
-    for header, _, _, width in SUPPLY_COLUMNS:
-        letter = get_column_letter(cols[header])
-        current = ws.column_dimensions[letter].width if letter in ws.column_dimensions else None
-        if header in new_headers or not current:
-            set_width(ws, letter, width)
-
-    table_name = getattr(layout, "table", None)
-    if table_name:
-        extend_table(ws, table_name, header_row, cols)
-
-
-def extend_table(ws, table_name: str, header_row: int, cols: dict[str, int]) -> None:
-    """Grow the Excel table rightwards over the Supply columns (when they are adjacent)."""
-    table = ws.tables.get(table_name)
-    if table is None:
-        for t in ws.tables.values():
-            if t.displayName == table_name or t.name == table_name:
-                table = t
-                break
-    if table is None:
-        return
-    min_col, min_row, max_col, max_row = range_boundaries(table.ref)
-    if min_row != header_row:
-        return
-    wanted = sorted(cols.values())
-    new_max = max(max_col, wanted[-1])
-    # the table may only grow over columns that are its own or pysnop's, never over
-    # other user columns that happen to sit in between
-    ours = set(wanted)
-    for c in range(max_col + 1, new_max + 1):
-        if c not in ours:
-            return
-    # keep the table's column names equal to the header cells pysnop (re)wrote
-    canonical = {_norm(h): h for h, *_ in SUPPLY_COLUMNS}
-    for tc in table.tableColumns:
-        if _norm(tc.name) in canonical:
-            tc.name = canonical[_norm(tc.name)]
-    norm_names = {_norm(tc.name) for tc in table.tableColumns}
-    next_id = max([tc.id for tc in table.tableColumns] or [0]) + 1
-    for c in range(max_col + 1, new_max + 1):
-        header = ws.cell(row=header_row, column=c).value
-        if _norm(header) in norm_names:
-            continue
-        table.tableColumns.append(TableColumn(id=next_id, name=str(header)))
-        next_id += 1
-        norm_names.add(_norm(header))
-    ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(new_max)}{max_row}"
-    table.ref = ref
-    if table.autoFilter is not None:
-        af_min_col, af_min_row, _, af_max_row = range_boundaries(table.autoFilter.ref)
-        table.autoFilter.ref = (f"{get_column_letter(af_min_col)}{af_min_row}:"
-                                f"{get_column_letter(new_max)}{af_max_row}")
+    existing = {_norm(v) for v in headers.values()}
+    wb._pysnop_patches.append(ColumnPatch(
+        sheet=layout.name, scratch=ws.title, header_row=header_row,
+        columns=sorted(cols.values()),
+        widths={cols[h]: w for h, _, _, w in SUPPLY_COLUMNS if _norm(h) not in existing},
+        table=getattr(layout, "table", None),
+        header_style_from=(header_row, last_user_col)))

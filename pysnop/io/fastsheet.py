@@ -21,6 +21,8 @@ from xml.sax.saxutils import escape
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import to_excel
 
+from openpyxl.styles.cell_style import StyleArray
+
 from pysnop.io.xlcells import clean_text, is_risky
 
 ATTR = "_pysnop_fast_rows"
@@ -119,6 +121,55 @@ class FastRows:
         self.parts.append("".join(out))
 
 
+    def add_columns(self, first_row: int, n: int, columns) -> None:
+        """Render ``n`` rows at once, column by column (a 100,000-row Bridge in well under 1 s).
+
+        ``columns``: (column, kind, values, styles) with kind "text", "number" or "date";
+        values of length ``n`` (None or NaN = styled empty cell); styles one StyleArray for
+        the whole column or a sequence of ``n`` of them.
+        """
+        if n == 0:
+            return
+        if first_row <= self.max_row:
+            raise ValueError("fast rows must be added in increasing row order")
+        refs = range(first_row, first_row + n)
+        rendered = []
+        for col, kind, values, styles in columns:
+            letter = self._letter(col)
+            if isinstance(styles, StyleArray) or styles is None:
+                sids = [self._style_id(styles)] * n
+                quoted = [self._quoted_id(styles)] * n if kind == "text" else None
+            else:
+                sids = [self._style_id(st) for st in styles]
+                quoted = [self._quoted_id(st) for st in styles] if kind == "text" else None
+            if kind == "text":
+                cells = [self._text_cell(f"{letter}{r}", v, sid, q)
+                         for r, v, sid, q in zip(refs, values, sids, quoted)]
+            elif kind == "number":
+                cells = [f'<c r="{letter}{r}" s="{sid}" t="n"><v>{v!r}</v></c>'
+                         if v is not None and math.isfinite(v) else f'<c r="{letter}{r}" s="{sid}"/>'
+                         for r, v, sid in zip(refs, values, sids)]
+            else:
+                cells = [f'<c r="{letter}{r}" s="{sid}" t="n"><v>{self._date_serial(v)}</v></c>'
+                         if v is not None else f'<c r="{letter}{r}" s="{sid}"/>'
+                         for r, v, sid in zip(refs, values, sids)]
+            rendered.append(cells)
+        self.parts.extend(f'<row r="{r}">' + "".join(cells) + "</row>"
+                          for r, cells in zip(refs, zip(*rendered)))
+        if not self.min_row:
+            self.min_row = first_row
+        self.max_row = first_row + n - 1
+
+    @staticmethod
+    def _text_cell(ref: str, value, sid: int, quoted_sid: int) -> str:
+        if value is None:
+            return f'<c r="{ref}" s="{sid}"/>'
+        text = clean_text(value)
+        space = ' xml:space="preserve"' if text != text.strip() else ""
+        return (f'<c r="{ref}" s="{quoted_sid if is_risky(text) else sid}" t="inlineStr">'
+                f'<is><t{space}>{escape(text)}</t></is></c>')
+
+
 def dimension(ws, fast: FastRows) -> str:
     ref = ws.calculate_dimension()
     min_col, min_row, max_col, max_row = range_boundaries(ref)
@@ -128,17 +179,19 @@ def dimension(ws, fast: FastRows) -> str:
     return f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
 
 
-def save_workbook(wb, fileobj) -> None:
-    """``wb.save(fileobj)``, streaming the :class:`FastRows` of any sheet that has them."""
+def save_workbook(wb, fileobj, compression: int | None = None) -> None:
+    """``wb.save(fileobj)``, streaming the :class:`FastRows` of any sheet that has them.
+
+    ``compression``: a zipfile constant; the scratch workbook pysnop merges into the user's
+    package is never stored, so it is written uncompressed (ZIP_STORED).
+    """
     from zipfile import ZIP_DEFLATED, ZipFile
 
     from openpyxl.worksheet._writer import WorksheetWriter
     from openpyxl.worksheet.dimensions import SheetDimension
     from openpyxl.writer.excel import ExcelWriter
 
-    if not any(getattr(ws, ATTR, None) is not None for ws in wb.worksheets):
-        wb.save(fileobj)
-        return
+    compression = ZIP_DEFLATED if compression is None else compression
 
     class FastWorksheetWriter(WorksheetWriter):
         def write_dimensions(self):
@@ -180,7 +233,7 @@ def save_workbook(wb, fileobj) -> None:
             self.manifest.append(ws)
             writer.cleanup()
 
-    archive = ZipFile(fileobj, "w", ZIP_DEFLATED, allowZip64=True)
+    archive = ZipFile(fileobj, "w", compression, allowZip64=True)
     wb.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)
     FastExcelWriter(wb, archive).save()
 

@@ -94,6 +94,9 @@ class CalamineSource:
             raise FileAccessError(f"file not found: {self.path}")
         if self.path.is_dir():
             raise FileAccessError(f"{self.path} is a folder, not a workbook file")
+        from pysnop.io.safety import check_package
+
+        check_package(self.path)  # zip and XML entity bombs are refused before parsing
         try:
             self._book = pc.CalamineWorkbook.from_path(str(self.path))
         except PermissionError as exc:

@@ -1,16 +1,16 @@
 """Writing a run's results back into the planner's workbook.
 
-pysnop owns the sheets in :data:`OWNED_SHEETS` (rewritten every run) and the "Supply: ..."
-columns of the Campaigns sheet. Everything else is the user's and is carried over untouched
-by openpyxl (other sheets, formulas, styles, defined names, data validation, comments,
-charts, conditional formats, hidden sheets, macros of an .xlsm). The file is saved
-atomically; when writing in place one ``<name>.bak`` backup of the original is kept.
+pysnop owns the sheets in :data:`OWNED_SHEETS` (rewritten every run, plus those later stages
+add) and the "Supply: ..." columns of the Campaigns sheet. Everything else is the user's and
+is carried over byte for byte: the user's parts are copied, not re-serialised, so nothing a
+spreadsheet library would not understand (shapes, slicers, form controls, threaded comments,
+Power Query, macros) can be lost. The file is saved atomically; when writing in place one
+``<name>.bak`` backup of the original is kept.
 """
 
 from __future__ import annotations
 
-import io
-import warnings as _warnings
+import os
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -19,78 +19,107 @@ from pysnop.errors import FileAccessError, Problem
 from pysnop.io.atomic import atomic_write, describe_os_error
 from pysnop.io.bridge_sheet import BRIDGE_SHEET, CHART_SHEET, write_bridge_sheet, write_chart_sheet
 from pysnop.io.campaign_columns import write_campaign_columns
-from pysnop.io.fastsheet import save_workbook, without_sheet_data
+from pysnop.io.fastsheet import save_workbook
 from pysnop.io.issues_sheet import ISSUES_SHEET, merge_problems, write_issues_sheet
+from pysnop.io.package import Package
+from pysnop.io.styles_merge import format_count, seed_scratch_workbook
+from pysnop.io.transplant import (PATCH_PREFIX, STYLES, WORKBOOK, Transplant, scratch_bytes, user_headers,
+                                  workbook_sheets)
 from pysnop.io.xlcells import StyleBook
 
 if TYPE_CHECKING:
+    from pysnop.io.atomic import Fingerprint
     from pysnop.core.model import BridgeResult
     from pysnop.io.layout import SheetLayout
 
 OWNED_SHEETS = (BRIDGE_SHEET, CHART_SHEET, ISSUES_SHEET)
-MACRO_SUFFIXES = (".xlsm", ".xltm")
 
 
-def _has_pillow() -> bool:
+def read_package(src: Path, info: dict) -> Package:
+    """Read ``src`` once, check it is a safe workbook package, and fingerprint it."""
+    from pysnop.io.atomic import Fingerprint
+    from pysnop.io.safety import check_package
+
     try:
-        import PIL  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def load_for_update(src: Path, rewrites=OWNED_SHEETS):
-    """Open ``src`` with everything openpyxl can carry over.
-
-    The cell data of the sheets in ``rewrites`` is dropped before parsing: they are
-    rewritten from scratch, and parsing last run's 100,000-row Bridge would be wasted time.
-    """
-    import openpyxl
-
-    src = Path(src)
-    keep_vba = src.suffix.lower() in MACRO_SUFFIXES
-    try:
+        stat = os.stat(src)
         data = src.read_bytes()
     except OSError as exc:
         raise FileAccessError(describe_os_error(exc, src, "read")) from exc
+    info["fingerprint"] = Fingerprint.of_bytes(data, stat)
+    check_package(data, name=src.name)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = zf.namelist()
-    except zipfile.BadZipFile as exc:
+        package = Package(data)
+        package.text(WORKBOOK)
+    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError) as exc:
         raise FileAccessError(f"cannot update {src.name}: it is not an .xlsx/.xlsm workbook "
                               f"(only Office Open XML workbooks can be written)") from exc
-    if any(n.startswith("xl/media/") for n in names) and not _has_pillow():
-        # openpyxl silently drops pictures without Pillow; refuse rather than lose them
-        raise FileAccessError(f"cannot update {src.name}: it contains pictures, which would "
-                              f"be lost; install Pillow (pip install pillow) and try again")
-    try:
-        with _warnings.catch_warnings():
-            _warnings.simplefilter("ignore", UserWarning)  # "extension not supported" etc.
-            data = without_sheet_data(data, rewrites)
-            return openpyxl.load_workbook(io.BytesIO(data), keep_vba=keep_vba,
-                                          keep_links=True, rich_text=True)
-    except (KeyError, ValueError, zipfile.BadZipFile, OSError) as exc:
-        raise FileAccessError(f"cannot update {src.name}: the workbook could not be opened "
-                              f"({exc})") from exc
+    return package
 
 
 Renderer = Callable[[Any, StyleBook], None]  # writes some sheets into an openpyxl workbook
 
 
 def write_workbook(src: Path, dest: Path, renderers: Sequence[Renderer], *,
-                   rewrites: Sequence[str] = OWNED_SHEETS, backup: bool = True) -> None:
-    """Load ``src``, let each renderer write its sheets, save atomically at ``dest``.
+                   rewrites: Sequence[str] = OWNED_SHEETS, backup: bool = True,
+                   expect: "Fingerprint | None" = None) -> list[Problem]:
+    """Render pysnop's sheets and merge them into a copy of ``src`` saved atomically at ``dest``.
 
-    ``rewrites`` names the sheets the renderers rebuild from scratch (their old cells are not
-    parsed). Raises :class:`FileAccessError` when ``src`` cannot be read or ``dest`` written;
-    the original file is then untouched and no temporary file is left behind.
+    Renderers draw into a scratch openpyxl workbook (see :mod:`pysnop.io.transplant`):
+    whole sheets they create replace pysnop's sheets of the same name (or are added after
+    the user's), and column patches they register are merged into the user's sheets. No
+    other part of ``src`` is parsed or rewritten. ``rewrites`` is accepted for callers that
+    name the sheets they rebuild; every sheet a renderer creates is rebuilt.
+
+    ``expect``: the :class:`~pysnop.io.atomic.Fingerprint` of ``src`` when the caller read
+    it. If ``src`` changed since, or changes while this function runs (someone saved it),
+    nothing is written and a FileAccessError says so. Raises FileAccessError when ``src``
+    cannot be read or ``dest`` written; the original is then untouched and no temporary
+    file is left behind. Returns warnings about the write (none at present).
     """
+    from pysnop.io.atomic import changed_message, same_file
+
     src, dest = Path(src), Path(dest)
-    wb = load_for_update(src, tuple(rewrites))
-    styles = StyleBook(wb)
+    in_place = same_file(src, dest) or src.resolve() == dest.resolve()
+    info: dict = {}
+    package = read_package(src, info)
+    loaded = info["fingerprint"]
+    if expect is not None and expect.sha256 != loaded.sha256:
+        raise FileAccessError(changed_message(src))
+
+    first_new = format_count(package.text(STYLES) if package.has(STYLES) else None)
+    scratch = new_scratch_workbook(package, first_new)
+    styles = StyleBook(scratch)
     for render in renderers:
-        render(wb, styles)
-    atomic_write(dest, lambda handle: save_workbook(wb, handle), src=src, backup=backup)
+        render(scratch, styles)
+    sheets = [ws.title for ws in scratch.worksheets if not ws.title.startswith(PATCH_PREFIX)]
+    if not scratch.worksheets:
+        scratch.create_sheet(PATCH_PREFIX + "empty")
+    transplant = Transplant(package, scratch_bytes(scratch), first_new)
+    for name in sheets:
+        transplant.put_sheet(name)
+    for patch in scratch._pysnop_patches:
+        transplant.apply_patch(patch)
+    atomic_write(dest, package.save, src=src, backup=backup,
+                 expect=loaded if in_place else None)
+    return []
+
+
+def new_scratch_workbook(package: Package, first_new: int):
+    """An empty openpyxl workbook whose new cell formats number from ``first_new``.
+
+    Renderers find two extra attributes on it: ``_pysnop_patches`` (append
+    :class:`~pysnop.io.transplant.ColumnPatch` objects) and ``_pysnop_user_headers(sheet,
+    row)`` (the text of a user sheet's header cells, by column).
+    """
+    import openpyxl
+
+    scratch = openpyxl.Workbook()
+    scratch.remove(scratch.active)
+    seed_scratch_workbook(scratch, first_new)
+    scratch._pysnop_patches = []
+    scratch._pysnop_user_headers = lambda sheet, row: user_headers(package, sheet, row)
+    scratch._pysnop_user_sheets = [s["name"] for s in workbook_sheets(package)]
+    return scratch
 
 
 def bridge_renderer(result: "BridgeResult", *,

@@ -322,11 +322,13 @@ def test_failure_mid_save_leaves_original_untouched(tmp_path, monkeypatch):
     path = simple_book(tmp_path / "b.xlsx")
     before = path.read_bytes()
 
-    def broken_save(wb, handle):
+    def broken_save(package, handle):
         handle.write(b"PK\x03\x04 half a workbook")
         raise RuntimeError("disk went away")
 
-    monkeypatch.setattr(writer, "save_workbook", broken_save)
+    from pysnop.io.package import Package
+
+    monkeypatch.setattr(Package, "save", broken_save)
     with pytest.raises(RuntimeError):
         write_results(path, path, make_result(), campaigns_layout=None, warnings=[])
     assert path.read_bytes() == before
