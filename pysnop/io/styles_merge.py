@@ -1,18 +1,18 @@
 """Append the cell formats of pysnop's sheets to the user's styles.xml without renumbering his.
 
-pysnop renders its sheets in a scratch openpyxl workbook whose cell-format list is seeded
-with as many placeholders as the user's workbook has formats, so every format pysnop uses
-already carries the index it will have once appended here: sheet XML is transplanted
-without rewriting a single ``s="…"``. Only the font/fill/border/number-format ids inside
-the appended formats are shifted, and the placeholders are dropped.
+pysnop renders its sheets in a scratch openpyxl workbook that starts with the user's own
+style tables (read by openpyxl's stylesheet reader, which keeps every entry in its place).
+A format pysnop needs that the workbook already has — the user's, or pysnop's from the last
+run — is reused; a new one is appended after the user's and gets the index it will have in
+the user's styles.xml. So sheet XML moves over without rewriting a single ``s="…"``, and
+re-running pysnop does not grow the style tables. Only custom number-format ids, which
+openpyxl renumbers, are matched back by their format code.
 """
 
 from __future__ import annotations
 
 import re
-
-from openpyxl.styles.cell_style import StyleArray
-from openpyxl.utils.indexed_list import IndexedList
+import warnings
 
 _SECTION = r"<{p}{tag}\b[^>]*?(?:/>|>.*?</{p}{tag}>)"
 _COUNT = re.compile(r'\bcount="\d+"')
@@ -42,25 +42,25 @@ def children(xml: str, section: str, item: str, prefix: str = "") -> list[str]:
     return re.findall(pattern, body, re.S)
 
 
-def format_count(styles_xml: str | None) -> int:
-    """Number of cell formats (cellXfs) in a styles part; 1 when the part is missing."""
+def style_counts(styles_xml: str | None) -> dict[str, int]:
+    """How many entries each style table of a styles part holds."""
     if not styles_xml:
-        return 1
-    prefix = prefix_of(styles_xml, "styleSheet")
-    return max(1, len(children(styles_xml, "cellXfs", "xf", prefix)))
+        return {}
+    p = prefix_of(styles_xml, "styleSheet")
+    return {section: len(children(styles_xml, section, item, p)) for section, item in TABLES}
 
 
-def seed_scratch_workbook(wb, count: int) -> None:
-    """Make the scratch workbook's next cell format index ``count``.
+TABLES = (("fonts", "font"), ("fills", "fill"), ("borders", "border"), ("cellXfs", "xf"),
+          ("dxfs", "dxf"))
 
-    Placeholders differ in their xfId so that openpyxl's de-duplicating list keeps them.
-    """
-    seeded = IndexedList([StyleArray()])
-    for i in range(1, count):
-        placeholder = StyleArray()
-        placeholder.xfId = 100000 + i
-        seeded.add(placeholder)
-    wb._cell_styles = seeded
+
+def seed_scratch_workbook(wb, archive) -> None:
+    """Give the scratch workbook the user's style tables (``archive``: the user's zip)."""
+    from openpyxl.styles.stylesheet import apply_stylesheet
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        apply_stylesheet(archive, wb)
 
 
 def _append(xml: str, section: str, items: list[str], prefix: str, before: tuple[str, ...],
@@ -106,23 +106,13 @@ ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cel
          "tableStyles", "colors", "extLst")
 
 
-def merge_styles(target_xml: str, scratch_xml: str, first_new: int) -> tuple[str, dict[int, int]]:
-    """Append the scratch formats numbered ``first_new`` and above to ``target_xml``.
-
-    Returns the new styles part and the map of scratch dxf ids to target dxf ids.
-    """
+def merge_styles(target_xml: str, scratch_xml: str, counts: dict[str, int]) -> str:
+    """Append the scratch style entries beyond the user's ``counts`` to ``target_xml``."""
     p = prefix_of(target_xml, "styleSheet")
     sp = prefix_of(scratch_xml, "styleSheet")
 
     def after(section):
         return ORDER[ORDER.index(section) + 1:] + ("/styleSheet",)
-
-    offsets = {}
-    for section, item in (("fonts", "font"), ("fills", "fill"), ("borders", "border")):
-        offsets[item] = len(children(target_xml, section, item, p))
-        target_xml = _append(target_xml, section,
-                             [add_prefix(x, p) for x in children(scratch_xml, section, item, sp)],
-                             p, after(section), item)
 
     existing = {_attr(f, "formatCode"): int(_attr(f, "numFmtId"))
                 for f in children(target_xml, "numFmts", "numFmt", p)}
@@ -131,28 +121,24 @@ def merge_styles(target_xml: str, scratch_xml: str, first_new: int) -> tuple[str
     new_fmts = []
     for f in children(scratch_xml, "numFmts", "numFmt", sp):
         code, old = _attr(f, "formatCode"), int(_attr(f, "numFmtId"))
-        if code in existing:
-            fmt_map[old] = existing[code]
-            continue
-        fmt_map[old] = existing[code] = next_id
-        new_fmts.append(add_prefix(_set_attr(f, "numFmtId", str(next_id)), p))
-        next_id += 1
+        if code not in existing:
+            existing[code] = next_id
+            new_fmts.append(add_prefix(_set_attr(f, "numFmtId", str(next_id)), p))
+            next_id += 1
+        fmt_map[old] = existing[code]
     target_xml = _append(target_xml, "numFmts", new_fmts, p, after("numFmts"), "numFmt")
 
-    xfs = []
-    for xf in children(scratch_xml, "cellXfs", "xf", sp)[first_new:]:
-        for name, key in (("fontId", "font"), ("fillId", "fill"), ("borderId", "border")):
-            value = _attr(xf, name)
-            if value is not None:
-                xf = _set_attr(xf, name, str(int(value) + offsets[key]))
-        fmt = _attr(xf, "numFmtId")
-        if fmt is not None and int(fmt) in fmt_map:
-            xf = _set_attr(xf, "numFmtId", str(fmt_map[int(fmt)]))
-        xfs.append(add_prefix(_set_attr(xf, "xfId", "0"), p))
-    target_xml = _append(target_xml, "cellXfs", xfs, p, after("cellXfs"), "xf")
+    for section, item in TABLES:
+        new = children(scratch_xml, section, item, sp)[counts.get(section, 0):]
+        if section == "cellXfs":
+            new = [_fix_xf(xf, fmt_map) for xf in new]
+        target_xml = _append(target_xml, section, [add_prefix(x, p) for x in new], p,
+                             after(section), item)
+    return target_xml
 
-    dxf_base = len(children(target_xml, "dxfs", "dxf", p))
-    dxfs = children(scratch_xml, "dxfs", "dxf", sp)
-    target_xml = _append(target_xml, "dxfs", [add_prefix(d, p) for d in dxfs], p, after("dxfs"),
-                         "dxf")
-    return target_xml, {i: dxf_base + i for i in range(len(dxfs))}
+
+def _fix_xf(xf: str, fmt_map: dict[int, int]) -> str:
+    fmt = _attr(xf, "numFmtId")
+    if fmt is not None and int(fmt) in fmt_map:
+        xf = _set_attr(xf, "numFmtId", str(fmt_map[int(fmt)]))
+    return _set_attr(xf, "xfId", "0")

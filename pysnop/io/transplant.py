@@ -97,37 +97,29 @@ def inline_strings(sheet_xml: str, strings: list[str]) -> str:
     return "".join(out)
 
 
-def _remap_dxf(xml: str, dxf_map: dict[int, int]) -> str:
-    if not dxf_map or "dxfId" not in xml:
-        return xml
-    return re.sub(r'\bdxfId="(\d+)"', lambda m: f'dxfId="{dxf_map.get(int(m.group(1)), 0)}"', xml)
-
-
 class Transplant:
     """Copies rendered sheets and column patches from ``scratch`` into ``target``."""
 
-    def __init__(self, target: Package, scratch_bytes: bytes, first_new_format: int):
+    def __init__(self, target: Package, scratch_bytes: bytes, counts: dict[str, int]):
         self.target = target
         self.scratch = Package(scratch_bytes)
         self.strings = shared_strings(self.scratch)
         self.scratch_sheets = {s["name"]: s for s in workbook_sheets(self.scratch)}
-        self.dxf_map = self._merge_styles(first_new_format)
+        self._merge_styles(counts)
 
-    def _merge_styles(self, first_new: int) -> dict[int, int]:
+    def _merge_styles(self, counts: dict[str, int]) -> None:
         scratch_styles = self.scratch.text(STYLES)
         if self.target.has(STYLES):
-            merged, dxf_map = merge_styles(self.target.text(STYLES), scratch_styles, first_new)
-        else:  # a package without styles: its cells all use the default format
-            merged, dxf_map = scratch_styles, {}
-            self.target.put(STYLES, merged, STYLES_CT)
-            rels = self.target.rels(WORKBOOK)
-            rels.append({"Id": self._new_rid(rels), "Target": "styles.xml",
-                         "Type": "http://schemas.openxmlformats.org/officeDocument/2006/"
-                                 "relationships/styles"})
-            self.target.put(rels_name(WORKBOOK), write_rels(rels))
-            return {i: i for i in range(1000)}
-        self.target.put(STYLES, merged)
-        return dxf_map
+            self.target.put(STYLES, merge_styles(self.target.text(STYLES), scratch_styles, counts))
+            return
+        # a package without styles: its cells all use the default format, so pysnop's
+        # styles part can be taken whole
+        self.target.put(STYLES, scratch_styles, STYLES_CT)
+        rels = self.target.rels(WORKBOOK)
+        rels.append({"Id": self._new_rid(rels), "Target": "styles.xml",
+                     "Type": "http://schemas.openxmlformats.org/officeDocument/2006/"
+                             "relationships/styles"})
+        self.target.put(rels_name(WORKBOOK), write_rels(rels))
 
     @staticmethod
     def _new_rid(rels) -> str:
@@ -140,7 +132,7 @@ class Transplant:
     def sheet_xml(self, name: str) -> str:
         part = self.scratch_sheets[name]["part"]
         xml = self.scratch.text(part).replace(' tabSelected="1"', "")
-        return _remap_dxf(inline_strings(xml, self.strings), self.dxf_map)
+        return inline_strings(xml, self.strings)
 
     # ---------------------------------------------------------------- whole sheets
 

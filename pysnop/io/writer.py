@@ -22,7 +22,7 @@ from pysnop.io.campaign_columns import write_campaign_columns
 from pysnop.io.fastsheet import save_workbook
 from pysnop.io.issues_sheet import ISSUES_SHEET, merge_problems, write_issues_sheet
 from pysnop.io.package import Package
-from pysnop.io.styles_merge import format_count, seed_scratch_workbook
+from pysnop.io.styles_merge import seed_scratch_workbook, style_counts
 from pysnop.io.transplant import (PATCH_PREFIX, STYLES, WORKBOOK, Transplant, scratch_bytes, user_headers,
                                   workbook_sheets)
 from pysnop.io.xlcells import StyleBook
@@ -86,15 +86,15 @@ def write_workbook(src: Path, dest: Path, renderers: Sequence[Renderer], *,
     if expect is not None and expect.sha256 != loaded.sha256:
         raise FileAccessError(changed_message(src))
 
-    first_new = format_count(package.text(STYLES) if package.has(STYLES) else None)
-    scratch = new_scratch_workbook(package, first_new)
+    counts = style_counts(package.text(STYLES) if package.has(STYLES) else None)
+    scratch = new_scratch_workbook(package)
     styles = StyleBook(scratch)
     for render in renderers:
         render(scratch, styles)
     sheets = [ws.title for ws in scratch.worksheets if not ws.title.startswith(PATCH_PREFIX)]
     if not scratch.worksheets:
         scratch.create_sheet(PATCH_PREFIX + "empty")
-    transplant = Transplant(package, scratch_bytes(scratch), first_new)
+    transplant = Transplant(package, scratch_bytes(scratch), counts)
     for name in sheets:
         transplant.put_sheet(name)
     for patch in scratch._pysnop_patches:
@@ -104,8 +104,8 @@ def write_workbook(src: Path, dest: Path, renderers: Sequence[Renderer], *,
     return []
 
 
-def new_scratch_workbook(package: Package, first_new: int):
-    """An empty openpyxl workbook whose new cell formats number from ``first_new``.
+def new_scratch_workbook(package: Package):
+    """An empty openpyxl workbook holding the user's style tables (see styles_merge).
 
     Renderers find two extra attributes on it: ``_pysnop_patches`` (append
     :class:`~pysnop.io.transplant.ColumnPatch` objects) and ``_pysnop_user_headers(sheet,
@@ -115,7 +115,7 @@ def new_scratch_workbook(package: Package, first_new: int):
 
     scratch = openpyxl.Workbook()
     scratch.remove(scratch.active)
-    seed_scratch_workbook(scratch, first_new)
+    seed_scratch_workbook(scratch, package.zip)
     scratch._pysnop_patches = []
     scratch._pysnop_user_headers = lambda sheet, row: user_headers(package, sheet, row)
     scratch._pysnop_user_sheets = [s["name"] for s in workbook_sheets(package)]
