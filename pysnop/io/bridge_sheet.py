@@ -161,6 +161,10 @@ def write_bridge_sheet(wb, result: "BridgeResult", styles: StyleBook):
 
     last_col = get_column_letter(first_week_col + n_weeks - 1)
     ws.freeze_panes = f"C{FIRST_DATA_ROW}"
+    # printed for the weekly meeting: landscape, one page wide, header row on every page
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last_col}{HEADER_ROW + max(n, 1)}"
     set_width(ws, "A", min(sku_width + 2, 40))
     set_width(ws, "B", min(loc_width + 2, 40))
