@@ -90,13 +90,30 @@ def bridge_stage(run: Run) -> None:
     mark = time.perf_counter()
     run.result = run_bridge(run.read.inputs)
     run.timings["compute"] = time.perf_counter() - mark
+    if len(run.read.inputs.inventory) == 0:  # a forecast-only workbook: consensus only
+        run.warnings.append(Problem("no Inventory sheet: the bridge was not run",
+                                    "Inventory", severity="warning", kind="layout"))
+        return
     run.warnings += run.result.warnings
     run.renderers.append(bridge_renderer(run.result,
                                          campaigns_layout=run.read.layouts.get("Campaigns")))
     run.rewrites += list(OWNED_SHEETS)
 
 
-STAGES = [bridge_stage]
+def consensus_stage(run: Run) -> None:
+    from pysnop.consensus_ops import consensus_stage as stage
+
+    stage(run)
+
+
+def formula_stage(run: Run) -> None:
+    from pysnop.io.formula_recalc import formula_stage as stage
+
+    stage(run)
+
+
+# consensus first (the bridge's baseline), formulas last (they may read this run's results)
+STAGES = [consensus_stage, bridge_stage, formula_stage]
 
 
 def recalc(book: str | os.PathLike, *, output: str | os.PathLike | None = None,
@@ -121,14 +138,19 @@ def recalc(book: str | os.PathLike, *, output: str | os.PathLike | None = None,
 
     mark = time.perf_counter()
     write_workbook(source, dest, [*run.renderers, issues_renderer(run.warnings)],
-                   rewrites=run.rewrites,
+                   rewrites=run.rewrites, post_save=run.extras.get("post_save"),
                    backup=backup and dest.resolve() == source.resolve())
     run.timings["write"] = time.perf_counter() - mark
 
     report = RunReport(source, dest, run.result, run.warnings, run.timings)
     report.extras = run.extras
     if export_dir is not None:
-        report.exported.append(export_bridge_csv(run.result, Path(export_dir)))
+        if len(run.read.inputs.inventory):  # no bridge without Inventory
+            report.exported.append(export_bridge_csv(run.result, Path(export_dir)))
+        if run.extras.get("consensus") is not None:
+            from pysnop.consensus_ops import export_consensus_csv
+            report.exported.append(export_consensus_csv(run.extras["consensus"],
+                                                        Path(export_dir)))
     run.timings["total"] = time.perf_counter() - started
     return report
 

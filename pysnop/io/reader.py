@@ -31,6 +31,9 @@ class ReadResult:
     inputs: PlanInputs
     warnings: list[Problem]            # severity "warning"
     layouts: dict[str, SheetLayout]    # canonical sheet name -> layout (present sheets only)
+    # planner overrides of the consensus (sku, location, category, week, units, reason,
+    # planner, row); None when the workbook has no Overrides sheet
+    overrides: pd.DataFrame | None = None
 
 
 class _Ctx:
@@ -329,11 +332,37 @@ def _actuals(ctx: _Ctx) -> pd.DataFrame:
     return ctx.frame(d, model.ACTUAL_COLUMNS)
 
 
+OVERRIDE_COLUMNS = ["sku", "location", "category", "week", "units", "reason", "planner", "row"]
+
+
+def _overrides(ctx: _Ctx) -> pd.DataFrame:
+    sku = ctx.text("sku")
+    loc = ctx.text("location")
+    cat = ctx.text("category")
+    week = ctx.date("week", required=True)
+    d = {"sku": sku, "location": loc, "category": cat, "week": week,
+         "units": ctx.number("units", required=True, nonneg=True),
+         "reason": ctx.text("reason"), "planner": ctx.text("planner")}
+    wk = pd.DatetimeIndex(week)
+    monday = (wk - pd.to_timedelta(wk.day_of_week, unit="D")).to_numpy()
+    upper = np.where(pd.isna(sku), cat, None) if len(sku) else cat
+    _duplicates(ctx, {"sku": sku, "location": loc, "category": upper, "week": monday},
+                ~np.isnat(monday),
+                lambda k: "duplicate override for " + (
+                    f"sku {k['sku']}" if k["sku"] is not None else
+                    f"category {k['category']}" if k["category"] is not None else "the total")
+                + (f" at location {k['location']}" if k["location"] is not None else "")
+                + f" in week {_fmt_week(k['week'])}")
+    return ctx.frame(d, OVERRIDE_COLUMNS)
+
+
 _READERS = {"Campaigns": _campaigns, "Inventory": _inventory, "Products": _products,
-            "Receipts": _receipts, "Forecast": _forecast, "Actuals": _actuals}
+            "Receipts": _receipts, "Forecast": _forecast, "Actuals": _actuals,
+            "Overrides": _overrides}
 _EMPTY = {"Campaigns": model.CAMPAIGN_COLUMNS, "Inventory": model.INVENTORY_COLUMNS,
           "Products": model.PRODUCT_COLUMNS, "Receipts": model.RECEIPT_COLUMNS,
-          "Forecast": model.FORECAST_COLUMNS, "Actuals": model.ACTUAL_COLUMNS}
+          "Forecast": model.FORECAST_COLUMNS, "Actuals": model.ACTUAL_COLUMNS,
+          "Overrides": OVERRIDE_COLUMNS}
 
 
 def empty_frame(sheet: str) -> pd.DataFrame:
@@ -379,14 +408,19 @@ def read_plan(source: str | os.PathLike | GridSource, *,
     if "Settings" in found:
         settings, lay = read_settings(src.grid(found["Settings"]), out)
         layouts["Settings"] = lay
-    for canon in ("Campaigns", "Inventory", "Products", "Receipts", "Forecast", "Actuals"):
+    has_forecast = "Forecast" in found or "Forecast" in by_table
+    for canon in ("Campaigns", "Inventory", "Products", "Receipts", "Forecast", "Actuals",
+                  "Overrides"):
         schema = S.SHEETS[canon]
         if canon in found:
             sheet, table = found[canon], None
         elif canon in by_table:
             sheet, table = by_table[canon]
         else:
-            if not schema.optional_sheet:
+            if canon == "Inventory" and has_forecast:
+                # a forecast-only workbook: the consensus runs, the bridge does not
+                frames[canon] = empty_frame(canon)
+            elif not schema.optional_sheet:
                 listed = ", ".join(f'"{n}"' for n in names) or "none"
                 layout_problems.append(Problem(
                     f'required sheet "{canon}" not found (sheets in the workbook: {listed})',
@@ -419,4 +453,4 @@ def read_plan(source: str | os.PathLike | GridSource, *,
         campaigns=frames.get("Campaigns", empty_frame("Campaigns")),
         receipts=frames.get("Receipts", empty_frame("Receipts")),
         products=frames.get("Products"), actuals=frames.get("Actuals"))
-    return ReadResult(inputs, warnings, layouts)
+    return ReadResult(inputs, warnings, layouts, frames.get("Overrides"))

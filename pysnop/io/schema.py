@@ -140,9 +140,22 @@ ACTUALS = SheetSchema(
     nonnegative=("units",),
     sheet_aliases=("Actual", "Sales history", "History"))
 
+OVERRIDES = SheetSchema(
+    "Overrides",
+    {"sku": KEY, "location": KEY, "category": TEXT, "week": DATE, "units": NUMBER,
+     "reason": TEXT, "planner": TEXT},
+    ("week", "units"),
+    {**_COMMON,
+     "week": ("Week start", "Week of", "Week starting", "Week commencing", "Date"),
+     "units": ("Override", "Override units", "Qty", "Quantity", "Forecast"),
+     "reason": ("Comment", "Why", "Note", "Override reason"),
+     "planner": ("By", "Owner", "Entered by", "Approved by")},
+    nonnegative=("units",),
+    sheet_aliases=("Override", "Planner overrides", "Forecast overrides"))
+
 SHEETS: dict[str, SheetSchema] = {s.name: s for s in
                                   (SETTINGS, CAMPAIGNS, INVENTORY, PRODUCTS, RECEIPTS,
-                                   FORECAST, ACTUALS)}
+                                   FORECAST, ACTUALS, OVERRIDES)}
 
 # Settings keys: canonical -> aliases
 SETTING_ALIASES: dict[str, tuple[str, ...]] = {

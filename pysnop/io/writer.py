@@ -10,6 +10,7 @@ Power Query, macros) can be lost. The file is saved atomically; when writing in 
 
 from __future__ import annotations
 
+import io
 import os
 import zipfile
 from pathlib import Path
@@ -61,7 +62,8 @@ Renderer = Callable[[Any, StyleBook], None]  # writes some sheets into an openpy
 
 def write_workbook(src: Path, dest: Path, renderers: Sequence[Renderer], *,
                    rewrites: Sequence[str] = OWNED_SHEETS, backup: bool = True,
-                   expect: "Fingerprint | None" = None) -> list[Problem]:
+                   expect: "Fingerprint | None" = None,
+                   post_save: Callable[[bytes], bytes] | None = None) -> list[Problem]:
     """Render pysnop's sheets and merge them into a copy of ``src`` saved atomically at ``dest``.
 
     Renderers draw into a scratch openpyxl workbook (see :mod:`pysnop.io.transplant`):
@@ -72,7 +74,9 @@ def write_workbook(src: Path, dest: Path, renderers: Sequence[Renderer], *,
 
     ``expect``: the :class:`~pysnop.io.atomic.Fingerprint` of ``src`` when the caller read
     it. If ``src`` changed since, or changes while this function runs (someone saved it),
-    nothing is written and a FileAccessError says so. Raises FileAccessError when ``src``
+    nothing is written and a FileAccessError says so. ``post_save`` may rewrite the finished
+    package bytes before they replace anything (formula values cached by the headless
+    recalculation, :mod:`pysnop.io.formula_recalc`). Raises FileAccessError when ``src``
     cannot be read or ``dest`` written; the original is then untouched and no temporary
     file is left behind. Returns warnings about the write (none at present).
     """
@@ -99,8 +103,13 @@ def write_workbook(src: Path, dest: Path, renderers: Sequence[Renderer], *,
         transplant.put_sheet(name)
     for patch in scratch._pysnop_patches:
         transplant.apply_patch(patch)
-    atomic_write(dest, package.save, src=src, backup=backup,
-                 expect=loaded if in_place else None)
+    save = package.save
+    if post_save is not None:
+        buffer = io.BytesIO()
+        package.save(buffer)
+        data = post_save(buffer.getvalue())
+        save = lambda handle: handle.write(data)  # noqa: E731
+    atomic_write(dest, save, src=src, backup=backup, expect=loaded if in_place else None)
     return []
 
 

@@ -144,12 +144,23 @@ def test_settings_messages(make_book):
 
 
 def test_missing_sheet(make_book):
+    # Inventory is optional when a Forecast exists (the consensus runs, the bridge does not);
+    # with neither sheet there is nothing to do: both are reported
     with pytest.raises(ValidationError) as info:
-        read_plan(make_book({"Inv": INV, "Forecast": FC}))
+        read_plan(make_book({"Inv": INV, "Fcst": FC}))
     assert [str(p) for p in info.value.problems] == [
-        'required sheet "Inventory" not found (sheets in the workbook: "Inv", "Forecast")']
+        'required sheet "Inventory" not found (sheets in the workbook: "Inv", "Fcst")',
+        'required sheet "Forecast" not found (sheets in the workbook: "Inv", "Fcst")']
     assert info.value.problems[0].kind == "layout"
     assert info.value.kind == "layout"
+
+
+def test_inventory_is_optional_when_a_forecast_exists(make_book):
+    from pysnop.core.model import INVENTORY_COLUMNS
+    res = read_plan(make_book({"Inv": INV, "Forecast": FC}))
+    assert list(res.inputs.inventory.columns) == INVENTORY_COLUMNS
+    assert len(res.inputs.inventory) == 0 and len(res.inputs.forecast) > 0
+    assert res.overrides is None
 
 
 def test_missing_column(make_book):
