@@ -110,6 +110,22 @@ def formula_stage(run: Run) -> None:
     from pysnop.io.formula_recalc import formula_stage as stage
 
     stage(run)
+    evaluate = run.extras.get("post_save")
+    if evaluate is None:
+        return
+
+    def guarded(xlsx: bytes) -> bytes:
+        """A formula the engine cannot evaluate must not cost the planner the whole run."""
+        try:
+            return evaluate(xlsx)
+        except Exception as exc:  # the formulas library raises many kinds
+            reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+            run.warnings.append(Problem(
+                f"formulas were not recalculated ({reason}); pysnop's sheets are written, "
+                "and Excel recalculates the formulas on open", severity="warning"))
+            return xlsx
+
+    run.extras["post_save"] = guarded
 
 
 # consensus first (the bridge's baseline), formulas last (they may read this run's results)

@@ -535,7 +535,44 @@ def build_demo(path) -> Path:
                  header_row=2, title="Holiday promo calendar 2026")
     _write_table(wb.create_sheet("Receipts"), RECEIPT_HEADERS, data["receipts"])
     _write_notes(wb.create_sheet("Notes"), len(data["inventory"]), len(data["receipts"]))
+    _write_planner_view(wb.create_sheet("Planner view"), data)
     return _save_deterministic(wb, path)
+
+
+def _write_planner_view(ws, data) -> None:
+    """Live pysnop worksheet functions over the planner's own ranges (issue: UDFs).
+
+    In Excel with the add-in they recalculate like any formula; without Excel,
+    ``pysnop recalc`` (and ``pysnop demo``) evaluates them and stores their values.
+    """
+    campaigns = f"Campaigns!$A$2:$J${2 + len(data['campaigns'])}"
+    inventory = f"Inventory!$A$3:$H${3 + len(data['inventory'])}"
+    receipts = f"Receipts!$A$1:$F${1 + len(data['receipts'])}"
+    forecast = f"Forecast!$A$1:$D${1 + len(data['forecast'])}"
+    tables = f"{campaigns},{inventory},{receipts},{forecast}"
+    ws["A1"] = "Planner view — live pysnop worksheet functions"
+    ws["A1"].font = TITLE_FONT
+    ws["A2"] = ("STOCKOUT_RISK(...) in A4 spills the risk summary below (as of Settings as_of, "
+                "threshold = safety stock); the cells on the right are single-value functions.")
+    ws["A2"].font = NOTE_FONT
+    ws["A4"] = f"=STOCKOUT_RISK({tables},Settings!$B$4,Settings!$B$5)"
+    labels = [
+        ("Most at-risk sku @ location", '=A5&" @ "&B5', None),
+        ("Black Friday earbuds: max supportable lift",
+         f'=MAX_SUPPORTABLE_LIFT({tables},"MKT-2611-01",Settings!$B$4,Settings!$B$5)', "0.0%"),
+        ("Weeks of supply, 000184 @ S01",
+         "=WEEKS_OF_SUPPLY(Inventory!$C$4,Forecast!$D$2:$D$9)", "0.0"),
+        ("Sku-locations stocking out (native COUNTIF on the spill)",
+         '=COUNTIF(C5:C400,"STOCKOUT")', "0"),
+    ]
+    for r, (label, formula, fmt) in enumerate(labels, start=4):
+        ws.cell(row=r, column=12, value=label).font = Font(bold=True)
+        cell = ws.cell(row=r, column=13, value=formula)
+        if fmt:
+            cell.number_format = fmt
+    for col, width in (("A", 10), ("B", 10), ("C", 11), ("D", 15), ("I", 12), ("L", 48),
+                       ("M", 18)):
+        ws.column_dimensions[col].width = width
 
 
 def build_template(path) -> Path:

@@ -158,8 +158,16 @@ def test_demo_builds_and_recalculates(run, tmp_path):
     result = run("demo", tmp_path / "d")
     assert result.exit_code == 0, result.output
     assert "STOCKOUT" in result.output and "AT RISK" in result.output
-    assert "Bridge" in CalamineWorkbook.from_path(str(tmp_path / "d" / "pysnop-demo.xlsx")) \
-        .sheet_names
+    wb = CalamineWorkbook.from_path(str(tmp_path / "d" / "pysnop-demo.xlsx"))
+    assert "Bridge" in wb.sheet_names
+    # the Planner view's worksheet functions were evaluated and their values stored
+    view = wb.get_sheet_by_name("Planner view").to_python(skip_empty_area=False)
+    bridge = wb.get_sheet_by_name("Bridge").to_python(skip_empty_area=False)
+    assert view[3][:3] == ["sku", "location", "status"]
+    assert view[4][:3] == bridge[4][:3]  # same worst sku-location as the Bridge
+    spilled = [row[2] for row in view[4:] if row[2]]
+    assert view[6][12] == spilled.count("STOCKOUT") > 0  # a native COUNTIF over the spill
+    assert view[3][12] == f"{view[4][0]} @ {view[4][1]}"
 
 
 def test_help_has_examples(run):
