@@ -20,6 +20,7 @@ from pathlib import Path
 from pysnop.core.bridge import run_bridge
 from pysnop.core.model import BridgeResult, PlanInputs
 from pysnop.errors import FileAccessError, PysnopError, Problem
+from pysnop.io.csv_out import csv_safe
 
 WRITABLE_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -146,6 +147,12 @@ def recalc(book: str | os.PathLike, *, output: str | os.PathLike | None = None,
     dest = Path(output) if output is not None else source
     _check_destination(source, dest)
     started = time.perf_counter()
+    from pysnop.io.atomic import fingerprint
+
+    try:
+        expect = fingerprint(source)  # what the run reads; the write refuses if it changes
+    except OSError:
+        expect = None  # read() reports a missing or locked file in its own words
     read_result = read(source, as_of=as_of)
     run = Run(source, read_result, dict(options), warnings=list(read_result.warnings))
     run.timings["read"] = time.perf_counter() - started
@@ -155,7 +162,7 @@ def recalc(book: str | os.PathLike, *, output: str | os.PathLike | None = None,
     mark = time.perf_counter()
     write_workbook(source, dest, [*run.renderers, issues_renderer(run.warnings)],
                    rewrites=run.rewrites, post_save=run.extras.get("post_save"),
-                   backup=backup and dest.resolve() == source.resolve())
+                   backup=backup and dest.resolve() == source.resolve(), expect=expect)
     run.timings["write"] = time.perf_counter() - mark
 
     report = RunReport(source, dest, run.result, run.warnings, run.timings)
@@ -177,7 +184,7 @@ def export_bridge_csv(result: BridgeResult, directory: Path) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
         target = directory / "bridge.csv"
         partial = directory / ".bridge.csv.partial"
-        result.to_long().round(6).to_csv(partial, index=False, lineterminator="\n")
+        csv_safe(result.to_long().round(6)).to_csv(partial, index=False, lineterminator="\n")
         os.replace(partial, target)
     except OSError as exc:
         raise FileAccessError(f"cannot write the export to {directory}: {exc.strerror or exc}")

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from pysnop import __version__, api
@@ -88,8 +87,14 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also write bridge.csv (long form) into this directory.")
 @click.option("--no-backup", is_flag=True, help="Do not keep BOOK.bak when writing in place.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes for several books (default: one per CPU core, at most "
+                   "one per book).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Run the books on this Dask distributed scheduler (tcp://host:8786); its "
+                   "workers must see the same paths and have pysnop installed.")
 @click.pass_context
-def recalc(ctx, books, output, as_of, export_dir, no_backup):
+def recalc(ctx, books, output, as_of, export_dir, no_backup, workers, scheduler):
     """Recalculate BOOKS: read, validate, project, write results back.
 
     In place by default: the file is replaced atomically and the previous version is kept
@@ -103,7 +108,7 @@ def recalc(ctx, books, output, as_of, export_dir, no_backup):
       pysnop recalc east.xlsx west.xlsx -o results/ --export results/csv
     """
     as_of_date = as_of.date() if as_of else None
-    if len(books) == 1:
+    if len(books) == 1 and scheduler is None:
         try:
             report = _run_guarded(ctx, api.recalc, books[0], output=output, as_of=as_of_date,
                                   export_dir=export_dir, backup=not no_backup)
@@ -112,33 +117,10 @@ def recalc(ctx, books, output, as_of, export_dir, no_backup):
             ctx.exit(failure.code)
         _print_report(report)
         return
-    if output is not None and output.suffix.lower() in api.WRITABLE_SUFFIXES:
-        raise click.UsageError("with several books, -o must be a directory")
-    if output is not None:
-        try:
-            output.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise click.UsageError(f"cannot create the output directory {output}: {exc}")
-    failures = 0
-    rows = []
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=True) as progress:
-        task = progress.add_task("recalculating", total=len(books))
-        for book in books:
-            progress.update(task, description=f"recalculating {book.name}")
-            dest = output / book.name if output is not None else None
-            export = export_dir / book.stem if export_dir is not None else None
-            try:
-                report = _run_guarded(ctx, api.recalc, book, output=dest, as_of=as_of_date,
-                                      export_dir=export, backup=not no_backup)
-                rows.append((book, report, None))
-            except Failed as failure:
-                failures = max(failures, failure.code)
-                rows.append((book, None, "failed"))
-            progress.advance(task)
-    _print_batch(rows)
-    if failures:
-        ctx.exit(failures)
+    from pysnop.cli_batch import run_books
+
+    ctx.exit(run_books(books, output, as_of_date, export_dir, not no_backup, workers,
+                       scheduler, out, err))
 
 
 @cli.command()
@@ -226,25 +208,13 @@ def _print_report(report: api.RunReport) -> None:
         out.print(f"exported {path}")
 
 
-def _print_batch(rows) -> None:
-    table = Table(title="pysnop recalc")
-    for col in ("workbook", "result", "STOCKOUT", "AT RISK", "OK", "warnings", "seconds"):
-        table.add_column(col)
-    for book, report, failure in rows:
-        if report is None:
-            table.add_row(str(book), f"[red]{failure}[/]", "", "", "", "", "")
-            continue
-        c = report.counts
-        table.add_row(str(report.output), "[green]written[/]", str(c["STOCKOUT"]),
-                      str(c["AT RISK"]), str(c["OK"]), str(len(report.warnings)),
-                      f"{report.timings.get('total', 0):.2f}")
-    out.print(table)
-    ok = sum(1 for _, r, _ in rows if r is not None)
-    out.print(f"{ok} of {len(rows)} workbooks written")
-
-
 def _date(value) -> str:
     return "" if value is None or value != value else f"{value:%Y-%m-%d}"
+
+
+from pysnop.cli_batch import register as _register_batch  # noqa: E402
+
+_register_batch(cli)  # pysnop watch
 
 
 def main() -> None:

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from pysnop.core import model
+from pysnop.io.csv_out import csv_safe
 from pysnop.core.consensus import (CONSENSUS, Consensus, consensus_baseline, monday,
                                    settings_weights)
 from pysnop.errors import FileAccessError, Problem
@@ -435,7 +436,8 @@ def export_consensus_csv(consensus: Consensus, directory: str | os.PathLike) -> 
         directory.mkdir(parents=True, exist_ok=True)
         target = directory / "consensus.csv"
         partial = directory / ".consensus.csv.partial"
-        consensus_long(consensus).round(6).to_csv(partial, index=False, lineterminator="\n")
+        csv_safe(consensus_long(consensus).round(6)).to_csv(partial, index=False,
+                                                             lineterminator="\n")
         os.replace(partial, target)
     except OSError as exc:
         raise FileAccessError(f"cannot write the export to {directory}: {exc.strerror or exc}")

@@ -141,6 +141,22 @@ def _remove_quietly(path: Path) -> None:
         pass
 
 
+STALE_AFTER_SECONDS = 3600
+
+
+def _sweep_stale_temps(directory: Path) -> None:
+    """Remove temp files an earlier run left when it was killed (older than an hour)."""
+    import time
+
+    cutoff = time.time() - STALE_AFTER_SECONDS
+    try:
+        stale = [p for p in directory.glob(TEMP_PREFIX + "*.tmp") if p.stat().st_mtime < cutoff]
+    except OSError:
+        return
+    for path in stale:
+        _remove_quietly(path)
+
+
 def atomic_write(dest: Path, write: Callable[[BinaryIO], None], *, src: Path | None = None,
                  backup: bool = True, expect: Fingerprint | None = None) -> None:
     """Call ``write(fileobj)`` into a temp file next to ``dest``, then move it over ``dest``.
@@ -153,6 +169,7 @@ def atomic_write(dest: Path, write: Callable[[BinaryIO], None], *, src: Path | N
     """
     dest = Path(dest)
     directory = dest.parent if str(dest.parent) else Path(".")
+    _sweep_stale_temps(directory)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=dest.suffix + ".tmp",
                                         dir=directory)

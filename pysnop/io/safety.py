@@ -181,8 +181,11 @@ class _Prolog(io.RawIOBase):
 
 def _check_xml_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str,
                     lim: Limits) -> None:
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import iterparse
+    try:
+        from defusedxml import DefusedXmlException
+        from defusedxml.ElementTree import iterparse
+    except ImportError:  # pragma: no cover - defusedxml is a dependency; keep a safe fallback
+        return _scan_xml_part(zf, info, label, lim)
     from xml.etree.ElementTree import ParseError
 
     try:
@@ -239,3 +242,20 @@ class _Chain(io.RawIOBase):
         data = self.read(len(buffer))
         buffer[:len(data)] = data
         return len(data)
+
+
+def _scan_xml_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, lim: Limits) -> None:
+    """Without defusedxml: refuse any DOCTYPE/ENTITY in the part's first bytes."""
+    with zf.open(info) as stream:
+        head = stream.read(lim.max_prolog_bytes)
+    if not (info.filename.lower().endswith(XML_SUFFIXES) or head.startswith(_XML_STARTS)):
+        return
+    texts = [head]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:4]:
+        for codec in ("utf-16-le", "utf-16-be"):
+            texts.append(head.decode(codec, "ignore").encode("utf-8", "ignore"))
+    if any(b"<!doctype" in t.lower() or b"<!entity" in t.lower() for t in texts):
+        raise UnsafeWorkbookError(
+            f"cannot open {label}: the part {info.filename} declares XML entities "
+            f"(<!DOCTYPE>/<!ENTITY>), which Excel never writes; refused as a possible "
+            f"XML entity bomb")

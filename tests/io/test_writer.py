@@ -399,3 +399,18 @@ def test_large_bridge_roundtrips(tmp_path):
     assert ws.dimensions == "A1:N604"
     assert ws["M604"].value == -1.25 and ws["M604"].fill.fgColor.rgb == RED
     assert ws["L604"].border.bottom.style == "medium"
+
+
+def test_temp_files_left_by_a_killed_run_are_swept(tmp_path):
+    import os
+    import time
+
+    path = simple_book(tmp_path / "b.xlsx")
+    old = tmp_path / ".~pysnop-abc.xlsx.tmp"
+    fresh = tmp_path / ".~pysnop-def.xlsx.tmp"  # maybe another run's, still writing
+    old.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(old, (hours_ago, hours_ago))
+    write_results(path, path, make_result(), campaigns_layout=None, warnings=[])
+    assert not old.exists() and fresh.exists()
