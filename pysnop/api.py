@@ -129,8 +129,15 @@ def formula_stage(run: Run) -> None:
     run.extras["post_save"] = guarded
 
 
-# consensus first (the bridge's baseline), formulas last (they may read this run's results)
-STAGES = [consensus_stage, bridge_stage, formula_stage]
+def actions_stage(run: Run) -> None:
+    from pysnop.action_ops import propose_stage
+
+    propose_stage(run)
+
+
+# consensus first (the bridge's baseline), actions after the bridge (they remedy its risks),
+# formulas last (they may read this run's results)
+STAGES = [consensus_stage, bridge_stage, actions_stage, formula_stage]
 
 
 def recalc(book: str | os.PathLike, *, output: str | os.PathLike | None = None,

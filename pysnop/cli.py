@@ -7,6 +7,7 @@ Exit codes: 0 done (warnings allowed), 1 a workbook had errors or could not be w
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -87,6 +88,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also write bridge.csv (long form) into this directory.")
 @click.option("--no-backup", is_flag=True, help="Do not keep BOOK.bak when writing in place.")
+@click.option("--user", help="Who is deciding (approvals typed in the Actions sheet are checked "
+                             "against Approvers for this person). Default: $PYSNOP_USER, else the "
+                             "OS user.")
+@click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Decision log (SQLite). Default: BOOK.pysnop.sqlite beside the workbook.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes for several books (default: one per CPU core, at most "
                    "one per book).")
@@ -94,7 +100,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="Run the books on this Dask distributed scheduler (tcp://host:8786); its "
                    "workers must see the same paths and have pysnop installed.")
 @click.pass_context
-def recalc(ctx, books, output, as_of, export_dir, no_backup, workers, scheduler):
+def recalc(ctx, books, output, as_of, export_dir, no_backup, user, log_path, workers,
+           scheduler):
     """Recalculate BOOKS: read, validate, project, write results back.
 
     In place by default: the file is replaced atomically and the previous version is kept
@@ -111,7 +118,8 @@ def recalc(ctx, books, output, as_of, export_dir, no_backup, workers, scheduler)
     if len(books) == 1 and scheduler is None:
         try:
             report = _run_guarded(ctx, api.recalc, books[0], output=output, as_of=as_of_date,
-                                  export_dir=export_dir, backup=not no_backup)
+                                  export_dir=export_dir, backup=not no_backup, user=user,
+                                  log=log_path)
         except Failed as failure:
             err.print(f"[red]{books[0]}: not written.[/]")
             ctx.exit(failure.code)
@@ -119,6 +127,11 @@ def recalc(ctx, books, output, as_of, export_dir, no_backup, workers, scheduler)
         return
     from pysnop.cli_batch import run_books
 
+    if log_path is not None:
+        raise click.UsageError("--log names one workbook's decision log; give it one book at "
+                               "a time (or set decision_log in each workbook's Settings)")
+    if user:
+        os.environ["PYSNOP_USER"] = user  # worker processes inherit the deciding user
     ctx.exit(run_books(books, output, as_of_date, export_dir, not no_backup, workers,
                        scheduler, out, err))
 
@@ -204,6 +217,15 @@ def _print_report(report: api.RunReport) -> None:
               f"[bold red]{counts['STOCKOUT']} STOCKOUT[/], "
               f"[bold yellow]{counts['AT RISK']} AT RISK[/], {counts['OK']} OK; "
               f"{len(report.warnings)} warnings ({report.timings.get('total', 0):.2f} s)")
+    actions = report.extras.get("actions")
+    if actions is not None and len(actions) and "status" in actions:
+        by_status = actions["status"].value_counts()
+        parts = [f"{int(by_status[k])} {k.lower()}" for k in
+                 ("Proposed", "Approved", "Rejected", "Exported", "Obsolete") if k in by_status]
+        owners = actions.loc[actions["status"] == "Proposed", "owner"].value_counts() \
+            if "owner" in actions else {}
+        routed = ", ".join(f"{n} to {o}" for o, n in owners.items())
+        out.print(f"Actions sheet: {', '.join(parts)}" + (f" ({routed})" if routed else ""))
     for path in report.exported:
         out.print(f"exported {path}")
 
@@ -212,9 +234,12 @@ def _date(value) -> str:
     return "" if value is None or value != value else f"{value:%Y-%m-%d}"
 
 
+from pysnop import cli_actions, cli_addin  # noqa: E402
 from pysnop.cli_batch import register as _register_batch  # noqa: E402
 
 _register_batch(cli)  # pysnop watch
+cli_actions.register(cli)  # pysnop log, export, simulate, review, decide
+cli_addin.register(cli)  # pysnop addin build | install | uninstall
 
 
 def main() -> None:

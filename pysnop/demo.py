@@ -68,6 +68,10 @@ SETTINGS_ROWS = [
 ]
 
 PRODUCT_HEADERS = ["sku", "category", "description", "unit_cost", "unit_price"]
+APPROVERS = [{"name": "Sam Ortiz", "function": "Supply"},
+             {"name": "Lee Chen", "function": "Supply"},
+             {"name": "Dana Whitfield", "function": "Marketing"},
+             {"name": "Priya Nair", "function": "Marketing"}]
 INVENTORY_HEADERS = ["sku", "location", "on_hand", "safety_stock", "lead_time_weeks",
                      "unit_cost", "unit_price", "category"]
 FORECAST_HEADERS = ["sku", "location", "week", "units"]
@@ -536,6 +540,8 @@ def build_demo(path) -> Path:
     _write_table(wb.create_sheet("Receipts"), RECEIPT_HEADERS, data["receipts"])
     _write_notes(wb.create_sheet("Notes"), len(data["inventory"]), len(data["receipts"]))
     _write_planner_view(wb.create_sheet("Planner view"), data)
+    _write_table(wb.create_sheet("Approvers"), ["name", "function"], APPROVERS,
+                 header_row=2, title="Who may approve pysnop's proposals")
     return _save_deterministic(wb, path)
 
 

@@ -137,4 +137,5 @@ def test_transfers_never_put_a_donor_at_risk(plan):
     for to, group in moves.groupby("location"):
         r = loc.index(to)
         saved = cumulative_lost(result.poh[[r]])[0, -1] - cumulative_lost(poh[[r]])[0, -1]
-        assert saved == pytest.approx(group["units_protected"].sum())
+        # units_protected is reported to 1e-6 units
+        assert saved == pytest.approx(group["units_protected"].sum(), abs=1e-6 * len(group))

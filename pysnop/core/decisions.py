@@ -1,0 +1,322 @@
+"""Decisions on action proposals: who may decide, and how a re-run keeps them (SPEC §4).
+
+Pure functions on pandas frames; no file or clock access (``now`` and ``user`` are passed in).
+
+Statuses: Proposed → Approved / Rejected (by a person) → Exported (by ``pysnop export``);
+Obsolete (by pysnop) when the proposal is no longer made.
+
+Two steps each time the Actions sheet is read back:
+
+1. :func:`review_edits` compares each row's decision cells with the last state pysnop
+   recorded for that action (from the decision log, :class:`Known`). A changed status is a
+   decision by the approver typed in the row, or else by the deciding user (``--user``); it is
+   accepted only from a person listed in Approvers for the action's owner function
+   (Supply / Marketing). A refused decision is undone (status back to the recorded one,
+   Proposed for a row never decided) and reported with a warning naming the row.
+   Exported and Obsolete are set by pysnop only; Exported is final.
+2. :func:`merge` lays the reviewed rows over the new proposals, keyed by ``action_id``:
+   a proposal still made keeps its decision and comment and gets fresh values; a new one is
+   appended as Proposed; one no longer made becomes Obsolete (an Exported row stays Exported,
+   with the values it was exported with). An Obsolete proposal made again returns as Proposed
+   (comment kept, approval cleared: it was given for another situation). An Exported action
+   proposed again stays Exported until a run no longer proposes it (the ERP caught up); made
+   again after that, it starts over as Proposed ("lapsed", from the log).
+   Rows a person touched (decided, or commented) are never dropped. An untouched row that
+   was already Obsolete and is still not proposed is dropped: it was shown Obsolete for one
+   run, and the decision log keeps it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from pysnop.errors import Problem
+
+PROPOSED, APPROVED, REJECTED, EXPORTED, OBSOLETE = (
+    "Proposed", "Approved", "Rejected", "Exported", "Obsolete")
+STATUSES = (PROPOSED, APPROVED, REJECTED, EXPORTED, OBSOLETE)
+EDITABLE_STATUSES = (PROPOSED, APPROVED, REJECTED)  # the dropdown
+FUNCTIONS = ("Supply", "Marketing")
+SYSTEM = "pysnop"  # the "who" of the transitions pysnop makes itself
+DECISION_COLUMNS = ["status", "approver", "decided_at", "comment", "scenario", "exported_at"]
+SHEET = "Actions"
+
+
+@dataclass(frozen=True)
+class Known:
+    """The last state pysnop recorded for one action (from the decision log)."""
+
+    status: str = PROPOSED
+    approver: str | None = None
+    decided_at: dt.datetime | None = None
+    comment: str | None = None
+    exported_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One change to a decision, for the log: who changed what, when, old → new."""
+
+    action_id: str
+    field: str  # "status" or "comment"
+    old: str | None
+    new: str | None
+    who: str
+    at: dt.datetime
+    outcome: str  # "accepted", "refused" (person) or "system" (pysnop)
+    message: str = ""
+
+
+class Approvers:
+    """Who may decide for which owner function. Names match case- and space-insensitively."""
+
+    def __init__(self, entries=()):
+        self.entries: list[tuple[str, str]] = []  # (name as typed, function)
+        self._allowed: dict[str, set[str]] = {}
+        for name, function in entries:
+            self.add(name, function)
+
+    def add(self, name: str, function: str) -> None:
+        self.entries.append((name, function))
+        self._allowed.setdefault(_key(function), set()).add(_key(name))
+
+    def allows(self, name: str | None, function: str | None) -> bool:
+        return bool(name) and _key(name) in self._allowed.get(_key(function), set())
+
+    def names(self, function: str | None = None) -> list[str]:
+        seen, out = set(), []
+        for name, fn in self.entries:
+            if (function is None or _key(fn) == _key(function)) and _key(name) not in seen:
+                seen.add(_key(name))
+                out.append(name)
+        return out
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+def _key(text) -> str:
+    return " ".join(str(text).split()).casefold() if text is not None else ""
+
+
+def blank(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def text_or_none(value) -> str | None:
+    return None if blank(value) else str(value).strip()
+
+
+def parse_status(value) -> str | None:
+    """A status cell as one of STATUSES; blank is Proposed; None for unknown text."""
+    if blank(value):
+        return PROPOSED
+    wanted = _key(value)
+    return next((s for s in STATUSES if s.casefold() == wanted), None)
+
+
+def touched(row) -> bool:
+    """Did a person act on this row (decided it or wrote a comment)?"""
+    status = parse_status(row.get("status"))
+    return (status not in (PROPOSED, OBSOLETE) or not blank(row.get("approver"))
+            or not blank(row.get("comment")))
+
+
+@dataclass
+class Review:
+    rows: pd.DataFrame
+    events: list[Event] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def refused(self) -> list[Event]:
+        return [e for e in self.events if e.outcome == "refused"]
+
+
+def review_edits(sheet: pd.DataFrame, known: dict[str, Known], approvers: Approvers,
+                 user: str, now: dt.datetime) -> Review:
+    """Validate the decisions typed into the Actions sheet (see module doc).
+
+    ``sheet``: one row per Actions row, with at least action_id, owner and the
+    DECISION_COLUMNS (missing ones are blank) and optionally ``row`` (the Excel row).
+    Returns the rows with decision cells set to what stands, the events and the warnings.
+    Rows without an action_id, and repeats of an action_id, are left out with a warning.
+    """
+    out = Review(sheet.iloc[0:0].copy())
+    records, seen = [], set()
+    for rec in sheet.to_dict("records"):
+        for col in DECISION_COLUMNS:
+            rec.setdefault(col, None)
+        where = _where(rec)
+        action = text_or_none(rec.get("action_id"))
+        if action is None:
+            if any(not blank(rec.get(c)) for c in ("status", "approver", "comment")):
+                out.problems.append(_warn(where, "action_id", None,
+                                          "a decision on a row without an action_id is ignored"))
+            continue
+        if action in seen:
+            out.problems.append(_warn(where, "action_id", action,
+                                      f"action {action} appears twice; only its first row is kept"))
+            continue
+        seen.add(action)
+        _review_row(rec, action, known.get(action), approvers, user, now, out, where)
+        records.append(rec)
+    out.rows = pd.DataFrame.from_records(records, columns=_columns(sheet))
+    return out
+
+
+def _review_row(rec, action, prior, approvers, user, now, out: Review, where) -> None:
+    raw_status = rec.get("status")
+    typed = parse_status(raw_status)
+    sheet_approver = text_or_none(rec.get("approver"))
+    if prior is None:  # never recorded: what pysnop set (Exported, Obsolete) is taken as is
+        prior = Known(typed if typed in (EXPORTED, OBSOLETE) else PROPOSED,
+                      sheet_approver if typed in (EXPORTED, OBSOLETE) else None,
+                      _as_datetime(rec.get("decided_at")) if typed in (EXPORTED, OBSOLETE)
+                      else None, None, _as_datetime(rec.get("exported_at")))
+    comment = text_or_none(rec.get("comment"))
+    if comment != prior.comment and (comment is not None or prior.comment is not None):
+        out.events.append(Event(action, "comment", prior.comment, comment,
+                                sheet_approver or user, now, "accepted"))
+    rec["comment"] = comment
+    rec["exported_at"] = prior.exported_at or _as_datetime(rec.get("exported_at"))
+    keep = dict(status=prior.status, approver=prior.approver, decided_at=prior.decided_at)
+    if typed is None:
+        out.problems.append(_warn(where, "status", raw_status,
+                                  f"unknown status for {action}; expected Proposed, Approved "
+                                  f"or Rejected; kept {prior.status}"))
+        rec.update(keep)
+        return
+    if typed == prior.status:
+        if typed in (PROPOSED, OBSOLETE) and prior.approver is None:
+            keep["approver"] = sheet_approver  # a name typed ahead of a decision is harmless
+        rec.update(keep)
+        return
+    if prior.status == EXPORTED or typed in (EXPORTED, OBSOLETE) or prior.status == OBSOLETE:
+        reason = ("was exported; an exported action cannot change" if prior.status == EXPORTED
+                  else "is no longer proposed; it cannot be decided" if prior.status == OBSOLETE
+                  else f"{typed} is set by pysnop, not typed")
+        out.problems.append(_warn(where, "status", raw_status,
+                                  f"{action} {reason}; status stays {prior.status}"))
+        if prior.status == OBSOLETE and prior.approver is None:
+            keep["approver"] = sheet_approver  # the row was touched: it must not be dropped
+        rec.update(keep)
+        return
+    decider = sheet_approver or user
+    owner = text_or_none(rec.get("owner"))
+    if approvers.allows(decider, owner):
+        out.events.append(Event(action, "status", prior.status, typed, decider, now, "accepted"))
+        decided = typed != PROPOSED
+        rec.update(status=typed, approver=decider if decided else None,
+                   decided_at=now if decided else None)
+        return
+    if not len(approvers):
+        why = "no Approvers table (add an Approvers sheet with name and function)"
+    else:
+        listed = ", ".join(approvers.names(owner)) or "nobody"
+        why = f"{decider} is not listed as a {owner or '?'} approver (listed: {listed})"
+    message = f"{typed} of {action} refused: {why}; left {prior.status}"
+    out.events.append(Event(action, "status", prior.status, typed, decider, now, "refused",
+                            message))
+    out.problems.append(_warn(where, "status", raw_status, message))
+    rec.update(keep)
+
+
+def merge(reviewed: pd.DataFrame, proposals: pd.DataFrame, now: dt.datetime, *,
+          known: dict[str, Known] | None = None, lapsed: set[str] = frozenset()
+          ) -> tuple[pd.DataFrame, list[Event]]:
+    """Lay the reviewed sheet rows over the new ``proposals`` (see module doc).
+
+    ``known``: the logged state per action (for rows a person deleted from the sheet);
+    ``lapsed``: exported actions that were not proposed in some run after their export (so
+    the export was carried out): proposed again, they start over as Proposed.
+    Returns the rows of the new Actions sheet (proposal columns + DECISION_COLUMNS): the
+    current proposals in rank order, then the rows no longer proposed in their old order.
+    """
+    known = known or {}
+    events: list[Event] = []
+    old = {}
+    for rec in reviewed.to_dict("records"):
+        old.setdefault(text_or_none(rec.get("action_id")), rec)
+    old.pop(None, None)
+    columns = list(dict.fromkeys([*proposals.columns,
+                                  *(c for c in reviewed.columns if c != "row"),
+                                  *DECISION_COLUMNS]))
+    records = []
+    current = set()
+    for rec in proposals.to_dict("records"):
+        action = rec["action_id"]
+        current.add(action)
+        prev = old.get(action)
+        prior = known.get(action)
+        if prev is None:
+            prev = ({"status": EXPORTED, "approver": prior.approver,
+                     "decided_at": prior.decided_at, "comment": prior.comment,
+                     "exported_at": prior.exported_at}
+                    if prior is not None and prior.status == EXPORTED else {})
+        decision = {c: prev.get(c) for c in DECISION_COLUMNS}
+        status = parse_status(decision["status"]) or PROPOSED
+        if status == EXPORTED and action not in lapsed:
+            records.append({**rec, **{k: v for k, v in prev.items() if k in columns},
+                            **decision, "rank": rec.get("rank")})  # values as exported
+            continue
+        if not prev or status in (OBSOLETE, EXPORTED):
+            was = status if prev else (prior.status if prior is not None else None)
+            if was != PROPOSED:
+                events.append(Event(action, "status", was, PROPOSED, SYSTEM, now, "system",
+                                    "new proposal" if was is None else "proposed again"))
+            status = PROPOSED
+            decision.update(approver=None, decided_at=None, exported_at=None)
+        decision["status"] = status
+        records.append({**rec, **decision})
+    for action, prev in old.items():
+        if action in current:
+            continue
+        status = parse_status(prev.get("status")) or PROPOSED
+        if status == EXPORTED:
+            records.append(dict(prev))
+            continue
+        if status == OBSOLETE and not touched(prev):
+            continue  # shown Obsolete once already; the log keeps it
+        if status != OBSOLETE:
+            events.append(Event(action, "status", status, OBSOLETE, SYSTEM, now, "system",
+                                "no longer proposed"))
+        records.append({**prev, "status": OBSOLETE})
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    return frame, events
+
+
+def _columns(sheet: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys([*sheet.columns, *DECISION_COLUMNS]))
+
+
+def _as_datetime(value) -> dt.datetime | None:
+    if blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    try:
+        return pd.Timestamp(value).to_pydatetime()
+    except (ValueError, TypeError):
+        return None
+
+
+def _where(rec) -> int | None:
+    row = rec.get("row")
+    return None if blank(row) else int(row)
+
+
+def _warn(row, column, value, reason) -> Problem:
+    return Problem(reason, SHEET, row, None, column, value, "warning")
