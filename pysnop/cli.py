@@ -6,7 +6,6 @@ Exit codes: 0 done (warnings allowed), 1 a workbook had errors or could not be w
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 from pathlib import Path

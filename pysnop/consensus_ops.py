@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from pysnop.core import model
+from pysnop.core.values import is_blank
 from pysnop.io.csv_out import csv_safe
 from pysnop.core.consensus import (CONSENSUS, Consensus, consensus_baseline, monday,
                                    settings_weights)
@@ -112,13 +113,8 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def _iso(value) -> str | None:
-    if value is None:
+    if is_blank(value):
         return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
     return pd.Timestamp(value).date().isoformat()
 
 

@@ -29,7 +29,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pysnop.core.decisions import EXPORTED, Event, Known
+from pysnop.core.values import is_blank
+from pysnop.core.decisions import EXPORTED, Known
 from pysnop.errors import FileAccessError
 
 SUFFIX = ".pysnop.sqlite"
@@ -77,13 +78,8 @@ def fingerprint(path: str | os.PathLike) -> str:
 
 
 def _iso(value) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_blank(value):
         return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if isinstance(value, dt.datetime):

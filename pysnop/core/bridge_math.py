@@ -91,4 +91,4 @@ def project_kernel(baseline: np.ndarray, lift_factor: np.ndarray, receipts: np.n
         worst=status.max(axis=1), any_risk=at_risk.any(axis=1),
         first_risk=np.argmax(at_risk, axis=1), min_projected=poh.min(axis=1),
         shortfall=np.maximum(0.0, (threshold - poh).max(axis=1)),
-        lost=np.maximum(0.0, -np.minimum(poh.min(axis=1), 0.0)))
+        lost=np.maximum(-poh.min(axis=1), 0.0) + 0.0)  # + 0.0 turns -0.0 into 0.0

@@ -24,6 +24,7 @@ import math
 
 import pandas as pd
 
+from pysnop.core.values import is_blank
 from pysnop.core.bridge import run_bridge
 from pysnop.core.model import PlanInputs
 
@@ -33,13 +34,8 @@ RESULT_COLUMNS = ["sku", "location", "status_before", "status_after", "lost_befo
 
 
 def _text(value) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_blank(value):
         return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
     text = str(value).strip()
     return text or None
 

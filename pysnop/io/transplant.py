@@ -14,7 +14,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from pysnop.io.package import (WORKSHEET_REL, Package, parse_rels, rels_name, relative, resolve,
+from pysnop.io.package import (WORKSHEET_REL, Package, rels_name, relative, resolve,
                                write_rels)
 from pysnop.io.styles_merge import add_prefix, merge_styles, prefix_of
 

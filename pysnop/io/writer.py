@@ -20,7 +20,6 @@ from pysnop.errors import FileAccessError, Problem
 from pysnop.io.atomic import atomic_write, describe_os_error
 from pysnop.io.bridge_sheet import BRIDGE_SHEET, CHART_SHEET, write_bridge_sheet, write_chart_sheet
 from pysnop.io.campaign_columns import write_campaign_columns
-from pysnop.io.fastsheet import save_workbook
 from pysnop.io.issues_sheet import ISSUES_SHEET, merge_problems, write_issues_sheet
 from pysnop.io.package import Package
 from pysnop.io.styles_merge import seed_scratch_workbook, style_counts

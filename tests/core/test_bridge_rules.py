@@ -228,3 +228,11 @@ def test_long_export_has_one_row_per_sku_location_week():
                                   "receipts", "projected_on_hand", "threshold", "status"]
     assert list(long["week"]) == ["2026-11-16", "2026-11-23"]
     assert list(long["projected_on_hand"]) == [6, 2]
+
+
+def test_no_lost_units_is_a_plain_zero_not_minus_zero():
+    inv = [{"sku": "A", "location": "S1", "on_hand": 10, "safety_stock": 20}]
+    r = run_bridge(build_plan(inv, weekly("A", "S1", [1]), horizon_weeks=1))
+    assert r.summary.iloc[0]["status"] == "AT RISK"
+    assert str(r.summary.iloc[0]["lost_units"]) == "0.0"
+    assert str(r.summary.iloc[0]["margin_at_risk"]) in ("0.0", "nan")

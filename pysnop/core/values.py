@@ -1,0 +1,17 @@
+"""Small value helpers shared by the layers that turn cells and frames into text."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+
+def is_blank(value) -> bool:
+    """None, NaN, NaT, pd.NA — anything a planner would see as an empty cell (not "")."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # lists, arrays: not a single missing value
+        return False
