@@ -461,9 +461,10 @@ def post_save(xlsx: bytes) -> bytes:
 
     Evaluates the package *as saved* (so formulas that read pysnop's own output sheets see
     this run's results) and patches the values in. When a top-level pysnop call's spill range
-    is new or changed size, the package is first re-laid out with openpyxl (array range +
-    spilled cells); otherwise only the ``<c>`` elements concerned are rewritten. A package
-    without formulas is returned unchanged.
+    is new or changed size, the range is first laid out in the sheet XML (array formula on
+    the anchor, values in the other cells; :mod:`pysnop.io.spill_layout`); otherwise only the
+    ``<c>`` elements concerned are rewritten. A package without formulas is returned
+    unchanged.
     """
     from pysnop.io.cached_values import patch_cached_values
 
@@ -481,21 +482,10 @@ def post_save(xlsx: bytes) -> bytes:
 
 
 def _relaid(xlsx: bytes, spills: list[Spill]) -> bytes:
-    import warnings
-    import zipfile
+    """The package with the spill ranges laid out (XML-level: nothing else is touched)."""
+    from pysnop.io.spill_layout import lay_out_spills
 
-    import openpyxl
-
-    with zipfile.ZipFile(io.BytesIO(xlsx)) as zf:
-        macros = any(n.endswith("vbaProject.bin") for n in zf.namelist())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        wb = openpyxl.load_workbook(io.BytesIO(xlsx), keep_vba=macros, keep_links=True,
-                                    rich_text=True)
-    apply_spills(wb, spills)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return lay_out_spills(xlsx, spills)
 
 
 def _zipped_has_formula(xlsx: bytes) -> bool:

@@ -338,36 +338,38 @@ def _style_at(xml: str, row: int, col: int) -> str | None:
     return None
 
 
-def _merge_rows(xml: str, new_cells: dict[int, list[tuple[int, str]]], owned: set[int],
-                header_row: int, header_style: str | None, prefix: str) -> str:
-    """Replace the owned columns' cells (from the header row down) by the new cells."""
+def edit_cells(xml: str, put: dict[int, list[tuple[int, str]]], drop, prefix: str) -> str:
+    """Rewrite a sheet's cells: ``drop(row, col)`` cells go, ``put`` cells (row -> [(col,
+    cell XML)]) come in, every row's cells stay in column order. Other cells are kept as
+    they are, byte for byte."""
     data = re.search(r"<(?:\w+:)?sheetData\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?sheetData>)", xml, re.S)
     rows: dict[int, tuple[str, list[tuple[int, str]]]] = {}
-    order: list[int] = []
     for m in _ROW.finditer(data.group(1) or ""):
         r = int(re.search(r'\br="(\d+)"', m.group(1)).group(1))
-        rows[r] = (re.sub(r'\sspans="[^"]*"', "", m.group(1)), _cells(m.group(2)))
-        order.append(r)
-    for r, cells in new_cells.items():
-        if r == header_row and header_style is not None:
-            cells = [(c, re.sub(r'\ss="\d+"', "", cell, count=1).replace("<c ", f'<c s="{header_style}" ', 1))
-                     for c, cell in cells]
-        if r not in rows:
-            rows[r] = (f' r="{r}"', [])
-            order.append(r)
-        attrs, existing = rows[r]
-        kept = [(c, x) for c, x in existing if not (c in owned and r >= header_row)]
-        rows[r] = (attrs, sorted(kept + [(c, add_prefix(x, prefix)) for c, x in cells],
+        attrs = re.sub(r'\sspans="[^"]*"', "", m.group(1))  # spans would be stale
+        rows[r] = (attrs, [(c, x) for c, x in _cells(m.group(2)) if not drop(r, c)])
+    for r, cells in put.items():
+        attrs, existing = rows.get(r, (f' r="{r}"', []))
+        taken = {c for c, _ in cells}
+        rows[r] = (attrs, sorted([(c, x) for c, x in existing if c not in taken]
+                                 + [(c, add_prefix(x, prefix)) for c, x in cells],
                                  key=lambda t: t[0]))
-    for r in order:  # stale values of owned columns in rows pysnop no longer writes
-        if r >= header_row and r not in new_cells:
-            attrs, existing = rows[r]
-            rows[r] = (attrs, [(c, x) for c, x in existing if c not in owned])
     tag = f"{prefix}row"
     body = "".join(f"<{tag}{attrs}>{''.join(x for _, x in cells)}</{tag}>"
                    for r, (attrs, cells) in sorted(rows.items()))
     sheet_data = f"<{prefix}sheetData>{body}</{prefix}sheetData>"
     return xml[:data.start()] + sheet_data + xml[data.end():]
+
+
+def _merge_rows(xml: str, new_cells: dict[int, list[tuple[int, str]]], owned: set[int],
+                header_row: int, header_style: str | None, prefix: str) -> str:
+    """Replace the owned columns' cells (from the header row down) by the new cells."""
+    if header_style is not None and header_row in new_cells:
+        new_cells = dict(new_cells)
+        new_cells[header_row] = [
+            (c, re.sub(r'\ss="\d+"', "", cell, count=1).replace("<c ", f'<c s="{header_style}" ', 1))
+            for c, cell in new_cells[header_row]]
+    return edit_cells(xml, new_cells, lambda r, c: c in owned and r >= header_row, prefix)
 
 
 def _widen_dimension(xml: str, max_col: int, max_row: int) -> str:

@@ -138,3 +138,24 @@ def test_pysnop_sheets_keep_their_place_and_the_users_formats(make_book):
     assert wb["Inventory"]["A1"].font.bold and wb["Inventory"]["A1"].font.color.rgb == "00FF0000"
     assert wb["Bridge"]["C5"].fill.fgColor.rgb.endswith("FFC7CE")  # STOCKOUT red
     assert sum(bool(ws.sheet_view.tabSelected) for ws in wb.worksheets) <= 1
+
+
+def test_spilled_pysnop_formulas_are_laid_out_without_touching_other_parts(make_book):
+    sheets = plan_sheets()
+    sheets["Receipts"] = [["sku", "location", "due", "qty"]]
+    sheets["View"] = [["=STOCKOUT_RISK(Campaigns!A1:E2,Inventory!A1:C2,Receipts!A1:D1,"
+                       "Forecast!A1:D3,Settings!B2,Settings!B3)"], [], [], ["=A2&\"@\"&B2"]]
+    book = make_book(sheets)
+    add_parts_openpyxl_would_drop(book)
+    before = parts_of(book)
+    pysnop.recalc(book)
+    after = parts_of(book)
+    for name in ("xl/slicers/slicer1.xml", "customXml/item1.xml"):
+        assert after[name] == before[name]
+    view = CalamineWorkbook.from_path(str(book)).get_sheet_by_name("View").to_python()
+    # on hand 5, 4 + 2 (campaign +50%) in week 0, 4 in week 1: poh -1, -5 -> STOCKOUT
+    assert view[0][:3] == ["sku", "location", "status"]
+    assert view[1][:3] == ["A1", "S1", "STOCKOUT"]
+    assert view[3][0] == "A1@S1"  # a native formula reading the spilled cells
+    xml = after[sheet_part(book, "View")].decode()
+    assert re.search(r'<f t="array" ref="A1:I2">STOCKOUT_RISK\(', xml)
