@@ -130,9 +130,13 @@ def formula_stage(run: Run) -> None:
 
 
 def actions_stage(run: Run) -> None:
+    if not run.options.get("actions", True):
+        return
     from pysnop.action_ops import propose_stage
 
+    mark = time.perf_counter()
     propose_stage(run)
+    run.timings["actions"] = time.perf_counter() - mark
 
 
 # consensus first (the bridge's baseline), actions after the bridge (they remedy its risks),
@@ -147,6 +151,8 @@ def recalc(book: str | os.PathLike, *, output: str | os.PathLike | None = None,
 
     In place by default (atomic replace, the previous version kept as ``BOOK.bak``); with
     ``output`` the input is left untouched. Nothing is written when the workbook has errors.
+    ``options`` reach the stages: ``user`` and ``log`` (the decision log), ``actions=False``
+    to leave the Actions sheet and the decision log alone (a bridge-only refresh).
     """
     from pysnop.io.writer import issues_renderer, write_workbook
 

@@ -42,6 +42,7 @@ class Job:
     as_of: dt.date | None = None
     export_dir: str | None = None
     backup: bool = True
+    actions: bool = True  # False: bridge only (no Actions sheet, no decision log)
 
 
 @dataclass
@@ -73,7 +74,8 @@ def recalc_one(job: Job) -> BookSummary:
         from pysnop import api
 
         report = api.recalc(job.book, output=job.output, as_of=job.as_of,
-                            export_dir=job.export_dir, backup=job.backup)
+                            export_dir=job.export_dir, backup=job.backup,
+                            actions=job.actions)
     except PysnopError as exc:
         problems = exc.problems
         summary.error_count = len(problems)
@@ -174,7 +176,7 @@ def _run_dask(jobs: list[Job], scheduler, on_done) -> list[BookSummary]:
 
 def plan_jobs(books: Iterable[str | os.PathLike], *, output: str | os.PathLike | None = None,
               as_of: dt.date | None = None, export_dir: str | os.PathLike | None = None,
-              backup: bool = True) -> list[Job]:
+              backup: bool = True, actions: bool = True) -> list[Job]:
     """Jobs for several books, as ``pysnop recalc A.xlsx B.xlsx -o DIR --export DIR`` does.
 
     ``output`` is a directory (each book keeps its file name there); ``export_dir`` gets one
@@ -200,5 +202,5 @@ def plan_jobs(books: Iterable[str | os.PathLike], *, output: str | os.PathLike |
                                   f"give them different names")
             seen_exp[key] = book
         jobs.append(Job(str(book), str(dest) if dest else None, as_of,
-                        str(export) if export else None, backup))
+                        str(export) if export else None, backup, actions))
     return jobs

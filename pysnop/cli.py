@@ -92,6 +92,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
                              "OS user.")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Decision log (SQLite). Default: BOOK.pysnop.sqlite beside the workbook.")
+@click.option("--no-actions", is_flag=True,
+              help="Refresh the bridge only: leave the Actions sheet and the decision log as "
+                   "they are.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes for several books (default: one per CPU core, at most "
                    "one per book).")
@@ -99,8 +102,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="Run the books on this Dask distributed scheduler (tcp://host:8786); its "
                    "workers must see the same paths and have pysnop installed.")
 @click.pass_context
-def recalc(ctx, books, output, as_of, export_dir, no_backup, user, log_path, workers,
-           scheduler):
+def recalc(ctx, books, output, as_of, export_dir, no_backup, user, log_path, no_actions,
+           workers, scheduler):
     """Recalculate BOOKS: read, validate, project, write results back.
 
     In place by default: the file is replaced atomically and the previous version is kept
@@ -118,7 +121,7 @@ def recalc(ctx, books, output, as_of, export_dir, no_backup, user, log_path, wor
         try:
             report = _run_guarded(ctx, api.recalc, books[0], output=output, as_of=as_of_date,
                                   export_dir=export_dir, backup=not no_backup, user=user,
-                                  log=log_path)
+                                  log=log_path, actions=not no_actions)
         except Failed as failure:
             err.print(f"[red]{books[0]}: not written.[/]")
             ctx.exit(failure.code)
@@ -132,7 +135,7 @@ def recalc(ctx, books, output, as_of, export_dir, no_backup, user, log_path, wor
     if user:
         os.environ["PYSNOP_USER"] = user  # worker processes inherit the deciding user
     ctx.exit(run_books(books, output, as_of_date, export_dir, not no_backup, workers,
-                       scheduler, out, err))
+                       scheduler, out, err, actions=not no_actions))
 
 
 @cli.command()

@@ -27,7 +27,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 def run_books(books: Sequence[Path], output: Path | None, as_of: dt.date | None,
               export_dir: Path | None, backup: bool, workers: int | None,
-              scheduler: str | None, console: Console, err: Console | None = None) -> int:
+              scheduler: str | None, console: Console, err: Console | None = None,
+              actions: bool = True) -> int:
     """Recalculate ``books`` in parallel; print progress, errors and a summary table.
 
     ``output`` is a directory (created if needed) or None for in place. Returns the exit
@@ -44,7 +45,7 @@ def run_books(books: Sequence[Path], output: Path | None, as_of: dt.date | None,
         return EXIT_USAGE
     try:
         jobs = plan_jobs(books, output=output, as_of=as_of, export_dir=export_dir,
-                         backup=backup)
+                         backup=backup, actions=actions)
     except PysnopError as exc:
         err.print(f"[red]error:[/] {exc}")
         return EXIT_USAGE

@@ -19,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from pysnop.core.decisions import APPROVED, EDITABLE_STATUSES, EXPORTED, OBSOLETE, REJECTED
 from pysnop.io.grid import GridSource, open_source
 from pysnop.io.schema import norm
+from pysnop.io.fastsheet import FastRows
 from pysnop.io.xlcells import (
     BOLD_FONT, FMT_DATE, FMT_MONEY, FMT_PCT1, FMT_UNITS, HEADER_BORDER, HEADER_FILL, NOTE_FONT,
     TITLE_FONT, WRAP, StyleBook, as_date, excel_value, put, replace_sheet, set_width,
@@ -141,12 +142,14 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
                                     alignment=WRAP if name in ("reason", "comment") else None)
         return cache[key]
 
-    records = rows.to_dict("records")
-    for j, rec in enumerate(records):
-        r = FIRST_ROW + j
-        status = rec.get("status") or ""
-        for c, name in enumerate(COLUMNS, start=1):
-            put(ws, r, c, _cell_value(name, rec.get(name)), style(name, status))
+    # bulk rows, column by column (thousands of proposals on a big workbook)
+    statuses = [st or "" for st in (rows["status"].tolist() if n else [])]
+    block = []
+    for c, name in enumerate(COLUMNS, start=1):
+        raw = rows[name].tolist() if name in rows.columns else [None] * n
+        values = [_cell_value(name, v) for v in raw]
+        block.append((c, _kind(values), values, [style(name, st) for st in statuses]))
+    FastRows(ws, styles).add_columns(FIRST_ROW, n, block)
 
     last = FIRST_ROW + max(n, 1) - 1
     ws.freeze_panes = f"B{FIRST_ROW}"
@@ -160,6 +163,19 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
     for c, name in enumerate(COLUMNS, start=1):
         set_width(ws, get_column_letter(c), WIDTHS.get(name, 10))
     return ws
+
+
+def _kind(values) -> str:
+    """How a column's cells are written: numbers, dates, or (anything else) text."""
+    present = [v for v in values if v is not None]
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return "number"
+    if all(isinstance(v, (dt.date, dt.datetime)) for v in present):
+        return "date"
+    for i, v in enumerate(values):
+        if v is not None and not isinstance(v, str):
+            values[i] = str(v)
+    return "text"
 
 
 def _dropdown(ws, name, values, reach, *, strict):

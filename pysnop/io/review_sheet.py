@@ -129,7 +129,10 @@ def review_text(review: ReviewData, *, markdown: bool = False, limit: int = 25) 
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_review_sheet(wb, review: ReviewData, styles: StyleBook):
+SHEET_LIMIT = 200  # rows per section: an agenda, not a dump (the full lists are on Actions/Bridge)
+
+
+def write_review_sheet(wb, review: ReviewData, styles: StyleBook, limit: int = SHEET_LIMIT):
     ws = replace_sheet(wb, REVIEW_SHEET)
     put(ws, 1, 1, _headline(review), styles.get(font=TITLE_FONT))
     put(ws, 2, 1, "The agenda of the weekly demand-signal meeting, from the decision log.",
@@ -153,7 +156,7 @@ def write_review_sheet(wb, review: ReviewData, styles: StyleBook):
         for c, name in enumerate(cols, start=1):
             put(ws, r, c, name, head)
         r += 1
-        for rec in frame.to_dict("records"):
+        for rec in frame.head(limit).to_dict("records"):
             for c, name in enumerate(cols, start=1):
                 value = excel_value(rec[name])
                 if isinstance(value, float):
@@ -161,6 +164,11 @@ def write_review_sheet(wb, review: ReviewData, styles: StyleBook):
                 else:
                     put(ws, r, c, None if value is None else str(value),
                         wrap if name == "reason" else plain)
+            r += 1
+        if len(frame) > limit:
+            where = "Actions" if "action_id" in cols else "Bridge"
+            put(ws, r, 1, f"... and {len(frame) - limit} more: see the {where} sheet",
+                styles.get(font=NOTE_FONT))
             r += 1
         r += 1
     for c, width in enumerate((16, 14, 14, 14, 14, 14, 60), start=1):

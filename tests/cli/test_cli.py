@@ -202,3 +202,13 @@ def test_an_internal_error_is_one_line_and_exit_code_3(make_book, run, monkeypat
     assert result.exit_code == 3
     assert "internal error: ZeroDivisionError: division by zero" in result.output
     assert "Traceback" not in result.output
+
+
+def test_no_actions_refreshes_the_bridge_only(make_book, run):
+    book = make_book(good_sheets())
+    result = run("recalc", book, "--no-actions")
+    assert result.exit_code == 0, result.output
+    sheets = CalamineWorkbook.from_path(str(book)).sheet_names
+    assert "Bridge" in sheets and "Actions" not in sheets
+    result = run("recalc", book)
+    assert "Actions" in CalamineWorkbook.from_path(str(book)).sheet_names

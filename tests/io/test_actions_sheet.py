@@ -7,6 +7,7 @@ import pandas as pd
 
 from pysnop.io.actions_sheet import COLUMNS, HEADER_ROW, read_actions_sheet, write_actions_sheet
 from pysnop.io.approvers import read_approvers
+from pysnop.io.fastsheet import save_workbook
 from pysnop.io.review_sheet import ReviewData, review_text, write_review_sheet
 from pysnop.io.xlcells import StyleBook
 
@@ -31,7 +32,8 @@ def written(tmp_path, frame, names=("Ann", "Mo")):
     wb = openpyxl.Workbook()
     write_actions_sheet(wb, frame, StyleBook(wb), list(names))
     path = tmp_path / "a.xlsx"
-    wb.save(path)
+    with open(path, "wb") as handle:
+        save_workbook(wb, handle)  # how pysnop saves its sheets (bulk rows streamed)
     return path
 
 
@@ -100,3 +102,16 @@ def test_approvers_from_sheet_or_settings_block(make_book):
     approvers, warnings = read_approvers(path)
     assert approvers.names() == ["Zed"] and warnings == []
     assert len(read_approvers(make_book({"Inventory": [["sku"]]}))[0]) == 0
+
+
+def test_review_sheet_sections_are_capped_for_the_meeting(tmp_path):
+    pending = pd.DataFrame({"action_id": [f"ORD-{i}" for i in range(5)],
+                            "net_value": [5.0, 4.0, 3.0, 2.0, 1.0]})
+    review = ReviewData("2026-11-18", "2026-11-18T09:00:00", None, {"pending": pending})
+    wb = openpyxl.Workbook()
+    write_review_sheet(wb, review, StyleBook(wb), limit=2)
+    wb.save(tmp_path / "r.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["Review"]
+    values = [c.value for row in ws.iter_rows() for c in row if c.value]
+    assert "ORD-1" in values and "ORD-2" not in values
+    assert "... and 3 more: see the Actions sheet" in values
