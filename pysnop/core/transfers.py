@@ -1,6 +1,7 @@
 """TRANSFER proposals: move surplus between locations of a SKU with a linear program (SPEC §4).
 
-For each SKU that has both a receiver and a donor, one LP (scipy's HiGHS) allocates units.
+For each SKU that has both a receiver and a donor, an LP allocates units; the SKUs' LPs are
+solved together as one block-diagonal LP (scipy's HiGHS), since no constraint links two SKUs.
 
 Receiver r   a sku-location at risk whose lost units can still be avoided by a transfer.
              Units arrive in week a_r = max(first risk week, transfer_lead_weeks) — just in
@@ -50,26 +51,39 @@ class Allocation:
     objective: float  # Σ margin·protected − cost·Σx, on the whole-unit plan
 
 
-def allocate(spare, need, lost, margin, cost: float = 0.0, ship=None) -> Allocation:
-    """Solve the transfer LP for one SKU.
+@dataclass
+class _Problem:
+    """One SKU's LP in matrix form (see the module doc), before solving."""
 
-    spare: (D,) or (D, K) units each donor can spare for a departure in ship slot k, slots
-           in departure order (a donor's cumulative departures up to slot k stay ≤ spare[d, k]);
-    need, lost, margin: (R,) per receiver; ship: (R,) slot of each receiver (default 0).
-    Spare is floored and need rounded up to whole units.
-    """
+    spare: np.ndarray
+    need: np.ndarray
+    lost: np.ndarray
+    margin: np.ndarray
+    cost: float
+    a_ub: sparse.csr_matrix | None = None
+    b_ub: np.ndarray | None = None
+    c: np.ndarray | None = None
+    upper: np.ndarray | None = None  # variable upper bounds (inf for x)
+
+    @property
+    def empty(self) -> Allocation:
+        return Allocation(np.zeros((len(self.spare), len(self.need))), np.zeros(len(self.need)),
+                          0.0)
+
+
+def _problem(spare, need, lost, margin, cost: float = 0.0, ship=None) -> _Problem:
     spare = np.asarray(spare, dtype=float)
     spare = spare[:, None] if spare.ndim == 1 else spare
     spare = np.maximum(np.floor(spare + 1e-9), 0.0)
     need = np.maximum(np.ceil(np.asarray(need, dtype=float) - 1e-9), 0.0)
     lost = np.maximum(np.asarray(lost, dtype=float), 0.0)
     margin = np.nan_to_num(np.asarray(margin, dtype=float), nan=0.0)
+    prob = _Problem(spare, need, lost, margin, cost)
     n_d, n_k = spare.shape
     n_r = len(need)
     ship = np.zeros(n_r, dtype=np.int64) if ship is None else np.asarray(ship, dtype=np.int64)
-    empty = Allocation(np.zeros((n_d, n_r)), np.zeros(n_r), 0.0)
     if n_d == 0 or n_r == 0 or not spare.any() or not need.any():
-        return empty
+        return prob
     n_x = n_d * n_r
     # donor rows (d, k): Σ_{r: ship_r ≤ k} x[d, r] ≤ spare[d, k]
     d, k, r = np.nonzero(np.broadcast_to(ship[None, None, :] <= np.arange(n_k)[None, :, None],
@@ -81,19 +95,62 @@ def allocate(spare, need, lost, margin, cost: float = 0.0, ship=None) -> Allocat
     recv_cols = x_of(np.tile(np.arange(n_d), n_r), np.repeat(np.arange(n_r), n_d))
     cols = [x_of(d, r), recv_cols, recv_cols, n_x + np.arange(n_r)]
     vals = [np.ones(len(d)), np.ones(n_x), -np.ones(n_x), np.ones(n_r)]
-    a_ub = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                             shape=(n_d * n_k + 2 * n_r, n_x + n_r))
-    b_ub = np.concatenate([spare.reshape(-1), need, np.zeros(n_r)])
+    prob.a_ub = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows),
+                                                          np.concatenate(cols))),
+                                  shape=(n_d * n_k + 2 * n_r, n_x + n_r))
+    prob.b_ub = np.concatenate([spare.reshape(-1), need, np.zeros(n_r)])
     per_unit = cost - (FREE_BONUS if cost <= 0 else 0.0)
-    c = np.concatenate([np.full(n_x, per_unit), -margin])
-    bounds = [(0, None)] * n_x + [(0, float(v)) for v in lost]
-    res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
-    if res.status != 0:  # the zero plan is always feasible; keep it if HiGHS gives up
-        return empty
-    x = np.floor(np.maximum(res.x[:n_x], 0.0) + 1e-6).reshape(n_d, n_r)
-    protected = np.minimum(x.sum(axis=0), lost)
-    objective = float((margin * protected).sum() - cost * x.sum())
+    prob.c = np.concatenate([np.full(n_x, per_unit), -margin])
+    prob.upper = np.concatenate([np.full(n_x, np.inf), lost])
+    return prob
+
+
+def _finish(prob: _Problem, solution: np.ndarray) -> Allocation:
+    n_d, n_r = len(prob.spare), len(prob.need)
+    n_x = n_d * n_r
+    x = np.floor(np.maximum(solution[:n_x], 0.0) + 1e-6).reshape(n_d, n_r)
+    protected = np.minimum(x.sum(axis=0), prob.lost)
+    objective = float((prob.margin * protected).sum() - prob.cost * x.sum())
     return Allocation(x, protected, objective)
+
+
+def allocate(spare, need, lost, margin, cost: float = 0.0, ship=None) -> Allocation:
+    """Solve the transfer LP for one SKU.
+
+    spare: (D,) or (D, K) units each donor can spare for a departure in ship slot k, slots
+           in departure order (a donor's cumulative departures up to slot k stay ≤ spare[d, k]);
+    need, lost, margin: (R,) per receiver; ship: (R,) slot of each receiver (default 0).
+    Spare is floored and need rounded up to whole units.
+    """
+    return allocate_many([_problem(spare, need, lost, margin, cost, ship)])[0]
+
+
+def allocate_many(problems: list[_Problem]) -> list[Allocation]:
+    """Solve the LPs of many SKUs as one block-diagonal LP (one HiGHS call, not thousands).
+
+    The objective is a sum over SKUs and no constraint links two SKUs, so the joint optimum
+    is an optimum of every SKU's own LP.
+    """
+    live = [p for p in problems if p.a_ub is not None]
+    if not live:
+        return [p.empty for p in problems]
+    a_ub = sparse.block_diag([p.a_ub for p in live], format="csr")
+    c = np.concatenate([p.c for p in live])
+    upper = np.concatenate([p.upper for p in live])
+    bounds = np.column_stack([np.zeros_like(upper), upper])
+    res = linprog(c, A_ub=a_ub, b_ub=np.concatenate([p.b_ub for p in live]), bounds=bounds,
+                  method="highs")
+    if res.status != 0:  # the zero plan is always feasible; keep it if HiGHS gives up
+        return [p.empty for p in problems]
+    out, at = [], 0
+    for p in problems:
+        if p.a_ub is None:
+            out.append(p.empty)
+            continue
+        width = p.a_ub.shape[1]
+        out.append(_finish(p, res.x[at:at + width]))
+        at += width
+    return out
 
 
 def propose_transfers(ctx: ActionContext) -> list[dict]:
@@ -117,13 +174,16 @@ def propose_transfers(ctx: ActionContext) -> list[dict]:
     sku = ctx.sku
     skus = set(sku[receiver]) & set(sku[donor])
     out: list[dict] = []
-    for s in sorted(skus, key=str):
+    groups, problems = [], []
+    for s in sorted(skus, key=str):  # per SKU: build its LP (solved all together below)
         recv = np.flatnonzero(receiver & (sku == s))
         dons = np.flatnonzero(donor & (sku == s))
         ship = arrive[recv] - lead
         slots, slot_of = np.unique(ship, return_inverse=True)
-        plan = allocate(suffix[dons][:, slots], need[recv], lost_after[recv], ctx.margin[recv],
-                        cost, slot_of)
+        groups.append((recv, dons, ship))
+        problems.append(_problem(suffix[dons][:, slots], need[recv], lost_after[recv],
+                                 ctx.margin[recv], cost, slot_of))
+    for (recv, dons, ship), plan in zip(groups, allocate_many(problems)):
         shipped = plan.x.sum(axis=0)
         for a, b in zip(*np.nonzero(plan.x > 0)):
             d, r = int(dons[a]), int(recv[b])

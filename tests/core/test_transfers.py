@@ -139,3 +139,16 @@ def test_transfers_never_put_a_donor_at_risk(plan):
         saved = cumulative_lost(result.poh[[r]])[0, -1] - cumulative_lost(poh[[r]])[0, -1]
         # units_protected is reported to 1e-6 units
         assert saved == pytest.approx(group["units_protected"].sum(), abs=1e-6 * len(group))
+
+
+def test_solving_skus_together_gives_each_its_own_optimum():
+    from pysnop.core.transfers import _problem, allocate, allocate_many
+
+    cases = [([5, 3], [4, 4], [4, 2], [2.0, 1.0]), ([0, 10], [6], [6], [3.0]),
+             ([2], [1, 1, 1], [1, 1, 1], [1.0, 5.0, 2.0])]
+    together = allocate_many([_problem(*case) for case in cases])
+    alone = [allocate(*case) for case in cases]
+    for joint, single in zip(together, alone):
+        assert joint.objective == pytest.approx(single.objective)
+    # case 3: 2 spare units go to the two best receivers (margins 5 and 2): 7
+    assert together[2].objective == pytest.approx(7.0, abs=1e-4)
