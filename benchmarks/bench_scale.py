@@ -41,7 +41,8 @@ t0 = time.perf_counter()
 import pysnop.api as api
 imported = time.perf_counter() - t0
 t1 = time.perf_counter()
-report = api.recalc(sys.argv[1], output=sys.argv[2], backup=False)
+report = api.recalc(sys.argv[1], output=sys.argv[2], backup=False,
+                    actions=sys.argv[3] == "actions")
 run = time.perf_counter() - t1
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 rss = rss if sys.platform == "darwin" else rss * 1024
@@ -73,9 +74,12 @@ def forecast_rows(book: Path) -> int:
     return ws.height
 
 
-def measure(book: Path, out: Path, timeout: float) -> dict:
+def measure(book: Path, out: Path, timeout: float, actions: bool = False) -> dict:
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(book), str(out)],
+    for stale in book.parent.glob(f"{book.stem}.pysnop.sqlite"):
+        stale.unlink()  # every run is a first run against an empty decision log
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(book), str(out),
+                           "actions" if actions else "bridge"],
                           capture_output=True, text=True, timeout=timeout)
     wall = time.perf_counter() - started
     if proc.returncode != 0:
@@ -94,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs; the best is reported")
     ap.add_argument("--timeout", type=float, default=600.0)
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--actions", action="store_true",
+                    help="the full run: also propose actions (default: the bridge, as "
+                         "pysnop recalc --no-actions)")
     args = ap.parse_args(argv)
 
     args.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -102,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for i in range(args.repeat):
         out = args.cache_dir / f"{book.stem}-out.xlsx"
-        runs.append(measure(book, out, args.timeout))
+        runs.append(measure(book, out, args.timeout, args.actions))
         r = runs[-1]
         print(f"run {i + 1}: end to end {r['end_to_end']:.1f} s (recalc {r['recalc']:.1f} s: "
               + ", ".join(f"{k} {v:.1f} s" for k, v in r["timings"].items())

@@ -56,12 +56,19 @@ def bridge(inputs: PlanInputs) -> BridgeResult:
 
 
 def check(book: str | os.PathLike, *, as_of: dt.date | None = None) -> RunReport:
-    """Validate and compute without writing anything; warnings are in the report."""
+    """Validate and compute as ``recalc`` would, writing nothing; warnings are in the report.
+
+    The consensus and bridge stages run (so the check sees the baseline recalc would use);
+    nothing is recorded in the forecast history or the decision log.
+    """
     started = time.perf_counter()
     read_result = read(book, as_of=as_of)
-    result = run_bridge(read_result.inputs)
-    return RunReport(Path(book), None, result, read_result.warnings + result.warnings,
-                     {"total": time.perf_counter() - started})
+    run = Run(Path(book), read_result, {"record_history": False},
+              warnings=list(read_result.warnings))
+    for stage in (consensus_stage, bridge_stage):
+        stage(run)
+    return RunReport(Path(book), None, run.result, run.warnings,
+                     {**run.timings, "total": time.perf_counter() - started})
 
 
 @dataclass

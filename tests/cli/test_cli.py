@@ -212,3 +212,18 @@ def test_no_actions_refreshes_the_bridge_only(make_book, run):
     assert "Bridge" in sheets and "Actions" not in sheets
     result = run("recalc", book)
     assert "Actions" in CalamineWorkbook.from_path(str(book)).sheet_names
+
+
+def test_check_runs_the_consensus_and_leaves_no_file_behind(make_book, run, tmp_path):
+    sheets = good_sheets()
+    sheets["Forecast"] = [["sku", "location", "week", "units", "source"]] + [
+        ["00123", "S01", D(2026, 11, 16) + dt.timedelta(days=7 * w), u, src]
+        for w in range(3) for src, u in (("Planning", 8), ("Marketing", 12))]
+    sheets["Actuals"] = [["sku", "location", "week", "units"], ["00123", "S01", D(2026, 11, 9), 9]]
+    book = make_book(sheets)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = run("check", book)
+    assert result.exit_code == 0, result.output
+    # the consensus of 8 and 12 (equal weights, one node) is 10/week: poh 20, 5, -5
+    assert "1 stockout" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
