@@ -121,20 +121,35 @@ def _remedies_for(ctx: ActionContext, c: int, i: np.ndarray, chk, camp) -> list[
     return out
 
 
+def _category_rows(ctx: ActionContext, category, locs: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """The category's SKUs (sorted) and their Bridge row at each of ``locs`` (-1: not stocked).
+
+    Cached per (category, locations): campaigns of a category mostly share their scope, and
+    this lookup would otherwise be repeated for every campaign.
+    """
+    cache = ctx.__dict__.setdefault("_category_rows", {})
+    key = (category, locs)
+    if key not in cache:
+        skus = np.array(sorted(set(ctx.sku[ctx.category == category]), key=str), dtype=object)
+        rows = ctx.row_of(np.repeat(skus, len(locs)), np.tile(np.array(locs, dtype=object),
+                                                             len(skus)))
+        cache[key] = (skus, rows.reshape(len(skus), len(locs)))
+    return cache[key]
+
+
 def _best_alternative(ctx: ActionContext, c: int, i: np.ndarray, lam: float):
     """(sku, promo units it carries) of the same-category SKU with most spare cover, or None."""
     category = ctx.category[i[0]]
     if category is None:
         return None
     sku = ctx.sku[i[0]]
-    same = (ctx.category == category) & (ctx.sku != sku)
-    candidates = sorted(set(ctx.sku[same]), key=str)
+    locs = ctx.location[i]
+    everyone, all_rows = _category_rows(ctx, category, tuple(locs))
+    keep = everyone != sku
+    candidates = list(everyone[keep])
     if not candidates:
         return None
-    locs = ctx.location[i]
-    n_a, n_l = len(candidates), len(locs)
-    rows = ctx.row_of(np.repeat(np.array(candidates, dtype=object), n_l),
-                   np.tile(locs, n_a)).reshape(n_a, n_l)
+    rows = all_rows[keep]
     stocked = (rows >= 0).all(axis=1)
     if not stocked.any():
         return None

@@ -175,9 +175,9 @@ def propose_transfers(ctx: ActionContext) -> list[dict]:
     skus = set(sku[receiver]) & set(sku[donor])
     out: list[dict] = []
     groups, problems = [], []
+    receivers_of, donors_of = _rows_by_sku(sku, receiver), _rows_by_sku(sku, donor)
     for s in sorted(skus, key=str):  # per SKU: build its LP (solved all together below)
-        recv = np.flatnonzero(receiver & (sku == s))
-        dons = np.flatnonzero(donor & (sku == s))
+        recv, dons = receivers_of[s], donors_of[s]
         ship = arrive[recv] - lead
         slots, slot_of = np.unique(ship, return_inverse=True)
         groups.append((recv, dons, ship))
@@ -191,6 +191,13 @@ def propose_transfers(ctx: ActionContext) -> list[dict]:
             prot = plan.protected[b] * qty / shipped[b]
             out.append(_record(ctx, d, r, qty, prot, cost, ship[b], arrive[r]))
     return out
+
+
+def _rows_by_sku(sku: np.ndarray, mask: np.ndarray) -> dict:
+    """Rows where ``mask`` holds, grouped by SKU (ascending within each SKU)."""
+    rows = np.flatnonzero(mask)
+    groups = pd.Series(rows).groupby(pd.Series(sku[rows], dtype=object), sort=False).indices
+    return {key: rows[pos] for key, pos in groups.items()}
 
 
 def _record(ctx: ActionContext, d: int, r: int, qty, protected, cost, ship, arrive) -> dict:
