@@ -158,7 +158,6 @@ def propose_stage(run) -> None:
     if layout is not None and len(inputs.campaigns):
         run.renderers.append(lambda wb, styles: write_campaign_actions(
             wb, layout, inputs.campaigns, rows, styles))
-    run.rewrites.append(REVIEW_SHEET)
     run.warnings += approver_warnings + reviewed.problems
     run.extras.update(actions=rows, decision_log=path, review=review_data, decisions=events)
 
@@ -206,7 +205,7 @@ def _write_actions(book: Path, rows: pd.DataFrame, names: list[str]) -> None:
     from pysnop.io.writer import write_workbook
 
     write_workbook(book, book, [lambda wb, styles: write_actions_sheet(wb, rows, styles, names)],
-                   rewrites=(), backup=True)
+                   backup=True)
 
 
 def apply_decisions(book, *, user: str | None = None, log=None) -> ActionsReport:

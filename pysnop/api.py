@@ -77,8 +77,7 @@ class Run:
 
     A stage is a function ``stage(run) -> None``; :data:`STAGES` lists them in order. Each
     renderer writes some sheets into the openpyxl workbook being updated (see
-    :func:`pysnop.io.writer.write_workbook`); ``rewrites`` names the sheets rebuilt from
-    scratch.
+    :func:`pysnop.io.writer.write_workbook`);
     """
 
     source: Path
@@ -86,14 +85,13 @@ class Run:
     options: dict
     result: BridgeResult | None = None
     renderers: list = field(default_factory=list)
-    rewrites: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     extras: dict = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
 
 def bridge_stage(run: Run) -> None:
-    from pysnop.io.writer import OWNED_SHEETS, bridge_renderer
+    from pysnop.io.writer import bridge_renderer
 
     mark = time.perf_counter()
     run.result = run_bridge(run.read.inputs)
@@ -105,7 +103,6 @@ def bridge_stage(run: Run) -> None:
     run.warnings += run.result.warnings
     run.renderers.append(bridge_renderer(run.result,
                                          campaigns_layout=run.read.layouts.get("Campaigns")))
-    run.rewrites += list(OWNED_SHEETS)
 
 
 def consensus_stage(run: Run) -> None:
@@ -181,7 +178,7 @@ def recalc(book: str | os.PathLike, *, output: str | os.PathLike | None = None,
 
     mark = time.perf_counter()
     write_workbook(source, dest, [*run.renderers, issues_renderer(run.warnings)],
-                   rewrites=run.rewrites, post_save=run.extras.get("post_save"),
+                   post_save=run.extras.get("post_save"),
                    backup=backup and dest.resolve() == source.resolve(), expect=expect)
     run.timings["write"] = time.perf_counter() - mark
 

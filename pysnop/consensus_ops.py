@@ -324,8 +324,8 @@ def consensus_stage(run) -> None:
     """Stage for :data:`pysnop.api.STAGES`; runs before the bridge (see the module doc)."""
     import time
 
-    from pysnop.io.consensus_sheet import CONSENSUS_SHEET, consensus_renderer
-    from pysnop.io.scorecard_sheet import SCORECARD_SHEET, scorecard_renderer
+    from pysnop.io.consensus_sheet import consensus_renderer
+    from pysnop.io.scorecard_sheet import scorecard_renderer
 
     mark = time.perf_counter()
     inputs = run.read.inputs
@@ -360,7 +360,6 @@ def consensus_stage(run) -> None:
         inputs.forecast = bottom_forecast(consensus)
         run.extras["consensus"] = consensus
         run.renderers.append(consensus_renderer(consensus, settings, as_of=as_of))
-        run.rewrites.append(CONSENSUS_SHEET)
         forecast_for_log = forecast
     else:
         forecast_for_log = inputs.forecast
@@ -378,7 +377,6 @@ def consensus_stage(run) -> None:
         weights = consensus.weights if consensus is not None else None
         run.renderers.append(scorecard_renderer(card, window_weeks=window, as_of=as_of,
                                                 weights=weights))
-        run.rewrites.append(SCORECARD_SHEET)
 
     if record and forecast_for_log is not None and len(forecast_for_log):
         try:

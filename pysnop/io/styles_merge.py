@@ -58,9 +58,15 @@ def seed_scratch_workbook(wb, archive) -> None:
     """Give the scratch workbook the user's style tables (``archive``: the user's zip)."""
     from openpyxl.styles.stylesheet import apply_stylesheet
 
+    from openpyxl.utils.indexed_list import IndexedList
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         apply_stylesheet(archive, wb)
+    # openpyxl renumbers custom number formats after it has indexed the cell formats, so
+    # its lookup table holds stale keys and would add duplicates of formats the workbook
+    # already has on every run: index them again, order (and so every index) unchanged.
+    wb._cell_styles = IndexedList(list(wb._cell_styles))
 
 
 def _append(xml: str, section: str, items: list[str], prefix: str, before: tuple[str, ...],

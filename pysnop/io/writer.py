@@ -59,8 +59,7 @@ def read_package(src: Path, info: dict) -> Package:
 Renderer = Callable[[Any, StyleBook], None]  # writes some sheets into an openpyxl workbook
 
 
-def write_workbook(src: Path, dest: Path, renderers: Sequence[Renderer], *,
-                   rewrites: Sequence[str] = OWNED_SHEETS, backup: bool = True,
+def write_workbook(src: Path, dest: Path, renderers: Sequence[Renderer], *, backup: bool = True,
                    expect: "Fingerprint | None" = None,
                    post_save: Callable[[bytes], bytes] | None = None) -> list[Problem]:
     """Render pysnop's sheets and merge them into a copy of ``src`` saved atomically at ``dest``.
@@ -68,8 +67,7 @@ def write_workbook(src: Path, dest: Path, renderers: Sequence[Renderer], *,
     Renderers draw into a scratch openpyxl workbook (see :mod:`pysnop.io.transplant`):
     whole sheets they create replace pysnop's sheets of the same name (or are added after
     the user's), and column patches they register are merged into the user's sheets. No
-    other part of ``src`` is parsed or rewritten. ``rewrites`` is accepted for callers that
-    name the sheets they rebuild; every sheet a renderer creates is rebuilt.
+    other part of ``src`` is parsed or rewritten.
 
     ``expect``: the :class:`~pysnop.io.atomic.Fingerprint` of ``src`` when the caller read
     it. If ``src`` changed since, or changes while this function runs (someone saved it),
