@@ -196,6 +196,7 @@ def _load(path: Path):
     model = formulas.ExcelModel()
     book, ctx = model.add_book(str(path))
     formula_cells: dict[str, dict[str, str]] = {}
+    tables = table_ranges(book)
     for ws in book.worksheets:
         ws, sctx = model.add_sheet(ws, ctx)
         refs = model.references
@@ -209,11 +210,51 @@ def _load(path: Path):
                 if getattr(c, "data_type", None) == "f":
                     text = c.value if isinstance(c.value, str) else getattr(c.value, "text", "")
                     formula_cells.setdefault(ws.title, {})[c.coordinate] = text or ""
+                    if tables and text and "[" in text:  # the engine has no structured refs
+                        resolved = resolve_table_refs(text, tables)
+                        if isinstance(c.value, str):
+                            c.value = resolved
+                        else:
+                            c.value.text = resolved
                     compiled.append(model.compile_cell(c, cctx, refs, f_refs))
         for cell in compiled:
             model.add_cell(sh.await_result(cell), cctx, f_ranges)
     model.finish()
     return model, book, formula_cells
+
+
+_TABLE_REF = re.compile(r"(?<![\w.!'\]])([A-Za-z_\\][\w.]*)\[(#All|#Data|#Headers|)\]", re.I)
+
+
+def table_ranges(book) -> dict[str, dict[str, str]]:
+    """Excel tables of an openpyxl workbook: NAME -> {"#ALL"|"#DATA"|"#HEADERS": range}."""
+    from openpyxl.utils import get_column_letter, range_boundaries
+
+    out: dict[str, dict[str, str]] = {}
+    for ws in book.worksheets:
+        sheet = "'" + ws.title.replace("'", "''") + "'!"
+        for table in ws.tables.values():
+            c1, r1, c2, r2 = range_boundaries(table.ref)
+            header = 1 if table.headerRowCount is None else int(table.headerRowCount)
+            totals = int(table.totalsRowCount or 0)
+            cols = f"${get_column_letter(c1)}$%d:${get_column_letter(c2)}$%d"
+            out[table.displayName.upper()] = {
+                "#ALL": sheet + cols % (r1, r2),
+                "#DATA": sheet + cols % (r1 + header, max(r1 + header, r2 - totals)),
+                "#HEADERS": sheet + cols % (r1, r1),
+            }
+    return out
+
+
+def resolve_table_refs(text: str, tables: dict[str, dict[str, str]]) -> str:
+    """``Inventory[#All]`` (and ``[#Data]``, ``[#Headers]``, ``[]``) as the plain range it
+    names, for the formulas engine; Excel resolves them itself. Other text is unchanged."""
+    def repl(m: re.Match) -> str:
+        table = tables.get(m.group(1).upper())
+        if table is None:
+            return m.group(0)
+        return table[(m.group(2) or "#Data").upper()]
+    return _TABLE_REF.sub(repl, text)
 
 
 def _cells_of(ref: str):

@@ -194,3 +194,36 @@ def test_formula_stage_pipeline(make_book):
     Run.source, Run.extras = plain, {}
     formula_stage(run)
     assert "post_save" not in run.extras
+
+
+def test_structured_table_references_are_resolved_headlessly(tmp_path):
+    """``tblInv[#All]`` works without Excel too; the formula keeps its structured reference."""
+    import re
+    import zipfile
+
+    from conftest import build_book
+
+    import pysnop
+    from python_calamine import CalamineWorkbook
+
+    D = dt.date
+    sheets = {
+        "Settings": [["key", "value"], ["as_of", D(2026, 11, 18)], ["horizon_weeks", 2]],
+        "Inventory": [["sku", "location", "on_hand"], ["A1", "S1", 5]],
+        "Forecast": [["sku", "location", "week", "units"], ["A1", "S1", D(2026, 11, 16), 4],
+                     ["A1", "S1", D(2026, 11, 23), 4]],
+        "Campaigns": [["campaign_id", "sku", "start", "end", "lift"],
+                      ["C1", "A1", D(2026, 11, 16), D(2026, 11, 22), 0.5]],
+        "Receipts": [["sku", "location", "due", "qty"]],
+        "View": [["=STOCKOUT_RISK(Campaigns!A1:E2,tblInv[#All],Receipts!A1:D1,Forecast!A1:D3,"
+                  "Settings!B2,Settings!B3)"]],
+    }
+    book = build_book(tmp_path / "t.xlsx", sheets, tables={"Inventory": "tblInv"})
+    report = pysnop.recalc(book)
+    assert not [w for w in report.warnings if "formulas were not recalculated" in str(w)]
+    view = CalamineWorkbook.from_path(str(book)).get_sheet_by_name("View").to_python()
+    # week 0: 4 + 50 % lift = 6 against 5 on hand -> -1; week 1: -5 -> 5 units lost
+    assert view[1][:3] == ["A1", "S1", "STOCKOUT"] and view[1][6] == 5
+    with zipfile.ZipFile(book) as zf:
+        xml = b"".join(zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/"))
+    assert re.search(rb"<f[^>]*>STOCKOUT_RISK\([^<]*tblInv\[#All\]", xml)
