@@ -201,6 +201,17 @@ def _review_sheet_decisions(book: Path, user: str, log: DecisionLog, at: dt.date
     return reviewed, approvers, warnings
 
 
+def record_decisions(lg: DecisionLog, reviewed, *, at: dt.datetime, workbook: Path | None,
+                     user: str) -> None:
+    """Log one round of decisions (accepted and refused) as a "decisions" run."""
+    exists = workbook is not None and Path(workbook).exists()
+    lg.record_run(kind="decisions", at=at,
+                  workbook=Path(workbook).resolve() if workbook is not None else None,
+                  fingerprint=fingerprint(workbook) if exists else None, user=user,
+                  counts={**_status_counts(reviewed.rows), "refused": len(reviewed.refused)},
+                  events=reviewed.events)
+
+
 def _write_actions(book: Path, rows: pd.DataFrame, names: list[str]) -> None:
     from pysnop.io.writer import write_workbook
 
@@ -217,10 +228,7 @@ def apply_decisions(book, *, user: str | None = None, log=None) -> ActionsReport
     at = now()
     with DecisionLog(path) as lg:
         reviewed, approvers, warnings = _review_sheet_decisions(book, user, lg, at)
-        lg.record_run(kind="decisions", at=at, workbook=book.resolve(),
-                      fingerprint=fingerprint(book), user=user,
-                      counts={**_status_counts(reviewed.rows), "refused": len(reviewed.refused)},
-                      events=reviewed.events)
+        record_decisions(lg, reviewed, at=at, workbook=book, user=user)
     rows = reviewed.rows.drop(columns=["row"], errors="ignore")
     _write_actions(book, rows, approvers.names())
     return ActionsReport(book, path, rows, reviewed.events, warnings + reviewed.problems)

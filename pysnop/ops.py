@@ -220,12 +220,13 @@ def propose_actions(book: Book, *, as_of: dt.date | None = None, **options) -> S
 def _decide(book: Book, status: str, *, user=None, comment=None, log=None) -> Summary:
     """Set the selected Actions rows to ``status``, check, log and write (see module doc).
 
-    Adapter: :func:`pysnop.action_ops.apply_decisions` does the same on a file path; this
-    works on any Book (the live workbook's Actions rows, not the last saved file).
+    :func:`pysnop.action_ops.apply_decisions` does this for decisions typed into a saved
+    file; here the selected rows of any Book (the live workbook in Excel) are decided, and
+    both log through :func:`pysnop.action_ops.record_decisions`.
     """
-    from pysnop.action_ops import log_path, now
+    from pysnop.action_ops import log_path, now, record_decisions
     from pysnop.core.decisions import review_edits
-    from pysnop.decision_log import DecisionLog, fingerprint
+    from pysnop.decision_log import DecisionLog
     from pysnop.io.actions_sheet import find_sheet, read_actions_sheet, write_actions_sheet
     from pysnop.io.approvers import read_approvers
 
@@ -256,14 +257,7 @@ def _decide(book: Book, status: str, *, user=None, comment=None, log=None) -> Su
     at = now()
     with DecisionLog(path) as lg:
         reviewed = review_edits(frame, lg.known_states(), approvers, user, at)
-        exists = book.path is not None and book.path.exists()
-        from pysnop.action_ops import _status_counts  # noqa: PLC2701 (same counts as decide)
-
-        lg.record_run(kind="decisions", at=at,
-                      workbook=book.path.resolve() if book.path else None,
-                      fingerprint=fingerprint(book.path) if exists else None, user=user,
-                      counts={**_status_counts(reviewed.rows), "refused": len(reviewed.refused)},
-                      events=reviewed.events)
+        record_decisions(lg, reviewed, at=at, workbook=book.path, user=user)
     result = reviewed.rows.drop(columns=["row"], errors="ignore")
     names = approvers.names()
     book.apply([lambda wb, styles: write_actions_sheet(wb, result, styles, names)])
