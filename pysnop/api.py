@@ -157,6 +157,7 @@ def recalc(book: str | os.PathLike, *, output: str | os.PathLike | None = None,
     ``output`` the input is left untouched. Nothing is written when the workbook has errors.
     ``options`` reach the stages: ``user`` and ``log`` (the decision log), ``actions=False``
     to leave the Actions sheet and the decision log alone (a bridge-only refresh).
+    ``progress``: a callable told each step's name ("reading", "bridge", ..., "writing").
     """
     from pysnop.io.writer import issues_renderer, write_workbook
 
@@ -170,12 +171,16 @@ def recalc(book: str | os.PathLike, *, output: str | os.PathLike | None = None,
         expect = fingerprint(source)  # what the run reads; the write refuses if it changes
     except OSError:
         expect = None  # read() reports a missing or locked file in its own words
+    progress = options.pop("progress", None) or (lambda step: None)
+    progress("reading")
     read_result = read(source, as_of=as_of)
     run = Run(source, read_result, dict(options), warnings=list(read_result.warnings))
     run.timings["read"] = time.perf_counter() - started
     for stage in STAGES:
+        progress(stage.__name__.removesuffix("_stage"))
         stage(run)
 
+    progress("writing")
     mark = time.perf_counter()
     write_workbook(source, dest, [*run.renderers, issues_renderer(run.warnings)],
                    post_save=run.extras.get("post_save"),

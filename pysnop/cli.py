@@ -119,9 +119,12 @@ def recalc(ctx, books, output, as_of, export_dir, no_backup, user, log_path, no_
     as_of_date = as_of.date() if as_of else None
     if len(books) == 1 and scheduler is None:
         try:
-            report = _run_guarded(ctx, api.recalc, books[0], output=output, as_of=as_of_date,
-                                  export_dir=export_dir, backup=not no_backup, user=user,
-                                  log=log_path, actions=not no_actions)
+            with err.status(f"{books[0].name}: starting") as status:
+                step = lambda name: status.update(f"{books[0].name}: {name}")  # noqa: E731
+                report = _run_guarded(ctx, api.recalc, books[0], output=output,
+                                      as_of=as_of_date, export_dir=export_dir,
+                                      backup=not no_backup, user=user, log=log_path,
+                                      actions=not no_actions, progress=step)
         except Failed as failure:
             err.print(f"[red]{books[0]}: not written.[/]")
             ctx.exit(failure.code)

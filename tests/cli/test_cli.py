@@ -227,3 +227,12 @@ def test_check_runs_the_consensus_and_leaves_no_file_behind(make_book, run, tmp_
     # the consensus of 8 and 12 (equal weights, one node) is 10/week: poh 20, 5, -5
     assert "1 stockout" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_recalc_reports_each_step_as_it_goes(make_book):
+    import pysnop
+
+    steps = []
+    pysnop.recalc(make_book(good_sheets()), progress=steps.append)
+    assert steps[0] == "reading" and steps[-1] == "writing"
+    assert steps.index("consensus") < steps.index("bridge") < steps.index("actions")
