@@ -18,6 +18,13 @@ forecast    sku, location [str or None; None = higher level]; week [datetime64, 
             units [float]; source, category [str or None]; row
 products    sku [str]; category, description [str or None];
             unit_cost, unit_price, unit_margin [float NaN = blank]; row
+            optional: moq, order_multiple [float NaN = blank] (new supplier orders);
+            substitutes [tuple of str; () = same category] (SKUs SHIFT_SKU may feature)
+lanes       from_location, to_location [str]; transit_weeks [int, NaN = transfer_lead_weeks];
+            cost_per_unit [float, NaN = Settings transfer_cost_per_unit]; row.
+            None: no Lanes sheet, any location may send to any other.
+campaigns   optional: earliest_start, latest_start [datetime64, NaT = blank]: the window
+            marketing can live with (MOVE_WINDOW stays inside it)
 actuals     sku, location [str]; week [datetime64]; units [float];
             on_hand_end [float NaN]; stockout [bool or None]; row
 """
@@ -52,6 +59,8 @@ class Settings:
     expedite_cost_per_unit: float = 0.0
     reconciliation: str = "mint_wls_struct"
     divergence_threshold: float = 0.2
+    expedite_max_weeks: int = 4  # the most weeks an open receipt may be pulled in
+    max_move_weeks: int = 2  # MOVE_WINDOW's reach for a campaign without flexibility dates
     extra: dict[str, Any] = field(default_factory=dict)  # keys pysnop does not know, kept
 
     def resolved_as_of(self) -> dt.date:
@@ -71,6 +80,9 @@ FORECAST_COLUMNS = ["sku", "location", "week", "units", "source", "category", "r
 PRODUCT_COLUMNS = ["sku", "category", "description", "unit_cost", "unit_price", "unit_margin",
                    "row"]
 ACTUAL_COLUMNS = ["sku", "location", "week", "units", "on_hand_end", "stockout", "row"]
+LANE_COLUMNS = ["from_location", "to_location", "transit_weeks", "cost_per_unit", "row"]
+PRODUCT_ORDER_COLUMNS = ["moq", "order_multiple", "substitutes"]  # optional on products
+CAMPAIGN_FLEX_COLUMNS = ["earliest_start", "latest_start"]  # optional on campaigns
 
 
 @dataclass
@@ -84,6 +96,7 @@ class PlanInputs:
     receipts: pd.DataFrame = field(default_factory=lambda: _empty(RECEIPT_COLUMNS))
     products: pd.DataFrame | None = None
     actuals: pd.DataFrame | None = None
+    lanes: pd.DataFrame | None = None  # LANE_COLUMNS; None = no Lanes sheet
 
 
 @dataclass
