@@ -27,10 +27,12 @@ Superseded  a Proposed alternative that the chosen set already makes redundant: 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 TOL = 1e-6
 APPROVED, EXPORTED, PROPOSED, SUPERSEDED = "Approved", "Exported", "Proposed", "Superseded"
@@ -50,63 +52,83 @@ class Verdict:
 
 @dataclass
 class Coverage:
-    """The cover frame, indexed for the checks below."""
+    """The cover frame as arrays: each row one (proposal, cell-week) with its fill."""
 
     frame: pd.DataFrame
-    by_action: dict[str, pd.DataFrame] = field(default_factory=dict)
+    act: NDArray[np.int64]  # per row: the proposal's position in ``ids``
+    cw: NDArray[np.int64]  # per row: the cell-week
+    fill: NDArray[np.float64]  # per row
+    gap: NDArray[np.float64]  # per cell-week
+    cw_risk: NDArray[Any]  # per cell-week: its risk
+    cw_cell: NDArray[np.int64]  # per cell-week: its cell (risk, sku, location)
+    ids: list[str]
+    index: dict[str, int]
+    risks: list[str | None]  # per proposal
 
     @classmethod
     def of(cls, cover: pd.DataFrame) -> Coverage:
         frame = cover.reset_index(drop=True)
-        groups = frame.groupby("action_id", sort=False).indices
-        return cls(frame, {a: frame.iloc[rows] for a, rows in groups.items()})
+        act, uniques = pd.factorize(frame["action_id"].astype(str))
+        ids = [str(u) for u in uniques]
+        cw = _codes(frame, KEY)
+        n_cw = int(cw.max()) + 1 if len(cw) else 0
+        gap = np.zeros(n_cw)
+        gap[cw] = frame["gap"].to_numpy(dtype=float)
+        cw_risk = np.empty(n_cw, dtype=object)
+        cw_risk[cw] = frame["risk_id"].to_numpy(dtype=object)
+        cw_cell = np.zeros(n_cw, dtype=np.int64)
+        cw_cell[cw] = _codes(frame, KEY[:3])
+        first = np.unique(act, return_index=True)[1] if len(act) else np.zeros(0, np.int64)
+        risk_of = frame["risk_id"].to_numpy(dtype=object)[first]
+        return cls(frame, act.astype(np.int64), cw, frame["fill"].to_numpy(dtype=float), gap,
+                   cw_risk, cw_cell, ids, {a: k for k, a in enumerate(ids)},
+                   [str(r) for r in risk_of])
+
+    def _mask(self, chosen: Iterable[str]) -> NDArray[np.bool_]:
+        mask = np.zeros(len(self.ids), dtype=bool)
+        mask[[self.index[a] for a in chosen if a in self.index]] = True
+        return mask
 
     def risk_of(self, action: str) -> str | None:
-        rows = self.by_action.get(action)
-        return None if rows is None or rows.empty else str(rows["risk_id"].iloc[0])
+        k = self.index.get(action)
+        return None if k is None else self.risks[k]
 
-    def closed(self, chosen: Iterable[str]) -> pd.Series:
-        """closed(S) per cell-week (index KEY) of the cell-weeks the chosen ones touch."""
-        parts = [self.by_action[a] for a in chosen if a in self.by_action]
-        if not parts:
-            return pd.Series(dtype=float)
-        rows = pd.concat(parts)
-        total = rows.groupby(KEY, sort=False).agg(gap=("gap", "first"), fill=("fill", "sum"))
-        return np.minimum(total["gap"], np.maximum(total["fill"], 0.0))
+    def closed(self, chosen: Iterable[str]) -> NDArray[np.float64]:
+        """closed(S) for every cell-week."""
+        rows = self._mask(chosen)[self.act]
+        total = np.bincount(self.cw[rows], weights=self.fill[rows], minlength=len(self.gap))
+        return np.asarray(np.minimum(self.gap, np.maximum(total, 0.0)), dtype=float)
 
-    def gaps(self, action: str) -> pd.DataFrame:
-        """The cell-weeks where ``action`` helps (positive fill), with their gaps."""
-        rows = self.by_action.get(action)
-        if rows is None:
-            return pd.DataFrame(columns=[*KEY, "gap", "fill"])
-        return rows[rows["fill"] > TOL]
+    def helps(self, action: str) -> NDArray[np.int64]:
+        """The cover rows where ``action`` fills a gap (positive fill)."""
+        k = self.index.get(action)
+        if k is None:
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero((self.act == k) & (self.fill > TOL))
 
     def adds_to(self, chosen: set[str], action: str) -> bool:
         """Does ``action`` close anything the ``chosen`` set leaves open?"""
-        mine = self.gaps(action)
-        if mine.empty:
+        rows = self.helps(action)
+        if len(rows) == 0:
             return False
-        closed = self.closed(chosen)
-        index = pd.MultiIndex.from_frame(mine[KEY])
-        now = closed.reindex(index).fillna(0.0).to_numpy()
-        return bool((now < mine["gap"].to_numpy() - TOL).any())
+        cw = self.cw[rows]
+        return bool((self.closed(chosen)[cw] < self.gap[cw] - TOL).any())
 
     def redundant_in(self, chosen: set[str]) -> list[str]:
         """Members of ``chosen`` whose removal closes no less anywhere."""
-        return [a for a in sorted(chosen) if a in self.by_action
-                and not self.adds_to(chosen - {a}, a) and not self.gaps(a).empty]
+        return [a for a in sorted(chosen) if len(self.helps(a))
+                and not self.adds_to(chosen - {a}, a)]
 
 
 def check_approval(coverage: Coverage, chosen: set[str], action: str) -> Verdict | None:
     """Refusal of approving ``action`` when ``chosen`` stands, or None (see module doc)."""
     risk = coverage.risk_of(action)
-    if risk is None:
-        return None  # no cover known for it: nothing to coordinate
+    if risk is None or len(coverage.helps(action)) == 0:
+        return None  # no cover known for it, or it fills no gap: nothing to coordinate
     same = {a for a in chosen if coverage.risk_of(a) == risk}
     if not coverage.adds_to(same, action):
-        if coverage.gaps(action).empty:
-            return None
-        helpers = [a for a in sorted(same) if _overlaps(coverage, a, action)]
+        mine = set(coverage.cw[coverage.helps(action)])
+        helpers = [a for a in sorted(same) if mine & set(coverage.cw[coverage.helps(a)])]
         return Verdict(action, risk, helpers or sorted(same), True)
     before = set(coverage.redundant_in(same))
     made_redundant = [a for a in coverage.redundant_in(same | {action})
@@ -118,51 +140,45 @@ def check_approval(coverage: Coverage, chosen: set[str], action: str) -> Verdict
 
 def superseded(coverage: Coverage, chosen: set[str], candidates: Iterable[str]) -> set[str]:
     """The candidates (not chosen) that the chosen set makes redundant, per risk."""
-    frame = coverage.frame
-    if frame.empty:
+    if len(coverage.act) == 0:
         return set()
-    chosen_rows = frame[frame["action_id"].isin(chosen)]
-    total = chosen_rows.groupby(KEY, sort=False).agg(gap=("gap", "first"), fill=("fill", "sum"))
-    closed = np.minimum(total["gap"], np.maximum(total["fill"], 0.0))
-    wanted = set(candidates) - set(chosen)
-    cand = frame[frame["action_id"].isin(wanted) & (frame["fill"] > TOL)]
-    if cand.empty:
-        return set()
-    index = pd.MultiIndex.from_frame(cand[KEY])
-    done = closed.reindex(index).fillna(0.0).to_numpy() >= cand["gap"].to_numpy() - TOL
-    per_action = pd.Series(done, index=cand["action_id"].to_numpy()).groupby(level=0).all()
-    return set(per_action.index[per_action.to_numpy()])
+    closed = coverage.closed(chosen)
+    wanted = coverage._mask(set(candidates) - set(chosen))
+    rows = wanted[coverage.act] & (coverage.fill > TOL)
+    open_ = rows & (closed[coverage.cw] < coverage.gap[coverage.cw] - TOL)
+    helping = np.bincount(coverage.act[rows], minlength=len(coverage.ids)) > 0
+    still = np.bincount(coverage.act[open_], minlength=len(coverage.ids)) > 0
+    return {coverage.ids[k] for k in np.flatnonzero(helping & ~still)}
 
 
 def risk_covered(coverage: Coverage, chosen: set[str], risk: str) -> bool:
     """Does the chosen set close every cell-week of ``risk``?"""
-    frame = coverage.frame
-    weeks = frame[frame["risk_id"] == risk].drop_duplicates(KEY)
-    if weeks.empty:
+    mine = coverage.cw_risk == risk
+    if not mine.any():
         return False
     closed = coverage.closed(a for a in chosen if coverage.risk_of(a) == risk)
-    index = pd.MultiIndex.from_frame(weeks[KEY])
-    return bool((closed.reindex(index).fillna(0.0).to_numpy()
-                 >= weeks["gap"].to_numpy() - TOL).all())
+    return bool((closed[mine] >= coverage.gap[mine] - TOL).all())
 
 
 def need_of(coverage: Coverage, risk: str) -> float:
     """The risk's shortfall as the cover frame shows it: Σ over cells of the largest gap."""
-    frame = coverage.frame
-    rows = frame[frame["risk_id"] == risk].drop_duplicates(KEY)
-    return float(rows.groupby(["sku", "location"])["gap"].max().sum()) if len(rows) else 0.0
+    mine = np.flatnonzero(coverage.cw_risk == risk)
+    if len(mine) == 0:
+        return 0.0
+    largest = pd.Series(coverage.gap[mine]).groupby(coverage.cw_cell[mine]).max()
+    return float(largest.sum())
 
 
 def fill_of(coverage: Coverage, action: str) -> float:
     """The most an action fills in any one week (for messages)."""
-    rows = coverage.by_action.get(action)
-    return float(rows["fill"].max()) if rows is not None and len(rows) else 0.0
+    k = coverage.index.get(action)
+    rows = coverage.fill[coverage.act == k] if k is not None else np.zeros(0)
+    return float(rows.max()) if len(rows) else 0.0
 
 
-def _overlaps(coverage: Coverage, a: str, b: str) -> bool:
-    ga, gb = coverage.gaps(a), coverage.gaps(b)
-    if ga.empty or gb.empty:
-        return False
-    left = pd.MultiIndex.from_frame(ga[KEY])
-    right = pd.MultiIndex.from_frame(gb[KEY])
-    return bool(left.isin(right).any())
+def _codes(frame: pd.DataFrame, columns: list[str]) -> NDArray[np.int64]:
+    """One integer per distinct combination of ``columns`` (first-seen order)."""
+    if len(frame) == 0:
+        return np.zeros(0, dtype=np.int64)
+    index = pd.MultiIndex.from_arrays([frame[c].to_numpy() for c in columns])
+    return np.asarray(index.factorize()[0], dtype=np.int64)

@@ -186,7 +186,8 @@ class Review:
 
 
 def review_edits(sheet: pd.DataFrame, known: dict[str, Known], approvers: Approvers,
-                 user: str, now: dt.datetime, *, cover: pd.DataFrame | None = None) -> Review:
+                 user: str, now: dt.datetime, *, cover: pd.DataFrame | Coverage | None = None
+                 ) -> Review:
     """Validate the decisions typed into the Actions sheet (see module doc).
 
     ``sheet``: one row per Actions row, with at least action_id, owner and the
@@ -279,7 +280,7 @@ def _review_row(rec, action, prior, approvers, user, now, out: Review, where) ->
 
 def merge(reviewed: pd.DataFrame, proposals: pd.DataFrame, now: dt.datetime, *,
           known: dict[str, Known] | None = None, lapsed: set[str] = frozenset(),
-          cover: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[Event]]:
+          cover: pd.DataFrame | Coverage | None = None) -> tuple[pd.DataFrame, list[Event]]:
     """Lay the reviewed sheet rows over the new ``proposals`` (see module doc).
 
     ``known``: the logged state per action (for rows a person deleted from the sheet);
@@ -339,17 +340,17 @@ def merge(reviewed: pd.DataFrame, proposals: pd.DataFrame, now: dt.datetime, *,
         records.append({**prev, "status": OBSOLETE})
     frame = pd.DataFrame.from_records(records, columns=columns)
     if cover is not None:
-        events += mark_superseded(frame, Coverage.of(cover), now)
+        events += mark_superseded(frame, _coverage(cover), now)
     return frame, events
 
 
-def coordinate(review: Review, cover: pd.DataFrame, known: dict[str, Known],
+def coordinate(review: Review, cover: pd.DataFrame | Coverage, known: dict[str, Known],
                now: dt.datetime) -> None:
     """Refuse approvals that give a risk more than it needs; re-mark Superseded (in place)."""
     rows = review.rows
     if rows.empty:
         return
-    coverage = Coverage.of(cover)
+    coverage = _coverage(cover)
     ids = rows["action_id"].astype(str)
     status = rows["status"].map(parse_status)
     fresh = [(n, e) for n, e in enumerate(review.events)
@@ -408,6 +409,10 @@ def mark_superseded(rows: pd.DataFrame, coverage: Coverage, now: dt.datetime,
         _set(rows, at, status=now_status, approver=None, decided_at=None)
         events.append(Event(action, "status", was, now_status, SYSTEM, now, "system", note))
     return events
+
+
+def _coverage(cover: pd.DataFrame | Coverage) -> Coverage:
+    return cover if isinstance(cover, Coverage) else Coverage.of(cover)
 
 
 def _set(rows: pd.DataFrame, at: Any, **values: Any) -> None:
