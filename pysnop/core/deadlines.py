@@ -37,5 +37,6 @@ def classify_deadlines(act_by: Any, as_of: dt.date | pd.Timestamp,
     label = np.where(overdue, OVERDUE, np.where(due, DUE, LATER)).astype(object)
     label[~known] = None
     shown = np.where(due, np.maximum(when, today.to_datetime64()), when)
-    return pd.DataFrame({"deadline": label, "shown": pd.to_datetime(shown)},
-                        index=pd.Series(act_by).index)
+    index = pd.Series(act_by).index
+    return pd.DataFrame({"deadline": pd.Series(list(label), index=index, dtype=object),
+                         "shown": pd.Series(pd.to_datetime(shown), index=index)})

@@ -99,12 +99,16 @@ def risk_frame(ctx: ActionContext, book: RiskBook, proposals: pd.DataFrame,
         "shortfall_units": np.round(shortfall, 6), "lost_units": np.round(lost_units, 6),
         "margin_at_risk": np.round(money, 6), "act_by": act, "too_late": too_late,
         "alternatives": n_alt, "recommended": n_rec,
-        "best_action_id": best.reindex(book.risk_id).astype(object).to_numpy(),
+        "best_action_id": pd.Series([None if pd.isna(v) else v for v in
+                                     best.reindex(book.risk_id).to_numpy(dtype=object)],
+                                    dtype=object),
         "fixable": n_alt > 0, "rank": order + 1})
-    frame["best_action_id"] = frame["best_action_id"].where(frame["best_action_id"].notna(),
-                                                            None)
     frame["note"] = [_note(*v, ctx) for v in zip(n_alt, n_rec, lost_units, act, too_late,
                                                   book.counted)]
+    for col in ("risk_id", "kind", "sku", "location", "campaign_id", "status", "note",
+                "best_action_id"):  # text as Python str, blanks as None
+        frame[col] = pd.Series([None if _missing(v) else v for v in frame[col]], dtype=object,
+                               index=frame.index)
     return frame.sort_values("rank", kind="stable").reset_index(drop=True)
 
 
@@ -119,6 +123,10 @@ def _joined(text: NDArray[Any], owner: NDArray[np.int64], k: int) -> NDArray[Any
         joined = pd.Series(text[many]).groupby(owner[many], sort=False).agg(", ".join)
         out[joined.index.to_numpy()] = joined.to_numpy(dtype=object)
     return out
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def _sum(book: RiskBook, values: NDArray[np.float64], k: int) -> NDArray[np.float64]:
