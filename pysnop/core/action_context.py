@@ -116,7 +116,7 @@ class ActionContext:
         """A whole-number Settings field; a same-named extra key wins (a reader that does not
         know the key yet leaves it among the extras)."""
         default = float(getattr(self.inputs.settings, key))
-        return max(int(round(self.setting(key, default))), 0)
+        return max(round(self.setting(key, default)), 0)
 
     def product_value(self, column: str, sku: NDArray[Any]) -> NDArray[Any]:
         """Products' ``column`` for each SKU (first Products row of the SKU); None where blank."""
@@ -159,16 +159,16 @@ def build_context(inputs: PlanInputs, result: BridgeResult,
     ok = ~pd.isna(pos)
     pos = np.where(ok, pos, 0).astype(np.int64)
     margin = np.where(ok, economics["unit_margin"].to_numpy(dtype=float)[pos], np.nan)
-    category = np.where(ok, economics["category"].to_numpy(dtype=object)[pos], None)
-    category = np.array([c if isinstance(c, str) and c.strip() else None for c in category],
+    raw = np.where(ok, economics["category"].to_numpy(dtype=object)[pos], None)
+    category = np.array([c if isinstance(c, str) and c.strip() else None for c in raw],
                         dtype=object)
     grid = place_campaigns(inputs.campaigns, result.keys, inputs.settings.count_statuses,
                            result.weeks[0], result.horizon_weeks)
     camp = inputs.campaigns
     names: dict[Any, Any] = {}
     if len(camp):
-        raw = camp["name"] if "name" in camp else pd.Series([None] * len(camp))
-        for cid, name in zip(camp["campaign_id"], raw):
+        given = camp["name"] if "name" in camp else pd.Series([None] * len(camp))
+        for cid, name in zip(camp["campaign_id"], given):
             names.setdefault(cid, name if isinstance(name, str) and name.strip() else cid)
     regular = np.nan_to_num(margin, nan=0.0)
     return ActionContext(inputs, result, regular, category, grid, names,

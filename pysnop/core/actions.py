@@ -126,7 +126,7 @@ def plan_actions(inputs: PlanInputs, result: BridgeResult, *,
     frame = frame.loc[sequence].reset_index(drop=True)
     frame["rank"] = np.arange(1, len(frame) + 1)
     alt = frame[frame["recommended"]].groupby("risk_id", sort=False).cumcount() + 1
-    frame["alt_rank"] = pd.array(alt.reindex(frame.index), dtype="Int64")
+    frame["alt_rank"] = alt.reindex(frame.index).astype("Int64")
     risks = risk_frame(ctx, book, frame, order_of_risk)
     return ActionPlan(frame[ACTION_COLUMNS], risks[RISK_COLUMNS], cover[COVER_COLUMNS])
 
@@ -186,7 +186,7 @@ def action_ids(frame: pd.DataFrame) -> list[str]:
     parts = [kind, _texts(frame["sku"]), _texts(frame["location"]).where(supply, ""),
              _texts(frame["from_location"]), _texts(frame["campaign_id"]).where(~supply, ""),
              _texts(frame["ident"]), _texts(frame["alt_sku"])]
-    keys = parts[0].str.cat(parts[1:], sep="\x1f")
+    keys = parts[0].str.cat(pd.concat(parts[1:], axis=1), sep="\x1f")
     return [f"{PREFIX[k]}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:8]}"
             for k, key in zip(kind, keys)]
 

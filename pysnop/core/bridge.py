@@ -11,11 +11,18 @@ import pandas as pd
 
 from pysnop.core import calendar
 from pysnop.core.bridge_math import project_kernel
-from pysnop.core.demand import (baseline_array, place_campaigns, receipts_array, summarise,
-                                _row_or_none, _rows)
+from pysnop.core.demand import (
+    _row_or_none,
+    _rows,
+    baseline_array,
+    place_campaigns,
+    receipts_array,
+    summarise,
+)
 from pysnop.core.model import STATUS_LABELS, BridgeResult, PlanInputs
 from pysnop.core.supply_check import campaign_supply_check
 from pysnop.errors import Problem
+
 
 def resolve_item_economics(inventory: pd.DataFrame, products: pd.DataFrame | None) -> pd.DataFrame:
     """unit_cost, unit_price, unit_margin, category per Inventory row.
@@ -76,7 +83,7 @@ def run_bridge(inputs: PlanInputs) -> BridgeResult:
         risk_buffer=settings.risk_buffer)
 
     order = _risk_order(summary)
-    take = lambda a: a[order]  # noqa: E731 - keep every array in the Bridge's row order
+    take = lambda a: a[order]
     return BridgeResult(
         as_of=as_of, weeks=weeks, keys=keys.iloc[order].reset_index(drop=True),
         baseline=take(baseline), lift_units=take(lift_units), demand=take(demand),

@@ -37,7 +37,14 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from pysnop.core import calendar
-from pysnop.core.action_context import MARKETING, UNIT_EPS, ActionContext, days, percent, units
+from pysnop.core.action_context import (
+    MARKETING,
+    UNIT_EPS,
+    ActionContext,
+    days,
+    percent,
+    units,
+)
 from pysnop.core.bridge_math import DECIMALS
 from pysnop.core.campaign_pairs import CampaignPairs, campaign_pairs
 from pysnop.core.proposals import Batch, concat, empty_batch, make_batch

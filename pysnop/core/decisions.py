@@ -49,8 +49,14 @@ from typing import Any
 
 import pandas as pd
 
-from pysnop.core.coordination import (BINDING, Coverage, check_approval, fill_of, need_of,
-                                      superseded)
+from pysnop.core.coordination import (
+    BINDING,
+    Coverage,
+    check_approval,
+    fill_of,
+    need_of,
+    superseded,
+)
 from pysnop.errors import Problem
 
 PROPOSED, APPROVED, REJECTED, EXPORTED, OBSOLETE, SUPERSEDED = (

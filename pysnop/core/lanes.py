@@ -25,10 +25,9 @@ def lane_table(lanes: pd.DataFrame | None, lead: int, cost: float) -> pd.DataFra
         return None
     frm = lanes["from_location"].astype(object).map(_code)
     to = lanes["to_location"].astype(object).map(_code)
-    transit = pd.to_numeric(lanes.get("transit_weeks"), errors="coerce") \
-        if "transit_weeks" in lanes else pd.Series(np.nan, index=lanes.index)
-    price = pd.to_numeric(lanes.get("cost_per_unit"), errors="coerce") \
-        if "cost_per_unit" in lanes else pd.Series(np.nan, index=lanes.index)
+    transit, price = (pd.to_numeric(lanes[col], errors="coerce") if col in lanes
+                      else pd.Series(np.nan, index=lanes.index)
+                      for col in ("transit_weeks", "cost_per_unit"))
     table = pd.DataFrame({
         "from_location": frm.to_numpy(dtype=object), "to_location": to.to_numpy(dtype=object),
         "transit": np.maximum(np.round(transit.fillna(lead).to_numpy(dtype=float)), 0)

@@ -19,7 +19,7 @@ zero-variance nodes (exact equality constraints); non-negativity is an active-se
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd

@@ -60,7 +60,6 @@ def risk_order(ctx: ActionContext, book: RiskBook) -> NDArray[np.int64]:
 def risk_frame(ctx: ActionContext, book: RiskBook, proposals: pd.DataFrame,
                order: NDArray[np.int64]) -> pd.DataFrame:
     k = len(book)
-    res = ctx.result
     cells = pd.DataFrame({"risk": book.cell_risk, "row": book.cell_row,
                           "pos": order[book.cell_risk] if k else np.zeros(0, np.int64)})
     cells = cells.sort_values(["pos", "row"], kind="stable")
@@ -103,8 +102,9 @@ def risk_frame(ctx: ActionContext, book: RiskBook, proposals: pd.DataFrame,
                                      best.reindex(book.risk_id).to_numpy(dtype=object)],
                                     dtype=object),
         "fixable": n_alt > 0, "rank": order + 1})
-    frame["note"] = [_note(*v, ctx) for v in zip(n_alt, n_rec, lost_units, act, too_late,
-                                                  book.counted)]
+    frame["note"] = [_note(ctx, int(a), int(g), float(lo), t, bool(late), bool(bridge))
+                     for a, g, lo, t, late, bridge in zip(n_alt, n_rec, lost_units, act, too_late,
+                                                          book.counted)]
     for col in ("risk_id", "kind", "sku", "location", "campaign_id", "status", "note",
                 "best_action_id"):  # text as Python str, blanks as None
         frame[col] = pd.Series([None if _missing(v) else v for v in frame[col]], dtype=object,
@@ -146,8 +146,8 @@ def _act_by(ctx: ActionContext, book: RiskBook, k: int) -> pd.Series:
     return pd.Series(earliest, dtype="datetime64[ns]")
 
 
-def _note(alternatives: int, recommended: int, lost: float, act_by: Any, too_late: bool,
-          counted: bool, ctx: ActionContext) -> str:
+def _note(ctx: ActionContext, alternatives: int, recommended: int, lost: float, act_by: Any,
+          too_late: bool, counted: bool) -> str:
     if alternatives and recommended:
         return ""
     if alternatives:

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
+from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
 
 from pysnop.core.action_context import ActionContext
 from pysnop.core.campaign_pairs import campaign_pairs
@@ -62,7 +62,7 @@ def build_risks(ctx: ActionContext) -> RiskBook:
     res, grid = ctx.result, ctx.grid
     n, n_c = len(ctx.sku), len(grid.lift)
     pairs = campaign_pairs(ctx)
-    at_risk = (res.status > 0).any(axis=1) if n else np.zeros(0, dtype=bool)
+    at_risk: NDArray[np.bool_] = np.asarray((res.status > 0).any(axis=1), dtype=bool)
 
     # counted campaigns that are short, grouped with the rows where they are short
     hit = pairs.short & pairs.counted & at_risk[pairs.row]
@@ -94,7 +94,7 @@ def build_risks(ctx: ActionContext) -> RiskBook:
     row_risk = np.full(n, -1, dtype=np.int64)
     cids = ctx.inputs.campaigns["campaign_id"].astype(str).to_numpy() if n_c else np.zeros(0)
     gap, lost = ctx.gap(), lost_by_week(res.poh)
-    out = (res.poh < 0).any(axis=1) if n else np.zeros(0, dtype=bool)
+    out: NDArray[np.bool_] = np.asarray((res.poh < 0).any(axis=1), dtype=bool)
 
     def add(kind: str, key: list[str], rows: NDArray[np.int64], camps: list[int], bridge: bool,
             g: NDArray[np.float64], lw: NDArray[np.float64], so: NDArray[np.bool_]) -> None:

@@ -34,7 +34,7 @@ SLACK_TOL = 1e-9
 
 def substitute_lists(ctx: ActionContext, sku: NDArray[Any]) -> list[tuple[str, ...]]:
     """Products' substitutes of each SKU as a tuple of codes (() where none are listed)."""
-    out = []
+    out: list[tuple[str, ...]] = []
     for raw in ctx.product_value("substitutes", sku):
         if raw is None:
             out.append(())
@@ -64,7 +64,8 @@ def _candidates(ctx: ActionContext, camps: NDArray[np.int64], skus: NDArray[Any]
     out = pd.concat(frames, ignore_index=True)
     own = pd.Series(skus, index=camps).astype(str)
     out = out[out["alt"].astype(str).to_numpy() != own.reindex(out["c"]).to_numpy()]
-    return out.drop_duplicates(["c", "alt"]).reset_index(drop=True)
+    result: pd.DataFrame = out.drop_duplicates(["c", "alt"]).reset_index(drop=True)
+    return result
 
 
 def propose_shift_sku(ctx: ActionContext, pairs: CampaignPairs,

@@ -38,8 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import LinearConstraint, linprog, milp
-from scipy.sparse import coo_matrix, csr_matrix
+from scipy.optimize import LinearConstraint, linprog, milp  # type: ignore[import-untyped]
+from scipy.sparse import coo_matrix, csr_matrix  # type: ignore[import-untyped]
 
 from pysnop.core.valuation import lost_by_week, protected
 
@@ -150,8 +150,6 @@ def build_model(net: TransferNetwork) -> _Model | None:
     akey = r * horizon + arrive
     seg_keys, xseg = np.unique(akey, return_inverse=True)
     seg_r, seg_start = seg_keys // horizon, seg_keys % horizon
-    nxt = np.r_[seg_start[1:], horizon]
-    seg_end = np.where(np.r_[seg_r[1:] == seg_r[:-1], False], nxt, horizon) - 1
     # p: each week a receiver loses sales at or after its first possible arrival
     live_first = np.full(n, horizon, dtype=np.int64)
     np.minimum.at(live_first, seg_r, seg_start)
@@ -160,7 +158,7 @@ def build_model(net: TransferNetwork) -> _Model | None:
     # one p per segment and margin: a segment's losses are served in time order, and with
     # one margin the order does not change their worth
     lm = net.margin[lr, lw]
-    pkey, pfirst, pinv = np.unique(np.column_stack([lseg, lm]), axis=0, return_index=True,
+    _, pfirst, pinv = np.unique(np.column_stack([lseg, lm]), axis=0, return_index=True,
                                    return_inverse=True)
     pinv = pinv.reshape(-1)
     pseg = lseg[pfirst]
@@ -170,8 +168,7 @@ def build_model(net: TransferNetwork) -> _Model | None:
     n_p = len(p_row)
     has_p = np.zeros(len(seg_keys), dtype=bool)
     has_p[pseg] = True
-    rows_of_seg = np.cumsum(has_p) - 1  # receiver rows: segments with a loss week
-    seg_list = np.flatnonzero(has_p)
+    seg_list = np.flatnonzero(has_p)  # receiver rows: the segments with a loss week
     r_last = np.searchsorted(seg_r[seg_list], seg_r, side="right")  # end of r's rows
 
     # donor rows (d, s): Σ_{ship ≤ s} x ≤ spare[d, s] at every week something leaves d
@@ -205,7 +202,6 @@ def build_model(net: TransferNetwork) -> _Model | None:
     vals.append(np.ones(n_x))
     b.append(need)
     n_rows += len(recv)
-    del rows_of_seg, seg_end
 
     a_ub = coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                       shape=(n_rows, n_x + n_p)).tocsr()

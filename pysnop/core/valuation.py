@@ -35,7 +35,7 @@ def weekly_margin(unit_margin: NDArray[np.float64], horizon: int,
         if out.shape != (len(unit_margin), horizon):
             raise ValueError(f"weekly margin has shape {out.shape}, expected "
                              f"{(len(unit_margin), horizon)}")
-        return np.nan_to_num(out, nan=0.0)
+        return np.asarray(np.nan_to_num(out, nan=0.0), dtype=float)
     base = np.nan_to_num(np.asarray(unit_margin, dtype=float), nan=0.0)
     return np.repeat(base[:, None], horizon, axis=1)
 

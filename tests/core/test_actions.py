@@ -7,8 +7,8 @@ import re
 
 import numpy as np
 import pandas as pd
-
 from plans import build_plan, weekly
+
 from pysnop.core.actions import ACTION_COLUMNS, propose_actions
 from pysnop.core.bridge import run_bridge
 
@@ -314,7 +314,7 @@ def test_action_ids_are_stable_when_quantities_change():
     e2 = one(propose(expedite_plan(p1_qty=45)), "EXPEDITE", po_id="P1")
     assert e1["action_id"] == e2["action_id"] and e1["qty"] != e2["qty"]
     c1, c2 = propose(campaign_plan()), propose(campaign_plan(lift=1.5, margin=3.0))
-    by_type = lambda acts: acts.set_index("type")["action_id"].to_dict()  # noqa: E731
+    by_type = lambda acts: acts.set_index("type")["action_id"].to_dict()
     assert by_type(c1) == by_type(c2) and len(by_type(c1)) == 3
 
 

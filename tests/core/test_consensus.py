@@ -4,8 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pysnop.core.consensus import (accuracy_weights, combine_sources, consensus_baseline,
-                                   divergence, settings_weights)
+from pysnop.core.consensus import (
+    accuracy_weights,
+    combine_sources,
+    consensus_baseline,
+    divergence,
+    settings_weights,
+)
 from pysnop.core.model import Settings
 
 W1, W2 = pd.Timestamp("2026-11-16"), pd.Timestamp("2026-11-23")

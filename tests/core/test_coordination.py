@@ -10,13 +10,22 @@ import datetime as dt
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from plans import build_plan, weekly
+
 from pysnop.core.actions import plan_actions
 from pysnop.core.bridge import run_bridge
 from pysnop.core.coordination import Coverage, risk_covered
-from pysnop.core.decisions import (APPROVED, PROPOSED, REJECTED, SUPERSEDED, Approvers, Known,
-                                   merge, review_edits, values_fingerprint)
+from pysnop.core.decisions import (
+    APPROVED,
+    PROPOSED,
+    REJECTED,
+    SUPERSEDED,
+    Approvers,
+    Known,
+    merge,
+    review_edits,
+    values_fingerprint,
+)
 
 T0 = dt.datetime(2026, 11, 18, 9, 0)
 T1 = dt.datetime(2026, 11, 19, 9, 0)
@@ -77,7 +86,6 @@ def test_two_expedites_for_one_gap_the_second_is_refused_naming_both_rows():
 
 def test_approving_one_that_covers_supersedes_the_rest_and_rejecting_it_restores_them():
     plan = two_expedites()
-    first, second = plan.proposals["action_id"]
     got = review_edits(sheet_of(plan, P1=APPROVED), {}, ANN, "ann", T0, cover=plan.cover)
     rows = got.rows.set_index("action_id")
     p1 = plan.proposals.set_index("po_id").loc["P1", "action_id"]

@@ -7,7 +7,8 @@ inside the test, never by pysnop's tree solver).
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pysnop.core.hierarchy import Hierarchy, build_hierarchy, row_levels
 from pysnop.core.reconcile import is_coherent, reconcile

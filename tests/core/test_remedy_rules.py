@@ -7,8 +7,8 @@ Week 0 is Mon 2026-11-16 (as-of Wed 2026-11-18); weeks 1..5 start 11-23, 11-30, 
 import numpy as np
 import pandas as pd
 import pytest
-
 from plans import build_plan, weekly
+
 from pysnop.core.actions import plan_actions, propose_actions
 from pysnop.core.bridge import run_bridge
 from pysnop.core.remedies import order_quantity

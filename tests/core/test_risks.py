@@ -6,13 +6,13 @@ Week 0 is Mon 2026-11-16 (as-of Wed 2026-11-18).
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
-
 from plans import build_plan, weekly
+from test_transfers import worlds
+
 from pysnop.core.actions import ACTION_COLUMNS, COVER_COLUMNS, plan_actions
 from pysnop.core.bridge import run_bridge
 from pysnop.core.deadlines import classify_deadlines
 from pysnop.core.risk_frame import RISK_COLUMNS
-from test_transfers import worlds
 
 W = {k: pd.Timestamp("2026-11-16") + pd.Timedelta(days=7 * k) for k in range(8)}
 

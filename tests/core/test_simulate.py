@@ -2,8 +2,8 @@
 """
 
 import pandas as pd
-
 from plans import build_plan, weekly
+
 from pysnop.core.simulate import apply_actions, simulate
 
 W1, W3 = pd.Timestamp("2026-11-23"), pd.Timestamp("2026-12-07")
@@ -153,5 +153,5 @@ def test_a_draft_campaigns_remedy_shows_the_value_it_was_proposed_with():
                                       location="S1", campaign_id="C1", new_lift=0.0))
     row = by_loc(table)[("A", "S1")]
     assert (row["lost_before"], row["lost_after"]) == (10, 0)
-    assert notes == ["campaign C1 is not counted by the bridge (Draft); it is counted before "
-                     "and after here, as its remedies were valued"]
+    assert notes == [("campaign C1 is not counted by the bridge (Draft); it is counted before "
+                      "and after here, as its remedies were valued")]

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from plans import build_plan, weekly
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from plans import build_plan, weekly
 from pysnop.core.actions import propose_actions
 from pysnop.core.bridge import run_bridge
 from pysnop.core.transfer_lp import TransferNetwork, plan_transfers
@@ -84,7 +84,7 @@ class World:
         arrivals = np.zeros_like(self.demand)
         cost = 0.0
         for a, s, q in shipments:
-            d, r, t, c = arcs[a]
+            _, r, t, c = arcs[a]
             arrivals[r, s + t] += q
             cost += c * q
         gain = (self.lost_sales(arrivals) - self.lost_sales(np.zeros_like(self.demand))).sum(1)
@@ -117,8 +117,8 @@ def oracle(world: World) -> float:
     n = n_x + 2 * n_r * h  # x, then I[r, w], then S[r, w]
     if n_x == 0:
         return 0.0  # nothing can move
-    col_i = lambda k, w: n_x + k * h + w  # noqa: E731
-    col_s = lambda k, w: n_x + n_r * h + k * h + w  # noqa: E731
+    col_i = lambda k, w: n_x + k * h + w
+    col_s = lambda k, w: n_x + n_r * h + k * h + w
     c = np.zeros(n)
     lower, upper = np.zeros(n), np.full(n, np.inf)
     rows, lo, hi = [], [], []
@@ -427,7 +427,7 @@ def test_transfers_never_put_a_donor_at_risk(plan):
     # and the receivers lose exactly the protected units fewer
     for to, group in moves.groupby("location"):
         r = loc.index(to)
-        lost = lambda p: max(0.0, -np.minimum.accumulate(p).min())  # noqa: E731
+        lost = lambda p: max(0.0, -np.minimum.accumulate(p).min())
         saved = lost(result.poh[r]) - lost(poh[r])
         assert saved == pytest.approx(group["units_protected"].sum(), abs=1e-6 * len(group))
 
