@@ -56,9 +56,11 @@ def make_batch(horizon: int, columns: dict[str, Any], effect_of: NDArray[np.int6
     return Batch(frame, np.asarray(effect_of, np.int64), np.asarray(effect_row, np.int64), delta)
 
 
+_EMPTY = pd.DataFrame({c: pd.Series(dtype=object) for c in PROPOSAL_COLUMNS})
+
+
 def empty_batch(horizon: int) -> Batch:
-    return Batch(pd.DataFrame({c: pd.Series(dtype=object) for c in PROPOSAL_COLUMNS}),
-                 effect_delta=np.zeros((0, horizon)))
+    return Batch(_EMPTY.copy(deep=False), effect_delta=np.zeros((0, horizon)))
 
 
 def concat(batches: list[Batch], horizon: int) -> Batch:
