@@ -207,9 +207,12 @@ def bridge_economics(campaigns: pd.DataFrame, grid: CampaignGrid, *, baseline: F
         share = np.where(pos_with > 0, own / np.where(pos_with > 0, pos_with, 1.0), 0.0)
     unserved = np.minimum(lost_with, pos_with) * share  # lift served last, pro rata
 
-    w = frac * np.maximum(0.0, 1.0 + lam)
-    margin_with = np.where(counted, margin_w[i], blend.margin(
-        frac, w, np.where(w > 0, w * pair_margin[use][:, None], 0.0), rows=i))
+    margin_with = margin_w[i]
+    if len(draft):  # a Draft's own promo margin joins its weeks' blend
+        w = frac[draft] * np.maximum(0.0, 1.0 + lam[draft])
+        margin_with[draft] = blend.margin(
+            frac[draft], w, np.where(w > 0, w * pair_margin[use][draft, None], 0.0),
+            rows=i[draft])
     window = frac > 0
     money = np.where(window & (lost_with > 0), lost_with * np.nan_to_num(margin_with), 0.0)
 
