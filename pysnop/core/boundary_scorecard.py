@@ -29,6 +29,7 @@ from pysnop.core.bridge import resolve_item_economics
 from pysnop.core.consensus import monday
 from pysnop.core.demand import place_campaigns
 from pysnop.core.economics import bridge_economics
+from pysnop.core.learned_lift import planned_campaigns
 from pysnop.core.model import PlanInputs
 from pysnop.core.past_weeks import actual_grid, past_forecast
 
@@ -53,7 +54,7 @@ def past_promo_losses(inputs: PlanInputs, history: pd.DataFrame | None = None) \
     weekly: week, quarter, lost_promo_units, lost_promo_margin (promo weeks only).
     campaigns: campaign_id, quarter (of its start), lift_units, unserved_lift_units,
     wasted_spend — counted campaigns that touch the Actuals weeks.
-    ``inputs.campaigns`` should carry the planned lift.
+    Past weeks are judged with marketing's planned lift (``planned_lift`` where present).
     """
     weekly_cols = ["week", "quarter", "lost_promo_units", "lost_promo_margin"]
     camp_cols = ["campaign_id", "quarter", "lift_units", "unserved_lift_units", "wasted_spend"]
@@ -68,8 +69,8 @@ def past_promo_losses(inputs: PlanInputs, history: pd.DataFrame | None = None) \
     n_weeks = int((weeks.max() - first).days // 7) + 1
     keys = pd.DataFrame({"sku": inv["sku"].astype(str), "location": inv["location"].astype(str)})
     n = len(keys)
-    grid = place_campaigns(inputs.campaigns, keys, inputs.settings.count_statuses, first,
-                           n_weeks)
+    campaigns_in = planned_campaigns(inputs.campaigns)
+    grid = place_campaigns(campaigns_in, keys, inputs.settings.count_statuses, first, n_weeks)
     units, stockout = actual_grid(act, keys, first, n_weeks)
     i, k = np.divmod(np.arange(n * n_weeks), n_weeks)
     cells = pd.DataFrame({"sku": keys["sku"].to_numpy()[i],
@@ -81,7 +82,7 @@ def past_promo_losses(inputs: PlanInputs, history: pd.DataFrame | None = None) \
                     np.maximum(0.0, np.nan_to_num(demand) - np.nan_to_num(units)), 0.0)
     econ_items = resolve_item_economics(inv, inputs.products)
     econ = bridge_economics(
-        inputs.campaigns, grid, baseline=np.nan_to_num(base), poh=np.zeros((n, n_weeks)),
+        campaigns_in, grid, baseline=np.nan_to_num(base), poh=np.zeros((n, n_weeks)),
         unit_price=econ_items["unit_price"].to_numpy(dtype=float),
         unit_cost=econ_items["unit_cost"].to_numpy(dtype=float),
         unit_margin=econ_items["unit_margin"].to_numpy(dtype=float), lost_weekly=lost)
@@ -95,8 +96,8 @@ def past_promo_losses(inputs: PlanInputs, history: pd.DataFrame | None = None) \
     c = econ.campaigns
     keep = grid.counted & c["lift_units"].notna().to_numpy()
     campaigns = pd.DataFrame({
-        "campaign_id": inputs.campaigns["campaign_id"].to_numpy(dtype=object)[keep],
-        "quarter": quarter_of(pd.to_datetime(inputs.campaigns["start"]).to_numpy()[keep]),
+        "campaign_id": campaigns_in["campaign_id"].to_numpy(dtype=object)[keep],
+        "quarter": quarter_of(pd.to_datetime(campaigns_in["start"]).to_numpy()[keep]),
         "lift_units": c["lift_units"].to_numpy()[keep],
         "unserved_lift_units": c["unserved_lift_units"].to_numpy()[keep],
         "wasted_spend": c["wasted_spend"].to_numpy()[keep]})

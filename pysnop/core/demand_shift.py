@@ -29,6 +29,7 @@ import pandas as pd
 from pysnop.core.bridge import run_bridge
 from pysnop.core.consensus import monday
 from pysnop.core.demand import place_campaigns
+from pysnop.core.learned_lift import planned_campaigns
 from pysnop.core.model import BridgeResult, PlanInputs
 from pysnop.core.past_weeks import actual_grid, past_forecast
 
@@ -49,7 +50,8 @@ CHANGE_COLUMNS = ["sku", "location", "shifted", "change", "status_before", "stat
 def tracking_signals(inputs: PlanInputs, history: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per Inventory sku × location: SIGNAL_COLUMNS (shift = |TS| > 4).
 
-    ``inputs.campaigns`` should carry the planned lift (the lift that stood for past weeks).
+    Past weeks are judged with marketing's planned lift (``planned_lift`` where a lift
+    source replaced ``lift``): the plan is what stood for them.
     """
     inv = inputs.inventory.reset_index(drop=True)
     keys = pd.DataFrame({"sku": inv["sku"].astype(str), "location": inv["location"].astype(str)})
@@ -66,8 +68,8 @@ def tracking_signals(inputs: PlanInputs, history: pd.DataFrame | None = None) ->
     first, last = weeks.min(), weeks.max()
     n_weeks = int((last - first).days // 7) + 1
     units, stockout = actual_grid(act, keys, first, n_weeks)
-    grid = place_campaigns(inputs.campaigns, keys, inputs.settings.count_statuses, first,
-                           n_weeks)
+    grid = place_campaigns(planned_campaigns(inputs.campaigns), keys,
+                           inputs.settings.count_statuses, first, n_weeks)
     factor = 1.0 + grid.lift_factor(n)
     i, k = np.nonzero(~np.isnan(units) & ~stockout)
     cells = pd.DataFrame({"sku": keys["sku"].to_numpy()[i],

@@ -153,6 +153,7 @@ def learned_lifts(campaigns: pd.DataFrame, actuals: pd.DataFrame | None, *,
     projected_lift is what ``lift_source`` makes the bridge project.
     """
     check_lift_source(lift_source)
+    campaigns = planned_campaigns(campaigns)
     n_c = len(campaigns)
     real = realised_lifts(campaigns, actuals, history=history, inventory=inventory,
                           count_statuses=count_statuses, as_of=as_of)
@@ -193,6 +194,14 @@ def learned_lifts(campaigns: pd.DataFrame, actuals: pd.DataFrame | None, *,
     return out[LEARNED_COLUMNS]
 
 
+def planned_campaigns(campaigns: pd.DataFrame) -> pd.DataFrame:
+    """Campaigns with marketing's planned lift in ``lift`` (undoing :func:`apply_lift_source`)
+    — what stood for past weeks."""
+    if "planned_lift" not in campaigns.columns:
+        return campaigns
+    return campaigns.assign(lift=campaigns["planned_lift"]).drop(columns="planned_lift")
+
+
 def check_lift_source(lift_source: str) -> None:
     if lift_source not in LIFT_SOURCES:
         raise DataError(f'lift_source "{lift_source}" is not one of {", ".join(LIFT_SOURCES)}',
@@ -217,6 +226,7 @@ def apply_lift_source(campaigns: pd.DataFrame, learned: pd.DataFrame,
     With ``planned`` the frame comes back unchanged (no planned_lift column added).
     """
     check_lift_source(lift_source)
+    campaigns = planned_campaigns(campaigns)
     if lift_source == "planned":
         return campaigns
     out = campaigns.copy()

@@ -300,7 +300,9 @@ def reconcile(base: pd.DataFrame, tree: Hierarchy, method: str = "mint_wls_struc
         ``mint_wls_struct`` or ``none`` (base kept as is; not coherent).
     locked: values that must come out exactly — ``{(node, week): value}``, a frame shaped
         like ``base`` (NaN = not locked) or a long frame with node, week, value.
-    nonnegative: every leaf ≥ 0 (locked leaves keep their value whatever its sign).
+    nonnegative: every leaf ≥ 0 (locked leaves keep their value whatever its sign); top_down
+        also counts negative base forecasts as 0 weight. False gives the unconstrained
+        textbook estimators.
 
     Returns a frame indexed by every node id (tree order), with the columns of ``base``.
     Raises DataError for a node id not in the tree, or locks that contradict each other.

@@ -22,6 +22,7 @@ import pandas as pd
 from pysnop.core import calendar
 from pysnop.core.consensus import monday
 from pysnop.core.demand import key_lookup
+from pysnop.core.model import PlanInputs
 from pysnop.errors import Problem
 
 
@@ -119,3 +120,15 @@ def as_of_moved_on_hand_unchanged(previous_as_of: dt.date | None,
         f"as_of moved from {_day(previous_as_of)} to {_day(as_of)} since the last run but no "
         "on_hand changed: refresh Inventory (on_hand is the position at the start of the "
         "as-of week)", "Inventory", column="on_hand", severity="warning")]
+
+
+def stale_input_warnings(inputs: PlanInputs, previous_as_of: dt.date | None = None,
+                         previous_fingerprint: str | None = None) -> list[Problem]:
+    """Every stale-input warning for one run (the previous run's as-of and on-hand
+    fingerprint come from the decision log; without them that check is skipped)."""
+    s = inputs.settings
+    as_of = s.resolved_as_of()
+    return (forecast_coverage(inputs.forecast, inputs.inventory, as_of, int(s.horizon_weeks))
+            + actuals_after_as_of(inputs.actuals, as_of)
+            + as_of_moved_on_hand_unchanged(previous_as_of, previous_fingerprint, as_of,
+                                            inputs.inventory))

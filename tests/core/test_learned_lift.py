@@ -157,3 +157,15 @@ def test_lift_source_picks_what_the_bridge_projects():
 def test_an_unknown_lift_source_is_a_settings_error():
     with pytest.raises(DataError, match="lift_source"):
         learned(plan(), lift_source="optimistic")
+
+
+def test_past_weeks_keep_the_planned_lift_after_a_lift_source_replaced_it():
+    # learning again from campaigns whose lift was already replaced gives the same answer,
+    # and the demand-shift forecast of a past promo week uses the plan (+50 % on 100 = 150)
+    from pysnop.core.demand_shift import tracking_signals
+    inputs = plan(lift_source="learned")
+    projected, table = with_lift_source(inputs)
+    again = learned_lifts(projected.campaigns, projected.actuals, inventory=projected.inventory,
+                          as_of=AS_OF)
+    np.testing.assert_allclose(again["learned_lift"], table["learned_lift"])
+    pd.testing.assert_frame_equal(tracking_signals(projected), tracking_signals(inputs))

@@ -3,8 +3,9 @@ off (the unconstrained textbook estimators) and on.
 
 References: the closed form MinT P = (SᵀW⁻¹S)⁻¹SᵀW⁻¹ computed here with numpy; a plain loop
 of the textbook forecast-proportions formula (Athanasopoulos, Ahmed & Hyndman 2009); scipy's
-bounded least squares for non-negative MinT; hierarchicalforecast when it is installed
-(marked slow: an optional extra, never a runtime dependency).
+bounded least squares for non-negative MinT; and hierarchicalforecast when it is installed
+(an optional extra reference, never a dependency: without it that one test is skipped, and
+the references above still hold every method).
 """
 
 import numpy as np
@@ -147,7 +148,6 @@ def test_mint_is_the_closed_form_on_random_full_trees(problem, method):
 
 
 # ---------------------------------------------------------------------------------------
-@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore")  # the reference's solver chatters about sparse formats
 @settings(max_examples=25, deadline=None)
 @given(full_problems(low=0.0, min_categories=2), st.booleans())

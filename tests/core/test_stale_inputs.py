@@ -69,3 +69,13 @@ def test_as_of_moved_but_on_hand_did_not():
     assert as_of_moved_on_hand_unchanged(AS_OF, print_, later, moved) == []
     assert as_of_moved_on_hand_unchanged(AS_OF, print_, dt.date(2026, 11, 20), inv) == []
     assert as_of_moved_on_hand_unchanged(None, None, later, inv) == []
+
+
+def test_all_stale_warnings_of_a_run_at_once():
+    from pysnop.core.stale_inputs import stale_input_warnings
+    plan = inputs(weekly("A", "S1", [5, 5, 5]))
+    plan.actuals = pd.DataFrame({"sku": ["A"], "location": ["S1"], "week": [pd.Timestamp(
+        "2026-11-16")], "units": [1.0], "row": [2]})
+    fp = on_hand_fingerprint(plan.inventory)
+    out = stale_input_warnings(plan, dt.date(2026, 11, 11), fp)
+    assert [p.sheet for p in out] == ["Forecast", "Actuals", "Inventory"]
