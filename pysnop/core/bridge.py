@@ -11,9 +11,9 @@ import pandas as pd
 
 from pysnop.core import calendar
 from pysnop.core.bridge_math import project_kernel
-from pysnop.core.economics import attach_campaign_economics, bridge_economics
 from pysnop.core.demand import (baseline_array, place_campaigns, receipts_array, summarise,
                                 _row_or_none, _rows)
+from pysnop.core.economics import attach_campaign_economics, bridge_economics
 from pysnop.core.model import STATUS_LABELS, BridgeResult, PlanInputs
 from pysnop.core.supply_check import campaign_supply_check
 from pysnop.errors import Problem
