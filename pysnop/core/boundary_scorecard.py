@@ -31,7 +31,7 @@ from pysnop.core.demand import place_campaigns
 from pysnop.core.economics import bridge_economics
 from pysnop.core.learned_lift import planned_campaigns
 from pysnop.core.model import PlanInputs
-from pysnop.core.past_weeks import actual_grid, past_forecast
+from pysnop.core.past_weeks import actual_grid, actual_span, past_forecast
 
 Floats = npt.NDArray[np.float64]
 
@@ -59,24 +59,18 @@ def past_promo_losses(inputs: PlanInputs, history: pd.DataFrame | None = None) \
     weekly_cols = ["week", "quarter", "lost_promo_units", "lost_promo_margin"]
     camp_cols = ["campaign_id", "quarter", "lift_units", "unserved_lift_units", "wasted_spend"]
     act = inputs.actuals
-    week0 = monday([inputs.settings.resolved_as_of()]).iloc[0]
-    weeks = monday(act["week"].to_numpy()) if act is not None and len(act) else pd.Series([])
-    weeks = weeks[weeks < week0].dropna() if len(weeks) else weeks
     inv = inputs.inventory.reset_index(drop=True)
-    if len(weeks) == 0 or len(inv) == 0:
+    span = actual_span(act, pd.Timestamp(inputs.settings.resolved_as_of()))
+    if span is None or len(inv) == 0:
         return pd.DataFrame(columns=weekly_cols), pd.DataFrame(columns=camp_cols)
-    first = weeks.min()
-    n_weeks = int((weeks.max() - first).days // 7) + 1
-    keys = pd.DataFrame({"sku": inv["sku"].astype(str), "location": inv["location"].astype(str)})
+    first, n_weeks = span
+    keys = pd.DataFrame({"sku": inv["sku"].astype(object),
+                         "location": inv["location"].astype(object)})
     n = len(keys)
     campaigns_in = planned_campaigns(inputs.campaigns)
     grid = place_campaigns(campaigns_in, keys, inputs.settings.count_statuses, first, n_weeks)
     units, stockout = actual_grid(act, keys, first, n_weeks)
-    i, k = np.divmod(np.arange(n * n_weeks), n_weeks)
-    cells = pd.DataFrame({"sku": keys["sku"].to_numpy()[i],
-                          "location": keys["location"].to_numpy()[i],
-                          "week": first + pd.to_timedelta(7 * k, unit="D")})
-    base = past_forecast(inputs.forecast, history, cells)[0].reshape(n, n_weeks)
+    base = past_forecast(inputs.forecast, history, keys, first, n_weeks)[0]
     demand = base * (1.0 + grid.lift_factor(n))
     lost = np.where(stockout & ~np.isnan(units) & ~np.isnan(demand),
                     np.maximum(0.0, np.nan_to_num(demand) - np.nan_to_num(units)), 0.0)

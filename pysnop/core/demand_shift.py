@@ -26,12 +26,18 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from pysnop.core import calendar
 from pysnop.core.bridge import run_bridge
-from pysnop.core.consensus import monday
-from pysnop.core.demand import place_campaigns
+from pysnop.core.demand import key_lookup, place_campaigns
 from pysnop.core.learned_lift import planned_campaigns
 from pysnop.core.model import BridgeResult, PlanInputs
-from pysnop.core.past_weeks import actual_grid, past_forecast
+from pysnop.core.past_weeks import (
+    BASIS_RECORDED,
+    BASIS_SHEET,
+    actual_grid,
+    actual_span,
+    past_forecast,
+)
 
 Floats = npt.NDArray[np.float64]
 
@@ -54,31 +60,25 @@ def tracking_signals(inputs: PlanInputs, history: pd.DataFrame | None = None) ->
     source replaced ``lift``): the plan is what stood for them.
     """
     inv = inputs.inventory.reset_index(drop=True)
-    keys = pd.DataFrame({"sku": inv["sku"].astype(str), "location": inv["location"].astype(str)})
+    keys = pd.DataFrame({"sku": inv["sku"].astype(object),
+                         "location": inv["location"].astype(object)})
     n = len(keys)
     out = pd.DataFrame({"sku": keys["sku"], "location": keys["location"],
                         "row": inv["row"].to_numpy() if "row" in inv.columns
                         else np.full(n, -1)})
     act = inputs.actuals
-    week0 = monday([inputs.settings.resolved_as_of()]).iloc[0]
-    weeks = monday(act["week"].to_numpy()) if act is not None and len(act) else pd.Series([])
-    weeks = weeks[weeks < week0].dropna() if len(weeks) else weeks
-    if n == 0 or len(weeks) == 0:
+    span = actual_span(act, pd.Timestamp(inputs.settings.resolved_as_of()))
+    if n == 0 or span is None:
         return _empty_signals(out)
-    first, last = weeks.min(), weeks.max()
-    n_weeks = int((last - first).days // 7) + 1
+    first, n_weeks = span
+    last = first + pd.Timedelta(days=7 * (n_weeks - 1))
     units, stockout = actual_grid(act, keys, first, n_weeks)
     grid = place_campaigns(planned_campaigns(inputs.campaigns), keys,
                            inputs.settings.count_statuses, first, n_weeks)
-    factor = 1.0 + grid.lift_factor(n)
-    i, k = np.nonzero(~np.isnan(units) & ~stockout)
-    cells = pd.DataFrame({"sku": keys["sku"].to_numpy()[i],
-                          "location": keys["location"].to_numpy()[i],
-                          "week": first + pd.to_timedelta(7 * k, unit="D")})
-    base, basis = past_forecast(inputs.forecast, history, cells)
-    fc = base * factor[i, k]
-    ok = ~np.isnan(fc)
-    i, k, fc, basis = i[ok], k[ok], fc[ok], basis[ok]
+    base, basis_grid = past_forecast(inputs.forecast, history, keys, first, n_weeks)
+    fc_grid = base * (1.0 + grid.lift_factor(n))
+    i, k = np.nonzero(~np.isnan(units) & ~stockout & ~np.isnan(fc_grid))
+    fc, basis = fc_grid[i, k], basis_grid[i, k]
     actual = units[i, k]
     err = actual - fc
     in_window = k >= n_weeks - WINDOW_WEEKS
@@ -98,8 +98,8 @@ def tracking_signals(inputs: PlanInputs, history: pd.DataFrame | None = None) ->
         fc_w = per_key(np.where(in_window, fc, 0.0))
         ratio = np.where((window_cells > 0) & (fc_w > 0), act_w / np.where(fc_w > 0, fc_w, 1),
                          np.nan)
-    recorded = per_key((basis == "recorded").astype(float))
-    sheet = per_key((basis == "sheet").astype(float))
+    recorded = per_key((basis == BASIS_RECORDED).astype(float))
+    sheet = per_key((basis == BASIS_SHEET).astype(float))
     shift = np.abs(np.nan_to_num(signal)) > LIMIT
     out["tracking_signal"] = signal
     out["mad"] = mad
@@ -152,12 +152,10 @@ def scaled_inputs(inputs: PlanInputs, shifts: pd.DataFrame) -> PlanInputs:
     use = shifts.dropna(subset=["ratio"])
     if fc is None or len(fc) == 0 or len(use) == 0:
         return inputs
-    index = pd.MultiIndex.from_arrays([use["sku"].astype(str), use["location"].astype(str)])
+    pos = key_lookup(use[["sku", "location"]], fc["sku"].to_numpy(), fc["location"].to_numpy())
     has_keys = fc["sku"].notna().to_numpy() & fc["location"].notna().to_numpy()
-    pos = index.get_indexer(pd.MultiIndex.from_arrays([fc["sku"].astype(str),
-                                                       fc["location"].astype(str)]))
-    week0 = monday([inputs.settings.resolved_as_of()]).iloc[0]
-    future = (monday(fc["week"].to_numpy()) >= week0).to_numpy()
+    week0 = calendar.monday_of(inputs.settings.resolved_as_of())
+    future = calendar.week_index(fc["week"].to_numpy(), week0) >= 0
     hit = has_keys & (pos >= 0) & future
     factor = np.where(hit, use["ratio"].to_numpy(dtype=float)[np.maximum(pos, 0)], 1.0)
     scaled = fc.copy()

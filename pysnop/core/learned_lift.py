@@ -26,15 +26,16 @@ or cautious (the lower of the two).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from pysnop.core.consensus import monday
+from pysnop.core import calendar
 from pysnop.core.demand import place_campaigns
 from pysnop.core.model import LIFT_SOURCES, PlanInputs
-from pysnop.core.past_weeks import actual_grid, recorded_forecast
+from pysnop.core.past_weeks import actual_grid, actual_span, recorded_before
 from pysnop.errors import DataError
 
 Floats = npt.NDArray[np.float64]
@@ -54,18 +55,18 @@ def _text(values: pd.Series) -> pd.Series:
 
 
 def _keys(inventory: pd.DataFrame | None, actuals: pd.DataFrame) -> pd.DataFrame:
-    parts = [actuals[["sku", "location"]]]
+    """Inventory's sku × locations, then those only Actuals know."""
+    parts = [actuals[["sku", "location"]].astype(object)]
     if inventory is not None and len(inventory):
-        parts.insert(0, inventory[["sku", "location"]])
-    keys = pd.concat(parts, ignore_index=True).astype(str).drop_duplicates()
-    return keys.reset_index(drop=True)
+        parts.insert(0, inventory[["sku", "location"]].astype(object))
+    return pd.concat(parts, ignore_index=True).drop_duplicates().reset_index(drop=True)
 
 
 def realised_lifts(campaigns: pd.DataFrame, actuals: pd.DataFrame | None, *,
                    history: pd.DataFrame | None = None,
                    inventory: pd.DataFrame | None = None,
                    count_statuses: tuple[str, ...] = ("Planned", "Confirmed"),
-                   as_of: object = None) -> pd.DataFrame:
+                   as_of: dt.date | pd.Timestamp | None = None) -> pd.DataFrame:
     """Per Campaigns row: realised_lift (NaN unless past and measurable), realised_cells,
     actual_units, baseline_units, recorded_cells (cells whose baseline was recorded)."""
     n_c = len(campaigns)
@@ -75,16 +76,17 @@ def realised_lifts(campaigns: pd.DataFrame, actuals: pd.DataFrame | None, *,
                         "recorded_cells": np.zeros(n_c)})
     if actuals is None or len(actuals) == 0 or n_c == 0:
         return out
-    weeks = monday(actuals["week"].to_numpy()).dropna()
-    if len(weeks) == 0:
+    last_day = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.max.normalize()
+    span = actual_span(actuals, last_day)
+    if span is None:
         return out
-    first, last = weeks.min(), weeks.max()
-    n_weeks = int((last - first).days // 7) + 1
+    first, n_weeks = span
+    week0 = calendar.monday_of(last_day) if as_of is not None else \
+        first + pd.Timedelta(days=7 * n_weeks)
     keys = _keys(inventory, actuals)
     grid = place_campaigns(campaigns, keys, count_statuses, first, n_weeks)
     units, stockout = actual_grid(actuals, keys, first, n_weeks)
     promo = grid.promo_mask(len(keys))
-    week0 = monday([as_of]).iloc[0] if as_of is not None else last + pd.Timedelta(days=7)
     end = pd.to_datetime(campaigns["end"]).to_numpy(dtype="datetime64[ns]")
     past = grid.counted & (end < np.datetime64(week0)) & (grid.frac.sum(axis=1) > 0)
     use = past[grid.pair_campaign]
@@ -106,11 +108,8 @@ def realised_lifts(campaigns: pd.DataFrame, actuals: pd.DataFrame | None, *,
     # the cells of each pair's window that count: an actual, no stockout
     cell = window & ~np.isnan(units[i]) & ~stockout[i]
     p, k = np.nonzero(cell)
-    week_of = pd.DatetimeIndex(first + pd.to_timedelta(7 * k, unit="D"))
     starts = pd.to_datetime(campaigns["start"]).to_numpy(dtype="datetime64[ns]")[c[p]]
-    rec = recorded_forecast(history, pd.DataFrame({
-        "sku": keys["sku"].to_numpy()[i[p]], "location": keys["location"].to_numpy()[i[p]],
-        "week": week_of, "cutoff": starts}))
+    rec = recorded_before(history, keys, first, n_weeks, i[p], k.astype(np.int64), starts)
     base = np.where(np.isnan(rec), fallback[p], rec)
     ok = ~np.isnan(base)
     cc = c[p][ok]
@@ -146,7 +145,8 @@ def learned_lifts(campaigns: pd.DataFrame, actuals: pd.DataFrame | None, *,
                   history: pd.DataFrame | None = None, inventory: pd.DataFrame | None = None,
                   products: pd.DataFrame | None = None,
                   count_statuses: tuple[str, ...] = ("Planned", "Confirmed"),
-                  as_of: object = None, lift_source: str = "planned") -> pd.DataFrame:
+                  as_of: dt.date | pd.Timestamp | None = None,
+                  lift_source: str = "planned") -> pd.DataFrame:
     """Per Campaigns row (same order): LEARNED_COLUMNS.
 
     learned_level is ``sku``, ``category``, ``channel`` or None (n = 0: the plan);
