@@ -83,7 +83,7 @@ class Hierarchy:
     # -- construction -------------------------------------------------------------------
     @classmethod
     def from_keys(cls, bottom: pd.DataFrame | None = None, sku_category: dict | None = None,
-                  skus=(), categories=()) -> Hierarchy:
+                  skus=(), categories=()) -> "Hierarchy":
         """Build from sku×location pairs, a sku → category map and extra skus / categories.
 
         A sku without a category goes under ``"(no category)"``. Order within a level is
@@ -111,7 +111,7 @@ class Hierarchy:
         return cls._finish(nodes)
 
     @classmethod
-    def _finish(cls, nodes: pd.DataFrame) -> Hierarchy:
+    def _finish(cls, nodes: pd.DataFrame) -> "Hierarchy":
         nodes = nodes.reset_index(drop=True)
         level_depth = {lv: d for d, lv in enumerate(LEVELS)}
         nodes.insert(0, "node", [node_id(lv, c, s, loc) for lv, c, s, loc in

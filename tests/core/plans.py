@@ -4,14 +4,8 @@ import datetime as dt
 
 import pandas as pd
 
-from pysnop.core.model import (
-    CAMPAIGN_COLUMNS,
-    FORECAST_COLUMNS,
-    INVENTORY_COLUMNS,
-    RECEIPT_COLUMNS,
-    PlanInputs,
-    Settings,
-)
+from pysnop.core.model import (CAMPAIGN_COLUMNS, FORECAST_COLUMNS, INVENTORY_COLUMNS,
+                               RECEIPT_COLUMNS, PlanInputs, Settings)
 
 
 def _frame(rows, columns, dates=()):

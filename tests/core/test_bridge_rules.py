@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-from plans import build_plan, weekly
 
+from plans import build_plan, weekly
 from pysnop.core.bridge import run_bridge
 
 D = pd.Timestamp

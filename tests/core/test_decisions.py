@@ -7,18 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pysnop.core.decisions import (
-    APPROVED,
-    EXPORTED,
-    OBSOLETE,
-    PROPOSED,
-    REJECTED,
-    Approvers,
-    Known,
-    merge,
-    parse_status,
-    review_edits,
-    text_or_none,
-    touched,
+    APPROVED, EXPORTED, OBSOLETE, PROPOSED, REJECTED, Approvers, Known, merge, parse_status,
+    review_edits, text_or_none, touched,
 )
 
 T0 = dt.datetime(2026, 11, 18, 9, 0)
