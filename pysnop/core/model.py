@@ -46,7 +46,7 @@ class Settings:
     as_of: dt.date | None = None  # None: today, resolved when the engine runs
     horizon_weeks: int = 8
     count_statuses: tuple[str, ...] = ("Planned", "Confirmed")
-    risk_buffer: float = 0.0
+    risk_buffer: float = 0.25
     transfer_lead_weeks: int = 1
     expedite_min_weeks: int = 1
     expedite_cost_per_unit: float = 0.0
