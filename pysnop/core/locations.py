@@ -41,7 +41,7 @@ class NetworkLayout:
     supplied_by: np.ndarray  # the feeding DC's code, None where not fed
     direct: np.ndarray  # bool: supplied_by says "direct"
     transit: np.ndarray  # int64 whole weeks from the DC
-    pack: np.ndarray  # float units per pack for a fed store; NaN = no pack rounding
+    pack: np.ndarray  # float units per pack a store receives; NaN = none (online, DC, blank)
     added_dcs: pd.DataFrame  # sku, location
     problems: list[Problem] = field(default_factory=list)
 
@@ -247,7 +247,8 @@ def _not_a_dc(bad: np.ndarray, from_inv: np.ndarray, sup: pd.Series, target: np.
     for j in np.flatnonzero(bad):
         name = sup.iat[j]
         if from_inv[j]:
-            what = f"its role is {target_role[j]}" if target_role[j] else "not a known location"
+            known = isinstance(target_role[j], str)
+            what = f"its role is {target_role[j]}" if known else "not a known location"
             problems.append(Problem(
                 f"supplied_by {name} for sku {sku.iat[j]} at {loc.iat[j]} is not a DC ({what})",
                 "Inventory", _row(rows[j]), column="supplied_by", value=name))

@@ -175,6 +175,9 @@ def test_dc_direct_demand_shares_the_dc_with_its_stores():
     np.testing.assert_array_equal(r.network.shipments[s1], [0, 5, 0])
     np.testing.assert_array_equal(r.network.dc_fraction[dc], [0.5, 0, 0])
     np.testing.assert_array_equal(r.poh[s1], [0, -5, -15])
+    # the arrays follow the Bridge's row order (worst first), the DC link too
+    assert r.network.topology.dc[s1] == dc and r.network.topology.dc[dc] == -1
+    assert r.network.topology.transit[s1] == 1
 
 
 def test_dc_row_is_the_unconstrained_plan():
