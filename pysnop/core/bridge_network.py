@@ -77,7 +77,7 @@ def chain_columns(keys: pd.DataFrame, layout: NetworkLayout, p: Projection,
     n = len(keys)
     role = np.asarray(layout.role, dtype=object)
     supplied = np.where(layout.direct, "direct", layout.supplied_by).astype(object)
-    supplied = np.where(pd.isna(supplied), None, supplied)
+    supplied[pd.isna(supplied)] = None
     cause = np.where(p.any_risk, OWN, "").astype(object)
     short_for = np.full(n, "", dtype=object)
     if net is None:

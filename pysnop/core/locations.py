@@ -147,7 +147,7 @@ def resolve_network(inventory: pd.DataFrame, locations: pd.DataFrame | None = No
                           locs, declared)
     fed_dc = fed & (role_arr == "dc") & ~not_dc
     role_from_inv = own_role.notna().to_numpy()
-    for j in np.flatnonzero(fed_dc & (sup_from_inv | role_from_inv)):
+    for j in np.flatnonzero(fed_dc & (sup_from_inv | role_from_inv)).tolist():
         column_name = "supplied_by" if sup_from_inv[j] else "role"
         value = sup.iat[j] if sup_from_inv[j] else own_role.iat[j]
         problems.append(Problem(
@@ -244,7 +244,7 @@ def _not_a_dc(bad: np.ndarray, from_inv: np.ndarray, sup: pd.Series, target: np.
     """A supplied_by naming something that is not a DC for that SKU, reported once where set."""
     problems: list[Problem] = []
     reported: set[int] = set()
-    for j in np.flatnonzero(bad):
+    for j in np.flatnonzero(bad).tolist():
         name = sup.iat[j]
         if from_inv[j]:
             known = isinstance(target_role[j], str)
@@ -273,9 +273,9 @@ def _what(target: Any, declared: dict[Any, Any]) -> str:
 def _text(values: Any) -> pd.Series:
     """Cells as stripped text, blank → None."""
     s = pd.Series(values, dtype=object).reset_index(drop=True)
-    out = s.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                or v is pd.NA or v is pd.NaT else str(v).strip())
-    return out.where(out != "", None).astype(object)
+    blank = s.isna()
+    out = s.astype(str).str.strip().astype(object)
+    return out.where(~blank & (out != ""), None).astype(object)
 
 
 def _role_text(values: pd.Series) -> pd.Series:
@@ -302,8 +302,8 @@ def _numbers(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
 def _located(bad: np.ndarray, rows: np.ndarray, sheet: str, column: str, raw: pd.Series,
              reason: str) -> list[Problem]:
     values = pd.Series(raw, dtype=object).reset_index(drop=True)
-    return [Problem(f"{reason}, got {show_value(values.iat[j])}", sheet, _row(rows[j]), column=column,
-                    value=values.iat[j]) for j in np.flatnonzero(bad)]
+    return [Problem(f"{reason}, got {show_value(values.iat[j])}", sheet, _row(rows[j]),
+                    column=column, value=values.iat[j]) for j in np.flatnonzero(bad).tolist()]
 
 
 def _whole_weeks(num: pd.Series, rows: np.ndarray, sheet: str, raw: pd.Series) -> list[Problem]:

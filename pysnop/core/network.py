@@ -81,8 +81,12 @@ class _Run:
 
 
 def project_network(demand: np.ndarray, receipts: np.ndarray, threshold: np.ndarray,
-                    on_hand: np.ndarray, topology: Topology) -> NetworkProjection:
-    """Project every row; rows neither fed nor feeding are projected on their own (§3)."""
+                    on_hand: np.ndarray, topology: Topology, *,
+                    lost_sales: bool = True) -> NetworkProjection:
+    """Project every row; rows neither fed nor feeding are projected on their own (§3).
+
+    ``lost_sales=False`` skips the lost-sales run (``lost_weekly`` is then left at the rows'
+    own flat figures) for callers that only need the projection."""
     n, horizon = demand.shape
     on_hand = np.asarray(on_hand, dtype=float)
     # rows on their own: the operations of bridge_math.project_kernel, in its order
@@ -112,17 +116,18 @@ def project_network(demand: np.ndarray, receipts: np.ndarray, threshold: np.ndar
 
     full = plan.run(constrained=False, lost_sales=False)
     back = plan.run(constrained=True, lost_sales=False)
-    lost = plan.run(constrained=True, lost_sales=True)
 
     fed_full, _ = plan.walk(full.ship, lost_sales=False)
     fed_back, _ = plan.walk(back.ship, lost_sales=False)
-    _, fed_lost = plan.walk(lost.ship, lost_sales=True)
+    if lost_sales:
+        lost = plan.run(constrained=True, lost_sales=True)
+        _, fed_lost = plan.walk(lost.ship, lost_sales=True)
+        out.lost_weekly[fed_rows] = fed_lost.T
+        out.lost_weekly[dc_rows] = lost.lost_dc.T
     out.poh[fed_rows] = fed_back.T
     out.poh_unconstrained[fed_rows] = fed_full.T
     out.poh[dc_rows] = full.bal_dc[1:].T
     out.poh_unconstrained[dc_rows] = full.bal_dc[1:].T
-    out.lost_weekly[fed_rows] = fed_lost.T
-    out.lost_weekly[dc_rows] = lost.lost_dc.T
     out.requests[fed_rows] = back.need.T
     out.shipments[fed_rows] = back.ship.T
     out.requests_unconstrained[fed_rows] = full.need.T

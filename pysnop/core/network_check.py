@@ -96,19 +96,30 @@ def network_supply_check(campaigns: pd.DataFrame, grid: Any, *, keys: pd.DataFra
 
 
 def _bisect(runner: _Scenarios, camps: np.ndarray, planned: np.ndarray,
-            frac: np.ndarray) -> np.ndarray:
-    """Largest k·step < planned keeping the campaign's cells OK (0 when none does)."""
+            frac: np.ndarray, probes: int = 7) -> np.ndarray:
+    """Largest k·step < planned keeping the campaign's cells OK (0 when none does).
+
+    A search over whole steps that tries ``probes`` lifts per campaign at once (one batched
+    projection per round), narrowing each campaign's bracket (lo passes, hi fails) by a
+    factor probes + 1 per round."""
     lo = np.zeros(len(camps), dtype=np.int64)
     hi = np.ceil(np.round(planned[camps] / LIFT_STEP, DECIMALS)).astype(np.int64)
-    active = hi - lo > 1
-    while active.any():
-        idx = np.flatnonzero(active)
-        mid = (lo[idx] + hi[idx]) // 2
-        ok = runner.run(camps[idx], np.round(mid * LIFT_STEP, 10), frac[camps[idx]],
-                        identity=np.zeros(len(idx), dtype=bool)).worst == STATUS_OK
-        lo[idx] = np.where(ok, mid, lo[idx])
-        hi[idx] = np.where(ok, hi[idx], mid)
-        active = hi - lo > 1
+    active = np.flatnonzero(hi - lo > 1)
+    while len(active):
+        span = hi[active] - lo[active]
+        tries = lo[active, None] + np.maximum(
+            1, (span[:, None] * np.arange(1, probes + 1)[None, :]) // (probes + 1))
+        tries = np.minimum(tries, hi[active, None] - 1)  # (campaign, probe), non-decreasing
+        who = np.repeat(active, probes)
+        ok = (runner.run(camps[who], np.round(tries.reshape(-1) * LIFT_STEP, 10),
+                         frac[camps[who]], identity=np.zeros(len(who), dtype=bool),
+                         lost_sales=False).worst == STATUS_OK).reshape(-1, probes)
+        # new lo: the largest passing probe; new hi: the first failing probe above it
+        passing = np.where(ok, tries, -1).max(axis=1)
+        lo[active] = np.maximum(lo[active], passing)
+        above = np.where(~ok & (tries > lo[active, None]), tries, hi[active, None])
+        hi[active] = above.min(axis=1)
+        active = active[hi[active] - lo[active] > 1]
     return np.round(lo * LIFT_STEP, 10)
 
 
@@ -130,8 +141,8 @@ def _earliest_safe_start(runner: _Scenarios, camps: np.ndarray, ok_now: np.ndarr
     c, s, start, end = c[try_it], s[try_it], start[try_it], end[try_it]
     if len(c):
         frac = calendar.overlap_fraction(start, end, week0, horizon)
-        ok = runner.run(c, grid.lift[c], frac, identity=np.zeros(len(c), dtype=bool)).worst \
-            == STATUS_OK
+        ok = runner.run(c, grid.lift[c], frac, identity=np.zeros(len(c), dtype=bool),
+                        lost_sales=False).worst == STATUS_OK
         first = pd.Series(s[ok]).groupby(c[ok]).min()
         shift[first.index.to_numpy()] = first.to_numpy()
     found = shift >= 0
@@ -199,7 +210,7 @@ class _Scenarios:
         self.pair_code = np.sort(grid.pair_campaign.astype(np.int64) * n + grid.pair_key)
 
     def run(self, camps: np.ndarray, lift: np.ndarray, frac: np.ndarray,
-            identity: np.ndarray) -> _Outcome:
+            identity: np.ndarray, lost_sales: bool = True) -> _Outcome:
         """Project each campaign's SKU with the campaign at ``lift`` over ``frac`` (its weeks);
         ``identity`` marks scenarios that are the plan as it stands (left untouched)."""
         grid, n = self.grid, self.n
@@ -232,7 +243,8 @@ class _Scenarios:
         batch = Topology(dc=dc, transit=topo.transit[src], pack=topo.pack[src],
                          code_rank=topo.code_rank[src])
         receipts, on_hand = self.receipts[src], self.on_hand[src]
-        net = project_network(demand, receipts, threshold, on_hand, batch)
+        net = project_network(demand, receipts, threshold, on_hand, batch,
+                              lost_sales=lost_sales)
         cells = scoped[:, None] & (frac[rep] > 0)
         status = np.where(cells, weekly_status(net.poh, threshold), STATUS_OK)
         worst = np.zeros(k, dtype=np.int8)

@@ -14,8 +14,14 @@ import sys
 import numpy as np
 import pandas as pd
 
-from pysnop.core.model import (CAMPAIGN_COLUMNS, FORECAST_COLUMNS, INVENTORY_COLUMNS,
-                               RECEIPT_COLUMNS, PlanInputs, Settings)
+from pysnop.core.model import (
+    CAMPAIGN_COLUMNS,
+    FORECAST_COLUMNS,
+    INVENTORY_COLUMNS,
+    RECEIPT_COLUMNS,
+    PlanInputs,
+    Settings,
+)
 
 SEEDS = (1, 2, 3)
 

@@ -5,8 +5,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-
 from flat_inputs import SEEDS, bridge_numbers, generated_plan
+
 from pysnop.core.bridge import run_bridge
 from pysnop.core.bridge_math import project_kernel
 from pysnop.core.network import Topology, project_network

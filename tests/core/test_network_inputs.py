@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from plans import build_plan, weekly
+
 from pysnop.core.bridge import run_bridge
 from pysnop.core.locations import has_network_data, network_problems, resolve_network
 from pysnop.errors import ValidationError
@@ -63,20 +63,20 @@ def test_every_network_mistake_at_once_each_located():
     got = texts(network_problems(locs, inv, products))
     assert got == [
         'Locations row 5 (role): role: expected store, dc or online, got "warehouse"',
-        'Locations row 6 (transit_weeks): transit_weeks: expected whole weeks, 0 or more, '
-        'got 1.5',
+        ('Locations row 6 (transit_weeks): transit_weeks: expected whole weeks, 0 or more, '
+        'got 1.5'),
         "Locations row 7 (location): location S3 is listed twice (first on row 6)",
-        "Inventory row 4 (transit_weeks): transit_weeks: expected whole weeks, 0 or more, "
-        "got -1",
+        ("Inventory row 4 (transit_weeks): transit_weeks: expected whole weeks, 0 or more, "
+        "got -1"),
         "Inventory row 2 (pack_size): pack_size: expected a number of units above 0, got 0",
         "Products row 2 (pack_size): pack_size: expected a number of units above 0, got -6",
-        "Locations row 3 (supplied_by): DC DC2 is supplied by DC1: a DC orders from its "
-        "supplier itself (one DC level)",
+        ("Locations row 3 (supplied_by): DC DC2 is supplied by DC1: a DC orders from its "
+        "supplier itself (one DC level)"),
         "Locations row 4 (supplied_by): supplied_by S2 is not a DC (its role is store)",
-        "Inventory row 3 (supplied_by): supplied_by NOPE for sku A at S3 is not a DC (not a "
-        "known location)",
-        "Inventory row 4 (supplied_by): S4 is a DC for sku A and is supplied by DC1: a DC "
-        "orders from its supplier itself (one DC level)",
+        ("Inventory row 3 (supplied_by): supplied_by NOPE for sku A at S3 is not a DC (not a "
+        "known location)"),
+        ("Inventory row 4 (supplied_by): S4 is a DC for sku A and is supplied by DC1: a DC "
+        "orders from its supplier itself (one DC level)"),
     ]
     p = next(p for p in network_problems(locs, inv, products) if p.column == "pack_size")
     assert (p.sheet, p.row, p.value) == ("Inventory", 2, 0)
@@ -88,8 +88,8 @@ def test_a_sku_whose_row_at_the_named_dc_is_not_a_dc():
     inv = frame([{"sku": "A", "location": "DC1", "on_hand": 1, "role": "store"},
                  {"sku": "A", "location": "S1", "on_hand": 1}])
     assert texts(network_problems(locs, inv)) == [
-        "Inventory row 2 (role): DC1 supplies S1 (Locations row 3) but this row makes it a "
-        "store for sku A"]
+        ("Inventory row 2 (role): DC1 supplies S1 (Locations row 3) but this row makes it a "
+        "store for sku A")]
 
 
 def test_missing_dc_row_is_a_warning_listing_the_fed_locations():
@@ -98,8 +98,8 @@ def test_missing_dc_row_is_a_warning_listing_the_fed_locations():
     problems = network_problems(LOCATIONS, inv)
     assert texts(problems) == []
     assert texts(problems, "warning") == [
-        "Inventory: no Inventory row for sku A at DC DC1, which supplies S1, S2: projected "
-        "from on-hand 0, safety stock 0 and lead time 0"]
+        ("Inventory: no Inventory row for sku A at DC DC1, which supplies S1, S2: projected "
+        "from on-hand 0, safety stock 0 and lead time 0")]
     lay = resolve_network(inv, LOCATIONS)
     assert lay.added_dcs.to_dict("records") == [{"sku": "A", "location": "DC1"}]
     assert list(lay.role) == ["store", "store", "dc"]

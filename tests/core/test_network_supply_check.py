@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from plans import build_plan, weekly
+
 from pysnop.core.bridge import run_bridge
 
 WEEK2 = {"start": "2026-11-30", "end": "2026-12-06"}  # Monday..Sunday of week 2
