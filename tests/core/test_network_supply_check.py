@@ -123,6 +123,13 @@ def test_status_max_lift_and_safe_start_never_contradict():
         ok = chk["supply_status"] == "OK"
         assert ((chk["max_supportable_lift"] == lift) == ok).all()
         assert (chk["max_supportable_lift"] <= lift).all()
+        # and the status is the Bridge's own, over the scoped rows in the window weeks
+        for k, c in enumerate(camps):
+            scope = c["locations"] or tuple(stores)
+            rows = np.flatnonzero((r.keys["sku"] == c["sku"]) & r.keys["location"].isin(scope))
+            weeks = (r.weeks + pd.Timedelta(days=6) >= c["start"]) & (r.weeks <= c["end"])
+            worst = r.status[np.ix_(rows, np.flatnonzero(weeks))].max()
+            assert chk["supply_status"].iat[k] == ["OK", "AT RISK", "STOCKOUT"][worst]
         inside = pd.Series([c["end"] <= pd.Timestamp("2026-12-27") for c in camps])
         planned_start = pd.Series([c["start"] for c in camps])
         assert ((chk["earliest_safe_start"] == planned_start) == (ok & inside)).all()
