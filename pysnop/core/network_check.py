@@ -35,6 +35,8 @@ from pysnop.core.model import STATUS_LABELS, STATUS_OK
 from pysnop.core.network import NetworkProjection, Topology, project_network
 from pysnop.core.supply_check import LIFT_STEP, _notes
 
+MAX_ROWS = 100_000  # sku-locations projected at once in a batch of what-if scenarios
+
 
 def network_supply_check(campaigns: pd.DataFrame, grid: Any, *, keys: pd.DataFrame,
                          weeks: pd.DatetimeIndex, baseline: np.ndarray, receipts: np.ndarray,
@@ -111,9 +113,8 @@ def _bisect(runner: _Scenarios, camps: np.ndarray, planned: np.ndarray,
             1, (span[:, None] * np.arange(1, probes + 1)[None, :]) // (probes + 1))
         tries = np.minimum(tries, hi[active, None] - 1)  # (campaign, probe), non-decreasing
         who = np.repeat(active, probes)
-        ok = (runner.run(camps[who], np.round(tries.reshape(-1) * LIFT_STEP, 10),
-                         frac[camps[who]], identity=np.zeros(len(who), dtype=bool),
-                         lost_sales=False).worst == STATUS_OK).reshape(-1, probes)
+        ok = (runner.worst(camps[who], np.round(tries.reshape(-1) * LIFT_STEP, 10),
+                           frac[camps[who]]) == STATUS_OK).reshape(-1, probes)
         # new lo: the largest passing probe; new hi: the first failing probe above it
         passing = np.where(ok, tries, -1).max(axis=1)
         lo[active] = np.maximum(lo[active], passing)
@@ -141,8 +142,7 @@ def _earliest_safe_start(runner: _Scenarios, camps: np.ndarray, ok_now: np.ndarr
     c, s, start, end = c[try_it], s[try_it], start[try_it], end[try_it]
     if len(c):
         frac = calendar.overlap_fraction(start, end, week0, horizon)
-        ok = runner.run(c, grid.lift[c], frac, identity=np.zeros(len(c), dtype=bool),
-                        lost_sales=False).worst == STATUS_OK
+        ok = runner.worst(c, grid.lift[c], frac) == STATUS_OK
         first = pd.Series(s[ok]).groupby(c[ok]).min()
         shift[first.index.to_numpy()] = first.to_numpy()
     found = shift >= 0
@@ -208,6 +208,18 @@ class _Scenarios:
         self.camp_sku = np.full(len(grid.lift), -1, dtype=np.int64)
         self.camp_sku[first_pair.index.to_numpy()] = first_pair.to_numpy()
         self.pair_code = np.sort(grid.pair_campaign.astype(np.int64) * n + grid.pair_key)
+
+    def worst(self, camps: np.ndarray, lift: np.ndarray, frac: np.ndarray) -> np.ndarray:
+        """The worst status of each scenario's cells, run in batches of at most MAX_ROWS
+        sku-locations so that memory stays bounded however many scenarios there are."""
+        sizes = self.block_size[self.camp_sku[camps]]
+        batch = np.cumsum(sizes) // MAX_ROWS
+        out = np.zeros(len(camps), dtype=np.int8)
+        for b in np.unique(batch).tolist():
+            at = np.flatnonzero(batch == b)
+            out[at] = self.run(camps[at], lift[at], frac[at],
+                               identity=np.zeros(len(at), dtype=bool), lost_sales=False).worst
+        return out
 
     def run(self, camps: np.ndarray, lift: np.ndarray, frac: np.ndarray,
             identity: np.ndarray, lost_sales: bool = True) -> _Outcome:

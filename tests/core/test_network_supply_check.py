@@ -133,3 +133,10 @@ def test_status_max_lift_and_safe_start_never_contradict():
         inside = pd.Series([c["end"] <= pd.Timestamp("2026-12-27") for c in camps])
         planned_start = pd.Series([c["start"] for c in camps])
         assert ((chk["earliest_safe_start"] == planned_start) == (ok & inside)).all()
+
+
+def test_batches_of_any_size_give_the_same_check(monkeypatch):
+    from pysnop.core import network_check
+    whole = case(1.0, dc_on_hand=18, pack=6).campaign_check
+    monkeypatch.setattr(network_check, "MAX_ROWS", 3)  # one or two scenarios per batch
+    pd.testing.assert_frame_equal(case(1.0, dc_on_hand=18, pack=6).campaign_check, whole)
