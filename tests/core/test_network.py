@@ -302,3 +302,23 @@ def test_scope_all_means_selling_locations_and_a_listed_dc_lifts_its_own_demand(
                                          "locations": ("DC1",)}],
                               locations=locs, horizon_weeks=1))
     assert [r.lift_units[row(r, x), 0] for x in ("DC1", "S1", "O1")] == [6, 0, 0]
+
+
+def test_a_new_order_into_the_dc_reaches_the_store_in_the_what_if():
+    # dc_direct_case with a NEW_ORDER of 30 into DC1 in week 0 (the what-if keeps the network):
+    # t=0: A = 9 + 30 = 39 ≥ Q = 10 + 8: met; DC keeps 21. t=1: B_S1(2) = 0 + 10 − 10 = 0,
+    # need 10, Q = 18 ≤ 21: met. S1 = B(1..3) = 0, 0, 0: OK, nothing lost (was 15).
+    from pysnop.core.simulate import simulate
+    inv = [{"sku": "A", "location": "DC1", "on_hand": 9, "lead_time_weeks": 2,
+            "unit_margin": 1.0},
+           {"sku": "A", "location": "S1", "on_hand": 10, "lead_time_weeks": 1,
+            "unit_margin": 3.0}]
+    fc = weekly("A", "DC1", [8] * 3) + weekly("A", "S1", [10] * 3)
+    plan = build_plan(inv, fc, locations=dc_and_stores("S1"), horizon_weeks=3)
+    order = pd.DataFrame([{"action_id": "N1", "type": "NEW_ORDER", "sku": "A",
+                           "location": "DC1", "week": "2026-11-16", "qty": 30}])
+    out, notes = simulate(plan, order)
+    assert notes == []
+    s1 = out.set_index("location").loc["S1"]
+    assert (s1["status_before"], s1["status_after"]) == ("STOCKOUT", "OK")
+    assert (s1["lost_before"], s1["lost_after"]) == (15, 0)
