@@ -11,7 +11,7 @@ import pandas as pd
 
 from pysnop.core import bridge_network as chain
 from pysnop.core import calendar
-from pysnop.core.bridge_math import lost_per_week, project_kernel
+from pysnop.core.bridge_math import project_kernel
 from pysnop.core.demand import (
     _row_or_none,
     _rows,
@@ -20,6 +20,7 @@ from pysnop.core.demand import (
     receipts_array,
     summarise,
 )
+from pysnop.core.economics import attach_campaign_economics, bridge_economics
 from pysnop.core.locations import has_network_data, resolve_network
 from pysnop.core.model import STATUS_LABELS, BridgeResult, PlanInputs
 from pysnop.core.network import reorder
@@ -86,13 +87,11 @@ def run_bridge(inputs: PlanInputs) -> BridgeResult:
     p = project_kernel(baseline, grid.lift_factor(n), receipts, on_hand, safety,
                        settings.risk_buffer)
     lead = _column(inv, "lead_time_weeks", np.nan)
-    net = topo = None
+    net = topo = lost_weekly = None  # lost_weekly None: the flat lost-sales run of poh
     if layout is not None and layout.any_fed:
         topo = chain.topology(keys, layout)
         p, net, lost_weekly = chain.project(p, receipts, on_hand, topo)
         lead = chain.effective_lead(lead, topo)
-    else:
-        lost_weekly = lost_per_week(p.poh)
     lift_units, poh = p.lift_units, p.poh
 
     economics = resolve_item_economics(inv, inputs.products)
@@ -118,6 +117,17 @@ def run_bridge(inputs: PlanInputs) -> BridgeResult:
             inputs.campaigns, grid, keys=keys, weeks=weeks, baseline=baseline,
             lift_units=lift_units, receipts=receipts, poh=poh, safety=safety, margin=margin,
             risk_buffer=settings.risk_buffer)
+    # promo margin, margin at risk by week and wasted spend (docs/semantics.md, economics);
+    # lost units week by week are the network's lost-sales run where there is one
+    econ = bridge_economics(
+        inputs.campaigns, grid, baseline=baseline, poh=poh,
+        unit_price=economics["unit_price"].to_numpy(dtype=float),
+        unit_cost=economics["unit_cost"].to_numpy(dtype=float), unit_margin=margin,
+        lost_weekly=lost_weekly)
+    summary["margin_at_risk"] = econ.margin_at_risk
+    summary.insert(summary.columns.get_loc("margin_at_risk") + 1, "wasted_spend",
+                   econ.wasted_spend)
+    check = attach_campaign_economics(check, econ.campaigns)
 
     order = _risk_order(summary)
     take = lambda a: a[order]  # noqa: E731 - keep every array in the Bridge's row order
@@ -127,7 +137,8 @@ def run_bridge(inputs: PlanInputs) -> BridgeResult:
         receipts=take(receipts), poh=take(poh), threshold=take(p.threshold),
         status=take(p.status), promo=take(grid.promo_mask(n)),
         summary=summary.iloc[order].reset_index(drop=True), campaign_check=check,
-        warnings=warnings, lost_weekly=take(lost_weekly),
+        warnings=warnings, lost_weekly=take(econ.lost_weekly),
+        margin_weekly=take(econ.margin_weekly),
         network=reorder(net, order) if net is not None else None)
 
 

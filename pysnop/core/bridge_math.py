@@ -114,9 +114,3 @@ def summarise_projection(lift_units: np.ndarray, demand: np.ndarray, poh: np.nda
         shortfall=np.maximum(0.0, (threshold - poh).max(axis=1)),
         lost=np.asarray(lost, dtype=float) + 0.0)
 
-
-def lost_per_week(poh: np.ndarray) -> np.ndarray:
-    """Units lost in each week of the lost-sales run of a projection on its own (SPEC §3)."""
-    if poh.shape[1] == 0:
-        return np.zeros(poh.shape)
-    return np.diff(cumulative_lost(poh), axis=1, prepend=0.0) + 0.0

@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pysnop.core.bridge_math import Projection, lost_per_week, summarise_projection
+from pysnop.core.bridge_math import Projection, summarise_projection
 from pysnop.core.demand import key_lookup
+from pysnop.core.economics import weekly_lost
 from pysnop.core.locations import NetworkLayout
 from pysnop.core.model import STATUS_OK
 from pysnop.core.network import NetworkProjection, Topology, project_network
@@ -51,7 +52,7 @@ def project(flat: Projection, receipts: np.ndarray, on_hand: np.ndarray,
     net = project_network(flat.demand, receipts, flat.threshold, on_hand, topo)
     inside = topo.fed | topo.feeds
     poh = np.where(inside[:, None], net.poh, flat.poh)
-    lost_weekly = np.where(inside[:, None], net.lost_weekly, lost_per_week(flat.poh))
+    lost_weekly = np.where(inside[:, None], net.lost_weekly, weekly_lost(flat.poh))
     lost = np.where(inside, np.round(net.lost_weekly.sum(axis=1), 9), flat.lost)
     p = summarise_projection(flat.lift_units, flat.demand, poh, flat.threshold, lost)
     return p, net, lost_weekly

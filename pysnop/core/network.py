@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pysnop.core.bridge_math import DECIMALS, cumulative_lost, running_sum
+from pysnop.core.bridge_math import DECIMALS, running_sum
+from pysnop.core.economics import weekly_lost
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,7 @@ def project_network(demand: np.ndarray, receipts: np.ndarray, threshold: np.ndar
     demand = np.ascontiguousarray(demand, dtype=float)
     receipts = np.ascontiguousarray(receipts, dtype=float)
     threshold = np.ascontiguousarray(threshold, dtype=float)
-    lost_weekly = np.diff(cumulative_lost(poh), axis=1, prepend=0.0) if horizon else \
-        np.zeros((n, 0))
+    lost_weekly = weekly_lost(poh)
     zeros = np.zeros((n, horizon))
     out = NetworkProjection(topology, poh, poh.copy(), lost_weekly, zeros.copy(), zeros.copy(),
                             zeros.copy(), zeros.copy(), zeros.copy(), np.ones((n, horizon)),

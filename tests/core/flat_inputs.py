@@ -1,9 +1,14 @@
 """Generated flat plans (no network data) and the bridge's numbers as plain arrays.
 
 ``tests/core/data/flat_golden.npz`` holds ``bridge_numbers`` of ``generated_plan(seed)`` for
-the seeds below, computed by the bridge *before* the network existed (pysnop at commit
-fb7b90a; recreate with ``python tests/core/flat_inputs.py OUT.npz`` run against that tree).
-test_network_flat.py checks today's bridge gives exactly those numbers.
+the seeds below, computed by the bridge *before* the network existed: main at aab820f (with
+the promotion economics). To recreate it from a tree without the network::
+
+    git archive aab820f pysnop | tar -x -C /tmp/before
+    PYTHONPATH=/tmp/before:tests/core python tests/core/flat_inputs.py tests/core/data/flat_golden.npz
+
+test_network_flat.py checks today's bridge gives exactly those numbers. A deliberate change
+to the flat numbers (not the network's) regenerates the file from the tree before it.
 """
 
 from __future__ import annotations
@@ -93,10 +98,11 @@ def bridge_numbers(result) -> dict[str, np.ndarray]:
     out = {"sku": result.keys["sku"].to_numpy(dtype=str),
            "location": result.keys["location"].to_numpy(dtype=str)}
     for name in ("baseline", "lift_units", "demand", "receipts", "poh", "threshold", "status",
-                 "promo"):
+                 "promo", "lost_weekly", "margin_weekly"):
         out[name] = np.asarray(getattr(result, name))
     s = result.summary
-    for name in ("min_projected", "shortfall_units", "lost_units", "margin_at_risk"):
+    for name in ("min_projected", "shortfall_units", "lost_units", "margin_at_risk",
+                 "wasted_spend"):
         out[f"summary_{name}"] = s[name].to_numpy(dtype=float)
     for name in ("status", "campaigns"):
         out[f"summary_{name}"] = s[name].to_numpy(dtype=str)
