@@ -241,9 +241,10 @@ def build_hierarchy(inventory: pd.DataFrame | None = None, products: pd.DataFram
     Leaves are where demand happens: a DC (role ``dc`` on Inventory, else on ``locations``)
     is a leaf only where the Forecast gives it demand of its own, so higher-level forecasts
     are never spread onto a DC (docs/semantics.md, network)."""
+    selling = inventory
     if inventory is not None and len(inventory) and \
             ("role" in inventory.columns or locations is not None):
-        inventory = inventory[location_roles(inventory, locations) != "dc"]
+        selling = inventory[location_roles(inventory, locations) != "dc"]
     bottoms, skus, cats = [], set(), set()
     sku_category: dict = {}
     for frame in (forecast, inventory):  # later sources win: Inventory over Forecast
@@ -256,7 +257,7 @@ def build_hierarchy(inventory: pd.DataFrame | None = None, products: pd.DataFram
         pairs = pd.DataFrame({"sku": _text(products["sku"]),
                               "category": _text(products["category"])}).dropna()
         sku_category.update(dict(zip(pairs["sku"], pairs["category"])))
-    for frame in (inventory, actuals, forecast):
+    for frame in (selling, actuals, forecast):
         if frame is None or len(frame) == 0:
             continue
         levels = row_levels(frame) if frame is forecast else \
