@@ -12,14 +12,8 @@ import pandas as pd
 from pysnop.core import bridge_network as chain
 from pysnop.core import calendar
 from pysnop.core.bridge_math import project_kernel
-from pysnop.core.demand import (
-    _row_or_none,
-    _rows,
-    baseline_array,
-    place_campaigns,
-    receipts_array,
-    summarise,
-)
+from pysnop.core.demand import (baseline_array, place_campaigns, receipts_array, summarise,
+                                _row_or_none, _rows)
 from pysnop.core.economics import attach_campaign_economics, bridge_economics
 from pysnop.core.locations import has_network_data, resolve_network
 from pysnop.core.model import STATUS_LABELS, BridgeResult, PlanInputs
@@ -27,7 +21,6 @@ from pysnop.core.network import reorder
 from pysnop.core.network_check import network_supply_check
 from pysnop.core.supply_check import campaign_supply_check
 from pysnop.errors import Problem, raise_if_errors
-
 
 def resolve_item_economics(inventory: pd.DataFrame, products: pd.DataFrame | None) -> pd.DataFrame:
     """unit_cost, unit_price, unit_margin, category per Inventory row.
