@@ -33,6 +33,7 @@ import pandas as pd
 
 from pysnop.core.bridge import run_bridge
 from pysnop.core.lanes import lane_transit
+from pysnop.core.locations import location_roles
 from pysnop.core.model import PlanInputs
 from pysnop.core.values import is_blank
 
@@ -121,6 +122,7 @@ def apply_actions(inputs: PlanInputs, actions: pd.DataFrame) -> tuple[PlanInputs
                              ignore_index=True) if len(receipts) else extra.reindex(
             columns=receipts.columns)
         receipts["due"] = pd.to_datetime(receipts["due"])
+    # every other input (the network's Locations, Lanes, ...) carries over unchanged
     changed = dataclasses.replace(inputs, campaigns=campaigns, receipts=receipts)
     return changed, notes
 
@@ -131,10 +133,9 @@ def _scope(inputs: PlanInputs, locations, sku) -> tuple[str, ...]:
     listed = tuple(locations) if isinstance(locations, (tuple, list)) else ()
     if listed and not (len(listed) == 1 and str(listed[0]).strip().casefold() == "all"):
         return tuple(str(x) for x in listed)
-    inv = inputs.inventory
-    rows = inv[inv["sku"].astype(str) == str(sku)]
-    if "role" in rows.columns:
-        rows = rows[rows["role"].astype(object).map(lambda r: str(r).strip().casefold()) != "dc"]
+    inv = inputs.inventory.reset_index(drop=True)
+    selling = location_roles(inv, inputs.locations) != "dc"
+    rows = inv[(inv["sku"].astype(str) == str(sku)).to_numpy() & selling]
     return tuple(dict.fromkeys(rows["location"].astype(str)))
 
 

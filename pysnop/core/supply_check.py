@@ -9,12 +9,9 @@ Definitions (per campaign c with planned lift λ, over its scoped pairs p):
 - window: the weeks the campaign touches inside the horizon.
 - supply_status: worst weekly status in the window with c as planned.
 - coverage: (projected on-hand entering the window + receipts in the window) ÷ demand in the
-  window, at the scoped location where it is lowest — like status and max lift, a figure of
-  the tightest location, so a chain-wide total cannot hide one short store (coverage below 1
-  means a stockout in the window there).
+  window, summed over the scoped locations.
 - max supportable lift: the largest lift ≤ λ keeping every week the campaign affects at or
-  above threshold, floored to 0.01 % (0 if even no lift keeps them there); the note names the
-  location that limits it.
+  above threshold, floored to 0.01 % (0 if even no lift keeps them there).
 - earliest safe start: the first start, in whole weeks from the planned one (same duration,
   window ending inside the horizon), at which λ keeps every affected week at or above threshold.
 - margin_at_risk: units lost (lost-sales run) in the window weeks × unit margin.
@@ -90,23 +87,16 @@ def campaign_supply_check(campaigns: pd.DataFrame, grid, *, keys, weeks, baselin
                         poh_with[rows_p, 0] - receipts[i][:, 0] + demand_with[:, 0])
     supply = entering + (receipts[i] * window).sum(axis=1)
     need = (demand_with * window).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pair_cover = np.where(need > 0, supply / np.where(need > 0, need, 1.0), np.inf)
-    coverage = np.full(n_c, np.inf)
-    np.minimum.at(coverage, c, pair_cover)
-    coverage[~np.isfinite(coverage)] = np.nan
+    supply_c, need_c = np.zeros(n_c), np.zeros(n_c)
+    np.add.at(supply_c, c, supply)
+    np.add.at(need_c, c, need)
 
     # lift bound: slack ≥ λ' × (added_cum + risk_buffer × added) on every affected week
     slack = poh_other - (safety[i][:, None] + risk_buffer * lift_other)
     per_unit = added_cum + risk_buffer * added
     bound = np.where(per_unit > 0, slack / np.where(per_unit > 0, per_unit, 1.0), np.inf)
     max_lift = np.full(n_c, np.inf)
-    pair_bound = bound.min(axis=1)
-    np.minimum.at(max_lift, c, pair_bound)
-    tight = np.lexsort((pair_bound, c))  # per campaign, its tightest pair first
-    limit = np.full(n_c, None, dtype=object)
-    firsts = tight[np.r_[True, c[tight][1:] != c[tight][:-1]]]
-    limit[c[firsts]] = keys["location"].to_numpy(dtype=object)[i[firsts]]
+    np.minimum.at(max_lift, c, bound.min(axis=1))
     planned = grid.lift
     capped = np.where(max_lift >= planned, planned,
                       np.floor(np.maximum(max_lift, 0.0) / LIFT_STEP) * LIFT_STEP)
@@ -122,11 +112,13 @@ def campaign_supply_check(campaigns: pd.DataFrame, grid, *, keys, weeks, baselin
     checked = np.zeros(n_c, dtype=bool)
     checked[c] = True
     out.loc[checked, "supply_status"] = STATUS_LABELS[worst[checked]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coverage = np.where(need_c > 0, supply_c / need_c, np.nan)
     out.loc[checked, "coverage"] = coverage[checked]
     out.loc[checked, "max_supportable_lift"] = np.where(planned > 0, capped, planned)[checked]
     out.loc[checked, "margin_at_risk"] = money[checked]
     out["earliest_safe_start"] = safe_start
-    notes[checked] = _notes(worst, planned, capped, safe_start, grid, checked, limit)
+    notes[checked] = _notes(worst, planned, capped, safe_start, grid, checked)
     out["note"] = notes
     return out
 
@@ -158,7 +150,7 @@ def _earliest_safe_start(grid, c, slack, risk_buffer, base, weeks) -> pd.Series:
     return safe.where(found & checked)
 
 
-def _notes(worst, planned, capped, safe_start, grid, checked, limit) -> list[str]:
+def _notes(worst, planned, capped, safe_start, grid, checked) -> list[str]:
     """One plain sentence per checked campaign, for marketing."""
     notes = []
     starts = safe_start.tolist()
@@ -170,9 +162,8 @@ def _notes(worst, planned, capped, safe_start, grid, checked, limit) -> list[str
             parts = [f"{STATUS_LABELS[worst[k]].lower()} in the window" if worst[k] != STATUS_OK
                      else "ok in the window, but stock falls below threshold later"]
             if short:
-                parts.append(f"supports at most {capped[k]:.1%} lift (limited by {limit[k]})"
-                             if capped[k] > 0
-                             else f"stock is short even without this lift (at {limit[k]})")
+                parts.append(f"supports at most {capped[k]:.1%} lift" if capped[k] > 0
+                             else "stock is short even without this lift")
             if pd.notna(starts[k]):
                 parts.append(f"safe from {starts[k]:%Y-%m-%d}")
             else:

