@@ -1,4 +1,5 @@
-"""Decisions on action proposals: who may decide, and how a re-run keeps them (SPEC §4).
+"""Decisions on action proposals: who may decide, how a re-run keeps them, how they
+coordinate (docs/semantics.md §4).
 
 Pure functions on pandas frames; no file or clock access (``now`` and ``user`` are passed in).
 

@@ -1,4 +1,4 @@
-"""Which transfers are possible, how long they take and what they cost (docs/semantics.md §2 Lanes).
+"""Which transfers are possible, how long they take, what they cost (docs/semantics.md §2).
 
 With a Lanes sheet only the listed (from_location, to_location) pairs may ship, each with its
 own transit_weeks and cost_per_unit (a blank cell falls back to Settings transfer_lead_weeks /

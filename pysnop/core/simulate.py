@@ -1,4 +1,4 @@
-"""What-if: the bridge with chosen actions applied, before against after (issue 3 item 6).
+"""What-if: the bridge with chosen actions applied, before against after (docs/semantics.md §4).
 
 :func:`apply_actions` changes a copy of the inputs the way each action would once executed:
 
