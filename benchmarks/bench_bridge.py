@@ -9,7 +9,7 @@ Workbooks come from benchmarks/generate.py and are cached (``--cache-dir``, defa
 caches and memory do not flatter the next:
 
 * worker 1: read (``pysnop.workbook.read.reader.read_plan``), compute (``pysnop.core.bridge.run_bridge``),
-  write (``pysnop.workbook.writer.write_results``), engine throughput (compute on the already-read
+  write (``pysnop.workbook.writer.write_workbook`` with the bridge's and the Issues renderers), engine throughput (compute on the already-read
   ``PlanInputs``, best of 5, in sku-location-weeks per second) and peak RSS;
 * worker 2: end to end (``pysnop.api.recalc(path, output=dest)``), when ``pysnop.api`` exists.
 
@@ -67,8 +67,10 @@ def _peak_rss_mb() -> float:
 
 def worker_stages(path: Path, out_dir: Path, repeat: int) -> dict:
     from pysnop.core.bridge import run_bridge
+    from pysnop.pipeline.stages import bridge_renderer
     from pysnop.workbook.read.reader import read_plan
-    from pysnop.workbook.writer import write_results
+    from pysnop.workbook.render.issues import issues_renderer
+    from pysnop.workbook.writer import write_workbook
 
     res: dict = {}
     t0 = time.perf_counter()
@@ -90,8 +92,9 @@ def worker_stages(path: Path, out_dir: Path, repeat: int) -> dict:
 
     dest = out_dir / f"{path.stem}-out.xlsx"
     t0 = time.perf_counter()
-    write_results(path, dest, result, campaigns_layout=read.layouts.get("Campaigns"),
-                  warnings=read.warnings)
+    write_workbook(path, dest, [
+        bridge_renderer(result, campaigns_layout=read.layouts.get("Campaigns")),
+        issues_renderer([*read.warnings, *result.warnings])])
     res["write_s"] = time.perf_counter() - t0
 
     best = float("inf")

@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pysnop.operations.batch import BookSummary, default_workers, plan_jobs, run_batch
+from pysnop.operations.watch import watch
 from pysnop.errors import PysnopError
 
 MAX_ERRORS_SHOWN = 20
@@ -129,8 +130,6 @@ def watch_command(paths, as_of, debounce, interval, run_at_start, no_backup):
       pysnop watch plan.xlsx
       pysnop watch shared/plans/ --debounce 5
     """
-    from pysnop.operations.watch import watch
-
     out = Console(highlight=False, soft_wrap=True)
     for path in paths:
         if not path.exists():

@@ -20,22 +20,23 @@ from __future__ import annotations
 
 import sys
 
-from pysnop.operations import book_ops as ops
 from pysnop.errors import PysnopError
+from pysnop.excel.book import ExcelBook
+from pysnop.operations import book_ops as ops
 
 TITLE = "pysnop"
 MAX_MESSAGE = 900  # Excel's MsgBox shows at most 1024 characters
 
 # entry point -> (operation, message box title)
 BUTTONS = {
-    "run_bridge": ("run_bridge", "Run bridge"),
+    "run_bridge": ("recalculate", "Run bridge"),
     "refresh_campaigns": ("refresh_campaigns", "Refresh campaigns"),
     "reconcile_forecast": ("reconcile_forecast", "Reconcile forecast"),
     "propose_actions": ("propose_actions", "Propose actions"),
     "approve_selected": ("approve_selected", "Approve selected"),
     "reject_selected": ("reject_selected", "Reject selected"),
     "export_approved": ("export_approved", "Export approved"),
-    "scorecard": ("scorecard", "Scorecard"),
+    "scorecard": ("write_scorecard", "Scorecard"),
     "check_inputs": ("check_inputs", "Check inputs"),
 }
 
@@ -102,8 +103,6 @@ class _Quiet:
 
 def run_operation(name: str, **options) -> str:
     """Run operation ``name`` on the calling workbook; show and return the message."""
-    from pysnop.workbook.book import ExcelBook
-
     operation, title = BUTTONS[name]
     xl_book = None
     ok = False

@@ -29,6 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from pysnop.errors import PysnopError
+from pysnop.pipeline.run import recalc
+
 MAX_MESSAGES = 60  # error lines carried back per workbook
 CONNECT_TIMEOUT = "20s"  # to reach a Dask scheduler
 
@@ -66,14 +69,10 @@ class BookSummary:
 
 def recalc_one(job: Job) -> BookSummary:
     """Run one workbook; never raises (the summary says what went wrong)."""
-    from pysnop.errors import PysnopError
-
     started = time.perf_counter()
     summary = BookSummary(book=str(job.book), worker=f"{platform.node()}:{os.getpid()}")
     try:
-        from pysnop.pipeline import run as api
-
-        report = api.recalc(job.book, output=job.output, as_of=job.as_of,
+        report = recalc(job.book, output=job.output, as_of=job.as_of,
                             export_dir=job.export_dir, backup=job.backup,
                             actions=job.actions)
     except PysnopError as exc:
@@ -151,10 +150,9 @@ def _result(future, job: Job) -> BookSummary:
 
 def _run_dask(jobs: list[Job], scheduler, on_done) -> list[BookSummary]:
     try:
+        # an optional dependency (the ``cluster`` extra), and slow to import
         from distributed import Client, as_completed as dask_completed
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        from pysnop.errors import PysnopError
-
         raise PysnopError("running on a Dask cluster needs the distributed package: "
                           "pip install 'dask[distributed]'") from exc
     own = not hasattr(scheduler, "submit")
@@ -183,8 +181,6 @@ def plan_jobs(books: Iterable[str | os.PathLike], *, output: str | os.PathLike |
     sub-directory per book (its file stem). Two books that would write the same output or
     export directory raise :class:`pysnop.errors.PysnopError` before anything runs.
     """
-    from pysnop.errors import PysnopError
-
     jobs, seen_out, seen_exp = [], {}, {}
     for book in books:
         book = Path(book)

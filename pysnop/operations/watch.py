@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from pysnop.pipeline.run import recalc
 from pysnop.workbook.ooxml.atomic import TEMP_PREFIX
 
 WATCH_SUFFIXES = (".xlsx", ".xlsm")
@@ -104,10 +105,8 @@ class Watcher:
         self.clock = clock
         self.on_event = on_event or (lambda event: None)
         if run is None:
-            from pysnop.pipeline import run as api
-
             def run(path: Path, _options=recalc_options):
-                return api.recalc(path, **_options)
+                return recalc(path, **_options)
         self.run = run
         self.states: dict[Path, _State] = {}
         now = self.clock()

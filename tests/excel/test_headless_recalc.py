@@ -178,22 +178,22 @@ def test_patch_cached_values_round_trip(tmp_path):
 
 def test_formula_stage_pipeline(make_book):
     """The stage leaves post_save; applied to the saved bytes it caches every value."""
-    from pysnop.workbook.formulas.headless import formula_stage
+    from pysnop.pipeline.stages import formula_stage
 
     book = planner_book(make_book)
 
     class Run:
-        source, renderers, extras, timings = book, [], {}, {}
+        def __init__(self, source):
+            self.source, self.post_save, self.warnings, self.timings = source, None, [], {}
 
-    run = Run()
+    run = Run(book)
     formula_stage(run)
     out = book.with_name("staged.xlsx")
-    out.write_bytes(run.extras["post_save"](book.read_bytes()))
+    out.write_bytes(run.post_save(book.read_bytes()))
     assert calamine_rows(out, "Planner")[3][:3] == ["B", "S1", "STOCKOUT"]
-    plain = make_book(P.sheets(), name="plain.xlsx")
-    Run.source, Run.extras = plain, {}
-    formula_stage(run)
-    assert "post_save" not in run.extras
+    plain = Run(make_book(P.sheets(), name="plain.xlsx"))
+    formula_stage(plain)
+    assert plain.post_save is None
 
 
 def test_structured_table_references_are_resolved_headlessly(tmp_path):

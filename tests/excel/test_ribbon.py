@@ -22,52 +22,27 @@ from click.testing import CliRunner
 
 import xlwings as xw
 
-from pysnop.pipeline import run as api
-from pysnop.operations import decide as action_ops
+from pysnop.pipeline.stages import ACTIONS, STAGES
 from pysnop.cli import actions as cli_actions
 from pysnop.operations import book_ops as ops
 from pysnop.excel import ribbon
 from pysnop.cli.main import cli
-from pysnop.workbook.book import ExcelBook, FileBook
+from pysnop.excel.book import ExcelBook
+from pysnop.workbook.book import FileBook
 
 import fake_xlwings as fake
+from ribbon_helpers import (TIME_COLUMNS, actions_rows, alert, copy_with_log, fake_cells,
+                            file_cells, live, run_cli, same_sheet)
+from ribbon_helpers import actions_book as sheets
 
 D = dt.date
-TIME_COLUMNS = {"decided_at", "exported_at"}
 
 
 @pytest.fixture(autouse=True)
 def wired(monkeypatch):
-    assert api.actions_stage in api.STAGES  # recalc proposes actions
+    assert ACTIONS in STAGES  # recalc proposes actions
     cli_actions.register(cli)
     monkeypatch.setenv("PYSNOP_USER", "ann")  # recalc's user (the ribbon: Excel's UserName)
-
-
-def sheets():
-    return {
-        "Settings": [["key", "value"], ["as_of", D(2026, 11, 18)], ["horizon_weeks", 3]],
-        "Inventory": [["sku", "location", "on_hand", "safety_stock", "lead_time_weeks",
-                       "unit_margin"], ["00123", "S01", 30, 5, 1, 2.5],
-                      ["00456", "S01", 500, 5, 1, 1.0]],
-        "Forecast": [["sku", "location", "week", "units", "source"],
-                     ["00123", "S01", D(2026, 11, 16), 10, "Planning"],
-                     ["00123", "S01", D(2026, 11, 23), 10, "Planning"],
-                     ["00123", "S01", D(2026, 11, 30), 10, "Planning"],
-                     ["00456", "S01", D(2026, 11, 16), 5, "Planning"],
-                     ["00456", "S01", D(2026, 11, 23), 5, "Planning"],
-                     ["00456", "S01", D(2026, 11, 30), 5, "Planning"],
-                     ["00456", "S01", D(2026, 11, 23), 7, "Marketing"]],
-        "Campaigns": [["campaign_id", "sku", "start", "end", "lift", "name"],
-                      ["BF", "00123", D(2026, 11, 23), D(2026, 11, 29), 0.5, "Black Friday"],
-                      ["XM", "00456", D(2026, 11, 30), D(2026, 12, 6), 0.2, "Xmas"]],
-        "Receipts": [["sku", "location", "due", "qty", "po_id"],
-                     ["00456", "S01", D(2026, 11, 25), 10, "PO1"]],
-        "Actuals": [["sku", "location", "week", "units"],
-                    ["00123", "S01", D(2026, 11, 2), 9], ["00123", "S01", D(2026, 11, 9), 11],
-                    ["00456", "S01", D(2026, 11, 2), 4], ["00456", "S01", D(2026, 11, 9), 6]],
-        "Approvers": [["name", "function"], ["ann", "Supply"], ["mo", "Marketing"]],
-        "Notes": [["free text the planner keeps"], ["=1+1"]],
-    }
 
 
 @pytest.fixture
@@ -79,71 +54,6 @@ def pair(make_book, tmp_path):
         p.parent.mkdir()
         shutil.copy(src, p)
     return a, b
-
-
-def run_cli(*args):
-    result = CliRunner().invoke(cli, [str(a) for a in args], obj={})
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def normal(v):
-    if isinstance(v, bool) or v is None:
-        return v
-    if isinstance(v, (int, float)):
-        return round(float(v), 6)
-    if isinstance(v, dt.datetime):
-        return v.date() if v.time() == dt.time(0) else v.replace(microsecond=0)
-    if isinstance(v, str) and v == "":
-        return None
-    return v
-
-
-def file_cells(path, sheet) -> dict:
-    import python_calamine as pc
-
-    ws = pc.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet)
-    if ws.start is None:
-        return {}
-    r0, c0 = ws.start
-    out = {}
-    for i, row in enumerate(ws.to_python(skip_empty_area=True)):
-        for j, v in enumerate(row):
-            v = normal(v)
-            if v is not None:
-                out[(r0 + i + 1, c0 + j + 1)] = v
-    return out
-
-
-def fake_cells(book: fake.Book, sheet) -> dict:
-    return {k: normal(v) for k, v in book.sheets[sheet].cells.items() if normal(v) is not None}
-
-
-def header_columns(cells: dict, header_row: int, names) -> set[int]:
-    return {c for (r, c), v in cells.items() if r == header_row and v in names}
-
-
-def without(cells: dict, columns: set[int], below: int) -> dict:
-    return {k: v for k, v in cells.items() if not (k[1] in columns and k[0] > below)}
-
-
-def same_sheet(path, book, sheet, *, ignore=(), header_row=3):
-    got, want = fake_cells(book, sheet), file_cells(path, sheet)
-    cols = header_columns(want, header_row, set(ignore))
-    got, want = without(got, cols, header_row), without(want, cols, header_row)
-    assert got == want, f"{sheet}: " + repr(sorted(set(got.items()) ^ set(want.items()),
-                                                   key=str)[:8])
-
-
-def live(path, monkeypatch, user="ann") -> fake.Book:
-    book = fake.load_file(path, app=fake.App(user))
-    monkeypatch.setattr(xw.Book, "caller", classmethod(lambda cls: book))
-    return book
-
-
-def alert(book) -> dict:
-    assert len(book.app.alerts) == 1, book.app.alerts
-    return book.app.alerts[-1]
 
 
 # ------------------------------------------------------------------- run bridge == recalc
@@ -198,8 +108,10 @@ def test_run_twice_reuses_sheets_and_columns(pair, monkeypatch):
 def test_partial_operations_match_the_file_backend(pair, monkeypatch):
     a, b = pair
     book = live(b, monkeypatch)
-    for name in ("refresh_campaigns", "reconcile_forecast", "scorecard"):
-        ops.OPERATIONS[name](FileBook(a, backup=False))
+    for name, operation in (("refresh_campaigns", "refresh_campaigns"),
+                            ("reconcile_forecast", "reconcile_forecast"),
+                            ("scorecard", "write_scorecard")):
+        ops.OPERATIONS[operation](FileBook(a, backup=False))
         message = getattr(ribbon, name)()
         assert book.app.alerts[-1]["mode"] == "info", message
     assert "Supply check refreshed on Campaigns: 2 campaign rows" in book.app.alerts[0]["prompt"]
@@ -223,21 +135,6 @@ def test_check_inputs_writes_nothing(pair, monkeypatch):
 
 def proposed(path, monkeypatch):
     run_cli("recalc", path, "--user", "ann")
-
-
-def actions_rows(book) -> dict:
-    sheet = book.sheets["Actions"]
-    header = {c: v for (r, c), v in sheet.cells.items() if r == 3}
-    rows = {}
-    for (r, c), v in sheet.cells.items():
-        if r > 3:
-            rows.setdefault(r, {})[header[c]] = v
-    return rows
-
-
-def copy_with_log(a: Path, b: Path) -> None:
-    shutil.copy(a, b)
-    shutil.copy(a.with_name("plan.pysnop.sqlite"), b.with_name("plan.pysnop.sqlite"))
 
 
 def test_propose_actions_matches_cli(pair, monkeypatch):
@@ -342,7 +239,7 @@ def test_internal_error_is_a_message_box_not_a_traceback(pair, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(ops, "OPERATIONS", {**ops.OPERATIONS, "scorecard": broken})
+    monkeypatch.setattr(ops, "OPERATIONS", {**ops.OPERATIONS, "write_scorecard": broken})
     message = ribbon.scorecard()
     assert message.startswith("pysnop could not finish (RuntimeError: disk on fire)")
     assert alert(book)["mode"] == "critical"
@@ -389,8 +286,8 @@ def test_text_that_looks_like_a_number_or_formula_stays_text(tmp_path):
     xl.sheets.add("Data")
     book = ExcelBook(xl)
 
-    def render(wb, styles):
-        ws = wb.create_sheet("Out")
+    def render(canvas):
+        ws = canvas.wb.create_sheet("Out")
         from pysnop.workbook.ooxml.xlcells import put
 
         put(ws, 1, 1, "00123")

@@ -15,8 +15,8 @@ from openpyxl.worksheet.table import Table
 from pysnop.errors import FileAccessError, Problem
 from pysnop.workbook.ooxml import atomic
 from pysnop.workbook import writer
-from pysnop.workbook.writer import OWNED_SHEETS, write_results
-from writer_helpers import AS_OF, Layout, make_check, make_result
+from pysnop.workbook.writer import OWNED_SHEETS
+from writer_helpers import AS_OF, Layout, make_check, make_result, write_results
 
 RED, AMBER = "FFFFC7CE", "FFFFEB9C"
 

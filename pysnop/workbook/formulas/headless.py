@@ -19,9 +19,9 @@ Entry points:
 
 * :func:`evaluate` — values of every formula cell (and spilled cell) of a workbook file;
 * :func:`recalc_formulas` — write a recalculated copy (or update in place);
-* :func:`post_save` — ``bytes -> bytes``: cache every formula's value in a saved package;
-* :func:`formula_stage` — the stage for :data:`pysnop.pipeline.run.STAGES`; it leaves
-  ``run.extras["post_save"]`` for the writer to apply to the saved package.
+* :func:`post_save` — ``bytes -> bytes``: cache every formula's value in a saved package
+  (the pipeline's formula stage, :func:`pysnop.pipeline.stages.formula_stage`, hands it to
+  the writer).
 """
 
 from __future__ import annotations
@@ -32,15 +32,30 @@ import logging
 import os
 import re
 import tempfile
+import warnings
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
+import openpyxl
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+from openpyxl.worksheet.formula import ArrayFormula
 
-from pysnop.workbook.formulas import functions as udf_core
+from pysnop.errors import FileAccessError
+from pysnop.workbook.formulas import functions
+from pysnop.workbook.ooxml.atomic import atomic_write
+from pysnop.workbook.ooxml.cached_values import patch_cached_values
+from pysnop.workbook.ooxml.spill_layout import lay_out_spills
 
-NAMES = tuple(udf_core.FUNCTIONS)
+# The formulas engine (and schedula under it) takes about a second to import: it is imported
+# inside the functions that evaluate, so reading and writing workbooks without pysnop
+# formulas never pays for it.
+
+NAMES = tuple(functions.FUNCTIONS)
 _NAME_ALT = "|".join(NAMES)
 # a pysnop call anywhere in a formula (optionally with the _xludf. prefix Excel may write)
 CALL = re.compile(rf"(?<![\w.])(?:_xludf\.)?({_NAME_ALT})\s*\(", re.I)
@@ -119,7 +134,7 @@ def engine_function(name: str) -> Callable:
 
     def function(*args):
         values = [None if omit and type(a) is int and a == 0 else _arg(a) for a in args]
-        return _out(udf_core.call(name, *values))
+        return _out(functions.call(name, *values))
     function.__name__ = name
     return function
 
@@ -138,8 +153,6 @@ def register_functions(functions: dict | None = None) -> dict:
 
 def has_pysnop_formulas(path: str | os.PathLike) -> bool:
     """Quick scan of the package's sheet XML for a pysnop call (no workbook parsing)."""
-    import zipfile
-
     try:
         with zipfile.ZipFile(path) as zf:
             for name in zf.namelist():
@@ -228,8 +241,6 @@ _TABLE_REF = re.compile(r"(?<![\w.!'\]])([A-Za-z_\\][\w.]*)\[(#All|#Data|#Header
 
 def table_ranges(book) -> dict[str, dict[str, str]]:
     """Excel tables of an openpyxl workbook: NAME -> {"#ALL"|"#DATA"|"#HEADERS": range}."""
-    from openpyxl.utils import get_column_letter, range_boundaries
-
     out: dict[str, dict[str, str]] = {}
     for ws in book.worksheets:
         sheet = "'" + ws.title.replace("'", "''") + "'!"
@@ -258,8 +269,6 @@ def resolve_table_refs(text: str, tables: dict[str, dict[str, str]]) -> str:
 
 
 def _cells_of(ref: str):
-    from openpyxl.utils import get_column_letter, range_boundaries
-
     c1, r1, c2, r2 = range_boundaries(ref)
     for r in range(r1, r2 + 1):
         for c in range(c1, c2 + 1):
@@ -267,9 +276,6 @@ def _cells_of(ref: str):
 
 
 def _spill_ref(anchor: str, shape: tuple[int, int]) -> str | None:
-    from openpyxl.utils import get_column_letter
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
-
     rows, cols = shape
     if rows * cols <= 1:
         return None
@@ -279,11 +285,9 @@ def _spill_ref(anchor: str, shape: tuple[int, int]) -> str | None:
 
 
 def _solve(path: Path):
-    import logging as _logging
-
-    quiet = _logging.getLogger("formulas")
+    quiet = logging.getLogger("formulas")
     level = quiet.level
-    quiet.setLevel(_logging.ERROR)
+    quiet.setLevel(logging.ERROR)
     try:
         model, book, formula_cells = _load(path)
         solution = model.calculate()
@@ -305,8 +309,6 @@ def _collect(book, formula_cells, solution) -> dict[str, dict[str, Any]]:
         if cells:
             wanted[ws.title] = cells
     out: dict[str, dict[str, Any]] = {}
-    from openpyxl.utils import get_column_letter
-
     for key, value in solution.items():
         if not isinstance(key, str) or "!" not in key:
             continue
@@ -412,8 +414,6 @@ def _blocked(ws, ref: str, anchor: str, old_ref: str | None, formula_cells) -> b
 
 
 def _rc(coord: str) -> tuple[int, int]:
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
-
     letters, r = coordinate_from_string(coord)
     return r, column_index_from_string(letters)
 
@@ -422,8 +422,6 @@ def apply_spills(wb, spills: list[Spill]) -> None:
     """Lay the spill ranges out in an openpyxl workbook: array formula on each anchor, the
     values in the range's cells (dates formatted as dates), stale cells of a range that
     shrank cleared."""
-    from openpyxl.worksheet.formula import ArrayFormula
-
     for s in spills:
         if s.sheet not in wb.sheetnames:
             continue
@@ -462,8 +460,6 @@ def evaluate(path: str | os.PathLike, *, spill: bool = True) -> Evaluation:
             _spilled_copy(path, spills, copy)
             model, book, formula_cells, solution = _solve(copy)
     ev = Evaluation(_collect(book, formula_cells, solution), spills, formula_cells)
-    from openpyxl.utils import get_column_letter
-
     for s in spills:  # the function's own result wins: blanks stay blank, dates stay dates
         if s.blocked:
             ev.values.setdefault(s.sheet, {})[s.anchor] = "#SPILL!"
@@ -477,10 +473,6 @@ def evaluate(path: str | os.PathLike, *, spill: bool = True) -> Evaluation:
 
 
 def _spilled_copy(path: Path, spills: list[Spill], dest: Path) -> None:
-    import warnings
-
-    import openpyxl
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         wb = openpyxl.load_workbook(path)
@@ -507,8 +499,6 @@ def post_save(xlsx: bytes) -> bytes:
     ``<c>`` elements concerned are rewritten. A package without formulas is returned
     unchanged.
     """
-    from pysnop.workbook.ooxml.cached_values import patch_cached_values
-
     if not _zipped_has_formula(xlsx):
         return xlsx
     with tempfile.TemporaryDirectory(prefix="pysnop-") as tmp:
@@ -524,24 +514,13 @@ def post_save(xlsx: bytes) -> bytes:
 
 def _relaid(xlsx: bytes, spills: list[Spill]) -> bytes:
     """The package with the spill ranges laid out (XML-level: nothing else is touched)."""
-    from pysnop.workbook.ooxml.spill_layout import lay_out_spills
-
     return lay_out_spills(xlsx, spills)
 
 
 def _zipped_has_formula(xlsx: bytes) -> bool:
-    import zipfile
-
     with zipfile.ZipFile(io.BytesIO(xlsx)) as zf:
         return any(b"<f" in zf.read(n) for n in zf.namelist()
                    if n.startswith("xl/worksheets/") and n.endswith(".xml"))
-
-
-def spill_renderer(spills: list[Spill]):
-    """A renderer ``(openpyxl_wb, styles) -> None`` laying out the spill ranges."""
-    def render(wb, styles) -> None:
-        apply_spills(wb, spills)
-    return render
 
 
 def recalc_formulas(src: str | os.PathLike, dest: str | os.PathLike | None = None, *,
@@ -552,9 +531,6 @@ def recalc_formulas(src: str | os.PathLike, dest: str | os.PathLike | None = Non
     and everything else in the package are kept (the package is only re-laid out through
     openpyxl when a spill range is new or changes size). Returns the evaluation.
     """
-    from pysnop.errors import FileAccessError
-    from pysnop.workbook.ooxml.atomic import atomic_write
-
     src = Path(src)
     dest = Path(dest) if dest is not None else src
     try:
@@ -568,19 +544,3 @@ def recalc_formulas(src: str | os.PathLike, dest: str | os.PathLike | None = Non
         path = Path(tmp) / "done.xlsx"
         path.write_bytes(data)
         return evaluate(path, spill=False)
-
-
-def formula_stage(run) -> None:
-    """Pipeline stage: if the source uses pysnop functions, have every formula's value
-    cached in the saved file, spilled results laid out.
-
-    Sets ``run.extras["post_save"]`` to :func:`post_save`; the writer applies it to the
-    finished package bytes before the atomic replace. Workbooks without pysnop formulas are
-    left alone.
-    """
-    import time
-
-    mark = time.perf_counter()
-    if has_pysnop_formulas(run.source):
-        run.extras["post_save"] = post_save
-    run.timings["formulas"] = time.perf_counter() - mark

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+import python_calamine as pc
+
 from pysnop.errors import FileAccessError, LayoutError, column_letter
+from pysnop.workbook.ooxml.safety import check_package
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".xltx", ".xltm")
 
@@ -86,16 +89,12 @@ class CalamineSource:
     """A workbook file read with python-calamine. Opening checks the file; grids load lazily."""
 
     def __init__(self, path: str | os.PathLike):
-        import python_calamine as pc
-
         self.path = Path(path)
         name = self.path.name
         if not self.path.exists():
             raise FileAccessError(f"file not found: {self.path}")
         if self.path.is_dir():
             raise FileAccessError(f"{self.path} is a folder, not a workbook file")
-        from pysnop.workbook.ooxml.safety import check_package
-
         check_package(self.path)  # zip and XML entity bombs are refused before parsing
         try:
             self._book = pc.CalamineWorkbook.from_path(str(self.path))
@@ -133,8 +132,6 @@ class CalamineSource:
         if self._tables is None:
             self._tables = []
             try:
-                import python_calamine as pc
-
                 book = pc.CalamineWorkbook.from_path(str(self.path), load_tables=True)
                 names = book.table_names
                 for tname in (names() if callable(names) else names):

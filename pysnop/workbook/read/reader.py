@@ -18,7 +18,8 @@ from pysnop.core import model
 from pysnop.core.model import PlanInputs, Settings
 from pysnop.errors import Problem, ValidationError, column_letter, show_value
 from pysnop.workbook.read import schema as S
-from pysnop.workbook.read.cells import Col, Collector, to_bool, to_date, to_number, to_text
+from pysnop.workbook.read.cells import (Col, Collector, blank_mask, parse_number_text, to_bool,
+                                        to_date, to_number, to_text)
 from pysnop.workbook.read.grid import GridSource, open_source
 from pysnop.workbook.read.layout import Block, SheetLayout, find_table, locate, match_sheets
 from pysnop.workbook.read.settings import read_settings
@@ -166,8 +167,7 @@ def _receipts(ctx: _Ctx) -> pd.DataFrame:
     return ctx.frame(d, model.RECEIPT_COLUMNS, keep=check)
 
 
-def _lift_text(text: str) -> float | None:
-    from pysnop.workbook.read.cells import parse_number_text
+def lift_text(text: str) -> float | None:
     t = text.strip()
     if t.endswith("%"):
         v = parse_number_text(t[:-1])
@@ -189,7 +189,7 @@ def _campaigns(ctx: _Ctx) -> pd.DataFrame:
     lift = np.full(ctx.n, np.nan)
     col = ctx.block.col("lift")
     if col is not None:
-        lift = to_number(col, out, required=True, text_parser=_lift_text)
+        lift = to_number(col, out, required=True, text_parser=lift_text)
         raw = col.values
         is_pct_text = np.array([isinstance(v, str) and v.strip().endswith("%") for v in raw],
                                dtype=bool) if ctx.n else np.zeros(0, bool)
@@ -292,7 +292,6 @@ def _melt_wide(ctx: _Ctx, sku, loc, source, cat):
     vals = np.concatenate([block.wide[c] for c in wcols]) if k else np.empty(0, object)
     ri = np.tile(np.arange(n), k)
     ci = np.repeat(np.array(wcols, dtype=np.int64), n)
-    from pysnop.workbook.read.cells import blank_mask
     keep = ~blank_mask(vals) if len(vals) else np.zeros(0, bool)
     vals, ri, ci = vals[keep], ri[keep], ci[keep]
     rows = block.rows[ri]

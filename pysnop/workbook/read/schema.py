@@ -171,6 +171,19 @@ SETTING_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Settings keys the reader keeps in ``Settings.extra`` for later stages to read, so it does
+# not call them unknown: the SQLite file's place (pysnop.store.paths), the accuracy window
+# and the source weights of the consensus stage. A new key read from Settings.extra goes here.
+STAGE_SETTINGS = ("decision_log", "accuracy_window_weeks")
+# ``weight_<source>`` / ``<source>_weight``: the pattern pysnop.core.consensus.settings_weights reads
+WEIGHT_SETTING = re.compile(r"\s*(?:weight[ _:]+(.+)|(.+?)[ _]+weight)\s*", re.IGNORECASE)
+
+
+def is_stage_setting(key: object) -> bool:
+    """True for a Settings key a later stage reads from ``Settings.extra``."""
+    return norm(key) in STAGE_SETTINGS or WEIGHT_SETTING.fullmatch(str(key)) is not None
+
+
 def setting_key_map() -> dict[str, str]:
     out = {}
     for canon, names in SETTING_ALIASES.items():

@@ -23,6 +23,7 @@ from pysnop.workbook.ooxml.xlcells import (
     HEADER_BORDER, HEADER_FILL, NOTE_FONT, TITLE_FONT, StyleBook, as_date, as_text, put,
     replace_sheet, set_width,
 )
+from pysnop.workbook.render.canvas import Canvas, Renderer
 
 if TYPE_CHECKING:
     from pysnop.core.consensus import Consensus
@@ -227,10 +228,11 @@ def write_consensus_sheet(wb, consensus: "Consensus", styles: StyleBook, *, sett
     return ws
 
 
-def consensus_renderer(consensus: "Consensus", settings=None, *, as_of=None):
-    """A renderer for :func:`pysnop.workbook.writer.write_workbook`."""
-    def render(wb, styles: StyleBook) -> None:
-        write_consensus_sheet(wb, consensus, styles, settings=settings, as_of=as_of)
+def consensus_renderer(consensus: "Consensus", settings=None, *, as_of=None) -> Renderer:
+    """The Consensus sheet, as a renderer (see :mod:`.canvas`)."""
+    def render(canvas: Canvas) -> None:
+        write_consensus_sheet(canvas.wb, consensus, canvas.styles, settings=settings,
+                              as_of=as_of)
     return render
 
 

@@ -25,8 +25,9 @@ from pysnop.workbook.ooxml.xlcells import (
     BOLD_FONT, HEADER_BORDER, HEADER_FILL, NOTE_FONT, TITLE_FONT, WRAP, StyleBook, excel_value,
     put, replace_sheet, set_width,
 )
+from pysnop.workbook.read.actions import REVIEW_SHEET
+from pysnop.workbook.render.canvas import Canvas, Renderer
 
-REVIEW_SHEET = "Review"
 DEADLINE_DAYS = 7
 RISK_COLS = ["sku", "location", "status", "first_risk_week", "act_by", "lost_units",
              "margin_at_risk"]
@@ -174,3 +175,10 @@ def write_review_sheet(wb, review: ReviewData, styles: StyleBook, limit: int = S
     for c, width in enumerate((16, 14, 14, 14, 14, 14, 60), start=1):
         set_width(ws, chr(64 + c), width)
     return ws
+
+
+def review_renderer(review: ReviewData) -> Renderer:
+    """The Review sheet, as a renderer (see :mod:`.canvas`)."""
+    def render(canvas: Canvas) -> None:
+        write_review_sheet(canvas.wb, review, canvas.styles)
+    return render

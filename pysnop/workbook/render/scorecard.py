@@ -27,6 +27,7 @@ from pysnop.workbook.ooxml.xlcells import (
     BOLD_FONT, FMT_DATE, FMT_PCT1, FMT_UNITS, HEADER_BORDER, HEADER_FILL, NOTE_FONT,
     TITLE_FONT, StyleBook, as_date, as_text, put, replace_sheet, set_width,
 )
+from pysnop.workbook.render.canvas import Canvas, Renderer
 
 if TYPE_CHECKING:
     from pysnop.core.scorecard import Scorecard
@@ -245,9 +246,9 @@ def _line(title: str, y_title: str, fmt: str) -> LineChart:
 
 
 def scorecard_renderer(card: "Scorecard", *, window_weeks: int = 8, as_of=None,
-                       weights: dict | None = None):
-    """A renderer for :func:`pysnop.workbook.writer.write_workbook`."""
-    def render(wb, styles: StyleBook) -> None:
-        write_scorecard_sheet(wb, card, styles, window_weeks=window_weeks, as_of=as_of,
-                              weights=weights)
+                       weights: dict | None = None) -> Renderer:
+    """The Scorecard sheet, as a renderer (see :mod:`.canvas`)."""
+    def render(canvas: Canvas) -> None:
+        write_scorecard_sheet(canvas.wb, card, canvas.styles, window_weeks=window_weeks,
+                              as_of=as_of, weights=weights)
     return render
