@@ -13,6 +13,7 @@ from pysnop.core import calendar
 from pysnop.core.bridge_math import project_kernel
 from pysnop.core.demand import (baseline_array, place_campaigns, receipts_array, summarise,
                                 _row_or_none, _rows)
+from pysnop.core.economics import attach_campaign_economics, bridge_economics
 from pysnop.core.model import STATUS_LABELS, BridgeResult, PlanInputs
 from pysnop.core.supply_check import campaign_supply_check
 from pysnop.errors import Problem
@@ -74,6 +75,15 @@ def run_bridge(inputs: PlanInputs) -> BridgeResult:
         inputs.campaigns, grid, keys=keys, weeks=weeks, baseline=baseline, lift_units=lift_units,
         receipts=receipts, poh=poh, safety=safety, margin=margin,
         risk_buffer=settings.risk_buffer)
+    # promo margin, margin at risk by week and wasted spend (docs/semantics.md, economics)
+    econ = bridge_economics(
+        inputs.campaigns, grid, baseline=baseline, poh=poh,
+        unit_price=economics["unit_price"].to_numpy(dtype=float),
+        unit_cost=economics["unit_cost"].to_numpy(dtype=float), unit_margin=margin)
+    summary["margin_at_risk"] = econ.margin_at_risk
+    summary.insert(summary.columns.get_loc("margin_at_risk") + 1, "wasted_spend",
+                   econ.wasted_spend)
+    check = attach_campaign_economics(check, econ.campaigns)
 
     order = _risk_order(summary)
     take = lambda a: a[order]  # noqa: E731 - keep every array in the Bridge's row order
@@ -82,7 +92,8 @@ def run_bridge(inputs: PlanInputs) -> BridgeResult:
         baseline=take(baseline), lift_units=take(lift_units), demand=take(demand),
         receipts=take(receipts), poh=take(poh), threshold=take(threshold), status=take(status),
         promo=take(grid.promo_mask(n)), summary=summary.iloc[order].reset_index(drop=True),
-        campaign_check=check, warnings=warnings)
+        campaign_check=check, warnings=warnings, lost_weekly=take(econ.lost_weekly),
+        margin_weekly=take(econ.margin_weekly))
 
 
 def _column(frame: pd.DataFrame, name: str, default: float) -> np.ndarray:

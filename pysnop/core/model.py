@@ -12,7 +12,13 @@ inventory   sku, location [str]; on_hand, safety_stock [float, safety_stock 0 if
 campaigns   campaign_id, sku [str]; start, end [datetime64, midnight, inclusive];
             lift [float fraction]; status [str, "Planned" if blank];
             locations [tuple of str; () = every location stocking the sku];
-            name, channel, owner [str or None]; row
+            name, channel, owner [str or None];
+            optional economics (columns may be absent; NaN = blank): promo_price [float,
+            the unit price while the campaign runs], discount [float fraction off
+            unit_price, used when promo_price is blank], spend [float, marketing money
+            behind the campaign], funding [float, vendor funding per unit sold in it];
+            planned_lift [float] only after a lift source other than "planned" replaced
+            ``lift`` (see pysnop.core.learned_lift); row
 receipts    sku, location [str]; due [datetime64]; qty [float]; po_id, status [str or None]; row
 forecast    sku, location [str or None; None = higher level]; week [datetime64, any day];
             units [float]; source, category [str or None]; row
@@ -37,6 +43,7 @@ STATUS_OK, STATUS_AT_RISK, STATUS_STOCKOUT = 0, 1, 2
 STATUS_LABELS = np.array(["OK", "AT RISK", "STOCKOUT"], dtype=object)
 
 RECONCILIATION_METHODS = ("bottom_up", "top_down", "mint_ols", "mint_wls_struct", "none")
+LIFT_SOURCES = ("planned", "learned", "cautious")
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,8 @@ class Settings:
     expedite_cost_per_unit: float = 0.0
     reconciliation: str = "mint_wls_struct"
     divergence_threshold: float = 0.2
+    nonnegative: bool = True  # reconciled forecasts never below zero (docs/semantics.md)
+    lift_source: str = "planned"  # planned | learned | cautious: the lift the bridge projects
     extra: dict[str, Any] = field(default_factory=dict)  # keys pysnop does not know, kept
 
     def resolved_as_of(self) -> dt.date:
@@ -66,6 +75,8 @@ INVENTORY_COLUMNS = ["sku", "location", "on_hand", "safety_stock", "lead_time_we
                      "unit_cost", "unit_price", "unit_margin", "category", "row"]
 CAMPAIGN_COLUMNS = ["campaign_id", "sku", "start", "end", "lift", "status", "locations",
                     "name", "channel", "owner", "row"]
+# optional Campaigns economics (docs/semantics.md): the engine reads them where present
+CAMPAIGN_ECONOMICS_COLUMNS = ["promo_price", "discount", "spend", "funding"]
 RECEIPT_COLUMNS = ["sku", "location", "due", "qty", "po_id", "status", "row"]
 FORECAST_COLUMNS = ["sku", "location", "week", "units", "source", "category", "row"]
 PRODUCT_COLUMNS = ["sku", "category", "description", "unit_cost", "unit_price", "unit_margin",
@@ -106,12 +117,19 @@ class BridgeResult:
     status: np.ndarray
     promo: np.ndarray  # bool: a counted campaign touches this sku-location in this week
     # summary: sku, location, status, first_risk_week, min_projected, shortfall_units,
-    # lost_units, margin_at_risk, act_by, too_late (act_by before week 0), campaigns
+    # lost_units, margin_at_risk, wasted_spend, act_by, too_late (act_by before week 0),
+    # campaigns
     summary: pd.DataFrame
     # campaign supply check, one row per Campaigns row (same order): campaign_id, row,
     # supply_status, coverage, max_supportable_lift, earliest_safe_start, margin_at_risk, note
+    # (+ promo_margin, lift_units, unserved_lift_units, unserved_lift_share, wasted_spend:
+    # pysnop.core.economics)
     campaign_check: pd.DataFrame
     warnings: list[Problem] = field(default_factory=list)
+    # units lost in each week of the lost-sales run, and the unit margin each week's sales
+    # earn (promo margin in promo weeks; docs/semantics.md, promotion economics)
+    lost_weekly: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    margin_weekly: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def horizon_weeks(self) -> int:

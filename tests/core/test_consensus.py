@@ -113,3 +113,49 @@ def test_consensus_baseline_end_to_end():
     # already → unchanged
     c2 = consensus_baseline(fc, inv, products, Settings())
     assert c2.bottom["units"].tolist() == pytest.approx([40, 60, 20])
+
+
+def test_consensus_worse_than_a_source_is_reported_with_both_wapes():
+    from pysnop.core.consensus import consensus_vs_sources, consensus_worse_warnings
+    from pysnop.core.hierarchy import build_hierarchy
+    # actuals of a@X: 100, 100 (weeks of 2026-11-02 and -09), each recorded a week ahead.
+    # a@X: Planning 90, 110 → |e| 20 → WAPE 20/200 = 10 %; Consensus 80, 130 → 50 → 25 %
+    #   → worse than Planning.
+    # sku a (actual = a@X): Marketing 70, 100 → 30 → 15 %; Consensus 100, 100 → 0 % → fine.
+    weeks = [pd.Timestamp("2026-11-02"), pd.Timestamp("2026-11-09")]
+    actuals = pd.DataFrame({"sku": "a", "location": "X", "week": weeks, "units": 100.0})
+    rows = [("a", "X", "Planning", [90, 110]), ("a", "X", "Consensus", [80, 130]),
+            ("a", None, "Marketing", [70, 100]), ("a", None, "Consensus", [100, 100])]
+    hist = pd.DataFrame([{"sku": s, "location": loc, "week": w, "source": src, "units": u,
+                          "recorded": w - pd.Timedelta(days=7)}
+                         for s, loc, src, units in rows for w, u in zip(weeks, units)])
+    tree = build_hierarchy(actuals=actuals, forecast=hist)
+    cmp = consensus_vs_sources(hist, actuals, tree, as_of=pd.Timestamp("2026-11-18"))
+    cmp = cmp.set_index("source")
+    assert cmp.loc["Planning", "source_wape"] == pytest.approx(0.10)
+    assert cmp.loc["Planning", "consensus_wape"] == pytest.approx(0.25)
+    assert bool(cmp.loc["Planning", "worse"]) and not cmp.loc["Marketing", "worse"]
+    assert cmp.loc["Marketing", "source_wape"] == pytest.approx(0.15)
+    assert cmp.loc["Marketing", "consensus_wape"] == 0
+    (warning,) = consensus_worse_warnings(cmp.reset_index())
+    assert warning.reason == ("the consensus was less accurate than Planning over the last 8 "
+                              "weeks: WAPE 25.0% against 10.0% on the 2 node-weeks both forecast")
+
+
+def test_the_consensus_stage_reads_nonnegative_from_settings():
+    # one sku at two locations; the sku level says 10, the locations 40 and −20 (a planner
+    # typing a correction as a negative forecast). mint_ols, unconstrained: X = 40 + (10 −
+    # 20)/3 = 36⅔, Y = −20 − 10/3 = −23⅓; nonnegative: Y = 0, X minimises (10 − X)² +
+    # (40 − X)² → 25.
+    fc = pd.DataFrame({"sku": ["a", "a", "a"], "location": [None, "X", "Y"],
+                       "week": [W1] * 3, "units": [10.0, 40.0, -20.0], "source": ["S"] * 3,
+                       "category": [None] * 3, "row": [2, 3, 4]})
+    inv = pd.DataFrame({"sku": ["a", "a"], "location": ["X", "Y"]})
+    out = {}
+    for flag in (True, False):
+        s = Settings(reconciliation="mint_ols", nonnegative=flag)
+        bottom = consensus_baseline(fc, inv, None, s).bottom.set_index("location")["units"]
+        out[flag] = bottom
+    assert out[True]["Y"] == 0 and out[True]["X"] == pytest.approx(25)
+    assert out[False]["Y"] == pytest.approx(-20 - 10 / 3)
+    assert out[False]["X"] == pytest.approx(40 - 10 / 3)
