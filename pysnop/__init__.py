@@ -11,8 +11,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pysnop.errors import (DataError, FileAccessError, LayoutError, Problem, PysnopError,
-                           ValidationError)
+from pysnop.errors import (
+    DataError,
+    FileAccessError,
+    LayoutError,
+    Problem,
+    PysnopError,
+    ValidationError,
+)
 
 __version__ = "0.1.0"
 
@@ -32,5 +38,17 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'pysnop' has no attribute {name!r}")
 
 
-__all__ = ["recalc", "check", "read", "bridge", "RunReport", "Problem", "PysnopError",
-           "LayoutError", "DataError", "FileAccessError", "ValidationError", "__version__"]
+__all__ = [
+    "DataError",
+    "FileAccessError",
+    "LayoutError",
+    "Problem",
+    "PysnopError",
+    "RunReport",
+    "ValidationError",
+    "__version__",
+    "bridge",
+    "check",
+    "read",
+    "recalc",
+]

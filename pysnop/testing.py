@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 
 from pysnop.workbook.formulas.headless import evaluate
 
-__all__ = ["WorkbookValues", "recalculate", "cell_values"]
+__all__ = ["WorkbookValues", "cell_values", "recalculate"]
 
 
 class WorkbookValues(dict):

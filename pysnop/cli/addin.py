@@ -24,10 +24,11 @@ from pathlib import Path
 import click
 
 from pysnop.addin import build
+from pysnop.catalog import BUTTONS, FUNCTIONS, UDF_MODULE
 from pysnop.cli.console import err, out
 
 ADDIN_NAME = "pysnop.xlam"
-CONFIG_KEYS = {"INTERPRETER_WIN": None, "UDF_MODULES": "pysnop.excel.udf"}
+CONFIG_KEYS: dict[str, str | None] = {"INTERPRETER_WIN": None, "UDF_MODULES": UDF_MODULE}
 
 
 class AddinError(Exception):
@@ -100,7 +101,7 @@ def install(*, xlstart: Path | None = None, config: Path | None = None,
     done.append(f"{'replaced' if replaced else 'copied'} the add-in: {target}")
     values = read_config(config)
     before = dict(values)
-    values.update({"INTERPRETER_WIN": interpreter, "UDF_MODULES": CONFIG_KEYS["UDF_MODULES"]})
+    values.update({"INTERPRETER_WIN": interpreter, "UDF_MODULES": UDF_MODULE})
     write_config(config, values)
     changed = [k for k in ("INTERPRETER_WIN", "UDF_MODULES") if before.get(k) != values[k]]
     done.append(f"wrote {config}: INTERPRETER_WIN = {interpreter}, UDF_MODULES = pysnop.excel.udf"
@@ -176,7 +177,7 @@ def build_cmd(output: Path) -> None:
     """Build pysnop.xlam from the text sources in pysnop/addin/ (ribbon XML, VBA .bas)."""
     path = _guarded(build_addin, output)
     out.print(f"built {path} ({path.stat().st_size:,} bytes): the S&OP Bridge tab, "
-              "9 buttons, the pysnop worksheet functions")
+              f"{len(BUTTONS)} buttons, {len(FUNCTIONS)} worksheet functions")
 
 
 @addin.command("install")

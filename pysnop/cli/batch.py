@@ -8,17 +8,17 @@ table. ``register(cli)`` adds the ``watch`` command to the click group.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pysnop.errors import PysnopError
 from pysnop.operations.batch import BookSummary, default_workers, plan_jobs, run_batch
 from pysnop.operations.watch import watch
-from pysnop.errors import PysnopError
 
 MAX_ERRORS_SHOWN = 20
 

@@ -54,4 +54,4 @@ def print_problems(problems: list[Problem], severity: str) -> None:
         err.print(f"[{style}]... and {len(problems) - shown} more {severity}s{where}[/]")
 
 
-__all__ = ["Failed", "MAX_SHOWN", "STATUS_STYLE", "err", "out", "print_problems", "run_guarded"]
+__all__ = ["MAX_SHOWN", "STATUS_STYLE", "Failed", "err", "out", "print_problems", "run_guarded"]

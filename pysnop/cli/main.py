@@ -22,6 +22,7 @@ from pysnop.cli.console import STATUS_STYLE, Failed, err, out, print_problems, r
 from pysnop.demo import build_demo
 from pysnop.pipeline import run as api
 
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pysnop")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks of internal errors.")
@@ -85,7 +86,7 @@ def recalc(ctx, books, output, as_of, export_dir, no_backup, user, log_path, no_
     if len(books) == 1 and scheduler is None:
         try:
             with err.status(f"{books[0].name}: starting") as status:
-                step = lambda name: status.update(f"{books[0].name}: {name}")  # noqa: E731
+                step = lambda name: status.update(f"{books[0].name}: {name}")
                 report = run_guarded(ctx, api.recalc, books[0], output=output,
                                       as_of=as_of_date, export_dir=export_dir,
                                       backup=not no_backup, user=user, log=log_path,

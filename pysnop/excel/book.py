@@ -16,7 +16,6 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 from pysnop.excel.excel_copy import copy_into_excel
 from pysnop.workbook.book import PostSave, resolve_user, write_snapshot

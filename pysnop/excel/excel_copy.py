@@ -9,7 +9,8 @@ stops the rest.
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import openpyxl
 
@@ -67,25 +68,27 @@ def _runs(cells: list[tuple[int, int]]) -> list[str]:
     for c, rows in by_col.items():
         rows.sort()
         start = prev = rows[0]
-        for r in rows[1:] + [None]:
-            if r is not None and r == prev + 1:
-                prev = r
+        next_rows: list[int | None] = [*rows[1:], None]
+        for row in next_rows:
+            if row is not None and row == prev + 1:
+                prev = row
                 continue
             spans.setdefault((start, prev), []).append(c)
-            if r is not None:
-                start = prev = r
+            if row is not None:
+                start = prev = row
     out = []
     for (r1, r2), cols in spans.items():
         cols.sort()
         start = prev = cols[0]
-        for c in cols[1:] + [None]:
-            if c is not None and c == prev + 1:
-                prev = c
+        next_cols: list[int | None] = [*cols[1:], None]
+        for col in next_cols:
+            if col is not None and col == prev + 1:
+                prev = col
                 continue
             out.append(make_ref(r1, start, r2, prev) if (r1, start) != (r2, prev)
                        else make_ref(r1, start, r1, start).split(":")[0])
-            if c is not None:
-                start = prev = c
+            if col is not None:
+                start = prev = col
     return out
 
 

@@ -34,8 +34,12 @@ from pysnop.store.decision_log import DecisionLog
 from pysnop.store.paths import SETTING as STORE_SETTING
 from pysnop.store.paths import resolve_path
 from pysnop.workbook.book import Book, FileBook
-from pysnop.workbook.read.actions import (ACTIONS_SHEET, check_owned_sheets, find_sheet,
-                                          read_actions_sheet)
+from pysnop.workbook.read.actions import (
+    ACTIONS_SHEET,
+    check_owned_sheets,
+    find_sheet,
+    read_actions_sheet,
+)
 from pysnop.workbook.read.approvers import read_approvers
 from pysnop.workbook.read.settings import extra_setting, settings_extra
 from pysnop.workbook.render.actions import actions_renderer

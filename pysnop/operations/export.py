@@ -11,13 +11,21 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import pandas as pd
 
 from pysnop.core.decisions import APPROVED, EXPORTED, Event
 from pysnop.errors import PysnopError
-from pysnop.operations.decide import (ActionsReport, as_file_book, file_digest_of, log_file,
-                                      no_proposals, review_sheet, write_actions)
+from pysnop.operations.decide import (
+    ActionsReport,
+    as_file_book,
+    file_digest_of,
+    log_file,
+    no_proposals,
+    review_sheet,
+    write_actions,
+)
 from pysnop.pipeline.actions import now
 from pysnop.pipeline.state import status_counts
 from pysnop.store.decision_log import DecisionLog
@@ -60,7 +68,11 @@ def export_actions(book: str | os.PathLike[str] | Book, fmt: str = "csv",
                 f"{book.path.stem}-actions-{at:%Y%m%d-%H%M%S}.{fmt}")
             rows.loc[chosen, "exported_at"] = at
             data = _encode(export_frame(rows.loc[chosen]), fmt)
-            atomic_write(target, lambda handle: handle.write(data), backup=False)
+
+            def save(handle: BinaryIO) -> None:
+                handle.write(data)
+
+            atomic_write(target, save, backup=False)
             rows.loc[chosen, "status"] = EXPORTED
         events = reviewed.events + [
             Event(a, "status", APPROVED, EXPORTED, user, at, "accepted",
@@ -89,7 +101,7 @@ def export_frame(rows: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _blank(value: object) -> bool:
+def _blank(value: Any) -> bool:
     try:
         return value is None or bool(pd.isna(value))
     except (TypeError, ValueError):

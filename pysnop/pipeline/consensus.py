@@ -161,6 +161,7 @@ def consensus_stage(run: Run) -> None:
 
     if record and forecast_for_log is not None and len(forecast_for_log):
         path = run.store_path()
+        assert path is not None  # required: raises for a workbook never saved
         try:
             rows = history_rows(consensus, forecast_for_log, as_of)
             ov = None
@@ -178,4 +179,5 @@ def consensus_stage(run: Run) -> None:
     run.timings["consensus"] = time.perf_counter() - mark
 
 
-__all__ = ["NAME", "SCORECARD", "bottom_forecast", "consensus_stage", "needs_consensus", "window_weeks"]
+__all__ = ["NAME", "SCORECARD", "bottom_forecast", "consensus_stage", "needs_consensus",
+           "window_weeks"]

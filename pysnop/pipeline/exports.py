@@ -42,7 +42,8 @@ def _write_csv(frame: pd.DataFrame, directory: Path, name: str) -> Path:
         csv_safe(frame.round(6)).to_csv(partial, index=False, lineterminator="\n")
         os.replace(partial, target)
     except OSError as exc:
-        raise FileAccessError(f"cannot write the export to {directory}: {exc.strerror or exc}")
+        raise FileAccessError(f"cannot write the export to {directory}: "
+                              f"{exc.strerror or exc}") from exc
     return target
 
 

@@ -22,7 +22,6 @@ import json
 import math
 import os
 import sqlite3
-from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -114,6 +113,7 @@ class DecisionLog:
                     [(run_id, x["action_id"], _iso(x["at"]), x.get("format"),
                       None if x.get("file") is None else str(x["file"]), x.get("who"))
                      for x in exports])
+            assert run_id is not None  # an INSERT gives its row id
             return run_id
         except sqlite3.Error as exc:
             raise FileAccessError(f"cannot write the decision log {self.path}: {exc}") from exc

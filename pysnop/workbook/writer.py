@@ -13,19 +13,31 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-from pathlib import Path
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import BinaryIO
 
 import openpyxl
 
 from pysnop.errors import FileAccessError, Problem
-from pysnop.workbook.ooxml.atomic import (Fingerprint, atomic_write, changed_message,
-                                          describe_os_error, same_file)
+from pysnop.workbook.ooxml.atomic import (
+    Fingerprint,
+    atomic_write,
+    changed_message,
+    describe_os_error,
+    same_file,
+)
 from pysnop.workbook.ooxml.package import Package
 from pysnop.workbook.ooxml.safety import check_package
 from pysnop.workbook.ooxml.styles import seed_scratch_workbook, style_counts
-from pysnop.workbook.ooxml.transplant import (PATCH_PREFIX, STYLES, WORKBOOK, Transplant,
-                                              scratch_bytes, user_headers)
+from pysnop.workbook.ooxml.transplant import (
+    PATCH_PREFIX,
+    STYLES,
+    WORKBOOK,
+    Transplant,
+    scratch_bytes,
+    user_headers,
+)
 from pysnop.workbook.ooxml.xlcells import StyleBook
 from pysnop.workbook.render.bridge import BRIDGE_SHEET
 from pysnop.workbook.render.bridge_chart import CHART_SHEET
@@ -64,12 +76,12 @@ def write_workbook(src: Path, dest: Path, renderers: Sequence[Renderer], *, back
     (:mod:`pysnop.workbook.ooxml.transplant`). No
     other part of ``src`` is parsed or rewritten.
 
-    ``expect``: the :class:`~pysnop.workbook.ooxml.atomic.Fingerprint` of ``src`` when the caller read
-    it. If ``src`` changed since, or changes while this function runs (someone saved it),
-    nothing is written and a FileAccessError says so. ``post_save`` may rewrite the finished
-    package bytes before they replace anything (formula values cached by the headless
-    recalculation, :mod:`pysnop.workbook.formulas.headless`). Raises FileAccessError when ``src``
-    cannot be read or ``dest`` written; the original is then untouched and no temporary
+    ``expect``: the :class:`~pysnop.workbook.ooxml.atomic.Fingerprint` of ``src`` when the
+    caller read it. If ``src`` changed since, or changes while this function runs (someone
+    saved it), nothing is written and a FileAccessError says so. ``post_save`` may rewrite the
+    finished package bytes before they replace anything (formula values cached by the headless
+    recalculation, :mod:`pysnop.workbook.formulas.headless`). Raises FileAccessError when
+    ``src`` cannot be read or ``dest`` written; the original is then untouched and no temporary
     file is left behind. Returns warnings about the write (none at present).
     """
     src, dest = Path(src), Path(dest)
@@ -98,7 +110,9 @@ def write_workbook(src: Path, dest: Path, renderers: Sequence[Renderer], *, back
         buffer = io.BytesIO()
         package.save(buffer)
         data = post_save(buffer.getvalue())
-        save = lambda handle: handle.write(data)  # noqa: E731
+
+        def save(handle: BinaryIO) -> None:
+            handle.write(data)
     atomic_write(dest, save, src=src, backup=backup, expect=loaded if in_place else None)
     return []
 

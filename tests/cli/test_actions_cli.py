@@ -15,9 +15,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from pysnop.pipeline.stages import ACTIONS, STAGES
 from pysnop.cli import actions as cli_actions
 from pysnop.cli.main import cli
+from pysnop.pipeline.stages import ACTIONS, STAGES
 
 D = dt.date
 

@@ -7,11 +7,11 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import fake_xlwings as fake
 import python_calamine as pc
+import xlwings as xw
 from click.testing import CliRunner
 
-import fake_xlwings as fake
-import xlwings as xw
 from pysnop.cli.main import cli
 
 TIME_COLUMNS = {"decided_at", "exported_at"}

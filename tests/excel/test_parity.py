@@ -20,18 +20,25 @@ import csv
 import datetime as dt
 import re
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
 import pytest
+from ribbon_helpers import (
+    TIME_COLUMNS,
+    actions_book,
+    actions_rows,
+    copy_with_log,
+    live,
+    run_cli,
+    same_sheet,
+)
 
 import pysnop
+from pysnop.catalog import BUTTONS
 from pysnop.excel import ribbon
 from pysnop.excel.book import ExcelBook
 from pysnop.operations.book_ops import check_inputs
-from ribbon_helpers import (TIME_COLUMNS, actions_book, actions_rows, copy_with_log, live,
-                            run_cli, same_sheet)
 
 D = dt.date
 WEEKS = [D(2026, 11, 16), D(2026, 11, 23), D(2026, 11, 30), D(2026, 12, 7)]
@@ -101,7 +108,7 @@ def counts_of(text: str) -> tuple[int, int, int]:
 def twin_run_bridge(a: Path, b: Path, monkeypatch) -> None:
     run_cli("recalc", a)
     book = live(b, monkeypatch)
-    assert book.app.alerts == [] and ribbon.run_bridge().startswith("Bridge recalculated")
+    assert book.app.alerts == [] and ribbon.press("recalculate").startswith("Bridge recalculated")
     assert [s.name for s in book.sheets] == sheet_names(a)
     for sheet in sheet_names(a):
         if sheet == "Review":  # dated by the run: the two runs differ by their clock
@@ -113,14 +120,14 @@ def twin_run_bridge(a: Path, b: Path, monkeypatch) -> None:
 def twin_refresh_campaigns(a: Path, b: Path, monkeypatch) -> None:
     run_cli("recalc", a, "--no-actions")
     book = live(b, monkeypatch)
-    assert ribbon.refresh_campaigns().startswith("Supply check refreshed on Campaigns")
+    assert ribbon.press("refresh_campaigns").startswith("Supply check refreshed on Campaigns")
     same_sheet(a, book, "Campaigns", header_row=1)
 
 
 def twin_reconcile_forecast(a: Path, b: Path, monkeypatch) -> None:
     run_cli("recalc", a)
     book = live(b, monkeypatch)
-    assert ribbon.reconcile_forecast().startswith("Consensus forecast reconciled")
+    assert ribbon.press("reconcile_forecast").startswith("Consensus forecast reconciled")
     for sheet in ("Consensus", "Scorecard"):
         same_sheet(a, book, sheet)
 
@@ -128,7 +135,7 @@ def twin_reconcile_forecast(a: Path, b: Path, monkeypatch) -> None:
 def twin_check_inputs(a: Path, b: Path, monkeypatch) -> None:
     cli_text = run_cli("check", a)
     book = live(b, monkeypatch)
-    message = ribbon.check_inputs()
+    message = ribbon.press("check_inputs")
     assert counts_of(message) == counts_of(cli_text)
     cli_summary = pysnop.check(a).result.summary.set_index(["sku", "location"])
     assert book.writes == 0
@@ -142,29 +149,29 @@ def twin_check_inputs(a: Path, b: Path, monkeypatch) -> None:
 def twin_propose_actions(a: Path, b: Path, monkeypatch) -> None:
     run_cli("recalc", a)
     book = live(b, monkeypatch)
-    assert ribbon.propose_actions().startswith("Actions proposed: ")
+    assert ribbon.press("propose_actions").startswith("Actions proposed: ")
     same_sheet(a, book, "Actions", ignore=TIME_COLUMNS)
 
 
-def _decide(a: Path, b: Path, monkeypatch, press: Callable[[], str], status: str) -> None:
+def _decide(a: Path, b: Path, monkeypatch, tag: str, status: str) -> None:
     run_cli("recalc", a)
     copy_with_log(a, b)
     book = live(b, monkeypatch)
     supply = [r for r, rec in actions_rows(book).items() if rec["owner"] == "Supply"]
     assert supply, "the book must propose a Supply action"
     book.select("Actions", f"{supply[0]}:{supply[0]}")
-    assert f"1 action {status.lower()} by ann" in press()
+    assert f"1 action {status.lower()} by ann" in ribbon.press(tag)
     type_status(a, [supply[0]], status)
     run_cli("decide", a, "--user", "ann")
     same_sheet(a, book, "Actions", ignore=TIME_COLUMNS)
 
 
 def twin_approve_selected(a: Path, b: Path, monkeypatch) -> None:
-    _decide(a, b, monkeypatch, ribbon.approve_selected, "Approved")
+    _decide(a, b, monkeypatch, "approve_selected", "Approved")
 
 
 def twin_reject_selected(a: Path, b: Path, monkeypatch) -> None:
-    _decide(a, b, monkeypatch, ribbon.reject_selected, "Rejected")
+    _decide(a, b, monkeypatch, "reject_selected", "Rejected")
 
 
 def twin_export_approved(a: Path, b: Path, monkeypatch) -> None:
@@ -173,8 +180,8 @@ def twin_export_approved(a: Path, b: Path, monkeypatch) -> None:
     book = live(b, monkeypatch)
     supply = [r for r, rec in actions_rows(book).items() if rec["owner"] == "Supply"]
     book.select("Actions", f"{supply[0]}:{supply[0]}")
-    ribbon.approve_selected()
-    message = ribbon.export_approved()
+    ribbon.press("approve_selected")
+    message = ribbon.press("export_approved")
     assert message.startswith("Exported 1 approved action to ")
     exported = Path(message.split(" to ", 1)[1].split("; ")[0])
     type_status(a, [supply[0]], "Approved")
@@ -192,16 +199,19 @@ def twin_export_approved(a: Path, b: Path, monkeypatch) -> None:
 def twin_scorecard(a: Path, b: Path, monkeypatch) -> None:
     run_cli("recalc", a)
     book = live(b, monkeypatch)
-    assert ribbon.scorecard().startswith("Scorecard written")
+    assert ribbon.press("write_scorecard").startswith("Scorecard written")
     same_sheet(a, book, "Scorecard")
 
 
-TWINS = {name.removeprefix("twin_"): fn for name, fn in globals().items()
-         if name.startswith("twin_")}
+TWINS = {"recalculate": twin_run_bridge, "refresh_campaigns": twin_refresh_campaigns,
+         "reconcile_forecast": twin_reconcile_forecast, "check_inputs": twin_check_inputs,
+         "propose_actions": twin_propose_actions, "approve_selected": twin_approve_selected,
+         "reject_selected": twin_reject_selected, "export_approved": twin_export_approved,
+         "write_scorecard": twin_scorecard}
 
 
 def test_every_button_has_a_twin():
-    assert set(TWINS) == set(ribbon.BUTTONS)
+    assert set(TWINS) == {b.tag for b in BUTTONS}
 
 
 @pytest.mark.parametrize("button", sorted(TWINS))
@@ -216,5 +226,5 @@ def test_check_inputs_runs_the_consensus_like_pysnop_check(make_book, monkeypatc
     assert summary.loc["A", "status"] == "STOCKOUT" and summary.loc["A", "lost_units"] == 60
     assert summary.loc["B", "status"] == "OK"
     live(path, monkeypatch)
-    message = ribbon.check_inputs()
+    message = ribbon.press("check_inputs")
     assert message.startswith("Inputs are valid. 2 sku-locations: 1 STOCKOUT, 0 AT RISK, 1 OK")

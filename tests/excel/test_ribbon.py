@@ -16,24 +16,30 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import fake_xlwings as fake
 import openpyxl
 import pytest
-from click.testing import CliRunner
-
 import xlwings as xw
-
-from pysnop.pipeline.stages import ACTIONS, STAGES
-from pysnop.cli import actions as cli_actions
-from pysnop.operations import book_ops as ops
-from pysnop.excel import ribbon
-from pysnop.cli.main import cli
-from pysnop.excel.book import ExcelBook
-from pysnop.workbook.book import FileBook
-
-import fake_xlwings as fake
-from ribbon_helpers import (TIME_COLUMNS, actions_rows, alert, copy_with_log, fake_cells,
-                            file_cells, live, run_cli, same_sheet)
+from ribbon_helpers import (
+    TIME_COLUMNS,
+    actions_rows,
+    alert,
+    copy_with_log,
+    fake_cells,
+    file_cells,
+    live,
+    run_cli,
+    same_sheet,
+)
 from ribbon_helpers import actions_book as sheets
+
+from pysnop.cli import actions as cli_actions
+from pysnop.cli.main import cli
+from pysnop.excel import ribbon
+from pysnop.excel.book import ExcelBook
+from pysnop.operations import book_ops as ops
+from pysnop.pipeline.stages import ACTIONS, STAGES
+from pysnop.workbook.book import FileBook
 
 D = dt.date
 
@@ -62,7 +68,7 @@ def test_run_bridge_matches_cli_recalc(pair, monkeypatch):
     a, b = pair
     run_cli("recalc", a)
     book = live(b, monkeypatch)
-    message = ribbon.run_bridge()
+    message = ribbon.press("recalculate")
     box = alert(book)
     assert box["mode"] == "info" and box["prompt"] == message
     assert "2 sku-locations: 1 STOCKOUT" in message and "as of 2026-11-18" in message
@@ -94,9 +100,9 @@ def test_run_bridge_matches_cli_recalc(pair, monkeypatch):
 def test_run_twice_reuses_sheets_and_columns(pair, monkeypatch):
     _, b = pair
     book = live(b, monkeypatch)
-    ribbon.run_bridge()
+    ribbon.press("recalculate")
     first = {s.name: fake_cells(book, s.name) for s in book.sheets}
-    ribbon.run_bridge()
+    ribbon.press("recalculate")
     assert [s.name for s in book.sheets] == list(first)
     for name, cells in first.items():
         if name not in ("Actions", "Review"):
@@ -108,11 +114,9 @@ def test_run_twice_reuses_sheets_and_columns(pair, monkeypatch):
 def test_partial_operations_match_the_file_backend(pair, monkeypatch):
     a, b = pair
     book = live(b, monkeypatch)
-    for name, operation in (("refresh_campaigns", "refresh_campaigns"),
-                            ("reconcile_forecast", "reconcile_forecast"),
-                            ("scorecard", "write_scorecard")):
-        ops.OPERATIONS[operation](FileBook(a, backup=False))
-        message = getattr(ribbon, name)()
+    for name in ("refresh_campaigns", "reconcile_forecast", "write_scorecard"):
+        ops.OPERATIONS[name](FileBook(a, backup=False))
+        message = ribbon.press(name)
         assert book.app.alerts[-1]["mode"] == "info", message
     assert "Supply check refreshed on Campaigns: 2 campaign rows" in book.app.alerts[0]["prompt"]
     same_sheet(a, book, "Campaigns", header_row=1)
@@ -126,7 +130,7 @@ def test_check_inputs_writes_nothing(pair, monkeypatch):
     _, b = pair
     book = live(b, monkeypatch)
     before = {s.name: dict(s.cells) for s in book.sheets}
-    message = ribbon.check_inputs()
+    message = ribbon.press("check_inputs")
     assert message.startswith("Inputs are valid. 2 sku-locations: 1 STOCKOUT")
     assert {s.name: dict(s.cells) for s in book.sheets} == before and book.writes == 0
 
@@ -141,7 +145,7 @@ def test_propose_actions_matches_cli(pair, monkeypatch):
     a, b = pair
     run_cli("recalc", a)
     book = live(b, monkeypatch)
-    message = ribbon.propose_actions()
+    message = ribbon.press("propose_actions")
     assert message.startswith("Actions proposed: ") and book.saves == 1
     same_sheet(a, book, "Actions", ignore=TIME_COLUMNS)
     assert b.with_name("plan.pysnop.sqlite").exists()  # the log lives beside the workbook
@@ -156,7 +160,7 @@ def test_approve_selected_matches_cli_decide(pair, monkeypatch):
     order = next(r for r, rec in rows.items() if rec["type"] == "NEW_ORDER")
     market = next(r for r, rec in rows.items() if rec["owner"] == "Marketing")
     book.select("Actions", f"B{order}:D{order},A{market}")
-    message = ribbon.approve_selected()
+    message = ribbon.press("approve_selected")
     assert book.app.alerts[-1]["mode"] == "critical"  # ann may not decide for Marketing
     assert "1 action approved by ann" in message and "1 refused" in message
     after = actions_rows(book)
@@ -182,13 +186,13 @@ def test_reject_then_export_match_cli(pair, monkeypatch, tmp_path):
     rows = actions_rows(book)
     supply = [r for r, rec in rows.items() if rec["owner"] == "Supply"]
     book.select("Actions", f"{supply[0]}:{supply[0]}")
-    assert "1 action approved by ann" in ribbon.approve_selected()
-    message = ribbon.export_approved()
+    assert "1 action approved by ann" in ribbon.press("approve_selected")
+    message = ribbon.press("export_approved")
     assert message.startswith("Exported 1 approved action to ")
     exported = Path(message.split(" to ", 1)[1].split("; ")[0])
     assert exported.parent == b.parent and exported.suffix == ".csv"
     assert actions_rows(book)[supply[0]]["status"] == "Exported"
-    assert "nothing written" in ribbon.export_approved()
+    assert "nothing written" in ribbon.press("export_approved")
     # CLI: same approval typed in, then export
     wb = openpyxl.load_workbook(a)
     ws = wb["Actions"]
@@ -198,7 +202,7 @@ def test_reject_then_export_match_cli(pair, monkeypatch, tmp_path):
     out = tmp_path / "cli.csv"
     run_cli("export", a, "-o", out, "--user", "ann")
     same_sheet(a, book, "Actions", ignore=TIME_COLUMNS)
-    read = lambda p: [{k: v for k, v in r.items() if k not in TIME_COLUMNS}  # noqa: E731
+    read = lambda p: [{k: v for k, v in r.items() if k not in TIME_COLUMNS}
                       for r in csv.DictReader(open(p, encoding="utf-8"))]
     assert read(exported) == read(out)
 
@@ -209,7 +213,7 @@ def test_reject_without_selection_says_what_to_do(pair, monkeypatch):
     copy_with_log(a, b)
     book = live(b, monkeypatch)
     book.select("Bridge", "A5")
-    message = ribbon.reject_selected()
+    message = ribbon.press("reject_selected")
     assert message == "Select the rows to reject on the Actions sheet first (any cell of each row)"
     assert alert(book)["mode"] == "critical"
 
@@ -222,14 +226,14 @@ def test_bad_workbook_lists_problems_and_writes_nothing(pair, monkeypatch):
     book.sheets["Inventory"].range("C2").value = "'n/a"
     book.sheets["Campaigns"].range("E2").value = 35
     book.writes = 0
-    message = ribbon.run_bridge()
+    message = ribbon.press("recalculate")
     box = alert(book)
     assert box["mode"] == "critical" and box["title"] == "pysnop: Run bridge"
     assert "2 problems; nothing was written." in message
     assert 'Inventory!C2 (on_hand): expected a number, got "n/a"' in message
     assert "Campaigns!E2 (lift)" in message and "Traceback" not in message
     assert book.writes == 0 and "Bridge" not in [s.name for s in book.sheets]
-    assert ribbon.check_inputs().startswith("2 errors: nothing can run")
+    assert ribbon.press("check_inputs").startswith("2 errors: nothing can run")
 
 
 def test_internal_error_is_a_message_box_not_a_traceback(pair, monkeypatch):
@@ -240,7 +244,7 @@ def test_internal_error_is_a_message_box_not_a_traceback(pair, monkeypatch):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(ops, "OPERATIONS", {**ops.OPERATIONS, "write_scorecard": broken})
-    message = ribbon.scorecard()
+    message = ribbon.press("write_scorecard")
     assert message.startswith("pysnop could not finish (RuntimeError: disk on fire)")
     assert alert(book)["mode"] == "critical"
 
@@ -251,7 +255,7 @@ def test_no_caller_still_no_traceback(monkeypatch, capsys):
 
     monkeypatch.setattr(xw.Book, "caller", classmethod(nobody))
     monkeypatch.setattr(xw, "apps", None)
-    message = ribbon.run_bridge()
+    message = ribbon.press("recalculate")
     assert message.startswith("pysnop could not finish")
     assert "pysnop: Run bridge" in capsys.readouterr().err
 
@@ -260,7 +264,7 @@ def test_unsaved_workbook_is_asked_to_be_saved(pair, monkeypatch):
     _, b = pair
     book = live(b, monkeypatch)
     book.fullname = "Book1"
-    assert ribbon.propose_actions().startswith("Save the workbook first")
+    assert ribbon.press("propose_actions").startswith("Save the workbook first")
 
 
 # ------------------------------------------------------------------- the backend itself

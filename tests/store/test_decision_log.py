@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pysnop.core.decisions import APPROVED, EXPORTED, OBSOLETE, PROPOSED, Event
+from pysnop.core.decisions import APPROVED, EXPORTED, PROPOSED, Event
 from pysnop.store.decision_log import DecisionLog
 from pysnop.store.paths import default_path, resolve_path
 

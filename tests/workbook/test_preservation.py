@@ -15,7 +15,6 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
-
 from writer_helpers import Layout, make_check, make_result, write_results
 
 

@@ -1,15 +1,16 @@
 """The pure functions behind pysnop's worksheet functions (``=STOCKOUT_RISK(...)`` and friends).
 
-Both doors into a formula call these: the xlwings UDFs in :mod:`pysnop.excel.udf` (live Excel) and
-the headless formula engine in :mod:`pysnop.workbook.formulas.headless`. Each takes what a worksheet
-hands over — 2-D lists of raw cell values (a range *including its header row*; numbers as
-floats, dates as Excel serials or dates, blanks as None or "") and scalars — and returns a 2-D
-list of plain values (str, float, ``datetime.date``, None for blank) or a scalar.
+Both doors into a formula call these: the xlwings UDFs in :mod:`pysnop.excel.udf` (live
+Excel) and the headless formula engine in :mod:`pysnop.workbook.formulas.headless`. Each takes
+what a worksheet hands over — 2-D lists of raw cell values (a range *including its header
+row*; numbers as floats, dates as Excel serials or dates, blanks as None or "") and scalars —
+and returns a 2-D list of plain values (str, float, ``datetime.date``, None for blank) or a
+scalar.
 
-Table arguments are parsed by the workbook reader itself (:func:`pysnop.workbook.read.reader.read_plan`
-over a :class:`RangeSource`), so header aliases, value checks and error texts are exactly
-those of ``pysnop recalc``. No planning logic lives here: the numbers come from
-:mod:`pysnop.core`.
+Table arguments are parsed by the workbook reader itself
+(:func:`pysnop.workbook.read.reader.read_plan` over a :class:`RangeSource`), so header aliases,
+value checks and error texts are exactly those of ``pysnop recalc``. No planning logic lives
+here: the numbers come from :mod:`pysnop.core`.
 
 A bad argument raises :class:`ArgumentError`; its text is short enough for a cell and says
 what and where, with rows counted inside the argument range (row 1 = its header row):
@@ -21,7 +22,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -392,7 +394,8 @@ def max_supportable_lift(campaigns, inventory, receipts, forecast, campaign_id=N
 
 
 def consensus_forecast(forecast, inventory=None, method=None, products=None) -> list[list]:
-    """One consensus forecast per sku×location and week (SPEC §5), from the sources' rows.
+    """One consensus forecast per sku×location and week (docs/semantics.md), from the sources'
+    rows.
 
     Sources are combined with equal weights, then reconciled across the hierarchy with
     ``method`` (default mint_wls_struct; bottom_up, top_down, mint_ols, none).
@@ -440,21 +443,21 @@ def weeks_of_supply(on_hand, demand):
     return out[0][0] if len(out) == 1 else out
 
 
-# The worksheet functions by Excel name: callable, and whether its result spills.
-FUNCTIONS: dict[str, tuple[Callable, bool]] = {
-    "STOCKOUT_RISK": (stockout_risk, True),
-    "PROJECTED_ON_HAND": (projected_on_hand, True),
-    "PROMO_DEMAND": (promo_demand, True),
-    "MAX_SUPPORTABLE_LIFT": (max_supportable_lift, True),
-    "CONSENSUS_FORECAST": (consensus_forecast, True),
-    "WEEKS_OF_SUPPLY": (weeks_of_supply, False),
+# The implementation of each worksheet function of pysnop.catalog.FUNCTIONS, by Excel name.
+IMPLEMENTATIONS: dict[str, Callable[..., Any]] = {
+    "STOCKOUT_RISK": stockout_risk,
+    "PROJECTED_ON_HAND": projected_on_hand,
+    "PROMO_DEMAND": promo_demand,
+    "MAX_SUPPORTABLE_LIFT": max_supportable_lift,
+    "CONSENSUS_FORECAST": consensus_forecast,
+    "WEEKS_OF_SUPPLY": weeks_of_supply,
 }
 
 
-def call(name: str, *args) -> Any:
+def call(name: str, *args: Any) -> Any:
     """Run worksheet function ``name``; a failure becomes its ``#PYSNOP: ...`` cell text."""
-    fn = FUNCTIONS[name][0]
+    fn = IMPLEMENTATIONS[name]
     try:
         return fn(*args)
-    except Exception as exc:  # noqa: BLE001 - a cell shows a message, never a traceback
+    except Exception as exc:
         return error_text(exc)

@@ -3,7 +3,8 @@
 Planners type ``=STOCKOUT_RISK(Campaigns!A1:J40, Inventory[#All], ...)`` in Excel; here the
 same workbook is recalculated with no Excel. Every formula of every sheet is evaluated with
 the `formulas <https://pypi.org/project/formulas/>`_ engine, into which pysnop's functions
-(:data:`pysnop.workbook.formulas.functions.FUNCTIONS`) are registered — so a pysnop call may stand alone, be
+(:data:`pysnop.catalog.FUNCTIONS`, implemented in :mod:`pysnop.workbook.formulas.functions`)
+are registered — so a pysnop call may stand alone, be
 nested in native formulas (``=INDEX(STOCKOUT_RISK(...),2,1)``) or take native formulas and
 other sheets' ranges as arguments, and native formulas may use its results (``=A1#``).
 
@@ -37,7 +38,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import openpyxl
@@ -45,6 +46,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.formula import ArrayFormula
 
+from pysnop.catalog import FUNCTIONS
 from pysnop.errors import FileAccessError
 from pysnop.workbook.formulas import functions
 from pysnop.workbook.ooxml.atomic import atomic_write
@@ -55,7 +57,7 @@ from pysnop.workbook.ooxml.spill_layout import lay_out_spills
 # inside the functions that evaluate, so reading and writing workbooks without pysnop
 # formulas never pays for it.
 
-NAMES = tuple(functions.FUNCTIONS)
+NAMES = tuple(f.name for f in FUNCTIONS)
 _NAME_ALT = "|".join(NAMES)
 # a pysnop call anywhere in a formula (optionally with the _xludf. prefix Excel may write)
 CALL = re.compile(rf"(?<![\w.])(?:_xludf\.)?({_NAME_ALT})\s*\(", re.I)
@@ -314,7 +316,7 @@ def _collect(book, formula_cells, solution) -> dict[str, dict[str, Any]]:
             continue
         try:
             rng = Ranges.get_range(key, raise_anchor=False)
-        except Exception:  # noqa: BLE001 - names, tokens: not cells
+        except Exception:
             continue
         if rng.get("anchor"):
             continue
@@ -342,7 +344,7 @@ def _spills(model, book, formula_cells, solution) -> list[Spill]:
     for key in model.cells:
         try:
             rng = Ranges.get_range(key, raise_anchor=False)
-        except Exception:  # noqa: BLE001
+        except Exception:
             continue
         index[(str(rng.get("sheet", "")).upper(), f"{rng['c1']}{rng['r1']}")] = key
     for sheet, cells in formula_cells.items():
@@ -359,7 +361,7 @@ def _spills(model, book, formula_cells, solution) -> list[Spill]:
             try:
                 inputs = [solution[i] for i in (cell.inputs or ())]
                 result = cell.func(*inputs)
-            except Exception as exc:  # noqa: BLE001 - shown in the cell by the engine
+            except Exception as exc:
                 log.debug("could not re-run %s!%s: %s", sheet, coord, exc)
                 continue
             arr = np.atleast_2d(np.asarray(getattr(result, "value", result), dtype=object))
@@ -495,9 +497,9 @@ def post_save(xlsx: bytes) -> bytes:
     Evaluates the package *as saved* (so formulas that read pysnop's own output sheets see
     this run's results) and patches the values in. When a top-level pysnop call's spill range
     is new or changed size, the range is first laid out in the sheet XML (array formula on
-    the anchor, values in the other cells; :mod:`pysnop.workbook.ooxml.spill_layout`); otherwise only the
-    ``<c>`` elements concerned are rewritten. A package without formulas is returned
-    unchanged.
+    the anchor, values in the other cells; :mod:`pysnop.workbook.ooxml.spill_layout`);
+    otherwise only the ``<c>`` elements concerned are rewritten. A package without formulas
+    is returned unchanged.
     """
     if not _zipped_has_formula(xlsx):
         return xlsx
@@ -538,8 +540,11 @@ def recalc_formulas(src: str | os.PathLike, dest: str | os.PathLike | None = Non
     except OSError as exc:
         raise FileAccessError(f"cannot read {src.name}: {exc.strerror or exc}") from exc
     data = post_save(data)
-    atomic_write(dest, lambda handle: handle.write(data), src=src,
-                 backup=backup and dest.resolve() == src.resolve())
+
+    def save(handle: BinaryIO) -> None:
+        handle.write(data)
+
+    atomic_write(dest, save, src=src, backup=backup and dest.resolve() == src.resolve())
     with tempfile.TemporaryDirectory(prefix="pysnop-") as tmp:
         path = Path(tmp) / "done.xlsx"
         path.write_bytes(data)

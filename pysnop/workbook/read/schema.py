@@ -175,7 +175,7 @@ SETTING_ALIASES: dict[str, tuple[str, ...]] = {
 # not call them unknown: the SQLite file's place (pysnop.store.paths), the accuracy window
 # and the source weights of the consensus stage. A new key read from Settings.extra goes here.
 STAGE_SETTINGS = ("decision_log", "accuracy_window_weeks")
-# ``weight_<source>`` / ``<source>_weight``: the pattern pysnop.core.consensus.settings_weights reads
+# ``weight_<source>`` / ``<source>_weight``: pysnop.core.consensus.settings_weights' pattern
 WEIGHT_SETTING = re.compile(r"\s*(?:weight[ _:]+(.+)|(.+?)[ _]+weight)\s*", re.IGNORECASE)
 
 
@@ -236,8 +236,9 @@ OUTPUT_PREFIX = "supply:"  # Campaigns columns written by pysnop itself
 
 CONTRACT_INTRO = """# Workbook contract: sheets, columns and the names pysnop accepts
 
-Generated from `pysnop/workbook/read/schema.py` (`python -m pysnop.workbook.read.schema > docs/workbook-contract.md`);
-a test keeps this page and the code in step. Headers match case-insensitively, and spaces,
+Generated from `pysnop/workbook/read/schema.py`
+(`python -m pysnop.workbook.read.schema > docs/workbook-contract.md`); a test keeps this page and
+the code in step. Headers match case-insensitively, and spaces,
 `_` and `-` are the same character, so `On Hand`, `on_hand` and `ON-HAND` are one column.
 The header row may sit anywhere in the first 10 rows, and an Excel table on the sheet is read
 the same way. Unknown columns are left alone.

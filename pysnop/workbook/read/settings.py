@@ -17,8 +17,7 @@ from pysnop.errors import Problem, show_value
 from pysnop.workbook.read.cells import Collector, date_of_value, parse_number_text
 from pysnop.workbook.read.grid import Grid, GridSource
 from pysnop.workbook.read.layout import SheetLayout
-from pysnop.workbook.read.schema import (CAMPAIGN_STATUSES, is_stage_setting, norm,
-                                         setting_key_map)
+from pysnop.workbook.read.schema import CAMPAIGN_STATUSES, is_stage_setting, norm, setting_key_map
 
 _HEADER_KEYS = {"key", "setting", "settings", "parameter", "name", "option"}
 

@@ -1,6 +1,7 @@
 """The "Actions" sheet: proposals with the decision columns a person edits.
 
-Read back by :mod:`pysnop.workbook.read.actions` and rewritten with openpyxl each run: status and approver are dropdowns (data validation),
+Read back by :mod:`pysnop.workbook.read.actions` and rewritten with openpyxl each run: status
+and approver are dropdowns (data validation),
 Approved rows are green, Exported and Obsolete rows grey, the header is frozen and filtered.
 Every text cell goes through :func:`pysnop.workbook.ooxml.xlcells.put`, so text from the workbook
 (reasons, names, comments) can never become a formula.
@@ -9,6 +10,7 @@ Every text cell goes through :func:`pysnop.workbook.ooxml.xlcells.put`, so text 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import pandas as pd
 from openpyxl.styles import Font, PatternFill
@@ -19,8 +21,22 @@ from pysnop.core.decisions import APPROVED, EDITABLE_STATUSES, EXPORTED, OBSOLET
 from pysnop.workbook.ooxml.fastsheet import FastRows
 from pysnop.workbook.ooxml.transplant import PATCH_PREFIX, ColumnPatch
 from pysnop.workbook.ooxml.xlcells import (
-    BOLD_FONT, FMT_DATE, FMT_MONEY, FMT_PCT1, FMT_UNITS, HEADER_BORDER, HEADER_FILL, NOTE_FONT,
-    TITLE_FONT, WRAP, StyleBook, as_date, excel_value, put, replace_sheet, set_width,
+    BOLD_FONT,
+    FMT_DATE,
+    FMT_MONEY,
+    FMT_PCT1,
+    FMT_UNITS,
+    HEADER_BORDER,
+    HEADER_FILL,
+    NOTE_FONT,
+    TITLE_FONT,
+    WRAP,
+    StyleBook,
+    as_date,
+    excel_value,
+    put,
+    replace_sheet,
+    set_width,
 )
 from pysnop.workbook.read.actions import ACTIONS_SHEET, COLUMNS, DATES, HEADER_ROW, TEXT, TIMES
 from pysnop.workbook.read.layout import SheetLayout
@@ -47,7 +63,7 @@ SPARE_ROWS = 200  # dropdowns reach this far below the last row, for rows people
 
 
 def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
-                        approver_names: list[str] = ()):
+                        approver_names: Sequence[str] = ()):
     ws = replace_sheet(wb, ACTIONS_SHEET)
     n = len(rows)
     counts = rows["status"].value_counts().to_dict() if n else {}
@@ -149,8 +165,8 @@ def write_campaign_actions(canvas: Canvas, layout: SheetLayout, campaigns: pd.Da
     marketing-side proposals for it (id, type, status), so marketing sees what supply needs.
 
     Placed after the other "Supply: " columns (reused where it already is); registered as a
-    column patch (see pysnop.workbook.ooxml.transplant), so marketing's own cells are never touched and an
-    Excel table is extended over it.
+    column patch (see pysnop.workbook.ooxml.transplant), so marketing's own cells are never
+    touched and an Excel table is extended over it.
     """
     header_row, last_user = int(layout.header_row), int(layout.last_col)
     headers = canvas.user_headers(layout.name, header_row)

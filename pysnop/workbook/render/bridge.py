@@ -11,9 +11,28 @@ from openpyxl.utils import get_column_letter
 
 from pysnop.workbook.ooxml.fastsheet import FastRows
 from pysnop.workbook.ooxml.xlcells import (
-    AMBER_FILL, AMBER_FONT, BOLD_FONT, CENTER, FMT_DATE, FMT_MONEY, FMT_UNITS, HEADER_BORDER,
-    HEADER_FILL, NOTE_FONT, PROMO_BORDER, RED_BOLD_FONT, RED_FILL, RED_FONT, STATUS_FILLS,
-    TITLE_FONT, StyleBook, as_date, as_text, excel_value, put, replace_sheet, set_width,
+    AMBER_FILL,
+    AMBER_FONT,
+    BOLD_FONT,
+    CENTER,
+    FMT_DATE,
+    FMT_MONEY,
+    FMT_UNITS,
+    HEADER_BORDER,
+    HEADER_FILL,
+    NOTE_FONT,
+    PROMO_BORDER,
+    RED_BOLD_FONT,
+    RED_FILL,
+    RED_FONT,
+    STATUS_FILLS,
+    TITLE_FONT,
+    StyleBook,
+    as_date,
+    as_text,
+    put,
+    replace_sheet,
+    set_width,
     status_label,
 )
 
@@ -33,19 +52,19 @@ _WIDTHS = {"status": 11, "first_risk_week": 15, "min_projected": 14, "shortfall_
            "lost_units": 11, "margin_at_risk": 15, "act_by": 12, "campaigns": 22}
 
 
-def week_mondays(result: "BridgeResult") -> list[dt.date]:
+def week_mondays(result: BridgeResult) -> list[dt.date | None]:
     return [as_date(w) for w in result.weeks]
 
 
-def summary_to_keys(result: "BridgeResult") -> np.ndarray:
+def summary_to_keys(result: BridgeResult) -> np.ndarray:
     """For each summary row, the row of the (keys-ordered) weekly arrays it belongs to."""
     keys = result.keys
-    lookup = {(str(s), str(l)): i for i, (s, l) in
+    lookup = {(str(s), str(loc)): i for i, (s, loc) in
               enumerate(zip(keys["sku"].tolist(), keys["location"].tolist()))}
     summary = result.summary
     out = np.empty(len(summary), dtype=np.int64)
-    for j, (s, l) in enumerate(zip(summary["sku"].tolist(), summary["location"].tolist())):
-        out[j] = lookup.get((str(s), str(l)), -1)
+    for j, (s, loc) in enumerate(zip(summary["sku"].tolist(), summary["location"].tolist())):
+        out[j] = lookup.get((str(s), str(loc)), -1)
     return out
 
 
@@ -76,7 +95,7 @@ def column_values(summary, name: str) -> list:
     return [as_text(v) for v in col.tolist()]
 
 
-def write_bridge_sheet(wb, result: "BridgeResult", styles: StyleBook):
+def write_bridge_sheet(wb, result: BridgeResult, styles: StyleBook):
     ws = replace_sheet(wb, BRIDGE_SHEET)
     weeks = week_mondays(result)
     n_weeks = len(weeks)
@@ -113,10 +132,10 @@ def write_bridge_sheet(wb, result: "BridgeResult", styles: StyleBook):
     poh_styles = {}
     for code, label in enumerate(("OK", "AT RISK", "STOCKOUT")):
         fill, font = STATUS_FILLS.get(label, (None, None))
-        for promo in (False, True):
-            poh_styles[(code, promo)] = styles.get(
+        for in_promo in (False, True):
+            poh_styles[(code, in_promo)] = styles.get(
                 fill=fill, font=font, number_format=FMT_UNITS,
-                border=PROMO_BORDER if promo else None)
+                border=PROMO_BORDER if in_promo else None)
 
     columns = {name: column_values(summary, name) for name in SUMMARY_COLUMNS}
     too_late = (summary["too_late"].fillna(False).astype(bool).tolist()
@@ -126,8 +145,8 @@ def write_bridge_sheet(wb, result: "BridgeResult", styles: StyleBook):
     aligned = bool(np.array_equal(rows, np.arange(n)))
     poh = np.asarray(result.poh, dtype=float)
     status = np.asarray(result.status, dtype=np.int64)
-    promo = np.asarray(result.promo, dtype=bool) if result.promo is not None else \
-        np.zeros_like(status, dtype=bool)
+    promo: np.ndarray = (np.asarray(result.promo, dtype=bool) if result.promo is not None
+                         else np.zeros_like(status, dtype=bool))
     if not aligned:
         take = np.where(rows >= 0, rows, 0)
         poh, status, promo = poh[take], status[take], promo[take]

@@ -9,8 +9,19 @@ from openpyxl.chart import LineChart, Reference
 from openpyxl.utils import get_column_letter
 
 from pysnop.workbook.ooxml.xlcells import (
-    BOLD_FONT, FMT_DATE, FMT_UNITS, HEADER_BORDER, HEADER_FILL, TITLE_FONT, StyleBook, as_text,
-    excel_value, put, replace_sheet, set_width, status_label,
+    BOLD_FONT,
+    FMT_DATE,
+    FMT_UNITS,
+    HEADER_BORDER,
+    HEADER_FILL,
+    TITLE_FONT,
+    StyleBook,
+    as_text,
+    excel_value,
+    put,
+    replace_sheet,
+    set_width,
+    status_label,
 )
 from pysnop.workbook.render.bridge import summary_to_keys, week_mondays
 
@@ -21,7 +32,7 @@ CHART_SHEET = "Bridge Chart"
 MAX_CHARTS = 5
 
 
-def pick_chart_rows(result: "BridgeResult") -> list[int]:
+def pick_chart_rows(result: BridgeResult) -> list[int]:
     """Summary positions of the most at-risk rows: STOCKOUT before AT RISK, then lowest
     min_projected, at most MAX_CHARTS, OK rows skipped."""
     summary = result.summary
@@ -36,7 +47,7 @@ def pick_chart_rows(result: "BridgeResult") -> list[int]:
     return candidates[:MAX_CHARTS]
 
 
-def write_chart_sheet(wb, result: "BridgeResult", styles: StyleBook):
+def write_chart_sheet(wb, result: BridgeResult, styles: StyleBook):
     ws = replace_sheet(wb, CHART_SHEET)
     chosen = pick_chart_rows(result)
     keys_rows = summary_to_keys(result)

@@ -12,8 +12,16 @@ from typing import Any
 
 from pysnop.workbook.ooxml.transplant import PATCH_PREFIX, ColumnPatch
 from pysnop.workbook.ooxml.xlcells import (
-    FMT_DATE, FMT_MONEY, FMT_PCT, FMT_PCT1, STATUS_FILLS, as_date, as_text,
-    excel_value, put, status_label,
+    FMT_DATE,
+    FMT_MONEY,
+    FMT_PCT,
+    FMT_PCT1,
+    STATUS_FILLS,
+    as_date,
+    as_text,
+    excel_value,
+    put,
+    status_label,
 )
 from pysnop.workbook.render.canvas import Canvas
 
@@ -85,7 +93,7 @@ def write_campaign_columns(canvas: Canvas, layout, check) -> None:
         if not isinstance(row, (int, float)) or row <= header_row:
             continue
         r = int(row)
-        for header, field, fmt, _ in SUPPLY_COLUMNS:
+        for header, field, _, _ in SUPPLY_COLUMNS:
             raw = data[field][j]
             c = cols[header]
             if field == "supply_status":

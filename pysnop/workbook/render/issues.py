@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from pysnop.errors import Problem
 from pysnop.workbook.ooxml.xlcells import (
-    AMBER_FILL, AMBER_FONT, BOLD_FONT, FMT_DATE, HEADER_BORDER, HEADER_FILL, NOTE_FONT,
-    RED_FILL, RED_FONT, WRAP, StyleBook, excel_value, put, replace_sheet, set_width,
+    AMBER_FILL,
+    AMBER_FONT,
+    BOLD_FONT,
+    FMT_DATE,
+    HEADER_BORDER,
+    HEADER_FILL,
+    NOTE_FONT,
+    RED_FILL,
+    RED_FONT,
+    WRAP,
+    StyleBook,
+    excel_value,
+    put,
+    replace_sheet,
+    set_width,
 )
 from pysnop.workbook.render.canvas import Canvas, Renderer
 

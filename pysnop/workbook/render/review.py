@@ -17,13 +17,23 @@ Markdown to paste into a mail).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import pandas as pd
 
 from pysnop.core.decisions import APPROVED, PROPOSED
 from pysnop.workbook.ooxml.xlcells import (
-    BOLD_FONT, HEADER_BORDER, HEADER_FILL, NOTE_FONT, TITLE_FONT, WRAP, StyleBook, excel_value,
-    put, replace_sheet, set_width,
+    BOLD_FONT,
+    HEADER_BORDER,
+    HEADER_FILL,
+    NOTE_FONT,
+    TITLE_FONT,
+    WRAP,
+    StyleBook,
+    excel_value,
+    put,
+    replace_sheet,
+    set_width,
 )
 from pysnop.workbook.read.actions import REVIEW_SHEET
 from pysnop.workbook.render.canvas import Canvas, Renderer
@@ -42,10 +52,11 @@ class ReviewData:
     previous_at: str | None = None  # None: first run, everything is new
     sections: dict[str, pd.DataFrame] = field(default_factory=dict)
 
-    TITLES = {"new_risks": "New risks", "resolved_risks": "Resolved risks",
-              "deadlines": f"act_by within {DEADLINE_DAYS} days",
-              "pending": "Decisions pending", "approved": "Approved, not exported yet",
-              "exported": "Exported since the last run"}
+    TITLES: ClassVar[dict[str, str]] = {
+        "new_risks": "New risks", "resolved_risks": "Resolved risks",
+        "deadlines": f"act_by within {DEADLINE_DAYS} days",
+        "pending": "Decisions pending", "approved": "Approved, not exported yet",
+        "exported": "Exported since the last run"}
 
 
 def build_review(log) -> ReviewData:
