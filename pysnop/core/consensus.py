@@ -308,7 +308,8 @@ def consensus_baseline(forecast: pd.DataFrame, inventory: pd.DataFrame | None,
                        products: pd.DataFrame | None, settings, *,
                        history: pd.DataFrame | None = None, actuals: pd.DataFrame | None = None,
                        overrides: pd.DataFrame | None = None, nonnegative: bool | None = None,
-                       weights: dict | None = None) -> Consensus:
+                       weights: dict | None = None,
+                       locations: pd.DataFrame | None = None) -> Consensus:
     """Combine, reconcile and flag the Forecast sheet's sources.
 
     forecast: the canonical Forecast frame. history: forecasts recorded in earlier cycles
@@ -317,17 +318,19 @@ def consensus_baseline(forecast: pd.DataFrame, inventory: pd.DataFrame | None,
     reason). weights: explicit source weights (default: Settings ``weight_<source>`` keys).
     nonnegative: reconciled leaves ≥ 0 (default: Settings ``nonnegative``, TRUE); FALSE gives
     the unconstrained textbook estimators.
+    locations: the Locations sheet; its DCs (and Inventory's) are leaves only where the
+    Forecast gives them demand of their own.
     """
     if nonnegative is None:
         nonnegative = bool(getattr(settings, "nonnegative", True))
     tree = build_hierarchy(inventory=inventory, products=products, forecast=forecast,
-                           actuals=None)
+                           actuals=None, locations=locations)
     fc, warnings = to_nodes(forecast, tree)
     sources = sorted(fc["source"].unique())
     acc_tree = None
     if history is not None and actuals is not None and len(history) and len(actuals):
         acc_tree = build_hierarchy(inventory=inventory, products=products, forecast=history,
-                                   actuals=actuals)
+                                   actuals=actuals, locations=locations)
     w = accuracy_weights(history, actuals, tree=acc_tree, sources=sources,
                          fallback=weights if weights is not None else settings_weights(settings),
                          as_of=getattr(settings, "as_of", None))

@@ -159,3 +159,35 @@ def test_the_consensus_stage_reads_nonnegative_from_settings():
     assert out[True]["Y"] == 0 and out[True]["X"] == pytest.approx(25)
     assert out[False]["Y"] == pytest.approx(-20 - 10 / 3)
     assert out[False]["X"] == pytest.approx(40 - 10 / 3)
+
+
+def test_a_dc_is_a_leaf_only_where_the_forecast_gives_it_demand_of_its_own():
+    # Inventory: s1 at stores A, B and at DC1 (a DC on the Locations sheet); s2 at A and DC1,
+    # where DC1 also has a Planning forecast of its own for s2 (online orders it ships).
+    # Marketing forecasts the Snacks total 150; Planning the leaves: s1@A 40, s1@B 60,
+    # s2@A 20, s2@DC1 10 (sum 130). top_down by forecast proportions spreads 150 over the
+    # leaves there are: s1@DC1 is not one, so it gets nothing; s2@DC1 is.
+    # Level by level: category 150 -> s1 100/130 × 150, s2 30/130 × 150; s1 -> A 40/100, B
+    # 60/100; s2 -> A 20/30, DC1 10/30. So s1@A = 150 × 40/130 = 46.15..., s2@DC1 = 150 × 10/130.
+    inv = pd.DataFrame({"sku": ["s1", "s1", "s1", "s2", "s2"],
+                        "location": ["A", "B", "DC1", "A", "DC1"], "category": [None] * 5})
+    products = pd.DataFrame({"sku": ["s1", "s2"], "category": ["Snacks", "Snacks"]})
+    locations = pd.DataFrame({"location": ["DC1", "A", "B"], "role": ["dc", None, None],
+                              "supplied_by": [None, "DC1", "DC1"]})
+    fc = pd.DataFrame([
+        dict(sku="s1", location="A", week=W1, units=40.0, source="Planning"),
+        dict(sku="s1", location="B", week=W1, units=60.0, source="Planning"),
+        dict(sku="s2", location="A", week=W1, units=20.0, source="Planning"),
+        dict(sku="s2", location="DC1", week=W1, units=10.0, source="Planning"),
+        dict(sku=None, location=None, category="Snacks", week=W1, units=150.0,
+             source="Marketing")])
+    c = consensus_baseline(fc, inv, products, Settings(reconciliation="top_down"),
+                           locations=locations)
+    bottom = c.bottom.set_index(["sku", "location"])["units"].to_dict()
+    assert sorted(bottom) == [("s1", "A"), ("s1", "B"), ("s2", "A"), ("s2", "DC1")]
+    assert bottom[("s1", "A")] == pytest.approx(150 * 40 / 130)
+    assert bottom[("s2", "DC1")] == pytest.approx(150 * 10 / 130)
+    # without the Locations sheet DC1 is a store: s1@DC1 becomes a leaf (forecast 0 -> 0 share
+    # here, but it is in the tree)
+    c = consensus_baseline(fc, inv, products, Settings(reconciliation="top_down"))
+    assert ("s1", "DC1") in set(c.bottom.set_index(["sku", "location"]).index)
