@@ -17,7 +17,8 @@ from pysnop.core.model import BridgeResult
 from pysnop.errors import Problem
 from pysnop.pipeline import actions, consensus
 from pysnop.pipeline.state import Run, Stage
-from pysnop.workbook.formulas.headless import has_pysnop_formulas, post_save
+from pysnop.workbook.formulas.engine import has_pysnop_formulas
+from pysnop.workbook.formulas.headless import post_save
 from pysnop.workbook.read.layout import SheetLayout
 from pysnop.workbook.render.bridge import write_bridge_sheet
 from pysnop.workbook.render.bridge_chart import write_chart_sheet

@@ -4,15 +4,15 @@ Planners type ``=STOCKOUT_RISK(Campaigns!A1:J40, Inventory[#All], ...)`` in Exce
 same workbook is recalculated with no Excel. Every formula of every sheet is evaluated with
 the `formulas <https://pypi.org/project/formulas/>`_ engine, into which pysnop's functions
 (:data:`pysnop.catalog.FUNCTIONS`, implemented in :mod:`pysnop.workbook.formulas.functions`)
-are registered — so a pysnop call may stand alone, be
-nested in native formulas (``=INDEX(STOCKOUT_RISK(...),2,1)``) or take native formulas and
+are registered (:mod:`pysnop.workbook.formulas.engine`) — so a pysnop call may stand alone,
+be nested in native formulas (``=INDEX(STOCKOUT_RISK(...),2,1)``) or take native formulas and
 other sheets' ranges as arguments, and native formulas may use its results (``=A1#``).
 
 The results are written as *cached values* while every formula is kept
-(:mod:`pysnop.workbook.ooxml.cached_values`), so a reader that does not calculate (python-calamine,
-openpyxl ``data_only=True``) sees the numbers. A pysnop call at the top of a cell that
-returns a table spills like a dynamic array: the anchor becomes an array formula over the
-result's range (``<f t="array" ref="A1:I20">``, marked dynamic for Excel 365) and each cell
+(:mod:`pysnop.workbook.ooxml.cached_values`), so a reader that does not calculate
+(python-calamine, openpyxl ``data_only=True``) sees the numbers. A pysnop call at the top of
+a cell that returns a table spills like a dynamic array: the anchor becomes an array formula
+over the result's range (``<f t="array" ref="A1:I20">``, marked dynamic for Excel 365) and each cell
 of the range holds its value. If the range would cover cells that hold something, the anchor
 shows ``#SPILL!``, as in Excel.
 
@@ -35,7 +35,6 @@ import re
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -46,9 +45,15 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.formula import ArrayFormula
 
-from pysnop.catalog import FUNCTIONS
 from pysnop.errors import FileAccessError
-from pysnop.workbook.formulas import functions
+from pysnop.workbook.formulas.engine import (
+    DATE_FORMAT,
+    EXCEL_EPOCH,
+    TOP_CALL,
+    plain,
+    register_functions,
+    to_serial,
+)
 from pysnop.workbook.ooxml.atomic import atomic_write
 from pysnop.workbook.ooxml.cached_values import patch_cached_values
 from pysnop.workbook.ooxml.spill_layout import lay_out_spills
@@ -57,114 +62,7 @@ from pysnop.workbook.ooxml.spill_layout import lay_out_spills
 # inside the functions that evaluate, so reading and writing workbooks without pysnop
 # formulas never pays for it.
 
-NAMES = tuple(f.name for f in FUNCTIONS)
-_NAME_ALT = "|".join(NAMES)
-# a pysnop call anywhere in a formula (optionally with the _xludf. prefix Excel may write)
-CALL = re.compile(rf"(?<![\w.])(?:_xludf\.)?({_NAME_ALT})\s*\(", re.I)
-# a formula that is one pysnop call and nothing else: it may spill
-TOP_CALL = re.compile(rf"^=\s*(?:_xludf\.)?({_NAME_ALT})\s*\((.*)\)\s*$", re.I | re.S)
-EXCEL_EPOCH = dt.date(1899, 12, 30)
-DATE_FORMAT = "yyyy-mm-dd"
-
 log = logging.getLogger(__name__)
-
-
-# --------------------------------------------------------------------- function registry
-
-def _plain(v: Any) -> Any:
-    """A value from the formulas engine as a plain cell value (None for blank)."""
-    import schedula as sh
-    from formulas.tokens.operand import XlError
-
-    if v is sh.EMPTY or v is None:
-        return None
-    if isinstance(v, XlError):
-        return str(v)
-    if isinstance(v, np.generic):
-        return v.item()
-    return v
-
-
-def _arg(v: Any) -> Any:
-    """A formulas-engine argument (Ranges, Array, scalar) as core input."""
-    from formulas.ranges import Ranges
-
-    if isinstance(v, Ranges):
-        v = v.value
-    if isinstance(v, np.ndarray):
-        arr = np.atleast_2d(v)
-        return [[_plain(x) for x in row] for row in arr.tolist()]
-    return _plain(v)
-
-
-def to_serial(d: dt.date) -> float:
-    if isinstance(d, dt.datetime):
-        d = d.date()
-    return float((d - EXCEL_EPOCH).days)
-
-
-def _out(value: Any):
-    """A core result as what the formulas engine expects: a 2-D object array or a scalar."""
-    import schedula as sh
-
-    def cell(v):
-        if isinstance(v, dt.date):
-            return to_serial(v)
-        return sh.EMPTY if v is None else v
-
-    if isinstance(value, list):
-        arr = np.empty((len(value), max((len(r) for r in value), default=0)), dtype=object)
-        for i, row in enumerate(value):
-            for j, v in enumerate(row):
-                arr[i, j] = cell(v)
-        if arr.shape == (1, 1):
-            return arr[0, 0]
-        return arr
-    if isinstance(value, dt.date):
-        return to_serial(value)
-    return "" if value is None else value
-
-
-# functions whose arguments are all tables, dates, counts or ids: the formulas engine passes
-# an empty argument (``F(a,,b)``) as the integer 0, which here can only mean "omitted"
-_ZERO_IS_OMITTED = {"STOCKOUT_RISK", "MAX_SUPPORTABLE_LIFT", "CONSENSUS_FORECAST"}
-
-
-def engine_function(name: str) -> Callable:
-    """The formulas-engine implementation of worksheet function ``name``."""
-    omit = name in _ZERO_IS_OMITTED
-
-    def function(*args):
-        values = [None if omit and type(a) is int and a == 0 else _arg(a) for a in args]
-        return _out(functions.call(name, *values))
-    function.__name__ = name
-    return function
-
-
-def register_functions(functions: dict | None = None) -> dict:
-    """Register pysnop's worksheet functions into the formulas engine (idempotent)."""
-    import formulas
-
-    functions = formulas.get_functions() if functions is None else functions
-    for name in NAMES:
-        fn = engine_function(name)
-        functions[name] = fn
-        functions["_XLUDF." + name] = fn
-    return functions
-
-
-def has_pysnop_formulas(path: str | os.PathLike) -> bool:
-    """Quick scan of the package's sheet XML for a pysnop call (no workbook parsing)."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            for name in zf.namelist():
-                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                    data = zf.read(name)
-                    if b"<f" in data and CALL.search(data.decode("utf-8", "replace")):
-                        return True
-    except (OSError, zipfile.BadZipFile):
-        return False
-    return False
 
 
 # ------------------------------------------------------------------------- evaluation
@@ -330,7 +228,7 @@ def _collect(book, formula_cells, solution) -> dict[str, dict[str, Any]]:
             for j in range(arr.shape[1]):
                 coord = f"{get_column_letter(n1 + j)}{r1 + i}"
                 if coord in wanted[sheet]:
-                    out.setdefault(sheet, {})[coord] = _plain(arr[i, j])
+                    out.setdefault(sheet, {})[coord] = plain(arr[i, j])
     return out
 
 
@@ -391,7 +289,7 @@ def _balanced(args: str) -> bool:
 
 def _dated(name: str, arr: np.ndarray) -> list[list]:
     """The result with the date columns of the function's header turned back into dates."""
-    rows = [[_plain(v) for v in row] for row in arr.tolist()]
+    rows = [[plain(v) for v in row] for row in arr.tolist()]
     if not rows or not rows[0]:
         return rows
     header = [str(h) for h in rows[0]]
