@@ -21,7 +21,12 @@ import datetime as dt
 import os
 from typing import Any
 
-__all__ = ["WorkbookValues", "recalculate", "cell_values"]
+import python_calamine as pc
+from openpyxl.utils import get_column_letter, range_boundaries
+
+from pysnop.workbook.formulas.headless import evaluate
+
+__all__ = ["WorkbookValues", "cell_values", "recalculate"]
 
 
 class WorkbookValues(dict):
@@ -33,8 +38,6 @@ class WorkbookValues(dict):
 
     def range(self, sheet: str, ref: str) -> list[list]:
         """A rectangle of values, row by row (``"A1:C4"``)."""
-        from openpyxl.utils import get_column_letter, range_boundaries
-
         c1, r1, c2, r2 = range_boundaries(ref.replace("$", "").upper())
         cells = self.get(sheet, {})
         return [[cells.get(f"{get_column_letter(c)}{r}") for c in range(c1, c2 + 1)]
@@ -42,9 +45,6 @@ class WorkbookValues(dict):
 
 
 def _constants(path) -> dict[str, dict[str, Any]]:
-    import python_calamine as pc
-    from openpyxl.utils import get_column_letter
-
     out: dict[str, dict[str, Any]] = {}
     book = pc.CalamineWorkbook.from_path(str(path))
     for name in book.sheet_names:
@@ -69,8 +69,6 @@ def recalculate(path: str | os.PathLike) -> WorkbookValues:
     The file is not modified. Formula cells get their freshly computed values (not the
     cached ones); constants are returned as stored.
     """
-    from pysnop.workbook.formulas.headless import evaluate
-
     values = WorkbookValues(_constants(path))
     ev = evaluate(path)
     for sheet, cells in ev.formulas.items():  # formulas computing blank are blank

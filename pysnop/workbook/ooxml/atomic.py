@@ -15,9 +15,10 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, BinaryIO
+from typing import BinaryIO
 
 from pysnop.errors import FileAccessError
 
@@ -33,7 +34,7 @@ class Fingerprint:
     sha256: str
 
     @classmethod
-    def of_bytes(cls, data: bytes, stat: os.stat_result) -> "Fingerprint":
+    def of_bytes(cls, data: bytes, stat: os.stat_result) -> Fingerprint:
         """The fingerprint of ``data`` read from a file whose ``os.stat`` (taken before the
         read) is ``stat``."""
         return cls(len(data), stat.st_mtime_ns, hashlib.sha256(data).hexdigest())

@@ -18,10 +18,9 @@ import math
 from typing import Any
 from xml.sax.saxutils import escape
 
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import to_excel
-
-from openpyxl.styles.cell_style import StyleArray
 
 from pysnop.workbook.ooxml.xlcells import clean_text, is_risky
 
@@ -147,7 +146,8 @@ class FastRows:
                          for r, v, sid, q in zip(refs, values, sids, quoted)]
             elif kind == "number":
                 cells = [f'<c r="{letter}{r}" s="{sid}" t="n"><v>{v!r}</v></c>'
-                         if v is not None and math.isfinite(v) else f'<c r="{letter}{r}" s="{sid}"/>'
+                         if v is not None and math.isfinite(v)
+                         else f'<c r="{letter}{r}" s="{sid}"/>'
                          for r, v, sid in zip(refs, values, sids)]
             else:
                 cells = [f'<c r="{letter}{r}" s="{sid}" t="n"><v>{self._date_serial(v)}</v></c>'
@@ -234,5 +234,5 @@ def save_workbook(wb, fileobj, compression: int | None = None) -> None:
             writer.cleanup()
 
     archive = ZipFile(fileobj, "w", compression, allowZip64=True)
-    wb.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)
+    wb.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
     FastExcelWriter(wb, archive).save()

@@ -13,7 +13,8 @@ import posixpath
 import re
 import struct
 import zipfile
-from typing import BinaryIO, Iterable
+from collections.abc import Iterable
+from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
 CT_PART = "[Content_Types].xml"

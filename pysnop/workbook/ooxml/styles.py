@@ -57,7 +57,6 @@ TABLES = (("fonts", "font"), ("fills", "fill"), ("borders", "border"), ("cellXfs
 def seed_scratch_workbook(wb, archive) -> None:
     """Give the scratch workbook the user's style tables (``archive``: the user's zip)."""
     from openpyxl.styles.stylesheet import apply_stylesheet
-
     from openpyxl.utils.indexed_list import IndexedList
 
     with warnings.catch_warnings():

@@ -14,8 +14,14 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from pysnop.workbook.ooxml.package import (WORKSHEET_REL, Package, rels_name, relative, resolve,
-                               write_rels)
+from pysnop.workbook.ooxml.package import (
+    WORKSHEET_REL,
+    Package,
+    relative,
+    rels_name,
+    resolve,
+    write_rels,
+)
 from pysnop.workbook.ooxml.styles import add_prefix, merge_styles, prefix_of
 
 WORKBOOK = "xl/workbook.xml"
@@ -23,7 +29,8 @@ STYLES = "xl/styles.xml"
 STYLES_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 SHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 PATCH_PREFIX = "~patch "  # scratch sheets holding cells to merge into a user's sheet
-OWNED_RELATED = ("/drawing", "/chart", "/chartUserShapes", "/image", "/chartStyle", "/chartColorStyle")
+OWNED_RELATED = ("/drawing", "/chart", "/chartUserShapes", "/image", "/chartStyle",
+                 "/chartColorStyle")
 
 
 @dataclass
@@ -250,15 +257,18 @@ class Transplant:
                 if name.casefold() in have:
                     continue
                 ids.append(max(ids, default=0) + 1)
-                extra.append(f'<tableColumn id="{ids[-1]}" name="{html.escape(name, quote=True)}"/>')
+                label = html.escape(name, quote=True)
+                extra.append(f'<tableColumn id="{ids[-1]}" name="{label}"/>')
             p = prefix_of(xml, "table")
             new_ref = f"{get_column_letter(min_col)}{min_row}:{get_column_letter(new_max)}{max_row}"
-            xml = re.sub(r'(<(?:\w+:)?table\b[^>]*\bref=")[^"]+"', rf'\g<1>{new_ref}"', xml, 1)
-            xml = re.sub(r'(<(?:\w+:)?autoFilter\b[^>]*\bref=")[^"]+"', rf'\g<1>{new_ref}"', xml, 1)
+            for tag in ("table", "autoFilter"):
+                xml = re.sub(rf'(<(?:\w+:)?{tag}\b[^>]*\bref=")[^"]+"', rf'\g<1>{new_ref}"', xml,
+                             count=1)
             close = re.search(rf"</{re.escape(p)}tableColumns>", xml)
             xml = xml[:close.start()] + add_prefix("".join(extra), p) + xml[close.start():]
             count = len(re.findall(r"<(?:\w+:)?tableColumn\b", xml))
-            xml = re.sub(r'(<(?:\w+:)?tableColumns\b[^>]*\bcount=")\d+"', rf'\g<1>{count}"', xml, 1)
+            xml = re.sub(r'(<(?:\w+:)?tableColumns\b[^>]*\bcount=")\d+"', rf'\g<1>{count}"', xml,
+                         count=1)
             self.target.put(tpart, xml)
             return
 
@@ -313,8 +323,8 @@ def _rows_of(sheet_xml: str) -> dict[int, list[tuple[int, str]]]:
 
 
 def _plain(si_inner: str) -> str:
-    return html.unescape("".join(re.findall(r"<(?:\w+:)?t\b[^>]*>(.*?)</(?:\w+:)?t>", si_inner or "",
-                                            re.S)))
+    texts = re.findall(r"<(?:\w+:)?t\b[^>]*>(.*?)</(?:\w+:)?t>", si_inner or "", re.S)
+    return html.unescape("".join(texts))
 
 
 def _cell_text(cell: str, strings) -> str | None:
@@ -367,7 +377,8 @@ def _merge_rows(xml: str, new_cells: dict[int, list[tuple[int, str]]], owned: se
     if header_style is not None and header_row in new_cells:
         new_cells = dict(new_cells)
         new_cells[header_row] = [
-            (c, re.sub(r'\ss="\d+"', "", cell, count=1).replace("<c ", f'<c s="{header_style}" ', 1))
+            (c, re.sub(r'\ss="\d+"', "", cell, count=1).replace(
+                "<c ", f'<c s="{header_style}" ', 1))
             for c, cell in new_cells[header_row]]
     return edit_cells(xml, new_cells, lambda r, c: c in owned and r >= header_row, prefix)
 
@@ -421,4 +432,4 @@ def scratch_bytes(wb) -> bytes:
     return buffer.getvalue()
 
 
-__all__ = ["ColumnPatch", "Transplant", "workbook_sheets", "user_headers", "scratch_bytes"]
+__all__ = ["ColumnPatch", "Transplant", "scratch_bytes", "user_headers", "workbook_sheets"]

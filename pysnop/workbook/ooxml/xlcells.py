@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl.cell.cell import Cell, ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, BUILTIN_FORMATS_REVERSE
@@ -224,7 +224,7 @@ def replace_sheet(wb, title: str):
     """A fresh empty sheet named ``title``: at the old one's position if it existed
     (case-insensitive match, since Excel sheet names are), else after the last sheet."""
     index = None
-    for i, ws in enumerate(wb.worksheets + list(getattr(wb, "chartsheets", []))):
+    for ws in wb.worksheets + list(getattr(wb, "chartsheets", [])):
         if ws.title.lower() == title.lower():
             index = wb._sheets.index(ws)
             was_active = wb.active is ws

@@ -12,9 +12,18 @@ from typing import Any
 
 from pysnop.workbook.ooxml.transplant import PATCH_PREFIX, ColumnPatch
 from pysnop.workbook.ooxml.xlcells import (
-    FMT_DATE, FMT_MONEY, FMT_PCT, FMT_PCT1, STATUS_FILLS, StyleBook, as_date, as_text,
-    excel_value, put, status_label,
+    FMT_DATE,
+    FMT_MONEY,
+    FMT_PCT,
+    FMT_PCT1,
+    STATUS_FILLS,
+    as_date,
+    as_text,
+    excel_value,
+    put,
+    status_label,
 )
+from pysnop.workbook.render.canvas import Canvas
 
 SUPPLY_PREFIX = "supply:"
 # (header, campaign_check column, number format, width)
@@ -54,7 +63,7 @@ def locate_supply_columns(headers: dict[int, str], last_user_col: int) -> dict[s
     return out
 
 
-def write_campaign_columns(wb, layout, check, styles: StyleBook) -> None:
+def write_campaign_columns(canvas: Canvas, layout, check) -> None:
     """Render ``check`` (BridgeResult.campaign_check) as a patch of marketing's sheet.
 
     The cells go to a scratch sheet at their final coordinates; the writer merges them into
@@ -64,9 +73,10 @@ def write_campaign_columns(wb, layout, check, styles: StyleBook) -> None:
         return
     header_row = int(layout.header_row)
     last_user_col = int(layout.last_col)
-    headers = wb._pysnop_user_headers(layout.name, header_row)
+    headers = canvas.user_headers(layout.name, header_row)
     cols = locate_supply_columns(headers, last_user_col)
-    ws = wb.create_sheet(PATCH_PREFIX + layout.name)
+    ws = canvas.wb.create_sheet(PATCH_PREFIX + layout.name)
+    styles = canvas.styles
     for header, *_ in SUPPLY_COLUMNS:
         put(ws, header_row, cols[header], header, None)
 
@@ -83,7 +93,7 @@ def write_campaign_columns(wb, layout, check, styles: StyleBook) -> None:
         if not isinstance(row, (int, float)) or row <= header_row:
             continue
         r = int(row)
-        for header, field, fmt, _ in SUPPLY_COLUMNS:
+        for header, field, _, _ in SUPPLY_COLUMNS:
             raw = data[field][j]
             c = cols[header]
             if field == "supply_status":
@@ -97,7 +107,7 @@ def write_campaign_columns(wb, layout, check, styles: StyleBook) -> None:
                 put(ws, r, c, excel_value(raw), fmt_styles[field])
 
     existing = {_norm(v) for v in headers.values()}
-    wb._pysnop_patches.append(ColumnPatch(
+    canvas.patches.append(ColumnPatch(
         sheet=layout.name, scratch=ws.title, header_row=header_row,
         columns=sorted(cols.values()),
         widths={cols[h]: w for h, _, _, w in SUPPLY_COLUMNS if _norm(h) not in existing},
