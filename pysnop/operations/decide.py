@@ -8,8 +8,11 @@ Two doors, one routine (:func:`review_sheet`, then :func:`record_decisions`):
   deciding user (the ribbon's Approve / Reject).
 
 Either way an approval by someone not listed in Approvers for the action's owner function is
-refused, logged as refused and left as it was; the Actions sheet is rewritten and saved so
-the workbook and the decision log agree.
+refused, logged as refused and left as it was; so is an approval that would give a risk more
+than it needs (the cover of the latest recalculation, from the decision log: the message names
+both rows), and the alternatives an approval makes unnecessary become Superseded
+(:mod:`pysnop.core.coordination`). The Actions sheet is rewritten, grouped by the risks of
+that recalculation, and saved so the workbook and the decision log agree.
 
 The deciding user is ``user=`` (CLI ``--user``), else the book's user (Excel's user name;
 $PYSNOP_USER, else the OS user). The decision log is ``log=`` (CLI ``--log``), else Settings
@@ -45,6 +48,20 @@ from pysnop.workbook.read.settings import extra_setting, settings_extra
 from pysnop.workbook.render.actions import actions_renderer
 
 MAX_LISTED = 8
+
+
+@dataclass
+class Plan:
+    """The risks and cover of the latest recalculation (from the decision log), which the
+    Actions sheet shows until the next one."""
+
+    risks: pd.DataFrame | None = None
+    cover: pd.DataFrame | None = None
+
+    @classmethod
+    def of(cls, log: DecisionLog) -> Plan:
+        latest = log.latest_plan()
+        return cls() if latest is None else cls(latest[1], latest[2])
 
 
 @dataclass
@@ -92,11 +109,14 @@ def no_proposals(book: Book) -> str:
 
 
 def review_sheet(book: Book, sheet: pd.DataFrame, user: str, log: DecisionLog,
-                 at: dt.datetime) -> tuple[Review, Approvers, list[Problem]]:
-    """Check the Actions rows ``sheet`` (as edited) against Approvers and the log."""
+                 at: dt.datetime, plan: Plan | None = None
+                 ) -> tuple[Review, Approvers, list[Problem]]:
+    """Check the Actions rows ``sheet`` (as edited) against Approvers, the log and each other
+    (``plan``: the latest recalculation's cover; read from ``log`` when not given)."""
     check_owned_sheets(book)
     approvers, warnings = read_approvers(book)
-    reviewed = review_edits(sheet, log.known_states(), approvers, user, at)
+    plan = plan if plan is not None else Plan.of(log)
+    reviewed = review_edits(sheet, log.known_states(), approvers, user, at, cover=plan.cover)
     return reviewed, approvers, warnings
 
 
@@ -110,9 +130,12 @@ def record_decisions(log: DecisionLog, reviewed: Review, *, at: dt.datetime,
                    events=reviewed.events)
 
 
-def write_actions(book: Book, rows: pd.DataFrame, approvers: Approvers) -> None:
-    """Rewrite the Actions sheet of ``book`` with ``rows`` and save the book."""
-    book.apply([actions_renderer(rows, approvers.names())])
+def write_actions(book: Book, rows: pd.DataFrame, approvers: Approvers,
+                  plan: Plan | None = None) -> None:
+    """Rewrite the Actions sheet of ``book`` with ``rows`` (grouped by ``plan``'s risks) and
+    save the book."""
+    plan = plan or Plan()
+    book.apply([actions_renderer(rows, approvers.names(), plan.risks, plan.cover)])
     book.save()
 
 
@@ -133,11 +156,12 @@ def apply_decisions(book: str | os.PathLike[str] | Book, *, user: str | None = N
         raise PysnopError(no_proposals(book))
     at = now()
     with DecisionLog(path) as lg:
-        reviewed, approvers, warnings = review_sheet(book, sheet, user, lg, at)
+        plan = Plan.of(lg)
+        reviewed, approvers, warnings = review_sheet(book, sheet, user, lg, at, plan)
         record_decisions(lg, reviewed, at=at, workbook=book.path, digest=file_digest_of(book),
                          user=user)
     rows = reviewed.rows.drop(columns=["row"], errors="ignore")
-    write_actions(book, rows, approvers)
+    write_actions(book, rows, approvers, plan)
     return ActionsReport(book.path, path, rows, reviewed.events, warnings + reviewed.problems)
 
 
@@ -169,11 +193,12 @@ def decide_selected(book: Book, status: str, *, user: str | None = None,
     path = log_file(book, log)
     at = now()
     with DecisionLog(path) as lg:
-        reviewed, approvers, warnings = review_sheet(book, frame, user, lg, at)
+        plan = Plan.of(lg)
+        reviewed, approvers, warnings = review_sheet(book, frame, user, lg, at, plan)
         record_decisions(lg, reviewed, at=at, workbook=book.path, digest=file_digest_of(book),
                          user=user)
     result = reviewed.rows.drop(columns=["row"], errors="ignore")
-    write_actions(book, result, approvers)
+    write_actions(book, result, approvers, plan)
     # the refusals are in the message already; other warnings (bad rows, Approvers) are not
     refused_ids = {e.action_id for e in reviewed.refused}
     refused_rows = set(frame.loc[frame["action_id"].isin(refused_ids), "row"])
@@ -183,6 +208,6 @@ def decide_selected(book: Book, status: str, *, user: str | None = None,
     return report, list(frame.loc[chosen, "action_id"])
 
 
-__all__ = ["ActionsReport", "apply_decisions", "as_file_book", "decide_selected",
+__all__ = ["ActionsReport", "Plan", "apply_decisions", "as_file_book", "decide_selected",
            "existing_log_file", "file_digest_of", "log_file", "no_proposals", "record_decisions",
            "review_sheet", "write_actions"]

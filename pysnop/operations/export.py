@@ -19,6 +19,7 @@ from pysnop.core.decisions import APPROVED, EXPORTED, Event
 from pysnop.errors import PysnopError
 from pysnop.operations.decide import (
     ActionsReport,
+    Plan,
     as_file_book,
     file_digest_of,
     log_file,
@@ -59,7 +60,8 @@ def export_actions(book: str | os.PathLike[str] | Book, fmt: str = "csv",
         raise PysnopError(no_proposals(book))
     at = now()
     with DecisionLog(path) as lg:
-        reviewed, approvers, warnings = review_sheet(book, sheet, user, lg, at)
+        plan = Plan.of(lg)
+        reviewed, approvers, warnings = review_sheet(book, sheet, user, lg, at, plan)
         rows = reviewed.rows.drop(columns=["row"], errors="ignore").reset_index(drop=True)
         chosen = rows.index[rows["status"] == APPROVED]
         target = None
@@ -86,7 +88,7 @@ def export_actions(book: str | os.PathLike[str] | Book, fmt: str = "csv",
                       exports=[{"action_id": a, "at": at, "format": fmt, "file": target,
                                 "who": user} for a in rows.loc[chosen, "action_id"]])
     if events:
-        write_actions(book, rows, approvers)
+        write_actions(book, rows, approvers, plan)
     return ActionsReport(book.path, path, rows, events, warnings + reviewed.problems,
                          rows.loc[chosen].reset_index(drop=True), target)
 

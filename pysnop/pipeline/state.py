@@ -20,7 +20,15 @@ from typing import NamedTuple
 import pandas as pd
 
 from pysnop.core.consensus import Consensus
-from pysnop.core.decisions import APPROVED, EXPORTED, OBSOLETE, PROPOSED, REJECTED, Event
+from pysnop.core.decisions import (
+    APPROVED,
+    EXPORTED,
+    OBSOLETE,
+    PROPOSED,
+    REJECTED,
+    SUPERSEDED,
+    Event,
+)
 from pysnop.core.model import BridgeResult, PlanInputs
 from pysnop.core.scorecard import Scorecard
 from pysnop.errors import Problem, PysnopError
@@ -56,6 +64,8 @@ class ActionsResult:
     decision_log: Path
     review: ReviewData
     decisions: list[Event]      # this run's decision events (new, obsolete, people's edits)
+    risks: pd.DataFrame | None = None   # one row per decision (pysnop.core.risk_frame)
+    cover: pd.DataFrame | None = None   # what each alternative covers (pysnop.core.actions)
 
     @property
     def new(self) -> int:
@@ -127,7 +137,7 @@ class Stage:
         self.apply(run)
 
 
-ACTION_STATUSES = (PROPOSED, APPROVED, REJECTED, EXPORTED, OBSOLETE)
+ACTION_STATUSES = (PROPOSED, APPROVED, REJECTED, EXPORTED, SUPERSEDED, OBSOLETE)
 
 
 def status_counts(rows: pd.DataFrame) -> dict[str, int]:

@@ -8,8 +8,11 @@ Tables
   runs       id, at, kind (recalc / decisions / export), workbook, fingerprint (sha256 of the
              workbook file read), as_of, user, counts (JSON)
   proposals  run_id, action_id, type, owner, sku, location, campaign_id, qty, week,
-             margin_protected, net_value, rank, reason
+             margin_protected, net_value, rank, reason, from_location, po_id, alt_sku,
+             new_lift, new_start, cost, risk_id, recommended, act_by
   risks      run_id, sku, location, status, first_risk_week, act_by, lost_units, margin_at_risk
+  plan_risks run_id + the risks frame of pysnop.core.risk_frame (one row per decision)
+  plan_cover run_id, format, data: the run's cover frame (pysnop.core.actions), compressed
   decisions  run_id, action_id, field (status / comment), old, new, who, at, outcome
              (accepted / refused / system), message
   exports    run_id, action_id, at, format, file, who
@@ -18,10 +21,12 @@ Tables
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import math
 import os
 import sqlite3
+import zlib
 from pathlib import Path
 
 import pandas as pd
@@ -32,9 +37,21 @@ from pysnop.errors import FileAccessError
 from pysnop.store.connection import DECISION_TABLES, connect
 
 PROPOSAL_FIELDS = ("action_id", "type", "owner", "sku", "location", "campaign_id", "qty", "week",
-                   "margin_protected", "net_value", "rank", "reason")
+                   "margin_protected", "net_value", "rank", "reason", "from_location", "po_id",
+                   "alt_sku", "new_lift", "new_start", "cost", "risk_id", "recommended",
+                   "act_by")
 RISK_FIELDS = ("sku", "location", "status", "first_risk_week", "act_by", "lost_units",
                "margin_at_risk")
+PLAN_RISK_FIELDS = ("risk_id", "kind", "draft", "sku", "location", "campaign_id", "status",
+                    "first_risk_week", "shortfall_units", "lost_units", "margin_at_risk",
+                    "act_by", "too_late", "alternatives", "recommended", "best_action_id",
+                    "fixable", "note", "rank")
+NUMBERS = {"qty", "margin_protected", "net_value", "lost_units", "margin_at_risk", "new_lift",
+           "cost", "shortfall_units"}
+WHOLE = {"rank", "alternatives"}
+FLAGS = {"recommended", "draft", "too_late", "fixable"}
+RISK_COUNTS = {"alternatives", "recommended"}  # on plan_risks, "recommended" is a count
+COVER_FORMAT = "json-split+zlib"
 
 
 def _iso(value) -> str | None:
@@ -81,8 +98,12 @@ class DecisionLog:
     # ------------------------------------------------------------------------ writing
     def record_run(self, *, kind: str, at: dt.datetime, workbook=None, fingerprint=None,
                    as_of=None, user=None, counts=None, proposals=None, risks=None,
-                   events=(), exports=()) -> int:
-        """Append one run with everything it produced, atomically; returns the run id."""
+                   events=(), exports=(), plan_risks=None, cover=None) -> int:
+        """Append one run with everything it produced, atomically; returns the run id.
+
+        ``plan_risks`` and ``cover``: the risks and cover frames of the run's action plan
+        (:func:`pysnop.core.actions.plan_actions`), kept so that decisions taken between
+        recalculations coordinate against what the sheet shows."""
         try:
             with self.db:
                 cur = self.db.execute(
@@ -102,6 +123,15 @@ class DecisionLog:
                         f"INSERT INTO risks (run_id, {', '.join(RISK_FIELDS)}) VALUES "
                         f"({', '.join('?' * (len(RISK_FIELDS) + 1))})",
                         [(run_id, *_row(rec, RISK_FIELDS)) for rec in risks.to_dict("records")])
+                if plan_risks is not None and len(plan_risks):
+                    self.db.executemany(
+                        f"INSERT INTO plan_risks (run_id, {', '.join(PLAN_RISK_FIELDS)}) "
+                        f"VALUES ({', '.join('?' * (len(PLAN_RISK_FIELDS) + 1))})",
+                        [(run_id, *_row(rec, PLAN_RISK_FIELDS, RISK_COUNTS))
+                         for rec in plan_risks.to_dict("records")])
+                if cover is not None:
+                    self.db.execute("INSERT INTO plan_cover (run_id, format, data) VALUES "
+                                    "(?, ?, ?)", (run_id, COVER_FORMAT, _pack(cover)))
                 self.db.executemany(
                     "INSERT INTO decisions (run_id, action_id, field, old, new, who, at, "
                     "outcome, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -149,6 +179,35 @@ class DecisionLog:
             "p.run_id = r.id AND p.action_id = e.action_id))")
         return {r[0] for r in rows}
 
+    def latest_plan(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None] | None:
+        """(proposals, plan risks, cover) of the latest recalc run that recorded a plan, or
+        None: what the Actions sheet shows until the next recalculation."""
+        row = self.db.execute("SELECT MAX(r.id) FROM runs r WHERE r.kind = 'recalc' AND "
+                              "EXISTS (SELECT 1 FROM plan_cover c WHERE c.run_id = r.id)"
+                              ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        run_id = int(row[0])
+        proposals = self.frame("proposals", "WHERE run_id = ? ORDER BY rank", (run_id,))
+        risks = self.frame("plan_risks", "WHERE run_id = ? ORDER BY rank", (run_id,))
+        blob = self.db.execute("SELECT format, data FROM plan_cover WHERE run_id = ?",
+                               (run_id,)).fetchone()
+        cover = _unpack(blob[1]) if blob is not None and blob[0] == COVER_FORMAT else None
+        return _typed(proposals), _typed(risks, RISK_COUNTS), cover
+
+    def exported_values(self) -> pd.DataFrame:
+        """Every export with the values that were exported: one row per (export, action) —
+        the action's proposal in the latest recalc run before the export — with
+        ``exported_at``, ``export_run`` and ``who``. In export order."""
+        cur = self.db.execute(
+            "SELECT e.run_id AS export_run, e.at AS exported_at, e.who AS exported_by, p.* "
+            "FROM exports e JOIN proposals p ON p.action_id = e.action_id AND p.run_id = "
+            "(SELECT MAX(q.run_id) FROM proposals q JOIN runs r ON r.id = q.run_id "
+            " WHERE q.action_id = e.action_id AND q.run_id < e.run_id AND r.kind = 'recalc') "
+            "ORDER BY e.run_id, e.rowid")
+        frame = pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
+        return frame.drop(columns=["run_id"]) if "run_id" in frame else frame
+
     def runs(self, kind: str | None = None) -> list[dict]:
         sql = "SELECT id, at, kind, workbook, fingerprint, as_of, user, counts FROM runs"
         args: tuple = ()
@@ -171,15 +230,48 @@ class DecisionLog:
         return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
 
 
-def _row(rec: dict, fields) -> list:
+def _row(rec: dict, fields, whole: set[str] = WHOLE) -> list:
     out = []
     for name in fields:
         value = rec.get(name)
-        if name in ("qty", "margin_protected", "net_value", "lost_units", "margin_at_risk"):
+        if name in NUMBERS:
             out.append(_num(value))
-        elif name == "rank":
+        elif name in whole | WHOLE:
             n = _num(value)
             out.append(None if n is None else int(n))
+        elif name in FLAGS:
+            out.append(None if is_blank(value) else int(bool(value)))
         else:
             out.append(_iso(value))
     return out
+
+
+def _typed(frame: pd.DataFrame, counts: set[str] = frozenset()) -> pd.DataFrame:
+    """Flags back to booleans, dates back to timestamps (a frame read from the log)."""
+    frame = frame.copy()
+    for col in (FLAGS - counts) & set(frame.columns):
+        frame[col] = frame[col].map(lambda v: None if v is None else bool(v)).astype(object)
+    for col in {"first_risk_week", "act_by", "week", "new_start"} & set(frame.columns):
+        frame[col] = pd.to_datetime(frame[col], errors="coerce")
+    return frame
+
+
+def _pack(cover: pd.DataFrame) -> bytes:
+    """The cover frame as compressed JSON (dates as ISO days)."""
+    frame = cover.copy()
+    if "week" in frame:
+        frame["week"] = pd.to_datetime(frame["week"]).dt.strftime("%Y-%m-%d")
+    text = frame.to_json(orient="split", index=False, double_precision=10)
+    return zlib.compress(text.encode("utf-8"), 6)
+
+
+def _unpack(data: bytes) -> pd.DataFrame:
+    frame = pd.read_json(io.StringIO(zlib.decompress(data).decode("utf-8")), orient="split",
+                         dtype=False)
+    if "week" in frame:
+        frame["week"] = pd.to_datetime(frame["week"])
+    for col in ("action_id", "risk_id", "sku", "location"):
+        if col in frame:
+            frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+            frame[col] = frame[col].map(lambda v: v if v is None else str(v))
+    return frame
