@@ -41,7 +41,7 @@ def sheet_lines(rows: pd.DataFrame, risks: pd.DataFrame | None,
     group); see the module doc. Without ``risks`` the rows are listed as they are."""
     rows = rows.reset_index(drop=True).copy()
     rows["line"] = ACTION
-    if risks is None or len(risks) == 0 and not _has(rows, "risk_id"):
+    if risks is None or (len(risks) == 0 and not _has(rows, "risk_id")):
         rows["option"] = _options(rows)
         return rows
     risks = risks.sort_values("rank", kind="stable").reset_index(drop=True) \
