@@ -230,6 +230,30 @@ class DecisionLog:
         return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
 
 
+def read_exports(path: str | os.PathLike[str]) -> pd.DataFrame | None:
+    """Every export in the decision log at ``path`` with the values exported
+    (:meth:`DecisionLog.exported_values`), read without writing to the file (``pysnop check``
+    writes nothing); None when there is no log, or it cannot be read."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not {"exports", "proposals", "runs"} <= names:
+            return None
+        log = DecisionLog.__new__(DecisionLog)
+        log.path, log.db = path, db
+        return log.exported_values()
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+
+
 def _row(rec: dict, fields, whole: set[str] = WHOLE) -> list:
     out = []
     for name in fields:

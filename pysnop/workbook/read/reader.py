@@ -45,6 +45,8 @@ class ReadResult:
     # planner overrides of the consensus (sku, location, category, week, units, reason,
     # planner, row); None when the workbook has no Overrides sheet
     overrides: pd.DataFrame | None = None
+    # po_ids of the Receipts rows left out of the inputs (Received, Cancelled)
+    closed_po_ids: list[str] = dataclasses.field(default_factory=list)
 
 
 class _Ctx:
@@ -207,7 +209,14 @@ def _receipts(ctx: _Ctx) -> pd.DataFrame:
          "due": ctx.date("due", required=True, check=check),
          "qty": ctx.number("qty", required=True, nonneg=True, check=check),
          "po_id": ctx.text("po_id"), "status": status}
-    return ctx.frame(d, model.RECEIPT_COLUMNS, keep=check)
+    frame = ctx.frame(d, model.RECEIPT_COLUMNS, keep=check)
+    # the po_ids of the received and cancelled rows left out: an exported action listed
+    # there is the sheet's (docs/semantics.md, "Closed loop"); read_plan takes them off
+    frame.attrs[CLOSED_PO_IDS] = [p for p in d["po_id"][drop] if p is not None]
+    return frame
+
+
+CLOSED_PO_IDS = "closed_po_ids"
 
 
 def lift_text(text: str) -> float | None:
@@ -565,10 +574,11 @@ def read_plan(source: str | os.PathLike | GridSource, *,
         raise ValidationError(errors)
     if as_of is not None:
         settings = dataclasses.replace(settings, as_of=as_of)
+    closed = frames["Receipts"].attrs.pop(CLOSED_PO_IDS, []) if "Receipts" in frames else []
     inputs = PlanInputs(
         settings=settings, inventory=frames["Inventory"], forecast=frames["Forecast"],
         campaigns=frames.get("Campaigns", empty_frame("Campaigns")),
         receipts=frames.get("Receipts", empty_frame("Receipts")),
         products=frames.get("Products"), actuals=frames.get("Actuals"),
         lanes=frames.get("Lanes"))
-    return ReadResult(inputs, warnings, layouts, frames.get("Overrides"))
+    return ReadResult(inputs, warnings, layouts, frames.get("Overrides"), closed)

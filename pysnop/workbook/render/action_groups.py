@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from pysnop.core.coordination import BINDING, Coverage, risk_covered
-from pysnop.core.decisions import parse_status
+from pysnop.core.decisions import OBSOLETE, parse_status
 
 RISK, ACTION, GROUP = "risk", "action", "group"
 NOT_RECOMMENDED = "not recommended"
@@ -50,7 +50,9 @@ def sheet_lines(rows: pd.DataFrame, risks: pd.DataFrame | None,
         rows["risk_id"] = None
     known = set(risks["risk_id"].astype(str))
     risk_of = rows["risk_id"].map(lambda v: str(v) if _present(v) else None)
-    mine = risk_of.isin(known).to_numpy()
+    gone = rows["status"].map(parse_status).eq(OBSOLETE).to_numpy() if "status" in rows \
+        else np.zeros(len(rows), dtype=bool)
+    mine = risk_of.isin(known).to_numpy() & ~gone  # Obsolete rows: with the record
     rank = pd.to_numeric(rows["rank"], errors="coerce") if "rank" in rows else \
         pd.Series(np.arange(len(rows)), dtype=float)
     rows["option"] = _options(rows)
