@@ -103,7 +103,7 @@ def apply_commitments(inputs: PlanInputs, committed: pd.DataFrame, *,
     added = [_receipt(r, r["location"], r["week"], float(r["qty"]))
              for r in frame[supply_in & ~shown & ~received].to_dict("records")]
     added += _donor_legs(inputs, frame[kind.eq("TRANSFER").to_numpy()], week0)
-    _check_expedites(frame, open_rows, receipts, week, week0)
+    _check_expedites(frame, open_rows, set(listed.index), week, week0)
     _check_campaigns(frame, inputs)
     apply = frame[frame["state"].eq(PROJECTED).to_numpy()
                   & kind.isin(("EXPEDITE", *MARKETING_TYPES)).to_numpy()]
@@ -137,7 +137,7 @@ def _donor_legs(inputs: PlanInputs, transfers: pd.DataFrame,
     return out
 
 
-def _check_expedites(frame: pd.DataFrame, open_rows: pd.DataFrame, receipts: pd.DataFrame,
+def _check_expedites(frame: pd.DataFrame, open_rows: pd.DataFrame, listed: set[str],
                      week: pd.Series, week0: pd.Timestamp) -> None:
     """An expedite is shown once Receipts has its PO due by the action's week, gone when no
     open row of it is left (arrived or cancelled), stale when its week passed without it."""
@@ -152,10 +152,9 @@ def _check_expedites(frame: pd.DataFrame, open_rows: pd.DataFrame, receipts: pd.
             mine = mine[(pd.to_numeric(mine["qty"], errors="coerce") == float(rec["qty"]))
                         & (pd.to_datetime(mine["due"]) > week.iloc[at])]
         if mine.empty:
-            listed = po is not None and receipts["po_id"].map(_key).eq(po).any()
             frame.loc[at, ["state", "note"]] = (
                 [SHOWN, f"receipt {rec['po_id']} is no longer open on the Receipts sheet"]
-                if listed else
+                if po in listed else
                 [LOST, f"receipt {rec['po_id'] or ''} is not on the Receipts sheet any more"])
         elif (pd.to_datetime(mine["due"]).apply(calendar.monday_of) <= week.iloc[at]).any():
             frame.loc[at, ["state", "note"]] = [SHOWN, "the Receipts sheet shows it due by then"]
@@ -231,7 +230,7 @@ def covered_by(keys: pd.DataFrame, status: Any, effects: pd.DataFrame) -> pd.Ser
     if projected.empty:
         return pd.Series("", index=keys.index, dtype=object)
     stamp = projected["action_id"].astype(str) + ", exported " + \
-        projected["exported_at"].map(_day)
+        projected["exported_at"].map(_day).astype(object)
     # the sku-locations each action helps: its SKU (and a SHIFT_SKU's substitute) at each
     # location it names
     helped = projected.assign(stamp=stamp, loc=projected["location"].astype(str).str.split(","))
@@ -245,7 +244,8 @@ def covered_by(keys: pd.DataFrame, status: Any, effects: pd.DataFrame) -> pd.Ser
     donors = projected[(projected["type"] == "TRANSFER") & projected["from_location"].notna()]
     sent = (donors["action_id"].astype(str) + " ships "
             + pd.to_numeric(donors["qty"]).map("{:,.0f}".format) + " to "
-            + donors["location"].astype(str) + ", exported " + donors["exported_at"].map(_day))
+            + donors["location"].astype(str) + ", exported "
+            + donors["exported_at"].map(_day).astype(object))
     ships = sent.groupby([donors["sku"].astype(str), donors["from_location"].astype(str)],
                          sort=False).agg("; ".join).reindex(index)
     ok = np.asarray(status, dtype=object) == "OK"

@@ -27,6 +27,7 @@ import math
 import os
 import sqlite3
 import zlib
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
@@ -270,10 +271,10 @@ def _row(rec: dict, fields, whole: set[str] = WHOLE) -> list:
     return out
 
 
-def _typed(frame: pd.DataFrame, counts: set[str] = frozenset()) -> pd.DataFrame:
+def _typed(frame: pd.DataFrame, counts: Collection[str] = ()) -> pd.DataFrame:
     """Flags back to booleans, dates back to timestamps (a frame read from the log)."""
     frame = frame.copy()
-    for col in (FLAGS - counts) & set(frame.columns):
+    for col in (FLAGS - set(counts)) & set(frame.columns):
         frame[col] = frame[col].map(lambda v: None if v is None else bool(v)).astype(object)
     for col in {"first_risk_week", "act_by", "week", "new_start"} & set(frame.columns):
         frame[col] = pd.to_datetime(frame[col], errors="coerce")

@@ -100,7 +100,7 @@ def _covers_text(rows: pd.DataFrame, risks: pd.DataFrame) -> pd.Series:
     shortfall on its own)."""
     need = pd.Series(pd.to_numeric(risks["shortfall_units"], errors="coerce").to_numpy(),
                      index=risks["risk_id"].astype(str))
-    out = []
+    out: list[str | None] = []
     for rec in rows.to_dict("records"):
         risk = str(rec.get("risk_id")) if _present(rec.get("risk_id")) else None
         units = _number(rec.get("covers_units"))
