@@ -17,7 +17,14 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from pysnop.core.decisions import APPROVED, EDITABLE_STATUSES, EXPORTED, OBSOLETE, REJECTED
+from pysnop.core.decisions import (
+    APPROVED,
+    EDITABLE_STATUSES,
+    EXPORTED,
+    NEEDS_REAPPROVAL,
+    OBSOLETE,
+    REJECTED,
+)
 from pysnop.workbook.ooxml.fastsheet import FastRows
 from pysnop.workbook.ooxml.transplant import PATCH_PREFIX, ColumnPatch
 from pysnop.workbook.ooxml.xlcells import (
@@ -57,6 +64,9 @@ WIDTHS = {"action_id": 14, "type": 13, "owner": 11, "sku": 10, "location": 14,
 GREEN_FILL = PatternFill(fill_type="solid", start_color="FFC6EFCE", end_color="FFC6EFCE")
 GREEN_FONT = Font(color="FF006100")
 GREY_FONT = Font(color="FF808080")
+# an approval whose values changed: it waits for a person (docs/semantics.md)
+REAPPROVE_FILL = PatternFill(fill_type="solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
+REAPPROVE_FONT = Font(color="FF9C0006", bold=True)
 EDIT_FILL = PatternFill(fill_type="solid", start_color="FFFFF2CC", end_color="FFFFF2CC")
 MAX_LIST = 255  # Excel's limit for an inline dropdown list
 SPARE_ROWS = 200  # dropdowns reach this far below the last row, for rows people add
@@ -69,18 +79,21 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
     counts = rows["status"].value_counts().to_dict() if n else {}
     put(ws, 1, 1, f"pysnop actions · {n} rows · "
                   + ", ".join(f"{counts.get(s, 0)} {s}" for s in
-                              ("Proposed", APPROVED, REJECTED, EXPORTED, OBSOLETE)),
+                              ("Proposed", APPROVED, REJECTED, EXPORTED, OBSOLETE))
+                  + (f", {counts[NEEDS_REAPPROVAL]} {NEEDS_REAPPROVAL}"
+                     if counts.get(NEEDS_REAPPROVAL) else ""),
         styles.get(font=TITLE_FONT))
     put(ws, 2, 1, "Edit status (Proposed / Approved / Rejected), approver, comment and "
                   "scenario (Y = include in pysnop simulate). Only listed approvers of the "
-                  "owner function may decide; approved rows are green.",
+                  "owner function may decide; approved rows are green. An approval binds "
+                  "the values shown: a re-run that changes them asks for re-approval (red).",
         styles.get(font=NOTE_FONT))
     head = styles.get(font=BOLD_FONT, fill=HEADER_FILL, border=HEADER_BORDER)
     for c, name in enumerate(COLUMNS, start=1):
         put(ws, HEADER_ROW, c, name, head)
 
     looks = {"": None, APPROVED: (GREEN_FILL, GREEN_FONT), EXPORTED: (None, GREY_FONT),
-             OBSOLETE: (None, GREY_FONT)}
+             OBSOLETE: (None, GREY_FONT), NEEDS_REAPPROVAL: (REAPPROVE_FILL, REAPPROVE_FONT)}
     cache: dict = {}
 
     def style(name, status):

@@ -8,7 +8,9 @@ act_by this week   risks whose act_by falls between the Monday of the as-of week
                    days: order (or act) now or it is too late
 pending decisions  proposals of the latest run still Proposed, by rank
 approved           approved, not exported yet
+needs re-approval  approvals whose values a re-run changed: approve again (or reject)
 exported           actions exported since the previous run
+approvers          changes to the Approvers list since the previous run (added / removed)
 
 It is written as the "Review" sheet by ``recalc`` and printed by ``pysnop review`` (text, or
 Markdown to paste into a mail).
@@ -21,7 +23,7 @@ from typing import ClassVar
 
 import pandas as pd
 
-from pysnop.core.decisions import APPROVED, PROPOSED
+from pysnop.core.decisions import APPROVED, NEEDS_REAPPROVAL, PROPOSED
 from pysnop.workbook.ooxml.xlcells import (
     BOLD_FONT,
     HEADER_BORDER,
@@ -43,6 +45,7 @@ RISK_COLS = ["sku", "location", "status", "first_risk_week", "act_by", "lost_uni
              "margin_at_risk"]
 ACTION_COLS = ["action_id", "type", "owner", "sku", "location", "net_value", "reason"]
 EXPORT_COLS = ["action_id", "at", "who", "format", "file"]
+APPROVER_COLS = ["change", "name", "function", "account", "run_id"]
 
 
 @dataclass
@@ -56,7 +59,9 @@ class ReviewData:
         "new_risks": "New risks", "resolved_risks": "Resolved risks",
         "deadlines": f"act_by within {DEADLINE_DAYS} days",
         "pending": "Decisions pending", "approved": "Approved, not exported yet",
-        "exported": "Exported since the last run"}
+        "reapproval": "Needs re-approval (values changed since the approval)",
+        "exported": "Exported since the last run",
+        "approvers": "Approvers list changes since the last run"}
 
 
 def build_review(log) -> ReviewData:
@@ -92,7 +97,11 @@ def build_review(log) -> ReviewData:
                 "deadlines": deadlines.reindex(columns=RISK_COLS),
                 "pending": proposals[status == PROPOSED].reindex(columns=ACTION_COLS),
                 "approved": proposals[status == APPROVED].reindex(columns=ACTION_COLS),
-                "exported": exports.reindex(columns=EXPORT_COLS)}
+                "reapproval": proposals[status == NEEDS_REAPPROVAL].reindex(columns=ACTION_COLS),
+                "exported": exports.reindex(columns=EXPORT_COLS),
+                "approvers": log.frame("approvers", "WHERE run_id > ? ORDER BY rowid",
+                                       (prev["id"] if prev else 0,)).reindex(
+                                           columns=APPROVER_COLS)}
     return ReviewData(last["as_of"], last["at"], prev["at"] if prev else None,
                       {k: v.reset_index(drop=True) for k, v in sections.items()})
 
