@@ -68,6 +68,13 @@ class Summary(str):
 
 # ------------------------------------------------------------------------------ helpers
 
+def declared(book: Book) -> str | None:
+    """The deciding user the book declares (the Windows account in Excel; for a file
+    $PYSNOP_USER), else None."""
+    value = getattr(book, "declared_user", None)
+    return str(value) if value else None
+
+
 def _listed(problems: list[Problem], limit: int = MAX_LISTED) -> str:
     shown = "\n".join(f"- {p}" for p in problems[:limit])
     more = f"\n... and {len(problems) - limit} more" if len(problems) > limit else ""
@@ -101,7 +108,7 @@ def recalculate(book: Book, *, as_of: dt.date | None = None, user: str | None = 
                 log: Log = None, actions: bool = True) -> Summary:
     """The whole recalculation, exactly the stages of ``pysnop recalc``."""
     run = execute(book, STAGES, as_of=as_of,
-                  options=RunOptions.of(user=user or book.user_name, log=log, actions=actions))
+                  options=RunOptions.of(user=user or declared(book), log=log, actions=actions))
     write(book, run)
     if run.result is None or not len(run.inputs.inventory):
         text = "Bridge not run: the workbook has no Inventory sheet (consensus only)."
@@ -167,7 +174,7 @@ def propose_actions(book: Book, *, as_of: dt.date | None = None, user: str | Non
                     log: Log = None) -> Summary:
     """Action proposals (Actions, Review sheets; Campaigns "Supply: actions"), decisions kept."""
     run = execute(book, (CONSENSUS, COMMITMENTS, BRIDGE, ACTIONS), as_of=as_of,
-                  options=RunOptions.of(user=user or book.user_name, log=log,
+                  options=RunOptions.of(user=user or declared(book), log=log,
                                         record_history=False))
     if run.actions is None:
         return Summary("No proposals: the workbook has no Inventory sheet.", ok=False)

@@ -9,7 +9,10 @@ Superseded: :mod:`pysnop.core.coordination`), merges both with what the decision
 taken before the next recalculation coordinate the same way), and adds the Actions sheet
 (grouped by risk), the Review sheet and the "Supply: actions" column of Campaigns.
 
-The deciding user is ``RunOptions.user`` (CLI ``--user``), else $PYSNOP_USER, else the OS user.
+The deciding user is ``RunOptions.user`` (CLI ``--user``), else $PYSNOP_USER; a run that
+declares nobody decides as the approvers typed in the rows, and every decision records the OS
+account beside them (:mod:`pysnop.pipeline.audit`). The run's records are committed to the
+log only once the workbook is written (:func:`pysnop.pipeline.run.write`).
 """
 
 from __future__ import annotations
@@ -21,9 +24,8 @@ from pathlib import Path
 from pysnop.core.bridge import run_bridge
 from pysnop.core.decisions import merge, review_edits
 from pysnop.errors import Problem
+from pysnop.pipeline.audit import approver_changes, hold_to_log, runner
 from pysnop.pipeline.state import ActionsResult, Run, status_counts
-from pysnop.store.decision_log import DecisionLog
-from pysnop.workbook.book import resolve_user
 from pysnop.workbook.ooxml.atomic import fingerprint
 from pysnop.workbook.read.actions import ACTIONS_SHEET, check_owned_sheets, read_actions_sheet
 from pysnop.workbook.read.approvers import read_approvers
@@ -65,37 +67,40 @@ def actions_stage(run: Run) -> None:
                                     ACTIONS_SHEET, severity="warning"))
         return
     proposals = plan.proposals
-    user = resolve_user(run.options.user)
-    path = run.store_path()
-    assert path is not None  # required: raises for a workbook never saved
+    who = runner(run.options.user)
+    user = who.declared or who.account
     sheet = read_actions_sheet(run.source)
     check_owned_sheets(run.source)
     approvers, approver_warnings = read_approvers(run.source)
     at = now()
-    with DecisionLog(path) as log:
-        known = log.known_states()
-        reviewed = review_edits(sheet, known, approvers, user, at, cover=plan.cover)
-        rows, changes = merge(reviewed.rows, proposals, at, known=known,
-                              lapsed=log.lapsed_exports(), cover=plan.cover)
-        events = reviewed.events + changes
-        summary = result.summary
-        counts: dict[str, int] = {s: int((summary["status"] == s).sum())
-                                  for s in ("STOCKOUT", "AT RISK", "OK")}
-        counts.update(status_counts(rows), proposals=len(proposals),
-                      new=sum(e.message == "new proposal" for e in changes),
-                      refused=len(reviewed.refused))
-        log.record_run(kind="recalc", at=at, workbook=run.source.resolve(),
-                       fingerprint=file_digest(run.source), as_of=result.as_of, user=user,
-                       counts=counts, proposals=proposals, risks=summary[summary["status"] != "OK"],
-                       events=events, plan_risks=plan.risks, cover=plan.cover)
-        review_data = build_review(log)
+    log = run.log_hold().log
+    known = log.known_states()
+    sheet, restored = hold_to_log(sheet, run.log_hold(), known, log.logged_values(known))
+    reviewed = review_edits(sheet, known, approvers, user, at, runner=who, cover=plan.cover)
+    rows, changes = merge(reviewed.rows, proposals, at, known=known,
+                          lapsed=log.lapsed_exports(), cover=plan.cover)
+    events = reviewed.events + changes
+    summary = result.summary
+    counts: dict[str, int] = {s: int((summary["status"] == s).sum())
+                              for s in ("STOCKOUT", "AT RISK", "OK")}
+    counts.update(status_counts(rows), proposals=len(proposals),
+                  new=sum(e.message == "new proposal" for e in changes),
+                  refused=len(reviewed.refused))
+    log.record_run(kind="recalc", at=at, workbook=(run.book_path or run.source).resolve(),
+                   fingerprint=file_digest(run.source), as_of=result.as_of, user=user,
+                   counts=counts, proposals=proposals, risks=summary[summary["status"] != "OK"],
+                   events=events, account=who.account,
+                   approvers=approver_changes(log, approvers), plan_risks=plan.risks,
+                   cover=plan.cover)
+    review_data = build_review(log)
+    path = log.path
     names = approvers.names()
     run.add_sheets(NAME, actions_renderer(rows, names, plan.risks, plan.cover))
     run.add_sheets(NAME, review_renderer(review_data))
     layout = run.read.layouts.get("Campaigns")
     if layout is not None and len(inputs.campaigns):
         run.add_sheets(NAME, campaign_actions_renderer(layout, inputs.campaigns, rows))
-    run.warnings += approver_warnings + reviewed.problems
+    run.warnings += approver_warnings + restored + reviewed.problems
     run.actions = ActionsResult(rows, path, review_data, events, plan.risks, plan.cover)
     run.timings["actions"] = time.perf_counter() - mark
 

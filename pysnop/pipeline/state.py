@@ -25,6 +25,7 @@ from pysnop.core.consensus import Consensus
 from pysnop.core.decisions import (
     APPROVED,
     EXPORTED,
+    NEEDS_REAPPROVAL,
     OBSOLETE,
     PROPOSED,
     REJECTED,
@@ -34,9 +35,12 @@ from pysnop.core.decisions import (
 from pysnop.core.model import BridgeResult, PlanInputs
 from pysnop.core.scorecard import Scorecard
 from pysnop.errors import Problem, PysnopError
+from pysnop.pipeline.audit import LogHold, open_log
+from pysnop.store.chain import Stamp
 from pysnop.store.paths import SETTING as STORE_SETTING
-from pysnop.store.paths import resolve_path
+from pysnop.store.paths import carry, resolve_path
 from pysnop.workbook.book import PostSave
+from pysnop.workbook.read.actions import read_actions_sheet
 from pysnop.workbook.read.reader import ReadResult
 from pysnop.workbook.read.settings import extra_setting
 from pysnop.workbook.render.canvas import Renderer
@@ -86,7 +90,7 @@ class Run:
     """One run in progress (see the module doc)."""
 
     source: Path                # a file holding the book's contents, for stages that read files
-    book_path: Path | None      # where the workbook lives (the SQLite file sits beside it)
+    book_path: Path | None      # where the workbook is written (the SQLite file sits beside it)
     read: ReadResult
     options: RunOptions
     warnings: list[Problem] = field(default_factory=list)
@@ -99,6 +103,9 @@ class Run:
     result: BridgeResult | None = None      # the bridge
     actions: ActionsResult | None = None
     post_save: PostSave | None = None       # caches formula values in the saved package
+    origin: Path | None = None              # the workbook read, when written elsewhere (-o)
+    stamp: Stamp | None = None              # the decision-log stamp the workbook carries
+    hold: LogHold | None = None             # the decision log, held until the write
 
     @property
     def inputs(self) -> PlanInputs:
@@ -127,6 +134,39 @@ class Run:
             return None
         return resolve_path(self.book_path, override=self.options.log, setting=setting)
 
+    def log_hold(self) -> LogHold:
+        """The decision log, checked against the workbook and held in a transaction until
+        the workbook is written (:mod:`pysnop.pipeline.audit`); opened on first use.
+
+        Written to another file (``-o``), the book's log follows it: a log beside the output
+        is started as a copy of the input's (when there is none yet)."""
+        if self.hold is None:
+            path = self.store_path()
+            assert path is not None  # required: raises for a workbook never saved
+            carried = False
+            if (self.options.log is None and self.origin is not None
+                    and self.book_path is not None and self.origin != self.book_path):
+                setting = extra_setting(self.inputs.settings.extra, STORE_SETTING)
+                carried = carry(resolve_path(self.origin, setting=setting), path)
+            name = (self.origin or self.book_path or path).name
+            self.hold = open_log(path, self.stamp, book=name,
+                                 sheet=read_actions_sheet(self.source),
+                                 workbook=self.book_path)
+            if carried:
+                self.hold.warnings.append(Problem(
+                    f"the decision log follows the workbook: {path.name} was started as a "
+                    f"copy of the log of {name}", severity="warning", kind="file"))
+            self.warnings += self.hold.warnings
+        return self.hold
+
+    def release(self, committed: bool) -> None:
+        """Commit the run's records to the log (the workbook was written) or drop them."""
+        if self.hold is not None:
+            if committed:
+                self.hold.commit()
+            else:
+                self.hold.rollback()
+
 
 @dataclass(frozen=True)
 class Stage:
@@ -140,7 +180,8 @@ class Stage:
         self.apply(run)
 
 
-ACTION_STATUSES = (PROPOSED, APPROVED, REJECTED, EXPORTED, SUPERSEDED, OBSOLETE)
+ACTION_STATUSES = (PROPOSED, APPROVED, REJECTED, EXPORTED, SUPERSEDED, OBSOLETE,
+                   NEEDS_REAPPROVAL)
 
 
 def status_counts(rows: pd.DataFrame) -> dict[str, int]:

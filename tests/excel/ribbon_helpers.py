@@ -98,9 +98,12 @@ def same_sheet(path, book, sheet, *, ignore=(), header_row=3):
                                                    key=str)[:8])
 
 
-def live(path, monkeypatch, user="ann") -> fake.Book:
+def live(path, monkeypatch, user="ann", account=None) -> fake.Book:
+    """``path`` open in the fake Excel, whose user name (Excel's, self-set) is ``user``, run
+    under the Windows account ``account`` (default: the same)."""
     book = fake.load_file(path, app=fake.App(user))
     monkeypatch.setattr(xw.Book, "caller", classmethod(lambda cls: book))
+    monkeypatch.setattr("pysnop.workbook.book._os_login", lambda: account or user)
     return book
 
 

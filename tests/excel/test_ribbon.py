@@ -283,7 +283,10 @@ def test_excel_book_reads_like_the_file(pair, monkeypatch):
         left = getattr(x.inputs, name).drop(columns=["row"], errors="ignore")
         right = getattr(f.inputs, name).drop(columns=["row"], errors="ignore")
         assert left.astype(str).equals(right.astype(str)), name
-    assert book.user_name == "ann" and book.path == b
+    assert book.path == b
+    # the deciding user is the Windows account, not Excel's user name (fake App: "ann")
+    monkeypatch.setattr("pysnop.workbook.book._os_login", lambda: "win-ann")
+    assert book.user_name == "win-ann" and book.declared_user == "win-ann"
 
 
 def test_text_that_looks_like_a_number_or_formula_stays_text(tmp_path):

@@ -28,6 +28,7 @@ from pysnop.core.decisions import (
     APPROVED,
     EDITABLE_STATUSES,
     EXPORTED,
+    NEEDS_REAPPROVAL,
     OBSOLETE,
     PROPOSED,
     REJECTED,
@@ -82,6 +83,9 @@ GREEN_FILL = PatternFill(fill_type="solid", start_color="FFC6EFCE", end_color="F
 GREEN_FONT = Font(color="FF006100")
 GREY_FONT = Font(color="FF808080")
 GREY_ITALIC = Font(color="FF808080", italic=True)
+# an approval whose values changed: it waits for a person (docs/semantics.md)
+REAPPROVE_FILL = PatternFill(fill_type="solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
+REAPPROVE_FONT = Font(color="FF9C0006", bold=True)
 EDIT_FILL = PatternFill(fill_type="solid", start_color="FFFFF2CC", end_color="FFFFF2CC")
 RISK_FILL = PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
 GROUP_FILL = PatternFill(fill_type="solid", start_color="FFEDEDED", end_color="FFEDEDED")
@@ -92,7 +96,7 @@ STATE_FONTS = {"covered": Font(bold=True, color="FF006100"),
                "open": Font(bold=True, color="FF9C0006")}
 MAX_LIST = 255  # Excel's limit for an inline dropdown list
 SPARE_ROWS = 200  # dropdowns reach this far below the last row, for rows people add
-COUNTED = (PROPOSED, APPROVED, REJECTED, SUPERSEDED, EXPORTED, OBSOLETE)
+COUNTED = (PROPOSED, APPROVED, REJECTED, SUPERSEDED, NEEDS_REAPPROVAL, EXPORTED, OBSOLETE)
 
 
 def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
@@ -115,7 +119,8 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
                   "ones it makes unnecessary become Superseded, and approving more than a risk "
                   "needs is refused. Edit status (Proposed / Approved / Rejected), approver, "
                   "comment and scenario (Y = include in pysnop simulate). Only listed "
-                  "approvers of the owner function may decide.",
+                  "approvers of the owner function may decide. An approval binds the values "
+                  "shown: a re-run that changes them asks for re-approval (red).",
         styles.get(font=NOTE_FONT))
     head = styles.get(font=BOLD_FONT, fill=HEADER_FILL, border=HEADER_BORDER)
     for c, name in enumerate(COLUMNS, start=1):
@@ -173,8 +178,8 @@ def _style(styles: StyleBook, name: str, kind: str, status: str, option, cover):
     if kind == GROUP:
         return styles.get(fill=GROUP_FILL, font=GREY_ITALIC, alignment=wrap)
     fill, font = {APPROVED: (GREEN_FILL, GREEN_FONT), EXPORTED: (None, GREY_FONT),
-                  OBSOLETE: (None, GREY_FONT), SUPERSEDED: (None, GREY_FONT)}.get(
-        status, (None, None))
+                  OBSOLETE: (None, GREY_FONT), SUPERSEDED: (None, GREY_FONT),
+                  NEEDS_REAPPROVAL: (REAPPROVE_FILL, REAPPROVE_FONT)}.get(status, (None, None))
     if fill is None and name in EDITABLE and status not in (EXPORTED, OBSOLETE):
         fill = EDIT_FILL
     if name == "option" and option == NOT_RECOMMENDED and status != SUPERSEDED:

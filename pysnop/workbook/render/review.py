@@ -13,7 +13,9 @@ new risks          sku-locations at risk now that were not at the previous run
 resolved risks     at risk at the previous run, OK (or gone) now
 pending decisions  proposals of the latest run still Proposed, by rank
 approved           approved, not exported yet
+needs re-approval  approvals whose values a re-run changed: approve again (or reject)
 exported           actions exported since the previous run
+approvers          changes to the Approvers list since the previous run (added / removed)
 
 A log written before risks were recorded (no ``plan_risks`` for the run) has no open-risks
 section, and its deadlines are the Bridge's at-risk rows, classified the same way.
@@ -31,7 +33,7 @@ import pandas as pd
 
 from pysnop.core.coordination import BINDING
 from pysnop.core.deadlines import DUE, OVERDUE, classify_deadlines
-from pysnop.core.decisions import APPROVED, PROPOSED
+from pysnop.core.decisions import APPROVED, NEEDS_REAPPROVAL, PROPOSED
 from pysnop.workbook.ooxml.xlcells import (
     BOLD_FONT,
     HEADER_BORDER,
@@ -55,6 +57,7 @@ DECISION_COLS = ["risk_id", "sku", "location", "campaign_id", "status", "first_r
                  "shortfall_units", "margin_at_risk", "act_by", "best_action_id", "note"]
 ACTION_COLS = ["action_id", "type", "owner", "sku", "location", "net_value", "reason"]
 EXPORT_COLS = ["action_id", "at", "who", "format", "file"]
+APPROVER_COLS = ["change", "name", "function", "account", "run_id"]
 
 
 @dataclass
@@ -70,7 +73,9 @@ class ReviewData:
         "deadlines": f"act_by within {DEADLINE_DAYS} days",
         "new_risks": "New risks", "resolved_risks": "Resolved risks",
         "pending": "Decisions pending", "approved": "Approved, not exported yet",
-        "exported": "Exported since the last run"}
+        "reapproval": "Needs re-approval (values changed since the approval)",
+        "exported": "Exported since the last run",
+        "approvers": "Approvers list changes since the last run"}
 
 
 def build_review(log) -> ReviewData:
@@ -112,7 +117,11 @@ def build_review(log) -> ReviewData:
                 "deadlines": deadlines.reindex(columns=columns),
                 "pending": proposals[status == PROPOSED].reindex(columns=ACTION_COLS),
                 "approved": proposals[status == APPROVED].reindex(columns=ACTION_COLS),
-                "exported": exports.reindex(columns=EXPORT_COLS)}
+                "reapproval": proposals[status == NEEDS_REAPPROVAL].reindex(columns=ACTION_COLS),
+                "exported": exports.reindex(columns=EXPORT_COLS),
+                "approvers": log.frame("approvers", "WHERE run_id > ? ORDER BY rowid",
+                                       (prev["id"] if prev else 0,)).reindex(
+                                           columns=APPROVER_COLS)}
     if open_risks is not None:
         sections["open_risks"] = open_risks.reindex(columns=DECISION_COLS)
     sections = {k: sections[k] for k in ReviewData.TITLES if k in sections}
