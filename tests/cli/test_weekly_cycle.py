@@ -205,3 +205,25 @@ def test_an_exported_order_past_its_week_and_not_on_receipts_is_taken_as_receive
     assert "covered_by" not in row
     # on_hand 30, base 0 from 12-07, no receipt added: 30, 30, 30
     assert poh == [30, 30, 30]
+
+
+def test_simulate_shows_a_draft_campaigns_remedy_as_it_was_valued(make_book):
+    # BF as a Draft: the Bridge does not count it (S1: 20, 10, 0 — below safety stock, no
+    # sale lost); judged as if confirmed it is short: 20, 5, -5, 5 lost. Capping its lift at
+    # the most S1 supports (0%: even without it week 2 ends at 0 < 5) avoids those 5.
+    book = sheets()
+    book["Campaigns"][1] = ["BF", "A", D(2026, 11, 23), D(2026, 11, 29), 0.5, "S1"]
+    book["Campaigns"][0].append("status")
+    book["Campaigns"][1].append("Draft")
+    path = make_book(book, name="plan.xlsx")
+    assert run("recalc", path)[0] == 0
+    drafts = [r for r in lines(path) if r["option"] and str(r["option"]).startswith("RSK-")
+              and str(r["type"]).startswith("Draft campaign BF")]
+    assert len(drafts) == 1 and "if confirmed: STOCKOUT from 2026-11-30" in drafts[0]["type"]
+    [lift] = [r for r in alternatives(path).values()
+              if r["risk_id"] == drafts[0]["option"] and r["type"] == "REDUCE_LIFT"]
+    assert lift["units_protected"] == 5 and lift["new_lift"] == 0
+    code, output = run("simulate", path, "--actions", lift["action_id"])
+    flat = " ".join(output.split())
+    assert code == 0 and "lost units 5 -> 0" in flat  # the 5 units the proposal claims
+    assert "campaign BF is not counted by the bridge (Draft)" in flat
