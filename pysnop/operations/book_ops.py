@@ -43,7 +43,7 @@ from pysnop.operations.decide import decide_selected
 from pysnop.operations.export import export_actions
 from pysnop.pipeline import actions, consensus
 from pysnop.pipeline.run import check, execute, write
-from pysnop.pipeline.stages import ACTIONS, BRIDGE, CHECK_STAGES, CONSENSUS, STAGES
+from pysnop.pipeline.stages import ACTIONS, BRIDGE, CHECK_STAGES, COMMITMENTS, CONSENSUS, STAGES
 from pysnop.pipeline.state import ACTION_STATUSES, RunOptions
 from pysnop.workbook.book import Book
 from pysnop.workbook.render.campaign_columns import write_campaign_columns
@@ -173,7 +173,7 @@ def check_inputs(book: Book, *, as_of: dt.date | None = None) -> Summary:
 def propose_actions(book: Book, *, as_of: dt.date | None = None, user: str | None = None,
                     log: Log = None) -> Summary:
     """Action proposals (Actions, Review sheets; Campaigns "Supply: actions"), decisions kept."""
-    run = execute(book, (CONSENSUS, BRIDGE, ACTIONS), as_of=as_of,
+    run = execute(book, (CONSENSUS, COMMITMENTS, BRIDGE, ACTIONS), as_of=as_of,
                   options=RunOptions.of(user=user or declared(book), log=log,
                                         record_history=False))
     if run.actions is None:

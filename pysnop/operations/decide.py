@@ -8,8 +8,11 @@ Two doors, one routine (:func:`review_sheet`, then :func:`record_decisions`):
   deciding user (the ribbon's Approve / Reject).
 
 Either way an approval by someone not listed in Approvers for the action's owner function is
-refused, logged as refused and left as it was; the Actions sheet is rewritten and saved so
-the workbook and the decision log agree.
+refused, logged as refused and left as it was; so is an approval that would give a risk more
+than it needs (the cover of the latest recalculation, from the decision log: the message names
+both rows), and the alternatives an approval makes unnecessary become Superseded
+(:mod:`pysnop.core.coordination`). The Actions sheet is rewritten, grouped by the risks of
+that recalculation, and saved so the workbook and the decision log agree.
 
 The deciding user is ``user=`` (CLI ``--user``), else the book's (the Windows account in Excel,
 $PYSNOP_USER for a file), else nobody: the approvers typed in the rows decide, with the OS
@@ -58,6 +61,20 @@ from pysnop.workbook.read.settings import extra_setting, settings_extra
 from pysnop.workbook.render.actions import actions_renderer
 
 MAX_LISTED = 8
+
+
+@dataclass
+class Plan:
+    """The risks and cover of the latest recalculation (from the decision log), which the
+    Actions sheet shows until the next one."""
+
+    risks: pd.DataFrame | None = None
+    cover: pd.DataFrame | None = None
+
+    @classmethod
+    def of(cls, log: DecisionLog) -> Plan:
+        latest = log.latest_plan()
+        return cls() if latest is None else cls(latest[1], latest[2])
 
 
 @dataclass
@@ -130,7 +147,7 @@ def review_sheet(book: Book, sheet: pd.DataFrame, hold: LogHold, who: Runner,
     known = hold.log.known_states()
     sheet, restored = hold_to_log(sheet, hold, known, hold.log.logged_values(known))
     reviewed = review_edits(sheet, known, approvers, who.declared or who.account, at,
-                            runner=who)
+                            runner=who, cover=Plan.of(hold.log).cover)
     return reviewed, approvers, hold.warnings + warnings + restored
 
 
@@ -145,10 +162,13 @@ def record_decisions(log: DecisionLog, reviewed: Review, *, at: dt.datetime,
                    events=reviewed.events, approvers=approver_changes(log, approvers))
 
 
-def put_actions(book: Book, rows: pd.DataFrame, approvers: Approvers, stamp: Stamp) -> None:
-    """Rewrite the Actions sheet of ``book`` with ``rows``, stamp it with the log's last
-    entry, and save the book."""
-    book.apply([actions_renderer(rows, approvers.names()), stamp_renderer(stamp)])
+def put_actions(book: Book, rows: pd.DataFrame, approvers: Approvers, stamp: Stamp,
+                plan: Plan | None = None) -> None:
+    """Rewrite the Actions sheet of ``book`` with ``rows`` (grouped by ``plan``'s risks),
+    stamp it with the log's last entry, and save the book."""
+    plan = plan or Plan()
+    book.apply([actions_renderer(rows, approvers.names(), plan.risks, plan.cover),
+                stamp_renderer(stamp)])
     book.save()
 
 
@@ -156,7 +176,7 @@ def write_actions(book: Book, rows: pd.DataFrame, approvers: Approvers, hold: Lo
     """Write the Actions sheet and the stamp, then commit the log: a workbook that cannot
     be written leaves the run out of the log."""
     try:
-        put_actions(book, rows, approvers, hold.head())
+        put_actions(book, rows, approvers, hold.head(), Plan.of(hold.log))
     except BaseException:
         hold.rollback()
         raise
@@ -238,6 +258,6 @@ def decide_selected(book: Book, status: str, *, user: str | None = None,
     return report, list(frame.loc[chosen, "action_id"])
 
 
-__all__ = ["ActionsReport", "apply_decisions", "as_file_book", "decide_selected",
+__all__ = ["ActionsReport", "Plan", "apply_decisions", "as_file_book", "decide_selected",
            "existing_log_file", "file_digest_of", "log_file", "no_proposals", "open_book_log",
            "put_actions", "record_decisions", "review_sheet", "runner_for", "write_actions"]

@@ -30,6 +30,7 @@ from pysnop.core.decisions import APPROVED, BOUND, BOUND_VALUES, EXPORTED, Event
 from pysnop.errors import Problem, PysnopError
 from pysnop.operations.decide import (
     ActionsReport,
+    Plan,
     as_file_book,
     file_digest_of,
     log_file,
@@ -113,6 +114,7 @@ def export_actions(book: str | os.PathLike[str] | Book, fmt: str = "csv",
             data = encode(exported, fmt)
             atomic_write(target, lambda handle: _write(handle, data), backup=False)
         stamp = hold.head()
+        plan = Plan.of(hold.log)
     except BaseException:
         hold.rollback()
         raise
@@ -123,7 +125,7 @@ def export_actions(book: str | os.PathLike[str] | Book, fmt: str = "csv",
             target.unlink(missing_ok=True)
         raise
     if events:
-        put_actions(book, rows, approvers, stamp)
+        put_actions(book, rows, approvers, stamp, plan)
     return ActionsReport(book.path, hold.log.path, rows, events, warnings + reviewed.problems,
                          exported, target)
 

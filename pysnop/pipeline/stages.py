@@ -1,9 +1,10 @@
 """The stages of a run, in order, and the bridge and formula stages themselves.
 
-    STAGES = (CONSENSUS, BRIDGE, ACTIONS, FORMULAS)
+    STAGES = (CONSENSUS, COMMITMENTS, BRIDGE, ACTIONS, FORMULAS)
 
-consensus first (it makes the bridge's baseline), the bridge, actions after it (they remedy
-its risks), formulas last (they may read this run's results). ``pysnop recalc``, the
+consensus first (it makes the bridge's baseline), the exported actions next (the closed loop:
+they change the inputs the bridge projects), the bridge, actions after it (they remedy its
+risks), formulas last (they may read this run's results). ``pysnop recalc``, the
 ribbon's operations, the Python API and ``pysnop check`` all run (a prefix of) this list
 through :func:`pysnop.pipeline.run.execute`.
 """
@@ -13,9 +14,10 @@ from __future__ import annotations
 import time
 
 from pysnop.core.bridge import run_bridge
+from pysnop.core.commitments import covered_by
 from pysnop.core.model import BridgeResult
 from pysnop.errors import Problem
-from pysnop.pipeline import actions, consensus
+from pysnop.pipeline import actions, commitments, consensus
 from pysnop.pipeline.state import Run, Stage
 from pysnop.workbook.formulas.engine import has_pysnop_formulas
 from pysnop.workbook.formulas.headless import post_save
@@ -42,6 +44,10 @@ def bridge_stage(run: Run) -> None:
     Inventory (consensus only) gets a warning and no bridge sheets."""
     mark = time.perf_counter()
     run.result = run_bridge(run.inputs)
+    if run.commitments is not None:  # which risks the exported actions cover (closed loop)
+        summary = run.result.summary
+        summary["covered_by"] = covered_by(summary, summary["status"],
+                                           run.commitments.effects)
     run.timings["compute"] = time.perf_counter() - mark
     if len(run.inputs.inventory) == 0:
         run.warnings.append(Problem("no Inventory sheet: the bridge was not run",
@@ -72,12 +78,14 @@ def formula_stage(run: Run) -> None:
 
 
 CONSENSUS = Stage(consensus.NAME, consensus.consensus_stage)
+COMMITMENTS = Stage(commitments.NAME, commitments.commitments_stage)
 BRIDGE = Stage("bridge", bridge_stage)
 ACTIONS = Stage(actions.NAME, actions.actions_stage)
 FORMULAS = Stage("formulas", formula_stage, files_only=True)
 
-STAGES: tuple[Stage, ...] = (CONSENSUS, BRIDGE, ACTIONS, FORMULAS)
-CHECK_STAGES: tuple[Stage, ...] = (CONSENSUS, BRIDGE)  # what `check` computes; it writes nothing
+STAGES: tuple[Stage, ...] = (CONSENSUS, COMMITMENTS, BRIDGE, ACTIONS, FORMULAS)
+# what `check` computes; it writes nothing (the decision log is only read)
+CHECK_STAGES: tuple[Stage, ...] = (CONSENSUS, COMMITMENTS, BRIDGE)
 
-__all__ = ["ACTIONS", "BRIDGE", "CHECK_STAGES", "CONSENSUS", "FORMULAS", "STAGES",
+__all__ = ["ACTIONS", "BRIDGE", "CHECK_STAGES", "COMMITMENTS", "CONSENSUS", "FORMULAS", "STAGES",
            "bridge_renderer", "bridge_stage", "formula_stage"]

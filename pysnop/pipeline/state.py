@@ -3,7 +3,8 @@
 A :class:`Run` is created by :func:`pysnop.pipeline.run.execute` from a workbook that was
 read and validated, then each :class:`Stage` of a list (:data:`pysnop.pipeline.stages.STAGES`
 for a full recalculation) adds its results: the consensus stage ``consensus``,
-``scorecard`` and ``history_file``, the bridge stage ``result``, the actions stage
+``scorecard`` and ``history_file``, the commitments stage ``commitments`` (and the inputs
+with the exported actions in them), the bridge stage ``result``, the actions stage
 ``actions``, the formula stage ``post_save``; and each stage adds the sheets it writes to
 ``sheets``, under its own name (the consensus stage writes the Scorecard under
 "scorecard"), so a caller can write only some of them.
@@ -19,6 +20,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from pysnop.core.commitments import Commitments
 from pysnop.core.consensus import Consensus
 from pysnop.core.decisions import (
     APPROVED,
@@ -27,6 +29,7 @@ from pysnop.core.decisions import (
     OBSOLETE,
     PROPOSED,
     REJECTED,
+    SUPERSEDED,
     Event,
 )
 from pysnop.core.model import BridgeResult, PlanInputs
@@ -67,6 +70,8 @@ class ActionsResult:
     decision_log: Path
     review: ReviewData
     decisions: list[Event]      # this run's decision events (new, obsolete, people's edits)
+    risks: pd.DataFrame | None = None   # one row per decision (pysnop.core.risk_frame)
+    cover: pd.DataFrame | None = None   # what each alternative covers (pysnop.core.actions)
 
     @property
     def new(self) -> int:
@@ -94,6 +99,7 @@ class Run:
     consensus: Consensus | None = None      # the reconciled forecast (consensus stage)
     scorecard: Scorecard | None = None      # forecast accuracy etc. (consensus stage, Actuals)
     history_file: Path | None = None        # where this cycle's forecasts were recorded
+    commitments: Commitments | None = None  # exported actions put into the projection
     result: BridgeResult | None = None      # the bridge
     actions: ActionsResult | None = None
     post_save: PostSave | None = None       # caches formula values in the saved package
@@ -174,7 +180,8 @@ class Stage:
         self.apply(run)
 
 
-ACTION_STATUSES = (PROPOSED, APPROVED, REJECTED, EXPORTED, OBSOLETE, NEEDS_REAPPROVAL)
+ACTION_STATUSES = (PROPOSED, APPROVED, REJECTED, EXPORTED, SUPERSEDED, OBSOLETE,
+                   NEEDS_REAPPROVAL)
 
 
 def status_counts(rows: pd.DataFrame) -> dict[str, int]:

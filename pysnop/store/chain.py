@@ -37,7 +37,8 @@ from typing import Any
 
 from pysnop.store.connection import COLUMNS, trigger_sql
 
-RUN_TABLES = ("proposals", "risks", "decisions", "exports", "approvers")
+RUN_TABLES = ("proposals", "risks", "decisions", "exports", "approvers", "plan_risks",
+              "plan_cover")
 FORECAST_TABLES = ("forecast_history", "consensus_overrides")
 KINDS: dict[str, tuple[str, tuple[str, ...]]] = {  # kind -> (head table, tables by run_id)
     "log": ("log_info", ()),

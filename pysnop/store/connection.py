@@ -11,6 +11,10 @@ with version 0 gets the missing tables and is stamped 1. Version 2 adds the hash
 (``approvers``) and, on the decision tables, the account that ran pysnop and the values an
 approval binds (``account``, ``fingerprint``, ``detail``): an older file gets the new tables
 and columns (columns are only ever added, so every row keeps its content and its hash).
+It also adds what coordinated decisions need (docs/semantics.md, "Risks and decisions"): the
+rest of each proposal's values (from_location, po_id, alt_sku, new_lift, new_start, cost, its
+risk and deadline), the risks of each recalculation (``plan_risks``) and what each proposal
+covers (``plan_cover``).
 """
 
 from __future__ import annotations
@@ -28,7 +32,10 @@ DECISION_COLUMNS: dict[str, list[str]] = {
     "proposals": ["run_id INTEGER NOT NULL REFERENCES runs(id)", "action_id TEXT NOT NULL",
                   "type TEXT", "owner TEXT", "sku TEXT", "location TEXT", "campaign_id TEXT",
                   "qty REAL", "week TEXT", "margin_protected REAL", "net_value REAL",
-                  "rank INTEGER", "reason TEXT", "fingerprint TEXT", "detail TEXT"],
+                  "rank INTEGER", "reason TEXT", "fingerprint TEXT", "detail TEXT",
+                  "from_location TEXT", "po_id TEXT", "alt_sku TEXT", "new_lift REAL",
+                  "new_start TEXT", "cost REAL", "risk_id TEXT", "recommended INTEGER",
+                  "act_by TEXT"],
     "risks": ["run_id INTEGER NOT NULL REFERENCES runs(id)", "sku TEXT", "location TEXT",
               "status TEXT", "first_risk_week TEXT", "act_by TEXT", "lost_units REAL",
               "margin_at_risk REAL"],
@@ -41,6 +48,18 @@ DECISION_COLUMNS: dict[str, list[str]] = {
                 "fingerprint TEXT", "detail TEXT"],
     "approvers": ["run_id INTEGER NOT NULL REFERENCES runs(id)", "change TEXT NOT NULL",
                   "name TEXT NOT NULL", "function TEXT NOT NULL", "account TEXT"],
+    # one row per decision (risk) of a recalc run: pysnop.core.risk_frame's columns
+    "plan_risks": ["run_id INTEGER NOT NULL REFERENCES runs(id)", "risk_id TEXT NOT NULL",
+                   "kind TEXT", "draft INTEGER", "sku TEXT", "location TEXT",
+                   "campaign_id TEXT", "status TEXT", "first_risk_week TEXT",
+                   "shortfall_units REAL", "lost_units REAL", "margin_at_risk REAL",
+                   "act_by TEXT", "too_late INTEGER", "alternatives INTEGER",
+                   "recommended INTEGER", "best_action_id TEXT", "fixable INTEGER",
+                   "note TEXT", "rank INTEGER"],
+    # the cover frame of a recalc run (pysnop.core.actions.COVER_COLUMNS) as one compressed
+    # JSON document (base64 text): what coordinates approvals between recalculations
+    "plan_cover": ["run_id INTEGER NOT NULL REFERENCES runs(id)", "format TEXT NOT NULL",
+                   "data TEXT NOT NULL"],
 }
 HISTORY_COLUMNS: dict[str, list[str]] = {
     "forecast_runs": ["id INTEGER PRIMARY KEY", "at TEXT NOT NULL", "workbook TEXT",
@@ -76,6 +95,8 @@ INDEXES = {
     "decisions_run": "decisions(run_id)",
     "exports_run": "exports(run_id)",
     "approvers_run": "approvers(run_id)",
+    "plan_risks_run": "plan_risks(run_id)",
+    "plan_cover_run": "plan_cover(run_id)",
     "consensus_overrides_run": "consensus_overrides(run_id)",
 }
 _REFUSALS = {  # the message of each table's append-only trigger (as the first releases had)
@@ -129,8 +150,13 @@ def schema_version(db: sqlite3.Connection) -> int:
 
 
 def _complete(db: sqlite3.Connection) -> bool:
+    """Every table there, with every column (a column added since is added by _create)."""
     names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    return set(TABLES) <= names
+    if not set(TABLES) <= names:
+        return False
+    return all({c.split()[0] for c in columns}
+               <= {r[1] for r in db.execute(f"PRAGMA table_info({name})")}
+               for name, columns in COLUMNS.items())
 
 
 def _create(db: sqlite3.Connection) -> None:

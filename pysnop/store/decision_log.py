@@ -12,8 +12,11 @@ Tables
              account (the OS account that ran pysnop)
   proposals  run_id, action_id, type, owner, sku, location, campaign_id, qty, week,
              margin_protected, net_value, rank, reason, fingerprint (of the bound values),
-             detail (every value, JSON)
+             detail (every value, JSON), from_location, po_id, alt_sku, new_lift,
+             new_start, cost, risk_id, recommended, act_by
   risks      run_id, sku, location, status, first_risk_week, act_by, lost_units, margin_at_risk
+  plan_risks run_id + the risks frame of pysnop.core.risk_frame (one row per decision)
+  plan_cover run_id, format, data: the run's cover frame (pysnop.core.actions), compressed
   decisions  run_id, action_id, field (status / comment), old, new, who, at, outcome
              (accepted / refused / system), message, account, and for an approval the
              fingerprint and the values approved (detail)
@@ -26,12 +29,15 @@ Tables
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import io
 import json
 import math
 import os
 import sqlite3
-from collections.abc import Iterable
+import zlib
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +52,21 @@ from pysnop.store.chain import Finding, Stamp
 from pysnop.store.connection import COLUMNS, connect, schema_version
 
 PROPOSAL_FIELDS = ("action_id", "type", "owner", "sku", "location", "campaign_id", "qty", "week",
-                   "margin_protected", "net_value", "rank", "reason")
+                   "margin_protected", "net_value", "rank", "reason", "from_location", "po_id",
+                   "alt_sku", "new_lift", "new_start", "cost", "risk_id", "recommended",
+                   "act_by")
 RISK_FIELDS = ("sku", "location", "status", "first_risk_week", "act_by", "lost_units",
                "margin_at_risk")
+PLAN_RISK_FIELDS = ("risk_id", "kind", "draft", "sku", "location", "campaign_id", "status",
+                    "first_risk_week", "shortfall_units", "lost_units", "margin_at_risk",
+                    "act_by", "too_late", "alternatives", "recommended", "best_action_id",
+                    "fixable", "note", "rank")
+NUMBERS = {"qty", "margin_protected", "net_value", "lost_units", "margin_at_risk", "new_lift",
+           "cost", "shortfall_units"}
+WHOLE = {"rank", "alternatives"}
+FLAGS = {"recommended", "draft", "too_late", "fixable"}
+RISK_COUNTS = {"alternatives", "recommended"}  # on plan_risks, "recommended" is a count
+COVER_FORMAT = "json-split+zlib+base64"
 LEGACY_VALUES = ("type", "owner", "sku", "location", "campaign_id", "qty", "week",
                  "margin_protected", "net_value", "reason")
 
@@ -187,15 +205,22 @@ class DecisionLog:
                    counts: dict[str, Any] | None = None, proposals: pd.DataFrame | None = None,
                    risks: pd.DataFrame | None = None, events: Iterable[Any] = (),
                    exports: Iterable[dict[str, Any]] = (), account: str | None = None,
-                   approvers: Iterable[tuple[str, str, str, str | None]] = ()) -> int:
+                   approvers: Iterable[tuple[str, str, str, str | None]] = (),
+                   plan_risks: pd.DataFrame | None = None,
+                   cover: pd.DataFrame | None = None) -> int:
         """Append one run with everything it produced and seal it onto the chain; returns
-        the run id. Atomic: its own transaction, or part of the caller's (:meth:`begin`)."""
+        the run id. Atomic: its own transaction, or part of the caller's (:meth:`begin`).
+
+        ``plan_risks`` and ``cover``: the risks and cover frames of the run's action plan
+        (:func:`pysnop.core.actions.plan_actions`), kept so that decisions taken between
+        recalculations coordinate against what the sheet shows."""
         own = not self.db.in_transaction
         try:
             if own:
                 self.db.execute("BEGIN IMMEDIATE")
             run_id = self._insert_run(kind, at, workbook, fingerprint, as_of, user, counts,
                                       proposals, risks, events, exports, account, approvers)
+            self._insert_plan(run_id, plan_risks, cover)
             chain.append(self.db, "run", run_id, _iso(at) or chain.now_text())
             if own:
                 self.db.commit()
@@ -243,6 +268,18 @@ class DecisionLog:
             "INSERT INTO approvers (run_id, change, name, function, account) "
             "VALUES (?, ?, ?, ?, ?)", [(run_id, *change) for change in approvers])
         return int(run_id)
+
+    def _insert_plan(self, run_id: int, plan_risks: pd.DataFrame | None,
+                     cover: pd.DataFrame | None) -> None:
+        if plan_risks is not None and len(plan_risks):
+            self.db.executemany(
+                f"INSERT INTO plan_risks (run_id, {', '.join(PLAN_RISK_FIELDS)}) "
+                f"VALUES ({', '.join('?' * (len(PLAN_RISK_FIELDS) + 1))})",
+                [(run_id, *_row(rec, PLAN_RISK_FIELDS, RISK_COUNTS))
+                 for rec in plan_risks.to_dict("records")])
+        if cover is not None:
+            self.db.execute("INSERT INTO plan_cover (run_id, format, data) VALUES (?, ?, ?)",
+                            (run_id, COVER_FORMAT, _pack(cover)))
 
     # ------------------------------------------------------------------------ reading
     def known_states(self) -> dict[str, Known]:
@@ -309,6 +346,51 @@ class DecisionLog:
             "p.run_id = r.id AND p.action_id = e.action_id))")
         return {r[0] for r in rows}
 
+    def latest_plan(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None] | None:
+        """(proposals, plan risks, cover) of the latest recalc run that recorded a plan, or
+        None: what the Actions sheet shows until the next recalculation."""
+        row = self.db.execute("SELECT MAX(r.id) FROM runs r WHERE r.kind = 'recalc' AND "
+                              "EXISTS (SELECT 1 FROM plan_cover c WHERE c.run_id = r.id)"
+                              ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        run_id = int(row[0])
+        proposals = self.frame("proposals", "WHERE run_id = ? ORDER BY rank", (run_id,))
+        risks = self.frame("plan_risks", "WHERE run_id = ? ORDER BY rank", (run_id,))
+        blob = self.db.execute("SELECT format, data FROM plan_cover WHERE run_id = ?",
+                               (run_id,)).fetchone()
+        cover = _unpack(blob[1]) if blob is not None and blob[0] == COVER_FORMAT else None
+        return _typed(proposals), _typed(risks, RISK_COUNTS), cover
+
+    def exported_values(self) -> pd.DataFrame:
+        """Every export with the values that were exported, in export order: one row per
+        (export, action) with ``exported_at`` and ``exported_by`` — the values the export
+        recorded (``detail``), else (a log from before exports recorded them) the action's
+        proposal in the latest recalc run before the export."""
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(exports)")}
+        detail = "e.detail" if "detail" in have else "NULL"
+        cur = self.db.execute(
+            f"SELECT e.run_id, e.action_id, e.at, e.who, {detail} FROM exports e "
+            f"ORDER BY e.run_id, e.rowid")
+        records = []
+        for run_id, action, at, who, text in cur.fetchall():
+            values = json.loads(text) if text else self._proposal_before(action, run_id)
+            records.append({**values, "action_id": action, "exported_at": at,
+                            "exported_by": who, "export_run": run_id})
+        return pd.DataFrame.from_records(records)
+
+    def _proposal_before(self, action: str, run_id: int) -> dict[str, Any]:
+        cur = self.db.execute(
+            "SELECT p.* FROM proposals p JOIN runs r ON r.id = p.run_id WHERE p.action_id = ? "
+            "AND p.run_id < ? AND r.kind = 'recalc' ORDER BY p.run_id DESC LIMIT 1",
+            (action, run_id))
+        row = cur.fetchone()
+        if row is None:
+            return {}
+        values = dict(zip([d[0] for d in cur.description], row))
+        return {k: v for k, v in values.items() if k not in ("run_id", "fingerprint",
+                                                                 "detail")}
+
     def runs(self, kind: str | None = None) -> list[dict[str, Any]]:
         sql = "SELECT id, at, kind, workbook, fingerprint, as_of, user, counts, account FROM runs"
         args: tuple[Any, ...] = ()
@@ -342,18 +424,77 @@ def was_unchained(path: Path) -> bool:
         db.close()
 
 
-def _row(rec: dict, fields) -> list:
+def read_exports(path: str | os.PathLike[str]) -> pd.DataFrame | None:
+    """Every export in the decision log at ``path`` with the values exported
+    (:meth:`DecisionLog.exported_values`), read without writing to the file (``pysnop check``
+    writes nothing, and the closed loop only reads); None when there is no log, or it cannot
+    be read."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not {"exports", "proposals", "runs"} <= names:
+            return None
+        log = DecisionLog.__new__(DecisionLog)
+        log.path, log.db = path, db
+        return log.exported_values()
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+
+
+def _row(rec: dict, fields, whole: Collection[str] = WHOLE) -> list:
     out = []
     for name in fields:
         value = rec.get(name)
-        if name in ("qty", "margin_protected", "net_value", "lost_units", "margin_at_risk"):
+        if name in NUMBERS:
             out.append(_num(value))
-        elif name == "rank":
+        elif name in WHOLE or name in whole:
             n = _num(value)
             out.append(None if n is None else int(n))
+        elif name in FLAGS:
+            out.append(None if is_blank(value) else int(bool(value)))
         else:
             out.append(_iso(value))
     return out
 
 
-__all__ = ["PROPOSAL_FIELDS", "RISK_FIELDS", "DecisionLog", "was_unchained"]
+def _typed(frame: pd.DataFrame, counts: Collection[str] = ()) -> pd.DataFrame:
+    """Flags back to booleans, dates back to timestamps (a frame read from the log)."""
+    frame = frame.copy()
+    for col in (FLAGS - set(counts)) & set(frame.columns):
+        frame[col] = frame[col].map(lambda v: None if v is None else bool(v)).astype(object)
+    for col in {"first_risk_week", "act_by", "week", "new_start"} & set(frame.columns):
+        frame[col] = pd.to_datetime(frame[col], errors="coerce")
+    return frame
+
+
+def _pack(cover: pd.DataFrame) -> str:
+    """The cover frame as compressed JSON, base64 text (dates as ISO days; text, so the
+    chain's canonical JSON of the row can hold it)."""
+    frame = cover.copy()
+    if "week" in frame:
+        frame["week"] = pd.to_datetime(frame["week"]).dt.strftime("%Y-%m-%d")
+    text = frame.to_json(orient="split", index=False, double_precision=10)
+    return base64.b64encode(zlib.compress(text.encode("utf-8"), 6)).decode("ascii")
+
+
+def _unpack(data: str) -> pd.DataFrame:
+    text = zlib.decompress(base64.b64decode(data)).decode("utf-8")
+    frame = pd.read_json(io.StringIO(text), orient="split", dtype=False)
+    if "week" in frame:
+        frame["week"] = pd.to_datetime(frame["week"])
+    for col in ("action_id", "risk_id", "sku", "location"):
+        if col in frame:
+            frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+            frame[col] = frame[col].map(lambda v: v if v is None else str(v))
+    return frame
+
+
+__all__ = ["PROPOSAL_FIELDS", "RISK_FIELDS", "DecisionLog", "read_exports", "was_unchained"]

@@ -113,13 +113,14 @@ def alert(book) -> dict:
 
 
 def actions_rows(book) -> dict:
+    """The alternatives of the Actions sheet by Excel row (risk lines left out)."""
     sheet = book.sheets["Actions"]
     header = {c: v for (r, c), v in sheet.cells.items() if r == 3}
     rows = {}
     for (r, c), v in sheet.cells.items():
         if r > 3:
             rows.setdefault(r, {})[header[c]] = v
-    return rows
+    return {r: rec for r, rec in rows.items() if rec.get("action_id")}  # not the risk lines
 
 
 def copy_with_log(a: Path, b: Path) -> None:

@@ -165,7 +165,8 @@ def test_approve_selected_matches_cli_decide(pair, monkeypatch):
     assert "1 action approved by ann" in message and "1 refused" in message
     after = actions_rows(book)
     assert after[order]["status"] == "Approved" and after[order]["approver"] == "ann"
-    assert after[market]["status"] == "Proposed"
+    # not approved (refused); the approved order covers the risk: Superseded
+    assert after[market]["status"] == "Superseded"
     assert book.saves == 1
     # the command line: type the same into the sheet, pysnop decide
     wb = openpyxl.load_workbook(a)

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import sqlite3
-from pathlib import Path
 
 import pandas as pd
 import pytest

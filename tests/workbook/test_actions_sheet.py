@@ -51,7 +51,7 @@ def test_written_sheet_has_dropdowns_highlights_and_reads_back(tmp_path):
     approved = ws.cell(HEADER_ROW + 1, col["sku"])
     assert approved.fill.fgColor.rgb == "FFC6EFCE"  # green
     assert ws.cell(HEADER_ROW + 2, col["sku"]).font.color.rgb == "FF808080"  # obsolete: grey
-    assert ws.freeze_panes == "B4" and ws.auto_filter.ref.startswith("A3:")
+    assert ws.freeze_panes == "C4" and ws.auto_filter.ref.startswith("A3:")  # option, id
     assert ws.cell(HEADER_ROW + 1, col["decided_at"]).value == dt.datetime(2026, 11, 18, 9, 30)
     back = read_actions_sheet(path)
     assert list(back["action_id"]) == ["ORD-1", "LFT-1", "MOV-1"]

@@ -1,7 +1,10 @@
 """Reading the "Actions" sheet back: the proposals with the decisions people typed.
 
 Any column order; the header row is the one (within the first 10) holding ``action_id``.
-The sheet is written by :mod:`pysnop.workbook.render.actions`.
+The sheet is written by :mod:`pysnop.workbook.render.actions`: a line per risk (no
+action_id; its ``option`` cell holds the risk_id) with its alternatives below it. Only the
+alternatives are read back — and any line where a person typed a decision, so that a
+decision typed on a risk line is reported rather than lost.
 """
 
 from __future__ import annotations
@@ -18,15 +21,18 @@ from pysnop.workbook.read.schema import norm
 ACTIONS_SHEET = "Actions"
 REVIEW_SHEET = "Review"
 HEADER_ROW = 3
-COLUMNS = ("action_id", "type", "owner", "sku", "location", "from_location", "campaign_id",
-           "qty", "week", "cost", "margin_protected", "net_value", "reason", "status",
-           "approver", "decided_at", "comment", "scenario", "po_id", "alt_sku", "new_lift",
-           "new_start", "units_protected", "rank", "exported_at")
-TEXT = {"action_id", "type", "owner", "sku", "location", "from_location", "campaign_id",
-        "reason", "status", "approver", "comment", "scenario", "po_id", "alt_sku"}
+COLUMNS = ("option", "action_id", "type", "owner", "sku", "location", "from_location",
+           "campaign_id", "qty", "week", "act_by", "cost", "margin_protected", "net_value",
+           "covers", "reason", "status", "approver", "decided_at", "comment", "scenario",
+           "po_id", "alt_sku", "new_lift", "new_start", "units_protected", "rank", "risk_id",
+           "exported_at")
+TEXT = {"option", "action_id", "type", "owner", "sku", "location", "from_location",
+        "campaign_id", "covers", "reason", "status", "approver", "comment", "scenario", "po_id",
+        "alt_sku", "risk_id"}
 NUMBERS = {"qty", "cost", "margin_protected", "net_value", "new_lift", "units_protected",
            "rank"}
-DATES = {"week", "new_start"}
+DATES = {"week", "new_start", "act_by"}
+DECIDED = ("status", "approver", "comment", "scenario")  # what a person types
 TIMES = {"decided_at", "exported_at"}
 REQUIRED = ("action_id", "status")  # without them no decision can be kept
 RECOGNISED = 4  # this many of pysnop's headers in a row: pysnop's header, damaged or not
@@ -74,6 +80,8 @@ def read_actions_sheet(source: str | os.PathLike[str] | GridSource) -> pd.DataFr
                                  else None) for name in COLUMNS}
         if all(v is None for v in rec.values()):
             continue
+        if rec["action_id"] is None and all(rec[c] is None for c in DECIDED):
+            continue  # a risk line or a group line: not an action
         rec["row"] = grid.first_row + i
         records.append(rec)
     frame = pd.DataFrame.from_records(records, columns=[*COLUMNS, "row"]) if records else empty

@@ -70,7 +70,8 @@ SETTINGS = SheetSchema(
 CAMPAIGNS = SheetSchema(
     "Campaigns",
     {"campaign_id": KEY, "sku": KEY, "start": DATE, "end": DATE, "lift": LIFT,
-     "status": STATUS, "locations": LOCATIONS, "name": TEXT, "channel": TEXT, "owner": TEXT},
+     "status": STATUS, "locations": LOCATIONS, "name": TEXT, "channel": TEXT, "owner": TEXT,
+     "earliest_start": DATE, "latest_start": DATE},
     ("campaign_id", "sku", "start", "end", "lift"),
     {**_COMMON,
      "campaign_id": ("Campaign", "Campaign code", "Promo id", "Promo", "Promotion",
@@ -79,7 +80,12 @@ CAMPAIGNS = SheetSchema(
      "lift": ("Uplift", "Expected lift", "Lift pct", "Lift percent"),
      "locations": ("Stores", "Doors", "Sites", "Scope", "Location"),
      "name": ("Campaign name", "Promo name", "Description"),
-     "owner": ("Campaign owner",), "status": ("Campaign status",)},
+     "owner": ("Campaign owner",), "status": ("Campaign status",),
+     # the window marketing can live with (MOVE_WINDOW stays inside it)
+     "earliest_start": ("Earliest", "Earliest start date", "Start no earlier than",
+                        "Not before", "Window from"),
+     "latest_start": ("Latest", "Latest start date", "Start no later than", "Not after",
+                      "Window to")},
     sheet_aliases=("Campaign", "Promotions", "Promos", "Promo calendar"))
 
 INVENTORY = SheetSchema(
@@ -99,10 +105,34 @@ INVENTORY = SheetSchema(
 PRODUCTS = SheetSchema(
     "Products",
     {"sku": KEY, "category": TEXT, "description": TEXT, "unit_cost": NUMBER,
-     "unit_price": NUMBER, "unit_margin": NUMBER},
+     "unit_price": NUMBER, "unit_margin": NUMBER, "moq": NUMBER, "order_multiple": NUMBER,
+     "substitutes": TEXT},
     ("sku",),
-    {**_COMMON, **_MONEY, "description": ("Name", "Item name", "Product name", "Desc")},
+    {**_COMMON, **_MONEY, "description": ("Name", "Item name", "Product name", "Desc"),
+     # new supplier orders (NEW_ORDER) and the SKUs SHIFT_SKU may feature instead
+     "moq": ("Minimum order", "Minimum order qty", "Minimum order quantity", "Min order",
+             "Min order qty"),
+     "order_multiple": ("Order multiple", "Multiple", "Order increment", "Order rounding",
+                        "Rounding", "Case multiple"),
+     "substitutes": ("Substitute", "Substitute SKUs", "Substitute items", "Alternatives",
+                     "Alternative SKUs", "Alt SKUs")},
+    nonnegative=("moq", "order_multiple"),
     sheet_aliases=("Product", "Items", "Item master"))
+
+LANES = SheetSchema(
+    "Lanes",
+    {"from_location": KEY, "to_location": KEY, "transit_weeks": NUMBER,
+     "cost_per_unit": NUMBER},
+    ("from_location", "to_location"),
+    {"from_location": ("From", "Ship from", "From store", "From location", "Origin", "Donor",
+                       "Sender"),
+     "to_location": ("To", "Ship to", "To store", "To location", "Destination", "Receiver"),
+     "transit_weeks": ("Transit", "Transit time", "Transit wks", "Lead time", "Lead time weeks",
+                       "Weeks"),
+     "cost_per_unit": ("Cost", "Unit cost", "Cost per unit", "Transfer cost", "Freight",
+                       "Freight per unit")},
+    nonnegative=("transit_weeks", "cost_per_unit"),
+    sheet_aliases=("Lane", "Transfer lanes", "Transfers", "Routes", "Transfer routes"))
 
 RECEIPTS = SheetSchema(
     "Receipts",
@@ -155,7 +185,7 @@ OVERRIDES = SheetSchema(
 
 SHEETS: dict[str, SheetSchema] = {s.name: s for s in
                                   (SETTINGS, CAMPAIGNS, INVENTORY, PRODUCTS, RECEIPTS,
-                                   FORECAST, ACTUALS, OVERRIDES)}
+                                   FORECAST, ACTUALS, OVERRIDES, LANES)}
 
 # Settings keys: canonical -> aliases
 SETTING_ALIASES: dict[str, tuple[str, ...]] = {
@@ -168,7 +198,13 @@ SETTING_ALIASES: dict[str, tuple[str, ...]] = {
     "expedite_cost_per_unit": ("Expedite cost", "Expedite unit cost"),
     "reconciliation": ("Reconciliation method", "Reconcile"),
     "divergence_threshold": ("Divergence",),
+    "expedite_max_weeks": ("Expedite max weeks", "Max expedite weeks", "Expedite reach"),
+    "max_move_weeks": ("Max move weeks", "Campaign move weeks", "Move weeks"),
+    "transfer_cost_per_unit": ("Transfer cost", "Transfer unit cost", "Transfer cost per unit"),
 }
+# known Settings keys without a field of their own on Settings: parsed, and kept in
+# Settings.extra under their canonical name (the actions read them there)
+EXTRA_SETTINGS = ("transfer_cost_per_unit",)
 
 
 # Settings keys the reader keeps in ``Settings.extra`` for later stages to read, so it does
