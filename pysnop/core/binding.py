@@ -132,6 +132,8 @@ def rebind(rows: pd.DataFrame) -> list[tuple[str, str]]:
             rec.get("bound_values"), str) else None
         for column, value in (("status", NEEDS_REAPPROVAL), ("approver", None),
                               ("decided_at", None), ("bound", None), ("bound_values", None)):
+            if column not in rows:
+                rows[column] = None
             if rows[column].dtype != object:
                 rows[column] = rows[column].astype(object)
             rows.at[at, column] = value

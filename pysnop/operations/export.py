@@ -211,7 +211,8 @@ def encode(data: pd.DataFrame, fmt: str) -> bytes:
         safe = pd.DataFrame.from_records(
             [{k: formula_safe(v) for k, v in rec.items()} for rec in records],
             columns=list(data.columns))
-        return safe.to_csv(index=False, lineterminator="\n").encode("utf-8")
+        # RFC 4180 line ends: a field holding a CR or LF is then quoted, never split
+        return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
     return (json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False)
             + "\n").encode("utf-8")
 

@@ -10,22 +10,25 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pysnop.operations.decide import as_file_book, existing_log_file
-from pysnop.pipeline.audit import book_stamp
+from pysnop.operations.decide import as_file_book, existing_log_file, log_file
+from pysnop.pipeline.audit import book_stamp, decided_rows
 from pysnop.store.decision_log import DecisionLog
 from pysnop.store.integrity import Diagnosis, LogIntegrityError, diagnose
 from pysnop.workbook.book import Book
+from pysnop.workbook.read.actions import read_actions_sheet
 from pysnop.workbook.render.review import build_review, review_text
 
 
 def checked_log(book: Book, log: str | os.PathLike[str] | None) -> tuple[Path, Diagnosis]:
-    """The book's existing decision log, checked (raises when it must not be trusted)."""
-    path = existing_log_file(book, log)
+    """The book's existing decision log, checked (raises when it must not be trusted; a
+    book that never had one is told to run recalc first)."""
+    path = log_file(book, log)
     name = book.path.name if book.path is not None else "BOOK"
-    diagnosis = diagnose(path, book_stamp(book), book=name)
+    diagnosis = diagnose(path, book_stamp(book), book=name,
+                         decided_rows=decided_rows(read_actions_sheet(book)))
     if diagnosis.refused:
         raise LogIntegrityError(diagnosis)
-    return path, diagnosis
+    return existing_log_file(book, log), diagnosis
 
 
 def weekly_review(book: str | os.PathLike[str] | Book, fmt: str = "text", *,

@@ -313,3 +313,24 @@ def test_selected_rows_reads_areas(tmp_path):
     xl.select("Actions", "A5:C6,E9,7:7")
     assert ExcelBook(xl).selected_rows("Actions") == [5, 6, 7, 9]
     assert ExcelBook(xl).selected_rows("Bridge") == []
+
+
+def test_the_windows_account_decides_not_excels_user_name(pair, monkeypatch):
+    """Excel's user name is whatever someone typed into Excel's options; the ribbon's deciding
+    user is the Windows account running pysnop (issue 13)."""
+    a, b = pair
+    run_cli("recalc", a)
+    copy_with_log(a, b)
+    book = live(b, monkeypatch, user="ann", account="mallory")  # Excel says ann; Windows: mallory
+    order = next(r for r, rec in actions_rows(book).items() if rec["type"] == "NEW_ORDER")
+    book.select("Actions", f"{order}:{order}")
+    message = ribbon.press("approve_selected")
+    assert "mallory is not listed as a Supply approver" in message, message
+    assert actions_rows(book)[order]["status"] == "Proposed"
+    book = live(b, monkeypatch, user="mallory", account="ann")  # Excel says mallory; Windows: ann
+    book.select("Actions", f"{order}:{order}")
+    assert "1 action approved by ann" in ribbon.press("approve_selected")
+    assert actions_rows(book)[order]["approver"] == "ann"
+    # the live workbook carries the log's stamp (custom document properties, through COM)
+    props = {p.Name: p.Value for p in book.properties.items}
+    assert props["pysnop_log_id"] and int(props["pysnop_log_entry"]) > 1
