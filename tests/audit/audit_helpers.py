@@ -57,15 +57,25 @@ def header(path) -> list:
 
 
 def actions(path) -> dict:
+    """The action rows of the Actions sheet by action_id (risk lines have none)."""
     ws = openpyxl.load_workbook(path)["Actions"]
     head = [c.value for c in ws[HEADER_ROW]]
-    return {r[0]: dict(zip(head, r)) for r in ws.iter_rows(min_row=HEADER_ROW + 1,
-                                                           values_only=True) if r[0]}
+    key = head.index("action_id")
+    return {r[key]: dict(zip(head, r)) for r in ws.iter_rows(min_row=HEADER_ROW + 1,
+                                                             values_only=True) if r[key]}
 
 
 def row_of(path, action) -> int:
     ws = openpyxl.load_workbook(path)["Actions"]
-    return next(r[0].row for r in ws.iter_rows(min_row=HEADER_ROW + 1) if r[0].value == action)
+    key = [c.value for c in ws[HEADER_ROW]].index("action_id")
+    return next(r[key].row for r in ws.iter_rows(min_row=HEADER_ROW + 1)
+                if r[key].value == action)
+
+
+def column_letter(path, name) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(header(path).index(name) + 1)
 
 
 def edit(path, action, **cells):
@@ -73,8 +83,9 @@ def edit(path, action, **cells):
     wb = openpyxl.load_workbook(path)
     ws = wb["Actions"]
     head = [c.value for c in ws[HEADER_ROW]]
+    key = head.index("action_id")
     for row in ws.iter_rows(min_row=HEADER_ROW + 1):
-        if row[0].value == action:
+        if row[key].value == action:
             for name, value in cells.items():
                 cell = row[head.index(name)]
                 cell.value = value

@@ -13,6 +13,7 @@ from audit_helpers import (
     actions,
     add_row,
     as_account,
+    column_letter,
     edit,
     log_path,
     marketing_id,
@@ -24,9 +25,6 @@ from audit_helpers import (
     run,
     runs,
 )
-from openpyxl.utils import get_column_letter
-
-from pysnop.workbook.read.actions import COLUMNS
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +34,7 @@ def nobody_declared(monkeypatch):
 
 
 def cell(path, action, column) -> str:
-    return f"{get_column_letter(COLUMNS.index(column) + 1)}{row_of(path, action)}"
+    return f"{column_letter(path, column)}{row_of(path, action)}"
 
 
 # (1) cells edited after approval never reach the ERP; a row pysnop never proposed is dropped
@@ -225,7 +223,7 @@ def test_missing_decision_column_is_a_located_error_and_nothing_is_written(make_
     edit(book, order_id(book), status="Approved", approver="ann")
     ok("decide", book)
     wb = openpyxl.load_workbook(book)
-    letter = get_column_letter(COLUMNS.index(column) + 1)
+    letter = column_letter(book, column)
     wb["Actions"][f"{letter}3"] = f"my {column}"  # renamed
     wb.save(book)
     before, n = book.read_bytes(), runs(book)

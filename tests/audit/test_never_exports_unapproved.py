@@ -51,17 +51,23 @@ STEPS = st.lists(st.one_of(EDIT, APPROVE, RERUN, EXPORT, INVENT, DELETE), min_si
 
 
 def sheet_rows(book: Path) -> list[dict]:
+    """The action rows (risk lines have no action_id)."""
     ws = openpyxl.load_workbook(book)["Actions"]
     head = [c.value for c in ws[HEADER_ROW]]
-    return [dict(zip(head, r)) for r in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True)
-            if r[0]]
+    rows = [dict(zip(head, r)) for r in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True)]
+    return [r for r in rows if r.get("action_id")]
+
+
+def action_rows(ws) -> list:
+    key = [c.value for c in ws[HEADER_ROW]].index("action_id")
+    return [r for r in ws.iter_rows(min_row=HEADER_ROW + 1) if r[key].value]
 
 
 def type_in(book: Path, index: int, **cells) -> dict | None:
     wb = openpyxl.load_workbook(book)
     ws = wb["Actions"]
     head = [c.value for c in ws[HEADER_ROW]]
-    rows = [r for r in ws.iter_rows(min_row=HEADER_ROW + 1) if r[0].value]
+    rows = action_rows(ws)
     if not rows:
         return None
     row = rows[index % len(rows)]
@@ -105,8 +111,7 @@ def test_no_export_holds_a_value_nobody_approved(steps):
                 if kind == "delete":
                     wb = openpyxl.load_workbook(book)
                     ws = wb["Actions"]
-                    rows = [r[0].row for r in ws.iter_rows(min_row=HEADER_ROW + 1)
-                            if r[0].value]
+                    rows = [r[0].row for r in action_rows(ws)]
                     if rows:
                         ws.delete_rows(rows[step[1] % len(rows)])
                         wb.save(book)
