@@ -59,12 +59,12 @@ class AdoptReport:
 
 def verify_log(book: str | os.PathLike[str] | Book, *,
                log: str | os.PathLike[str] | None = None) -> tuple[Path, Diagnosis]:
-    """How the book's decision log stands (reads only)."""
+    """How the book's decision log stands: every row re-hashed (reads only)."""
     target = as_file_book(book)
     path = log_file(target, log)
     name = target.path.name if target.path is not None else "BOOK"
     return path, diagnose(path, book_stamp(target), book=name,
-                          decided_rows=decided_rows(read_actions_sheet(target)))
+                          decided_rows=decided_rows(read_actions_sheet(target)), full=True)
 
 
 def adopt_log(book: str | os.PathLike[str] | Book, *, user: str | None = None,

@@ -89,12 +89,13 @@ def read_only(path: Path) -> sqlite3.Connection:
         raise FileAccessError(f"cannot read the decision log {path}: {exc}") from exc
 
 
-def diagnose(path: Path, stamp: Stamp | None, *, book: str, decided_rows: int = 0
-             ) -> Diagnosis:
+def diagnose(path: Path, stamp: Stamp | None, *, book: str, decided_rows: int = 0,
+             full: bool = False) -> Diagnosis:
     """How the log at ``path`` stands against the workbook's ``stamp`` (see the module doc).
 
     Reads only. ``decided_rows``: Approved / Rejected / Exported rows on the Actions sheet
-    (decisions with no log to hold them)."""
+    (decisions with no log to hold them). ``full``: re-hash the whole forecast history too
+    (:func:`pysnop.store.chain.verify`)."""
     name = path.name
     if not path.exists():
         if stamp is not None:
@@ -116,7 +117,7 @@ def diagnose(path: Path, stamp: Stamp | None, *, book: str, decided_rows: int = 
                     f"The decision log {name} was written before logs were chained: its runs "
                     f"are sealed onto a hash chain now, and vouched for from now on only."),
                     None, stamp)
-            findings = chain.verify(db)
+            findings = chain.verify(db, full=full)
             head = chain.head(db)
             runs = int(db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
             info = db.execute("SELECT origin, sealed FROM log_info ORDER BY id LIMIT 1"

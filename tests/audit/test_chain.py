@@ -118,3 +118,31 @@ def test_a_log_without_a_stamp_or_decisions_goes_on(tmp_path):
                     book="b.xlsx").code == "replaced"
     assert diagnose(tmp_path / "none.sqlite", head, book="b.xlsx").code == "missing"
     assert diagnose(tmp_path / "none.sqlite", None, book="b.xlsx").code == "ok"
+
+
+def test_runs_rehash_recent_forecasts_and_log_verify_all(tmp_path):
+    """The bulk of the file, old forecast history, is re-hashed by `pysnop log verify`; each
+    run re-hashes the newest records (and finds dropped triggers, which rewriting takes)."""
+    path = tmp_path / "log.sqlite"
+    for day in (11, 18, 25):
+        rows = pd.DataFrame({"node": ["n"], "level": ["sku_location"], "category": [None],
+                             "sku": ["A"], "location": ["S"],
+                             "week": [pd.Timestamp(2026, 12, day % 28 + 1)],
+                             "source": ["Planning"], "units": [float(day)]})
+        assert record_cycle(path, rows, as_of=dt.date(2026, 11, day))
+    db = sqlite3.connect(path)
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'forecast_history_no_update'"
+                     ).fetchone()[0]
+    db.execute("DROP TRIGGER forecast_history_no_update")
+    db.execute("UPDATE forecast_history SET units = 99 WHERE run_id = 1")  # the oldest
+    db.execute(sql)  # put back as it was
+    db.commit()
+    assert chain.verify(db, full=False) == []
+    [found] = chain.verify(db, full=True)
+    assert (found.code, found.detail) == ("edited", "forecast record 1 (entry 2)")
+    db.execute("DROP TRIGGER forecast_history_no_update")
+    db.execute("UPDATE forecast_history SET units = 98 WHERE run_id = 3")  # the newest
+    db.execute(sql)
+    db.commit()
+    assert [f.detail for f in chain.verify(db, full=False)] == ["forecast record 3 (entry 4)"]
+    db.close()
