@@ -18,6 +18,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -31,6 +32,7 @@ from pysnop.core.decisions import (
     REJECTED,
     SUPERSEDED,
     SYSTEM,
+    Approvers,
     Event,
     parse_status,
     text_or_none,
@@ -111,10 +113,10 @@ def adopt_log(book: str | os.PathLike[str] | Book, *, user: str | None = None,
     return AdoptReport(path, kept, previous, counts, stamp, warnings + problems)
 
 
-def _adopted(sheet: pd.DataFrame, approvers, account: str, at: dt.datetime
-             ) -> tuple[list[Event], list[dict], dict[str, int], list[Problem]]:
+def _adopted(sheet: pd.DataFrame, approvers: Approvers, account: str, at: dt.datetime
+             ) -> tuple[list[Event], list[dict[str, Any]], dict[str, int], list[Problem]]:
     events: list[Event] = []
-    exports: list[dict] = []
+    exports: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
     problems: list[Problem] = []
     seen: set[str] = set()
