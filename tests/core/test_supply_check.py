@@ -32,7 +32,7 @@ def test_supply_check_hand_worked():
     assert chk["earliest_safe_start"] == pd.Timestamp("2026-12-07")
     assert chk["margin_at_risk"] == 0
     assert chk["note"] == ("ok in the window, but stock falls below threshold later; "
-                           "supports at most 50.0% lift; safe from 2026-12-07")
+                           "supports at most 50.0% lift (limited by S1); safe from 2026-12-07")
     assert chk["row"] == 2
 
 
@@ -72,7 +72,7 @@ def test_cancelled_and_out_of_horizon_campaigns_are_not_checked():
     assert r.campaign_check.iloc[0]["note"] == "outside the planning horizon: not checked"
 
 
-def test_scoped_locations_sum_coverage_and_take_the_tightest_lift():
+def test_scoped_locations_take_the_tightest_coverage_and_lift():
     # two stores, each baseline 10/wk, campaign +100% in week 0 at both
     # S1 on_hand 30: poh 10, 0 ; S2 on_hand 100: poh 80, 70. Bounds: S1 week 0 slack 20/10 = 2,
     # week 1 slack 10/10 = 1 -> max lift 1.0 ; but planned 1.5 -> capped at 1.0
@@ -84,8 +84,12 @@ def test_scoped_locations_sum_coverage_and_take_the_tightest_lift():
     r = run_bridge(build_plan(inv, fc, camps, horizon_weeks=2))
     chk = r.campaign_check.iloc[0]
     assert chk["max_supportable_lift"] == pytest.approx(1.0)
-    # coverage: on hand entering 130, window demand 25 + 25
-    assert chk["coverage"] == pytest.approx(130 / 50)
+    # coverage at the tightest location (docs/semantics.md, campaign supply check): S1 enters
+    # the window with 30 for a window demand of 10 × 2.5 = 25: 1.2; S2 100 / 25 = 4 -> 1.2
+    # (the chain total, 130 / 50 = 2.6, would hide S1)
+    assert chk["coverage"] == pytest.approx(30 / 25)
+    # S1 limits the lift (its bound 1.0 against S2's 70/10 = 7)
+    assert "supports at most 100.0% lift (limited by S1)" in chk["note"]
     assert chk["supply_status"] == "OK"  # week 0: S1 poh 5, S2 75
     # no shift keeps S1 safe: the 1-week shift to week 1 takes S1 to 30 - 10 - 25 = -5
     assert pd.isna(chk["earliest_safe_start"])
