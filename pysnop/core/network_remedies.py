@@ -27,7 +27,7 @@ from pysnop.core.action_context import ActionContext
 from pysnop.core.bridge_math import DECIMALS
 from pysnop.core.bridge_network import FAIR_SHARE
 from pysnop.core.network_whatif import NetworkBase, Scenarios, network_base, rerun
-from pysnop.core.valuation import protected_over_rows
+from pysnop.core.valuation import lost_by_week, protected_over_rows
 
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
@@ -98,6 +98,17 @@ def _on_hand(ctx: ActionContext) -> Floats:
                                                       pd.Series(ctx.location, dtype=object)]))
     values = pd.to_numeric(first["on_hand"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
     return np.where(at >= 0, values[np.maximum(at, 0)], 0.0)
+
+
+def lost_weekly(ctx: ActionContext) -> Floats:
+    """Units lost per row and week: the network's lost-sales run at networked rows (a DC: its
+    own customers only), the row's own elsewhere (docs/semantics.md, "Valuation")."""
+    lost = lost_by_week(ctx.result.poh)
+    view = network_view(ctx)
+    net = ctx.result.network
+    if view is None or net is None:
+        return lost
+    return np.asarray(np.where(view.inside[:, None], net.lost_weekly, lost), dtype=float)
 
 
 def need_weeks(ctx: ActionContext) -> Ints:

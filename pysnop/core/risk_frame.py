@@ -13,6 +13,8 @@ RISK_COLUMNS:
   status           STOCKOUT when a cell projects below zero in some week, else AT RISK
   first_risk_week  the Monday of the first week any cell is below threshold
   shortfall_units  Σ over cells of max_w (threshold − poh): what the decision must make good
+                   (a fed row short by its DC's fair share adds nothing when the DC's row is a
+                   cell: the DC's shortfall is in the units its locations need)
   lost_units, margin_at_risk   Σ over cells (lost-sales run; margin week by week)
   act_by           the earliest Bridge act_by of its cells (it may be past: too late to
                    order); a Draft's risk: the Monday of the campaign's start
@@ -74,7 +76,8 @@ def risk_frame(ctx: ActionContext, book: RiskBook, proposals: pd.DataFrame,
     first = np.where(below.any(axis=1), np.argmax(below, axis=1), ctx.horizon)
     first_risk = np.full(k, ctx.horizon, dtype=np.int64)
     np.minimum.at(first_risk, book.cell_risk, first)
-    shortfall = _sum(book, gap.max(axis=1, initial=0.0), k)
+    counts = book.cell_counts if book.cell_counts is not None else np.ones(len(gap), bool)
+    shortfall = _sum(book, np.where(counts, gap.max(axis=1, initial=0.0), 0.0), k)
     lost_units = _sum(book, lost.sum(axis=1), k)
     money = _sum(book, worth(lost, ctx.margin_week[book.cell_row]), k)
     stockout = np.zeros(k, dtype=bool)

@@ -32,7 +32,7 @@ from scipy.sparse.csgraph import connected_components  # type: ignore[import-unt
 
 from pysnop.core.action_context import ActionContext
 from pysnop.core.campaign_pairs import campaign_pairs
-from pysnop.core.network_remedies import network_view
+from pysnop.core.network_remedies import lost_weekly, network_view
 from pysnop.core.valuation import lost_by_week
 
 SKU_LOCATION, CAMPAIGN, NETWORK = "sku-location", "campaign", "network"
@@ -57,6 +57,10 @@ class RiskBook:
     row_risk: NDArray[np.int64]
     campaign_risk: NDArray[np.int64]  # (n_campaigns,) risk of each campaign, -1 where none
     dc: NDArray[np.object_] | None = None  # (k,) the DC(s) a risk is grouped around, or None
+    # (m,) the cell's shortfall adds to its risk's: not for a fed row short by its DC's fair
+    # share when the DC's row is a cell of the same risk (the DC's shortfall is in the units
+    # its locations need); None: every cell counts
+    cell_counts: NDArray[np.bool_] | None = None
 
     def __len__(self) -> int:
         return len(self.risk_id)
@@ -116,7 +120,7 @@ def build_risks(ctx: ActionContext) -> RiskBook:
     campaign_risk = np.full(n_c, -1, dtype=np.int64)
     row_risk = np.full(n, -1, dtype=np.int64)
     cids = ctx.inputs.campaigns["campaign_id"].astype(str).to_numpy() if n_c else np.zeros(0)
-    gap, lost = ctx.gap(), lost_by_week(res.poh)
+    gap, lost = ctx.gap(), lost_weekly(ctx)  # a DC's: its own customers' only
     out: NDArray[np.bool_] = np.asarray((res.poh < 0).any(axis=1), dtype=bool)
 
     def add(kind: str, key: list[str], rows: NDArray[np.int64], camps: list[int], bridge: bool,
@@ -177,11 +181,18 @@ def build_risks(ctx: ActionContext) -> RiskBook:
             (pairs.poh_with[sel] < 0).any(axis=1))
         dcs.append(None)
 
+    c_risk, c_row = np.concatenate(cell_risk), np.concatenate(cell_row)
+    counts = np.ones(len(c_row), dtype=bool)
+    if view is not None and len(c_row):
+        inner = view.hurt[c_row]
+        dc_row = np.where(inner, view.dc[c_row], -1)
+        cells = pd.MultiIndex.from_arrays([c_risk, c_row])
+        counts = ~(inner & pd.MultiIndex.from_arrays([c_risk, dc_row]).isin(cells))
     return RiskBook(
         np.array(ids, dtype=object), np.array(kinds, dtype=object), members,
-        np.array(counted, dtype=bool), np.concatenate(cell_risk), np.concatenate(cell_row),
+        np.array(counted, dtype=bool), c_risk, c_row,
         np.concatenate(cell_gap), np.concatenate(cell_lost), np.concatenate(cell_out), row_risk,
-        campaign_risk, np.array(dcs, dtype=object))
+        campaign_risk, np.array(dcs, dtype=object), counts)
 
 
 def risk_id(kind: str, key: list[str]) -> str:
