@@ -19,7 +19,8 @@ NEW_ORDER  an at-risk sku-location whose act_by is known and not before week 0 o
            its order_multiple (Products), to arrive in the first risk week. cost 0: it is the
            planner's normal buy. act_by = the Bridge's act_by, never before the as-of date.
            A fed row orders at its DC (to arrive there its transit earlier), unless its DC's
-           fair share is what makes it short: then the DC's own order is the remedy.
+           fair share is what makes it short and the DC orders itself: then the DC's own
+           order is the remedy.
 """
 
 from __future__ import annotations
@@ -113,7 +114,9 @@ def propose_new_orders(ctx: ActionContext) -> Batch:
     use = (first >= 0) & act_by.notna().to_numpy() & ~too_late & (shortfall > 0)
     view = network_view(ctx)
     if view is not None:
-        use &= ~view.hurt  # short by its DC's fair share: the DC's own order is the remedy
+        # a row short by its DC's fair share: the DC's own order (of the DC's shortfall,
+        # which holds every request) is the remedy, when the DC orders
+        use &= ~(view.hurt & use[np.maximum(view.dc, 0)])
     rows = np.flatnonzero(use)
     if len(rows) == 0:
         return empty_batch(horizon)
