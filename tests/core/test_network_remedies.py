@@ -18,6 +18,7 @@ from plans import build_plan, weekly
 from pysnop.core.actions import plan_actions
 from pysnop.core.bridge import run_bridge
 from pysnop.core.coordination import Coverage, risk_covered, superseded
+from pysnop.core.risks import risk_id
 from pysnop.core.simulate import simulate
 
 W = {k: pd.Timestamp("2026-11-16") + pd.Timedelta(days=7 * k) for k in range(8)}
@@ -81,6 +82,24 @@ def test_a_dc_and_the_stores_its_fair_share_leaves_short_are_one_risk():
     assert risk["shortfall_units"] == 50
     # nothing can be done: DC1's act_by (week 0 − lead 2) has passed, no PO, no donor
     assert not risk["fixable"] and risk["too_late"]
+
+
+def test_a_network_risk_keeps_the_dcs_own_id_and_a_campaign_there_takes_it_in():
+    plan = chain()
+    ap = plan_actions(plan, run_bridge(plan))
+    assert ap.risks.iloc[0]["risk_id"] == risk_id("sku-location", ["A", "DC1"])
+    # C1 (+50% at S1 in week 2) is short at S1 (the whole horizon is below 0 from week 1): the
+    # campaign, S1, and through DC1's fair share DC1 and S2 are one campaign risk
+    camps = [{"campaign_id": "C1", "sku": "A", "lift": 0.5, "locations": ("S1",),
+              "start": "2026-11-30", "end": "2026-12-06"}]
+    plan = chain()
+    plan.campaigns = build_plan([], campaigns=camps).campaigns
+    ap = plan_actions(plan, run_bridge(plan))
+    assert len(ap.risks) == 1
+    risk = ap.risks.iloc[0]
+    assert (risk["kind"], risk["campaign_id"], risk["dc"]) == ("campaign", "C1", "DC1")
+    assert set(risk["location"].split(", ")) == {"DC1", "S1", "S2"}
+    assert risk["risk_id"] == risk_id("campaign", ["A", "C1"])
 
 
 # --- EXPEDITE into the DC, valued by re-running the network --------------------------------
