@@ -123,10 +123,11 @@ def propose_new_orders(ctx: ActionContext) -> Batch:
     # where the order goes and when it must arrive there: a fed row's at its DC, its transit
     # earlier (the DC ships it on); act_by is the Bridge's (transit + the DC's lead time)
     at, arrive = rows.copy(), first[rows].copy()
-    fed = np.zeros(len(rows), dtype=bool) if view is None else view.dc[rows] >= 0
-    if fed.any():
-        at[fed] = view.dc[rows[fed]]  # type: ignore[union-attr]
-        arrive[fed] = np.maximum(arrive[fed] - view.transit[rows[fed]], 0)  # type: ignore[union-attr]
+    fed = np.zeros(len(rows), dtype=bool)
+    if view is not None:
+        fed = view.dc[rows] >= 0
+        at[fed] = view.dc[rows[fed]]
+        arrive[fed] = np.maximum(arrive[fed] - view.transit[rows[fed]], 0)
     skus = ctx.sku[rows]
     moq = _numbers(ctx.product_value("moq", skus))
     mult = _numbers(ctx.product_value("order_multiple", skus))
@@ -190,8 +191,8 @@ def _rounding(need: float, qty: float, moq: float, mult: float) -> str:
 
 
 def _numbers(values: NDArray[Any]) -> NDArray[np.float64]:
-    return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce") \
-        .to_numpy(dtype=float)
+    return np.asarray(pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")
+                      .to_numpy(dtype=float), dtype=float)
 
 
 def _blank(value: Any) -> bool:
