@@ -211,6 +211,24 @@ def test_a_stores_shortfall_is_ordered_at_its_dc_with_the_dcs_lead_time_and_rule
     assert simulated_saving(plan, orders) == (30, 60)
 
 
+def test_a_direct_delivered_store_orders_for_itself():
+    # S3 is supplied "direct" on Inventory (its supplier delivers): on hand 10, demand 10, lead
+    # 1: poh 0, −10, −20, −30; first risk week 1, act_by week 0: it orders its shortfall 30
+    # (moq 35, multiple 10: 40) for itself, arriving week 1, valued on its own projection:
+    # 0, 30, 20, 10: 30 lost units avoided × 2 = 60. DC1 (on hand 100) has nothing to do
+    # with it.
+    s3 = [{"sku": "A", "location": "S3", "on_hand": 10, "lead_time_weeks": 1,
+           "unit_margin": 2.0, "supplied_by": "direct"}]
+    plan = chain(dc_on_hand=100, dc_lead=1, extra_inv=s3,
+                 products=[{"sku": "A", "moq": 35, "order_multiple": 10}])
+    plan.forecast = pd.concat([plan.forecast, build_plan(
+        [], weekly("A", "S3", [10] * 4)).forecast], ignore_index=True)
+    ap = plan_actions(plan, run_bridge(plan))
+    order = one(ap.proposals, "NEW_ORDER")
+    assert (order["location"], order["qty"], order["week"]) == ("S3", 40, W[1])
+    assert (order["units_protected"], order["margin_protected"]) == (30, 60)
+
+
 # --- TRANSFER between stores: packs, no DC, Lanes ----------------------------------------
 
 def transfer_plan(pack=6, lanes=None):
