@@ -36,7 +36,8 @@ cover (COVER_COLUMNS): for each proposal and each week one of its risk's cells i
 threshold: the gap (threshold − poh) and the proposal's fill (its change of poh − threshold
 that week). The decision rules of :mod:`pysnop.core.coordination` read this.
 
-Every proposal is valued alone against the bridge's projection; proposals that avoid no lost
+Every proposal is valued alone against the bridge's projection (a supply remedy at a networked
+row by re-running the network: :mod:`pysnop.core.network_remedies`); proposals that avoid no lost
 unit are dropped (a risk that is only below safety stock loses no sale: nothing is proposed).
 """
 
