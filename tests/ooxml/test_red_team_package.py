@@ -182,7 +182,6 @@ def test_seventeen_approvers_fit_the_validation_list(make_book, tmp_path):
     assert listed, formulas
 
 
-@ISSUE
 def test_built_addin_vba_storages_start_at_sector_zero(tmp_path):
     from click.testing import CliRunner
 
