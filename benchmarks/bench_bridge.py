@@ -8,8 +8,8 @@ Workbooks come from benchmarks/generate.py and are cached (``--cache-dir``, defa
 ``$TMPDIR/pysnop-bench-out``). Every size is measured in fresh subprocesses, so one size's
 caches and memory do not flatter the next:
 
-* worker 1: read (``pysnop.io.reader.read_plan``), compute (``pysnop.core.bridge.run_bridge``),
-  write (``pysnop.io.writer.write_results``), engine throughput (compute on the already-read
+* worker 1: read (``pysnop.workbook.read.reader.read_plan``), compute (``pysnop.core.bridge.run_bridge``),
+  write (``pysnop.workbook.writer.write_results``), engine throughput (compute on the already-read
   ``PlanInputs``, best of 5, in sku-location-weeks per second) and peak RSS;
 * worker 2: end to end (``pysnop.api.recalc(path, output=dest)``), when ``pysnop.api`` exists.
 
@@ -67,8 +67,8 @@ def _peak_rss_mb() -> float:
 
 def worker_stages(path: Path, out_dir: Path, repeat: int) -> dict:
     from pysnop.core.bridge import run_bridge
-    from pysnop.io.reader import read_plan
-    from pysnop.io.writer import write_results
+    from pysnop.workbook.read.reader import read_plan
+    from pysnop.workbook.writer import write_results
 
     res: dict = {}
     t0 = time.perf_counter()

@@ -1,3 +1,3 @@
-from pysnop.cli import main
+from pysnop.cli.main import main
 
 main()

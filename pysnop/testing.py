@@ -69,7 +69,7 @@ def recalculate(path: str | os.PathLike) -> WorkbookValues:
     The file is not modified. Formula cells get their freshly computed values (not the
     cached ones); constants are returned as stored.
     """
-    from pysnop.io.formula_recalc import evaluate
+    from pysnop.workbook.formulas.headless import evaluate
 
     values = WorkbookValues(_constants(path))
     ev = evaluate(path)

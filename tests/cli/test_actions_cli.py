@@ -15,8 +15,10 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from pysnop import action_ops, api, cli_actions
-from pysnop.cli import cli
+from pysnop.pipeline import run as api
+from pysnop.operations import decide as action_ops
+from pysnop.cli import actions as cli_actions
+from pysnop.cli.main import cli
 
 D = dt.date
 

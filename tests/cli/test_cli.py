@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
-from pysnop.cli import cli
+from pysnop.cli.main import cli
 
 D = dt.date
 
@@ -192,12 +192,12 @@ def test_python_dash_m_runs_the_cli():
 
 
 def test_an_internal_error_is_one_line_and_exit_code_3(make_book, run, monkeypatch):
-    import pysnop.api
+    import pysnop.pipeline.run
 
     def broken(inputs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(pysnop.api, "run_bridge", broken)
+    monkeypatch.setattr(pysnop.pipeline.run, "run_bridge", broken)
     result = run("recalc", make_book(good_sheets()))
     assert result.exit_code == 3
     assert "internal error: ZeroDivisionError: division by zero" in result.output

@@ -10,7 +10,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 import pysnop.api as api
-from pysnop.consensus_ops import history_path, load_history
+from pysnop.store.history import history_path, load_history
 
 W1, W2 = dt.date(2026, 11, 16), dt.date(2026, 11, 23)
 PRODUCTS = [["sku", "category"], ["A", "Snacks"], ["B", "Snacks"]]

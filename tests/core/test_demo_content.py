@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from pysnop.demo import DEMO_AS_OF, DEMO_CAMPAIGN_COUNT, build_demo, build_template
 
-read_plan = pytest.importorskip("pysnop.io.reader").read_plan
+read_plan = pytest.importorskip("pysnop.workbook.read.reader").read_plan
 run_bridge = pytest.importorskip("pysnop.core.bridge").run_bridge
 
 

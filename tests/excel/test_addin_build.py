@@ -21,8 +21,8 @@ with warnings.catch_warnings():  # oletools' pyparsing grammar uses deprecated n
     warnings.simplefilter("ignore")
     from oletools.olevba import VBA_Parser, decompress_stream
 
-from pysnop import cli_addin
-from pysnop.cli import cli
+from pysnop.cli import addin as cli_addin
+from pysnop.cli.main import cli
 
 CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -32,7 +32,9 @@ UI_REL = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibilit
 
 @pytest.fixture(scope="module")
 def builder():
-    return cli_addin.load_builder()
+    from pysnop.addin import build
+
+    return build
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +128,7 @@ def test_ribbon_buttons_call_vba_procedures_that_call_python(xlam, vba):
         module = importlib.import_module(m.group(1))
         assert callable(getattr(module, m.group(3))), calls[0]
         entry_points.add(m.group(3))
-    from pysnop import ribbon
+    from pysnop.excel import ribbon
 
     assert entry_points == set(ribbon.BUTTONS)
     # RunPython and XLPy come from xlwings' add-in module, configured for pysnop.conf
@@ -144,14 +146,14 @@ def test_vba_project_holds_the_text_sources(vba, builder):
 
 
 def test_udf_wrappers_are_current_and_cover_every_function(vba, builder):
-    from pysnop.udf_core import FUNCTIONS
+    from pysnop.workbook.formulas.functions import FUNCTIONS
 
     text = builder.BAS.read_text(encoding="utf-8")
     assert builder.udf_block(text) == builder.udf_wrappers(), \
-        "run python addin/build.py --sync-udfs"
+        "run python -m pysnop.addin.build --sync-udfs"
     for name in FUNCTIONS:
         assert re.search(rf'^Function {name}\((?:.*\n){{3}}\s+{name} = XLPy\.CallUDF\('
-                         rf'"pysnop\.udf", "{name}", Array\(', vba["Pysnop"], re.M), name
+                         rf'"pysnop\.excel\.udf", "{name}", Array\(', vba["Pysnop"], re.M), name
     assert "Function PROMO_DEMAND(baseline, first_week, start, end_, lift)" in vba["Pysnop"]
 
 
@@ -227,10 +229,10 @@ def test_install_and_uninstall_on_windows(tmp_path, monkeypatch):
                              platform="win32")
     assert (xlstart / "pysnop.xlam").exists()
     assert done[0] == f"copied the add-in: {xlstart / 'pysnop.xlam'}"
-    assert "INTERPRETER_WIN = C:\\py\\python.exe, UDF_MODULES = pysnop.udf" in done[1]
+    assert "INTERPRETER_WIN = C:\\py\\python.exe, UDF_MODULES = pysnop.excel.udf" in done[1]
     assert cli_addin.read_config(conf) == {"LOG_FILE": "C:\\\\temp\\\\x.log",
                                            "INTERPRETER_WIN": "C:\\py\\python.exe",
-                                           "UDF_MODULES": "pysnop.udf"}
+                                           "UDF_MODULES": "pysnop.excel.udf"}
     again = cli_addin.install(xlstart=xlstart, config=conf, interpreter="C:\\py\\python.exe",
                               platform="win32")
     assert again[0].startswith("replaced the add-in") and again[1].endswith("(unchanged)")

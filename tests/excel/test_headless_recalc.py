@@ -32,7 +32,7 @@ def planner_book(make_book, extra=None):
 @pytest.fixture(scope="module")
 def recalculated(tmp_path_factory):
     from conftest import build_book  # noqa: F401 - same builder as make_book
-    from pysnop.io.formula_recalc import recalc_formulas
+    from pysnop.workbook.formulas.headless import recalc_formulas
 
     tmp = tmp_path_factory.mktemp("headless")
     book = planner_book(lambda sheets, name: build_book(tmp / name, sheets))
@@ -57,7 +57,7 @@ def test_spilled_summary_is_readable_without_recalculation(recalculated):
 
 def test_numbers_equal_the_core(recalculated):
     from pysnop.core.bridge import run_bridge
-    from pysnop.io.reader import read_plan
+    from pysnop.workbook.read.reader import read_plan
 
     book, out, _ = recalculated
     plan = read_plan(book, as_of=P.AS_OF).inputs
@@ -100,7 +100,7 @@ def test_formulas_are_kept(recalculated):
 
 
 def test_rerun_is_stable(recalculated, tmp_path):
-    from pysnop.io.formula_recalc import recalc_formulas
+    from pysnop.workbook.formulas.headless import recalc_formulas
 
     _, out, _ = recalculated
     again = tmp_path / "again.xlsx"
@@ -159,7 +159,7 @@ def test_patch_cached_values_round_trip(tmp_path):
 
     import openpyxl
 
-    from pysnop.io.cached_values import patch_cached_values
+    from pysnop.workbook.ooxml.cached_values import patch_cached_values
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -178,7 +178,7 @@ def test_patch_cached_values_round_trip(tmp_path):
 
 def test_formula_stage_pipeline(make_book):
     """The stage leaves post_save; applied to the saved bytes it caches every value."""
-    from pysnop.io.formula_recalc import formula_stage
+    from pysnop.workbook.formulas.headless import formula_stage
 
     book = planner_book(make_book)
 

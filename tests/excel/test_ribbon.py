@@ -22,9 +22,13 @@ from click.testing import CliRunner
 
 import xlwings as xw
 
-from pysnop import action_ops, api, cli_actions, ops, ribbon
-from pysnop.cli import cli
-from pysnop.io.book import ExcelBook, FileBook
+from pysnop.pipeline import run as api
+from pysnop.operations import decide as action_ops
+from pysnop.cli import actions as cli_actions
+from pysnop.operations import book_ops as ops
+from pysnop.excel import ribbon
+from pysnop.cli.main import cli
+from pysnop.workbook.book import ExcelBook, FileBook
 
 import fake_xlwings as fake
 
@@ -370,7 +374,7 @@ def test_excel_book_reads_like_the_file(pair, monkeypatch):
     source = FileBook(b)
     assert book.sheet_names() == source.sheet_names()
     assert book.tables() == source.tables()
-    from pysnop.io.reader import read_plan
+    from pysnop.workbook.read.reader import read_plan
 
     x, f = read_plan(book), read_plan(source)
     for name in ("inventory", "forecast", "campaigns", "receipts", "actuals"):
@@ -387,7 +391,7 @@ def test_text_that_looks_like_a_number_or_formula_stays_text(tmp_path):
 
     def render(wb, styles):
         ws = wb.create_sheet("Out")
-        from pysnop.io.xlcells import put
+        from pysnop.workbook.ooxml.xlcells import put
 
         put(ws, 1, 1, "00123")
         put(ws, 1, 2, "=HYPERLINK(\"x\")")

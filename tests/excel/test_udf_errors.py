@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import udf_plan as P
-from pysnop import udf_core as core
+from pysnop.workbook.formulas import functions as core
 
 
 def risk(**change):

@@ -54,7 +54,7 @@ class _ExcelEngineStandIn:
 
 @pytest.fixture(scope="module")
 def udf():
-    """pysnop.udf as decorated on Windows, and an "excel" engine for the conversions."""
+    """pysnop.excel.udf as decorated on Windows, and an "excel" engine for the conversions."""
     import xlwings
     from xlwings.main import Engine
 
@@ -69,7 +69,7 @@ def udf():
     try:
         import xlwings.udfs  # noqa: F401 - the real xlfunc / xlarg
         spec = importlib.util.spec_from_file_location(
-            "pysnop_udf_as_on_windows", importlib.util.find_spec("pysnop.udf").origin)
+            "pysnop_udf_as_on_windows", importlib.util.find_spec("pysnop.excel.udf").origin)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
     finally:
@@ -132,7 +132,7 @@ def test_stockout_risk_spills_the_summary(udf):
 
 def test_stockout_risk_equals_the_core_and_defaults(udf, make_book):
     from pysnop.core.bridge import run_bridge
-    from pysnop.io.reader import read_plan
+    from pysnop.workbook.read.reader import read_plan
 
     book = make_book(P.sheets())
     core = run_bridge(read_plan(book, as_of=P.AS_OF).inputs).summary
@@ -173,7 +173,7 @@ def test_promo_demand_matches_the_core(udf):
 
 def test_max_supportable_lift(udf, make_book):
     from pysnop.core.bridge import run_bridge
-    from pysnop.io.reader import read_plan
+    from pysnop.workbook.read.reader import read_plan
 
     core = run_bridge(read_plan(make_book(P.sheets()), as_of=P.AS_OF).inputs).campaign_check
     one = call_as_excel(udf.MAX_SUPPORTABLE_LIFT, *tables(), "C1", P.serial(P.AS_OF), 4.0)
@@ -208,11 +208,11 @@ def test_consensus_forecast_equal_weights(udf):
 
 def test_consensus_forecast_reconciles_like_the_core(udf):
     from pysnop.core.consensus import consensus_baseline
-    from pysnop.io.reader import read_plan
+    from pysnop.workbook.read.reader import read_plan
     rows = P.consensus_forecast_rows()
     fc = tuple(tuple(P.serial(v) if isinstance(v, dt.date) else v for v in r) for r in rows)
     out = call_as_excel(udf.CONSENSUS_FORECAST, fc, MISSING, MISSING, MISSING)
-    from pysnop.udf_core import RangeSource
+    from pysnop.workbook.formulas.functions import RangeSource
     plan = read_plan(RangeSource({"Forecast": rows, "Inventory": [["sku", "location",
                                                                    "on_hand"]]})).inputs
     core = consensus_baseline(plan.forecast, None, None, plan.settings).bottom

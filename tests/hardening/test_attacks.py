@@ -17,8 +17,8 @@ from click.testing import CliRunner
 
 import pysnop
 from pysnop.errors import PysnopError
-from pysnop.io import safety
-from pysnop.io.safety import UnsafeWorkbookError, check_package
+from pysnop.workbook.ooxml import safety
+from pysnop.workbook.ooxml.safety import UnsafeWorkbookError, check_package
 
 from hardening_helpers import build_fast, digest, files, valid_sheets
 
@@ -52,7 +52,7 @@ def _refused(path: Path, match: str) -> str:
         pysnop.recalc(path)
     assert time.perf_counter() - started < 5
     assert digest(path) == before and files(path.parent) == names
-    from pysnop.cli import cli
+    from pysnop.cli.main import cli
 
     result = CliRunner().invoke(cli, ["recalc", str(path)], obj={})
     assert result.exit_code == 1 and "Traceback" not in result.output
@@ -301,7 +301,7 @@ def test_names_from_the_workbook_never_become_paths(tmp_path):
 
 
 def test_batch_outputs_stay_in_the_output_directory(tmp_path):
-    from pysnop.batch import plan_jobs
+    from pysnop.operations.batch import plan_jobs
 
     jobs = plan_jobs([tmp_path / "a" / "..." / "east.xlsx", Path("../../west.xlsx")],
                      output=tmp_path / "out", export_dir=tmp_path / "csv")

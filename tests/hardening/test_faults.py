@@ -19,7 +19,8 @@ from click.testing import CliRunner
 
 import pysnop
 from pysnop.errors import FileAccessError
-from pysnop.io import atomic, writer
+from pysnop.workbook.ooxml import atomic
+from pysnop.workbook import writer
 
 from hardening_helpers import build_fast, digest, files, listing, openable, valid_sheets
 
@@ -192,7 +193,7 @@ def test_write_workbook_refuses_when_the_fingerprint_taken_at_read_no_longer_mat
 # ------------------------------------------------------- locked, read-only, disk full
 
 def _no_traceback_cli(args, monkeypatch=None) -> tuple[int, str]:
-    from pysnop.cli import cli
+    from pysnop.cli.main import cli
 
     result = CliRunner().invoke(cli, args, obj={})
     output = result.output + (result.stderr if result.stderr_bytes is not None else "")
@@ -299,7 +300,7 @@ def test_disk_full_while_writing_the_bytes(tmp_path, monkeypatch):
     def full(self, *a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    from pysnop.io import package
+    from pysnop.workbook.ooxml import package
 
     monkeypatch.setattr(package.Package, "save", full)
     with pytest.raises(FileAccessError) as info:
@@ -320,7 +321,7 @@ def test_a_missing_file_and_a_folder(tmp_path):
 
 
 def test_a_save_between_the_read_and_the_write_is_detected(tmp_path, monkeypatch):
-    import pysnop.api as api
+    import pysnop.pipeline.run as api
 
     book = _book(tmp_path)
     other = build_fast(tmp_path / "other.xlsx", {**valid_sheets(), "Theirs": [["x"]]})

@@ -1,6 +1,6 @@
 """Nothing of the user's lost: an in-place recalc keeps every part pysnop does not own.
 
-The writer copies the user's parts byte for byte (see pysnop.io.transplant); only
+The writer copies the user's parts byte for byte (see pysnop.workbook.ooxml.transplant); only
 workbook.xml, its relationships, styles.xml, [Content_Types].xml, docProps and the Campaigns
 sheet (supply-check columns) may change. Things a spreadsheet library cannot model — shapes,
 slicers, form controls, threaded comments, Power Query, VBA — are therefore kept too.

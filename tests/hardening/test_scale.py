@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 from rich.console import Console
 
-from pysnop.batch import BookSummary, Job, plan_jobs, recalc_one, run_batch
-from pysnop.cli_batch import run_books
+from pysnop.operations.batch import BookSummary, Job, plan_jobs, recalc_one, run_batch
+from pysnop.cli.batch import run_books
 
 from hardening_helpers import build_fast, digest, valid_sheets
 
@@ -98,7 +98,7 @@ def test_books_run_on_a_dask_cluster(tmp_path):
 
 def test_an_unreachable_scheduler_is_one_line(tmp_path, monkeypatch):
     pytest.importorskip("distributed")
-    monkeypatch.setattr("pysnop.batch.CONNECT_TIMEOUT", "2s")
+    monkeypatch.setattr("pysnop.operations.batch.CONNECT_TIMEOUT", "2s")
     books = _books(tmp_path, 2)
     buffer = io.StringIO()
     code = run_books(books, None, None, None, True, None, "tcp://127.0.0.1:9", Console(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 
-from pysnop.watch import Watcher, held_by_other, watch
+from pysnop.operations.watch import Watcher, held_by_other, watch
 
 from hardening_helpers import build_fast, valid_sheets
 
@@ -172,7 +172,7 @@ def test_the_watch_command_registers_on_a_click_group(tmp_path):
     import click
     from click.testing import CliRunner
 
-    from pysnop.cli_batch import register
+    from pysnop.cli.batch import register
 
     @click.group()
     def group():

@@ -1,0 +1,251 @@
+"""Command-line commands for proposals and decisions: log, export, simulate, review, decide.
+
+Registered on the main group by ``register(cli)``. Exit codes as for the other commands:
+0 done (warnings allowed), 1 the workbook or the log could not be used, 2 wrong usage.
+The deciding user is ``--user`` (default: $PYSNOP_USER, else the OS user).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+BOOK = click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
+LOG = click.option("--log", "log", type=click.Path(dir_okay=False, path_type=Path),
+                   help="The decision log (default: Settings decision_log, else "
+                        "BOOK-stem.pysnop.sqlite beside the workbook).")
+USER = click.option("--user", help="Who is deciding (default: $PYSNOP_USER, else the OS user).")
+
+
+def _guard(ctx, action, *args, **kwargs):
+    from pysnop.cli.main import Failed, _run_guarded, err
+
+    try:
+        return _run_guarded(ctx, action, *args, **kwargs)
+    except Failed:
+        err.print(f"[red]{args[0] if args else ''}: nothing done.[/]")
+        ctx.exit(1)
+
+
+def _warn(problems) -> None:
+    from pysnop.cli.main import _print_problems
+
+    _print_problems(list(problems), "warning")
+
+
+def _ctx_obj(ctx) -> None:
+    ctx.ensure_object(dict)
+
+
+@click.command("log")
+@BOOK
+@LOG
+@click.option("--limit", type=int, default=20, show_default=True,
+              help="Show the last N runs and the decisions they recorded.")
+@click.pass_context
+def log_cmd(ctx, book, log, limit):
+    """Print the decision log of BOOK: runs, decisions (who, when, old -> new), exports.
+
+    \b
+    Example:
+      pysnop log plan.xlsx
+    """
+    from pysnop.operations.decide import log_history
+    from pysnop.cli.main import out
+
+    _ctx_obj(ctx)
+    history = _guard(ctx, log_history, book, log=log)
+    runs = history["runs"][-limit:] if limit > 0 else history["runs"]
+    table = Table(title=f"Decision log {history['path']}")
+    for col in ("run", "at", "kind", "user", "as of", "counts", "fingerprint"):
+        table.add_column(col)
+    for run in runs:
+        counts = ", ".join(f"{k} {v}" for k, v in run["counts"].items() if v)
+        table.add_row(str(run["id"]), run["at"].replace("T", " "), run["kind"],
+                      run["user"] or "", run["as_of"] or "", counts,
+                      (run["fingerprint"] or "")[:12])
+    out.print(table)
+    first = runs[0]["id"] if runs else 0
+    decisions = history["decisions"]
+    decisions = decisions[decisions["run_id"] >= first]
+    people = decisions[decisions["outcome"] != "system"]
+    if len(people):
+        table = Table(title="Decisions")
+        for col in ("run", "at", "action", "field", "old -> new", "who", "outcome", "message"):
+            table.add_column(col)
+        for rec in people.to_dict("records"):
+            table.add_row(str(rec["run_id"]), _s(rec["at"]).replace("T", " "),
+                          _s(rec["action_id"]), _s(rec["field"]),
+                          f"{_s(rec['old'])} -> {_s(rec['new'])}", _s(rec["who"]),
+                          _s(rec["outcome"]), _s(rec["message"]))
+        out.print(table)
+    system = decisions[decisions["outcome"] == "system"]
+    if len(system):
+        out.print(f"{len(system)} status changes made by pysnop (new, obsolete, proposed "
+                  f"again) in these runs")
+    out.print(f"{len(history['runs'])} runs, {len(history['decisions'])} decision records, "
+              f"{len(history['exports'])} exported actions in total")
+
+
+@click.command("export")
+@BOOK
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"], case_sensitive=False),
+              default="csv", show_default=True, help="File format for the ERP / campaign tool.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write here (default: BOOK-stem-actions-<time>.<format> beside BOOK).")
+@USER
+@LOG
+@click.pass_context
+def export_cmd(ctx, book, fmt, output, user, log):
+    """Export the Approved actions of BOOK and mark them Exported (workbook and log).
+
+    Approvals typed into the Actions sheet are checked first: one by a person not listed
+    in Approvers for the action's owner function is refused and left Proposed. Exporting
+    again exports nothing twice; when nothing is new no file is written.
+
+    \b
+    Example:
+      pysnop export plan.xlsx --format json -o approved.json --user ann
+    """
+    from pysnop.operations.decide import export_approved
+    from pysnop.cli.main import out
+
+    _ctx_obj(ctx)
+    report = _guard(ctx, export_approved, book, fmt, output, user=user, log=log)
+    _warn(report.warnings)
+    n = len(report.exported)
+    if n:
+        out.print(f"exported {n} approved action{'s' if n != 1 else ''} to "
+                  f"{report.export_file}; marked Exported in {book.name}")
+    else:
+        out.print(f"{book.name}: no approved actions left to export; nothing written")
+
+
+@click.command("simulate")
+@BOOK
+@click.option("--actions", "actions", help="Comma-separated action ids to apply.")
+@click.option("--approved", is_flag=True, help="Apply every Approved action.")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Planning date (YYYY-MM-DD); overrides Settings as_of.")
+@click.pass_context
+def simulate_cmd(ctx, book, actions, approved, as_of):
+    """Show the bridge of BOOK with chosen actions applied: before/after per sku-location.
+
+    Without --actions or --approved, the Actions rows marked Scenario = Y are applied.
+    Nothing is written.
+
+    \b
+    Examples:
+      pysnop simulate plan.xlsx --actions TRF-405d0e8e,EXP-1bf58bbe
+      pysnop simulate plan.xlsx --approved
+    """
+    from pysnop.operations.decide import simulate
+    from pysnop.cli.main import STATUS_STYLE, err, out
+
+    _ctx_obj(ctx)
+    if actions and approved:
+        raise click.UsageError("give --actions or --approved, not both")
+    ids = [a.strip() for a in actions.split(",") if a.strip()] if actions else None
+    table, notes, used = _guard(ctx, simulate, book, ids, approved=approved,
+                                as_of=as_of.date() if as_of else None)
+    for note in notes:
+        err.print(f"[yellow]note:[/] {note}")
+    if not used:
+        out.print("no action to simulate")
+        ctx.exit(1)
+    view = Table(title=f"With {', '.join(used)}")
+    for col in ("sku", "location", "status before", "status after", "lost before",
+                "lost after", "margin at risk before", "after"):
+        view.add_column(col, justify="right" if "lost" in col or "margin" in col
+                        or col == "after" else "left")
+    for rec in table.to_dict("records"):
+        view.add_row(str(rec["sku"]), str(rec["location"]),
+                     _status(rec["status_before"], STATUS_STYLE),
+                     _status(rec["status_after"], STATUS_STYLE),
+                     f"{rec['lost_before']:,.0f}", f"{rec['lost_after']:,.0f}",
+                     _money(rec["margin_at_risk_before"]), _money(rec["margin_at_risk_after"]))
+    out.print(view)
+    out.print(f"{len(table)} sku-location{'s' if len(table) != 1 else ''} changed; lost units "
+              f"{table['lost_before'].sum():,.0f} -> {table['lost_after'].sum():,.0f}")
+
+
+def _s(value) -> str:
+    return "" if value is None or value != value else str(value)
+
+
+def _status(label, styles) -> str:
+    return f"[{styles.get(label, '')}]{label}[/]" if label in styles else str(label)
+
+
+def _money(value) -> str:
+    return "" if value != value else f"{value:,.2f}"
+
+
+@click.command("review")
+@BOOK
+@click.option("--markdown", is_flag=True, help="Markdown, to paste into a mail.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the review to this file instead of printing it.")
+@LOG
+@click.pass_context
+def review_cmd(ctx, book, markdown, output, log):
+    """The weekly review of BOOK from its decision log: new and resolved risks, act_by
+    deadlines in the next 7 days, pending decisions, exported actions.
+
+    \b
+    Example:
+      pysnop review plan.xlsx --markdown -o review.md
+    """
+    from pysnop.operations.decide import review
+
+    _ctx_obj(ctx)
+    text = _guard(ctx, review, book, "markdown" if markdown else "text", log=log)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        from pysnop.cli.main import err
+
+        err.print(f"[red]error:[/] cannot write {output}: {exc.strerror or exc}")
+        ctx.exit(1)
+    click.echo(f"review written to {output}")
+
+
+@click.command("decide")
+@BOOK
+@USER
+@LOG
+@click.pass_context
+def decide_cmd(ctx, book, user, log):
+    """Check and record the decisions typed into the Actions sheet of BOOK, without
+    recalculating: refused approvals are undone and reported, the rest logged.
+
+    \b
+    Example:
+      pysnop decide plan.xlsx --user ann
+    """
+    from pysnop.operations.decide import apply_decisions
+    from pysnop.cli.main import out
+
+    _ctx_obj(ctx)
+    report = _guard(ctx, apply_decisions, book, user=user, log=log)
+    _warn(report.warnings)
+    accepted = [e for e in report.events if e.outcome == "accepted" and e.field == "status"]
+    out.print(f"{book.name}: {len(accepted)} decision{'s' if len(accepted) != 1 else ''} "
+              f"recorded, {len(report.refused)} refused ({dt.datetime.now():%H:%M})")
+
+
+COMMANDS = (log_cmd, export_cmd, simulate_cmd, review_cmd, decide_cmd)
+
+
+def register(group: click.Group) -> click.Group:
+    """Add the action commands to ``group`` (the ``pysnop`` click group)."""
+    for command in COMMANDS:
+        if command.name not in group.commands:
+            group.add_command(command)
+    return group

@@ -1,0 +1,261 @@
+"""`pysnop` on the command line: a thin client of :mod:`pysnop.pipeline.run`.
+
+Exit codes: 0 done (warnings allowed), 1 a workbook had errors or could not be written,
+2 wrong usage, 3 an internal error (reported in one line; ``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from pysnop import __version__
+from pysnop.pipeline import run as api
+from pysnop.errors import Problem, PysnopError
+
+# piped output (CI logs, schedulers) gets a table width that fits dates, not rich's 80 columns
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 110)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+MAX_SHOWN = 15
+STATUS_STYLE = {"STOCKOUT": "bold red", "AT RISK": "bold yellow", "OK": "green"}
+
+
+class Failed(Exception):
+    """A book failed; the reason is already printed. ``code`` is the exit code it deserves."""
+
+    def __init__(self, code: int = 1):
+        super().__init__(code)
+        self.code = code
+
+
+def _run_guarded(ctx: click.Context, action, *args, **kwargs):
+    """Run one operation; turn every failure into printed lines, never a traceback."""
+    try:
+        return action(*args, **kwargs)
+    except PysnopError as exc:
+        _print_problems(exc.problems, "error")
+        raise Failed() from exc
+    except Exception as exc:  # pragma: no cover - the message is tested, not the branch
+        if ctx.obj.get("debug"):
+            raise
+        err.print(f"[red]internal error:[/] {type(exc).__name__}: {exc}. "
+                  "Please report it; run with --debug for details.")
+        raise Failed(3) from exc
+
+
+def _print_problems(problems: list[Problem], severity: str) -> None:
+    style = "red" if severity == "error" else "yellow"
+    for problem in problems[:MAX_SHOWN * 4 if severity == "error" else MAX_SHOWN]:
+        err.print(f"[{style}]{severity}:[/] {problem}", markup=True)
+    shown = MAX_SHOWN * 4 if severity == "error" else MAX_SHOWN
+    if len(problems) > shown:
+        where = "" if severity == "error" else " (all are on the Issues sheet)"
+        err.print(f"[{style}]... and {len(problems) - shown} more {severity}s{where}[/]")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pysnop")
+@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks of internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """pysnop, the Marketing-to-Inventory Bridge: promo-aware stockout risk in your workbook.
+
+    \b
+    Examples:
+      pysnop demo                          build the demo workbook here and run it
+      pysnop check plan.xlsx               validate only; list every problem at once
+      pysnop recalc plan.xlsx              write Bridge, Issues and Campaigns supply check
+      pysnop recalc plan.xlsx -o out.xlsx  leave plan.xlsx untouched
+      pysnop recalc *.xlsx --export csv/   several books, bridge.csv for each
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+@cli.command()
+@click.argument("books", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write here instead of in place (a directory when several books are given).")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Planning date (YYYY-MM-DD); overrides Settings as_of. Default: Settings, "
+                   "else today.")
+@click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write bridge.csv (long form) into this directory.")
+@click.option("--no-backup", is_flag=True, help="Do not keep BOOK.bak when writing in place.")
+@click.option("--user", help="Who is deciding (approvals typed in the Actions sheet are checked "
+                             "against Approvers for this person). Default: $PYSNOP_USER, else the "
+                             "OS user.")
+@click.option("--log", "log_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Decision log (SQLite). Default: BOOK.pysnop.sqlite beside the workbook.")
+@click.option("--no-actions", is_flag=True,
+              help="Refresh the bridge only: leave the Actions sheet and the decision log as "
+                   "they are.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes for several books (default: one per CPU core, at most "
+                   "one per book).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Run the books on this Dask distributed scheduler (tcp://host:8786); its "
+                   "workers must see the same paths and have pysnop installed.")
+@click.pass_context
+def recalc(ctx, books, output, as_of, export_dir, no_backup, user, log_path, no_actions,
+           workers, scheduler):
+    """Recalculate BOOKS: read, validate, project, write results back.
+
+    In place by default: the file is replaced atomically and the previous version is kept
+    as BOOK.bak. A workbook with errors is not written at all; every error is listed with
+    its sheet!cell. Warnings are printed and written to the Issues sheet.
+
+    \b
+    Examples:
+      pysnop recalc plan.xlsx
+      pysnop recalc plan.xlsx --as-of 2026-11-23 -o plan-next-week.xlsx
+      pysnop recalc east.xlsx west.xlsx -o results/ --export results/csv
+    """
+    as_of_date = as_of.date() if as_of else None
+    if len(books) == 1 and scheduler is None:
+        try:
+            with err.status(f"{books[0].name}: starting") as status:
+                step = lambda name: status.update(f"{books[0].name}: {name}")  # noqa: E731
+                report = _run_guarded(ctx, api.recalc, books[0], output=output,
+                                      as_of=as_of_date, export_dir=export_dir,
+                                      backup=not no_backup, user=user, log=log_path,
+                                      actions=not no_actions, progress=step)
+        except Failed as failure:
+            err.print(f"[red]{books[0]}: not written.[/]")
+            ctx.exit(failure.code)
+        _print_report(report)
+        return
+    from pysnop.cli.batch import run_books
+
+    if log_path is not None:
+        raise click.UsageError("--log names one workbook's decision log; give it one book at "
+                               "a time (or set decision_log in each workbook's Settings)")
+    if user:
+        os.environ["PYSNOP_USER"] = user  # worker processes inherit the deciding user
+    ctx.exit(run_books(books, output, as_of_date, export_dir, not no_backup, workers,
+                       scheduler, out, err, actions=not no_actions))
+
+
+@cli.command()
+@click.argument("books", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Planning date (YYYY-MM-DD); overrides Settings as_of.")
+@click.pass_context
+def check(ctx, books, as_of):
+    """Validate BOOKS without writing anything; list every problem with its cell.
+
+    \b
+    Example:
+      pysnop check plan.xlsx
+    """
+    failed = 0
+    for book in books:
+        try:
+            report = _run_guarded(ctx, api.check, book, as_of=as_of.date() if as_of else None)
+        except Failed as failure:
+            err.print(f"[red]{book}: has errors.[/]")
+            failed = max(failed, failure.code)
+            continue
+        _print_problems(report.warnings, "warning")
+        counts = report.counts
+        out.print(f"{book}: valid; {len(report.result.summary)} sku-locations, "
+                  f"{counts['STOCKOUT']} stockout, {counts['AT RISK']} at risk, "
+                  f"{len(report.warnings)} warnings")
+    if failed:
+        ctx.exit(failed)
+
+
+@cli.command()
+@click.argument("directory", required=False, default=".",
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write bridge.csv into this directory.")
+@click.pass_context
+def demo(ctx, directory, export_dir):
+    """Build the demo workbook (pysnop-demo.xlsx) in DIRECTORY and recalculate it.
+
+    The demo is a holiday season for a few dozen SKUs at five stores and a DC, planned
+    as of 2026-11-18. Open it afterwards and look at the Bridge sheet.
+    """
+    from pysnop.demo import build_demo
+
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        path = build_demo(directory / "pysnop-demo.xlsx")
+    except OSError as exc:
+        err.print(f"[red]error:[/] cannot write the demo into {directory}: {exc.strerror or exc}")
+        ctx.exit(1)
+    try:
+        report = _run_guarded(ctx, api.recalc, path, export_dir=export_dir, backup=False)
+    except Failed as failure:
+        ctx.exit(failure.code)
+    _print_report(report)
+    out.print(f"Open [bold]{path}[/] and look at the Bridge sheet.")
+
+
+def _print_report(report: api.RunReport) -> None:
+    _print_problems(report.warnings, "warning")
+    summary = report.result.summary
+    at_risk = summary[summary["status"] != "OK"].head(10)
+    if len(at_risk):
+        table = Table(title=f"Most at risk (as of {report.result.as_of:%Y-%m-%d})")
+        for col in ("sku", "location", "status", "first risk", "lost units", "margin at risk",
+                    "act by"):
+            table.add_column(col, no_wrap=True,
+                             justify="right" if col in ("lost units", "margin at risk") else "left")
+        for row in at_risk.itertuples(index=False):
+            act_by = _date(row.act_by) + (" (too late)" if row.too_late else "")
+            table.add_row(str(row.sku), str(row.location),
+                          f"[{STATUS_STYLE[row.status]}]{row.status}[/]",
+                          _date(row.first_risk_week), f"{row.lost_units:,.0f}",
+                          "" if row.margin_at_risk != row.margin_at_risk
+                          else f"{row.margin_at_risk:,.2f}", act_by)
+        out.print(table)
+    counts = report.counts
+    out.print(f"{report.output}: {len(summary)} sku-locations - "
+              f"[bold red]{counts['STOCKOUT']} STOCKOUT[/], "
+              f"[bold yellow]{counts['AT RISK']} AT RISK[/], {counts['OK']} OK; "
+              f"{len(report.warnings)} warnings ({report.timings.get('total', 0):.2f} s)")
+    actions = report.extras.get("actions")
+    if actions is not None and len(actions) and "status" in actions:
+        by_status = actions["status"].value_counts()
+        parts = [f"{int(by_status[k])} {k.lower()}" for k in
+                 ("Proposed", "Approved", "Rejected", "Exported", "Obsolete") if k in by_status]
+        owners = actions.loc[actions["status"] == "Proposed", "owner"].value_counts() \
+            if "owner" in actions else {}
+        routed = ", ".join(f"{n} to {o}" for o, n in owners.items())
+        out.print(f"Actions sheet: {', '.join(parts)}" + (f" ({routed})" if routed else ""))
+    for path in report.exported:
+        out.print(f"exported {path}")
+
+
+def _date(value) -> str:
+    return "" if value is None or value != value else f"{value:%Y-%m-%d}"
+
+
+from pysnop.cli import actions as cli_actions  # noqa: E402
+from pysnop.cli import addin as cli_addin  # noqa: E402
+from pysnop.cli.batch import register as _register_batch  # noqa: E402
+
+_register_batch(cli)  # pysnop watch
+cli_actions.register(cli)  # pysnop log, export, simulate, review, decide
+cli_addin.register(cli)  # pysnop addin build | install | uninstall
+
+
+def main() -> None:
+    try:
+        cli(obj={})
+    except KeyboardInterrupt:  # pragma: no cover
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

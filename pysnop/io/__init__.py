@@ -1,1 +1,0 @@
-"""Reading and writing workbooks (files through calamine/openpyxl, live Excel through xlwings)."""

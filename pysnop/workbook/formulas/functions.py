@@ -1,0 +1,472 @@
+"""The pure functions behind pysnop's worksheet functions (``=STOCKOUT_RISK(...)`` and friends).
+
+Both doors into a formula call these: the xlwings UDFs in :mod:`pysnop.excel.udf` (live Excel) and
+the headless formula engine in :mod:`pysnop.workbook.formulas.headless`. Each takes what a worksheet
+hands over — 2-D lists of raw cell values (a range *including its header row*; numbers as
+floats, dates as Excel serials or dates, blanks as None or "") and scalars — and returns a 2-D
+list of plain values (str, float, ``datetime.date``, None for blank) or a scalar.
+
+Table arguments are parsed by the workbook reader itself (:func:`pysnop.workbook.read.reader.read_plan`
+over a :class:`RangeSource`), so header aliases, value checks and error texts are exactly
+those of ``pysnop recalc``. No planning logic lives here: the numbers come from
+:mod:`pysnop.core`.
+
+A bad argument raises :class:`ArgumentError`; its text is short enough for a cell and says
+what and where, with rows counted inside the argument range (row 1 = its header row):
+``inventory row 7 (on_hand): expected a number, got "n/a"``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from pysnop.errors import PysnopError, Problem, ValidationError, show_value
+from pysnop.workbook.read.grid import Grid
+
+ERROR_PREFIX = "#PYSNOP: "
+
+STOCKOUT_RISK_HEADER = ["sku", "location", "status", "first_risk_week", "min_projected",
+                        "shortfall_units", "lost_units", "margin_at_risk", "act_by"]
+SUPPLY_CHECK_HEADER = ["campaign_id", "sku", "supply_status", "coverage",
+                       "max_supportable_lift", "earliest_safe_start", "margin_at_risk", "note"]
+CONSENSUS_HEADER = ["sku", "location", "week", "units"]
+
+
+class ArgumentError(PysnopError):
+    """A worksheet function's argument is wrong; ``str()`` is the short cell text."""
+
+
+def error_text(exc: BaseException) -> str:
+    """The cell text for a failure: ``#PYSNOP: <what and where>``; never a traceback."""
+    if isinstance(exc, PysnopError):
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    else:
+        text = f"internal error ({type(exc).__name__}: {exc}); please report it"
+    return ERROR_PREFIX + text
+
+
+# ------------------------------------------------------------------------ argument values
+
+def is_blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip()) or (
+        isinstance(v, float) and math.isnan(v))
+
+
+def as_rows(value: Any) -> list[list]:
+    """Any argument (scalar, 1-D or 2-D list/tuple/array, None) as a list of row lists."""
+    if value is None:
+        return []
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return []
+        if all(isinstance(r, (list, tuple, np.ndarray)) for r in value):
+            return [list(r.tolist() if isinstance(r, np.ndarray) else r) for r in value]
+        return [list(value)]
+    return [[value]]
+
+
+def is_empty_arg(value: Any) -> bool:
+    """True when an argument is omitted, or a range with nothing in it."""
+    return all(is_blank(v) for row in as_rows(value) for v in row)
+
+
+def _flat(value: Any) -> list:
+    return [v for row in as_rows(value) for v in row]
+
+
+def number_list(value: Any, name: str, *, blank: float | None = 0.0,
+                nonneg: bool = False) -> np.ndarray:
+    """A row (or column) of numbers; blanks become ``blank``; text numbers are accepted."""
+    from pysnop.workbook.read.cells import parse_number_text
+
+    out = []
+    for i, v in enumerate(_flat(value), start=1):
+        if is_blank(v):
+            if blank is None:
+                raise ArgumentError(f"{name} cell {i}: expected a number, got blank")
+            out.append(blank)
+            continue
+        f = None
+        if isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)):
+            f = float(v)
+        elif isinstance(v, str):
+            f = parse_number_text(v)
+        if f is None or math.isnan(f):
+            raise ArgumentError(f"{name} cell {i}: expected a number, got {show_value(v)}")
+        if nonneg and f < 0:
+            raise ArgumentError(f"{name} cell {i}: must not be negative, got {show_value(v)}")
+        out.append(f)
+    return np.asarray(out, dtype=float)
+
+
+def date_arg(value: Any, name: str) -> dt.date | None:
+    """A date argument: Excel serial, date/datetime or date text; None when omitted."""
+    from pysnop.workbook.read.dates import date_of_value
+
+    if isinstance(value, (list, tuple, np.ndarray)):
+        flat = _flat(value)
+        if len(flat) != 1:
+            raise ArgumentError(f"{name}: expected one date, got {len(flat)} cells")
+        value = flat[0]
+    if is_blank(value):
+        return None
+    d, reason = date_of_value(value)
+    if d is None:
+        raise ArgumentError(f"{name}: {reason or 'expected a date, got ' + show_value(value)}")
+    return d
+
+
+def whole_number_arg(value: Any, name: str, lo: int, hi: int) -> int | None:
+    if isinstance(value, (list, tuple, np.ndarray)):
+        flat = _flat(value)
+        value = flat[0] if len(flat) == 1 else value
+    if is_blank(value):
+        return None
+    f = number_list(value, name, blank=None)
+    if len(f) != 1 or not float(f[0]).is_integer():
+        raise ArgumentError(f"{name}: expected a whole number, got {show_value(value)}")
+    if not lo <= f[0] <= hi:
+        raise ArgumentError(f"{name}: must be between {lo} and {hi}, got {show_value(value)}")
+    return int(f[0])
+
+
+def text_arg(value: Any, name: str) -> str | None:
+    flat = _flat(value)
+    if not flat or all(is_blank(v) for v in flat):
+        return None
+    if len(flat) != 1:
+        raise ArgumentError(f"{name}: expected one value, got {len(flat)} cells")
+    v = flat[0]
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+# ----------------------------------------------------------------------- tables via reader
+
+class RangeSource:
+    """A :class:`~pysnop.workbook.read.grid.GridSource` over worksheet-function arguments.
+
+    Each argument range becomes one "sheet" named after the input table it holds (so the
+    reader recognises it); row 1 of the grid is the range's first row.
+    """
+
+    def __init__(self, ranges: dict[str, Any]):
+        self._grids = {name: as_rows(v) for name, v in ranges.items()}
+
+    def sheet_names(self) -> list[str]:
+        return list(self._grids)
+
+    def grid(self, sheet: str) -> Grid:
+        rows = [["" if v is None else v for v in r] for r in self._grids[sheet]]
+        return Grid(sheet, rows, 1, 1)
+
+    def tables(self) -> list[tuple[str, str, str]]:
+        return []
+
+
+def _problem_text(p: Problem, arg_names: dict[str, str]) -> str:
+    arg = arg_names.get(p.sheet or "", (p.sheet or "").lower())
+    where = arg
+    if p.row is not None:
+        where = f"{arg} row {p.row}"
+    if p.column:
+        where = f"{where} ({p.column})"
+    reason = p.reason.replace("the sheet is empty", "the range is empty")
+    if p.sheet is None:  # a required table is missing entirely
+        reason = reason.split(" (sheets in the workbook")[0].replace("sheet", "range")
+    return f"{where}: {reason}" if where else reason
+
+
+def _raise_problems(problems: list[Problem], arg_names: dict[str, str]) -> None:
+    errors = [p for p in problems if p.severity == "error"]
+    if not errors:
+        return
+    text = _problem_text(errors[0], arg_names)
+    if len(errors) > 1:
+        text += f" (+{len(errors) - 1} more)"
+    raise ArgumentError(text)
+
+
+def read_tables(tables: dict[str, Any], *, as_of: Any = None, horizon_weeks: Any = None,
+                settings: dict | None = None):
+    """Parse argument ranges with the workbook reader; returns ``(PlanInputs, warnings)``.
+
+    ``tables`` maps canonical table names (Campaigns, Inventory, ...) to argument values;
+    omitted or blank arguments of optional tables are left out.
+    """
+    from pysnop.workbook.read.reader import read_plan
+
+    names = {"Campaigns": "campaigns", "Inventory": "inventory", "Receipts": "receipts",
+             "Forecast": "forecast", "Products": "products", "Actuals": "actuals"}
+    given = {k: v for k, v in tables.items() if not is_empty_arg(v)}
+    if "Inventory" in tables and "Inventory" not in given:
+        raise ArgumentError("inventory: the range is empty; expected a header row with sku, "
+                            "location, on_hand")
+    if "Forecast" in tables and "Forecast" not in given:
+        raise ArgumentError("forecast: the range is empty; expected a header row with sku, "
+                            "location, week, units")
+    if "Inventory" not in given:  # the reader needs one; a header-only table stands in
+        given["Inventory"] = [["sku", "location", "on_hand"]]
+    day = date_arg(as_of, "as_of")
+    horizon = whole_number_arg(horizon_weeks, "horizon_weeks", 1, 104)
+    try:
+        read = read_plan(RangeSource(given))
+    except ValidationError as exc:
+        _raise_problems(exc.problems, names)
+        raise
+    plan = read.inputs
+    changes: dict[str, Any] = dict(settings or {})
+    if day is not None:
+        changes["as_of"] = day
+    if horizon is not None:
+        changes["horizon_weeks"] = horizon
+    if changes:
+        plan.settings = dataclasses.replace(plan.settings, **changes)
+    return plan, read.warnings
+
+
+# ------------------------------------------------------------------------------ outputs
+
+def _cell(v: Any) -> Any:
+    """One output value: dates as ``datetime.date``, NaN/NaT as None, numpy scalars unboxed."""
+    if v is None or v is pd.NaT:
+        return None
+    if isinstance(v, (pd.Timestamp, dt.datetime)):
+        return None if pd.isna(v) else v.date()
+    if isinstance(v, np.datetime64):
+        return None if np.isnat(v) else pd.Timestamp(v).date()
+    if isinstance(v, (np.bool_, bool)):
+        return bool(v)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        return None if math.isnan(f) else f
+    return v
+
+
+def frame_rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[list]:
+    """Header row + one row per record, as plain cell values."""
+    out = [list(columns)]
+    cols = [frame[c].tolist() for c in columns]
+    for i in range(len(frame)):
+        out.append([_cell(col[i]) for col in cols])
+    return out
+
+
+# ---------------------------------------------------------------------------- functions
+
+def stockout_risk(campaigns, inventory, receipts, forecast, as_of=None,
+                  horizon_weeks=None) -> list[list]:
+    """The bridge summary, one row per sku×location (risk order, as on the Bridge sheet)."""
+    from pysnop.core.bridge import run_bridge
+
+    plan, _ = read_tables({"Campaigns": campaigns, "Inventory": inventory,
+                           "Receipts": receipts, "Forecast": forecast},
+                          as_of=as_of, horizon_weeks=horizon_weeks)
+    result = run_bridge(plan)
+    return frame_rows(result.summary, STOCKOUT_RISK_HEADER)
+
+
+def projected_on_hand(on_hand, receipts, demand) -> list[list]:
+    """poh[w] = on_hand + Σ_{i≤w}(receipts[i] − demand[i]), one row per on_hand value.
+
+    ``demand`` is a row (or several rows, one per on_hand value); ``receipts`` the same shape
+    or omitted (no receipts).
+    """
+    from pysnop.core.bridge_math import project
+
+    stock = number_list(on_hand, "on_hand", blank=None)
+    if len(stock) == 0:
+        raise ArgumentError("on_hand: expected a number, got blank")
+    dem_rows = as_rows(demand)
+    if not dem_rows or is_empty_arg(demand):
+        raise ArgumentError("demand: expected a row of weekly demand, got blank")
+    n = len(stock)
+    if len(dem_rows) == 1 and n > 1:
+        dem_rows = dem_rows * n
+    if len(dem_rows) != n:
+        raise ArgumentError(f"demand: expected {n} row(s), one per on_hand value, "
+                            f"got {len(dem_rows)}")
+    width = len(dem_rows[0])
+    dem = np.vstack([number_list([r], "demand", nonneg=True) for r in dem_rows])
+    if is_empty_arg(receipts):
+        rec = np.zeros_like(dem)
+    else:
+        rec_rows = as_rows(receipts)
+        if len(rec_rows) == 1 and n > 1:
+            rec_rows = rec_rows * n
+        rec = np.vstack([number_list([r], "receipts", nonneg=True) for r in rec_rows])
+        if rec.shape != dem.shape:
+            raise ArgumentError(f"receipts: expected {n} row(s) of {width} weeks like demand, "
+                                f"got {rec.shape[0]} of {rec.shape[1]}")
+    return project(stock, rec, dem).tolist()
+
+
+def promo_demand(baseline, first_week, start, end, lift) -> list[list]:
+    """Weekly demand with promotion lift: baseline[w] × (1 + Σ_c lift_c × frac_c[w]).
+
+    ``baseline`` is one row of weekly units starting in the week that contains
+    ``first_week``; ``start``/``end``/``lift`` are one campaign each, or equal-length
+    columns/rows of several campaigns (inclusive dates).
+    """
+    from pysnop.core import calendar
+    from pysnop.core.bridge_math import DECIMALS
+
+    base = number_list(baseline, "baseline", nonneg=True)
+    if len(base) == 0:
+        raise ArgumentError("baseline: expected a row of weekly units, got blank")
+    week0 = date_arg(first_week, "first_week")
+    if week0 is None:
+        raise ArgumentError("first_week: expected a date, got blank")
+    starts = [date_arg(v, "start") for v in _flat(start)]
+    ends = [date_arg(v, "end") for v in _flat(end)]
+    lifts = _lifts(lift)
+    if not (len(starts) == len(ends) == len(lifts)):
+        raise ArgumentError(f"start, end and lift: expected the same number of campaigns, got "
+                            f"{len(starts)}, {len(ends)} and {len(lifts)}")
+    for k, (s, e) in enumerate(zip(starts, ends), start=1):
+        if s is None or e is None:
+            raise ArgumentError(f"{'start' if s is None else 'end'} {k}: expected a date, "
+                                f"got blank")
+        if e < s:
+            raise ArgumentError(f"end {k}: {e.isoformat()} is before start {s.isoformat()}")
+    monday = calendar.monday_of(week0)
+    days = calendar.to_days(starts), calendar.to_days(ends)
+    frac = calendar.overlap_fraction(days[0], days[1], monday, len(base))
+    factor = (np.asarray(lifts)[:, None] * frac).sum(axis=0)
+    lift_units = np.round(base * factor, DECIMALS)
+    return [np.round(base + lift_units, DECIMALS).tolist()]
+
+
+def _lifts(value) -> list[float]:
+    from pysnop.workbook.read.reader import _lift_text
+
+    out = []
+    for k, v in enumerate(_flat(value), start=1):
+        raw = v
+        if isinstance(v, str):
+            f = _lift_text(v)
+            pct_text = v.strip().endswith("%")
+        elif isinstance(v, (int, float, np.number)) and not isinstance(v, bool):
+            f, pct_text = float(v), False
+        else:
+            f, pct_text = None, False
+        if f is None:
+            raise ArgumentError(f"lift {k}: expected a number, got {show_value(raw)}")
+        if f > 5 and not pct_text:
+            raise ArgumentError(f"lift {k}: {f:g} looks like a percent; type {f / 100:g} or "
+                                f"{f:g}% for +{f:g}%")
+        if f <= -1:
+            raise ArgumentError(f"lift {k}: lift must be above -1 (-100%), got {f:g}")
+        out.append(f)
+    return out
+
+
+def max_supportable_lift(campaigns, inventory, receipts, forecast, campaign_id=None,
+                         as_of=None, horizon_weeks=None):
+    """Marketing's supply check. With ``campaign_id``: that campaign's max supportable lift
+    (the lowest over its rows); without: the whole check, one row per campaign row."""
+    from pysnop.core.bridge import run_bridge
+
+    if is_empty_arg(campaigns):
+        raise ArgumentError("campaigns: the range is empty; expected a header row with "
+                            "campaign_id, sku, start, end, lift")
+    plan, _ = read_tables({"Campaigns": campaigns, "Inventory": inventory,
+                           "Receipts": receipts, "Forecast": forecast},
+                          as_of=as_of, horizon_weeks=horizon_weeks)
+    result = run_bridge(plan)
+    check = result.campaign_check.copy()
+    check["sku"] = plan.campaigns["sku"].to_numpy(dtype=object)
+    wanted = text_arg(campaign_id, "campaign_id")
+    if wanted is None:
+        return frame_rows(check, SUPPLY_CHECK_HEADER)
+    mine = check[check["campaign_id"].astype(str) == wanted]
+    if mine.empty:
+        raise ArgumentError(f"campaign_id: campaign {wanted} is not in campaigns")
+    lift = mine["max_supportable_lift"].dropna()
+    if lift.empty:
+        raise ArgumentError(f"campaign {wanted}: {mine['note'].iloc[0] or 'not checked'}")
+    return float(lift.min())
+
+
+def consensus_forecast(forecast, inventory=None, method=None, products=None) -> list[list]:
+    """One consensus forecast per sku×location and week (SPEC §5), from the sources' rows.
+
+    Sources are combined with equal weights, then reconciled across the hierarchy with
+    ``method`` (default mint_wls_struct; bottom_up, top_down, mint_ols, none).
+    """
+    from pysnop.core.consensus import consensus_baseline
+    from pysnop.core.model import RECONCILIATION_METHODS
+    from pysnop.workbook.read.schema import norm
+
+    how = text_arg(method, "method")
+    settings = {}
+    if how is not None:
+        how = norm(how)
+        if how not in RECONCILIATION_METHODS:
+            raise ArgumentError(f"method: expected one of {', '.join(RECONCILIATION_METHODS)}, "
+                                f"got {show_value(text_arg(method, 'method'))}")
+        settings["reconciliation"] = how
+    tables = {"Forecast": forecast}
+    if not is_empty_arg(inventory):
+        tables["Inventory"] = inventory
+    if not is_empty_arg(products):
+        tables["Products"] = products
+    plan, _ = read_tables(tables, settings=settings)
+    inv = plan.inventory if not is_empty_arg(inventory) else None
+    result = consensus_baseline(plan.forecast, inv, plan.products, plan.settings)
+    bottom = result.bottom.sort_values(["sku", "location", "week"], kind="stable")
+    return frame_rows(bottom.reset_index(drop=True), CONSENSUS_HEADER)
+
+
+def weeks_of_supply(on_hand, demand):
+    """on_hand ÷ average weekly demand (blank demand cells ignored); None when it averages 0.
+
+    ``on_hand`` a number with ``demand`` a row; or a column of on_hand values with one
+    demand row each (returns a column).
+    """
+    stock = number_list(on_hand, "on_hand", blank=None, nonneg=True)
+    rows = as_rows(demand)
+    if is_empty_arg(demand):
+        raise ArgumentError("demand: expected weekly demand, got blank")
+    if len(stock) == 1:
+        rows = [[v for r in rows for v in r]]
+    if len(rows) != len(stock):
+        raise ArgumentError(f"demand: expected {len(stock)} row(s), one per on_hand value, "
+                            f"got {len(rows)}")
+    out = []
+    for s, r in zip(stock, rows):
+        vals = number_list([[v for v in r if not is_blank(v)]], "demand", nonneg=True)
+        mean = vals.mean() if len(vals) else 0.0
+        out.append([float(s / mean) if mean > 0 else None])
+    return out[0][0] if len(out) == 1 else out
+
+
+# The worksheet functions by Excel name: callable, and whether its result spills.
+FUNCTIONS: dict[str, tuple[Callable, bool]] = {
+    "STOCKOUT_RISK": (stockout_risk, True),
+    "PROJECTED_ON_HAND": (projected_on_hand, True),
+    "PROMO_DEMAND": (promo_demand, True),
+    "MAX_SUPPORTABLE_LIFT": (max_supportable_lift, True),
+    "CONSENSUS_FORECAST": (consensus_forecast, True),
+    "WEEKS_OF_SUPPLY": (weeks_of_supply, False),
+}
+
+
+def call(name: str, *args) -> Any:
+    """Run worksheet function ``name``; a failure becomes its ``#PYSNOP: ...`` cell text."""
+    fn = FUNCTIONS[name][0]
+    try:
+        return fn(*args)
+    except Exception as exc:  # noqa: BLE001 - a cell shows a message, never a traceback
+        return error_text(exc)

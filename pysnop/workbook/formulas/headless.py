@@ -1,0 +1,586 @@
+"""Headless recalculation of workbooks that use pysnop's worksheet functions.
+
+Planners type ``=STOCKOUT_RISK(Campaigns!A1:J40, Inventory[#All], ...)`` in Excel; here the
+same workbook is recalculated with no Excel. Every formula of every sheet is evaluated with
+the `formulas <https://pypi.org/project/formulas/>`_ engine, into which pysnop's functions
+(:data:`pysnop.workbook.formulas.functions.FUNCTIONS`) are registered — so a pysnop call may stand alone, be
+nested in native formulas (``=INDEX(STOCKOUT_RISK(...),2,1)``) or take native formulas and
+other sheets' ranges as arguments, and native formulas may use its results (``=A1#``).
+
+The results are written as *cached values* while every formula is kept
+(:mod:`pysnop.workbook.ooxml.cached_values`), so a reader that does not calculate (python-calamine,
+openpyxl ``data_only=True``) sees the numbers. A pysnop call at the top of a cell that
+returns a table spills like a dynamic array: the anchor becomes an array formula over the
+result's range (``<f t="array" ref="A1:I20">``, marked dynamic for Excel 365) and each cell
+of the range holds its value. If the range would cover cells that hold something, the anchor
+shows ``#SPILL!``, as in Excel.
+
+Entry points:
+
+* :func:`evaluate` — values of every formula cell (and spilled cell) of a workbook file;
+* :func:`recalc_formulas` — write a recalculated copy (or update in place);
+* :func:`post_save` — ``bytes -> bytes``: cache every formula's value in a saved package;
+* :func:`formula_stage` — the stage for :data:`pysnop.pipeline.run.STAGES`; it leaves
+  ``run.extras["post_save"]`` for the writer to apply to the saved package.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from pysnop.workbook.formulas import functions as udf_core
+
+NAMES = tuple(udf_core.FUNCTIONS)
+_NAME_ALT = "|".join(NAMES)
+# a pysnop call anywhere in a formula (optionally with the _xludf. prefix Excel may write)
+CALL = re.compile(rf"(?<![\w.])(?:_xludf\.)?({_NAME_ALT})\s*\(", re.I)
+# a formula that is one pysnop call and nothing else: it may spill
+TOP_CALL = re.compile(rf"^=\s*(?:_xludf\.)?({_NAME_ALT})\s*\((.*)\)\s*$", re.I | re.S)
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+DATE_FORMAT = "yyyy-mm-dd"
+
+log = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------- function registry
+
+def _plain(v: Any) -> Any:
+    """A value from the formulas engine as a plain cell value (None for blank)."""
+    import schedula as sh
+    from formulas.tokens.operand import XlError
+
+    if v is sh.EMPTY or v is None:
+        return None
+    if isinstance(v, XlError):
+        return str(v)
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _arg(v: Any) -> Any:
+    """A formulas-engine argument (Ranges, Array, scalar) as core input."""
+    from formulas.ranges import Ranges
+
+    if isinstance(v, Ranges):
+        v = v.value
+    if isinstance(v, np.ndarray):
+        arr = np.atleast_2d(v)
+        return [[_plain(x) for x in row] for row in arr.tolist()]
+    return _plain(v)
+
+
+def to_serial(d: dt.date) -> float:
+    if isinstance(d, dt.datetime):
+        d = d.date()
+    return float((d - EXCEL_EPOCH).days)
+
+
+def _out(value: Any):
+    """A core result as what the formulas engine expects: a 2-D object array or a scalar."""
+    import schedula as sh
+
+    def cell(v):
+        if isinstance(v, dt.date):
+            return to_serial(v)
+        return sh.EMPTY if v is None else v
+
+    if isinstance(value, list):
+        arr = np.empty((len(value), max((len(r) for r in value), default=0)), dtype=object)
+        for i, row in enumerate(value):
+            for j, v in enumerate(row):
+                arr[i, j] = cell(v)
+        if arr.shape == (1, 1):
+            return arr[0, 0]
+        return arr
+    if isinstance(value, dt.date):
+        return to_serial(value)
+    return "" if value is None else value
+
+
+# functions whose arguments are all tables, dates, counts or ids: the formulas engine passes
+# an empty argument (``F(a,,b)``) as the integer 0, which here can only mean "omitted"
+_ZERO_IS_OMITTED = {"STOCKOUT_RISK", "MAX_SUPPORTABLE_LIFT", "CONSENSUS_FORECAST"}
+
+
+def engine_function(name: str) -> Callable:
+    """The formulas-engine implementation of worksheet function ``name``."""
+    omit = name in _ZERO_IS_OMITTED
+
+    def function(*args):
+        values = [None if omit and type(a) is int and a == 0 else _arg(a) for a in args]
+        return _out(udf_core.call(name, *values))
+    function.__name__ = name
+    return function
+
+
+def register_functions(functions: dict | None = None) -> dict:
+    """Register pysnop's worksheet functions into the formulas engine (idempotent)."""
+    import formulas
+
+    functions = formulas.get_functions() if functions is None else functions
+    for name in NAMES:
+        fn = engine_function(name)
+        functions[name] = fn
+        functions["_XLUDF." + name] = fn
+    return functions
+
+
+def has_pysnop_formulas(path: str | os.PathLike) -> bool:
+    """Quick scan of the package's sheet XML for a pysnop call (no workbook parsing)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for name in zf.namelist():
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    data = zf.read(name)
+                    if b"<f" in data and CALL.search(data.decode("utf-8", "replace")):
+                        return True
+    except (OSError, zipfile.BadZipFile):
+        return False
+    return False
+
+
+# ------------------------------------------------------------------------- evaluation
+
+@dataclass
+class Spill:
+    """A top-level pysnop call whose result is laid out over a range."""
+
+    sheet: str
+    anchor: str                 # "A1"
+    formula: str                # "=STOCKOUT_RISK(...)"
+    ref: str | None             # new range ("A1:I20"), None when the result is one cell
+    old_ref: str | None         # the array range the workbook had, if any
+    values: list[list]          # the result (dates as datetime.date)
+    blocked: bool = False       # the range would cover other content: #SPILL!
+
+    @property
+    def changed(self) -> bool:
+        return self.ref != self.old_ref
+
+
+@dataclass
+class Evaluation:
+    """Results of one headless recalculation."""
+
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)  # sheet -> cell -> value
+    spills: list[Spill] = field(default_factory=list)
+    formulas: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet -> cell -> text
+
+    def dynamic(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for s in self.spills:
+            if s.ref and not s.blocked:
+                out.setdefault(s.sheet, set()).add(s.anchor)
+        return out
+
+
+def _load(path: Path):
+    """A formulas ExcelModel holding only the formula cells (data is pulled in on demand)."""
+    import formulas
+    import schedula as sh
+
+    register_functions()
+    model = formulas.ExcelModel()
+    book, ctx = model.add_book(str(path))
+    formula_cells: dict[str, dict[str, str]] = {}
+    tables = table_ranges(book)
+    for ws in book.worksheets:
+        ws, sctx = model.add_sheet(ws, ctx)
+        refs = model.references
+        f_refs = model.formula_references(sctx)
+        f_ranges = model.formula_ranges(sctx)
+        cctx = {"external_links": model.external_links(sctx)}
+        cctx.update(sctx)
+        compiled = []
+        for row in ws.iter_rows():
+            for c in row:
+                if getattr(c, "data_type", None) == "f":
+                    text = c.value if isinstance(c.value, str) else getattr(c.value, "text", "")
+                    formula_cells.setdefault(ws.title, {})[c.coordinate] = text or ""
+                    if tables and text and "[" in text:  # the engine has no structured refs
+                        resolved = resolve_table_refs(text, tables)
+                        if isinstance(c.value, str):
+                            c.value = resolved
+                        else:
+                            c.value.text = resolved
+                    compiled.append(model.compile_cell(c, cctx, refs, f_refs))
+        for cell in compiled:
+            model.add_cell(sh.await_result(cell), cctx, f_ranges)
+    model.finish()
+    return model, book, formula_cells
+
+
+_TABLE_REF = re.compile(r"(?<![\w.!'\]])([A-Za-z_\\][\w.]*)\[(#All|#Data|#Headers|)\]", re.I)
+
+
+def table_ranges(book) -> dict[str, dict[str, str]]:
+    """Excel tables of an openpyxl workbook: NAME -> {"#ALL"|"#DATA"|"#HEADERS": range}."""
+    from openpyxl.utils import get_column_letter, range_boundaries
+
+    out: dict[str, dict[str, str]] = {}
+    for ws in book.worksheets:
+        sheet = "'" + ws.title.replace("'", "''") + "'!"
+        for table in ws.tables.values():
+            c1, r1, c2, r2 = range_boundaries(table.ref)
+            header = 1 if table.headerRowCount is None else int(table.headerRowCount)
+            totals = int(table.totalsRowCount or 0)
+            cols = f"${get_column_letter(c1)}$%d:${get_column_letter(c2)}$%d"
+            out[table.displayName.upper()] = {
+                "#ALL": sheet + cols % (r1, r2),
+                "#DATA": sheet + cols % (r1 + header, max(r1 + header, r2 - totals)),
+                "#HEADERS": sheet + cols % (r1, r1),
+            }
+    return out
+
+
+def resolve_table_refs(text: str, tables: dict[str, dict[str, str]]) -> str:
+    """``Inventory[#All]`` (and ``[#Data]``, ``[#Headers]``, ``[]``) as the plain range it
+    names, for the formulas engine; Excel resolves them itself. Other text is unchanged."""
+    def repl(m: re.Match) -> str:
+        table = tables.get(m.group(1).upper())
+        if table is None:
+            return m.group(0)
+        return table[(m.group(2) or "#Data").upper()]
+    return _TABLE_REF.sub(repl, text)
+
+
+def _cells_of(ref: str):
+    from openpyxl.utils import get_column_letter, range_boundaries
+
+    c1, r1, c2, r2 = range_boundaries(ref)
+    for r in range(r1, r2 + 1):
+        for c in range(c1, c2 + 1):
+            yield f"{get_column_letter(c)}{r}"
+
+
+def _spill_ref(anchor: str, shape: tuple[int, int]) -> str | None:
+    from openpyxl.utils import get_column_letter
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+    rows, cols = shape
+    if rows * cols <= 1:
+        return None
+    letters, r = coordinate_from_string(anchor)
+    c = column_index_from_string(letters)
+    return f"{anchor}:{get_column_letter(c + cols - 1)}{r + rows - 1}"
+
+
+def _solve(path: Path):
+    import logging as _logging
+
+    quiet = _logging.getLogger("formulas")
+    level = quiet.level
+    quiet.setLevel(_logging.ERROR)
+    try:
+        model, book, formula_cells = _load(path)
+        solution = model.calculate()
+    finally:
+        quiet.setLevel(level)
+    return model, book, formula_cells, solution
+
+
+def _collect(book, formula_cells, solution) -> dict[str, dict[str, Any]]:
+    """sheet -> {cell: value} for every formula cell and every cell of an array formula."""
+    from formulas.ranges import Ranges
+
+    by_upper = {name.upper(): name for name in book.sheetnames}
+    wanted: dict[str, set[str]] = {}
+    for ws in book.worksheets:
+        cells = set(formula_cells.get(ws.title, {}))
+        for ref in ws.array_formulae.values():
+            cells.update(_cells_of(ref))
+        if cells:
+            wanted[ws.title] = cells
+    out: dict[str, dict[str, Any]] = {}
+    from openpyxl.utils import get_column_letter
+
+    for key, value in solution.items():
+        if not isinstance(key, str) or "!" not in key:
+            continue
+        try:
+            rng = Ranges.get_range(key, raise_anchor=False)
+        except Exception:  # noqa: BLE001 - names, tokens: not cells
+            continue
+        if rng.get("anchor"):
+            continue
+        sheet = by_upper.get(str(rng.get("sheet", "")).upper())
+        if sheet is None or sheet not in wanted:
+            continue
+        arr = getattr(value, "value", value)
+        arr = np.atleast_2d(np.asarray(arr, dtype=object))
+        r1, n1 = int(rng["r1"]), int(rng["n1"])
+        for i in range(arr.shape[0]):
+            for j in range(arr.shape[1]):
+                coord = f"{get_column_letter(n1 + j)}{r1 + i}"
+                if coord in wanted[sheet]:
+                    out.setdefault(sheet, {})[coord] = _plain(arr[i, j])
+    return out
+
+
+def _spills(model, book, formula_cells, solution) -> list[Spill]:
+    """Full results of the top-level pysnop calls, and the range each one spills over."""
+    by_title = {ws.title: ws for ws in book.worksheets}
+    found = []
+    index = {}
+    from formulas.ranges import Ranges
+
+    for key in model.cells:
+        try:
+            rng = Ranges.get_range(key, raise_anchor=False)
+        except Exception:  # noqa: BLE001
+            continue
+        index[(str(rng.get("sheet", "")).upper(), f"{rng['c1']}{rng['r1']}")] = key
+    for sheet, cells in formula_cells.items():
+        ws = by_title[sheet]
+        arrays = dict(ws.array_formulae)
+        for coord, text in cells.items():
+            m = TOP_CALL.match(text)
+            if not m or not _balanced(m.group(2)):
+                continue
+            key = index.get((sheet.upper(), coord))
+            if key is None:
+                continue
+            cell = model.cells[key]
+            try:
+                inputs = [solution[i] for i in (cell.inputs or ())]
+                result = cell.func(*inputs)
+            except Exception as exc:  # noqa: BLE001 - shown in the cell by the engine
+                log.debug("could not re-run %s!%s: %s", sheet, coord, exc)
+                continue
+            arr = np.atleast_2d(np.asarray(getattr(result, "value", result), dtype=object))
+            ref = _spill_ref(coord, arr.shape)
+            old = arrays.get(coord)
+            spill = Spill(sheet, coord, text, ref, old,
+                          _dated(m.group(1).upper(), arr))
+            if ref is not None:
+                spill.blocked = _blocked(ws, ref, coord, old, cells)
+            found.append(spill)
+    return found
+
+
+def _balanced(args: str) -> bool:
+    """True when the call's closing parenthesis is the formula's last one."""
+    depth, quoted = 0, False
+    for ch in args:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted:
+            depth += ch == "("
+            depth -= ch == ")"
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def _dated(name: str, arr: np.ndarray) -> list[list]:
+    """The result with the date columns of the function's header turned back into dates."""
+    rows = [[_plain(v) for v in row] for row in arr.tolist()]
+    if not rows or not rows[0]:
+        return rows
+    header = [str(h) for h in rows[0]]
+    date_cols = [j for j, h in enumerate(header)
+                 if h in ("first_risk_week", "act_by", "earliest_safe_start", "week")]
+    for row in rows[1:]:
+        for j in date_cols:
+            if j < len(row) and isinstance(row[j], (int, float)) and not isinstance(row[j], bool):
+                row[j] = EXCEL_EPOCH + dt.timedelta(days=int(row[j]))
+    return rows
+
+
+def _blocked(ws, ref: str, anchor: str, old_ref: str | None, formula_cells) -> bool:
+    own = set(_cells_of(old_ref)) if old_ref else set()
+    for coord in _cells_of(ref):
+        if coord == anchor or coord in own:
+            continue
+        cell = ws._cells.get(_rc(coord))
+        if cell is not None and cell.value not in (None, ""):
+            return True
+    return False
+
+
+def _rc(coord: str) -> tuple[int, int]:
+    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+
+    letters, r = coordinate_from_string(coord)
+    return r, column_index_from_string(letters)
+
+
+def apply_spills(wb, spills: list[Spill]) -> None:
+    """Lay the spill ranges out in an openpyxl workbook: array formula on each anchor, the
+    values in the range's cells (dates formatted as dates), stale cells of a range that
+    shrank cleared."""
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    for s in spills:
+        if s.sheet not in wb.sheetnames:
+            continue
+        ws = wb[s.sheet]
+        if s.old_ref:
+            for coord in _cells_of(s.old_ref):
+                if coord != s.anchor:
+                    ws[coord].value = None
+        ref = None if s.blocked else s.ref
+        if ref is None:
+            ws[s.anchor].value = s.formula
+            continue
+        ws[s.anchor].value = ArrayFormula(ref, s.formula)
+        r0, c0 = _rc(s.anchor)
+        for i, row in enumerate(s.values):
+            for j, v in enumerate(row):
+                cell = ws.cell(r0 + i, c0 + j)
+                if i or j:
+                    cell.value = v
+                if isinstance(v, dt.date) and cell.number_format == "General":
+                    cell.number_format = DATE_FORMAT
+
+
+def evaluate(path: str | os.PathLike, *, spill: bool = True) -> Evaluation:
+    """Evaluate every formula of the workbook at ``path`` (nothing is written).
+
+    With ``spill`` (default), results of top-level pysnop calls are laid out over their
+    ranges before the values are read, as Excel would show them.
+    """
+    path = Path(path)
+    model, book, formula_cells, solution = _solve(path)
+    spills = _spills(model, book, formula_cells, solution)
+    if spill and any(s.changed or s.blocked for s in spills):
+        with tempfile.TemporaryDirectory(prefix="pysnop-") as tmp:
+            copy = Path(tmp) / ("spilled" + path.suffix.lower().replace(".xlsm", ".xlsx"))
+            _spilled_copy(path, spills, copy)
+            model, book, formula_cells, solution = _solve(copy)
+    ev = Evaluation(_collect(book, formula_cells, solution), spills, formula_cells)
+    from openpyxl.utils import get_column_letter
+
+    for s in spills:  # the function's own result wins: blanks stay blank, dates stay dates
+        if s.blocked:
+            ev.values.setdefault(s.sheet, {})[s.anchor] = "#SPILL!"
+        elif s.ref:
+            r0, c0 = _rc(s.anchor)
+            cells = ev.values.setdefault(s.sheet, {})
+            for i, row in enumerate(s.values):
+                for j, v in enumerate(row):
+                    cells[f"{get_column_letter(c0 + j)}{r0 + i}"] = v
+    return ev
+
+
+def _spilled_copy(path: Path, spills: list[Spill], dest: Path) -> None:
+    import warnings
+
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        wb = openpyxl.load_workbook(path)
+    apply_spills(wb, spills)
+    wb.save(dest)
+
+
+# ------------------------------------------------------------------ writing the results
+
+def cache_values(values: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Evaluation values as cached cell values: dates as Excel serials."""
+    return {sheet: {c: (to_serial(v) if isinstance(v, dt.date) else v)
+                    for c, v in cells.items()}
+            for sheet, cells in values.items()}
+
+
+def post_save(xlsx: bytes) -> bytes:
+    """The saved package with every formula's result cached (``bytes -> bytes``).
+
+    Evaluates the package *as saved* (so formulas that read pysnop's own output sheets see
+    this run's results) and patches the values in. When a top-level pysnop call's spill range
+    is new or changed size, the range is first laid out in the sheet XML (array formula on
+    the anchor, values in the other cells; :mod:`pysnop.workbook.ooxml.spill_layout`); otherwise only the
+    ``<c>`` elements concerned are rewritten. A package without formulas is returned
+    unchanged.
+    """
+    from pysnop.workbook.ooxml.cached_values import patch_cached_values
+
+    if not _zipped_has_formula(xlsx):
+        return xlsx
+    with tempfile.TemporaryDirectory(prefix="pysnop-") as tmp:
+        path = Path(tmp) / "saved.xlsx"
+        path.write_bytes(xlsx)
+        ev = evaluate(path, spill=False)
+        if any(s.changed or s.blocked for s in ev.spills):
+            xlsx = _relaid(xlsx, ev.spills)
+            path.write_bytes(xlsx)
+            ev = evaluate(path, spill=False)
+    return patch_cached_values(xlsx, cache_values(ev.values), ev.dynamic())
+
+
+def _relaid(xlsx: bytes, spills: list[Spill]) -> bytes:
+    """The package with the spill ranges laid out (XML-level: nothing else is touched)."""
+    from pysnop.workbook.ooxml.spill_layout import lay_out_spills
+
+    return lay_out_spills(xlsx, spills)
+
+
+def _zipped_has_formula(xlsx: bytes) -> bool:
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as zf:
+        return any(b"<f" in zf.read(n) for n in zf.namelist()
+                   if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+
+
+def spill_renderer(spills: list[Spill]):
+    """A renderer ``(openpyxl_wb, styles) -> None`` laying out the spill ranges."""
+    def render(wb, styles) -> None:
+        apply_spills(wb, spills)
+    return render
+
+
+def recalc_formulas(src: str | os.PathLike, dest: str | os.PathLike | None = None, *,
+                    backup: bool = True) -> Evaluation:
+    """Recalculate every formula of ``src`` headlessly and save with cached values.
+
+    Writes ``dest`` (default: ``src`` in place, keeping ``<src>.bak``) atomically; formulas
+    and everything else in the package are kept (the package is only re-laid out through
+    openpyxl when a spill range is new or changes size). Returns the evaluation.
+    """
+    from pysnop.errors import FileAccessError
+    from pysnop.workbook.ooxml.atomic import atomic_write
+
+    src = Path(src)
+    dest = Path(dest) if dest is not None else src
+    try:
+        data = src.read_bytes()
+    except OSError as exc:
+        raise FileAccessError(f"cannot read {src.name}: {exc.strerror or exc}") from exc
+    data = post_save(data)
+    atomic_write(dest, lambda handle: handle.write(data), src=src,
+                 backup=backup and dest.resolve() == src.resolve())
+    with tempfile.TemporaryDirectory(prefix="pysnop-") as tmp:
+        path = Path(tmp) / "done.xlsx"
+        path.write_bytes(data)
+        return evaluate(path, spill=False)
+
+
+def formula_stage(run) -> None:
+    """Pipeline stage: if the source uses pysnop functions, have every formula's value
+    cached in the saved file, spilled results laid out.
+
+    Sets ``run.extras["post_save"]`` to :func:`post_save`; the writer applies it to the
+    finished package bytes before the atomic replace. Workbooks without pysnop formulas are
+    left alone.
+    """
+    import time
+
+    mark = time.perf_counter()
+    if has_pysnop_formulas(run.source):
+        run.extras["post_save"] = post_save
+    run.timings["formulas"] = time.perf_counter() - mark

@@ -1,0 +1,241 @@
+"""The workbook contract as data: sheets, canonical columns, their kinds and header aliases.
+
+Headers and sheet names are compared after :func:`norm`: case-insensitive, and any run of
+spaces, ``_``, ``-`` or punctuation counts as one separator ("On Hand" = ``on_hand`` =
+"on-hand"; "Lead time (weeks)" = ``lead_time_weeks``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_SEP = re.compile(r"[^0-9a-z]+")
+
+
+def norm(text: object) -> str:
+    """Normalise a header, sheet name or setting key for matching."""
+    if text is None:
+        return ""
+    return _SEP.sub("_", str(text).strip().lower()).strip("_")
+
+
+# column kinds
+TEXT = "text"          # optional text (None if blank)
+KEY = "key"            # identifier text: leading zeros kept, 123.0 -> "123"
+NUMBER = "number"
+DATE = "date"
+LIFT = "lift"
+STATUS = "status"
+LOCATIONS = "locations"
+BOOL = "bool"
+
+
+@dataclass(frozen=True)
+class SheetSchema:
+    name: str                              # canonical sheet name
+    columns: dict[str, str]                # canonical column -> kind
+    required: tuple[str, ...]
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # canonical -> aliases
+    nonnegative: tuple[str, ...] = ()
+    sheet_aliases: tuple[str, ...] = ()
+    optional_sheet: bool = True
+
+    def alias_map(self) -> dict[str, str]:
+        """normalised header -> canonical name (canonical names included)."""
+        out: dict[str, str] = {}
+        for canon, names in self.aliases.items():
+            if canon in self.columns:
+                for a in names:
+                    out.setdefault(norm(a), canon)
+        for canon in self.columns:
+            out[norm(canon)] = canon
+        return out
+
+
+_SKU = ("Item", "Item code", "Item no", "Item number", "Article", "Article number",
+        "Product code", "Product", "SKU code", "SKU id")
+_LOC = ("Store", "Store code", "Door", "DC", "Site", "Warehouse", "Loc", "Location code",
+        "Location id")
+_COMMON = {"sku": _SKU, "location": _LOC, "category": ("Category code", "Product category",
+                                                       "Cat")}
+_MONEY = {"unit_cost": ("Cost", "Unit cost price", "Cost price"),
+          "unit_price": ("Price", "Retail price", "Selling price", "Sales price"),
+          "unit_margin": ("Margin", "Unit profit", "Gross margin")}
+
+SETTINGS = SheetSchema(
+    "Settings", {"key": TEXT, "value": TEXT}, (), {},
+    sheet_aliases=("Setting", "Parameters", "Config"))
+
+CAMPAIGNS = SheetSchema(
+    "Campaigns",
+    {"campaign_id": KEY, "sku": KEY, "start": DATE, "end": DATE, "lift": LIFT,
+     "status": STATUS, "locations": LOCATIONS, "name": TEXT, "channel": TEXT, "owner": TEXT},
+    ("campaign_id", "sku", "start", "end", "lift"),
+    {**_COMMON,
+     "campaign_id": ("Campaign", "Campaign code", "Promo id", "Promo", "Promotion",
+                     "Promotion id", "Campaign no"),
+     "start": ("Start date", "From", "Start week"), "end": ("End date", "To", "End week"),
+     "lift": ("Uplift", "Expected lift", "Lift pct", "Lift percent"),
+     "locations": ("Stores", "Doors", "Sites", "Scope", "Location"),
+     "name": ("Campaign name", "Promo name", "Description"),
+     "owner": ("Campaign owner",), "status": ("Campaign status",)},
+    sheet_aliases=("Campaign", "Promotions", "Promos", "Promo calendar"))
+
+INVENTORY = SheetSchema(
+    "Inventory",
+    {"sku": KEY, "location": KEY, "on_hand": NUMBER, "safety_stock": NUMBER,
+     "lead_time_weeks": NUMBER, "unit_cost": NUMBER, "unit_price": NUMBER,
+     "unit_margin": NUMBER, "category": TEXT},
+    ("sku", "location", "on_hand"),
+    {**_COMMON, **_MONEY,
+     "on_hand": ("On hand", "SOH", "Stock on hand", "Onhand", "On hand qty", "Stock",
+                 "On hand units"),
+     "safety_stock": ("SS", "Safety", "Safety stock units"),
+     "lead_time_weeks": ("Lead time", "Lead time weeks", "Lead time wks", "LT", "LT weeks")},
+    nonnegative=("on_hand", "safety_stock", "lead_time_weeks"),
+    sheet_aliases=("Stock", "Inventory position"), optional_sheet=False)
+
+PRODUCTS = SheetSchema(
+    "Products",
+    {"sku": KEY, "category": TEXT, "description": TEXT, "unit_cost": NUMBER,
+     "unit_price": NUMBER, "unit_margin": NUMBER},
+    ("sku",),
+    {**_COMMON, **_MONEY, "description": ("Name", "Item name", "Product name", "Desc")},
+    sheet_aliases=("Product", "Items", "Item master"))
+
+RECEIPTS = SheetSchema(
+    "Receipts",
+    {"sku": KEY, "location": KEY, "due": DATE, "qty": NUMBER, "po_id": KEY, "status": TEXT},
+    ("sku", "location", "due", "qty"),
+    {**_COMMON,
+     "due": ("Due date", "ETA", "Expected date", "Arrival date", "Delivery date"),
+     "qty": ("Quantity", "Units", "Qty ordered", "Open qty"),
+     "po_id": ("PO", "PO number", "PO no", "PO id", "Order", "Order number")},
+    nonnegative=("qty",),
+    sheet_aliases=("Receipt", "Open POs", "Open orders", "Purchase orders"))
+
+FORECAST = SheetSchema(
+    "Forecast",
+    {"sku": KEY, "location": KEY, "week": DATE, "units": NUMBER, "source": TEXT,
+     "category": TEXT},
+    ("sku", "location", "week", "units"),
+    {**_COMMON,
+     "week": ("Week start", "Week of", "Week starting", "Week commencing", "Date"),
+     "units": ("Forecast", "Qty", "Quantity", "Forecast units", "Baseline", "Demand"),
+     "source": ("Forecast source", "Function", "Team")},
+    nonnegative=("units",),
+    sheet_aliases=("Forecasts", "Baseline forecast", "Demand forecast"), optional_sheet=False)
+
+ACTUALS = SheetSchema(
+    "Actuals",
+    {"sku": KEY, "location": KEY, "week": DATE, "units": NUMBER, "on_hand_end": NUMBER,
+     "stockout": BOOL},
+    ("sku", "location", "week", "units"),
+    {**_COMMON,
+     "week": ("Week start", "Week of", "Week starting", "Week commencing", "Date"),
+     "units": ("Qty", "Quantity", "Sales", "Units sold", "Sold"),
+     "on_hand_end": ("Closing stock", "End on hand", "On hand end", "Closing on hand"),
+     "stockout": ("Stocked out", "Out of stock", "OOS")},
+    nonnegative=("units",),
+    sheet_aliases=("Actual", "Sales history", "History"))
+
+OVERRIDES = SheetSchema(
+    "Overrides",
+    {"sku": KEY, "location": KEY, "category": TEXT, "week": DATE, "units": NUMBER,
+     "reason": TEXT, "planner": TEXT},
+    ("week", "units"),
+    {**_COMMON,
+     "week": ("Week start", "Week of", "Week starting", "Week commencing", "Date"),
+     "units": ("Override", "Override units", "Qty", "Quantity", "Forecast"),
+     "reason": ("Comment", "Why", "Note", "Override reason"),
+     "planner": ("By", "Owner", "Entered by", "Approved by")},
+    nonnegative=("units",),
+    sheet_aliases=("Override", "Planner overrides", "Forecast overrides"))
+
+SHEETS: dict[str, SheetSchema] = {s.name: s for s in
+                                  (SETTINGS, CAMPAIGNS, INVENTORY, PRODUCTS, RECEIPTS,
+                                   FORECAST, ACTUALS, OVERRIDES)}
+
+# Settings keys: canonical -> aliases
+SETTING_ALIASES: dict[str, tuple[str, ...]] = {
+    "as_of": ("As of date", "Planning date", "As at", "Today"),
+    "horizon_weeks": ("Horizon", "Horizon weeks", "Weeks"),
+    "count_statuses": ("Counted statuses", "Statuses counted"),
+    "risk_buffer": ("Buffer",),
+    "transfer_lead_weeks": ("Transfer lead time", "Transfer weeks"),
+    "expedite_min_weeks": ("Expedite weeks",),
+    "expedite_cost_per_unit": ("Expedite cost", "Expedite unit cost"),
+    "reconciliation": ("Reconciliation method", "Reconcile"),
+    "divergence_threshold": ("Divergence",),
+}
+
+
+def setting_key_map() -> dict[str, str]:
+    out = {}
+    for canon, names in SETTING_ALIASES.items():
+        for a in names:
+            out[norm(a)] = canon
+        out[norm(canon)] = canon
+    return out
+
+
+def sheet_name_map() -> dict[str, str]:
+    """normalised sheet name or alias -> canonical sheet name."""
+    out: dict[str, str] = {}
+    for s in SHEETS.values():
+        for a in s.sheet_aliases:
+            out[norm(a)] = s.name
+    for s in SHEETS.values():
+        out[norm(s.name)] = s.name
+    return out
+
+
+def alias_table_markdown() -> str:
+    """A markdown table of every sheet's columns and accepted header aliases (for the README)."""
+    lines = ["| sheet | column | required | also accepted as |", "|---|---|---|---|"]
+    for s in SHEETS.values():
+        if s.name == "Settings":
+            continue
+        for col in s.columns:
+            req = "yes" if col in s.required else ""
+            if s.name == "Forecast" and col in ("sku", "location"):
+                req = "yes (blank = higher level)"
+            al = ", ".join(s.aliases.get(col, ())) or "—"
+            lines.append(f"| {s.name} | `{col}` | {req} | {al} |")
+    lines.append("")
+    lines.append("| setting | also accepted as |")
+    lines.append("|---|---|")
+    for k, names in SETTING_ALIASES.items():
+        lines.append(f"| `{k}` | {', '.join(names)} |")
+    lines.append("")
+    lines.append("| sheet | also accepted as |")
+    lines.append("|---|---|")
+    for s in SHEETS.values():
+        lines.append(f"| {s.name} | {', '.join(s.sheet_aliases) or '—'} |")
+    return "\n".join(lines) + "\n"
+
+
+CAMPAIGN_STATUSES = ("Draft", "Planned", "Confirmed", "Cancelled")
+RECEIPT_DROP_STATUSES = ("received", "cancelled", "canceled")
+OUTPUT_PREFIX = "supply:"  # Campaigns columns written by pysnop itself
+
+
+CONTRACT_INTRO = """# Workbook contract: sheets, columns and the names pysnop accepts
+
+Generated from `pysnop/workbook/read/schema.py` (`python -m pysnop.workbook.read.schema > docs/workbook-contract.md`);
+a test keeps this page and the code in step. Headers match case-insensitively, and spaces,
+`_` and `-` are the same character, so `On Hand`, `on_hand` and `ON-HAND` are one column.
+The header row may sit anywhere in the first 10 rows, and an Excel table on the sheet is read
+the same way. Unknown columns are left alone.
+
+"""
+
+
+def contract_markdown() -> str:
+    """The page docs/workbook-contract.md, from the same tables the reader uses."""
+    return CONTRACT_INTRO + alias_table_markdown() + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(contract_markdown(), end="")

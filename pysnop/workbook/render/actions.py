@@ -1,0 +1,245 @@
+"""The "Actions" sheet: proposals with the decision columns a person edits.
+
+Read back with calamine (any column order; the header row is the one holding ``action_id``)
+and rewritten with openpyxl each run: status and approver are dropdowns (data validation),
+Approved rows are green, Exported and Obsolete rows grey, the header is frozen and filtered.
+Every text cell goes through :func:`pysnop.workbook.ooxml.xlcells.put`, so text from the workbook
+(reasons, names, comments) can never become a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from pysnop.core.decisions import APPROVED, EDITABLE_STATUSES, EXPORTED, OBSOLETE, REJECTED
+from pysnop.workbook.read.grid import GridSource, open_source
+from pysnop.workbook.read.schema import norm
+from pysnop.workbook.ooxml.fastsheet import FastRows
+from pysnop.workbook.ooxml.xlcells import (
+    BOLD_FONT, FMT_DATE, FMT_MONEY, FMT_PCT1, FMT_UNITS, HEADER_BORDER, HEADER_FILL, NOTE_FONT,
+    TITLE_FONT, WRAP, StyleBook, as_date, excel_value, put, replace_sheet, set_width,
+)
+
+ACTIONS_SHEET = "Actions"
+HEADER_ROW = 3
+FIRST_ROW = HEADER_ROW + 1
+COLUMNS = ("action_id", "type", "owner", "sku", "location", "from_location", "campaign_id",
+           "qty", "week", "cost", "margin_protected", "net_value", "reason", "status",
+           "approver", "decided_at", "comment", "scenario", "po_id", "alt_sku", "new_lift",
+           "new_start", "units_protected", "rank", "exported_at")
+EDITABLE = ("status", "approver", "comment", "scenario")
+TEXT = {"action_id", "type", "owner", "sku", "location", "from_location", "campaign_id",
+        "reason", "status", "approver", "comment", "scenario", "po_id", "alt_sku"}
+NUMBERS = {"qty": FMT_UNITS, "cost": FMT_MONEY, "margin_protected": FMT_MONEY,
+           "net_value": FMT_MONEY, "new_lift": FMT_PCT1, "units_protected": FMT_UNITS,
+           "rank": "0"}
+DATES = {"week", "new_start"}
+TIMES = {"decided_at", "exported_at"}
+FMT_TIME = "yyyy-mm-dd hh:mm"
+WIDTHS = {"action_id": 14, "type": 13, "owner": 11, "sku": 10, "location": 14,
+          "from_location": 13, "campaign_id": 13, "qty": 9, "week": 11, "cost": 11,
+          "margin_protected": 16, "net_value": 11, "reason": 60, "status": 11, "approver": 14,
+          "decided_at": 16, "comment": 30, "scenario": 9, "new_lift": 9, "new_start": 11,
+          "units_protected": 15, "exported_at": 16}
+GREEN_FILL = PatternFill(fill_type="solid", start_color="FFC6EFCE", end_color="FFC6EFCE")
+GREEN_FONT = Font(color="FF006100")
+GREY_FONT = Font(color="FF808080")
+EDIT_FILL = PatternFill(fill_type="solid", start_color="FFFFF2CC", end_color="FFFFF2CC")
+MAX_LIST = 255  # Excel's limit for an inline dropdown list
+SPARE_ROWS = 200  # dropdowns reach this far below the last row, for rows people add
+
+
+def find_sheet(names: list[str]) -> str | None:
+    return next((n for n in names if norm(n) == norm(ACTIONS_SHEET)), None)
+
+
+def read_actions_sheet(source) -> pd.DataFrame:
+    """The Actions rows as a frame (COLUMNS present, blank as None) + ``row`` (Excel row)."""
+    src: GridSource = open_source(source)
+    sheet = find_sheet(src.sheet_names())
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in (*COLUMNS, "row")})
+    if sheet is None:
+        return empty
+    grid = src.grid(sheet)
+    header = None
+    for i, row in enumerate(grid.rows[:10]):
+        keys = [norm(v) if isinstance(v, str) else "" for v in row]
+        if "action_id" in keys:
+            header = (i, {k: j for j, k in reversed(list(enumerate(keys))) if k})
+            break
+    if header is None:
+        return empty
+    i0, cols = header
+    records = []
+    for i in range(i0 + 1, len(grid.rows)):
+        row = grid.rows[i]
+        rec = {name: _read_value(name, row[cols[name]] if name in cols and cols[name] < len(row)
+                                 else None) for name in COLUMNS}
+        if all(v is None for v in rec.values()):
+            continue
+        rec["row"] = grid.first_row + i
+        records.append(rec)
+    return pd.DataFrame.from_records(records, columns=[*COLUMNS, "row"]) if records else empty
+
+
+def _read_value(name, value):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if name in TEXT:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return str(value).strip()
+    if name in NUMBERS:
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return None
+    if name in DATES or name in TIMES:
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value
+        try:
+            return pd.Timestamp(value).to_pydatetime()
+        except (ValueError, TypeError):
+            return None
+    return value
+
+
+def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
+                        approver_names: list[str] = ()):
+    ws = replace_sheet(wb, ACTIONS_SHEET)
+    n = len(rows)
+    counts = rows["status"].value_counts().to_dict() if n else {}
+    put(ws, 1, 1, f"pysnop actions · {n} rows · "
+                  + ", ".join(f"{counts.get(s, 0)} {s}" for s in
+                              ("Proposed", APPROVED, REJECTED, EXPORTED, OBSOLETE)),
+        styles.get(font=TITLE_FONT))
+    put(ws, 2, 1, "Edit status (Proposed / Approved / Rejected), approver, comment and "
+                  "scenario (Y = include in pysnop simulate). Only listed approvers of the "
+                  "owner function may decide; approved rows are green.",
+        styles.get(font=NOTE_FONT))
+    head = styles.get(font=BOLD_FONT, fill=HEADER_FILL, border=HEADER_BORDER)
+    for c, name in enumerate(COLUMNS, start=1):
+        put(ws, HEADER_ROW, c, name, head)
+
+    looks = {"": None, APPROVED: (GREEN_FILL, GREEN_FONT), EXPORTED: (None, GREY_FONT),
+             OBSOLETE: (None, GREY_FONT)}
+    cache: dict = {}
+
+    def style(name, status):
+        key = (name, status)
+        if key not in cache:
+            fill, font = looks.get(status) or (None, None)
+            if fill is None and name in EDITABLE and status not in (EXPORTED, OBSOLETE):
+                fill = EDIT_FILL
+            fmt = NUMBERS.get(name) or (FMT_DATE if name in DATES else
+                                        FMT_TIME if name in TIMES else None)
+            cache[key] = styles.get(fill=fill, font=font, number_format=fmt,
+                                    alignment=WRAP if name in ("reason", "comment") else None)
+        return cache[key]
+
+    # bulk rows, column by column (thousands of proposals on a big workbook)
+    statuses = [st or "" for st in (rows["status"].tolist() if n else [])]
+    block = []
+    for c, name in enumerate(COLUMNS, start=1):
+        raw = rows[name].tolist() if name in rows.columns else [None] * n
+        values = [_cell_value(name, v) for v in raw]
+        block.append((c, _kind(values), values, [style(name, st) for st in statuses]))
+    FastRows(ws, styles).add_columns(FIRST_ROW, n, block)
+
+    last = FIRST_ROW + max(n, 1) - 1
+    ws.freeze_panes = f"B{FIRST_ROW}"
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(COLUMNS))}{last}"
+    reach = last + SPARE_ROWS
+    _dropdown(ws, "status", list(EDITABLE_STATUSES), reach, strict=True)
+    _dropdown(ws, "scenario", ["Y"], reach, strict=True)
+    names = [x for x in approver_names if "," not in x and '"' not in x]
+    if names and len(",".join(names)) <= MAX_LIST - 2:
+        _dropdown(ws, "approver", names, reach, strict=False)
+    for c, name in enumerate(COLUMNS, start=1):
+        set_width(ws, get_column_letter(c), WIDTHS.get(name, 10))
+    return ws
+
+
+def _kind(values) -> str:
+    """How a column's cells are written: numbers, dates, or (anything else) text."""
+    present = [v for v in values if v is not None]
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return "number"
+    if all(isinstance(v, (dt.date, dt.datetime)) for v in present):
+        return "date"
+    for i, v in enumerate(values):
+        if v is not None and not isinstance(v, str):
+            values[i] = str(v)
+    return "text"
+
+
+def _dropdown(ws, name, values, reach, *, strict):
+    letter = get_column_letter(COLUMNS.index(name) + 1)
+    dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
+                        showErrorMessage=strict, errorStyle="stop" if strict else "warning")
+    dv.error = f"Choose one of: {', '.join(values)}"
+    dv.errorTitle = f"pysnop {name}"
+    ws.add_data_validation(dv)
+    dv.add(f"{letter}{FIRST_ROW}:{letter}{reach}")
+
+
+def _cell_value(name, value):
+    value = excel_value(value)
+    if value is None:
+        return None
+    if name in TEXT:
+        return value if isinstance(value, str) else str(value)
+    if name in DATES:
+        return as_date(value)
+    if name in TIMES:
+        if isinstance(value, dt.datetime):
+            return value.replace(microsecond=0, tzinfo=None)
+        return value
+    return value
+
+
+CAMPAIGN_HEADER = "Supply: actions"
+
+
+def write_campaign_actions(wb, layout, campaigns: pd.DataFrame, rows: pd.DataFrame,
+                           styles: StyleBook) -> None:
+    """The "Supply: actions" column on marketing's Campaigns sheet: for each campaign row, the
+    marketing-side proposals for it (id, type, status), so marketing sees what supply needs.
+
+    Placed after the other "Supply: " columns (reused where it already is); registered as a
+    column patch (see pysnop.workbook.ooxml.transplant), so marketing's own cells are never touched and an
+    Excel table is extended over it.
+    """
+    from pysnop.workbook.render.campaign_columns import _norm, locate_supply_columns
+    from pysnop.workbook.ooxml.transplant import PATCH_PREFIX, ColumnPatch
+
+    header_row, last_user = int(layout.header_row), int(layout.last_col)
+    headers = wb._pysnop_user_headers(layout.name, header_row)
+    col = next((c for c, v in sorted(headers.items()) if _norm(v) == _norm(CAMPAIGN_HEADER)),
+               None)
+    if col is None:
+        used = [c for c, v in headers.items() if v is not None and str(v).strip()]
+        col = max([last_user, *used, *locate_supply_columns(headers, last_user).values()]) + 1
+    ws = wb.create_sheet(PATCH_PREFIX + layout.name)
+    put(ws, header_row, col, CAMPAIGN_HEADER, None)
+    links: dict[tuple, list[str]] = {}
+    live = rows[(rows["owner"] == "Marketing") & ~rows["status"].isin((OBSOLETE, REJECTED))]
+    for rec in live.to_dict("records"):
+        links.setdefault((rec.get("campaign_id"), rec.get("sku")), []).append(
+            f"{rec['action_id']} {rec['type']} ({rec['status']})")
+    plain = styles.get()
+    for rec in campaigns.to_dict("records"):
+        found = links.get((rec.get("campaign_id"), rec.get("sku")))
+        row = excel_value(rec.get("row"))
+        if found and isinstance(row, (int, float)) and row > header_row:
+            put(ws, int(row), col, "; ".join(found), plain)
+    known = {_norm(v) for v in headers.values()}
+    wb._pysnop_patches.append(ColumnPatch(
+        sheet=layout.name, scratch=ws.title, header_row=header_row, columns=[col],
+        widths={} if _norm(CAMPAIGN_HEADER) in known else {col: 40},
+        table=getattr(layout, "table", None), header_style_from=(header_row, last_user)))

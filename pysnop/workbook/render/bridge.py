@@ -1,0 +1,245 @@
+"""The "Bridge" sheet (one row per sku-location, POH per week) and the "Bridge Chart" sheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from openpyxl.chart import LineChart, Reference
+from openpyxl.utils import get_column_letter
+
+from pysnop.workbook.ooxml.fastsheet import FastRows
+from pysnop.workbook.ooxml.xlcells import (
+    AMBER_FILL, AMBER_FONT, BOLD_FONT, CENTER, FMT_DATE, FMT_MONEY, FMT_UNITS, HEADER_BORDER,
+    HEADER_FILL, NOTE_FONT, PROMO_BORDER, RED_BOLD_FONT, RED_FILL, RED_FONT, STATUS_FILLS,
+    TITLE_FONT, StyleBook, as_date, as_text, excel_value, put, replace_sheet, set_width,
+    status_label,
+)
+
+if TYPE_CHECKING:
+    from pysnop.core.model import BridgeResult
+
+BRIDGE_SHEET = "Bridge"
+CHART_SHEET = "Bridge Chart"
+HEADER_ROW = 4
+FIRST_DATA_ROW = 5
+MAX_CHARTS = 5
+
+SUMMARY_COLUMNS = ("sku", "location", "status", "first_risk_week", "min_projected",
+                   "shortfall_units", "lost_units", "margin_at_risk", "act_by", "campaigns")
+_FORMATS = {"first_risk_week": FMT_DATE, "min_projected": FMT_UNITS,
+            "shortfall_units": FMT_UNITS, "lost_units": FMT_UNITS,
+            "margin_at_risk": FMT_MONEY, "act_by": FMT_DATE}
+_WIDTHS = {"status": 11, "first_risk_week": 15, "min_projected": 14, "shortfall_units": 15,
+           "lost_units": 11, "margin_at_risk": 15, "act_by": 12, "campaigns": 22}
+
+
+def week_mondays(result: "BridgeResult") -> list[dt.date]:
+    return [as_date(w) for w in result.weeks]
+
+
+def summary_to_keys(result: "BridgeResult") -> np.ndarray:
+    """For each summary row, the row of the (keys-ordered) weekly arrays it belongs to."""
+    keys = result.keys
+    lookup = {(str(s), str(l)): i for i, (s, l) in
+              enumerate(zip(keys["sku"].tolist(), keys["location"].tolist()))}
+    summary = result.summary
+    out = np.empty(len(summary), dtype=np.int64)
+    for j, (s, l) in enumerate(zip(summary["sku"].tolist(), summary["location"].tolist())):
+        out[j] = lookup.get((str(s), str(l)), -1)
+    return out
+
+
+_NUMERIC = ("min_projected", "shortfall_units", "lost_units", "margin_at_risk")
+_DATES = ("first_risk_week", "act_by")
+
+
+def column_values(summary, name: str) -> list:
+    """A summary column as a list of cell-ready Python values (None for blanks)."""
+    n = len(summary)
+    if name not in summary.columns:
+        return [None] * n
+    col = summary[name]
+    if name in _NUMERIC:
+        return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float).tolist()
+    if name in _DATES:
+        return [as_date(v) for v in col.tolist()]
+    if name == "status":
+        cache: dict = {}
+        out = []
+        for v in col.tolist():
+            key = v if isinstance(v, (str, int, np.integer)) else repr(v)
+            label = cache.get(key)
+            if label is None:
+                label = cache[key] = status_label(v) or None
+            out.append(label)
+        return out
+    return [as_text(v) for v in col.tolist()]
+
+
+def write_bridge_sheet(wb, result: "BridgeResult", styles: StyleBook):
+    ws = replace_sheet(wb, BRIDGE_SHEET)
+    weeks = week_mondays(result)
+    n_weeks = len(weeks)
+    summary = result.summary
+    n = len(summary)
+
+    # title and legend
+    as_of = as_date(result.as_of)
+    put(ws, 1, 1, f"pysnop bridge · as of {as_of.isoformat() if as_of else '?'} · "
+                  f"{n_weeks} weeks", styles.get(font=TITLE_FONT))
+    put(ws, 2, 1, "Legend:", styles.get(font=BOLD_FONT))
+    put(ws, 2, 2, "STOCKOUT", styles.get(fill=RED_FILL, font=RED_FONT, alignment=CENTER))
+    put(ws, 2, 3, "AT RISK", styles.get(fill=AMBER_FILL, font=AMBER_FONT, alignment=CENTER))
+    put(ws, 2, 4, "OK", styles.get(alignment=CENTER))
+    put(ws, 2, 5, "promo week", styles.get(border=PROMO_BORDER, alignment=CENTER))
+    put(ws, 2, 6, "act_by in red bold: too late to order new stock", styles.get(font=NOTE_FONT))
+
+    # header
+    head = styles.get(font=BOLD_FONT, fill=HEADER_FILL, border=HEADER_BORDER)
+    head_date = styles.get(font=BOLD_FONT, fill=HEADER_FILL, border=HEADER_BORDER,
+                           number_format=FMT_DATE)
+    for c, name in enumerate(SUMMARY_COLUMNS, start=1):
+        put(ws, HEADER_ROW, c, name, head)
+    first_week_col = len(SUMMARY_COLUMNS) + 1
+    for k, monday in enumerate(weeks):
+        put(ws, HEADER_ROW, first_week_col + k, monday, head_date)
+
+    # style templates for the data cells
+    plain = styles.get()
+    col_styles = {name: styles.get(number_format=fmt) for name, fmt in _FORMATS.items()}
+    too_late_style = styles.get(number_format=FMT_DATE, font=RED_BOLD_FONT)
+    status_styles = {label: styles.get(fill=fill, font=font)
+                     for label, (fill, font) in STATUS_FILLS.items()}
+    poh_styles = {}
+    for code, label in enumerate(("OK", "AT RISK", "STOCKOUT")):
+        fill, font = STATUS_FILLS.get(label, (None, None))
+        for promo in (False, True):
+            poh_styles[(code, promo)] = styles.get(
+                fill=fill, font=font, number_format=FMT_UNITS,
+                border=PROMO_BORDER if promo else None)
+
+    columns = {name: column_values(summary, name) for name in SUMMARY_COLUMNS}
+    too_late = (summary["too_late"].fillna(False).astype(bool).tolist()
+                if "too_late" in summary.columns else [False] * n)
+    # summary and weekly arrays share their row order (the engine sorts both worst first)
+    rows = summary_to_keys(result)
+    aligned = bool(np.array_equal(rows, np.arange(n)))
+    poh = np.asarray(result.poh, dtype=float)
+    status = np.asarray(result.status, dtype=np.int64)
+    promo = np.asarray(result.promo, dtype=bool) if result.promo is not None else \
+        np.zeros_like(status, dtype=bool)
+    if not aligned:
+        take = np.where(rows >= 0, rows, 0)
+        poh, status, promo = poh[take], status[take], promo[take]
+        poh[rows < 0] = np.nan
+    labels = columns["status"]
+    fast = FastRows(ws, styles)
+    block = [
+        (1, "text", columns["sku"], plain), (2, "text", columns["location"], plain),
+        (3, "text", [label or None for label in labels],
+         [status_styles.get(label, plain) for label in labels]),
+        (4, "date", columns["first_risk_week"], col_styles["first_risk_week"]),
+        (5, "number", columns["min_projected"], col_styles["min_projected"]),
+        (6, "number", columns["shortfall_units"], col_styles["shortfall_units"]),
+        (7, "number", columns["lost_units"], col_styles["lost_units"]),
+        (8, "number", columns["margin_at_risk"], col_styles["margin_at_risk"]),
+        (9, "date", columns["act_by"],
+         [too_late_style if late else col_styles["act_by"] for late in too_late]),
+        (10, "text", columns["campaigns"], plain),
+    ]
+    style_table = [poh_styles[(code, flag)] for code in range(3) for flag in (False, True)]
+    for k in range(n_weeks):
+        picks = (status[:, k] * 2 + promo[:, k]).tolist()
+        block.append((first_week_col + k, "number", poh[:, k].tolist(),
+                      [style_table[p] for p in picks]))
+    fast.add_columns(FIRST_DATA_ROW, n, block)
+    sku_width = max([8, *(len(v) for v in columns["sku"][:5000] if v)])
+    loc_width = max([10, *(len(v) for v in columns["location"][:5000] if v)])
+
+    last_col = get_column_letter(first_week_col + n_weeks - 1)
+    ws.freeze_panes = f"C{FIRST_DATA_ROW}"
+    # printed for the weekly meeting: landscape, one page wide, header row on every page
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{last_col}{HEADER_ROW + max(n, 1)}"
+    set_width(ws, "A", min(sku_width + 2, 40))
+    set_width(ws, "B", min(loc_width + 2, 40))
+    for c, name in enumerate(SUMMARY_COLUMNS, start=1):
+        if name in _WIDTHS:
+            set_width(ws, get_column_letter(c), _WIDTHS[name])
+    for k in range(n_weeks):
+        set_width(ws, get_column_letter(first_week_col + k), 11.5)
+    return ws
+
+
+def pick_chart_rows(result: "BridgeResult") -> list[int]:
+    """Summary positions of the most at-risk rows: STOCKOUT before AT RISK, then lowest
+    min_projected, at most MAX_CHARTS, OK rows skipped."""
+    summary = result.summary
+    labels = [status_label(v) for v in summary["status"].tolist()]
+    mins = [excel_value(v) for v in summary["min_projected"].tolist()] \
+        if "min_projected" in summary.columns else [None] * len(summary)
+    rank = {"STOCKOUT": 0, "AT RISK": 1}
+    candidates = [j for j, lab in enumerate(labels) if lab in rank]
+    candidates.sort(key=lambda j: (rank[labels[j]],
+                                   mins[j] if isinstance(mins[j], (int, float)) else float("inf"),
+                                   j))
+    return candidates[:MAX_CHARTS]
+
+
+def write_chart_sheet(wb, result: "BridgeResult", styles: StyleBook):
+    ws = replace_sheet(wb, CHART_SHEET)
+    chosen = pick_chart_rows(result)
+    keys_rows = summary_to_keys(result)
+    chosen = [j for j in chosen if keys_rows[j] >= 0]
+    weeks = week_mondays(result)
+    bold = styles.get(font=BOLD_FONT, fill=HEADER_FILL, border=HEADER_BORDER)
+    if not chosen:
+        put(ws, 1, 1, "No sku-location at risk", styles.get(font=TITLE_FONT))
+        return ws
+
+    put(ws, 1, 1, "week", bold)
+    date_style = styles.get(number_format=FMT_DATE)
+    units = styles.get(number_format=FMT_UNITS)
+    for k, monday in enumerate(weeks):
+        put(ws, 2 + k, 1, monday, date_style)
+    set_width(ws, "A", 12)
+    summary = result.summary
+    n_weeks = len(weeks)
+    last_row = 1 + n_weeks
+    anchor_col = get_column_letter(2 + 2 * len(chosen) + 1)
+    for m, j in enumerate(chosen):
+        i = keys_rows[j]
+        label = f"{as_text(summary['sku'].iat[j])} @ {as_text(summary['location'].iat[j])}"
+        poh_col, thr_col = 2 + 2 * m, 3 + 2 * m
+        put(ws, 1, poh_col, f"{label} POH", bold)
+        put(ws, 1, thr_col, f"{label} threshold", bold)
+        set_width(ws, get_column_letter(poh_col), 14)
+        set_width(ws, get_column_letter(thr_col), 14)
+        for k in range(n_weeks):
+            put(ws, 2 + k, poh_col, excel_value(result.poh[i, k]), units)
+            put(ws, 2 + k, thr_col, excel_value(result.threshold[i, k]), units)
+
+        chart = LineChart()
+        chart.title = f"{label}: {status_label(summary['status'].iat[j])}"
+        chart.y_axis.title = "units"
+        chart.x_axis.number_format = FMT_DATE
+        chart.x_axis.delete = False  # openpyxl >= 3.1 hides axes unless told otherwise
+        chart.y_axis.delete = False
+        chart.height, chart.width = 7.0, 16.0
+        data = Reference(ws, min_col=poh_col, max_col=thr_col, min_row=1, max_row=last_row)
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last_row))
+        poh_series, thr_series = chart.series
+        poh_series.graphicalProperties.line.solidFill = "C00000"
+        poh_series.graphicalProperties.line.width = 28575
+        poh_series.smooth = False
+        thr_series.graphicalProperties.line.solidFill = "7F7F7F"
+        thr_series.graphicalProperties.line.dashStyle = "dash"
+        thr_series.smooth = False
+        ws.add_chart(chart, f"{anchor_col}{1 + 15 * m}")
+    return ws

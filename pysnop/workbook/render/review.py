@@ -1,0 +1,176 @@
+"""The weekly review: what changed since the last run, from the decision log (issue 3 item 8).
+
+:func:`build_review` compares the latest recalc run in the log with the one before it:
+
+new risks          sku-locations at risk now that were not at the previous run
+resolved risks     at risk at the previous run, OK (or gone) now
+act_by this week   risks whose act_by falls between the Monday of the as-of week and as-of + 7
+                   days: order (or act) now or it is too late
+pending decisions  proposals of the latest run still Proposed, by rank
+approved           approved, not exported yet
+exported           actions exported since the previous run
+
+It is written as the "Review" sheet by ``recalc`` and printed by ``pysnop review`` (text, or
+Markdown to paste into a mail).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from pysnop.core.decisions import APPROVED, PROPOSED
+from pysnop.workbook.ooxml.xlcells import (
+    BOLD_FONT, HEADER_BORDER, HEADER_FILL, NOTE_FONT, TITLE_FONT, WRAP, StyleBook, excel_value,
+    put, replace_sheet, set_width,
+)
+
+REVIEW_SHEET = "Review"
+DEADLINE_DAYS = 7
+RISK_COLS = ["sku", "location", "status", "first_risk_week", "act_by", "lost_units",
+             "margin_at_risk"]
+ACTION_COLS = ["action_id", "type", "owner", "sku", "location", "net_value", "reason"]
+EXPORT_COLS = ["action_id", "at", "who", "format", "file"]
+
+
+@dataclass
+class ReviewData:
+    as_of: str | None = None
+    run_at: str | None = None
+    previous_at: str | None = None  # None: first run, everything is new
+    sections: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    TITLES = {"new_risks": "New risks", "resolved_risks": "Resolved risks",
+              "deadlines": f"act_by within {DEADLINE_DAYS} days",
+              "pending": "Decisions pending", "approved": "Approved, not exported yet",
+              "exported": "Exported since the last run"}
+
+
+def build_review(log) -> ReviewData:
+    """The review of the latest recalc run in ``log`` (a DecisionLog)."""
+    runs = log.runs("recalc")
+    if not runs:
+        return ReviewData(sections={k: pd.DataFrame() for k in ReviewData.TITLES})
+    last = runs[-1]
+    prev = runs[-2] if len(runs) > 1 else None
+    risks = log.frame("risks", "WHERE run_id = ?", (last["id"],))
+    before = (log.frame("risks", "WHERE run_id = ?", (prev["id"],)) if prev
+              else risks.iloc[0:0])
+    key = ["sku", "location"]
+    now_keys = set(map(tuple, risks[key].itertuples(index=False, name=None)))
+    was_keys = set(map(tuple, before[key].itertuples(index=False, name=None)))
+    new = risks[[k not in was_keys for k in risks[key].itertuples(index=False, name=None)]]
+    resolved = before[[k not in now_keys for k in before[key].itertuples(index=False,
+                                                                         name=None)]]
+    as_of = pd.Timestamp(last["as_of"]) if last["as_of"] else None
+    deadlines = risks.iloc[0:0]
+    if as_of is not None and len(risks):
+        act_by = pd.to_datetime(risks["act_by"], errors="coerce")
+        monday = as_of - pd.Timedelta(days=as_of.day_of_week)
+        deadlines = risks[(act_by >= monday) & (act_by <= as_of + pd.Timedelta(
+            days=DEADLINE_DAYS))].sort_values("act_by", kind="stable")
+    proposals = log.frame("proposals", "WHERE run_id = ? ORDER BY rank", (last["id"],))
+    known = log.known_states()
+    status = proposals["action_id"].map(lambda a: known[a].status if a in known else PROPOSED)
+    exports = log.frame("exports", "WHERE run_id > ? ORDER BY at",
+                        (prev["id"] if prev else 0,))
+    sections = {"new_risks": new.reindex(columns=RISK_COLS),
+                "resolved_risks": resolved.reindex(columns=RISK_COLS),
+                "deadlines": deadlines.reindex(columns=RISK_COLS),
+                "pending": proposals[status == PROPOSED].reindex(columns=ACTION_COLS),
+                "approved": proposals[status == APPROVED].reindex(columns=ACTION_COLS),
+                "exported": exports.reindex(columns=EXPORT_COLS)}
+    return ReviewData(last["as_of"], last["at"], prev["at"] if prev else None,
+                      {k: v.reset_index(drop=True) for k, v in sections.items()})
+
+
+def _fmt(value) -> str:
+    value = excel_value(value)
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 100 or value.is_integer() else f"{value:,.2f}"
+    return str(value)
+
+
+def _headline(review: ReviewData) -> str:
+    since = (f"since the run of {review.previous_at}" if review.previous_at
+             else "first run in the decision log")
+    return f"pysnop weekly review · as of {review.as_of or '?'} · {since}"
+
+
+def review_text(review: ReviewData, *, markdown: bool = False, limit: int = 25) -> str:
+    """The review as plain text or Markdown (tables), ``limit`` rows per section."""
+    lines = [f"# {_headline(review)}" if markdown else _headline(review), ""]
+    for key, title in ReviewData.TITLES.items():
+        frame = review.sections.get(key, pd.DataFrame())
+        n = len(frame)
+        lines.append(f"## {title} ({n})" if markdown else f"{title} ({n})")
+        if n == 0:
+            lines += ["", "none", ""] if markdown else ["  none", ""]
+            continue
+        shown = frame.head(limit)
+        cols = [c for c in shown.columns if c != "reason"] if not markdown else list(shown.columns)
+        if markdown:
+            lines += ["", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+            for rec in shown.to_dict("records"):
+                cells = [_fmt(rec[c]).replace("|", "\\|").replace("\n", " ") for c in cols]
+                lines.append("| " + " | ".join(cells) + " |")
+        else:
+            table = [[_fmt(rec[c]) for c in cols] for rec in shown.to_dict("records")]
+            widths = [max(len(c), *(len(r[i]) for r in table)) for i, c in enumerate(cols)]
+            lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip())
+            for r in table:
+                lines.append("  " + "  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
+        if n > limit:
+            lines.append(f"{'' if markdown else '  '}... and {n - limit} more")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+SHEET_LIMIT = 200  # rows per section: an agenda, not a dump (the full lists are on Actions/Bridge)
+
+
+def write_review_sheet(wb, review: ReviewData, styles: StyleBook, limit: int = SHEET_LIMIT):
+    ws = replace_sheet(wb, REVIEW_SHEET)
+    put(ws, 1, 1, _headline(review), styles.get(font=TITLE_FONT))
+    put(ws, 2, 1, "The agenda of the weekly demand-signal meeting, from the decision log.",
+        styles.get(font=NOTE_FONT))
+    head = styles.get(font=BOLD_FONT, fill=HEADER_FILL, border=HEADER_BORDER)
+    section = styles.get(font=BOLD_FONT)
+    plain, wrap = styles.get(), styles.get(alignment=WRAP)
+    money = styles.get(number_format="#,##0.00")
+    r = 4
+    widest = 0
+    for key, title in ReviewData.TITLES.items():
+        frame = review.sections.get(key, pd.DataFrame())
+        put(ws, r, 1, f"{title} ({len(frame)})", section)
+        r += 1
+        if len(frame) == 0:
+            put(ws, r, 1, "none", styles.get(font=NOTE_FONT))
+            r += 2
+            continue
+        cols = list(frame.columns)
+        widest = max(widest, len(cols))
+        for c, name in enumerate(cols, start=1):
+            put(ws, r, c, name, head)
+        r += 1
+        for rec in frame.head(limit).to_dict("records"):
+            for c, name in enumerate(cols, start=1):
+                value = excel_value(rec[name])
+                if isinstance(value, float):
+                    put(ws, r, c, value, money)
+                else:
+                    put(ws, r, c, None if value is None else str(value),
+                        wrap if name == "reason" else plain)
+            r += 1
+        if len(frame) > limit:
+            where = "Actions" if "action_id" in cols else "Bridge"
+            put(ws, r, 1, f"... and {len(frame) - limit} more: see the {where} sheet",
+                styles.get(font=NOTE_FONT))
+            r += 1
+        r += 1
+    for c, width in enumerate((16, 14, 14, 14, 14, 14, 60), start=1):
+        set_width(ws, chr(64 + c), width)
+    return ws

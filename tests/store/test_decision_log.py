@@ -1,0 +1,80 @@
+"""The decision log: append-only (enforced by SQLite triggers), replayable state, paths."""
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pysnop.core.decisions import APPROVED, EXPORTED, OBSOLETE, PROPOSED, Event
+from pysnop.store.decision_log import DecisionLog, default_path, resolve_path
+
+T = [dt.datetime(2026, 11, 16 + d, 9) for d in range(6)]
+
+
+def ev(action, old, new, who, at, outcome="accepted", field="status"):
+    return Event(action, field, old, new, who, at, outcome)
+
+
+def props(*ids):
+    return pd.DataFrame({"action_id": list(ids), "type": "NEW_ORDER", "owner": "Supply",
+                         "qty": 1.0, "rank": range(1, len(ids) + 1)})
+
+
+def test_every_table_refuses_update_and_delete(tmp_path):
+    with DecisionLog(tmp_path / "log.sqlite") as log:
+        run = log.record_run(kind="recalc", at=T[0], counts={"OK": 1}, proposals=props("A"),
+                             risks=pd.DataFrame({"sku": ["1"], "location": ["S"]}),
+                             events=[ev("A", None, PROPOSED, "pysnop", T[0], "system")],
+                             exports=[{"action_id": "A", "at": T[0]}])
+        assert run == 1
+    db = sqlite3.connect(tmp_path / "log.sqlite")
+    for table in ("runs", "proposals", "risks", "decisions", "exports"):
+        assert db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 1
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            db.execute(f"UPDATE {table} SET rowid = rowid")
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            db.execute(f"DELETE FROM {table}")
+        assert db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 1
+    db.close()
+
+
+def test_known_states_replay_accepted_and_system_events(tmp_path):
+    with DecisionLog(tmp_path / "log.sqlite") as log:
+        log.record_run(kind="recalc", at=T[0], events=[
+            ev("A", None, PROPOSED, "pysnop", T[0], "system"),
+            ev("B", None, PROPOSED, "pysnop", T[0], "system")])
+        log.record_run(kind="decisions", at=T[1], events=[
+            ev("A", PROPOSED, APPROVED, "Zed", T[1]),
+            ev("B", PROPOSED, APPROVED, "mallory", T[1], "refused"),
+            ev("B", None, "check stock", "Zed", T[1], field="comment")])
+        log.record_run(kind="export", at=T[2], events=[ev("A", APPROVED, EXPORTED, "ann", T[2])],
+                       exports=[{"action_id": "A", "at": T[2], "format": "csv"}])
+        known = log.known_states()
+    assert (known["A"].status, known["A"].approver, known["A"].decided_at,
+            known["A"].exported_at) == (EXPORTED, "Zed", T[1], T[2])
+    assert (known["B"].status, known["B"].approver, known["B"].comment) == (
+        PROPOSED, None, "check stock")
+
+
+def test_lapsed_exports_need_a_later_run_without_the_proposal(tmp_path):
+    with DecisionLog(tmp_path / "log.sqlite") as log:
+        log.record_run(kind="recalc", at=T[0], proposals=props("A", "B"))
+        log.record_run(kind="export", at=T[1], exports=[{"action_id": "A", "at": T[1]},
+                                                        {"action_id": "B", "at": T[1]}])
+        log.record_run(kind="recalc", at=T[2], proposals=props("A", "B"))
+        assert log.lapsed_exports() == set()  # still proposed: the ERP has not caught up
+        log.record_run(kind="recalc", at=T[3], proposals=props("B"))
+        assert log.lapsed_exports() == {"A"}
+        runs = log.runs("recalc")
+    assert [r["id"] for r in runs] == [1, 3, 4]
+
+
+def test_paths(tmp_path):
+    book = tmp_path / "plan.xlsx"
+    assert default_path(book) == tmp_path / "plan.pysnop.sqlite"
+    assert resolve_path(book, setting="logs/x.sqlite") == tmp_path / "logs" / "x.sqlite"
+    assert resolve_path(book, override=tmp_path / "o.db", setting="x") == tmp_path / "o.db"
+    assert resolve_path(book, setting="  ") == default_path(book)
+    assert Path(resolve_path(book, setting="/abs/l.db")) == Path("/abs/l.db")

@@ -1,0 +1,117 @@
+"""The Actions and Review sheets: dropdowns, highlighting, read-back, formula injection."""
+
+import datetime as dt
+
+import openpyxl
+import pandas as pd
+
+from pysnop.workbook.render.actions import COLUMNS, HEADER_ROW, read_actions_sheet, write_actions_sheet
+from pysnop.workbook.read.approvers import read_approvers
+from pysnop.workbook.ooxml.fastsheet import save_workbook
+from pysnop.workbook.render.review import ReviewData, review_text, write_review_sheet
+from pysnop.workbook.ooxml.xlcells import StyleBook
+
+EVIL = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)"]
+
+
+def rows():
+    return pd.DataFrame([
+        {"action_id": "ORD-1", "type": "NEW_ORDER", "owner": "Supply", "sku": "00123",
+         "location": "S01", "qty": 10.0, "week": pd.Timestamp("2026-11-30"), "cost": 0.0,
+         "margin_protected": 25.0, "net_value": 25.0, "reason": EVIL[0], "status": "Approved",
+         "approver": EVIL[3], "decided_at": dt.datetime(2026, 11, 18, 9, 30),
+         "comment": EVIL[1], "rank": 1},
+        {"action_id": "LFT-1", "type": "REDUCE_LIFT", "owner": "Marketing", "sku": "00123",
+         "location": "S01", "campaign_id": EVIL[2], "qty": 5.0, "new_lift": 0.25,
+         "status": "Obsolete", "rank": 2},
+        {"action_id": "MOV-1", "type": "MOVE_WINDOW", "owner": "Marketing", "sku": "00123",
+         "status": "Proposed", "scenario": "Y", "rank": 3}])
+
+
+def written(tmp_path, frame, names=("Ann", "Mo")):
+    wb = openpyxl.Workbook()
+    write_actions_sheet(wb, frame, StyleBook(wb), list(names))
+    path = tmp_path / "a.xlsx"
+    with open(path, "wb") as handle:
+        save_workbook(wb, handle)  # how pysnop saves its sheets (bulk rows streamed)
+    return path
+
+
+def test_written_sheet_has_dropdowns_highlights_and_reads_back(tmp_path):
+    path = written(tmp_path, rows())
+    ws = openpyxl.load_workbook(path)["Actions"]
+    header = [c.value for c in ws[HEADER_ROW]]
+    assert header == list(COLUMNS)
+    col = {name: i + 1 for i, name in enumerate(COLUMNS)}
+    lists = {dv.formula1: str(dv.sqref) for dv in ws.data_validations.dataValidation}
+    status_letter = openpyxl.utils.get_column_letter(col["status"])
+    assert lists['"Proposed,Approved,Rejected"'].startswith(f"{status_letter}4:")
+    assert '"Ann,Mo"' in lists and '"Y"' in lists
+    approved = ws.cell(HEADER_ROW + 1, col["sku"])
+    assert approved.fill.fgColor.rgb == "FFC6EFCE"  # green
+    assert ws.cell(HEADER_ROW + 2, col["sku"]).font.color.rgb == "FF808080"  # obsolete: grey
+    assert ws.freeze_panes == "B4" and ws.auto_filter.ref.startswith("A3:")
+    assert ws.cell(HEADER_ROW + 1, col["decided_at"]).value == dt.datetime(2026, 11, 18, 9, 30)
+    back = read_actions_sheet(path)
+    assert list(back["action_id"]) == ["ORD-1", "LFT-1", "MOV-1"]
+    assert list(back["row"]) == [4, 5, 6] and back["sku"].iat[0] == "00123"
+    assert back["comment"].iat[0] == "+1+1" and back["scenario"].iat[2] == "Y"
+    assert back["new_lift"].iat[1] == 0.25
+
+
+def test_formula_injection_is_neutralised_in_actions(tmp_path):
+    path = written(tmp_path, rows())
+    ws = openpyxl.load_workbook(path)["Actions"]
+    texts = [c for row in ws.iter_rows() for c in row if c.value in EVIL]
+    assert sorted(c.value for c in texts) == sorted(EVIL)
+    for cell in texts:
+        assert cell.data_type == "s" and cell.quotePrefix  # a string, never a formula
+
+
+def test_review_sheet_and_text_neutralise_and_list_sections(tmp_path):
+    review = ReviewData("2026-11-18", "2026-11-18T09:00:00", None, {
+        "new_risks": pd.DataFrame([{"sku": EVIL[0], "location": "S01", "status": "STOCKOUT",
+                                    "act_by": "2026-11-23", "lost_units": 5.0}]),
+        "pending": pd.DataFrame([{"action_id": "ORD-1", "reason": EVIL[3],
+                                  "net_value": 25.0}])})
+    wb = openpyxl.Workbook()
+    write_review_sheet(wb, review, StyleBook(wb))
+    wb.save(tmp_path / "r.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["Review"]
+    cells = {c.value: c for row in ws.iter_rows() for c in row if c.value is not None}
+    assert cells[EVIL[0]].data_type == "s" and cells[EVIL[0]].quotePrefix
+    assert cells[EVIL[3]].quotePrefix
+    assert "New risks (1)" in cells and "Decisions pending (1)" in cells
+    assert "Resolved risks (0)" in cells
+    md = review_text(review, markdown=True)
+    assert "## New risks (1)" in md and "first run in the decision log" in md
+    assert "| ORD-1 | " in md
+
+
+def test_approvers_from_sheet_or_settings_block(make_book):
+    path = make_book({"Approvers": [["Name", "Function"], ["Ann", "Supply"],
+                                    ["Mo", "marketing; supply"], ["Eve", "Finance"],
+                                    ["Kim", None], ["Al", "All"]]})
+    approvers, warnings = read_approvers(path)
+    assert approvers.allows("ann", "Supply") and not approvers.allows("Ann", "Marketing")
+    assert approvers.allows("Mo", "Marketing") and approvers.allows("MO", "Supply")
+    assert approvers.allows("Al", "Marketing") and not approvers.allows("Eve", "Supply")
+    assert [w.row for w in warnings] == [4, 5]
+    path = make_book({"Settings": [["key", "value"], ["as_of", "2026-11-18"], [],
+                                   ["Approvers"], ["name", "function"], ["Zed", "Supply"]]})
+    approvers, warnings = read_approvers(path)
+    assert approvers.names() == ["Zed"] and warnings == []
+    assert len(read_approvers(make_book({"Inventory": [["sku"]]}))[0]) == 0
+
+
+def test_review_sheet_sections_are_capped_for_the_meeting(tmp_path):
+    pending = pd.DataFrame({"action_id": [f"ORD-{i}" for i in range(5)],
+                            "net_value": [5.0, 4.0, 3.0, 2.0, 1.0]})
+    review = ReviewData("2026-11-18", "2026-11-18T09:00:00", None, {"pending": pending})
+    wb = openpyxl.Workbook()
+    write_review_sheet(wb, review, StyleBook(wb), limit=2)
+    wb.save(tmp_path / "r.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["Review"]
+    values = [c.value for row in ws.iter_rows() for c in row if c.value]
+    assert "ORD-1" in values and "ORD-2" not in values
+    assert "... and 3 more: see the Actions sheet" in values
