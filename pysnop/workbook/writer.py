@@ -47,9 +47,14 @@ def read_package(src: Path, info: dict) -> Package:
         raise FileAccessError(describe_os_error(exc, src, "read")) from exc
     info["fingerprint"] = Fingerprint.of_bytes(data, stat)
     check_package(data, name=src.name)
+    from pysnop.workbook.ooxml.workbook_xml import WorkbookXml
+    from pysnop.workbook.ooxml.xmlparts import PackageError
+
     try:
         package = Package(data)
-        package.text(WORKBOOK)
+        WorkbookXml(package)  # the parts pysnop edits are what it expects, or nothing is written
+    except PackageError as exc:
+        raise PackageError(f"cannot update {src.name}: {exc}") from None
     except (zipfile.BadZipFile, KeyError, UnicodeDecodeError) as exc:
         raise FileAccessError(f"cannot update {src.name}: it is not an .xlsx/.xlsm workbook "
                               f"(only Office Open XML workbooks can be written)") from exc
@@ -87,7 +92,7 @@ def write_workbook(src: Path, dest: Path, renderers: Sequence[Renderer], *, back
     if expect is not None and expect.sha256 != loaded.sha256:
         raise FileAccessError(changed_message(src))
 
-    counts = style_counts(package.text(STYLES) if package.has(STYLES) else None)
+    counts = style_counts(package.read(STYLES) if package.has(STYLES) else None)
     scratch = new_scratch_workbook(package)
     styles = StyleBook(scratch)
     for render in renderers:

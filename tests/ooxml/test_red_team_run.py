@@ -29,8 +29,8 @@ CHART_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 
 # ------------------------------------------------------------- sheets that are not pysnop's
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=ISSUE) for n in (
-    "Bridge", "bridge chart", "ISSUES", "Consensus", "Scorecard")] + ["actions"])
+@pytest.mark.parametrize("name", ["Bridge", "bridge chart", "ISSUES", "actions"] + [
+    pytest.param(n, marks=ISSUE) for n in ("Consensus", "Scorecard")])
 def test_a_users_own_sheet_named_like_pysnops_is_never_taken(make_book, tmp_path, name):
     mine = [["my own", "tracker"], ["row", 1]]
     book = make_book(plan_sheets(**{name: mine}), name="plan.xlsx")
@@ -220,7 +220,9 @@ def test_a_1904_workbook_gets_its_dates_in_its_own_system(make_book, tmp_path):
 
 @ISSUE
 def test_the_libreoffice_1904_book_reads_and_writes_its_dates(tmp_path):
-    src = Path(__file__).resolve().parents[1] / "corpus" / "libreoffice" / "lo_plan_1904.xlsx"
+    src = tmp_path / "lo_plan_1904.xlsx"  # a copy: the decision log is kept beside the book
+    src.write_bytes((Path(__file__).resolve().parents[1] / "corpus" / "libreoffice"
+                     / "lo_plan_1904.xlsx").read_bytes())
     out = tmp_path / "out.xlsx"
     pysnop.recalc(src, output=out)
     header = bridge_header(out)

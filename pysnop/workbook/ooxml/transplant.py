@@ -14,8 +14,11 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from pysnop.errors import LayoutError
 from pysnop.workbook.ooxml.package import (WORKSHEET_REL, Package, rels_name, relative, resolve,
-                               write_rels)
+                                           write_rels)
+from pysnop.workbook.ooxml.sheetxml import user_cell_text
+from pysnop.workbook.ooxml.workbook_xml import MARKER, WorkbookXml
 from pysnop.workbook.ooxml.styles import add_prefix, merge_styles, prefix_of
 
 WORKBOOK = "xl/workbook.xml"
@@ -23,6 +26,22 @@ STYLES = "xl/styles.xml"
 STYLES_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 SHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 PATCH_PREFIX = "~patch "  # scratch sheets holding cells to merge into a user's sheet
+# titles earlier versions wrote in A1 of their sheets (before the marker existed)
+LEGACY_TITLES = {"Bridge": "pysnop bridge", "Issues": "pysnop", "Bridge Chart": "week",
+                 "Consensus": "pysnop", "Scorecard": "pysnop", "Review": "pysnop",
+                 "Actions": "pysnop"}
+
+
+class NotPysnopsSheet(LayoutError):
+    """A sheet with the name of one of pysnop's is the user's own: it is never replaced."""
+
+    def __init__(self, name: str):
+        self.sheet_name = name
+        super().__init__(f'the sheet "{name}" is not one pysnop wrote, and pysnop writes its '
+                         f"results to a sheet of that name; rename your sheet and run again "
+                         "(nothing was written)")
+
+
 OWNED_RELATED = ("/drawing", "/chart", "/chartUserShapes", "/image", "/chartStyle", "/chartColorStyle")
 
 
@@ -44,19 +63,8 @@ class ColumnPatch:
 
 
 def workbook_sheets(pkg: Package) -> list[dict[str, str]]:
-    """Sheets in tab order: name, sheetId, rid, part."""
-    xml = pkg.text(WORKBOOK)
-    rels = {r["Id"]: r for r in pkg.rels(WORKBOOK)}
-    out = []
-    for m in re.finditer(r"<(?:\w+:)?sheet\b[^>]*/>", xml):
-        tag = m.group(0)
-        name = html.unescape(re.search(r'\bname="([^"]*)"', tag).group(1))
-        rid = re.search(r'\b\w+:id="([^"]*)"', tag).group(1)
-        sheet_id = re.search(r'\bsheetId="(\d+)"', tag).group(1)
-        target = rels.get(rid, {}).get("Target", "")
-        out.append({"name": name, "sheetId": sheet_id, "rid": rid,
-                    "part": resolve(WORKBOOK, target) if target else ""})
-    return out
+    """Sheets in tab order: name, sheetId, rid, part (parsed: any prefix, attribute order)."""
+    return WorkbookXml(pkg).sheets()
 
 
 def shared_strings(pkg: Package) -> list[str]:
@@ -108,18 +116,15 @@ class Transplant:
         self._merge_styles(counts)
 
     def _merge_styles(self, counts: dict[str, int]) -> None:
-        scratch_styles = self.scratch.text(STYLES)
+        scratch_styles = self.scratch.read(STYLES)
         if self.target.has(STYLES):
-            self.target.put(STYLES, merge_styles(self.target.text(STYLES), scratch_styles, counts))
+            self.target.put(STYLES, merge_styles(self.target.read(STYLES), scratch_styles, counts))
             return
         # a package without styles: its cells all use the default format, so pysnop's
         # styles part can be taken whole
         self.target.put(STYLES, scratch_styles, STYLES_CT)
-        rels = self.target.rels(WORKBOOK)
-        rels.append({"Id": self._new_rid(rels), "Target": "styles.xml",
-                     "Type": "http://schemas.openxmlformats.org/officeDocument/2006/"
-                             "relationships/styles"})
-        self.target.put(rels_name(WORKBOOK), write_rels(rels))
+        self.target.add_rel(WORKBOOK, "http://schemas.openxmlformats.org/officeDocument/2006/"
+                                      "relationships/styles", "styles.xml")
 
     @staticmethod
     def _new_rid(rels) -> str:
@@ -137,15 +142,26 @@ class Transplant:
     # ---------------------------------------------------------------- whole sheets
 
     def put_sheet(self, name: str) -> None:
-        """Add sheet ``name`` (or replace the user's sheet of that name, in its position)."""
-        existing = {s["name"].casefold(): s for s in workbook_sheets(self.target)}
-        old = existing.get(name.casefold())
-        if old is not None and old["part"]:
-            part = old["part"]
+        """Add sheet ``name``, or replace pysnop's own sheet of that name in its position.
+
+        A sheet of that name (any case) without pysnop's marker is the user's: it is never
+        replaced (:class:`NotPysnopsSheet`, nothing written).
+        """
+        book = WorkbookXml(self.target)
+        sheets = book.sheets()
+        index = next((i for i, s in enumerate(sheets)
+                      if s["name"].casefold() == name.casefold()), None)
+        if index is not None:
+            if not book.is_pysnops(index) and not self.legacy(sheets[index], name):
+                raise NotPysnopsSheet(sheets[index]["name"])
+            part = sheets[index]["part"]
             self._drop_related(part)
         else:
             part = self.target.unique_name("xl/worksheets", "sheet", "xml")
-            self._register_sheet(name, part)
+            rid = self.target.add_rel(WORKBOOK, WORKSHEET_REL, relative(WORKBOOK, part))
+            index = book.add_sheet(name, rid)
+        book.set_local_names(index, [(MARKER, '"pysnop"', True)] + self.scratch_names(name))
+        book.save()
         source = self.scratch_sheets[name]["part"]
         xml = self.sheet_xml(name)
         rels = self._copy_related(source, part)
@@ -153,20 +169,21 @@ class Transplant:
         if rels:
             self.target.put(rels_name(part), write_rels(rels))
 
-    def _register_sheet(self, name: str, part: str) -> None:
-        rels = self.target.rels(WORKBOOK)
-        rid = self._new_rid(rels)
-        rels.append({"Id": rid, "Type": WORKSHEET_REL, "Target": relative(WORKBOOK, part)})
-        self.target.put(rels_name(WORKBOOK), write_rels(rels))
-        xml = self.target.text(WORKBOOK)
-        ids = [int(i) for i in re.findall(r'<(?:\w+:)?sheet\b[^>]*\bsheetId="(\d+)"', xml)]
-        r_prefix = re.search(r"<(?:\w+:)?sheet\b[^>]*\b(\w+):id=", xml)
-        r_prefix = r_prefix.group(1) if r_prefix else "r"
-        p = prefix_of(xml, "workbook")
-        tag = (f'<{p}sheet name="{html.escape(name, quote=True)}" '
-               f'sheetId="{max(ids, default=0) + 1}" {r_prefix}:id="{rid}"/>')
-        closing = re.search(rf"</{re.escape(p)}sheets>", xml)
-        self.target.put(WORKBOOK, xml[:closing.start()] + tag + xml[closing.start():])
+    def scratch_names(self, name: str) -> list[tuple[str, str, bool]]:
+        """The sheet-level names openpyxl gave scratch sheet ``name`` (its autofilter's
+        hidden _xlnm._FilterDatabase, print titles), for the user's workbook."""
+        scratch = WorkbookXml(self.scratch)
+        index = next(i for i, s in enumerate(scratch.sheets()) if s["name"] == name)
+        return [(el.get("name"), el.text or "", el.get("hidden") in ("1", "true"))
+                for el in scratch.names() if el.get("localSheetId") == str(index)]
+
+    def legacy(self, sheet: dict[str, str], name: str) -> bool:
+        """A sheet an earlier pysnop wrote before sheets carried the marker: its first cell
+        holds the title pysnop writes there."""
+        if not sheet["part"] or not self.target.has(sheet["part"]):
+            return False
+        first = user_cell_text(self.target, sheet["part"], 1, 1)
+        return first is not None and first.startswith(LEGACY_TITLES.get(name, "\0"))
 
     def _drop_related(self, part: str) -> None:
         """Remove the drawings and charts hanging off one of pysnop's old sheets."""
