@@ -50,7 +50,6 @@ def test_the_corpus_is_in_the_repository():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 14")
 @pytest.mark.parametrize("path", BOOKS, ids=book_id)
 def test_two_runs_keep_everything_of_the_users(path: Path, tmp_path: Path):
     original = path.read_bytes()
