@@ -139,8 +139,8 @@ def blank_mask(values: np.ndarray) -> np.ndarray:
         return np.isnan(values.astype(float))
     if kind == "integer":
         return np.zeros(len(values), dtype=bool)
-    if kind == "string":
-        return values == ""
+    if kind == "string":  # whitespace-only text is blank too, as kinds() says
+        return pd.Series(values, dtype=object).str.strip().to_numpy(dtype=object) == ""
     return kinds(values) == BLANK
 
 
