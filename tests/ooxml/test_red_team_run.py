@@ -168,7 +168,6 @@ def test_a_workbook_on_disk_named_by_a_formula_is_never_opened(make_book, tmp_pa
 
 # ------------------------------------------------------------------ files, links, modes
 
-@ISSUE
 def test_recalc_through_a_symlink_writes_the_target_and_keeps_the_link(make_book, tmp_path):
     real = make_book(plan_sheets(), name="real.xlsx")
     os.chmod(real, 0o640)
@@ -180,7 +179,6 @@ def test_recalc_through_a_symlink_writes_the_target_and_keeps_the_link(make_book
     assert stat.S_IMODE(os.stat(real).st_mode) == 0o640
 
 
-@ISSUE
 def test_output_file_gets_the_mode_of_the_source(make_book, tmp_path):
     book = make_book(plan_sheets(), name="plan.xlsx")
     os.chmod(book, 0o644)
