@@ -103,8 +103,7 @@ def write_workbook(src: Path, dest: Path, renderers: Sequence[Renderer], *, back
     transplant = Transplant(package, scratch_bytes(scratch), counts)
     for name in sheets:
         transplant.put_sheet(name)
-    for patch in scratch._pysnop_patches:
-        transplant.apply_patch(patch)
+    transplant.apply_patches(scratch._pysnop_patches)
     save = package.save
     if post_save is not None:
         buffer = io.BytesIO()

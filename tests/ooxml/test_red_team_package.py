@@ -49,7 +49,6 @@ def test_rels_and_workbook_with_attributes_in_any_order(make_book, tmp_path):
     assert_sound(out, before)
 
 
-@ISSUE
 def test_campaigns_cells_without_r_keep_every_marketing_cell(make_book, tmp_path):
     notes = ["owner", "ann"]
     sheets = plan_sheets()
@@ -66,7 +65,6 @@ def test_campaigns_cells_without_r_keep_every_marketing_cell(make_book, tmp_path
     assert_sound(out)
 
 
-@ISSUE
 def test_rows_and_cells_without_r_everywhere(make_book, tmp_path):
     book = make_book(plan_sheets(Notes=[["note"], ["keep me"]]), name="plan.xlsx")
     for sheet in ("Campaigns", "Inventory", "Forecast", "Notes"):

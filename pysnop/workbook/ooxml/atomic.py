@@ -5,9 +5,10 @@ system, so the final ``os.replace`` is atomic), flushed and fsynced, then moved 
 destination. A destination that is a symbolic link is written through: its target gets the
 new content and the link stays a link. The new file keeps the permissions of the file it
 replaces (or of the source). When the destination is the source file, one backup
-``<name>.bak`` of the original bytes is kept beside it (the previous backup is overwritten). Any failure removes
-the temporary file and leaves the original untouched; OS-level failures (file locked by
-Excel, read-only folder, disk full) become a :class:`FileAccessError` naming the file.
+``<name>.bak`` of the original bytes is kept beside it (the previous backup is
+overwritten). Any failure removes the temporary file and leaves the original untouched;
+OS-level failures (file locked by Excel, read-only folder, disk full) become a
+:class:`FileAccessError` naming the file.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, BinaryIO
+from typing import BinaryIO
 
 from pysnop.errors import FileAccessError
 
@@ -35,7 +37,7 @@ class Fingerprint:
     sha256: str
 
     @classmethod
-    def of_bytes(cls, data: bytes, stat: os.stat_result) -> "Fingerprint":
+    def of_bytes(cls, data: bytes, stat: os.stat_result) -> Fingerprint:
         """The fingerprint of ``data`` read from a file whose ``os.stat`` (taken before the
         read) is ``stat``."""
         return cls(len(data), stat.st_mtime_ns, hashlib.sha256(data).hexdigest())

@@ -10,14 +10,23 @@ spelt out) so that an inserted cell cannot shift its neighbours.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from lxml import etree
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-from pysnop.workbook.ooxml.xmlparts import (MAIN, PackageError, child, expect_root, local,
-                                            namespace, parse, q, serialise)
+from pysnop.workbook.ooxml.xmlparts import (
+    MAIN,
+    PackageError,
+    child,
+    expect_root,
+    local,
+    namespace,
+    parse,
+    q,
+    serialise,
+)
 
 
 def split_ref(ref: str) -> tuple[int, int]:

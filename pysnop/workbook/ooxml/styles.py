@@ -6,46 +6,18 @@ A format pysnop needs that the workbook already has — the user's, or pysnop's 
 run — is reused; a new one is appended after the user's and gets the index it will have in
 the user's styles.xml. So sheet XML moves over without rewriting a single ``s="…"``, and
 re-running pysnop does not grow the style tables. Only custom number-format ids, which
-openpyxl renumbers, are matched back by their format code.
+openpyxl renumbers, are matched back by their format code. Both style parts are parsed
+with lxml (``xmlparts``): the user's entries, prefixes and extensions stay as they are.
 """
 
 from __future__ import annotations
 
-import re
 import warnings
 
 from lxml import etree
 
-from pysnop.workbook.ooxml.xmlparts import (child, children as xml_children, expect_root, local,
-                                            namespace, parse, q, serialise)
-
-_SECTION = r"<{p}{tag}\b[^>]*?(?:/>|>.*?</{p}{tag}>)"
-_COUNT = re.compile(r'\bcount="\d+"')
-
-
-def prefix_of(xml: str, root: str) -> str:
-    """The namespace prefix ('' or 'x:') of the document's main elements."""
-    m = re.search(r"<(\w+:)?" + root + r"\b", xml)
-    return m.group(1) or "" if m else ""
-
-
-def add_prefix(snippet: str, prefix: str) -> str:
-    """Give every element of an unprefixed snippet the document's prefix."""
-    if not prefix:
-        return snippet
-    return re.sub(r"<(/?)(?=[A-Za-z])(?!\w+:)", rf"<\1{prefix}", snippet)
-
-
-def children(xml: str, section: str, item: str, prefix: str = "") -> list[str]:
-    """The raw XML of each ``item`` element inside ``section`` (e.g. fonts/font)."""
-    m = re.search(_SECTION.format(p=re.escape(prefix), tag=section), xml, re.S)
-    if not m:
-        return []
-    body = m.group(0)
-    pattern = rf"<{re.escape(prefix)}{item}(?=[\s/>])[^>]*?/>|<{re.escape(prefix)}{item}(?=[\s>])" \
-              rf".*?</{re.escape(prefix)}{item}>"
-    return re.findall(pattern, body, re.S)
-
+from pysnop.workbook.ooxml.xmlparts import child, expect_root, local, namespace, parse, q, serialise
+from pysnop.workbook.ooxml.xmlparts import children as xml_children
 
 TABLES = (("fonts", "font"), ("fills", "fill"), ("borders", "border"), ("cellXfs", "xf"),
           ("dxfs", "dxf"))
@@ -54,7 +26,6 @@ TABLES = (("fonts", "font"), ("fills", "fill"), ("borders", "border"), ("cellXfs
 def seed_scratch_workbook(wb, archive) -> None:
     """Give the scratch workbook the user's style tables (``archive``: the user's zip)."""
     from openpyxl.styles.stylesheet import apply_stylesheet
-
     from openpyxl.utils.indexed_list import IndexedList
 
     with warnings.catch_warnings():
@@ -160,3 +131,37 @@ def _fix_xf(xf: etree._Element, fmt_map: dict[int, int]) -> etree._Element:
         xf.set("numFmtId", str(fmt_map[int(fmt)]))
     xf.set("xfId", "0")
     return xf
+
+
+DATE_CODE = "yyyy-mm-dd"
+
+
+def date_style(package) -> str:
+    """Index of a cell format showing yyyy-mm-dd in ``package``'s styles part (a number
+    format and a cell format appended when the workbook has none)."""
+    part = "xl/styles.xml"
+    root = parse(package.read(part), part)
+    expect_root(root, "styleSheet", part)
+    formats = {f.get("formatCode"): f.get("numFmtId")
+               for f in xml_children(child(root, "numFmts"), "numFmt")}
+    fmt_id = formats.get(DATE_CODE)
+    if fmt_id is None:
+        ids = [int(i) for i in formats.values() if (i or "").isdigit()]
+        fmt_id = str(max([163, *ids]) + 1)
+        made = etree.Element(q(namespace(root), "numFmt"))
+        made.set("numFmtId", fmt_id)
+        made.set("formatCode", DATE_CODE)
+        append(root, "numFmts", "numFmt", [made])
+    xfs = xml_children(child(root, "cellXfs"), "xf")
+    for i, xf in enumerate(xfs):
+        if xf.get("numFmtId") == fmt_id and xf.get("fontId", "0") == "0" \
+                and xf.get("fillId", "0") == "0" and xf.get("borderId", "0") == "0":
+            package.put(part, serialise(root))
+            return str(i)
+    xf = etree.Element(q(namespace(root), "xf"))
+    for key, value in (("numFmtId", fmt_id), ("fontId", "0"), ("fillId", "0"),
+                       ("borderId", "0"), ("xfId", "0"), ("applyNumberFormat", "1")):
+        xf.set(key, value)
+    append(root, "cellXfs", "xf", [xf])
+    package.put(part, serialise(root))
+    return str(len(xfs))

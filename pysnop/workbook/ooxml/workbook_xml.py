@@ -15,8 +15,15 @@ from __future__ import annotations
 from lxml import etree
 
 from pysnop.workbook.ooxml.package import Package, resolve
-from pysnop.workbook.ooxml.xmlparts import (PackageError, child, children, expect_root, q,
-                                            rel_id, REL)
+from pysnop.workbook.ooxml.xmlparts import (
+    REL,
+    PackageError,
+    child,
+    children,
+    expect_root,
+    q,
+    rel_id,
+)
 
 WORKBOOK = "xl/workbook.xml"
 MARKER = "_pysnop_sheet"
@@ -89,6 +96,31 @@ class WorkbookXml:
             el.set("localSheetId", str(index))
             if hidden:
                 el.set("hidden", "1")
+            el.text = formula
+        if len(block) == 0:
+            self.root.remove(block)
+
+    def local_name(self, index: int, name: str) -> str | None:
+        """The formula of sheet ``index``'s defined name ``name`` (None when it has none)."""
+        found = next((n for n in self.names() if n.get("name") == name
+                      and n.get("localSheetId") == str(index)), None)
+        return None if found is None else (found.text or "")
+
+    def set_local_name(self, index: int, name: str, formula: str | None) -> None:
+        """Set (or, with ``formula`` None, remove) a hidden sheet-level name of pysnop's."""
+        block = self._defined_names()
+        for el in children(block, "definedName"):
+            if el.get("name") == name and el.get("localSheetId") == str(index):
+                if formula is None:
+                    block.remove(el)
+                else:
+                    el.text = formula
+                    formula = None
+        if formula is not None:
+            el = etree.SubElement(block, q(self.ns, "definedName"))
+            el.set("name", name)
+            el.set("localSheetId", str(index))
+            el.set("hidden", "1")
             el.text = formula
         if len(block) == 0:
             self.root.remove(block)

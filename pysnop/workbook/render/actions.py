@@ -211,22 +211,16 @@ def write_campaign_actions(wb, layout, campaigns: pd.DataFrame, rows: pd.DataFra
     """The "Supply: actions" column on marketing's Campaigns sheet: for each campaign row, the
     marketing-side proposals for it (id, type, status), so marketing sees what supply needs.
 
-    Placed after the other "Supply: " columns (reused where it already is); registered as a
-    column patch (see pysnop.workbook.ooxml.transplant), so marketing's own cells are never touched and an
-    Excel table is extended over it.
+    A column patch (see pysnop.workbook.ooxml.column_patch) placed after the other
+    "Supply: " columns (reused where it already is): marketing's own cells are never
+    touched and an Excel table is extended over it.
     """
-    from pysnop.workbook.render.campaign_columns import _norm, locate_supply_columns
-    from pysnop.workbook.ooxml.transplant import PATCH_PREFIX, ColumnPatch
+    from pysnop.workbook.ooxml.column_patch import ColumnPatch
+    from pysnop.workbook.ooxml.transplant import PATCH_PREFIX
 
-    header_row, last_user = int(layout.header_row), int(layout.last_col)
-    headers = wb._pysnop_user_headers(layout.name, header_row)
-    col = next((c for c, v in sorted(headers.items()) if _norm(v) == _norm(CAMPAIGN_HEADER)),
-               None)
-    if col is None:
-        used = [c for c, v in headers.items() if v is not None and str(v).strip()]
-        col = max([last_user, *used, *locate_supply_columns(headers, last_user).values()]) + 1
+    header_row = int(layout.header_row)
     ws = wb.create_sheet(PATCH_PREFIX + layout.name)
-    put(ws, header_row, col, CAMPAIGN_HEADER, None)
+    put(ws, header_row, 1, CAMPAIGN_HEADER, None)
     links: dict[tuple, list[str]] = {}
     live = rows[(rows["owner"] == "Marketing") & ~rows["status"].isin((OBSOLETE, REJECTED))]
     for rec in live.to_dict("records"):
@@ -237,9 +231,10 @@ def write_campaign_actions(wb, layout, campaigns: pd.DataFrame, rows: pd.DataFra
         found = links.get((rec.get("campaign_id"), rec.get("sku")))
         row = excel_value(rec.get("row"))
         if found and isinstance(row, (int, float)) and row > header_row:
-            put(ws, int(row), col, "; ".join(found), plain)
-    known = {_norm(v) for v in headers.values()}
+            put(ws, int(row), 1, "; ".join(found), plain)
     wb._pysnop_patches.append(ColumnPatch(
-        sheet=layout.name, scratch=ws.title, header_row=header_row, columns=[col],
-        widths={} if _norm(CAMPAIGN_HEADER) in known else {col: 40},
-        table=getattr(layout, "table", None), header_style_from=(header_row, last_user)))
+        sheet=layout.name, scratch=ws.title, header_row=header_row,
+        headers=[CAMPAIGN_HEADER], widths={CAMPAIGN_HEADER: 40},
+        table=getattr(layout, "table", None),
+        header_style_from=(header_row, int(layout.last_col)),
+        data_last_row=int(layout.last_row)))
