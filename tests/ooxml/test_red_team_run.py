@@ -260,7 +260,6 @@ def test_as_of_far_in_the_future_is_a_located_error(make_book, tmp_path):
 
 # ----------------------------------------------------------------------------- messages
 
-@ISSUE
 def test_a_formula_without_a_saved_value_says_so(make_book, tmp_path):
     sheets = plan_sheets()
     sheets["Inventory"][1][2] = "=10*3"  # openpyxl saves no value for it

@@ -382,6 +382,25 @@ def _ordered(problems: list[Problem]) -> list[Problem]:
         p.col or 0))
 
 
+def _unsaved_formulas(source: GridSource, problems: list[Problem]) -> list[Problem]:
+    """A blank that is a formula no program ever calculated says so, not "got blank"."""
+    unsaved = getattr(source, "unsaved_formulas", None)
+    blanks = [p for p in problems if p.row is not None and p.col is not None
+              and p.reason.endswith("got blank")]
+    if unsaved is None or not blanks:
+        return problems
+    found = {sheet: unsaved(sheet) for sheet in {p.sheet for p in blanks}}
+    out = []
+    for p in problems:
+        if p in blanks and (p.row, p.col) in found[p.sheet]:
+            column = f" ({p.column})" if p.column else ""
+            p = dataclasses.replace(p, joined=True, reason=(
+                f"holds a formula with no saved value{column}: open and save the workbook "
+                "in Excel (which stores the value), then run again"))
+        out.append(p)
+    return out
+
+
 def read_plan(source: str | os.PathLike | GridSource, *,
               as_of: dt.date | None = None) -> ReadResult:
     """Read and validate every input sheet; raise one ValidationError with all problems."""
@@ -441,7 +460,7 @@ def read_plan(source: str | os.PathLike | GridSource, *,
         layouts[canon] = block.layout
         frames[canon] = _READERS[canon](_Ctx(src, block, out))
 
-    problems = _ordered(layout_problems + out.finish())
+    problems = _ordered(_unsaved_formulas(src, layout_problems + out.finish()))
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     if errors:
