@@ -126,7 +126,6 @@ def test_inline_and_shared_strings_mixed_in_a_campaigns_table(make_book, tmp_pat
     assert_sound(out)
 
 
-@ISSUE
 def test_dynamic_array_keeps_cm_and_metadata_on_every_rerun(make_book, tmp_path):
     formula = ("=STOCKOUT_RISK(Campaigns!A1:E2,Inventory!A1:C3,Receipts!A1:D2,"
                "Forecast!A1:D9,DATE(2026,11,18),4)")

@@ -138,7 +138,6 @@ def excel_saved_formulas(book: Path, link_target: str) -> None:
     write_parts(book, parts)
 
 
-@ISSUE
 def test_saved_values_of_the_users_formulas_are_never_rewritten(make_book, tmp_path):
     book = make_book(plan_sheets(Notes=[["x"]]), name="plan.xlsx")
     excel_saved_formulas(book, "other.xlsx")  # other.xlsx does not exist
@@ -152,7 +151,6 @@ def test_saved_values_of_the_users_formulas_are_never_rewritten(make_book, tmp_p
     assert_sound(out)
 
 
-@ISSUE
 def test_a_workbook_on_disk_named_by_a_formula_is_never_opened(make_book, tmp_path):
     import openpyxl
 
@@ -293,7 +291,6 @@ def test_receipts_without_inventory_is_an_error(make_book, tmp_path):
         pysnop.recalc(book)
 
 
-@ISSUE
 def test_the_formulas_engine_prints_nothing_on_the_terminal(make_book, tmp_path, capfd):
     planner = [["=WEEKS_OF_SUPPLY(Inventory!C2,Forecast!D2:D5)"], ["=SUM(Inventory!C2:C3)"]]
     book = make_book(plan_sheets(Planner=planner), name="plan.xlsx")
