@@ -25,6 +25,7 @@ from pysnop.workbook.ooxml.package import Package
 from pysnop.workbook.ooxml.styles import seed_scratch_workbook, style_counts
 from pysnop.workbook.ooxml.transplant import (PATCH_PREFIX, STYLES, WORKBOOK, Transplant, scratch_bytes, user_headers,
                                   workbook_sheets)
+from pysnop.workbook.ooxml.workbook_xml import WorkbookXml
 from pysnop.workbook.ooxml.xlcells import StyleBook
 
 if TYPE_CHECKING:
@@ -125,6 +126,10 @@ def new_scratch_workbook(package: Package):
 
     scratch = openpyxl.Workbook()
     scratch.remove(scratch.active)
+    if WorkbookXml(package).date1904:  # a Mac workbook: dates written in its own system
+        from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+        scratch.epoch = CALENDAR_MAC_1904
     seed_scratch_workbook(scratch, package.zip)
     scratch._pysnop_patches = []
     scratch._pysnop_user_headers = lambda sheet, row: user_headers(package, sheet, row)

@@ -201,7 +201,6 @@ def mac_1904(path: Path) -> None:
     wb.save(path)
 
 
-@ISSUE
 def test_a_1904_workbook_gets_its_dates_in_its_own_system(make_book, tmp_path):
     book = make_book(plan_sheets(), name="plan.xlsx")
     mac_1904(book)
@@ -217,7 +216,6 @@ def test_a_1904_workbook_gets_its_dates_in_its_own_system(make_book, tmp_path):
     assert (risk.date() if isinstance(risk, dt.datetime) else risk) == FIRST_RISK
 
 
-@ISSUE
 def test_the_libreoffice_1904_book_reads_and_writes_its_dates(tmp_path):
     src = tmp_path / "lo_plan_1904.xlsx"  # a copy: the decision log is kept beside the book
     src.write_bytes((Path(__file__).resolve().parents[1] / "corpus" / "libreoffice"
@@ -229,7 +227,6 @@ def test_the_libreoffice_1904_book_reads_and_writes_its_dates(tmp_path):
     assert weeks[0] in (D(2026, 11, 16), dt.datetime(2026, 11, 16))
 
 
-@ISSUE
 def test_placeholder_dates_far_in_the_future_are_beyond_the_horizon(make_book, tmp_path):
     receipts = [["sku", "location", "due", "qty"], ["A1", "S1", D(9999, 12, 31), 1000]]
     campaigns = plan_sheets()["Campaigns"] + [["C9", "B2", D(2026, 11, 16), D(9999, 12, 31),
@@ -245,7 +242,6 @@ def test_placeholder_dates_far_in_the_future_are_beyond_the_horizon(make_book, t
     assert b2["min_projected"] == pytest.approx(76.0)
 
 
-@ISSUE
 def test_as_of_far_in_the_future_is_a_located_error(make_book, tmp_path):
     settings = [["key", "value"], ["as_of", D(9999, 12, 20)], ["horizon_weeks", 4]]
     book = make_book(plan_sheets(Settings=settings), name="plan.xlsx")
