@@ -264,7 +264,6 @@ def test_a_formula_without_a_saved_value_says_so(make_book, tmp_path):
     assert "got blank" not in str(caught.value)
 
 
-@ISSUE
 def test_campaigns_without_inventory_is_an_error_listing_the_sheets(make_book, tmp_path):
     sheets = plan_sheets()
     del sheets["Inventory"]
@@ -277,7 +276,6 @@ def test_campaigns_without_inventory_is_an_error_listing_the_sheets(make_book, t
     assert book.read_bytes() == before
 
 
-@ISSUE
 def test_receipts_without_inventory_is_an_error(make_book, tmp_path):
     sheets = plan_sheets(Receipts=[["sku", "location", "due", "qty"], ["A1", "S1", WEEKS[1], 5]])
     del sheets["Inventory"]

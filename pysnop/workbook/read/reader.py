@@ -428,6 +428,23 @@ def read_plan(source: str | os.PathLike | GridSource, *,
         settings, lay = read_settings(src.grid(found["Settings"]), out)
         layouts["Settings"] = lay
     has_forecast = "Forecast" in found or "Forecast" in by_table
+    listed = ", ".join(f'"{n}"' for n in names) or "none"
+    seen: dict[str, str] = {}
+    for name in names:
+        if name.casefold() in seen:
+            layout_problems.append(Problem(
+                f'the sheets "{seen[name.casefold()]}" and "{name}" have the same name but '
+                "for upper and lower case, which Excel does not allow; rename one of them",
+                None, kind="layout"))
+        seen.setdefault(name.casefold(), name)
+    bridge_sheets = [c for c in ("Campaigns", "Receipts") if c in found or c in by_table]
+    if bridge_sheets and "Inventory" not in found and "Inventory" not in by_table:
+        has = " and ".join(bridge_sheets)
+        layout_problems.append(Problem(
+            f'required sheet "Inventory" not found: a workbook with {has} is a bridge '
+            f"workbook, and the bridge needs the on-hand stock (sheets in the workbook: "
+            f"{listed})", None, kind="layout"))
+        has_forecast = False  # not a forecast-only workbook
     for canon in ("Campaigns", "Inventory", "Products", "Receipts", "Forecast", "Actuals",
                   "Overrides"):
         schema = S.SHEETS[canon]
@@ -439,8 +456,7 @@ def read_plan(source: str | os.PathLike | GridSource, *,
             if canon == "Inventory" and has_forecast:
                 # a forecast-only workbook: the consensus runs, the bridge does not
                 frames[canon] = empty_frame(canon)
-            elif not schema.optional_sheet:
-                listed = ", ".join(f'"{n}"' for n in names) or "none"
+            elif not schema.optional_sheet and not (canon == "Inventory" and bridge_sheets):
                 layout_problems.append(Problem(
                     f'required sheet "{canon}" not found (sheets in the workbook: {listed})',
                     None, kind="layout"))
