@@ -23,8 +23,8 @@ from pysnop.workbook.render.campaign_columns import write_campaign_columns
 from pysnop.workbook.render.issues import ISSUES_SHEET, merge_problems, write_issues_sheet
 from pysnop.workbook.ooxml.package import Package
 from pysnop.workbook.ooxml.styles import seed_scratch_workbook, style_counts
-from pysnop.workbook.ooxml.transplant import (PATCH_PREFIX, STYLES, WORKBOOK, Transplant, scratch_bytes, user_headers,
-                                  workbook_sheets)
+from pysnop.workbook.ooxml.transplant import (PATCH_PREFIX, STYLES, WORKBOOK, Transplant,
+                                              scratch_bytes, user_headers, workbook_sheets)
 from pysnop.workbook.ooxml.workbook_xml import WorkbookXml
 from pysnop.workbook.ooxml.xlcells import StyleBook
 
@@ -34,6 +34,24 @@ if TYPE_CHECKING:
     from pysnop.workbook.read.layout import SheetLayout
 
 OWNED_SHEETS = (BRIDGE_SHEET, CHART_SHEET, ISSUES_SHEET)
+# every sheet some run of pysnop writes: a user's own sheet of one of these names is refused
+RESERVED_SHEETS = (*OWNED_SHEETS, "Consensus", "Scorecard", "Actions", "Review")
+
+
+def check_reserved_sheets(src: Path) -> None:
+    """Refuse a workbook holding a sheet of its own under a name pysnop writes to (before
+    anything is computed, logged or written). A file that cannot be read as a package is
+    left to the reader, which says what is wrong with it."""
+    from pysnop.workbook.ooxml.transplant import check_claimable
+    from pysnop.workbook.ooxml.xmlparts import PackageError
+
+    if Path(src).suffix.lower() not in (".xlsx", ".xlsm"):
+        return
+    try:
+        package = Package(Path(src).read_bytes())
+        check_claimable(package, RESERVED_SHEETS)
+    except (OSError, zipfile.BadZipFile, PackageError, KeyError):
+        return  # the reader reports an unreadable file in its own words
 
 
 def read_package(src: Path, info: dict) -> Package:

@@ -85,6 +85,28 @@ def inline_shared_strings(root: etree._Element, strings: list[etree._Element]) -
                 inline.append(copy.deepcopy(part))
 
 
+def legacy_sheet(package: Package, sheet: dict[str, str], name: str) -> bool:
+    """A sheet an earlier pysnop wrote before sheets carried the marker: its first cell
+    holds the title pysnop writes there."""
+    if not sheet["part"] or not package.has(sheet["part"]):
+        return False
+    first = user_cell_text(package, sheet["part"], 1, 1)
+    return first is not None and first.startswith(LEGACY_TITLES.get(name, "\0"))
+
+
+def check_claimable(package: Package, names: tuple[str, ...]) -> None:
+    """Refuse (:class:`NotPysnopsSheet`) when a sheet named like one of pysnop's ``names``
+    (any case) is the user's own: checked before a run does anything, whatever sheets that
+    run would write, so a planner's own "Consensus" never waits to be taken on a later run."""
+    book = WorkbookXml(package)
+    wanted = {n.casefold(): n for n in names}
+    for index, sheet in enumerate(book.sheets()):
+        name = wanted.get(sheet["name"].casefold())
+        if name is not None and not book.is_pysnops(index) \
+                and not legacy_sheet(package, sheet, name):
+            raise NotPysnopsSheet(sheet["name"])
+
+
 def workbook_sheets(pkg: Package) -> list[dict[str, str]]:
     """Sheets in tab order: name, sheetId, rid, part (parsed: any prefix, attribute order)."""
     return WorkbookXml(pkg).sheets()
@@ -163,12 +185,7 @@ class Transplant:
                 for el in scratch.names() if el.get("localSheetId") == str(index)]
 
     def legacy(self, sheet: dict[str, str], name: str) -> bool:
-        """A sheet an earlier pysnop wrote before sheets carried the marker: its first cell
-        holds the title pysnop writes there."""
-        if not sheet["part"] or not self.target.has(sheet["part"]):
-            return False
-        first = user_cell_text(self.target, sheet["part"], 1, 1)
-        return first is not None and first.startswith(LEGACY_TITLES.get(name, "\0"))
+        return legacy_sheet(self.target, sheet, name)
 
     def _drop_related(self, part: str) -> None:
         """Remove the drawings and charts hanging off one of pysnop's old sheets."""
