@@ -236,7 +236,9 @@ def _put_sheet(book: ExcelBook, ws, charts, validations) -> None:
 
 
 def _put_validation(sheet, dv) -> None:
-    items = (dv.formula1 or "").strip('"')
+    formula = dv.formula1 or ""
+    # a typed-in list ("a,b") goes as it is; a range of names as a formula
+    items = formula.strip('"') if formula.startswith('"') else "=" + formula
     for ref in str(dv.sqref).split():
         def add(ref=ref):
             validation = sheet.api.Range(ref).Validation

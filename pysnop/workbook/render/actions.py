@@ -142,14 +142,30 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
                                     alignment=WRAP if name in ("reason", "comment") else None)
         return cache[key]
 
+    # the approvers' dropdown: a list typed into the validation while it fits Excel's 255
+    # characters, else a range of names in a hidden column right of the table
+    names = [x for x in approver_names if x and '"' not in x]
+    inline = all("," not in x for x in names) and len(",".join(names)) <= MAX_LIST
+    listed = names if names and not inline else []
+    height = max(n, len(listed))
+
     # bulk rows, column by column (thousands of proposals on a big workbook)
     statuses = [st or "" for st in (rows["status"].tolist() if n else [])]
+    pad = [None] * (height - n)
     block = []
     for c, name in enumerate(COLUMNS, start=1):
         raw = rows[name].tolist() if name in rows.columns else [None] * n
         values = [_cell_value(name, v) for v in raw]
-        block.append((c, _kind(values), values, [style(name, st) for st in statuses]))
-    FastRows(ws, styles).add_columns(FIRST_ROW, n, block)
+        block.append((c, _kind(values), values + pad,
+                      [style(name, st) for st in statuses] + pad))
+    list_col = len(COLUMNS) + 2
+    if listed:
+        put(ws, HEADER_ROW, list_col, "approvers", head)
+        plain = styles.get()
+        block.append((list_col, "text", listed + [None] * (height - len(listed)),
+                      [plain] * len(listed) + [None] * (height - len(listed))))
+        ws.column_dimensions[get_column_letter(list_col)].hidden = True
+    FastRows(ws, styles).add_columns(FIRST_ROW, height, block)
 
     last = FIRST_ROW + max(n, 1) - 1
     ws.freeze_panes = f"B{FIRST_ROW}"
@@ -157,9 +173,13 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
     reach = last + SPARE_ROWS
     _dropdown(ws, "status", list(EDITABLE_STATUSES), reach, strict=True)
     _dropdown(ws, "scenario", ["Y"], reach, strict=True)
-    names = [x for x in approver_names if "," not in x and '"' not in x]
-    if names and len(",".join(names)) <= MAX_LIST - 2:
+    if names and inline:
         _dropdown(ws, "approver", names, reach, strict=False)
+    elif listed:
+        letter = get_column_letter(list_col)
+        _dropdown(ws, "approver", names, reach, strict=False,
+                  source=f"{ws.title}!${letter}${FIRST_ROW}:${letter}"
+                         f"${FIRST_ROW + len(listed) - 1}")
     for c, name in enumerate(COLUMNS, start=1):
         set_width(ws, get_column_letter(c), WIDTHS.get(name, 10))
     return ws
@@ -178,11 +198,17 @@ def _kind(values) -> str:
     return "text"
 
 
-def _dropdown(ws, name, values, reach, *, strict):
+MAX_ERROR = 225  # Excel's limit for a validation's error message
+
+
+def _dropdown(ws, name, values, reach, *, strict, source: str | None = None):
+    """A dropdown on column ``name``: the ``values`` typed in, or the range ``source``."""
     letter = get_column_letter(COLUMNS.index(name) + 1)
-    dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
+    formula = source or '"' + ",".join(values) + '"'
+    dv = DataValidation(type="list", formula1=formula, allow_blank=True,
                         showErrorMessage=strict, errorStyle="stop" if strict else "warning")
-    dv.error = f"Choose one of: {', '.join(values)}"
+    error = f"Choose one of: {', '.join(values)}"
+    dv.error = error if len(error) <= MAX_ERROR else f"Choose a name from the list of {name}s"
     dv.errorTitle = f"pysnop {name}"
     ws.add_data_validation(dv)
     dv.add(f"{letter}{FIRST_ROW}:{letter}{reach}")
