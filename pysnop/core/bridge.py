@@ -9,13 +9,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pysnop.core import bridge_network as chain
 from pysnop.core import calendar
 from pysnop.core.bridge_math import project_kernel
 from pysnop.core.demand import (baseline_array, place_campaigns, receipts_array, summarise,
                                 _row_or_none, _rows)
+from pysnop.core.economics import attach_campaign_economics, bridge_economics
+from pysnop.core.locations import has_network_data, resolve_network
 from pysnop.core.model import STATUS_LABELS, BridgeResult, PlanInputs
+from pysnop.core.network import reorder
+from pysnop.core.network_check import network_supply_check
 from pysnop.core.supply_check import campaign_supply_check
-from pysnop.errors import Problem
+from pysnop.errors import Problem, raise_if_errors
 
 def resolve_item_economics(inventory: pd.DataFrame, products: pd.DataFrame | None) -> pd.DataFrame:
     """unit_cost, unit_price, unit_margin, category per Inventory row.
@@ -40,18 +45,31 @@ def resolve_item_economics(inventory: pd.DataFrame, products: pd.DataFrame | Non
 
 
 def run_bridge(inputs: PlanInputs) -> BridgeResult:
-    """Project every sku-location of Inventory over the horizon and summarise its risk."""
+    """Project every sku-location of Inventory over the horizon and summarise its risk.
+
+    With a network (a location fed by a DC) the fed rows and their DCs are projected by the
+    distribution plan of docs/semantics.md (network); every other row as SPEC §3.
+    """
     settings = inputs.settings
     as_of = settings.resolved_as_of()
     horizon = int(settings.horizon_weeks)
     weeks = calendar.week_mondays(as_of, horizon)
     week0 = weeks[0]
     inv = inputs.inventory.reset_index(drop=True)
+    layout = None
+    warnings: list[Problem] = []
+    if has_network_data(inv, inputs.locations):
+        layout = resolve_network(inv, inputs.locations, inputs.products)
+        raise_if_errors(layout.problems)
+        warnings += layout.problems
+        inv = chain.with_added_dcs(inv, layout)
     keys = pd.DataFrame({"sku": inv["sku"].astype(object), "location": inv["location"].astype(object),
-                         "row": _rows(inv)})
+                         "row": _rows(inv),
+                         "role": layout.role if layout is not None else "store"})
     n = len(keys)
 
-    baseline, warnings = baseline_array(inputs.forecast, keys, week0, horizon)
+    baseline, baseline_warnings = baseline_array(inputs.forecast, keys, week0, horizon)
+    warnings += baseline_warnings
     grid = place_campaigns(inputs.campaigns, keys, settings.count_statuses, week0, horizon)
     warnings += grid.warnings
     receipts, receipt_warnings = receipts_array(inputs.receipts, keys, week0, horizon)
@@ -61,28 +79,60 @@ def run_bridge(inputs: PlanInputs) -> BridgeResult:
     safety = _column(inv, "safety_stock", 0.0)
     p = project_kernel(baseline, grid.lift_factor(n), receipts, on_hand, safety,
                        settings.risk_buffer)
-    lift_units, demand, poh, threshold, status = p.lift_units, p.demand, p.poh, p.threshold, \
-        p.status
+    lead = _column(inv, "lead_time_weeks", np.nan)
+    net = topo = lost_weekly = None  # lost_weekly None: the flat lost-sales run of poh
+    if layout is not None and layout.any_fed:
+        topo = chain.topology(keys, layout)
+        p, net, lost_weekly = chain.project(p, receipts, on_hand, topo)
+        lead = chain.effective_lead(lead, topo)
+    lift_units, poh = p.lift_units, p.poh
 
     economics = resolve_item_economics(inv, inputs.products)
     margin = economics["unit_margin"].to_numpy(dtype=float)
-    lead = _column(inv, "lead_time_weeks", np.nan)
-    summary, summary_warnings = _summarise(keys, weeks, p, margin, lead, grid, inputs.campaigns)
+    summary, summary_warnings = _summarise(keys, weeks, p, margin, lead, grid, inputs.campaigns,
+                                           topo)
     warnings += summary_warnings
+    if layout is not None:
+        for name, values in chain.chain_columns(keys, layout, p, net).items():
+            summary[name] = values
+    else:
+        summary["role"], summary["supplied_by"] = "store", None
+        summary["risk_cause"] = np.where(p.any_risk, chain.OWN, "").astype(object)
+        summary["short_for"] = ""
 
-    check = campaign_supply_check(
-        inputs.campaigns, grid, keys=keys, weeks=weeks, baseline=baseline, lift_units=lift_units,
-        receipts=receipts, poh=poh, safety=safety, margin=margin,
-        risk_buffer=settings.risk_buffer)
+    if net is not None and topo is not None:
+        check = network_supply_check(
+            inputs.campaigns, grid, keys=keys, weeks=weeks, baseline=baseline,
+            receipts=receipts, on_hand=on_hand, safety=safety, margin=margin,
+            risk_buffer=settings.risk_buffer, topology=topo)
+    else:
+        check = campaign_supply_check(
+            inputs.campaigns, grid, keys=keys, weeks=weeks, baseline=baseline,
+            lift_units=lift_units, receipts=receipts, poh=poh, safety=safety, margin=margin,
+            risk_buffer=settings.risk_buffer)
+    # promo margin, margin at risk by week and wasted spend (docs/semantics.md, economics);
+    # lost units week by week are the network's lost-sales run where there is one
+    econ = bridge_economics(
+        inputs.campaigns, grid, baseline=baseline, poh=poh,
+        unit_price=economics["unit_price"].to_numpy(dtype=float),
+        unit_cost=economics["unit_cost"].to_numpy(dtype=float), unit_margin=margin,
+        lost_weekly=lost_weekly)
+    summary["margin_at_risk"] = econ.margin_at_risk
+    summary.insert(summary.columns.get_loc("margin_at_risk") + 1, "wasted_spend",
+                   econ.wasted_spend)
+    check = attach_campaign_economics(check, econ.campaigns)
 
     order = _risk_order(summary)
     take = lambda a: a[order]  # noqa: E731 - keep every array in the Bridge's row order
     return BridgeResult(
         as_of=as_of, weeks=weeks, keys=keys.iloc[order].reset_index(drop=True),
-        baseline=take(baseline), lift_units=take(lift_units), demand=take(demand),
-        receipts=take(receipts), poh=take(poh), threshold=take(threshold), status=take(status),
-        promo=take(grid.promo_mask(n)), summary=summary.iloc[order].reset_index(drop=True),
-        campaign_check=check, warnings=warnings)
+        baseline=take(baseline), lift_units=take(lift_units), demand=take(p.demand),
+        receipts=take(receipts), poh=take(poh), threshold=take(p.threshold),
+        status=take(p.status), promo=take(grid.promo_mask(n)),
+        summary=summary.iloc[order].reset_index(drop=True), campaign_check=check,
+        warnings=warnings, lost_weekly=take(econ.lost_weekly),
+        margin_weekly=take(econ.margin_weekly),
+        network=reorder(net, order) if net is not None else None)
 
 
 def _column(frame: pd.DataFrame, name: str, default: float) -> np.ndarray:
@@ -91,7 +141,7 @@ def _column(frame: pd.DataFrame, name: str, default: float) -> np.ndarray:
     return pd.to_numeric(frame[name], errors="coerce").fillna(default).to_numpy(dtype=float)
 
 
-def _summarise(keys, weeks, p, margin, lead, grid, campaigns):
+def _summarise(keys, weeks, p, margin, lead, grid, campaigns, topo=None):
     n, horizon = p.poh.shape
     worst, any_risk, first_idx, lost = p.worst, p.any_risk, p.first_risk, p.lost
     week_days = weeks.to_numpy(dtype="datetime64[D]").astype(np.int64) if horizon else \
@@ -128,10 +178,15 @@ def _summarise(keys, weeks, p, margin, lead, grid, campaigns):
         Problem(f"no unit margin for sku {sku[j]} at {loc[j]}: margin_at_risk left blank",
                 "Inventory", _row_or_none(rows[j]), severity="warning") for j in no_margin],
         "sku-locations without a margin", "Inventory")
+    dc = topo.dc if topo is not None else np.full(n, -1)
     warnings += summarise([
         Problem(f"no lead_time_weeks for sku {sku[j]} at {loc[j]}: act_by left blank",
-                "Inventory", _row_or_none(rows[j]), severity="warning") for j in no_lead],
-        "at-risk sku-locations without a lead time", "Inventory")
+                "Inventory", _row_or_none(rows[j]), severity="warning")
+        if dc[j] < 0 else
+        Problem(f"no lead_time_weeks for sku {sku[j]} at DC {loc[dc[j]]}, which supplies "
+                f"{loc[j]}: act_by left blank", "Inventory", _row_or_none(rows[dc[j]]),
+                severity="warning")
+        for j in no_lead], "at-risk sku-locations without a lead time", "Inventory")
     return summary, warnings
 
 

@@ -92,3 +92,25 @@ def project_kernel(baseline: np.ndarray, lift_factor: np.ndarray, receipts: np.n
         first_risk=np.argmax(at_risk, axis=1), min_projected=poh.min(axis=1),
         shortfall=np.maximum(0.0, (threshold - poh).max(axis=1)),
         lost=np.maximum(-poh.min(axis=1), 0.0) + 0.0)  # + 0.0 turns -0.0 into 0.0
+
+
+def summarise_projection(lift_units: np.ndarray, demand: np.ndarray, poh: np.ndarray,
+                         threshold: np.ndarray, lost: np.ndarray) -> Projection:
+    """The per-row figures of SPEC §3 for a projection made elsewhere (the network's).
+
+    ``poh`` and ``threshold`` are already rounded; ``lost`` is units lost per row.
+    """
+    n, horizon = poh.shape
+    status = weekly_status(poh, threshold)
+    if horizon == 0:
+        zeros = np.zeros(n)
+        return Projection(lift_units, demand, poh, threshold, status, np.zeros(n, np.int8),
+                          np.zeros(n, bool), np.zeros(n, np.int64), zeros, zeros, zeros)
+    at_risk = status > STATUS_OK
+    return Projection(
+        lift_units, demand, poh, threshold, status,
+        worst=status.max(axis=1), any_risk=at_risk.any(axis=1),
+        first_risk=np.argmax(at_risk, axis=1), min_projected=poh.min(axis=1),
+        shortfall=np.maximum(0.0, (threshold - poh).max(axis=1)),
+        lost=np.asarray(lost, dtype=float) + 0.0)
+

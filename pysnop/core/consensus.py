@@ -163,6 +163,46 @@ def _accuracy(m: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return g[by + ["cells", "wape", "bias", "naive_wape", "fva"]]
 
 
+def consensus_vs_sources(history: pd.DataFrame, actuals: pd.DataFrame, tree: Hierarchy,
+                         window_weeks: int = 8, as_of=None, consensus: str = CONSENSUS) \
+        -> pd.DataFrame:
+    """Is the consensus less accurate than a source? Per source over the trailing window,
+    on the node-weeks where that source and the consensus were both recorded (each record
+    made before its week began) and actuals exist: source, cells, source_wape,
+    consensus_wape (WAPE = Σ|F − A| ÷ Σ|A|, NaN when Σ|A| is 0), worse (consensus_wape >
+    source_wape). The history records the consensus as the source ``consensus``.
+    """
+    columns = ["source", "cells", "source_wape", "consensus_wape", "worse"]
+    m = matched(history, actuals, tree)
+    m = m[_window(m["week"], window_weeks, as_of).to_numpy()]
+    is_cons = m["source"].astype(str).str.casefold() == consensus.casefold()
+    cons = m[is_cons.to_numpy()][["node", "week", "units"]].rename(columns={"units": "cons"})
+    joined = m[~is_cons.to_numpy()].merge(cons, on=["node", "week"])
+    if len(joined) == 0:
+        return pd.DataFrame(columns=columns)
+    joined = joined.assign(err_s=(joined["units"] - joined["actual"]).abs(),
+                           err_c=(joined["cons"] - joined["actual"]).abs(),
+                           abs_act=joined["actual"].abs())
+    g = joined.groupby("source", sort=True).agg(cells=("units", "size"), err_s=("err_s", "sum"),
+                                                err_c=("err_c", "sum"),
+                                                abs_act=("abs_act", "sum")).reset_index()
+    act = g["abs_act"].where(g["abs_act"] != 0)
+    g["source_wape"] = (g["err_s"] / act).astype(float)
+    g["consensus_wape"] = (g["err_c"] / act).astype(float)
+    g["worse"] = (g["consensus_wape"] > g["source_wape"] + TINY).to_numpy(dtype=bool)
+    return g[columns]
+
+
+def consensus_worse_warnings(comparison: pd.DataFrame, window_weeks: int = 8) -> list[Problem]:
+    """One warning per source the consensus is less accurate than, with both WAPEs."""
+    worse = comparison[comparison["worse"].to_numpy(dtype=bool)]
+    return [Problem(f"the consensus was less accurate than {src} over the last {window_weeks} "
+                    f"weeks: WAPE {cw:.1%} against {sw:.1%} on the {int(n)} node-weeks both "
+                    "forecast", "Consensus", severity="warning")
+            for src, n, sw, cw in worse[["source", "cells", "source_wape", "consensus_wape"]]
+            .itertuples(index=False)]
+
+
 class SourceWeights(dict):
     """``{source: weight}`` summing to 1, with ``basis`` ("accuracy", "settings", "equal")
     and ``accuracy`` (the :func:`source_accuracy` frame, empty without history)."""
@@ -267,23 +307,30 @@ class Consensus:
 def consensus_baseline(forecast: pd.DataFrame, inventory: pd.DataFrame | None,
                        products: pd.DataFrame | None, settings, *,
                        history: pd.DataFrame | None = None, actuals: pd.DataFrame | None = None,
-                       overrides: pd.DataFrame | None = None, nonnegative: bool = True,
-                       weights: dict | None = None) -> Consensus:
+                       overrides: pd.DataFrame | None = None, nonnegative: bool | None = None,
+                       weights: dict | None = None,
+                       locations: pd.DataFrame | None = None) -> Consensus:
     """Combine, reconcile and flag the Forecast sheet's sources.
 
     forecast: the canonical Forecast frame. history: forecasts recorded in earlier cycles
     (same keys + source, optional ``recorded`` date) for accuracy weights with ``actuals``.
     overrides: planner locks keyed like Forecast rows (sku, location, category, week, units,
     reason). weights: explicit source weights (default: Settings ``weight_<source>`` keys).
+    nonnegative: reconciled leaves ≥ 0 (default: Settings ``nonnegative``, TRUE); FALSE gives
+    the unconstrained textbook estimators.
+    locations: the Locations sheet; its DCs (and Inventory's) are leaves only where the
+    Forecast gives them demand of their own.
     """
+    if nonnegative is None:
+        nonnegative = bool(getattr(settings, "nonnegative", True))
     tree = build_hierarchy(inventory=inventory, products=products, forecast=forecast,
-                           actuals=None)
+                           actuals=None, locations=locations)
     fc, warnings = to_nodes(forecast, tree)
     sources = sorted(fc["source"].unique())
     acc_tree = None
     if history is not None and actuals is not None and len(history) and len(actuals):
         acc_tree = build_hierarchy(inventory=inventory, products=products, forecast=history,
-                                   actuals=actuals)
+                                   actuals=actuals, locations=locations)
     w = accuracy_weights(history, actuals, tree=acc_tree, sources=sources,
                          fallback=weights if weights is not None else settings_weights(settings),
                          as_of=getattr(settings, "as_of", None))

@@ -48,7 +48,8 @@ def baseline_array(forecast: pd.DataFrame, keys: pd.DataFrame, week0: pd.Timesta
     """Baseline units per sku-location and week from the bottom-level Forecast rows.
 
     Where several sources forecast the same sku-location and week, they are averaged with
-    equal weights; the consensus stage replaces this when it runs.
+    equal weights; the consensus stage replaces this when it runs. A DC (``keys`` role
+    ``dc``) without a forecast is not warned about: most DCs have no demand of their own.
     """
     n = len(keys)
     base = np.zeros((n, horizon), order="F")
@@ -98,7 +99,8 @@ def baseline_array(forecast: pd.DataFrame, keys: pd.DataFrame, week0: pd.Timesta
 
 
 def _no_forecast_warnings(keys: pd.DataFrame, has_forecast: np.ndarray) -> list[Problem]:
-    missing = np.flatnonzero(~has_forecast)
+    is_dc = (keys["role"] == "dc").to_numpy(dtype=bool) if "role" in keys else False
+    missing = np.flatnonzero(~has_forecast & ~is_dc)
     rows = _rows(keys)
     sku = keys["sku"].to_numpy(dtype=object)
     loc = keys["location"].to_numpy(dtype=object)
@@ -173,19 +175,21 @@ def place_campaigns(campaigns: pd.DataFrame, keys: pd.DataFrame, count_statuses,
 
 
 def _scope_pairs(campaigns: pd.DataFrame, keys: pd.DataFrame):
-    """(campaign, sku-location) pairs: blank/ALL scope = every location stocking the sku."""
+    """(campaign, sku-location) pairs: blank/ALL scope = every selling location (role not
+    ``dc`` in ``keys``, when it has roles) stocking the sku; a listed DC is in scope."""
     if len(campaigns) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), []
     inv = pd.DataFrame({"sku": keys["sku"].to_numpy(dtype=object),
                         "location": keys["location"].to_numpy(dtype=object),
                         "i": np.arange(len(keys))})
+    selling = inv[(keys["role"] != "dc").to_numpy(dtype=bool)] if "role" in keys else inv
     camp = pd.DataFrame({"c": np.arange(len(campaigns)),
                          "sku": campaigns["sku"].to_numpy(dtype=object),
                          "locations": campaigns["locations"].to_numpy(dtype=object),
                          "id": campaigns["campaign_id"].to_numpy(dtype=object),
                          "row": _rows(campaigns)})
     scope_all = camp["locations"].map(lambda locs: not locs)
-    all_pairs = camp[scope_all].merge(inv, on="sku")[["c", "i"]]
+    all_pairs = camp[scope_all].merge(selling, on="sku")[["c", "i"]]
 
     listed = camp[~scope_all].explode("locations").rename(columns={"locations": "location"})
     listed_pairs = listed.merge(inv, on=["sku", "location"], how="left")

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pysnop.core.locations import location_roles
+
 LEVELS = ("total", "category", "sku", "sku_location")
 TOTAL = "total"
 NO_CATEGORY = "(no category)"
@@ -230,10 +232,19 @@ class Hierarchy:
 
 def build_hierarchy(inventory: pd.DataFrame | None = None, products: pd.DataFrame | None = None,
                     forecast: pd.DataFrame | None = None,
-                    actuals: pd.DataFrame | None = None) -> Hierarchy:
+                    actuals: pd.DataFrame | None = None,
+                    locations: pd.DataFrame | None = None) -> Hierarchy:
     """The tree for a workbook: leaves from Inventory (and any sku×location that is forecast
     or has actuals), skus from those plus sku-level forecasts, categories from Products,
-    else Inventory, else the Forecast rows' own category column."""
+    else Inventory, else the Forecast rows' own category column.
+
+    Leaves are where demand happens: a DC (role ``dc`` on Inventory, else on ``locations``)
+    is a leaf only where the Forecast gives it demand of its own, so higher-level forecasts
+    are never spread onto a DC (docs/semantics.md, network)."""
+    selling = inventory
+    if inventory is not None and len(inventory) and \
+            ("role" in inventory.columns or locations is not None):
+        selling = inventory[location_roles(inventory, locations) != "dc"]
     bottoms, skus, cats = [], set(), set()
     sku_category: dict = {}
     for frame in (forecast, inventory):  # later sources win: Inventory over Forecast
@@ -246,7 +257,7 @@ def build_hierarchy(inventory: pd.DataFrame | None = None, products: pd.DataFram
         pairs = pd.DataFrame({"sku": _text(products["sku"]),
                               "category": _text(products["category"])}).dropna()
         sku_category.update(dict(zip(pairs["sku"], pairs["category"])))
-    for frame in (inventory, actuals, forecast):
+    for frame in (selling, actuals, forecast):
         if frame is None or len(frame) == 0:
             continue
         levels = row_levels(frame) if frame is forecast else \

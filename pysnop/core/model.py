@@ -8,16 +8,28 @@ Canonical input frames (dtype notes in brackets; text columns hold Python ``str`
 
 inventory   sku, location [str]; on_hand, safety_stock [float, safety_stock 0 if blank];
             lead_time_weeks, unit_cost, unit_price, unit_margin [float, NaN = blank];
-            category [str or None]; row
+            category [str or None]; row; optional network columns, blank = the Locations
+            value: role [str], supplied_by [str, "direct" = direct store delivery],
+            transit_weeks [float], pack_size [float NaN = blank]
+locations   location [str]; role [str or None: store, dc, online; None = store];
+            supplied_by [str or None; None = orders from its supplier itself];
+            transit_weeks [float, NaN = 1]; row
 campaigns   campaign_id, sku [str]; start, end [datetime64, midnight, inclusive];
             lift [float fraction]; status [str, "Planned" if blank];
             locations [tuple of str; () = every location stocking the sku];
-            name, channel, owner [str or None]; row
+            name, channel, owner [str or None];
+            optional economics (columns may be absent; NaN = blank): promo_price [float,
+            the unit price while the campaign runs], discount [float fraction off
+            unit_price, used when promo_price is blank], spend [float, marketing money
+            behind the campaign], funding [float, vendor funding per unit sold in it];
+            planned_lift [float] only after a lift source other than "planned" replaced
+            ``lift`` (see pysnop.core.learned_lift); row
 receipts    sku, location [str]; due [datetime64]; qty [float]; po_id, status [str or None]; row
 forecast    sku, location [str or None; None = higher level]; week [datetime64, any day];
             units [float]; source, category [str or None]; row
 products    sku [str]; category, description [str or None];
-            unit_cost, unit_price, unit_margin [float NaN = blank]; row
+            unit_cost, unit_price, unit_margin [float NaN = blank]; pack_size [float NaN = blank,
+            optional]; row
 actuals     sku, location [str]; week [datetime64]; units [float];
             on_hand_end [float NaN]; stockout [bool or None]; row
 """
@@ -26,17 +38,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from pysnop.errors import Problem
 
+if TYPE_CHECKING:
+    from pysnop.core.network import NetworkProjection
+
 STATUS_OK, STATUS_AT_RISK, STATUS_STOCKOUT = 0, 1, 2
 STATUS_LABELS = np.array(["OK", "AT RISK", "STOCKOUT"], dtype=object)
 
 RECONCILIATION_METHODS = ("bottom_up", "top_down", "mint_ols", "mint_wls_struct", "none")
+LIFT_SOURCES = ("planned", "learned", "cautious")
 
 
 @dataclass(frozen=True)
@@ -46,12 +62,14 @@ class Settings:
     as_of: dt.date | None = None  # None: today, resolved when the engine runs
     horizon_weeks: int = 8
     count_statuses: tuple[str, ...] = ("Planned", "Confirmed")
-    risk_buffer: float = 0.0
+    risk_buffer: float = 0.25
     transfer_lead_weeks: int = 1
     expedite_min_weeks: int = 1
     expedite_cost_per_unit: float = 0.0
     reconciliation: str = "mint_wls_struct"
     divergence_threshold: float = 0.2
+    nonnegative: bool = True  # reconciled forecasts never below zero (docs/semantics.md)
+    lift_source: str = "planned"  # planned | learned | cautious: the lift the bridge projects
     extra: dict[str, Any] = field(default_factory=dict)  # keys pysnop does not know, kept
 
     def resolved_as_of(self) -> dt.date:
@@ -66,11 +84,16 @@ INVENTORY_COLUMNS = ["sku", "location", "on_hand", "safety_stock", "lead_time_we
                      "unit_cost", "unit_price", "unit_margin", "category", "row"]
 CAMPAIGN_COLUMNS = ["campaign_id", "sku", "start", "end", "lift", "status", "locations",
                     "name", "channel", "owner", "row"]
+# optional Campaigns economics (docs/semantics.md): the engine reads them where present
+CAMPAIGN_ECONOMICS_COLUMNS = ["promo_price", "discount", "spend", "funding"]
 RECEIPT_COLUMNS = ["sku", "location", "due", "qty", "po_id", "status", "row"]
 FORECAST_COLUMNS = ["sku", "location", "week", "units", "source", "category", "row"]
 PRODUCT_COLUMNS = ["sku", "category", "description", "unit_cost", "unit_price", "unit_margin",
                    "row"]
 ACTUAL_COLUMNS = ["sku", "location", "week", "units", "on_hand_end", "stockout", "row"]
+LOCATION_COLUMNS = ["location", "role", "supplied_by", "transit_weeks", "row"]
+# optional per sku-location overrides of the Locations sheet, and the DC's pack for a store
+INVENTORY_NETWORK_COLUMNS = ["role", "supplied_by", "transit_weeks", "pack_size"]
 
 
 @dataclass
@@ -84,6 +107,7 @@ class PlanInputs:
     receipts: pd.DataFrame = field(default_factory=lambda: _empty(RECEIPT_COLUMNS))
     products: pd.DataFrame | None = None
     actuals: pd.DataFrame | None = None
+    locations: pd.DataFrame | None = None  # the network (docs/semantics.md, network)
 
 
 @dataclass
@@ -96,7 +120,7 @@ class BridgeResult:
 
     as_of: dt.date
     weeks: pd.DatetimeIndex  # Mondays of weeks 0..H-1
-    keys: pd.DataFrame  # sku, location (+ row: Inventory row)
+    keys: pd.DataFrame  # sku, location, row (Inventory row, -1 for an added DC row), role
     baseline: np.ndarray
     lift_units: np.ndarray
     demand: np.ndarray
@@ -106,12 +130,24 @@ class BridgeResult:
     status: np.ndarray
     promo: np.ndarray  # bool: a counted campaign touches this sku-location in this week
     # summary: sku, location, status, first_risk_week, min_projected, shortfall_units,
-    # lost_units, margin_at_risk, act_by, too_late (act_by before week 0), campaigns
+    # lost_units, margin_at_risk, wasted_spend, act_by, too_late (act_by before week 0),
+    # campaigns, row, role, supplied_by (the feeding DC, "direct", or None), risk_cause
+    # ("own shortfall", "DC fair share", "short for S01, S03" on a DC row, "" when OK),
+    # short_for (a DC row's fed locations at risk because of it, "S01, S03")
     summary: pd.DataFrame
     # campaign supply check, one row per Campaigns row (same order): campaign_id, row,
     # supply_status, coverage, max_supportable_lift, earliest_safe_start, margin_at_risk, note
+    # (+ promo_margin, lift_units, unserved_lift_units, unserved_lift_share, wasted_spend:
+    # pysnop.core.economics)
     campaign_check: pd.DataFrame
     warnings: list[Problem] = field(default_factory=list)
+    # units lost in each week of the lost-sales run (n × H, rows as poh; sums to lost_units),
+    # and the unit margin each week's sales earn (promo margin in promo weeks; docs/semantics.md,
+    # promotion economics)
+    lost_weekly: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    margin_weekly: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    # the distribution plan's per-week arrays when some location is fed by a DC, else None
+    network: NetworkProjection | None = None
 
     @property
     def horizon_weeks(self) -> int:

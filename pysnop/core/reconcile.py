@@ -29,6 +29,7 @@ from pysnop.errors import DataError
 
 METHODS = ("bottom_up", "top_down", "mint_ols", "mint_wls_struct", "none")
 _REL_TOL = 1e-9
+_ZERO_SUM = 1e-8  # siblings' base forecasts summing to less than this share equally
 
 
 # ---------------------------------------------------------------------------------------
@@ -187,32 +188,40 @@ def _nonneg_solve(tree: Hierarchy, y, var, lock, weeks, max_rounds: int | None =
 # ---------------------------------------------------------------------------------------
 # methods
 # ---------------------------------------------------------------------------------------
-def _top_down(tree: Hierarchy, y: np.ndarray) -> np.ndarray:
-    """Forecast proportions: the top-most forecast of each branch is shared down by the
-    proportions of the lowest forecasts beneath each child (summed upwards); equal per leaf
-    when a branch has no lower forecasts."""
+def _top_down(tree: Hierarchy, y: np.ndarray, nonnegative: bool = False) -> np.ndarray:
+    """Forecast proportions (Athanasopoulos, Ahmed & Hyndman 2009), level by level: the
+    top-most forecast of each branch is shared among the children of each node in proportion
+    to each child's own base forecast over the sum of its siblings' (docs/reconciliation.md).
+
+    A child without a base forecast weighs what lies beneath it (its children's weights,
+    summed). Siblings whose weights sum to 0 share equally per child (as
+    hierarchicalforecast does); siblings with no forecast at or below any of them share
+    equally per leaf. ``nonnegative`` counts negative weights as 0.
+    """
     n, t = y.shape
     parent, levels = tree.parent, tree.by_depth()
-    # u: bottom-up sum of the lowest available forecasts (NaN = none in the subtree)
-    u = np.full((n, t), np.nan)
+    own = np.clip(y, 0.0, None) if nonnegative else y
+    weight = np.full((n, t), np.nan)
     child_sum, child_any = np.zeros((n, t)), np.zeros((n, t), dtype=bool)
     for idx in reversed(levels):
-        u[idx] = np.where(child_any[idx], child_sum[idx], y[idx])
+        weight[idx] = np.where(~np.isnan(own[idx]), own[idx],
+                               np.where(child_any[idx], child_sum[idx], np.nan))
         p = parent[idx]
         if len(idx) and p[0] >= 0:
-            np.add.at(child_sum, p, np.nan_to_num(u[idx]))
-            np.logical_or.at(child_any, p, ~np.isnan(u[idx]))
-    weight = np.clip(np.nan_to_num(u), 0.0, None)
-    wsum = np.zeros((n, t))
-    for idx in levels[1:]:
-        np.add.at(wsum, parent[idx], weight[idx])
+            np.add.at(child_sum, p, np.nan_to_num(weight[idx]))
+            np.logical_or.at(child_any, p, ~np.isnan(weight[idx]))
+    # child_sum / child_any now hold, for each parent, its children's weight sum / presence
+    n_children = np.bincount(parent[parent >= 0], minlength=n).astype(float)
     n_leaves = tree.n_leaves.astype(float)
     x = np.full((n, t), np.nan)
     x[levels[0]] = y[levels[0]]
     for idx in levels[1:]:
         p = parent[idx]
-        share = np.where(wsum[p] > 0, weight[idx] / np.where(wsum[p] > 0, wsum[p], 1.0),
-                         (n_leaves[idx] / n_leaves[p])[:, None])
+        total = child_sum[p]
+        zero = np.abs(total) < _ZERO_SUM
+        share = np.where(~child_any[p], (n_leaves[idx] / n_leaves[p])[:, None],
+                         np.where(zero, (1.0 / n_children[p])[:, None],
+                                  np.nan_to_num(weight[idx]) / np.where(zero, 1.0, total)))
         x[idx] = np.where(np.isnan(x[p]), y[idx], x[p] * share)
     return tree.aggregate(np.nan_to_num(x[tree.leaves]))
 
@@ -291,7 +300,9 @@ def reconcile(base: pd.DataFrame, tree: Hierarchy, method: str = "mint_wls_struc
         ``mint_wls_struct`` or ``none`` (base kept as is; not coherent).
     locked: values that must come out exactly — ``{(node, week): value}``, a frame shaped
         like ``base`` (NaN = not locked) or a long frame with node, week, value.
-    nonnegative: every leaf ≥ 0 (locked leaves keep their value whatever its sign).
+    nonnegative: every leaf ≥ 0 (locked leaves keep their value whatever its sign); top_down
+        also counts negative base forecasts as 0 weight. False gives the unconstrained
+        textbook estimators.
 
     Returns a frame indexed by every node id (tree order), with the columns of ``base``.
     Raises DataError for a node id not in the tree, or locks that contradict each other.
@@ -322,7 +333,7 @@ def reconcile(base: pd.DataFrame, tree: Hierarchy, method: str = "mint_wls_struc
             tree.n_leaves.astype(float)[:, None]
         x = _solve(tree, y, var, lock, nonnegative, weeks)
     else:
-        x = _bottom_up(tree, y) if method == "bottom_up" else _top_down(tree, y)
+        x = _bottom_up(tree, y) if method == "bottom_up" else _top_down(tree, y, nonnegative)
         if any_lock or (nonnegative and (x[tree.leaves] < 0).any()):
             x = _around_locks(tree, x, lock, nonnegative, weeks)
     return pd.DataFrame(x, index=ids, columns=base.columns)

@@ -19,6 +19,7 @@ changed: status, lost units and margin at risk, before and after.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 
@@ -106,8 +107,8 @@ def apply_actions(inputs: PlanInputs, actions: pd.DataFrame) -> tuple[PlanInputs
                              ignore_index=True) if len(receipts) else extra.reindex(
             columns=receipts.columns)
         receipts["due"] = pd.to_datetime(receipts["due"])
-    changed = PlanInputs(inputs.settings, inputs.inventory, inputs.forecast, campaigns,
-                         receipts, inputs.products, inputs.actuals)
+    # every other input (the network's Locations, ...) carries over unchanged
+    changed = dataclasses.replace(inputs, campaigns=campaigns, receipts=receipts)
     return changed, notes
 
 

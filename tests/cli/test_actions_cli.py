@@ -31,7 +31,8 @@ def wired(monkeypatch):
 
 def sheets():
     return {
-        "Settings": [["key", "value"], ["as_of", D(2026, 11, 18)], ["horizon_weeks", 3]],
+        "Settings": [["key", "value"], ["as_of", D(2026, 11, 18)], ["horizon_weeks", 3],
+                     ["risk_buffer", 0]],
         "Inventory": [["sku", "location", "on_hand", "safety_stock", "lead_time_weeks",
                        "unit_margin"], ["00123", "S01", 30, 5, 1, 2.5]],
         "Forecast": [["sku", "location", "week", "units"],

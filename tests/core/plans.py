@@ -5,7 +5,8 @@ import datetime as dt
 import pandas as pd
 
 from pysnop.core.model import (CAMPAIGN_COLUMNS, FORECAST_COLUMNS, INVENTORY_COLUMNS,
-                               RECEIPT_COLUMNS, PlanInputs, Settings)
+                               INVENTORY_NETWORK_COLUMNS, LOCATION_COLUMNS, RECEIPT_COLUMNS,
+                               PlanInputs, Settings)
 
 
 def _frame(rows, columns, dates=()):
@@ -16,9 +17,14 @@ def _frame(rows, columns, dates=()):
     return frame
 
 
-def build_plan(inventory, forecast=(), campaigns=(), receipts=(), products=None, **settings):
+def build_plan(inventory, forecast=(), campaigns=(), receipts=(), products=None, locations=None,
+               **settings):
     settings.setdefault("as_of", dt.date(2026, 11, 18))  # a Wednesday: week 0 is Mon 2026-11-16
-    inv = _frame([{"safety_stock": 0.0, **r} for r in inventory], INVENTORY_COLUMNS)
+    # The cases here are worked by hand with no risk buffer (threshold = safety stock) unless
+    # they pass one; the product default (0.25) is tested on its own.
+    settings.setdefault("risk_buffer", 0.0)
+    network = [c for c in INVENTORY_NETWORK_COLUMNS if any(c in r for r in inventory)]
+    inv = _frame([{"safety_stock": 0.0, **r} for r in inventory], INVENTORY_COLUMNS + network)
     camp = _frame([{"status": "Planned", "locations": (), **r} for r in campaigns],
                   CAMPAIGN_COLUMNS, dates=("start", "end"))
     return PlanInputs(
@@ -28,6 +34,7 @@ def build_plan(inventory, forecast=(), campaigns=(), receipts=(), products=None,
         campaigns=camp,
         receipts=_frame(receipts, RECEIPT_COLUMNS, dates=("due",)),
         products=None if products is None else pd.DataFrame(products),
+        locations=None if locations is None else _frame(locations, LOCATION_COLUMNS),
     )
 
 

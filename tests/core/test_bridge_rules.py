@@ -236,3 +236,20 @@ def test_no_lost_units_is_a_plain_zero_not_minus_zero():
     assert r.summary.iloc[0]["status"] == "AT RISK"
     assert str(r.summary.iloc[0]["lost_units"]) == "0.0"
     assert str(r.summary.iloc[0]["margin_at_risk"]) in ("0.0", "nan")
+
+
+def test_default_risk_buffer_is_a_quarter_of_the_promo_units():
+    # SPEC §2: risk_buffer defaults to 0.25. lift_units week 0 = 20 × 0.5 = 10;
+    # threshold = 5 + 0.25 × 10 = 7.5; poh = 37 - 30 = 7 < 7.5 -> AT RISK
+    import dataclasses
+
+    from pysnop.core.model import Settings
+    inv = [{"sku": "A", "location": "S1", "on_hand": 37, "safety_stock": 5}]
+    camps = [{"campaign_id": "C", "sku": "A", "start": "2026-11-16", "end": "2026-11-22",
+              "lift": 0.5}]
+    inputs = build_plan(inv, weekly("A", "S1", [20]), camps, horizon_weeks=1)
+    inputs.settings = Settings(as_of=inputs.settings.as_of, horizon_weeks=1)
+    assert dataclasses.asdict(inputs.settings)["risk_buffer"] == 0.25
+    r = run_bridge(inputs)
+    assert r.threshold[0, 0] == pytest.approx(7.5)
+    assert r.summary.iloc[0]["status"] == "AT RISK"

@@ -113,3 +113,81 @@ def test_consensus_baseline_end_to_end():
     # already → unchanged
     c2 = consensus_baseline(fc, inv, products, Settings())
     assert c2.bottom["units"].tolist() == pytest.approx([40, 60, 20])
+
+
+def test_consensus_worse_than_a_source_is_reported_with_both_wapes():
+    from pysnop.core.consensus import consensus_vs_sources, consensus_worse_warnings
+    from pysnop.core.hierarchy import build_hierarchy
+    # actuals of a@X: 100, 100 (weeks of 2026-11-02 and -09), each recorded a week ahead.
+    # a@X: Planning 90, 110 → |e| 20 → WAPE 20/200 = 10 %; Consensus 80, 130 → 50 → 25 %
+    #   → worse than Planning.
+    # sku a (actual = a@X): Marketing 70, 100 → 30 → 15 %; Consensus 100, 100 → 0 % → fine.
+    weeks = [pd.Timestamp("2026-11-02"), pd.Timestamp("2026-11-09")]
+    actuals = pd.DataFrame({"sku": "a", "location": "X", "week": weeks, "units": 100.0})
+    rows = [("a", "X", "Planning", [90, 110]), ("a", "X", "Consensus", [80, 130]),
+            ("a", None, "Marketing", [70, 100]), ("a", None, "Consensus", [100, 100])]
+    hist = pd.DataFrame([{"sku": s, "location": loc, "week": w, "source": src, "units": u,
+                          "recorded": w - pd.Timedelta(days=7)}
+                         for s, loc, src, units in rows for w, u in zip(weeks, units)])
+    tree = build_hierarchy(actuals=actuals, forecast=hist)
+    cmp = consensus_vs_sources(hist, actuals, tree, as_of=pd.Timestamp("2026-11-18"))
+    cmp = cmp.set_index("source")
+    assert cmp.loc["Planning", "source_wape"] == pytest.approx(0.10)
+    assert cmp.loc["Planning", "consensus_wape"] == pytest.approx(0.25)
+    assert bool(cmp.loc["Planning", "worse"]) and not cmp.loc["Marketing", "worse"]
+    assert cmp.loc["Marketing", "source_wape"] == pytest.approx(0.15)
+    assert cmp.loc["Marketing", "consensus_wape"] == 0
+    (warning,) = consensus_worse_warnings(cmp.reset_index())
+    assert warning.reason == ("the consensus was less accurate than Planning over the last 8 "
+                              "weeks: WAPE 25.0% against 10.0% on the 2 node-weeks both forecast")
+
+
+def test_the_consensus_stage_reads_nonnegative_from_settings():
+    # one sku at two locations; the sku level says 10, the locations 40 and −20 (a planner
+    # typing a correction as a negative forecast). mint_ols, unconstrained: X = 40 + (10 −
+    # 20)/3 = 36⅔, Y = −20 − 10/3 = −23⅓; nonnegative: Y = 0, X minimises (10 − X)² +
+    # (40 − X)² → 25.
+    fc = pd.DataFrame({"sku": ["a", "a", "a"], "location": [None, "X", "Y"],
+                       "week": [W1] * 3, "units": [10.0, 40.0, -20.0], "source": ["S"] * 3,
+                       "category": [None] * 3, "row": [2, 3, 4]})
+    inv = pd.DataFrame({"sku": ["a", "a"], "location": ["X", "Y"]})
+    out = {}
+    for flag in (True, False):
+        s = Settings(reconciliation="mint_ols", nonnegative=flag)
+        bottom = consensus_baseline(fc, inv, None, s).bottom.set_index("location")["units"]
+        out[flag] = bottom
+    assert out[True]["Y"] == 0 and out[True]["X"] == pytest.approx(25)
+    assert out[False]["Y"] == pytest.approx(-20 - 10 / 3)
+    assert out[False]["X"] == pytest.approx(40 - 10 / 3)
+
+
+def test_a_dc_is_a_leaf_only_where_the_forecast_gives_it_demand_of_its_own():
+    # Inventory: s1 at stores A, B and at DC1 (a DC on the Locations sheet); s2 at A and DC1,
+    # where DC1 also has a Planning forecast of its own for s2 (online orders it ships).
+    # Marketing forecasts the Snacks total 150; Planning the leaves: s1@A 40, s1@B 60,
+    # s2@A 20, s2@DC1 10 (sum 130). top_down by forecast proportions spreads 150 over the
+    # leaves there are: s1@DC1 is not one, so it gets nothing; s2@DC1 is.
+    # Level by level: category 150 -> s1 100/130 × 150, s2 30/130 × 150; s1 -> A 40/100, B
+    # 60/100; s2 -> A 20/30, DC1 10/30. So s1@A = 150 × 40/130 = 46.15..., s2@DC1 = 150 × 10/130.
+    inv = pd.DataFrame({"sku": ["s1", "s1", "s1", "s2", "s2"],
+                        "location": ["A", "B", "DC1", "A", "DC1"], "category": [None] * 5})
+    products = pd.DataFrame({"sku": ["s1", "s2"], "category": ["Snacks", "Snacks"]})
+    locations = pd.DataFrame({"location": ["DC1", "A", "B"], "role": ["dc", None, None],
+                              "supplied_by": [None, "DC1", "DC1"]})
+    fc = pd.DataFrame([
+        dict(sku="s1", location="A", week=W1, units=40.0, source="Planning"),
+        dict(sku="s1", location="B", week=W1, units=60.0, source="Planning"),
+        dict(sku="s2", location="A", week=W1, units=20.0, source="Planning"),
+        dict(sku="s2", location="DC1", week=W1, units=10.0, source="Planning"),
+        dict(sku=None, location=None, category="Snacks", week=W1, units=150.0,
+             source="Marketing")])
+    c = consensus_baseline(fc, inv, products, Settings(reconciliation="top_down"),
+                           locations=locations)
+    bottom = c.bottom.set_index(["sku", "location"])["units"].to_dict()
+    assert sorted(bottom) == [("s1", "A"), ("s1", "B"), ("s2", "A"), ("s2", "DC1")]
+    assert bottom[("s1", "A")] == pytest.approx(150 * 40 / 130)
+    assert bottom[("s2", "DC1")] == pytest.approx(150 * 10 / 130)
+    # without the Locations sheet DC1 is a store: s1@DC1 becomes a leaf (forecast 0 -> 0 share
+    # here, but it is in the tree)
+    c = consensus_baseline(fc, inv, products, Settings(reconciliation="top_down"))
+    assert ("s1", "DC1") in set(c.bottom.set_index(["sku", "location"]).index)

@@ -116,13 +116,52 @@ def test_bottom_up_fills_a_missing_leaf_from_above():
 
 
 def test_top_down_forecast_proportions():
-    # total 200 shared by the leaf forecasts 10 : 30 : 60 → 20, 60, 120 (category C1 = 80)
-    b = base({"total": 200, "category=C1": 999, "sku=s1|location=L": 10,
+    # Textbook forecast proportions: each child's share is its OWN base forecast over its
+    # siblings'. total 200; C1 has its own forecast 140, C2 none → C2 weighs what lies
+    # beneath it (s3's leaf, 60): C1 = 200 × 140/200 = 140, C2 = 60.
+    # C1's skus carry no forecast of their own → their leaves weigh 10 : 30 → 35, 105.
+    # (The old "sums of the lowest forecasts" rule would give 20, 60, 120.)
+    b = base({"total": 200, "category=C1": 140, "sku=s1|location=L": 10,
               "sku=s2|location=L": 30, "sku=s3|location=L": 60})
     out = reconcile(b, three_skus(), "top_down")["w1"]
     assert out[["sku=s1|location=L", "sku=s2|location=L", "sku=s3|location=L"]].tolist() == \
-        pytest.approx([20, 60, 120])
-    assert out["category=C1"] == pytest.approx(80)
+        pytest.approx([35, 105, 60])
+    assert out["category=C1"] == pytest.approx(140)
+    assert out["total"] == pytest.approx(200)
+
+
+def test_top_down_every_node_forecast_is_the_textbook_level_by_level_split():
+    # all nodes forecast: total 120; C1 60, C2 40 (sum 100) → C1 72, C2 48;
+    # under C1: s1 10, s2 30 (sum 40) → s1 = 72 × 10/40 = 18, s2 = 54; s3 alone → 48;
+    # each sku has one location → its leaf takes the whole sku (the leaf forecasts 7, 7, 7
+    # only set proportions among single children: share 1).
+    b = base({"total": 120, "category=C1": 60, "category=C2": 40, "sku=s1": 10,
+              "sku=s2": 30, "sku=s3": 25, "sku=s1|location=L": 7, "sku=s2|location=L": 7,
+              "sku=s3|location=L": 7})
+    out = reconcile(b, three_skus(), "top_down")["w1"]
+    assert out[["category=C1", "category=C2", "sku=s1", "sku=s2", "sku=s3"]].tolist() == \
+        pytest.approx([72, 48, 18, 54, 48])
+    assert out["sku=s2|location=L"] == pytest.approx(54)
+
+
+def test_top_down_zero_sum_siblings_share_equally_per_child():
+    # total 10, both categories forecast 0 → 5 each (per child, as hierarchicalforecast);
+    # below C1 nothing is forecast → per leaf: s1, s2 2.5 each; C2's single sku s3 → 5
+    out = reconcile(base({"total": 10, "category=C1": 0, "category=C2": 0}), three_skus(),
+                    "top_down")["w1"]
+    assert out[["category=C1", "category=C2", "sku=s1", "sku=s2", "sku=s3"]].tolist() == \
+        pytest.approx([5, 5, 2.5, 2.5, 5])
+
+
+def test_top_down_negative_forecasts_with_and_without_nonnegative():
+    # total 100, C1 −20, C2 120 (sum 100). Unconstrained textbook: C1 = 100 × −20/100 = −20,
+    # C2 = 120; s1, s2 unforecast → per leaf −10, −10. With nonnegative the weights count
+    # from 0: C1 0, C2 100.
+    b = base({"total": 100, "category=C1": -20, "category=C2": 120})
+    free = reconcile(b, three_skus(), "top_down", nonnegative=False)["w1"]
+    assert free[["category=C1", "category=C2", "sku=s1"]].tolist() == pytest.approx([-20, 120, -10])
+    clipped = reconcile(b, three_skus(), "top_down", nonnegative=True)["w1"]
+    assert clipped[["category=C1", "category=C2", "sku=s1"]].tolist() == pytest.approx([0, 100, 0])
 
 
 def test_top_down_splits_equally_without_lower_forecasts():

@@ -1,0 +1,142 @@
+"""The campaign supply check through the network, worked by hand (SPEC §3, §3b)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from plans import build_plan, weekly
+
+from pysnop.core.bridge import run_bridge
+
+WEEK2 = {"start": "2026-11-30", "end": "2026-12-06"}  # Monday..Sunday of week 2
+
+
+def case(lift, dc_on_hand=15, pack=None, status="Planned", horizon=4):
+    # DC1 feeds S1 (transit 1). S1: on hand 20, baseline 10/wk, safety 0, margin 2.
+    # Campaign C1 at S1 in week 2 with lift λ: S1 demand 10, 10, 10(1 + λ), 10.
+    # t=0 plans week 1: B(1) = 20 − 10 = 10, need = 0 − (10 − 10) = 0.
+    # t=1 plans week 2: B(2) = 10 − 10 = 0, need = 10(1 + λ) (rounded up to packs).
+    # The DC has dc_on_hand, so S1's window week (poh[2] = B(3) = shipped − 10(1 + λ)) is OK
+    # exactly when the DC ships the whole need.
+    inv = [{"sku": "A", "location": "DC1", "on_hand": dc_on_hand},
+           {"sku": "A", "location": "S1", "on_hand": 20, "unit_margin": 2.0,
+            **({"pack_size": pack} if pack else {})}]
+    locs = [{"location": "DC1", "role": "dc"}, {"location": "S1", "supplied_by": "DC1"}]
+    camps = [{"campaign_id": "C1", "sku": "A", "lift": lift, "status": status, **WEEK2}]
+    return run_bridge(build_plan(inv, weekly("A", "S1", [10] * horizon), camps,
+                                 locations=locs, horizon_weeks=horizon))
+
+
+def test_dc_stock_caps_the_lift():
+    # λ = 1: need 20 > A = 15: f = 0.75, S1 gets 15: poh[2] = 15 − 20 = −5: STOCKOUT.
+    # Max lift: the DC can ship at most 15 = 10(1 + λ): λ = 0.5.
+    # Coverage over the window: entering B(2) = 0, + 15 arriving, ÷ demand 20 = 0.75.
+    # Lost-sales run: same plan up to week 2 (balances never below 0 before), S1 loses 5 in
+    # week 2: margin at risk 5 × 2 = 10.
+    # Safe start: week 3 (shift 1) — t=1 ships the ordinary 10 (DC left 5), t=2 S1 asks 20
+    # for week 3 and gets 5: poh[3] = −15; week 4 is past the horizon: no safe start.
+    chk = case(1.0).campaign_check.iloc[0]
+    assert chk["supply_status"] == "STOCKOUT"
+    assert chk["max_supportable_lift"] == pytest.approx(0.5, abs=1e-12)
+    assert chk["coverage"] == pytest.approx(0.75)
+    assert chk["margin_at_risk"] == pytest.approx(10.0)
+    assert pd.isna(chk["earliest_safe_start"])
+    assert chk["note"] == ("stockout in the window; supports at most 50.0% lift; "
+                           "no safe start within the horizon")
+
+
+def test_packs_make_the_cap_a_step():
+    # Packs of 6, DC on hand 18. λ = 1: need 20 -> 24 > 18: f = 0.75, 18 = 3 packs: poh[2] =
+    # 18 − 20 = −2. The need fits while 10(1 + λ) rounds up to at most 18: λ ≤ 0.8, where the
+    # store gets 18 ≥ 18 = demand. (Flat arithmetic would not see the DC at all.)
+    chk = case(1.0, dc_on_hand=18, pack=6).campaign_check.iloc[0]
+    assert chk["supply_status"] == "STOCKOUT"
+    assert chk["max_supportable_lift"] == pytest.approx(0.8, abs=1e-12)
+
+
+def test_a_campaign_the_dc_can_carry_keeps_its_plan():
+    # λ = 0.4: need 14 ≤ 15: shipped in full; poh[2] = 0 = threshold: OK.
+    # Coverage (0 + 14) ÷ 14 = 1.
+    chk = case(0.4).campaign_check.iloc[0]
+    assert chk["supply_status"] == "OK"
+    assert chk["max_supportable_lift"] == pytest.approx(0.4)
+    assert chk["coverage"] == pytest.approx(1.0)
+    assert chk["earliest_safe_start"] == pd.Timestamp("2026-11-30")
+    assert chk["note"] == "supply supports the plan"
+
+
+def test_a_later_start_the_dc_can_carry():
+    # As test_dc_stock_caps_the_lift (DC 15, λ = 1) over six weeks, with a DC receipt of 30
+    # in week 3. As planned (week 2): S1 gets 15 of 20: STOCKOUT.
+    # Shift 1 (week 3): t=1 ships 10 for week 2 (DC keeps 5); t=2: B(3) = 0, need 20, A = 5:
+    #   poh[3] = 5 − 20 = −15.
+    # Shift 2 (week 4): t=1 ships 10 (DC 5); t=2 need(3) = 10, A = 5: ships 5 (DC 0),
+    #   B(4) = 0 + 5 − 10 = −5; t=3 need(4) = 0 − (−5 − 20) = 25, A = 0 + 30: shipped in full,
+    #   poh[4] = −5 + 25 − 20 = 0 = threshold: OK -> safe from Monday of week 4, 2026-12-14.
+    inv = [{"sku": "A", "location": "DC1", "on_hand": 15},
+           {"sku": "A", "location": "S1", "on_hand": 20}]
+    locs = [{"location": "DC1", "role": "dc"}, {"location": "S1", "supplied_by": "DC1"}]
+    rc = [{"sku": "A", "location": "DC1", "due": "2026-12-07", "qty": 30}]
+    camps = [{"campaign_id": "C1", "sku": "A", "lift": 1.0, **WEEK2}]
+    r = run_bridge(build_plan(inv, weekly("A", "S1", [10] * 6), camps, rc, locations=locs,
+                              horizon_weeks=6))
+    chk = r.campaign_check.iloc[0]
+    assert chk["supply_status"] == "STOCKOUT"
+    assert chk["earliest_safe_start"] == pd.Timestamp("2026-12-14")
+
+
+def test_a_draft_is_judged_as_if_added_without_changing_the_projection():
+    r = case(1.0, status="Draft")
+    s1 = int(np.flatnonzero(r.keys["location"] == "S1")[0])
+    np.testing.assert_array_equal(r.demand[s1], [10, 10, 10, 10])  # no demand from a draft
+    chk = r.campaign_check.iloc[0]
+    assert chk["supply_status"] == "STOCKOUT"
+    assert chk["max_supportable_lift"] == pytest.approx(0.5, abs=1e-12)
+    assert chk["note"].endswith("checked as if confirmed")
+
+
+def test_status_max_lift_and_safe_start_never_contradict():
+    # Generated networks: a campaign is OK exactly when its max supportable lift is its planned
+    # lift, and then (window inside the horizon) its earliest safe start is its planned start.
+    rng = np.random.default_rng(11)
+    for _ in range(12):
+        stores = [f"S{i}" for i in range(1, 5)]
+        inv = [{"sku": sku, "location": "DC1", "on_hand": float(rng.integers(0, 150))}
+               for sku in "AB"]
+        inv += [{"sku": sku, "location": s, "on_hand": float(rng.integers(0, 40)),
+                 "safety_stock": float(rng.integers(0, 6))} for sku in "AB" for s in stores]
+        fc = [r for sku in "AB" for s in stores
+              for r in weekly(sku, s, rng.integers(0, 15, 6).astype(float).tolist())]
+        locs = [{"location": "DC1", "role": "dc"}] + [
+            {"location": s, "supplied_by": "DC1", "transit_weeks": int(rng.integers(0, 3))}
+            for s in stores]
+        camps = []
+        for c in range(4):
+            start = pd.Timestamp("2026-11-16") + pd.Timedelta(days=int(rng.integers(0, 30)))
+            camps.append({"campaign_id": f"C{c}", "sku": "AB"[c % 2], "start": start,
+                          "end": start + pd.Timedelta(days=int(rng.integers(0, 10))),
+                          "lift": float(rng.choice([0.2, 0.5, 1.5])),
+                          "locations": () if c < 2 else tuple(stores[:2])})
+        r = run_bridge(build_plan(inv, fc, camps, products=[{"sku": "A", "pack_size": 4}],
+                                  locations=locs, horizon_weeks=6, risk_buffer=0.25))
+        chk = r.campaign_check
+        lift = pd.Series([c["lift"] for c in camps])
+        ok = chk["supply_status"] == "OK"
+        assert ((chk["max_supportable_lift"] == lift) == ok).all()
+        assert (chk["max_supportable_lift"] <= lift).all()
+        # and the status is the Bridge's own, over the scoped rows in the window weeks
+        for k, c in enumerate(camps):
+            scope = c["locations"] or tuple(stores)
+            rows = np.flatnonzero((r.keys["sku"] == c["sku"]) & r.keys["location"].isin(scope))
+            weeks = (r.weeks + pd.Timedelta(days=6) >= c["start"]) & (r.weeks <= c["end"])
+            worst = r.status[np.ix_(rows, np.flatnonzero(weeks))].max()
+            assert chk["supply_status"].iat[k] == ["OK", "AT RISK", "STOCKOUT"][worst]
+        inside = pd.Series([c["end"] <= pd.Timestamp("2026-12-27") for c in camps])
+        planned_start = pd.Series([c["start"] for c in camps])
+        assert ((chk["earliest_safe_start"] == planned_start) == (ok & inside)).all()
+
+
+def test_batches_of_any_size_give_the_same_check(monkeypatch):
+    from pysnop.core import network_check
+    whole = case(1.0, dc_on_hand=18, pack=6).campaign_check
+    monkeypatch.setattr(network_check, "MAX_ROWS", 3)  # one or two scenarios per batch
+    pd.testing.assert_frame_equal(case(1.0, dc_on_hand=18, pack=6).campaign_check, whole)
