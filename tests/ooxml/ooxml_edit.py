@@ -9,11 +9,10 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from lxml import etree
-
 from ooxml_corpus import MAIN_NS, PKG_REL_NS, main_document, parts_of, rels_name, sheet_parts
 
 Editor = Callable[[etree._Element], "etree._Element | None"]

@@ -541,7 +541,7 @@ def _vba(pkg: Package, report: Report) -> None:
             continue
         try:
             ole = olefile.OleFileIO(data)
-        except Exception as exc:  # noqa: BLE001 - any parse failure is the finding
+        except Exception as exc:
             report.add(f"{name}: unreadable compound file ({exc})")
             continue
         for entry in ole.direntries:

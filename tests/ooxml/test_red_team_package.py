@@ -12,16 +12,24 @@ import zipfile
 import pytest
 from lxml import etree
 from ooxml_corpus import MAIN_NS, calamine_values, parts_of, sheet_parts
-from ooxml_edit import (dump, edit_part, edit_sheet, inline_to_shared, parse, prefixed,
-                        reversed_attributes, sheet_part, without_r, write_parts,
-                        workbook_part)
+from ooxml_edit import (
+    dump,
+    edit_part,
+    edit_sheet,
+    inline_to_shared,
+    parse,
+    prefixed,
+    reversed_attributes,
+    sheet_part,
+    without_r,
+    workbook_part,
+    write_parts,
+)
 from ooxml_validator import validate
 from red_team_books import FIRST_RISK, assert_sound, plan_sheets, statuses
 
 import pysnop
 from pysnop.errors import PysnopError
-
-ISSUE = pytest.mark.xfail(strict=True, reason="issue 14")
 
 
 def test_content_types_with_contenttype_before_extension(make_book, tmp_path):

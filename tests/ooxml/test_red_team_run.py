@@ -15,14 +15,21 @@ from pathlib import Path
 import pytest
 from lxml import etree
 from ooxml_corpus import CT_NS, MAIN_NS, calamine_values, parts_of
-from ooxml_edit import add_relationship, dump, parse, sheet_part, write_parts, workbook_part
-from red_team_books import (AS_OF, D, FIRST_RISK, WEEKS, assert_sound, bridge_header,
-                            bridge_rows, plan_sheets, statuses)
+from ooxml_edit import add_relationship, dump, parse, sheet_part, workbook_part, write_parts
+from red_team_books import (
+    FIRST_RISK,
+    WEEKS,
+    D,
+    assert_sound,
+    bridge_header,
+    bridge_rows,
+    plan_sheets,
+    statuses,
+)
 
 import pysnop
 from pysnop.errors import PysnopError, ValidationError
 
-ISSUE = pytest.mark.xfail(strict=True, reason="issue 14")
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 CHART_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 
@@ -100,10 +107,10 @@ def excel_saved_formulas(book: Path, link_target: str) -> None:
     its dynamic-array metadata."""
     parts = parts_of(book.read_bytes())
     wb_part = workbook_part(book)
-    link = ("<externalLink xmlns=\"%s\" xmlns:r=\"%s\"><externalBook r:id=\"rId1\">"
-            "<sheetNames><sheetName val=\"Sheet1\"/></sheetNames><sheetDataSet>"
-            "<sheetData sheetId=\"0\"><row r=\"1\"><cell r=\"A1\"><v>1234.5</v></cell></row>"
-            "</sheetData></sheetDataSet></externalBook></externalLink>") % (MAIN_NS, REL)
+    link = (f'<externalLink xmlns="{MAIN_NS}" xmlns:r="{REL}"><externalBook r:id="rId1">'
+            '<sheetNames><sheetName val="Sheet1"/></sheetNames><sheetDataSet>'
+            '<sheetData sheetId="0"><row r="1"><cell r="A1"><v>1234.5</v></cell></row>'
+            '</sheetData></sheetDataSet></externalBook></externalLink>')
     parts["xl/externalLinks/externalLink1.xml"] = link.encode()
     add_relationship(parts, "xl/externalLinks/externalLink1.xml", "rId1",
                      REL + "/externalLinkPath", link_target, external=True)
@@ -193,8 +200,8 @@ def test_output_file_gets_the_mode_of_the_source(make_book, tmp_path):
 def mac_1904(path: Path) -> None:
     """Switch a workbook to the 1904 date system, moving every date serial by 1462 days
     so each cell keeps the date it shows (what Excel does to a Mac workbook)."""
-    from openpyxl.utils.datetime import CALENDAR_MAC_1904
     import openpyxl
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
     wb = openpyxl.load_workbook(path)
     wb.epoch = CALENDAR_MAC_1904  # openpyxl writes dates in the book's own system
@@ -318,7 +325,6 @@ def chart_parts(path: Path) -> list[etree._Element]:
     return out
 
 
-@ISSUE
 def test_bridge_chart_date_labels_sit_at_the_bottom(make_book, tmp_path):
     out = tmp_path / "out.xlsx"
     pysnop.recalc(make_book(plan_sheets(), name="plan.xlsx"), output=out)
@@ -377,7 +383,6 @@ def wrapped_styles(path: Path) -> set[str]:
             and a.get("wrapText") in ("1", "true")}
 
 
-@ISSUE
 def test_bridge_chart_data_headers_are_readable(make_book, tmp_path):
     sheets = plan_sheets()
     sheets["Inventory"][1][0] = "SKU-000184-BLUE-XL"  # a long real-world code
@@ -402,7 +407,6 @@ def scorecard_book(make_book):
     return make_book(plan_sheets(Actuals=actuals, Forecast=forecast), name="plan.xlsx")
 
 
-@ISSUE
 def test_scorecard_headers_are_not_clipped(make_book, tmp_path):
     out = tmp_path / "out.xlsx"
     pysnop.recalc(scorecard_book(make_book), output=out)
@@ -417,7 +421,6 @@ def test_scorecard_headers_are_not_clipped(make_book, tmp_path):
     assert bad == []
 
 
-@ISSUE
 def test_an_empty_promo_chart_says_no_promoted_weeks_yet(make_book, tmp_path):
     out = tmp_path / "out.xlsx"
     pysnop.recalc(scorecard_book(make_book), output=out)  # no campaign in the past weeks
@@ -426,7 +429,6 @@ def test_an_empty_promo_chart_says_no_promoted_weeks_yet(make_book, tmp_path):
     assert any("no promoted weeks yet" in t for t in texts)
 
 
-@ISSUE
 def test_wrapped_reason_text_gets_row_heights(make_book, tmp_path):
     out = tmp_path / "out.xlsx"
     pysnop.recalc(make_book(plan_sheets(), name="plan.xlsx"), output=out)

@@ -18,10 +18,9 @@ import math
 from typing import Any
 from xml.sax.saxutils import escape
 
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import to_excel
-
-from openpyxl.styles.cell_style import StyleArray
 
 from pysnop.workbook.ooxml.xlcells import clean_text, is_risky
 
@@ -121,13 +120,15 @@ class FastRows:
         self.parts.append("".join(out))
 
 
-    def add_columns(self, first_row: int, n: int, columns) -> None:
+    def add_columns(self, first_row: int, n: int, columns,
+                    heights: list[float | None] | None = None) -> None:
         """Render ``n`` rows at once, column by column (a 100,000-row Bridge in well under 1 s).
 
         ``columns``: (column, kind, values, styles) with kind "text", "number" or "date";
         values of length ``n`` (None or NaN = styled empty cell); styles one StyleArray for
         the whole column or a sequence of ``n`` of them. A cell whose value and style are
-        both None is not written at all (a column shorter than the others).
+        both None is not written at all (a column shorter than the others). ``heights``:
+        a row height in points per row (None: Excel's default), for wrapped text.
         """
         if n == 0:
             return
@@ -156,8 +157,11 @@ class FastRows:
                          if v is not None else _empty(letter, r, sid)
                          for r, v, sid in zip(refs, values, sids)]
             rendered.append(cells)
-        self.parts.extend(f'<row r="{r}">' + "".join(cells) + "</row>"
-                          for r, cells in zip(refs, zip(*rendered)))
+        tall = heights if heights is not None else [None] * n
+        self.parts.extend(
+            (f'<row r="{r}">' if h is None else
+             f'<row r="{r}" ht="{h:g}" customHeight="1">') + "".join(cells) + "</row>"
+            for r, cells, h in zip(refs, zip(*rendered), tall))
         if not self.min_row:
             self.min_row = first_row
         self.max_row = first_row + n - 1
@@ -241,5 +245,5 @@ def save_workbook(wb, fileobj, compression: int | None = None) -> None:
             writer.cleanup()
 
     archive = ZipFile(fileobj, "w", compression, allowZip64=True)
-    wb.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)
+    wb.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
     FastExcelWriter(wb, archive).save()

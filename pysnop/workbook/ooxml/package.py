@@ -15,12 +15,12 @@ import io
 import posixpath
 import struct
 import zipfile
-from typing import BinaryIO, Iterable
+from collections.abc import Iterable
+from typing import BinaryIO
 
 from lxml import etree
 
-from pysnop.workbook.ooxml.xmlparts import (CONTENT_TYPES, PKG_REL, PackageError, parse, q,
-                                            serialise)
+from pysnop.workbook.ooxml.xmlparts import CONTENT_TYPES, PKG_REL, PackageError, parse, q, serialise
 
 CT_PART = "[Content_Types].xml"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

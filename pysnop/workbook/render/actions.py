@@ -22,7 +22,8 @@ from pysnop.workbook.read.schema import norm
 from pysnop.workbook.ooxml.fastsheet import FastRows
 from pysnop.workbook.ooxml.xlcells import (
     BOLD_FONT, FMT_DATE, FMT_MONEY, FMT_PCT1, FMT_UNITS, HEADER_BORDER, HEADER_FILL, NOTE_FONT,
-    TITLE_FONT, WRAP, StyleBook, as_date, excel_value, put, replace_sheet, set_width,
+    LINE_HEIGHT, TITLE_FONT, WRAP, StyleBook, as_date, excel_value, put, replace_sheet,
+    set_width, wrapped_lines,
 )
 
 ACTIONS_SHEET = "Actions"
@@ -139,7 +140,7 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
             fmt = NUMBERS.get(name) or (FMT_DATE if name in DATES else
                                         FMT_TIME if name in TIMES else None)
             cache[key] = styles.get(fill=fill, font=font, number_format=fmt,
-                                    alignment=WRAP if name in ("reason", "comment") else None)
+                                    alignment=WRAP if name in WRAPPED else None)
         return cache[key]
 
     # the approvers' dropdown: a list typed into the validation while it fits Excel's 255
@@ -165,7 +166,8 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
         block.append((list_col, "text", listed + [None] * (height - len(listed)),
                       [plain] * len(listed) + [None] * (height - len(listed))))
         ws.column_dimensions[get_column_letter(list_col)].hidden = True
-    FastRows(ws, styles).add_columns(FIRST_ROW, height, block)
+    FastRows(ws, styles).add_columns(FIRST_ROW, height, block,
+                                     _row_heights(rows, height))
 
     last = FIRST_ROW + max(n, 1) - 1
     ws.freeze_panes = f"B{FIRST_ROW}"
@@ -183,6 +185,23 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
     for c, name in enumerate(COLUMNS, start=1):
         set_width(ws, get_column_letter(c), WIDTHS.get(name, 10))
     return ws
+
+
+WRAPPED = ("reason", "comment")  # the columns whose text wraps
+
+
+def _row_heights(rows: pd.DataFrame, height: int) -> list[float | None]:
+    """Each row tall enough for its wrapped reason and comment (None: one line)."""
+    out: list[float | None] = [None] * height
+    for name in WRAPPED:
+        if name not in rows.columns:
+            continue
+        for i, text in enumerate(rows[name].tolist()):
+            if isinstance(text, str) and text:
+                lines = wrapped_lines(text, WIDTHS[name])
+                if lines > 1:
+                    out[i] = max(out[i] or 0.0, LINE_HEIGHT * lines)
+    return out
 
 
 def _kind(values) -> str:
