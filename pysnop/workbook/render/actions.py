@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -50,6 +50,7 @@ WIDTHS = {"action_id": 14, "type": 13, "owner": 11, "sku": 10, "location": 14,
 GREEN_FILL = PatternFill(fill_type="solid", start_color="FFC6EFCE", end_color="FFC6EFCE")
 GREEN_FONT = Font(color="FF006100")
 GREY_FONT = Font(color="FF808080")
+TOP = Alignment(vertical="top")
 EDIT_FILL = PatternFill(fill_type="solid", start_color="FFFFF2CC", end_color="FFFFF2CC")
 MAX_LIST = 255  # Excel's limit for an inline dropdown list
 SPARE_ROWS = 200  # dropdowns reach this far below the last row, for rows people add
@@ -139,8 +140,9 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
                 fill = EDIT_FILL
             fmt = NUMBERS.get(name) or (FMT_DATE if name in DATES else
                                         FMT_TIME if name in TIMES else None)
+            # top-aligned like the wrapped reason beside them, so a tall row reads across
             cache[key] = styles.get(fill=fill, font=font, number_format=fmt,
-                                    alignment=WRAP if name in WRAPPED else None)
+                                    alignment=WRAP if name in WRAPPED else TOP)
         return cache[key]
 
     # the approvers' dropdown: a list typed into the validation while it fits Excel's 255
@@ -183,11 +185,18 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
                   source=f"{ws.title}!${letter}${FIRST_ROW}:${letter}"
                          f"${FIRST_ROW + len(listed) - 1}")
     for c, name in enumerate(COLUMNS, start=1):
-        set_width(ws, get_column_letter(c), WIDTHS.get(name, 10))
+        width = WIDTHS.get(name, 10)
+        if name in CODES and name in rows.columns:  # long codes are shown whole
+            codes = rows[name].dropna().astype(str)
+            longest = int(codes.str.len().max()) if len(codes) else 0
+            width = max(width, min(longest + 2, MAX_CODE_WIDTH))
+        set_width(ws, get_column_letter(c), width)
     return ws
 
 
 WRAPPED = ("reason", "comment")  # the columns whose text wraps
+CODES = ("sku", "location", "from_location", "campaign_id", "alt_sku", "po_id")
+MAX_CODE_WIDTH = 30
 
 
 def _row_heights(rows: pd.DataFrame, height: int) -> list[float | None]:

@@ -234,6 +234,7 @@ def write_chart_sheet(wb, result: "BridgeResult", styles: StyleBook):
         chart.y_axis.delete = False
         # the week labels stay below the plot when POH goes negative (the axis crosses at 0)
         chart.x_axis.tickLblPos = "low"
+        chart.legend.position = "b"  # below: long sku codes do not squeeze the plot
         chart.height, chart.width = 7.0, 16.0
         data = Reference(ws, min_col=poh_col, max_col=thr_col, min_row=1, max_row=last_row)
         chart.add_data(data, titles_from_data=True)

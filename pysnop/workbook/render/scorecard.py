@@ -195,14 +195,14 @@ def write_scorecard_sheet(wb, card: "Scorecard", styles: StyleBook, *, window_we
     last_row = r
     last_col = len(_W_FIELDS) + len(metric_cols)
 
-    widths = [12, 9, 14, 17, 18, 11, 11, 14, 15] + [15] * len(metric_cols)
+    widths = [13, 9, 14, 17, 18, 11, 11, 14, 15] + [15] * len(metric_cols)
     # the three header rows share their columns: each column as wide as its longest header
-    # (up to 20), each header row as tall as its most wrapped header
+    # (up to 22), each header row as tall as its most wrapped header
     longest = {c: max((len(row.get(c, "")) for row in header_rows.values()), default=0)
                for c in range(1, len(widths) + 1)}
-    widths = [max(w, min(longest[c] + 2, 20)) for c, w in enumerate(widths, start=1)]
+    widths = [max(w, min(longest[c] + 2, 22)) for c, w in enumerate(widths, start=1)]
     for hr, texts in header_rows.items():
-        fit_headers(ws, hr, texts, dict(enumerate(widths, start=1)), widest=20)
+        fit_headers(ws, hr, texts, dict(enumerate(widths, start=1)), widest=22)
     ws.freeze_panes = "B4"
 
     # --- charts
@@ -227,6 +227,7 @@ def write_scorecard_sheet(wb, card: "Scorecard", styles: StyleBook, *, window_we
             "" if promoted else ": no promoted weeks yet")
         bar.y_axis.title = "share of promoted cells"
         bar.y_axis.number_format = FMT_PCT1
+        bar.y_axis.scaling.min, bar.y_axis.scaling.max = 0, 1  # a share: 0 to 100 %
         _axes(bar)
         bar.add_data(Reference(ws, min_col=5, min_row=week_header_row, max_row=last_row),
                      titles_from_data=True)
