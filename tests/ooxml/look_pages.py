@@ -65,9 +65,10 @@ def one_page_each(data: bytes) -> bytes:
 
 
 def sample_book(folder: Path) -> Path:
-    import pysnop
     from conftest import build_book
     from red_team_books import D, plan_sheets
+
+    import pysnop
 
     code = "SKU-000184-BLUE-XL"
     sheets = plan_sheets()
