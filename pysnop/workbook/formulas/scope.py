@@ -189,10 +189,10 @@ def freeze(book, compiled: Iterable[tuple[str, str]], scope: Scope) -> None:
         if scope.in_scope(sheet, coord) or not scope.saved.has_value(sheet, coord):
             continue
         cell = book[sheet][coord]
+        saved = scope.saved.of(sheet, coord)
         value = scope.saved.value(sheet, coord)
-        kind = scope.saved.of(sheet, coord).type
         cell.value = value  # openpyxl infers the data type from the value
-        if kind == "e":
+        if saved is not None and saved.type == "e":
             cell.data_type = "e"
         elif isinstance(value, str):
             cell.data_type = "s"

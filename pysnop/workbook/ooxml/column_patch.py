@@ -123,7 +123,9 @@ def parse_areas(formula: str | None) -> list[tuple[int, int, int, int]]:
 
 def _split_areas(formula: str) -> list[str]:
     """Split a reference list on the commas outside quoted sheet names."""
-    parts, current, quoted = [], [], False
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
     for ch in formula:
         if ch == "'":
             quoted = not quoted
@@ -237,8 +239,8 @@ class ColumnMerge:
         self.sheet.edit(put, lambda r, c: (r, c) in owned, {r for r, _ in owned})
         placed = set(placement.columns.values())
         reused = set(previous.values()) & placed
-        widths = {col: w for p in patches for h, w in p.widths.items()
-                  if (col := placement.columns.get(h)) is not None and col not in reused}
+        widths = {placement.columns[h]: w for p in patches for h, w in p.widths.items()
+                  if h in placement.columns and placement.columns[h] not in reused}
         self.widen_dimension(max(placed), last_row)
         self.add_widths(widths)
         self.package.put(self.part, self.sheet.xml())

@@ -82,15 +82,26 @@ class WorkbookXml:
         return len(ids)
 
     def set_local_names(self, index: int, names: list[tuple[str, str, bool]]) -> None:
-        """Replace the sheet-level names of sheet ``index`` that pysnop sets (its marker, the
-        autofilter's, print titles) by ``names``: (name, formula, hidden)."""
+        """Make the sheet-level names of sheet ``index`` that pysnop sets (its marker, the
+        autofilter's, print titles) exactly ``names``: (name, formula, hidden). A name that
+        is there already is updated where it stands, so a re-run keeps the order."""
         block = self._defined_names()
+        wanted = {name: (formula, hidden) for name, formula, hidden in names}
         for el in children(block, "definedName"):
-            if el.get("localSheetId") == str(index) and (
-                    el.get("name") in (MARKER, FILTER_DATABASE)
-                    or (el.get("name") or "").startswith("_xlnm.Print_")):
+            name = el.get("name") or ""
+            if el.get("localSheetId") != str(index) or not (
+                    name in (MARKER, FILTER_DATABASE) or name.startswith("_xlnm.Print_")):
+                continue
+            if name not in wanted:
                 block.remove(el)
-        for name, formula, hidden in names:
+                continue
+            formula, hidden = wanted.pop(name)
+            el.text = formula
+            if hidden:
+                el.set("hidden", "1")
+            else:
+                el.attrib.pop("hidden", None)
+        for name, (formula, hidden) in wanted.items():
             el = etree.SubElement(block, q(self.ns, "definedName"))
             el.set("name", name)
             el.set("localSheetId", str(index))
