@@ -161,12 +161,12 @@ def recalc(book: str | os.PathLike, *, output: str | os.PathLike | None = None,
     """
     from pysnop.workbook.writer import issues_renderer, write_workbook
 
-    from pysnop.workbook.writer import check_reserved_sheets
+    from pysnop.workbook.writer import check_writable
 
     source = Path(book)
     dest = Path(output) if output is not None else source
     _check_destination(source, dest)
-    check_reserved_sheets(source)  # a user's own "Consensus": refused before anything runs
+    check_writable(source)  # parts pysnop cannot edit, a user's own "Consensus": refused
     started = time.perf_counter()
     from pysnop.workbook.ooxml.atomic import fingerprint
 

@@ -38,20 +38,38 @@ OWNED_SHEETS = (BRIDGE_SHEET, CHART_SHEET, ISSUES_SHEET)
 RESERVED_SHEETS = (*OWNED_SHEETS, "Consensus", "Scorecard", "Actions", "Review")
 
 
-def check_reserved_sheets(src: Path) -> None:
-    """Refuse a workbook holding a sheet of its own under a name pysnop writes to (before
-    anything is computed, logged or written). A file that cannot be read as a package is
-    left to the reader, which says what is wrong with it."""
+def check_writable(src: Path) -> None:
+    """Before a run computes or logs anything: the parts pysnop will edit are what it
+    expects (else a PackageError: nothing written, the file untouched), and no sheet of
+    the user's has the name of one of pysnop's (see ``check_claimable``). A file that is not
+    a zip package at all is left to the reader, which says what is wrong with it."""
+    from pysnop.workbook.ooxml.safety import check_package
+    from pysnop.workbook.ooxml.sheetxml import SheetXml
     from pysnop.workbook.ooxml.transplant import check_claimable
     from pysnop.workbook.ooxml.xmlparts import PackageError
+    from pysnop.workbook.read.layout import match_sheets
 
-    if Path(src).suffix.lower() not in (".xlsx", ".xlsm"):
+    src = Path(src)
+    if src.suffix.lower() not in (".xlsx", ".xlsm"):
         return
     try:
-        package = Package(Path(src).read_bytes())
-        check_claimable(package, RESERVED_SHEETS)
-    except (OSError, zipfile.BadZipFile, PackageError, KeyError):
-        return  # the reader reports an unreadable file in its own words
+        data = src.read_bytes()
+    except OSError:
+        return  # the reader reports a missing or locked file in its own words
+    check_package(data, name=src.name)  # bombs are refused before any parser reads a part
+    try:
+        package = Package(data)
+        book = WorkbookXml(package)
+        style_counts(package.read(STYLES) if package.has(STYLES) else None)
+        sheets = {s["name"]: s["part"] for s in book.sheets()}
+        campaigns = match_sheets(list(sheets))[0].get("Campaigns")
+        if campaigns and sheets[campaigns] and package.has(sheets[campaigns]):
+            SheetXml(package.read(sheets[campaigns]), sheets[campaigns])
+    except (zipfile.BadZipFile, UnicodeDecodeError):
+        return
+    except PackageError as exc:
+        raise type(exc)(f"cannot update {src.name}: {exc}") from None
+    check_claimable(package, RESERVED_SHEETS)
 
 
 def read_package(src: Path, info: dict) -> Package:
