@@ -8,8 +8,9 @@ Workbooks come from benchmarks/generate.py and are cached (``--cache-dir``, defa
 ``$TMPDIR/pysnop-bench-out``). Every size is measured in fresh subprocesses, so one size's
 caches and memory do not flatter the next:
 
-* worker 1: read (``pysnop.workbook.read.reader.read_plan``), compute (``pysnop.core.bridge.run_bridge``),
-  write (``pysnop.workbook.writer.write_results``), engine throughput (compute on the already-read
+* worker 1: read (``pysnop.workbook.read.reader.read_plan``), compute
+  (``pysnop.core.bridge.run_bridge``), write (``pysnop.workbook.writer.write_workbook`` with the
+  bridge's and the Issues renderers), engine throughput (compute on the already-read
   ``PlanInputs``, best of 5, in sku-location-weeks per second) and peak RSS;
 * worker 2: end to end (``pysnop.api.recalc(path, output=dest)``), when ``pysnop.api`` exists.
 
@@ -67,8 +68,10 @@ def _peak_rss_mb() -> float:
 
 def worker_stages(path: Path, out_dir: Path, repeat: int) -> dict:
     from pysnop.core.bridge import run_bridge
+    from pysnop.pipeline.stages import bridge_renderer
     from pysnop.workbook.read.reader import read_plan
-    from pysnop.workbook.writer import write_results
+    from pysnop.workbook.render.issues import issues_renderer
+    from pysnop.workbook.writer import write_workbook
 
     res: dict = {}
     t0 = time.perf_counter()
@@ -90,8 +93,9 @@ def worker_stages(path: Path, out_dir: Path, repeat: int) -> dict:
 
     dest = out_dir / f"{path.stem}-out.xlsx"
     t0 = time.perf_counter()
-    write_results(path, dest, result, campaigns_layout=read.layouts.get("Campaigns"),
-                  warnings=read.warnings)
+    write_workbook(path, dest, [
+        bridge_renderer(result, campaigns_layout=read.layouts.get("Campaigns")),
+        issues_renderer([*read.warnings, *result.warnings])])
     res["write_s"] = time.perf_counter() - t0
 
     best = float("inf")
@@ -102,7 +106,7 @@ def worker_stages(path: Path, out_dir: Path, repeat: int) -> dict:
     res["engine_best_s"] = best
     res["engine_rate"] = n * h / best if best > 0 else float("nan")
 
-    # the arithmetic kernel alone (SPEC §3 on whole arrays), on this workbook's arrays
+    # the arithmetic kernel alone (docs/semantics.md on whole arrays), on this workbook's arrays
     import numpy as np
 
     from pysnop.core.bridge_math import project_kernel
@@ -133,7 +137,7 @@ def worker_e2e(path: Path, out_dir: Path) -> dict:
     for stale in path.parent.glob(f"{path.stem}.pysnop.sqlite"):
         stale.unlink()  # a first run, not a re-run against last time's decision log
     t0 = time.perf_counter()
-    api.recalc(path, output=dest, actions=False)  # the bridge: SPEC §3 end to end
+    api.recalc(path, output=dest, actions=False)  # the bridge: docs/semantics.md end to end
     bridge_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     api.recalc(path, output=dest)  # everything: + proposals, Actions, Review, decision log
@@ -173,12 +177,12 @@ def table(rows: list[dict]) -> str:
     for r in rows:
         lines.append(
             f"| {r['size']:,} | {r.get('weeks', WEEKS)} | {r.get('campaigns', '—')} "
-            f"| {r.get('forecast_rows', '—') if isinstance(r.get('forecast_rows'), str) else format(r.get('forecast_rows', 0), ',')} "
+            f"| {fc if isinstance(fc := r.get('forecast_rows', 0), str) else format(fc, ',')} "
             f"| {_fmt_s(r.get('read_s'))} | {_fmt_s(r.get('compute_s'))} "
             f"| {_fmt_s(r.get('write_s'))} | {_fmt_s(r.get('e2e_s'))} "
             f"| {_fmt_s(r.get('full_s'))} "
             f"| {_fmt_rate(r.get('engine_rate'))} | {_fmt_rate(r.get('kernel_rate'))} "
-            f"| {'—' if r.get('peak_rss_mb') is None else format(r['peak_rss_mb'], '.0f') + ' MB'} |")
+            f"| {'—' if (rss := r.get('peak_rss_mb')) is None else format(rss, '.0f') + ' MB'} |")
     return "\n".join(lines)
 
 
@@ -195,7 +199,8 @@ def verdicts(rows: list[dict]) -> list[str]:
         if target is not None:
             e2e = r.get("e2e_s")
             if e2e is None:
-                out.append(f"n/a   end to end at {r['size']:,}: not measured (target <= {target} s)")
+                out.append(f"n/a   end to end at {r['size']:,}: not measured "
+                           f"(target <= {target} s)")
             else:
                 ok = "PASS" if e2e <= target else "MISS"
                 out.append(f"{ok}  end to end at {r['size']:,}: {e2e:.2f} s (target <= {target} s)")

@@ -6,8 +6,8 @@
 
 The workbook comes from ``benchmarks/generate.py`` (``generate_max_forecast``: 131,072
 sku-locations x 8 weeks = 1,048,575 long Forecast rows + the header, with Inventory, Products,
-Campaigns, Receipts and Settings sheets as in SPEC §2). It is generated once into the cache
-directory (about 2 minutes with openpyxl's pure-Python writer).
+Campaigns, Receipts and Settings sheets as in docs/workbook-contract.md). It is generated once
+into the cache directory (about 2 minutes with openpyxl's pure-Python writer).
 
 Each run is ``pysnop.api.recalc(book, output=copy)`` in a fresh Python process; the figures:
 

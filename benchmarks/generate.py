@@ -3,7 +3,7 @@
     python benchmarks/generate.py out.xlsx --n 4000                # 4k sku-locations x 8 weeks
     python benchmarks/generate.py big.xlsx --max-forecast-rows     # Forecast = 1,048,576 rows
 
-The workbook follows the SPEC §2 contract (Settings, Products, Inventory, Forecast in long
+The workbook follows docs/workbook-contract.md (Settings, Products, Inventory, Forecast in long
 form, Campaigns, Receipts) and is written with openpyxl's write-only mode, so even 100k
 sku-locations (800k forecast rows) take seconds, not minutes. Everything is seeded: the same
 arguments give the same cell values.

@@ -7,11 +7,48 @@ The library is the product; the command line and the Excel add-in are thin clien
     report.result.summary        # one row per sku-location, worst first
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pysnop.errors import (
+    DataError,
+    FileAccessError,
+    LayoutError,
+    Problem,
+    PysnopError,
+    ValidationError,
+)
+
 __version__ = "0.1.0"
 
-from pysnop.api import RunReport, bridge, check, read, recalc  # noqa: E402
-from pysnop.errors import (DataError, FileAccessError, LayoutError, Problem,  # noqa: E402
-                           PysnopError, ValidationError)
+if TYPE_CHECKING:
+    from pysnop.api import RunReport, bridge, check, read, recalc
 
-__all__ = ["recalc", "check", "read", "bridge", "RunReport", "Problem", "PysnopError",
-           "LayoutError", "DataError", "FileAccessError", "ValidationError", "__version__"]
+_API = ("recalc", "check", "read", "bridge", "RunReport")
+
+
+def __getattr__(name: str) -> Any:
+    # the API (and with it pandas, openpyxl, the pipeline) loads on first use, so that
+    # ``import pysnop.core.bridge`` or ``import pysnop.errors`` stays light
+    if name in _API:
+        from pysnop import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'pysnop' has no attribute {name!r}")
+
+
+__all__ = [
+    "DataError",
+    "FileAccessError",
+    "LayoutError",
+    "Problem",
+    "PysnopError",
+    "RunReport",
+    "ValidationError",
+    "__version__",
+    "bridge",
+    "check",
+    "read",
+    "recalc",
+]

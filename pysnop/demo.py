@@ -7,9 +7,10 @@ file metadata, so regenerating them gives byte-identical files.
 The demo is a retail holiday season (as of Wednesday 2026-11-18, week 47): 36 SKUs in five
 categories, five stores and a DC, a marketing calendar from Black Friday to the New Year,
 open purchase orders, and a Notes sheet of the planner's own. The on-hand positions are
-tuned with a small in-module projection that follows SPEC §3, so that after the bridge runs
-the demo shows every status — a handful of STOCKOUTs and AT RISKs among mostly OK lines — with
-some risks already too late to order (act_by in the past) and some still orderable.
+tuned with a small in-module projection that follows docs/semantics.md, so that after the
+bridge runs the demo shows every status — a handful of STOCKOUTs and AT RISKs among mostly OK
+lines — with some risks already too late to order (act_by in the past) and some still
+orderable.
 """
 
 from __future__ import annotations
@@ -27,7 +28,23 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-__all__ = ["build_demo", "build_template", "main", "DEMO_AS_OF", "DEMO_CAMPAIGN_COUNT"]
+__all__ = ["DEMO_AS_OF", "DEMO_CAMPAIGN_COUNT", "build_demo", "build_template", "main"]
+
+from pysnop.demo_data import (
+    CAMPAIGNS,
+    CATALOGUE,
+    DEMO_CAMPAIGN_COUNT,
+    DESIGNED_RISKS,
+    FORCED_STORES,
+    LOCATION_SIZE,
+    LOCATIONS,
+    RECEIPTS,
+    REPLENISH,
+    SEASON,
+    SKUS,
+    STORES,
+    sku_of,
+)
 
 DEMO_AS_OF = dt.date(2026, 11, 18)  # a Wednesday, ISO week 47
 WEEK0 = DEMO_AS_OF - dt.timedelta(days=DEMO_AS_OF.weekday())  # Monday 2026-11-16
@@ -54,11 +71,13 @@ UNITS_FMT = "#,##0"
 
 SETTINGS_ROWS = [
     # key, demo value, template (spec default) value, meaning
-    ("as_of", DEMO_AS_OF, None, "planning date; blank = today. Week 0 is the week that contains it"),
+    ("as_of", DEMO_AS_OF, None,
+     "planning date; blank = today. Week 0 is the week that contains it"),
     ("horizon_weeks", 8, 8, "weeks projected (weeks 0..H-1)"),
     ("count_statuses", "Planned, Confirmed", "Planned, Confirmed",
      "campaign statuses that create demand"),
-    ("risk_buffer", RISK_BUFFER, 0, "extra cushion, fraction of the week's incremental promo units"),
+    ("risk_buffer", RISK_BUFFER, 0,
+     "extra cushion, fraction of the week's incremental promo units"),
     ("transfer_lead_weeks", 1, 1, "weeks for a store-to-store / DC transfer to arrive"),
     ("expedite_min_weeks", 1, 1, "earliest week an open receipt can be pulled into"),
     ("expedite_cost_per_unit", 0.8, 0, "cost used to value expedites, per unit"),
@@ -87,180 +106,12 @@ COLUMN_WIDTHS = {
     "qty": 9, "key": 24, "value": 20, "meaning": 70,
 }
 
-# ----------------------------------------------------------------------------- demo data
-
-# (category, description, unit_cost, unit_price, base weekly units at a standard store)
-CATALOGUE = [
-    ("Toys", "Robot building kit", 18.00, 39.99, 9),
-    ("Toys", "Plush reindeer 30cm", 6.00, 14.99, 16),
-    ("Toys", "Wooden train set", 22.00, 49.99, 6),
-    ("Toys", "Family board game", 11.00, 24.99, 12),
-    ("Toys", "RC stunt car", 16.00, 34.99, 8),
-    ("Toys", "Art & craft studio", 9.00, 21.99, 10),
-    ("Toys", "Fashion doll playset", 13.00, 29.99, 9),
-    ("Electronics", "Wireless earbuds", 28.00, 69.99, 11),
-    ("Electronics", "Bluetooth speaker", 21.00, 49.99, 8),
-    ("Electronics", "Smartwatch", 62.00, 149.00, 5),
-    ("Electronics", "4K streaming stick", 19.00, 39.99, 10),
-    ("Electronics", "Gaming headset", 24.00, 59.99, 6),
-    ("Electronics", "Power bank 20000mAh", 12.00, 29.99, 13),
-    ("Electronics", "Instant camera", 38.00, 79.99, 4),
-    ("Electronics", "Smart LED bulb 4-pack", 14.00, 34.99, 9),
-    ("Home", "Scented candle trio", 7.50, 19.99, 18),
-    ("Home", "Cast iron dutch oven", 34.00, 79.99, 4),
-    ("Home", "Cozy throw blanket", 12.00, 29.99, 12),
-    ("Home", "Espresso machine", 95.00, 219.00, 2),
-    ("Home", "Stemless wine glasses (4)", 8.00, 19.99, 10),
-    ("Home", "Air fryer 5L", 41.00, 89.99, 6),
-    ("Home", "Holiday string lights 10m", 5.50, 14.99, 20),
-    ("Apparel", "Cashmere-blend scarf", 14.00, 39.99, 8),
-    ("Apparel", "Knit beanie", 4.50, 14.99, 15),
-    ("Apparel", "Fleece pajama set", 11.00, 29.99, 11),
-    ("Apparel", "Wool socks 3-pack", 5.00, 16.99, 17),
-    ("Apparel", "Puffer vest", 26.00, 69.99, 5),
-    ("Apparel", "Leather gloves", 13.00, 34.99, 7),
-    ("Apparel", "Ugly holiday sweater", 12.00, 34.99, 9),
-    ("Beauty", "Perfume gift set", 24.00, 59.99, 7),
-    ("Beauty", "Skincare advent calendar", 31.00, 69.00, 5),
-    ("Beauty", "Lip balm trio", 3.00, 9.99, 19),
-    ("Beauty", "Hair dryer pro", 45.00, 119.00, 3),
-    ("Beauty", "Bath bomb collection", 6.00, 17.99, 13),
-    ("Beauty", "Men's grooming kit", 15.00, 39.99, 6),
-    ("Beauty", "Nail polish set", 5.50, 16.99, 11),
-]
-CATEGORY_BASE = {"Toys": 184, "Electronics": 311, "Home": 452, "Apparel": 577, "Beauty": 703}
-
-LOCATIONS = ["S01", "S02", "S03", "S04", "S05", "DC1"]
-STORES = LOCATIONS[:5]
-# relative volume: S01 flagship, S05 small-format; DC1 fulfils online orders
-LOCATION_SIZE = {"S01": 1.4, "S02": 1.0, "S03": 0.8, "S04": 1.1, "S05": 0.6, "DC1": 1.3}
-# holiday seasonality of the 8 weeks from Monday 2026-11-16 (Black Friday week, Christmas, January)
-SEASON = np.array([1.00, 1.30, 1.15, 1.20, 1.40, 1.55, 0.95, 0.70])
-
-
-def _sku_codes() -> list[str]:
-    counters: dict[str, int] = {}
-    codes = []
-    for category, *_ in CATALOGUE:
-        j = counters.get(category, 0)
-        counters[category] = j + 1
-        codes.append(f"{CATEGORY_BASE[category] + 7 * j:06d}")
-    return codes
-
-
-SKUS = _sku_codes()
-DESC = {sku: item[1] for sku, item in zip(SKUS, CATALOGUE)}
-SKU_BY_DESC = {item[1]: sku for sku, item in zip(SKUS, CATALOGUE)}
-
-
-def _sku(description: str) -> str:
-    return SKU_BY_DESC[description]
-
-
-def _d(month: int, day: int, year: int = 2026) -> dt.date:
-    return dt.date(year, month, day)
-
-
-# campaign_id, name, sku (by description), start, end, lift, status, locations, channel, owner
-CAMPAIGNS = [
-    ("MKT-2611-01", "Black Friday doorbuster — earbuds", "Wireless earbuds",
-     _d(11, 27), _d(11, 30), 0.80, "Confirmed", "ALL", "TV + Social", "Dana Whitfield"),
-    ("MKT-2611-02", "Black Friday — toys of the year", "Robot building kit",
-     _d(11, 27), _d(11, 30), 0.60, "Confirmed", None, "Email", "Dana Whitfield"),
-    ("MKT-2611-03", "Black Friday in-store kitchen event", "Air fryer 5L",
-     _d(11, 27), _d(11, 29), 0.70, "Planned", "S01; S03", "In-store", "Marco Ruiz"),
-    ("MKT-2611-04", "Cyber Monday online exclusive — earbuds", "Wireless earbuds",
-     _d(11, 30), _d(12, 1), 0.50, "Confirmed", "DC1", "Web", "Priya Nair"),
-    ("MKT-2611-05", "Cyber Monday smart home bundle", "Smart LED bulb 4-pack",
-     _d(11, 30), _d(12, 1), 0.40, "Planned", "DC1", "Web", "Priya Nair"),
-    ("MKT-2612-01", "Holiday gift guide — fragrance", "Perfume gift set",
-     _d(12, 1), _d(12, 20), 0.35, "Planned", "ALL", "Catalogue + Web", "Priya Nair"),
-    ("MKT-2612-02", "Holiday gift guide — toys", "Robot building kit",
-     _d(12, 1), _d(12, 20), 0.30, "Planned", "ALL", "Catalogue + Web", "Priya Nair"),
-    ("MKT-2612-03", "Holiday gift guide — cosy knits", "Cashmere-blend scarf",
-     _d(12, 1), _d(12, 20), 0.25, "Draft", "ALL", "Catalogue", "Marco Ruiz"),
-    ("MKT-2612-04", "Stocking stuffers", "Lip balm trio",
-     _d(12, 10), _d(12, 16), 0.20, "Planned", None, "In-store", "Marco Ruiz"),
-    ("MKT-2612-05", "Week before Christmas — last-minute toys", "Robot building kit",
-     _d(12, 18), _d(12, 24), 0.40, "Confirmed", "ALL", "Social", "Dana Whitfield"),
-    ("MKT-2612-06", "Week before Christmas — wearables", "Smartwatch",
-     _d(12, 18), _d(12, 24), 0.45, "Confirmed", "S02, S04", "Social + In-store", "Dana Whitfield"),
-    ("MKT-2612-07", "Boxing Day outerwear", "Puffer vest",
-     _d(12, 26), _d(12, 31), 0.50, "Planned", "ALL", "Email + Web", "Marco Ruiz"),
-    ("MKT-2612-08", "Boxing Day kitchen clearance", "Cast iron dutch oven",
-     _d(12, 26), _d(12, 31), 0.30, "Cancelled", "ALL", "Email", "Marco Ruiz"),
-    ("MKT-2701-01", "New Year home reset", "Scented candle trio",
-     _d(1, 2, 2027), _d(1, 7, 2027), 0.20, "Planned", None, "Email", "Priya Nair"),
-]
-DEMO_CAMPAIGN_COUNT = len(CAMPAIGNS)
-
-# Forced assortment (sku description -> stores that must stock it), for scoped campaigns;
-# the stores named in DESIGNED_RISKS and RECEIPTS are added to it.
-FORCED_STORES = {
-    "Air fryer 5L": {"S01", "S03"},
-    "Smartwatch": {"S02", "S04"},
-    "Wireless earbuds": set(STORES),
-    "Robot building kit": set(STORES),
-}
-
-# The story: (description, location) -> (worst status, first risk week index, lead_time_weeks).
-# act_by = first risk week - lead time; lead > week puts act_by before week 0 (too late).
-DESIGNED_RISKS = {
-    ("Wireless earbuds", "S01"): ("STOCKOUT", 1, 3),  # Black Friday: too late to order
-    ("Wireless earbuds", "S04"): ("STOCKOUT", 1, 3),
-    ("Wireless earbuds", "DC1"): ("STOCKOUT", 2, 4),  # Cyber Monday online
-    ("Holiday string lights 10m", "S05"): ("STOCKOUT", 0, 1),  # already short this week
-    ("Robot building kit", "S02"): ("STOCKOUT", 4, 2),  # gift guide + Christmas: order now
-    ("Puffer vest", "S01"): ("STOCKOUT", 5, 2),  # Boxing Day: orderable
-    ("Air fryer 5L", "S03"): ("AT RISK", 1, 2),  # in-store event, too late to order
-    ("Perfume gift set", "S02"): ("AT RISK", 3, 1),
-    ("Perfume gift set", "S05"): ("AT RISK", 3, 1),
-    ("Smartwatch", "S02"): ("AT RISK", 4, 2),
-    ("Plush reindeer 30cm", "S04"): ("AT RISK", 5, 2),
-    ("Instant camera", "DC1"): ("AT RISK", 6, 3),
-}
-
-# po_id, sku (description), location, due, qty, status
-RECEIPTS = [
-    ("PO-88213", "Plush reindeer 30cm", "S01", _d(11, 11), 60, "Open"),  # past due
-    ("PO-88240", "Knit beanie", "S03", _d(11, 17), 48, "Received"),  # booked in: ignored
-    ("PO-88251", "Scented candle trio", "DC1", _d(11, 20), 120, "Confirmed"),
-    ("PO-88262", "Wireless earbuds", "DC1", _d(12, 9), 40, "Confirmed"),
-    ("PO-88263", "Wireless earbuds", "S01", _d(12, 2), 24, "In transit"),
-    ("PO-88270", "Robot building kit", "S02", _d(12, 30), 30, "Confirmed"),  # after the risk
-    ("PO-88271", "Robot building kit", "DC1", _d(11, 25), 60, "In transit"),
-    ("PO-88275", "Perfume gift set", "DC1", _d(12, 3), 36, "Confirmed"),
-    ("PO-88281", "Family board game", "S02", _d(11, 26), 24, "Confirmed"),
-    ("PO-88284", "Cozy throw blanket", "S04", _d(12, 4), 30, "Confirmed"),
-    ("PO-88290", "Smartwatch", "S02", _d(1, 18, 2027), 20, "Confirmed"),  # beyond the horizon
-    ("PO-88292", "Puffer vest", "DC1", _d(12, 14), 40, "Confirmed"),
-    ("PO-88295", "Lip balm trio", "S01", _d(12, 7), 72, "In transit"),
-    ("PO-88301", "Bluetooth speaker", "S03", _d(12, 11), 18, "Confirmed"),
-    ("PO-88305", "Ugly holiday sweater", "DC1", _d(11, 23), 50, "Confirmed"),
-    ("PO-88310", "Air fryer 5L", "DC1", _d(12, 16), 24, "Confirmed"),
-    ("PO-88312", "Hair dryer pro", "S01", _d(12, 21), 8, "Cancelled"),  # cancelled: ignored
-    ("PO-88318", "Wool socks 3-pack", "S02", _d(12, 1), 60, "Open"),
-    ("PO-88320", "Instant camera", "DC1", _d(1, 11, 2027), 12, "Confirmed"),  # beyond horizon
-    ("PO-88325", "Gaming headset", "S05", _d(12, 18), 12, "Confirmed"),
-]
-
-# Regular replenishment POs (quantities computed from the forecast) for promo-driven dips:
-# the shortage is then temporary, so expedites and marketing's levers can fix it.
-REPLENISH = {
-    ("Wireless earbuds", "S04"): "PO-88330",
-    ("Air fryer 5L", "S03"): "PO-88331",
-    ("Perfume gift set", "S02"): "PO-88332",
-    ("Perfume gift set", "S05"): "PO-88333",
-    ("Puffer vest", "S01"): "PO-88334",
-}
-
-
 def _weeks() -> list[dt.date]:
     return [WEEK0 + dt.timedelta(weeks=w) for w in range(HORIZON)]
 
 
 def _frac(start: dt.date, end: dt.date) -> np.ndarray:
-    """Days of [start, end] inside each horizon week, / 7 (SPEC §3)."""
+    """Days of [start, end] inside each horizon week, / 7 (docs/semantics.md)."""
     out = np.zeros(HORIZON)
     for w, monday in enumerate(_weeks()):
         lo = max(start, monday)
@@ -298,16 +149,16 @@ def _demo_data() -> dict:
     item_by_sku = dict(zip(SKUS, CATALOGUE))
     baseline: dict[tuple[str, str], np.ndarray] = {}
     for sku, loc in keys:
-        base = item_by_sku[sku][4] * LOCATION_SIZE[loc]
+        size = item_by_sku[sku][4] * LOCATION_SIZE[loc]
         noise = rng.normal(1.0, 0.08, HORIZON).clip(0.8, 1.2)
-        baseline[(sku, loc)] = np.maximum(1, np.round(base * SEASON * noise))
+        baseline[(sku, loc)] = np.maximum(1, np.round(size * SEASON * noise))
 
-    # lift and receipts per key (SPEC §3)
+    # lift and receipts per key (docs/semantics.md)
     lift_units = {k: np.zeros(HORIZON) for k in keys}
     for (_cid, _name, desc, start, end, lift, status, locs, *_rest) in CAMPAIGNS:
         if status not in COUNT_STATUSES:
             continue
-        sku, scope, frac = _sku(desc), _scope(locs), _frac(start, end)
+        sku, scope, frac = sku_of(desc), _scope(locs), _frac(start, end)
         for k in keys:
             if k[0] == sku and (scope is None or k[1] in scope):
                 lift_units[k] += baseline[k] * lift * frac
@@ -315,14 +166,14 @@ def _demo_data() -> dict:
     for (desc, loc), po_id in REPLENISH.items():
         # the regular replenishment lands the week after the promo dip
         week = DESIGNED_RISKS[(desc, loc)][1] + 1
-        base = baseline[(_sku(desc), loc)]
+        base = baseline[(sku_of(desc), loc)]
         qty = 6 * math.ceil((base[week:].sum() + 1.5 * base.mean()) / 6)
         due = WEEK0 + dt.timedelta(weeks=week, days=1)
         receipt_list.append((po_id, desc, loc, due, int(qty), "Confirmed"))
     receipt_list.sort(key=lambda r: r[0])
     receipts = {k: np.zeros(HORIZON) for k in keys}
     for (_po, desc, loc, due, qty, status) in receipt_list:
-        key = (_sku(desc), loc)
+        key = (sku_of(desc), loc)
         assert key in receipts, f"receipt for a key not stocked: {key}"
         if status in ("Received", "Cancelled"):
             continue
@@ -331,7 +182,7 @@ def _demo_data() -> dict:
             receipts[key][max(w, 0)] += qty
 
     inventory = []
-    designed = {(_sku(d), loc): v for (d, loc), v in DESIGNED_RISKS.items()}
+    designed = {(sku_of(d), loc): v for (d, loc), v in DESIGNED_RISKS.items()}
     blank_cost_rows = {keys[i] for i in (5, 41, 97)}  # Products fills these in
     for k in keys:
         sku, loc = k
@@ -368,14 +219,15 @@ def _demo_data() -> dict:
             "category": category,
         })
 
-    forecast = [{"sku": sku, "location": loc, "week": weeks[w], "units": int(baseline[(sku, loc)][w])}
+    forecast = [{"sku": sku, "location": loc, "week": weeks[w],
+                 "units": int(baseline[(sku, loc)][w])}
                 for (sku, loc) in keys for w in range(HORIZON)]
     products = [{"sku": sku, "category": it[0], "description": it[1], "unit_cost": it[2],
                  "unit_price": it[3]} for sku, it in zip(SKUS, CATALOGUE)]
-    campaigns = [{"campaign_id": c[0], "name": c[1], "sku": _sku(c[2]), "start": c[3],
+    campaigns = [{"campaign_id": c[0], "name": c[1], "sku": sku_of(c[2]), "start": c[3],
                   "end": c[4], "lift": c[5], "status": c[6], "locations": c[7],
                   "channel": c[8], "owner": c[9]} for c in CAMPAIGNS]
-    receipts_rows = [{"po_id": r[0], "sku": _sku(r[1]), "location": r[2], "due": r[3],
+    receipts_rows = [{"po_id": r[0], "sku": sku_of(r[1]), "location": r[2], "due": r[3],
                       "qty": r[4], "status": r[5]} for r in receipt_list]
     return {"inventory": inventory, "forecast": forecast, "products": products,
             "campaigns": campaigns, "receipts": receipts_rows}

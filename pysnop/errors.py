@@ -7,8 +7,9 @@ collects all problems of a workbook before raising, so a planner fixes them in o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 Kind = Literal["layout", "data", "file"]
@@ -81,7 +82,7 @@ class Problem:
             where = f"{where} ({self.column})" if where else f"({self.column})"
         return f"{where}: {self.reason}" if where else self.reason
 
-    def as_warning(self) -> "Problem":
+    def as_warning(self) -> Problem:
         return Problem(self.reason, self.sheet, self.row, self.col, self.column, self.value,
                        "warning", self.kind, self.joined)
 

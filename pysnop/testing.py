@@ -23,7 +23,12 @@ import datetime as dt
 import os
 from typing import Any
 
-__all__ = ["WorkbookValues", "recalculate", "cell_values"]
+import python_calamine as pc
+from openpyxl.utils import get_column_letter, range_boundaries
+
+from pysnop.workbook.formulas.headless import evaluate
+
+__all__ = ["WorkbookValues", "cell_values", "recalculate"]
 
 
 class WorkbookValues(dict):
@@ -35,8 +40,6 @@ class WorkbookValues(dict):
 
     def range(self, sheet: str, ref: str) -> list[list]:
         """A rectangle of values, row by row (``"A1:C4"``)."""
-        from openpyxl.utils import get_column_letter, range_boundaries
-
         c1, r1, c2, r2 = range_boundaries(ref.replace("$", "").upper())
         cells = self.get(sheet, {})
         return [[cells.get(f"{get_column_letter(c)}{r}") for c in range(c1, c2 + 1)]
@@ -44,9 +47,6 @@ class WorkbookValues(dict):
 
 
 def _constants(path) -> dict[str, dict[str, Any]]:
-    import python_calamine as pc
-    from openpyxl.utils import get_column_letter
-
     out: dict[str, dict[str, Any]] = {}
     book = pc.CalamineWorkbook.from_path(str(path))
     for name in book.sheet_names:
@@ -72,8 +72,6 @@ def recalculate(path: str | os.PathLike) -> WorkbookValues:
     get freshly computed values; every other cell is returned as the file stored it (a
     formula the workbook saved a value for keeps that value, as ``pysnop recalc`` keeps it).
     """
-    from pysnop.workbook.formulas.headless import evaluate
-
     values = WorkbookValues(_constants(path))
     ev = evaluate(path)
     for sheet, cells in ev.values.items():  # formulas computing blank are blank

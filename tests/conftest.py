@@ -15,16 +15,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Hypothesis profiles. "dev" (the default run, the README's test command) and "ci" (.ci/run:
+# ``--hypothesis-profile=ci``, or HYPOTHESIS_PROFILE=ci). Tests that set their own
+# max_examples scale them with ``hardening_helpers.examples(n)``: n under "ci", n/10 under
+# "dev", so the default run stays short while CI fuzzes at full size.
+settings.register_profile("dev", max_examples=100)
+settings.register_profile("ci", max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def build_book(path: Path, sheets: dict[str, list[list]], *, tables=None, start=None,
                number_formats=None) -> Path:
     import openpyxl
     from openpyxl.utils import get_column_letter
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
     from openpyxl.worksheet.table import Table, TableStyleInfo
 
     wb = openpyxl.Workbook()

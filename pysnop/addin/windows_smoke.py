@@ -45,7 +45,8 @@ def main() -> int:
         return 2
     import xlwings as xw
 
-    from pysnop.excel import ribbon
+    from pysnop import catalog
+    from pysnop.excel import ribbon  # imports xlwings: Windows only
 
     folder = Path(tempfile.mkdtemp(prefix="pysnop-smoke-"))
     state: dict = {}
@@ -85,8 +86,8 @@ def main() -> int:
         except Exception:
             return "(VBA project not readable: Trust access to the VBA project is off; skipped)"
 
-    def press(callback, entry, check, select=None):
-        @step(f"press {entry.replace('_', ' ')}")
+    def press(tag, check, select=None):
+        @step(f"press {catalog.button(tag).label}")
         def run():
             book = state["book"]
             book.activate()
@@ -97,13 +98,13 @@ def main() -> int:
             original = ribbon._alert
             ribbon._alert = lambda xl, message, title, ok: captured.append((message, ok))
             try:
-                # the add-in's own callback, as a click runs it; falls back to Python directly
+                # the add-in's own VBA, as a click runs it; falls back to Python directly
                 try:
-                    state["app"].api.Run(f"'pysnop.xlam'!{callback}", None)
+                    state["app"].api.Run("'pysnop.xlam'!PysnopPress", tag)
                     time.sleep(1)
                 except Exception:
                     xw.Book(str(state["path"])).set_mock_caller()
-                    getattr(ribbon, entry)()
+                    ribbon.press(tag)
             finally:
                 ribbon._alert = original
             return check(book, captured)
@@ -121,15 +122,16 @@ def main() -> int:
     ok = install() and demo() and open_excel()
     if ok:
         callbacks()
-        press("PysnopCheckInputs", "check_inputs", lambda b, c: c[-1][0][:60] if c else "")
-        press("PysnopRunBridge", "run_bridge", sheet_has("Bridge", "STOCKOUT"))
-        press("PysnopRefreshCampaigns", "refresh_campaigns", sheet_has("Campaigns", "Supply: status"))
-        press("PysnopReconcileForecast", "reconcile_forecast", lambda b, c: c[-1][0][:60] if c else "")
-        press("PysnopProposeActions", "propose_actions", sheet_has("Actions", "Proposed"))
-        press("PysnopApproveSelected", "approve_selected", sheet_has("Actions"), ("Actions", "A4"))
-        press("PysnopRejectSelected", "reject_selected", sheet_has("Actions"), ("Actions", "A5"))
-        press("PysnopExportApproved", "export_approved", sheet_has("Actions"))
-        press("PysnopScorecard", "scorecard", lambda b, c: c[-1][0][:60] if c else "")
+        first_line = lambda b, c: c[-1][0][:60] if c else ""
+        press("check_inputs", first_line)
+        press("recalculate", sheet_has("Bridge", "STOCKOUT"))
+        press("refresh_campaigns", sheet_has("Campaigns", "Supply: status"))
+        press("reconcile_forecast", first_line)
+        press("propose_actions", sheet_has("Actions", "Proposed"))
+        press("approve_selected", sheet_has("Actions"), ("Actions", "A4"))
+        press("reject_selected", sheet_has("Actions"), ("Actions", "A5"))
+        press("export_approved", sheet_has("Actions"))
+        press("write_scorecard", first_line)
         try:
             state["book"].close()
             state["app"].quit()

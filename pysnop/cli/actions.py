@@ -13,6 +13,12 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from pysnop.cli.console import STATUS_STYLE, Failed, err, out, print_problems, run_guarded
+from pysnop.operations.decide import apply_decisions
+from pysnop.operations.export import export_actions
+from pysnop.operations.review import log_history, weekly_review
+from pysnop.operations.simulate import simulate
+
 BOOK = click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
 LOG = click.option("--log", "log", type=click.Path(dir_okay=False, path_type=Path),
                    help="The decision log (default: Settings decision_log, else "
@@ -21,19 +27,15 @@ USER = click.option("--user", help="Who is deciding (default: $PYSNOP_USER, else
 
 
 def _guard(ctx, action, *args, **kwargs):
-    from pysnop.cli.main import Failed, _run_guarded, err
-
     try:
-        return _run_guarded(ctx, action, *args, **kwargs)
+        return run_guarded(ctx, action, *args, **kwargs)
     except Failed:
         err.print(f"[red]{args[0] if args else ''}: nothing done.[/]")
         ctx.exit(1)
 
 
 def _warn(problems) -> None:
-    from pysnop.cli.main import _print_problems
-
-    _print_problems(list(problems), "warning")
+    print_problems(list(problems), "warning")
 
 
 def _ctx_obj(ctx) -> None:
@@ -53,9 +55,6 @@ def log_cmd(ctx, book, log, limit):
     Example:
       pysnop log plan.xlsx
     """
-    from pysnop.operations.decide import log_history
-    from pysnop.cli.main import out
-
     _ctx_obj(ctx)
     history = _guard(ctx, log_history, book, log=log)
     runs = history["runs"][-limit:] if limit > 0 else history["runs"]
@@ -110,11 +109,8 @@ def export_cmd(ctx, book, fmt, output, user, log):
     Example:
       pysnop export plan.xlsx --format json -o approved.json --user ann
     """
-    from pysnop.operations.decide import export_approved
-    from pysnop.cli.main import out
-
     _ctx_obj(ctx)
-    report = _guard(ctx, export_approved, book, fmt, output, user=user, log=log)
+    report = _guard(ctx, export_actions, book, fmt, output, user=user, log=log)
     _warn(report.warnings)
     n = len(report.exported)
     if n:
@@ -142,9 +138,6 @@ def simulate_cmd(ctx, book, actions, approved, as_of):
       pysnop simulate plan.xlsx --actions TRF-405d0e8e,EXP-1bf58bbe
       pysnop simulate plan.xlsx --approved
     """
-    from pysnop.operations.decide import simulate
-    from pysnop.cli.main import STATUS_STYLE, err, out
-
     _ctx_obj(ctx)
     if actions and approved:
         raise click.UsageError("give --actions or --approved, not both")
@@ -199,18 +192,14 @@ def review_cmd(ctx, book, markdown, output, log):
     Example:
       pysnop review plan.xlsx --markdown -o review.md
     """
-    from pysnop.operations.decide import review
-
     _ctx_obj(ctx)
-    text = _guard(ctx, review, book, "markdown" if markdown else "text", log=log)
+    text = _guard(ctx, weekly_review, book, "markdown" if markdown else "text", log=log)
     if output is None:
         click.echo(text, nl=False)
         return
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        from pysnop.cli.main import err
-
         err.print(f"[red]error:[/] cannot write {output}: {exc.strerror or exc}")
         ctx.exit(1)
     click.echo(f"review written to {output}")
@@ -229,9 +218,6 @@ def decide_cmd(ctx, book, user, log):
     Example:
       pysnop decide plan.xlsx --user ann
     """
-    from pysnop.operations.decide import apply_decisions
-    from pysnop.cli.main import out
-
     _ctx_obj(ctx)
     report = _guard(ctx, apply_decisions, book, user=user, log=log)
     _warn(report.warnings)

@@ -23,8 +23,12 @@ from pathlib import Path
 
 import click
 
+from pysnop.addin import build
+from pysnop.catalog import BUTTONS, FUNCTIONS, UDF_MODULE
+from pysnop.cli.console import err, out
+
 ADDIN_NAME = "pysnop.xlam"
-CONFIG_KEYS = {"INTERPRETER_WIN": None, "UDF_MODULES": "pysnop.excel.udf"}
+CONFIG_KEYS: dict[str, str | None] = {"INTERPRETER_WIN": None, "UDF_MODULES": UDF_MODULE}
 
 
 class AddinError(Exception):
@@ -36,8 +40,6 @@ class AddinError(Exception):
 
 
 def build_addin(output: Path | None = None) -> Path:
-    from pysnop.addin import build
-
     return build.build(output or Path.cwd() / ADDIN_NAME)
 
 
@@ -99,7 +101,7 @@ def install(*, xlstart: Path | None = None, config: Path | None = None,
     done.append(f"{'replaced' if replaced else 'copied'} the add-in: {target}")
     values = read_config(config)
     before = dict(values)
-    values.update({"INTERPRETER_WIN": interpreter, "UDF_MODULES": CONFIG_KEYS["UDF_MODULES"]})
+    values.update({"INTERPRETER_WIN": interpreter, "UDF_MODULES": UDF_MODULE})
     write_config(config, values)
     changed = [k for k in ("INTERPRETER_WIN", "UDF_MODULES") if before.get(k) != values[k]]
     done.append(f"wrote {config}: INTERPRETER_WIN = {interpreter}, UDF_MODULES = pysnop.excel.udf"
@@ -158,8 +160,6 @@ def addin() -> None:
 
 
 def _guarded(action, *args, **kwargs):
-    from pysnop.cli.main import err
-
     try:
         return action(*args, **kwargs)
     except AddinError as exc:
@@ -175,18 +175,14 @@ def _guarded(action, *args, **kwargs):
               default=Path(ADDIN_NAME), show_default=True, help="Where to write the add-in.")
 def build_cmd(output: Path) -> None:
     """Build pysnop.xlam from the text sources in pysnop/addin/ (ribbon XML, VBA .bas)."""
-    from pysnop.cli.main import out
-
     path = _guarded(build_addin, output)
     out.print(f"built {path} ({path.stat().st_size:,} bytes): the S&OP Bridge tab, "
-              "9 buttons, the pysnop worksheet functions")
+              f"{len(BUTTONS)} buttons, {len(FUNCTIONS)} worksheet functions")
 
 
 @addin.command("install")
 def install_cmd() -> None:
     """Windows: put pysnop.xlam in Excel's XLSTART and configure xlwings for pysnop."""
-    from pysnop.cli.main import out
-
     for line in _guarded(install):
         out.print(line)
 
@@ -194,8 +190,6 @@ def install_cmd() -> None:
 @addin.command("uninstall")
 def uninstall_cmd() -> None:
     """Windows: remove pysnop.xlam from XLSTART and pysnop's xlwings configuration."""
-    from pysnop.cli.main import out
-
     for line in _guarded(uninstall):
         out.print(line)
 

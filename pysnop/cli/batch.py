@@ -8,16 +8,17 @@ table. ``register(cli)`` adds the ``watch`` command to the click group.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pysnop.operations.batch import BookSummary, default_workers, plan_jobs, run_batch
 from pysnop.errors import PysnopError
+from pysnop.operations.batch import BookSummary, default_workers, plan_jobs, run_batch
+from pysnop.operations.watch import watch
 
 MAX_ERRORS_SHOWN = 20
 
@@ -129,8 +130,6 @@ def watch_command(paths, as_of, debounce, interval, run_at_start, no_backup):
       pysnop watch plan.xlsx
       pysnop watch shared/plans/ --debounce 5
     """
-    from pysnop.operations.watch import watch
-
     out = Console(highlight=False, soft_wrap=True)
     for path in paths:
         if not path.exists():

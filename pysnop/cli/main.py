@@ -1,4 +1,5 @@
-"""`pysnop` on the command line: a thin client of :mod:`pysnop.pipeline.run`.
+"""`pysnop` on the command line: a thin client of :mod:`pysnop.pipeline.run` and
+:mod:`pysnop.operations`.
 
 Exit codes: 0 done (warnings allowed), 1 a workbook had errors or could not be written,
 2 wrong usage, 3 an internal error (reported in one line; ``--debug`` shows the traceback).
@@ -11,51 +12,15 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from pysnop import __version__
+from pysnop.cli import actions as cli_actions
+from pysnop.cli import addin as cli_addin
+from pysnop.cli import batch as cli_batch
+from pysnop.cli.console import STATUS_STYLE, Failed, err, out, print_problems, run_guarded
+from pysnop.demo import build_demo
 from pysnop.pipeline import run as api
-from pysnop.errors import Problem, PysnopError
-
-# piped output (CI logs, schedulers) gets a table width that fits dates, not rich's 80 columns
-out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 110)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-MAX_SHOWN = 15
-STATUS_STYLE = {"STOCKOUT": "bold red", "AT RISK": "bold yellow", "OK": "green"}
-
-
-class Failed(Exception):
-    """A book failed; the reason is already printed. ``code`` is the exit code it deserves."""
-
-    def __init__(self, code: int = 1):
-        super().__init__(code)
-        self.code = code
-
-
-def _run_guarded(ctx: click.Context, action, *args, **kwargs):
-    """Run one operation; turn every failure into printed lines, never a traceback."""
-    try:
-        return action(*args, **kwargs)
-    except PysnopError as exc:
-        _print_problems(exc.problems, "error")
-        raise Failed() from exc
-    except Exception as exc:  # pragma: no cover - the message is tested, not the branch
-        if ctx.obj.get("debug"):
-            raise
-        err.print(f"[red]internal error:[/] {type(exc).__name__}: {exc}. "
-                  "Please report it; run with --debug for details.")
-        raise Failed(3) from exc
-
-
-def _print_problems(problems: list[Problem], severity: str) -> None:
-    style = "red" if severity == "error" else "yellow"
-    for problem in problems[:MAX_SHOWN * 4 if severity == "error" else MAX_SHOWN]:
-        err.print(f"[{style}]{severity}:[/] {problem}", markup=True)
-    shown = MAX_SHOWN * 4 if severity == "error" else MAX_SHOWN
-    if len(problems) > shown:
-        where = "" if severity == "error" else " (all are on the Issues sheet)"
-        err.print(f"[{style}]... and {len(problems) - shown} more {severity}s{where}[/]")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -121,8 +86,8 @@ def recalc(ctx, books, output, as_of, export_dir, no_backup, user, log_path, no_
     if len(books) == 1 and scheduler is None:
         try:
             with err.status(f"{books[0].name}: starting") as status:
-                step = lambda name: status.update(f"{books[0].name}: {name}")  # noqa: E731
-                report = _run_guarded(ctx, api.recalc, books[0], output=output,
+                step = lambda name: status.update(f"{books[0].name}: {name}")
+                report = run_guarded(ctx, api.recalc, books[0], output=output,
                                       as_of=as_of_date, export_dir=export_dir,
                                       backup=not no_backup, user=user, log=log_path,
                                       actions=not no_actions, progress=step)
@@ -131,14 +96,12 @@ def recalc(ctx, books, output, as_of, export_dir, no_backup, user, log_path, no_
             ctx.exit(failure.code)
         _print_report(report)
         return
-    from pysnop.cli.batch import run_books
-
     if log_path is not None:
         raise click.UsageError("--log names one workbook's decision log; give it one book at "
                                "a time (or set decision_log in each workbook's Settings)")
     if user:
         os.environ["PYSNOP_USER"] = user  # worker processes inherit the deciding user
-    ctx.exit(run_books(books, output, as_of_date, export_dir, not no_backup, workers,
+    ctx.exit(cli_batch.run_books(books, output, as_of_date, export_dir, not no_backup, workers,
                        scheduler, out, err, actions=not no_actions))
 
 
@@ -158,12 +121,12 @@ def check(ctx, books, as_of):
     failed = 0
     for book in books:
         try:
-            report = _run_guarded(ctx, api.check, book, as_of=as_of.date() if as_of else None)
+            report = run_guarded(ctx, api.check, book, as_of=as_of.date() if as_of else None)
         except Failed as failure:
             err.print(f"[red]{book}: has errors.[/]")
             failed = max(failed, failure.code)
             continue
-        _print_problems(report.warnings, "warning")
+        print_problems(report.warnings, "warning")
         counts = report.counts
         out.print(f"{book}: valid; {len(report.result.summary)} sku-locations, "
                   f"{counts['STOCKOUT']} stockout, {counts['AT RISK']} at risk, "
@@ -184,8 +147,6 @@ def demo(ctx, directory, export_dir):
     The demo is a holiday season for a few dozen SKUs at five stores and a DC, planned
     as of 2026-11-18. Open it afterwards and look at the Bridge sheet.
     """
-    from pysnop.demo import build_demo
-
     try:
         directory.mkdir(parents=True, exist_ok=True)
         path = build_demo(directory / "pysnop-demo.xlsx")
@@ -193,7 +154,7 @@ def demo(ctx, directory, export_dir):
         err.print(f"[red]error:[/] cannot write the demo into {directory}: {exc.strerror or exc}")
         ctx.exit(1)
     try:
-        report = _run_guarded(ctx, api.recalc, path, export_dir=export_dir, backup=False)
+        report = run_guarded(ctx, api.recalc, path, export_dir=export_dir, backup=False)
     except Failed as failure:
         ctx.exit(failure.code)
     _print_report(report)
@@ -201,7 +162,7 @@ def demo(ctx, directory, export_dir):
 
 
 def _print_report(report: api.RunReport) -> None:
-    _print_problems(report.warnings, "warning")
+    print_problems(report.warnings, "warning")
     summary = report.result.summary
     at_risk = summary[summary["status"] != "OK"].head(10)
     if len(at_risk):
@@ -223,7 +184,7 @@ def _print_report(report: api.RunReport) -> None:
               f"[bold red]{counts['STOCKOUT']} STOCKOUT[/], "
               f"[bold yellow]{counts['AT RISK']} AT RISK[/], {counts['OK']} OK; "
               f"{len(report.warnings)} warnings ({report.timings.get('total', 0):.2f} s)")
-    actions = report.extras.get("actions")
+    actions = report.actions.rows if report.actions is not None else None
     if actions is not None and len(actions) and "status" in actions:
         by_status = actions["status"].value_counts()
         parts = [f"{int(by_status[k])} {k.lower()}" for k in
@@ -240,11 +201,7 @@ def _date(value) -> str:
     return "" if value is None or value != value else f"{value:%Y-%m-%d}"
 
 
-from pysnop.cli import actions as cli_actions  # noqa: E402
-from pysnop.cli import addin as cli_addin  # noqa: E402
-from pysnop.cli.batch import register as _register_batch  # noqa: E402
-
-_register_batch(cli)  # pysnop watch
+cli_batch.register(cli)  # pysnop watch
 cli_actions.register(cli)  # pysnop log, export, simulate, review, decide
 cli_addin.register(cli)  # pysnop addin build | install | uninstall
 

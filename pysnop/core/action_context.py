@@ -1,23 +1,26 @@
 """What every action proposer needs from one bridge run, on the Bridge's row order.
 
 ``ActionContext`` bundles the projection arrays of a ``BridgeResult`` with the per-row
-economics (unit margin, category) looked up from the inputs, the campaigns placed on the
-same grid, and the small helpers the proposers share: lost units of a re-projection, the
-sentence fragments of a reason, and the Settings values they read.
+economics (unit margin per week, category) looked up from the inputs, the campaigns placed on
+the same grid, and the small helpers the proposers share: Settings values, deadlines, the
+sentence fragments of a reason.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from pysnop.core.bridge import resolve_item_economics
 from pysnop.core.bridge_math import DECIMALS
 from pysnop.core.demand import CampaignGrid, place_campaigns
-from pysnop.core.model import BridgeResult, PlanInputs
+from pysnop.core.model import BridgeResult, PlanInputs, Settings
+from pysnop.core.valuation import weekly_margin
 
 SUPPLY, MARKETING = "Supply", "Marketing"
 UNIT_EPS = 1e-6  # lost units below this are float noise, not a protected sale
@@ -27,17 +30,18 @@ UNIT_EPS = 1e-6  # lost units below this are float noise, not a protected sale
 class ActionContext:
     inputs: PlanInputs
     result: BridgeResult
-    margin: np.ndarray  # unit margin per Bridge row, 0 where unknown
-    category: np.ndarray  # object, None where unknown
+    margin: NDArray[np.float64]  # regular unit margin per Bridge row, 0 where unknown
+    category: NDArray[Any]  # object, None where unknown
     grid: CampaignGrid  # campaigns placed on the Bridge's row order
-    campaign_names: dict  # campaign_id -> name (or the id when unnamed)
-    sku: np.ndarray = None  # object arrays of the Bridge's keys, filled in __post_init__
-    location: np.ndarray = None
-    campaigns: np.ndarray = None  # summary["campaigns"]: "C1, C2" per row
-    _lookup: dict = None
-    _week0: pd.Timestamp = None
+    campaign_names: dict[Any, Any]  # campaign_id -> name (or the id when unnamed)
+    margin_week: NDArray[np.float64]  # (rows, weeks) unit margin per week: the valuation hook
+    sku: NDArray[Any] = field(init=False)
+    location: NDArray[Any] = field(init=False)
+    campaigns: NDArray[Any] = field(init=False)  # summary["campaigns"]: "C1, C2" per row
+    cache: dict[str, Any] = field(default_factory=dict)  # per-run lookups proposers share
+    _lookup: dict[tuple[Any, Any], int] = field(init=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         keys = self.result.keys
         self.sku = keys["sku"].to_numpy(dtype=object)
         self.location = keys["location"].to_numpy(dtype=object)
@@ -45,9 +49,8 @@ class ActionContext:
         self._lookup = {}
         for n, key in enumerate(zip(self.sku, self.location)):
             self._lookup.setdefault(key, n)
-        self._week0 = self.result.weeks[0] if len(self.result.weeks) else None
 
-    def row_of(self, sku, location) -> np.ndarray:
+    def row_of(self, sku: Any, location: Any) -> NDArray[np.int64]:
         """Bridge row of each (sku, location), -1 where the Bridge has none."""
         get = self._lookup.get
         return np.array([get(key, -1) for key in zip(sku, location)], dtype=np.int64)
@@ -58,17 +61,47 @@ class ActionContext:
 
     @property
     def week0(self) -> pd.Timestamp:
-        return self._week0
+        return pd.Timestamp(self.result.weeks[0])
 
-    def week(self, index) -> pd.Timestamp:
-        return self._week0 + dt.timedelta(days=7 * int(index))
+    @property
+    def as_of(self) -> pd.Timestamp:
+        return pd.Timestamp(self.result.as_of)
 
-    def first_risk_index(self) -> np.ndarray:
+    @property
+    def settings(self) -> Settings:
+        return self.inputs.settings
+
+    def week(self, index: Any) -> pd.Timestamp:
+        return self.week0 + dt.timedelta(days=7 * int(index))
+
+    def weeks(self, index: NDArray[np.int64]) -> pd.DatetimeIndex:
+        """Mondays of week indexes (relative to week 0), as datetime64[ns]."""
+        days = np.datetime64(self.week0.date(), "D") + 7 * np.asarray(index, dtype=np.int64)
+        return pd.DatetimeIndex(days.astype("datetime64[ns]"))
+
+    def deadline(self, index: NDArray[np.int64]) -> pd.DatetimeIndex:
+        """act_by of a proposal: the Monday of week ``index``, never before the as-of date.
+
+        A deadline in the as-of week (or computed before it) reads as the as-of date itself:
+        act now. docs/semantics.md, "Deadlines".
+        """
+        mondays = self.weeks(index)
+        return pd.DatetimeIndex(np.maximum(mondays.to_numpy(), self.as_of.to_datetime64()))
+
+    def first_risk_index(self) -> NDArray[np.int64]:
         """Index of each row's first week not OK; -1 for rows that are OK throughout."""
         at_risk = self.result.status > 0
         if at_risk.shape[1] == 0:
-            return np.full(at_risk.shape[0], -1)
-        return np.where(at_risk.any(axis=1), np.argmax(at_risk, axis=1), -1)
+            return np.full(at_risk.shape[0], -1, dtype=np.int64)
+        return np.where(at_risk.any(axis=1), np.argmax(at_risk, axis=1), -1).astype(np.int64)
+
+    def gap(self) -> NDArray[np.float64]:
+        """max(0, threshold − poh) per row and week: how far each week is below threshold."""
+        if "gap" not in self.cache:
+            res = self.result
+            self.cache["gap"] = np.maximum(np.round(res.threshold - res.poh, DECIMALS), 0.0)
+        out: NDArray[np.float64] = self.cache["gap"]
+        return out
 
     def setting(self, key: str, default: float) -> float:
         """A number from Settings' extra keys (``transfer_cost_per_unit`` …), matched loosely."""
@@ -78,6 +111,23 @@ class ActionContext:
                 number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
                 return default if pd.isna(number) else float(number)
         return default
+
+    def whole_setting(self, key: str) -> int:
+        """A whole-number Settings field; a same-named extra key wins (a reader that does not
+        know the key yet leaves it among the extras)."""
+        default = float(getattr(self.inputs.settings, key))
+        return max(round(self.setting(key, default)), 0)
+
+    def product_value(self, column: str, sku: NDArray[Any]) -> NDArray[Any]:
+        """Products' ``column`` for each SKU (first Products row of the SKU); None where blank."""
+        prod = self.inputs.products
+        if prod is None or column not in prod.columns or len(prod) == 0:
+            return np.full(len(sku), None, dtype=object)
+        first = prod.drop_duplicates("sku")
+        lookup = pd.Series(first[column].to_numpy(dtype=object),
+                           index=first["sku"].astype(str).to_numpy())
+        got = lookup.reindex(pd.Index(np.asarray(sku).astype(str)))
+        return got.map(lambda v: None if _blank(v) else v).astype(object).to_numpy()
 
     def stockout_at(self, row: int) -> str:
         """'the Black Friday stockout at S01', or '… at S01 (campaign C7)' for unnamed ones."""
@@ -90,11 +140,14 @@ class ActionContext:
         return text
 
     def campaign_ids(self, row: int) -> str | None:
-        ids = self.campaigns[row].strip()
+        ids = str(self.campaigns[row]).strip()
         return ids or None
 
 
-def build_context(inputs: PlanInputs, result: BridgeResult) -> ActionContext:
+def build_context(inputs: PlanInputs, result: BridgeResult,
+                  margin_week: NDArray[np.float64] | None = None) -> ActionContext:
+    """The context of one run; ``margin_week`` (rows × weeks, Bridge order) overrides the
+    regular unit margin week by week (the promo-margin hook)."""
     inv = inputs.inventory.reset_index(drop=True)
     economics = resolve_item_economics(inv, inputs.products)
     index = pd.MultiIndex.from_arrays([inv["sku"].astype(object), inv["location"].astype(object)])
@@ -106,25 +159,20 @@ def build_context(inputs: PlanInputs, result: BridgeResult) -> ActionContext:
     ok = ~pd.isna(pos)
     pos = np.where(ok, pos, 0).astype(np.int64)
     margin = np.where(ok, economics["unit_margin"].to_numpy(dtype=float)[pos], np.nan)
-    category = np.where(ok, economics["category"].to_numpy(dtype=object)[pos], None)
-    category = np.array([c if isinstance(c, str) and c.strip() else None for c in category],
+    raw = np.where(ok, economics["category"].to_numpy(dtype=object)[pos], None)
+    category = np.array([c if isinstance(c, str) and c.strip() else None for c in raw],
                         dtype=object)
     grid = place_campaigns(inputs.campaigns, result.keys, inputs.settings.count_statuses,
                            result.weeks[0], result.horizon_weeks)
     camp = inputs.campaigns
-    names = {}
+    names: dict[Any, Any] = {}
     if len(camp):
-        raw = camp["name"] if "name" in camp else pd.Series([None] * len(camp))
-        for cid, name in zip(camp["campaign_id"], raw):
+        given = camp["name"] if "name" in camp else pd.Series([None] * len(camp))
+        for cid, name in zip(camp["campaign_id"], given):
             names.setdefault(cid, name if isinstance(name, str) and name.strip() else cid)
-    return ActionContext(inputs, result, np.nan_to_num(margin, nan=0.0), category, grid, names)
-
-
-def lost_units(poh: np.ndarray) -> np.ndarray:
-    """Units lost over the horizon in a lost-sales run of each row of ``poh`` (SPEC §3)."""
-    if poh.shape[-1] == 0:
-        return np.zeros(poh.shape[:-1])
-    return np.maximum(0.0, -np.round(poh, DECIMALS).min(axis=-1))
+    regular = np.nan_to_num(margin, nan=0.0)
+    return ActionContext(inputs, result, regular, category, grid, names,
+                         weekly_margin(regular, result.horizon_weeks, margin_week))
 
 
 def units(value: float) -> str:
@@ -139,9 +187,28 @@ def percent(fraction: float) -> str:
     return f"{text}%"
 
 
-def day(value) -> str:
+def day(value: Any) -> str:
     return f"{pd.Timestamp(value):%Y-%m-%d}"
 
 
-def _norm(key) -> str:
+def days(values: Any) -> NDArray[np.str_]:
+    """ISO dates of many datetimes at once (NaT -> 'NaT')."""
+    arr = pd.DatetimeIndex(values).to_numpy(dtype="datetime64[ns]")
+    return np.datetime_as_string(arr, unit="D")
+
+
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, (tuple, list)):
+        return len(value) == 0
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _norm(key: Any) -> str:
     return str(key).strip().casefold().replace(" ", "_").replace("-", "_")

@@ -1,9 +1,13 @@
-"""Decisions on action proposals: who may decide, and how a re-run keeps them (SPEC §4).
+"""Decisions on action proposals: who may decide, how a re-run keeps them, how they
+coordinate (docs/semantics.md §4).
 
 Pure functions on pandas frames; no file or clock access (``now`` and ``user`` are passed in).
 
 Statuses: Proposed → Approved / Rejected (by a person) → Exported (by ``pysnop export``);
-Obsolete (by pysnop) when the proposal is no longer made.
+Obsolete (by pysnop) when the proposal is no longer made; Superseded (by pysnop) when the
+approved alternatives of its risk already close every gap it would fill — it returns to
+Proposed when they no longer do (docs/semantics.md, "Risks and decisions";
+:mod:`pysnop.core.coordination`).
 
 Two steps each time the Actions sheet is read back:
 
@@ -13,7 +17,11 @@ Two steps each time the Actions sheet is read back:
    accepted only from a person listed in Approvers for the action's owner function
    (Supply / Marketing). A refused decision is undone (status back to the recorded one,
    Proposed for a row never decided) and reported with a warning naming the row.
-   Exported and Obsolete are set by pysnop only; Exported is final.
+   Exported, Obsolete and Superseded are set by pysnop only; Exported is final.
+   With the run's *cover* frame (``cover=``), approvals are then coordinated per risk: new
+   approvals are taken in rank order, and one that would make the risk's approved set more
+   than it needs is refused (undone, with a warning naming both rows); every Proposed or
+   Superseded alternative is then re-marked against the approved set.
 2. :func:`merge` lays the reviewed rows over the new proposals, keyed by ``action_id``:
    a proposal still made keeps its decision and comment and gets fresh values; a new one is
    appended as Proposed; one no longer made becomes Obsolete (an Exported row stays Exported,
@@ -23,22 +31,44 @@ Two steps each time the Actions sheet is read back:
    again after that, it starts over as Proposed ("lapsed", from the log).
    Rows a person touched (decided, or commented) are never dropped. An untouched row that
    was already Obsolete and is still not proposed is dropped: it was shown Obsolete for one
-   run, and the decision log keeps it.
+   run, and the decision log keeps it. With ``cover=`` the Superseded marks are recomputed
+   for the new proposals.
+
+Room for binding approvals to values (issue 13): :func:`values_fingerprint` hashes the
+``BOUND_FIELDS`` of a proposal; a status that waits for re-approval is simply not in
+:data:`pysnop.core.coordination.BINDING`, so it stops counting as chosen and the alternatives
+it superseded come back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
+from pysnop.core.coordination import (
+    BINDING,
+    Coverage,
+    check_approval,
+    fill_of,
+    need_of,
+    superseded,
+)
 from pysnop.errors import Problem
 
-PROPOSED, APPROVED, REJECTED, EXPORTED, OBSOLETE = (
-    "Proposed", "Approved", "Rejected", "Exported", "Obsolete")
-STATUSES = (PROPOSED, APPROVED, REJECTED, EXPORTED, OBSOLETE)
+PROPOSED, APPROVED, REJECTED, EXPORTED, OBSOLETE, SUPERSEDED = (
+    "Proposed", "Approved", "Rejected", "Exported", "Obsolete", "Superseded")
+STATUSES = (PROPOSED, APPROVED, REJECTED, EXPORTED, OBSOLETE, SUPERSEDED)
 EDITABLE_STATUSES = (PROPOSED, APPROVED, REJECTED)  # the dropdown
+SYSTEM_STATUSES = (EXPORTED, OBSOLETE, SUPERSEDED)  # set by pysnop, never typed
+# what an approval is of (issue 13 binds approvals to these): a re-run that changes any of
+# them changes the fingerprint
+BOUND_FIELDS = ("type", "owner", "sku", "location", "from_location", "campaign_id", "po_id",
+                "alt_sku", "qty", "week", "new_lift", "new_start")
 FUNCTIONS = ("Supply", "Marketing")
 SYSTEM = "pysnop"  # the "who" of the transitions pysnop makes itself
 DECISION_COLUMNS = ["status", "approver", "decided_at", "comment", "scenario", "exported_at"]
@@ -128,8 +158,27 @@ def parse_status(value) -> str | None:
 def touched(row) -> bool:
     """Did a person act on this row (decided it or wrote a comment)?"""
     status = parse_status(row.get("status"))
-    return (status not in (PROPOSED, OBSOLETE) or not blank(row.get("approver"))
+    return (status not in (PROPOSED, OBSOLETE, SUPERSEDED) or not blank(row.get("approver"))
             or not blank(row.get("comment")))
+
+
+def values_fingerprint(proposal: Any) -> str:
+    """sha256 of a proposal's BOUND_FIELDS (a mapping or a row), normalised: text stripped,
+    numbers to 6 decimals, dates as ISO days, blanks as null."""
+    get = proposal.get if hasattr(proposal, "get") else (lambda k: getattr(proposal, k, None))
+    values = {}
+    for name in BOUND_FIELDS:
+        value = get(name)
+        if blank(value):
+            values[name] = None
+        elif isinstance(value, (pd.Timestamp, dt.date)):
+            values[name] = pd.Timestamp(value).date().isoformat()
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            values[name] = round(float(value), 6)
+        else:
+            values[name] = str(value).strip()
+    text = json.dumps(values, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -144,7 +193,8 @@ class Review:
 
 
 def review_edits(sheet: pd.DataFrame, known: dict[str, Known], approvers: Approvers,
-                 user: str, now: dt.datetime) -> Review:
+                 user: str, now: dt.datetime, *, cover: pd.DataFrame | Coverage | None = None
+                 ) -> Review:
     """Validate the decisions typed into the Actions sheet (see module doc).
 
     ``sheet``: one row per Actions row, with at least action_id, owner and the
@@ -172,6 +222,8 @@ def review_edits(sheet: pd.DataFrame, known: dict[str, Known], approvers: Approv
         _review_row(rec, action, known.get(action), approvers, user, now, out, where)
         records.append(rec)
     out.rows = pd.DataFrame.from_records(records, columns=_columns(sheet))
+    if cover is not None:
+        coordinate(out, cover, known, now)
     return out
 
 
@@ -179,8 +231,9 @@ def _review_row(rec, action, prior, approvers, user, now, out: Review, where) ->
     raw_status = rec.get("status")
     typed = parse_status(raw_status)
     sheet_approver = text_or_none(rec.get("approver"))
-    if prior is None:  # never recorded: what pysnop set (Exported, Obsolete) is taken as is
-        prior = Known(typed if typed in (EXPORTED, OBSOLETE) else PROPOSED,
+    if prior is None:  # never recorded: what pysnop set (Exported, Obsolete …) is taken as is
+        by_pysnop = typed in SYSTEM_STATUSES
+        prior = Known(typed if by_pysnop else PROPOSED,
                       sheet_approver if typed in (EXPORTED, OBSOLETE) else None,
                       _as_datetime(rec.get("decided_at")) if typed in (EXPORTED, OBSOLETE)
                       else None, None, _as_datetime(rec.get("exported_at")))
@@ -197,12 +250,12 @@ def _review_row(rec, action, prior, approvers, user, now, out: Review, where) ->
                                   f"or Rejected; kept {prior.status}"))
         rec.update(keep)
         return
-    if typed == prior.status:
-        if typed in (PROPOSED, OBSOLETE) and prior.approver is None:
+    if typed == prior.status or (typed == PROPOSED and prior.status == SUPERSEDED):
+        if typed in (PROPOSED, OBSOLETE, SUPERSEDED) and prior.approver is None:
             keep["approver"] = sheet_approver  # a name typed ahead of a decision is harmless
         rec.update(keep)
         return
-    if prior.status == EXPORTED or typed in (EXPORTED, OBSOLETE) or prior.status == OBSOLETE:
+    if prior.status == EXPORTED or typed in SYSTEM_STATUSES or prior.status == OBSOLETE:
         reason = ("was exported; an exported action cannot change" if prior.status == EXPORTED
                   else "is no longer proposed; it cannot be decided" if prior.status == OBSOLETE
                   else f"{typed} is set by pysnop, not typed")
@@ -233,8 +286,8 @@ def _review_row(rec, action, prior, approvers, user, now, out: Review, where) ->
 
 
 def merge(reviewed: pd.DataFrame, proposals: pd.DataFrame, now: dt.datetime, *,
-          known: dict[str, Known] | None = None, lapsed: set[str] = frozenset()
-          ) -> tuple[pd.DataFrame, list[Event]]:
+          known: dict[str, Known] | None = None, lapsed: set[str] = frozenset(),
+          cover: pd.DataFrame | Coverage | None = None) -> tuple[pd.DataFrame, list[Event]]:
     """Lay the reviewed sheet rows over the new ``proposals`` (see module doc).
 
     ``known``: the logged state per action (for rows a person deleted from the sheet);
@@ -293,7 +346,111 @@ def merge(reviewed: pd.DataFrame, proposals: pd.DataFrame, now: dt.datetime, *,
                                 "no longer proposed"))
         records.append({**prev, "status": OBSOLETE})
     frame = pd.DataFrame.from_records(records, columns=columns)
+    if cover is not None:
+        events += mark_superseded(frame, _coverage(cover), now)
     return frame, events
+
+
+def coordinate(review: Review, cover: pd.DataFrame | Coverage, known: dict[str, Known],
+               now: dt.datetime) -> None:
+    """Refuse approvals that give a risk more than it needs; re-mark Superseded (in place)."""
+    rows = review.rows
+    if rows.empty:
+        return
+    coverage = _coverage(cover)
+    ids = rows["action_id"].astype(str)
+    status = rows["status"].map(parse_status)
+    fresh = [(n, e) for n, e in enumerate(review.events)
+             if e.field == "status" and e.outcome == "accepted" and e.new == APPROVED]
+    fresh_ids = {e.action_id for _, e in fresh}
+    chosen = set(ids[status.isin(BINDING).to_numpy()]) - fresh_ids
+    position = {a: p for p, a in enumerate(ids)}
+    rank = pd.to_numeric(rows["rank"], errors="coerce") if "rank" in rows else \
+        pd.Series(float("nan"), index=rows.index)
+
+    def order(item: tuple[int, Event]) -> tuple[bool, float, int]:
+        at = position[item[1].action_id]  # better-ranked alternatives are taken first
+        value = rank.iloc[at]
+        return (bool(pd.isna(value)), 0.0 if pd.isna(value) else float(value), at)
+
+    fresh.sort(key=order)
+    for n, event in fresh:
+        verdict = check_approval(coverage, chosen, event.action_id)
+        if verdict is None:
+            chosen.add(event.action_id)
+            continue
+        at = rows.index[position[event.action_id]]
+        prior = known.get(event.action_id) or Known(event.old or PROPOSED)
+        back = prior.status if prior.status != APPROVED else PROPOSED
+        message = _too_much(verdict, coverage, rows, position, back)
+        review.events[n] = Event(event.action_id, "status", event.old, APPROVED, event.who,
+                                 now, "refused", message)
+        review.problems.append(_warn(_where(rows.loc[at].to_dict()), "status",
+                                     rows.at[at, "status"], message))
+        _set(rows, at, status=back, approver=prior.approver, decided_at=prior.decided_at)
+    review.events += mark_superseded(rows, coverage, now, chosen)
+
+
+def mark_superseded(rows: pd.DataFrame, coverage: Coverage, now: dt.datetime,
+                    chosen: set[str] | None = None) -> list[Event]:
+    """Proposed alternatives the chosen set makes redundant become Superseded, Superseded ones
+    it no longer does return to Proposed (in place); the events of the changes."""
+    if rows.empty:
+        return []
+    ids = rows["action_id"].astype(str)
+    status = rows["status"].map(parse_status)
+    if chosen is None:
+        chosen = set(ids[status.isin(BINDING).to_numpy()])
+    open_rows = status.isin((PROPOSED, SUPERSEDED)).to_numpy()
+    gone = superseded(coverage, chosen, set(ids[open_rows]))
+    events = []
+    for at, action, was in zip(rows.index[open_rows], ids[open_rows], status[open_rows]):
+        now_status = SUPERSEDED if action in gone else PROPOSED
+        if now_status == was:
+            continue
+        risk = coverage.risk_of(action)
+        by = sorted(a for a in chosen if coverage.risk_of(a) == risk)
+        note = (f"superseded: what it would fill is covered by approved {', '.join(by)}"
+                if now_status == SUPERSEDED else "no longer superseded: the approved "
+                "alternatives leave a gap it fills")
+        _set(rows, at, status=now_status, approver=None, decided_at=None)
+        events.append(Event(action, "status", was, now_status, SYSTEM, now, "system", note))
+    return events
+
+
+def _coverage(cover: pd.DataFrame | Coverage) -> Coverage:
+    return cover if isinstance(cover, Coverage) else Coverage.of(cover)
+
+
+def _set(rows: pd.DataFrame, at: Any, **values: Any) -> None:
+    for column, value in values.items():
+        if column not in rows:
+            rows[column] = None
+        if rows[column].dtype != object:
+            rows[column] = rows[column].astype(object)
+        rows.at[at, column] = value
+
+
+def _too_much(verdict, coverage: Coverage, rows: pd.DataFrame, position: dict,
+              back: str) -> str:
+    def named(action: str) -> str:
+        at = position.get(action)
+        row = rows.iloc[at].get("row") if at is not None and "row" in rows else None
+        return f"{action} (row {int(row)})" if not blank(row) else action
+
+    b = verdict.action_id
+    others = ", ".join(named(a) for a in verdict.others)
+    need = need_of(coverage, verdict.risk_id)
+    fills = "; ".join(f"{a} fills {fill_of(coverage, a):,.0f}" for a in [b, *verdict.others])
+    if verdict.adds_nothing:
+        why = (f"{others}, already approved, closes every gap {named(b)} would fill, so both "
+               f"together are more than risk {verdict.risk_id} needs (shortfall "
+               f"{need:,.0f} units; {fills})")
+    else:
+        why = (f"with it, {others} (approved) would add nothing to risk {verdict.risk_id} "
+               f"(shortfall {need:,.0f} units; {fills}); reject {others} first to approve "
+               f"{named(b)} instead")
+    return f"Approved of {b} refused: {why}; left {back}"
 
 
 def _columns(sheet: pd.DataFrame) -> list[str]:

@@ -30,6 +30,13 @@ forecast    sku, location [str or None; None = higher level]; week [datetime64, 
 products    sku [str]; category, description [str or None];
             unit_cost, unit_price, unit_margin [float NaN = blank]; pack_size [float NaN = blank,
             optional]; row
+            optional: moq, order_multiple [float NaN = blank] (new supplier orders);
+            substitutes [tuple of str; () = same category] (SKUs SHIFT_SKU may feature)
+lanes       from_location, to_location [str]; transit_weeks [int, NaN = transfer_lead_weeks];
+            cost_per_unit [float, NaN = Settings transfer_cost_per_unit]; row.
+            None: no Lanes sheet, any location may send to any other.
+campaigns   optional: earliest_start, latest_start [datetime64, NaT = blank]: the window
+            marketing can live with (MOVE_WINDOW stays inside it)
 actuals     sku, location [str]; week [datetime64]; units [float];
             on_hand_end [float NaN]; stockout [bool or None]; row
 """
@@ -70,6 +77,8 @@ class Settings:
     divergence_threshold: float = 0.2
     nonnegative: bool = True  # reconciled forecasts never below zero (docs/semantics.md)
     lift_source: str = "planned"  # planned | learned | cautious: the lift the bridge projects
+    expedite_max_weeks: int = 4  # the most weeks an open receipt may be pulled in
+    max_move_weeks: int = 2  # MOVE_WINDOW's reach for a campaign without flexibility dates
     extra: dict[str, Any] = field(default_factory=dict)  # keys pysnop does not know, kept
 
     def resolved_as_of(self) -> dt.date:
@@ -94,6 +103,9 @@ ACTUAL_COLUMNS = ["sku", "location", "week", "units", "on_hand_end", "stockout",
 LOCATION_COLUMNS = ["location", "role", "supplied_by", "transit_weeks", "row"]
 # optional per sku-location overrides of the Locations sheet, and the DC's pack for a store
 INVENTORY_NETWORK_COLUMNS = ["role", "supplied_by", "transit_weeks", "pack_size"]
+LANE_COLUMNS = ["from_location", "to_location", "transit_weeks", "cost_per_unit", "row"]
+PRODUCT_ORDER_COLUMNS = ["moq", "order_multiple", "substitutes"]  # optional on products
+CAMPAIGN_FLEX_COLUMNS = ["earliest_start", "latest_start"]  # optional on campaigns
 
 
 @dataclass
@@ -108,6 +120,7 @@ class PlanInputs:
     products: pd.DataFrame | None = None
     actuals: pd.DataFrame | None = None
     locations: pd.DataFrame | None = None  # the network (docs/semantics.md, network)
+    lanes: pd.DataFrame | None = None  # LANE_COLUMNS; None = no Lanes sheet
 
 
 @dataclass

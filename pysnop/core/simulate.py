@@ -1,12 +1,15 @@
-"""What-if: the bridge with chosen actions applied, before against after (issue 3 item 6).
+"""What-if: the bridge with chosen actions applied, before against after (docs/semantics.md §4).
 
 :func:`apply_actions` changes a copy of the inputs the way each action would once executed:
 
 EXPEDITE     the receipt (po_id, else the open receipt of that qty due after the week) is due
              on the action's week instead
 TRANSFER     ``qty`` arrives at ``location`` in ``week`` and leaves ``from_location`` in
-             ``week − transfer_lead_weeks`` (a negative receipt there)
+             ``week − transit`` (the lane's transit_weeks, else transfer_lead_weeks; a negative
+             receipt there)
 NEW_ORDER    ``qty`` arrives at ``location`` in ``week``
+EXCLUDE_LOCATIONS  the locations in ``location`` leave the campaign's scope (a blank / ALL
+             scope is first spelled out as every location stocking the SKU)
 REDUCE_LIFT  the campaign's lift (campaign_id, sku) becomes ``new_lift``
 MOVE_WINDOW  the campaign starts on ``new_start``, same duration
 SHIFT_SKU    the campaign features ``alt_sku`` instead of ``sku``
@@ -14,7 +17,10 @@ SHIFT_SKU    the campaign features ``alt_sku`` instead of ``sku``
 Actions are applied together, in the order given, so the after-picture is that of the whole
 set (unlike the proposals' values, which are each measured alone).
 :func:`simulate` runs the bridge before and after and keeps the sku-locations whose projection
-changed: status, lost units and margin at risk, before and after.
+changed: status, lost units and margin at risk, before and after. A marketing remedy of a
+campaign the bridge does not count (a Draft) is proposed judging the campaign as if confirmed;
+so that the what-if shows the value the proposal claims, such a campaign is counted in both
+runs (and a note says so).
 """
 
 from __future__ import annotations
@@ -25,9 +31,13 @@ import math
 
 import pandas as pd
 
-from pysnop.core.values import is_blank
 from pysnop.core.bridge import run_bridge
+from pysnop.core.lanes import lane_transit
+from pysnop.core.locations import location_roles
 from pysnop.core.model import PlanInputs
+from pysnop.core.values import is_blank
+
+MARKETING_TYPES = ("EXCLUDE_LOCATIONS", "REDUCE_LIFT", "MOVE_WINDOW", "SHIFT_SKU")
 
 RESULT_COLUMNS = ["sku", "location", "status_before", "status_after", "lost_before",
                   "lost_after", "margin_at_risk_before", "margin_at_risk_after",
@@ -53,7 +63,6 @@ def apply_actions(inputs: PlanInputs, actions: pd.DataFrame) -> tuple[PlanInputs
     campaigns = inputs.campaigns.copy()
     added: list[dict] = []
     notes: list[str] = []
-    lead = int(inputs.settings.transfer_lead_weeks)
     for rec in actions.to_dict("records"):
         kind = _text(rec.get("type")) or ""
         action = _text(rec.get("action_id")) or kind
@@ -81,15 +90,21 @@ def apply_actions(inputs: PlanInputs, actions: pd.DataFrame) -> tuple[PlanInputs
             added.append(_receipt(sku, loc, week, qty, action))
             if kind == "TRANSFER":
                 donor = _text(rec.get("from_location"))
-                leaves = week - pd.Timedelta(days=7 * lead)
+                transit = lane_transit(inputs, donor, loc)
+                leaves = week - pd.Timedelta(days=7 * transit)
                 added.append(_receipt(sku, donor, leaves, -qty, action))
-        elif kind in ("REDUCE_LIFT", "MOVE_WINDOW", "SHIFT_SKU"):
+        elif kind in MARKETING_TYPES:
             cid = _text(rec.get("campaign_id"))
             hit = (campaigns["campaign_id"] == cid) & (campaigns["sku"] == sku)
             if not hit.any():
                 notes.append(f"{action}: campaign {cid} for sku {sku} not found; skipped")
                 continue
-            if kind == "REDUCE_LIFT" and _text(rec.get("new_lift")) is not None:
+            if kind == "EXCLUDE_LOCATIONS" and loc is not None:
+                drop = {p.strip() for p in loc.split(",") if p.strip()}
+                for at in hit[hit].index:
+                    scope = _scope(inputs, campaigns.at[at, "locations"], sku)
+                    campaigns.at[at, "locations"] = tuple(x for x in scope if x not in drop)
+            elif kind == "REDUCE_LIFT" and _text(rec.get("new_lift")) is not None:
                 campaigns.loc[hit, "lift"] = float(rec["new_lift"])
             elif kind == "MOVE_WINDOW" and _stamp(rec.get("new_start")) is not None:
                 shift = _stamp(rec["new_start"]) - campaigns.loc[hit, "start"]
@@ -107,9 +122,42 @@ def apply_actions(inputs: PlanInputs, actions: pd.DataFrame) -> tuple[PlanInputs
                              ignore_index=True) if len(receipts) else extra.reindex(
             columns=receipts.columns)
         receipts["due"] = pd.to_datetime(receipts["due"])
-    # every other input (the network's Locations, ...) carries over unchanged
+    # every other input (the network's Locations, Lanes, ...) carries over unchanged
     changed = dataclasses.replace(inputs, campaigns=campaigns, receipts=receipts)
     return changed, notes
+
+
+def _scope(inputs: PlanInputs, locations, sku) -> tuple[str, ...]:
+    """A campaign's scope as a tuple of locations; blank / ALL: every location stocking the
+    SKU that is not a DC (docs/semantics.md §2 Campaigns)."""
+    listed = tuple(locations) if isinstance(locations, (tuple, list)) else ()
+    if listed and not (len(listed) == 1 and str(listed[0]).strip().casefold() == "all"):
+        return tuple(str(x) for x in listed)
+    inv = inputs.inventory.reset_index(drop=True)
+    selling = location_roles(inv, inputs.locations) != "dc"
+    rows = inv[(inv["sku"].astype(str) == str(sku)).to_numpy() & selling]
+    return tuple(dict.fromkeys(rows["location"].astype(str)))
+
+
+def as_if_confirmed(inputs: PlanInputs, actions: pd.DataFrame) -> tuple[PlanInputs, list[str]]:
+    """Count the uncounted campaigns that marketing actions change (see the module doc)."""
+    camps = inputs.campaigns
+    if actions.empty or camps.empty or "campaign_id" not in actions:
+        return inputs, []
+    counted = {s.casefold() for s in inputs.settings.count_statuses}
+    status = camps["status"].astype(object).map(lambda v: (_text(v) or "Planned"))
+    marketing = actions[actions["type"].astype(str).isin(MARKETING_TYPES)]
+    targets = {_text(c) for c in marketing["campaign_id"]} - {None}
+    lift = camps["campaign_id"].astype(object).map(_text).isin(targets) \
+        & ~status.str.casefold().isin(counted | {"cancelled", "canceled"})
+    if not lift.any():
+        return inputs, []
+    changed = camps.copy()
+    changed.loc[lift, "status"] = inputs.settings.count_statuses[0]
+    ids = ", ".join(str(c) for c in changed.loc[lift, "campaign_id"])
+    note = (f"campaign {ids} is not counted by the bridge ({', '.join(status[lift].unique())});"
+            f" it is counted before and after here, as its remedies were valued")
+    return dataclasses.replace(inputs, campaigns=changed), [note]
 
 
 def _receipt(sku, loc, due, qty, action) -> dict:
@@ -120,9 +168,11 @@ def _receipt(sku, loc, due, qty, action) -> dict:
 def simulate(inputs: PlanInputs, actions: pd.DataFrame, *, before=None
              ) -> tuple[pd.DataFrame, list[str]]:
     """Before/after per sku-location whose projection the actions change, and notes."""
-    if before is None:
+    inputs, notes = as_if_confirmed(inputs, actions)
+    if before is None or notes:
         before = run_bridge(inputs)
-    changed, notes = apply_actions(inputs, actions)
+    changed, more = apply_actions(inputs, actions)
+    notes += more
     after = run_bridge(changed)
     b = before.summary.set_index(["sku", "location"])
     a = after.summary.set_index(["sku", "location"])

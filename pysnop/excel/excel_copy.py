@@ -1,6 +1,6 @@
 """Copy pysnop's rendered sheets into a workbook open in Excel (through xlwings).
 
-The live-Excel half of :class:`pysnop.workbook.book.ExcelBook`: values go in bulk, then number
+The writing half of :class:`pysnop.excel.book.ExcelBook`: values go in bulk, then number
 formats, fills and fonts by groups of cells sharing a look, then the COM-only touches
 (autofilter, dropdowns, charts, table resize), each guarded so that one refused call never
 stops the rest.
@@ -9,12 +9,17 @@ stops the rest.
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
+import openpyxl
+
+from pysnop.workbook.ooxml.transplant import PATCH_PREFIX, scratch_bytes
 from pysnop.workbook.read.grid import make_ref, parse_ref
+from pysnop.workbook.render.canvas import Canvas
 
 if TYPE_CHECKING:
-    from pysnop.workbook.book import ExcelBook
+    from pysnop.excel.book import ExcelBook
 
 MAX_ADDRESS = 250  # Excel refuses range addresses longer than 255 characters
 
@@ -63,25 +68,27 @@ def _runs(cells: list[tuple[int, int]]) -> list[str]:
     for c, rows in by_col.items():
         rows.sort()
         start = prev = rows[0]
-        for r in rows[1:] + [None]:
-            if r is not None and r == prev + 1:
-                prev = r
+        next_rows: list[int | None] = [*rows[1:], None]
+        for row in next_rows:
+            if row is not None and row == prev + 1:
+                prev = row
                 continue
             spans.setdefault((start, prev), []).append(c)
-            if r is not None:
-                start = prev = r
+            if row is not None:
+                start = prev = row
     out = []
     for (r1, r2), cols in spans.items():
         cols.sort()
         start = prev = cols[0]
-        for c in cols[1:] + [None]:
-            if c is not None and c == prev + 1:
-                prev = c
+        next_cols: list[int | None] = [*cols[1:], None]
+        for col in next_cols:
+            if col is not None and col == prev + 1:
+                prev = col
                 continue
             out.append(make_ref(r1, start, r2, prev) if (r1, start) != (r2, prev)
                        else make_ref(r1, start, r1, start).split(":")[0])
-            if c is not None:
-                start = prev = c
+            if col is not None:
+                start = prev = col
     return out
 
 
@@ -184,12 +191,9 @@ def _blocks(columns: list[int]) -> list[tuple[int, int]]:
     return out
 
 
-def copy_into_excel(scratch, book: ExcelBook) -> None:
-    """Put the scratch workbook's sheets and column patches into the live Excel book."""
-    import openpyxl
-
-    from pysnop.workbook.ooxml.transplant import PATCH_PREFIX, scratch_bytes
-
+def copy_into_excel(canvas: Canvas, book: ExcelBook) -> None:
+    """Put the canvas's sheets and column patches into the live Excel book."""
+    scratch = canvas.wb
     names = [ws.title for ws in scratch.worksheets if not ws.title.startswith(PATCH_PREFIX)]
     charts = {ws.title: list(getattr(ws, "_charts", [])) for ws in scratch.worksheets}
     validations = {ws.title: list(ws.data_validations.dataValidation)
@@ -201,7 +205,7 @@ def copy_into_excel(scratch, book: ExcelBook) -> None:
     for name in names:
         _put_sheet(book, loaded[name], charts.get(name, []), validations.get(name, []))
     by_sheet: dict[str, list] = {}
-    for patch in scratch._pysnop_patches:
+    for patch in canvas.patches:
         if patch.scratch in loaded.sheetnames:
             by_sheet.setdefault(patch.sheet.casefold(), []).append(patch)
     for patches in by_sheet.values():

@@ -1,46 +1,38 @@
-"""The "S&OP Bridge" ribbon's macros: one entry point per button, each on ``xw.Book.caller()``.
+"""The "S&OP Bridge" ribbon: one entry point, :func:`press`, for every button.
 
-The add-in's VBA (``pysnop/addin/pysnop.bas``) calls them through xlwings' ``RunPython``::
+Every button of the add-in (:data:`pysnop.catalog.BUTTONS`) calls the one VBA callback of
+``pysnop/addin/pysnop.bas``, which runs, through xlwings' ``RunPython``::
 
-    RunPython "import pysnop.excel.ribbon; pysnop.excel.ribbon.run_bridge()"
+    import pysnop.excel.ribbon; pysnop.excel.ribbon.press("<the button's Tag>")
 
-Each runs the same operation as the command line (:mod:`pysnop.operations.book_ops`) on the open workbook
-(:class:`pysnop.workbook.book.ExcelBook`) and shows the outcome in a short message box. Every
-exception is caught here: a person sees a message box, never a traceback. Each returns the
-message it showed.
+:func:`press` runs the operation of that name (:data:`pysnop.operations.book_ops.OPERATIONS`)
+on the workbook the button was pressed in (:class:`pysnop.excel.book.ExcelBook` over
+``xw.Book.caller()``) and shows the outcome in a short message box. Every exception is
+caught here: a person sees a message box, never a traceback. It returns the message shown.
 
 From Python, with Excel, on a file::
 
     import xlwings as xw, pysnop.excel.ribbon
     xw.Book("plan.xlsx").set_mock_caller()
-    pysnop.excel.ribbon.run_bridge()
+    pysnop.excel.ribbon.press("recalculate")
 """
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
-from pysnop.operations import book_ops as ops
+from pysnop.catalog import BUTTONS, button
 from pysnop.errors import PysnopError
+from pysnop.excel.book import ExcelBook
+from pysnop.operations import book_ops as ops
 
 TITLE = "pysnop"
 MAX_MESSAGE = 900  # Excel's MsgBox shows at most 1024 characters
-
-# entry point -> (operation, message box title)
-BUTTONS = {
-    "run_bridge": ("run_bridge", "Run bridge"),
-    "refresh_campaigns": ("refresh_campaigns", "Refresh campaigns"),
-    "reconcile_forecast": ("reconcile_forecast", "Reconcile forecast"),
-    "propose_actions": ("propose_actions", "Propose actions"),
-    "approve_selected": ("approve_selected", "Approve selected"),
-    "reject_selected": ("reject_selected", "Reject selected"),
-    "export_approved": ("export_approved", "Export approved"),
-    "scorecard": ("scorecard", "Scorecard"),
-    "check_inputs": ("check_inputs", "Check inputs"),
-}
+# xlwings (the ``excel`` extra) is imported where it is used: this module loads without it
 
 
-def caller():
+def caller() -> Any:
     """The workbook the button was pressed in (xlwings' mock caller when run from Python)."""
     import xlwings as xw
 
@@ -66,8 +58,10 @@ def _alert(xl_book, message: str, title: str, ok: bool) -> None:
     try:
         import xlwings as xw
 
-        xw.apps.active.alert(message, title=f"{TITLE}: {title}", buttons="ok", mode=mode)
-        return
+        active = xw.apps.active
+        if active is not None:
+            active.alert(message, title=f"{TITLE}: {title}", buttons="ok", mode=mode)
+            return
     except Exception:
         pass
     try:
@@ -100,18 +94,18 @@ class _Quiet:
         return False
 
 
-def run_operation(name: str, **options) -> str:
-    """Run operation ``name`` on the calling workbook; show and return the message."""
-    from pysnop.workbook.book import ExcelBook
-
-    operation, title = BUTTONS[name]
+def press(tag: str, **options: Any) -> str:
+    """Run the operation of button ``tag`` on the calling workbook; show and return the
+    message."""
     xl_book = None
     ok = False
+    title = tag
     try:
+        title = button(tag).box_title
         xl_book = caller()
         book = ExcelBook(xl_book)
         with _Quiet(xl_book):
-            summary = ops.OPERATIONS[operation](book, **options)
+            summary = ops.OPERATIONS[tag](book, **options)
         message, ok = str(summary), bool(getattr(summary, "ok", True))
     except PysnopError as exc:
         problems = getattr(exc, "problems", None) or []
@@ -131,49 +125,6 @@ def run_operation(name: str, **options) -> str:
     return message
 
 
-def run_bridge() -> str:
-    """Button "Run bridge": the whole recalculation (as ``pysnop recalc``)."""
-    return run_operation("run_bridge")
+TAGS = tuple(b.tag for b in BUTTONS)
 
-
-def refresh_campaigns() -> str:
-    """Button "Refresh campaigns": the supply check columns on the Campaigns sheet."""
-    return run_operation("refresh_campaigns")
-
-
-def reconcile_forecast() -> str:
-    """Button "Reconcile forecast": the Consensus sheet."""
-    return run_operation("reconcile_forecast")
-
-
-def propose_actions() -> str:
-    """Button "Propose actions": the Actions and Review sheets."""
-    return run_operation("propose_actions")
-
-
-def approve_selected() -> str:
-    """Button "Approve": the selected Actions rows, by the Excel user."""
-    return run_operation("approve_selected")
-
-
-def reject_selected() -> str:
-    """Button "Reject": the selected Actions rows, by the Excel user."""
-    return run_operation("reject_selected")
-
-
-def export_approved() -> str:
-    """Button "Export approved": a CSV beside the workbook; rows marked Exported."""
-    return run_operation("export_approved")
-
-
-def scorecard() -> str:
-    """Button "Scorecard": the Scorecard sheet."""
-    return run_operation("scorecard")
-
-
-def check_inputs() -> str:
-    """Button "Check inputs": validation only, every problem listed."""
-    return run_operation("check_inputs")
-
-
-__all__ = ["BUTTONS", "caller", "run_operation", *BUTTONS]
+__all__ = ["TAGS", "caller", "press"]

@@ -24,10 +24,13 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+
+from pysnop.errors import PysnopError
+from pysnop.pipeline.run import recalc
 
 MAX_MESSAGES = 60  # error lines carried back per workbook
 CONNECT_TIMEOUT = "20s"  # to reach a Dask scheduler
@@ -66,14 +69,10 @@ class BookSummary:
 
 def recalc_one(job: Job) -> BookSummary:
     """Run one workbook; never raises (the summary says what went wrong)."""
-    from pysnop.errors import PysnopError
-
     started = time.perf_counter()
     summary = BookSummary(book=str(job.book), worker=f"{platform.node()}:{os.getpid()}")
     try:
-        from pysnop.pipeline import run as api
-
-        report = api.recalc(job.book, output=job.output, as_of=job.as_of,
+        report = recalc(job.book, output=job.output, as_of=job.as_of,
                             export_dir=job.export_dir, backup=job.backup,
                             actions=job.actions)
     except PysnopError as exc:
@@ -88,7 +87,7 @@ def recalc_one(job: Job) -> BookSummary:
         summary.ok = True
         summary.output = str(report.output) if report.output is not None else None
         summary.counts = dict(report.counts)
-        summary.sku_locations = int(len(report.result.summary))
+        summary.sku_locations = len(report.result.summary)
         summary.warnings = len(report.warnings)
         summary.warning_messages = [str(p) for p in report.warnings[:MAX_MESSAGES]]
         summary.timings = {k: float(v) for k, v in report.timings.items()}
@@ -126,19 +125,19 @@ def run_batch(jobs: Sequence[Job], *, workers: int | None = None, scheduler: str
     n = min(n, len(jobs))
     results: list[BookSummary | None] = [None] * len(jobs)
     if n == 1:
-        for i, job in enumerate(jobs):
-            results[i] = recalc_one(job)
-            if on_done:
-                on_done(results[i])
-        return results  # type: ignore[return-value]
+        done = [recalc_one(job) for job in jobs]
+        if on_done:
+            for summary in done:
+                on_done(summary)
+        return done
     with ProcessPoolExecutor(max_workers=n, mp_context=_context()) as pool:
         futures = {pool.submit(recalc_one, job): i for i, job in enumerate(jobs)}
         for future in as_completed(futures):
             i = futures[future]
-            results[i] = _result(future, jobs[i])
+            summary = results[i] = _result(future, jobs[i])
             if on_done:
-                on_done(results[i])
-    return results  # type: ignore[return-value]
+                on_done(summary)
+    return [s for s in results if s is not None]
 
 
 def _result(future, job: Job) -> BookSummary:
@@ -151,10 +150,10 @@ def _result(future, job: Job) -> BookSummary:
 
 def _run_dask(jobs: list[Job], scheduler, on_done) -> list[BookSummary]:
     try:
-        from distributed import Client, as_completed as dask_completed
+        # an optional dependency (the ``cluster`` extra), and slow to import
+        from distributed import Client
+        from distributed import as_completed as dask_completed
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        from pysnop.errors import PysnopError
-
         raise PysnopError("running on a Dask cluster needs the distributed package: "
                           "pip install 'dask[distributed]'") from exc
     own = not hasattr(scheduler, "submit")
@@ -183,9 +182,9 @@ def plan_jobs(books: Iterable[str | os.PathLike], *, output: str | os.PathLike |
     sub-directory per book (its file stem). Two books that would write the same output or
     export directory raise :class:`pysnop.errors.PysnopError` before anything runs.
     """
-    from pysnop.errors import PysnopError
-
-    jobs, seen_out, seen_exp = [], {}, {}
+    jobs: list[Job] = []
+    seen_out: dict[Path, Path] = {}
+    seen_exp: dict[Path, Path] = {}
     for book in books:
         book = Path(book)
         dest = Path(output) / book.name if output is not None else None

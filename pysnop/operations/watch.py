@@ -25,10 +25,11 @@ from __future__ import annotations
 import os
 import time
 import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
+from pysnop.pipeline.run import recalc
 from pysnop.workbook.ooxml.atomic import TEMP_PREFIX
 
 WATCH_SUFFIXES = (".xlsx", ".xlsm")
@@ -104,10 +105,8 @@ class Watcher:
         self.clock = clock
         self.on_event = on_event or (lambda event: None)
         if run is None:
-            from pysnop.pipeline import run as api
-
             def run(path: Path, _options=recalc_options):
-                return api.recalc(path, **_options)
+                return recalc(path, **_options)
         self.run = run
         self.states: dict[Path, _State] = {}
         now = self.clock()
@@ -182,7 +181,8 @@ def watch(paths: Iterable[str | os.PathLike], *, interval: float = 1.0, debounce
           **recalc_options) -> Watcher:
     """Poll ``paths`` every ``interval`` seconds until ``should_stop()`` (or Ctrl-C).
 
-    ``recalc_options`` go to :func:`pysnop.pipeline.run.recalc` (``as_of``, ``backup``, ``export_dir``).
+    ``recalc_options`` go to :func:`pysnop.pipeline.run.recalc` (``as_of``, ``backup``,
+    ``export_dir``).
     """
     watcher = Watcher(paths, run=run, debounce=debounce, clock=clock, on_event=on_event,
                       run_at_start=run_at_start, **recalc_options)

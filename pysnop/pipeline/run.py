@@ -1,10 +1,16 @@
-"""The operations pysnop performs on a workbook: the library the CLI (and the ribbon) call.
+"""One pipeline: read a workbook, run stages over it, write their sheets back.
+
+:func:`execute` is the one driver. ``pysnop recalc`` and :func:`pysnop.recalc` call
+:func:`recalc` (every stage, written to a file), ``pysnop check``, :func:`pysnop.check` and the
+ribbon's *Check inputs* call :func:`check` (consensus and bridge, nothing written or
+recorded), and the ribbon's operations (:mod:`pysnop.operations.book_ops`) call
+:func:`execute` and :func:`write` with the stages each button needs, on a file or on a
+workbook open in Excel — so all of them compute the same thing the same way.
 
     >>> import pysnop
     >>> report = pysnop.recalc("plan.xlsx")            # in place, one backup kept
     >>> report.counts
     {'STOCKOUT': 3, 'AT RISK': 5, 'OK': 140}
-    >>> report.result.summary.head()                   # a pandas DataFrame
 
 Every failure a person can act on is a :class:`pysnop.errors.PysnopError`.
 """
@@ -14,40 +20,58 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pysnop.core.bridge import run_bridge
+from pysnop.core.consensus import Consensus
 from pysnop.core.model import BridgeResult, PlanInputs
-from pysnop.errors import FileAccessError, PysnopError, Problem
-from pysnop.pipeline.exports import csv_safe
+from pysnop.core.scorecard import Scorecard
+from pysnop.errors import Problem, PysnopError
+from pysnop.pipeline.exports import export_bridge_csv, export_consensus_csv
+from pysnop.pipeline.stages import CHECK_STAGES, STAGES
+from pysnop.pipeline.state import ActionsResult, Run, RunOptions, Stage
+from pysnop.workbook.book import Book, FileBook
+from pysnop.workbook.read.grid import GridSource
+from pysnop.workbook.read.reader import ReadResult, read_plan
+from pysnop.workbook.render.issues import issues_renderer
+from pysnop.workbook.writer import check_writable
 
 WRITABLE_SUFFIXES = (".xlsx", ".xlsm")
+Progress = Callable[[str], None]
 
 
 @dataclass
 class RunReport:
-    """What one run did: where it read and wrote, the result, the warnings, the timings."""
+    """What one run did: where it read and wrote, the results, the warnings, the timings."""
 
-    source: Path
+    source: Path | None
     output: Path | None
     result: BridgeResult
     warnings: list[Problem]
     timings: dict[str, float] = field(default_factory=dict)
     exported: list[Path] = field(default_factory=list)
-    extras: dict = field(default_factory=dict)  # what later stages report (actions, ...)
+    consensus: Consensus | None = None      # the reconciled forecast, when one was needed
+    scorecard: Scorecard | None = None
+    actions: ActionsResult | None = None    # the Actions rows and the decision log
 
     @property
     def counts(self) -> dict[str, int]:
         counts = self.result.summary["status"].value_counts()
         return {label: int(counts.get(label, 0)) for label in ("STOCKOUT", "AT RISK", "OK")}
 
+    @classmethod
+    def of(cls, run: Run, output: Path | None) -> RunReport:
+        assert run.result is not None  # every report is of a run with the bridge stage
+        return cls(run.book_path, output, run.result, run.warnings, run.timings,
+                   consensus=run.consensus, scorecard=run.scorecard, actions=run.actions)
 
-def read(book: str | os.PathLike, *, as_of: dt.date | None = None):
+
+def read(book: str | os.PathLike[str] | GridSource, *, as_of: dt.date | None = None
+         ) -> ReadResult:
     """Read and validate a workbook; raises ValidationError with every problem found."""
-    from pysnop.workbook.read.reader import read_plan
-
-    return read_plan(Path(book), as_of=as_of)
+    return read_plan(book, as_of=as_of)
 
 
 def bridge(inputs: PlanInputs) -> BridgeResult:
@@ -55,165 +79,96 @@ def bridge(inputs: PlanInputs) -> BridgeResult:
     return run_bridge(inputs)
 
 
-def check(book: str | os.PathLike, *, as_of: dt.date | None = None) -> RunReport:
+def as_book(book: str | os.PathLike[str] | Book) -> Book:
+    """A path as a :class:`FileBook`; a Book as it is."""
+    return FileBook(book) if isinstance(book, (str, os.PathLike)) else book
+
+
+def execute(book: Book, stages: Sequence[Stage], *, as_of: dt.date | None = None,
+            options: RunOptions = RunOptions(), progress: Progress | None = None) -> Run:
+    """Read and validate ``book``, then run ``stages`` in order; returns the :class:`Run`.
+
+    Stages that are for files only (formulas) are skipped in live Excel. Nothing is written
+    here (see :func:`write`); raises ValidationError when the workbook has errors.
+    """
+    tell = progress or (lambda step: None)
+    started = time.perf_counter()
+    tell("reading")
+    read_result = read(book, as_of=as_of)
+    with book.source_file() as source:
+        run = Run(Path(source), book.path, read_result, options,
+                  warnings=list(read_result.warnings))
+        run.timings["read"] = time.perf_counter() - started
+        for stage in stages:
+            if stage.files_only and not book.headless:
+                continue
+            tell(stage.name)
+            stage(run)
+    return run
+
+
+def write(book: Book, run: Run, *, stages: Collection[str] | None = None,
+          issues: bool = True) -> None:
+    """Put the sheets of ``run`` into ``book``: those of ``stages`` (by name; all when
+    None), and with ``issues`` the Issues sheet of the run's warnings."""
+    renderers = run.renderers(stages)
+    if issues:
+        renderers.append(issues_renderer(run.warnings))
+    if renderers:
+        book.apply(renderers, post_save=run.post_save if book.headless else None)
+
+
+def check(book: str | os.PathLike[str] | Book, *, as_of: dt.date | None = None) -> RunReport:
     """Validate and compute as ``recalc`` would, writing nothing; warnings are in the report.
 
     The consensus and bridge stages run (so the check sees the baseline recalc would use);
     nothing is recorded in the forecast history or the decision log.
     """
     started = time.perf_counter()
-    read_result = read(book, as_of=as_of)
-    run = Run(Path(book), read_result, {"record_history": False},
-              warnings=list(read_result.warnings))
-    for stage in (consensus_stage, bridge_stage):
-        stage(run)
-    return RunReport(Path(book), None, run.result, run.warnings,
-                     {**run.timings, "total": time.perf_counter() - started})
+    target = as_book(book)
+    run = execute(target, CHECK_STAGES, as_of=as_of,
+                  options=RunOptions(record_history=False))
+    report = RunReport.of(run, None)
+    report.timings["total"] = time.perf_counter() - started
+    return report
 
 
-@dataclass
-class Run:
-    """One recalculation in progress: stages add their results, sheets and warnings here.
-
-    A stage is a function ``stage(run) -> None``; :data:`STAGES` lists them in order. Each
-    renderer writes some sheets into the openpyxl workbook being updated (see
-    :func:`pysnop.workbook.writer.write_workbook`);
-    """
-
-    source: Path
-    read: object  # pysnop.workbook.read.reader.ReadResult
-    options: dict
-    result: BridgeResult | None = None
-    renderers: list = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    extras: dict = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
-
-
-def bridge_stage(run: Run) -> None:
-    from pysnop.workbook.writer import bridge_renderer
-
-    mark = time.perf_counter()
-    run.result = run_bridge(run.read.inputs)
-    run.timings["compute"] = time.perf_counter() - mark
-    if len(run.read.inputs.inventory) == 0:  # a forecast-only workbook: consensus only
-        run.warnings.append(Problem("no Inventory sheet: the bridge was not run",
-                                    "Inventory", severity="warning", kind="layout"))
-        return
-    run.warnings += run.result.warnings
-    run.renderers.append(bridge_renderer(run.result,
-                                         campaigns_layout=run.read.layouts.get("Campaigns")))
-
-
-def consensus_stage(run: Run) -> None:
-    from pysnop.store.history import consensus_stage as stage
-
-    stage(run)
-
-
-def formula_stage(run: Run) -> None:
-    from pysnop.workbook.formulas.headless import formula_stage as stage
-
-    stage(run)
-    evaluate = run.extras.get("post_save")
-    if evaluate is None:
-        return
-
-    def guarded(xlsx: bytes) -> bytes:
-        """A formula the engine cannot evaluate must not cost the planner the whole run."""
-        try:
-            return evaluate(xlsx)
-        except Exception as exc:  # the formulas library raises many kinds
-            reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
-            run.warnings.append(Problem(
-                f"formulas were not recalculated ({reason}); pysnop's sheets are written, "
-                "and Excel recalculates the formulas on open", severity="warning"))
-            return xlsx
-
-    run.extras["post_save"] = guarded
-
-
-def actions_stage(run: Run) -> None:
-    if not run.options.get("actions", True):
-        return
-    from pysnop.operations.decide import propose_stage
-
-    mark = time.perf_counter()
-    propose_stage(run)
-    run.timings["actions"] = time.perf_counter() - mark
-
-
-# consensus first (the bridge's baseline), actions after the bridge (they remedy its risks),
-# formulas last (they may read this run's results)
-STAGES = [consensus_stage, bridge_stage, actions_stage, formula_stage]
-
-
-def recalc(book: str | os.PathLike, *, output: str | os.PathLike | None = None,
-           as_of: dt.date | None = None, export_dir: str | os.PathLike | None = None,
-           backup: bool = True, **options) -> RunReport:
+def recalc(book: str | os.PathLike[str], *, output: str | os.PathLike[str] | None = None,
+           as_of: dt.date | None = None, export_dir: str | os.PathLike[str] | None = None,
+           backup: bool = True, progress: Progress | None = None, user: str | None = None,
+           log: str | os.PathLike[str] | None = None, actions: bool = True) -> RunReport:
     """Read, validate, run every stage and write the results back.
 
     In place by default (atomic replace, the previous version kept as ``BOOK.bak``); with
-    ``output`` the input is left untouched. Nothing is written when the workbook has errors.
-    ``options`` reach the stages: ``user`` and ``log`` (the decision log), ``actions=False``
-    to leave the Actions sheet and the decision log alone (a bridge-only refresh).
+    ``output`` the input is left untouched. Nothing is written when the workbook has errors,
+    nor when the file changed since it was read. ``user`` and ``log``: the deciding user and
+    pysnop's SQLite file (see :class:`~pysnop.pipeline.state.RunOptions`); ``actions=False``
+    leaves the Actions sheet and the decision log alone (a bridge-only refresh).
     ``progress``: a callable told each step's name ("reading", "bridge", ..., "writing").
     """
-    from pysnop.workbook.writer import issues_renderer, write_workbook
-
-    from pysnop.workbook.writer import check_writable
-
     source = Path(book)
     dest = Path(output) if output is not None else source
     _check_destination(source, dest)
     check_writable(source)  # parts pysnop cannot edit, a user's own "Consensus": refused
     started = time.perf_counter()
-    from pysnop.workbook.ooxml.atomic import fingerprint
-
-    try:
-        expect = fingerprint(source)  # what the run reads; the write refuses if it changes
-    except OSError:
-        expect = None  # read() reports a missing or locked file in its own words
-    progress = options.pop("progress", None) or (lambda step: None)
-    progress("reading")
-    read_result = read(source, as_of=as_of)
-    run = Run(source, read_result, dict(options), warnings=list(read_result.warnings))
-    run.timings["read"] = time.perf_counter() - started
-    for stage in STAGES:
-        progress(stage.__name__.removesuffix("_stage"))
-        stage(run)
-
-    progress("writing")
+    file = FileBook(source, output=dest, backup=backup)
+    run = execute(file, STAGES, as_of=as_of, progress=progress,
+                  options=RunOptions.of(user=user, log=log, actions=actions))
+    if progress is not None:
+        progress("writing")
     mark = time.perf_counter()
-    write_workbook(source, dest, [*run.renderers, issues_renderer(run.warnings)],
-                   post_save=run.extras.get("post_save"),
-                   backup=backup and dest.resolve() == source.resolve(), expect=expect)
+    write(file, run)
     run.timings["write"] = time.perf_counter() - mark
 
-    report = RunReport(source, dest, run.result, run.warnings, run.timings)
-    report.extras = run.extras
+    report = RunReport.of(run, dest)
+    report.source = source
     if export_dir is not None:
-        if len(run.read.inputs.inventory):  # no bridge without Inventory
-            report.exported.append(export_bridge_csv(run.result, Path(export_dir)))
-        if run.extras.get("consensus") is not None:
-            from pysnop.store.history import export_consensus_csv
-            report.exported.append(export_consensus_csv(run.extras["consensus"],
-                                                        Path(export_dir)))
+        if len(run.inputs.inventory):  # no bridge without Inventory
+            report.exported.append(export_bridge_csv(report.result, Path(export_dir)))
+        if run.consensus is not None:
+            report.exported.append(export_consensus_csv(run.consensus, Path(export_dir)))
     run.timings["total"] = time.perf_counter() - started
     return report
-
-
-def export_bridge_csv(result: BridgeResult, directory: Path) -> Path:
-    """Write ``bridge.csv`` (long form, one row per sku, location and week) atomically."""
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        target = directory / "bridge.csv"
-        partial = directory / ".bridge.csv.partial"
-        csv_safe(result.to_long().round(6)).to_csv(partial, index=False, lineterminator="\n")
-        os.replace(partial, target)
-    except OSError as exc:
-        raise FileAccessError(f"cannot write the export to {directory}: {exc.strerror or exc}")
-    return target
 
 
 def _check_destination(source: Path, dest: Path) -> None:
@@ -223,3 +178,6 @@ def _check_destination(source: Path, dest: Path) -> None:
     if source.suffix.lower() == ".xlsm" and dest.suffix.lower() != ".xlsm":
         raise PysnopError(f"{dest.name}: the output of a macro workbook must be .xlsm "
                           "to keep its macros")
+
+
+__all__ = ["RunReport", "as_book", "bridge", "check", "execute", "read", "recalc", "write"]

@@ -1,10 +1,8 @@
 """The decision log: an append-only SQLite database of runs, proposals, risks, decisions, exports.
 
-By default it sits beside the workbook: ``plan.xlsx`` → ``plan.pysnop.sqlite``; the Settings
-key ``decision_log`` (a path, relative to the workbook's folder) or ``--log PATH`` moves it.
-
-Append-only is enforced by the database itself: every table has triggers that abort any
-UPDATE or DELETE, so history cannot be rewritten through pysnop or by a stray script.
+It sits beside the workbook (:mod:`pysnop.store.paths`), in the same SQLite file as the
+forecast history; the tables are created by :mod:`pysnop.store.connection`, whose triggers
+abort any UPDATE or DELETE, so history cannot be rewritten through pysnop or by a stray script.
 
 Tables
   runs       id, at, kind (recalc / decisions / export), workbook, fingerprint (sha256 of the
@@ -20,7 +18,6 @@ Tables
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import math
 import os
@@ -29,52 +26,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from pysnop.core.values import is_blank
 from pysnop.core.decisions import EXPORTED, Known
+from pysnop.core.values import is_blank
 from pysnop.errors import FileAccessError
+from pysnop.store.connection import DECISION_TABLES, connect
 
-SUFFIX = ".pysnop.sqlite"
-TABLES = {
-    "runs": "id INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, workbook TEXT, "
-            "fingerprint TEXT, as_of TEXT, user TEXT, counts TEXT",
-    "proposals": "run_id INTEGER NOT NULL REFERENCES runs(id), action_id TEXT NOT NULL, "
-                 "type TEXT, owner TEXT, sku TEXT, location TEXT, campaign_id TEXT, qty REAL, "
-                 "week TEXT, margin_protected REAL, net_value REAL, rank INTEGER, reason TEXT",
-    "risks": "run_id INTEGER NOT NULL REFERENCES runs(id), sku TEXT, location TEXT, "
-             "status TEXT, first_risk_week TEXT, act_by TEXT, lost_units REAL, "
-             "margin_at_risk REAL",
-    "decisions": "id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id), "
-                 "action_id TEXT NOT NULL, field TEXT NOT NULL, old TEXT, new TEXT, who TEXT, "
-                 "at TEXT NOT NULL, outcome TEXT NOT NULL, message TEXT",
-    "exports": "run_id INTEGER NOT NULL REFERENCES runs(id), action_id TEXT NOT NULL, "
-               "at TEXT NOT NULL, format TEXT, file TEXT, who TEXT",
-}
 PROPOSAL_FIELDS = ("action_id", "type", "owner", "sku", "location", "campaign_id", "qty", "week",
                    "margin_protected", "net_value", "rank", "reason")
 RISK_FIELDS = ("sku", "location", "status", "first_risk_week", "act_by", "lost_units",
                "margin_at_risk")
-
-
-def default_path(book: str | os.PathLike) -> Path:
-    book = Path(book)
-    return book.with_name(book.stem + SUFFIX)
-
-
-def resolve_path(book, *, override=None, setting=None) -> Path:
-    """``--log`` wins, then Settings ``decision_log`` (relative to the workbook), then default."""
-    for value in (override, setting):
-        if value is not None and str(value).strip():
-            path = Path(str(value).strip()).expanduser()
-            return path if path.is_absolute() else Path(book).parent / path
-    return default_path(book)
-
-
-def fingerprint(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _iso(value) -> str | None:
@@ -105,15 +65,9 @@ def _parse_time(text):
 class DecisionLog:
     """One open decision log. Use as a context manager; every ``record_run`` is one transaction."""
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path)
-            self.db.execute("PRAGMA foreign_keys = ON")
-            self._create()
-        except (sqlite3.Error, OSError) as exc:
-            raise FileAccessError(f"cannot open the decision log {self.path}: {exc}") from exc
+        self.db = connect(self.path, "decision log")
 
     def __enter__(self):
         return self
@@ -123,18 +77,6 @@ class DecisionLog:
 
     def close(self) -> None:
         self.db.close()
-
-    def _create(self) -> None:
-        with self.db:
-            for name, columns in TABLES.items():
-                self.db.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
-                for verb in ("UPDATE", "DELETE"):
-                    self.db.execute(
-                        f"CREATE TRIGGER IF NOT EXISTS {name}_no_{verb.lower()} BEFORE {verb} "
-                        f"ON {name} BEGIN SELECT RAISE(ABORT, 'the decision log is append-only: "
-                        f"{verb} on {name} refused'); END")
-            self.db.execute("CREATE INDEX IF NOT EXISTS decisions_action ON decisions(action_id)")
-            self.db.execute("CREATE INDEX IF NOT EXISTS proposals_run ON proposals(run_id)")
 
     # ------------------------------------------------------------------------ writing
     def record_run(self, *, kind: str, at: dt.datetime, workbook=None, fingerprint=None,
@@ -171,6 +113,7 @@ class DecisionLog:
                     [(run_id, x["action_id"], _iso(x["at"]), x.get("format"),
                       None if x.get("file") is None else str(x["file"]), x.get("who"))
                      for x in exports])
+            assert run_id is not None  # an INSERT gives its row id
             return run_id
         except sqlite3.Error as exc:
             raise FileAccessError(f"cannot write the decision log {self.path}: {exc}") from exc
@@ -222,7 +165,7 @@ class DecisionLog:
 
     def frame(self, table: str, where: str = "", args: tuple = ()) -> pd.DataFrame:
         """A table (or its rows matching ``where``) as a DataFrame."""
-        if table not in TABLES:
+        if table not in DECISION_TABLES:
             raise ValueError(f"no table {table}")
         cur = self.db.execute(f"SELECT * FROM {table} {where}", args)
         return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])

@@ -15,17 +15,16 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from pysnop.pipeline import run as api
-from pysnop.operations import decide as action_ops
 from pysnop.cli import actions as cli_actions
 from pysnop.cli.main import cli
+from pysnop.pipeline.stages import ACTIONS, STAGES
 
 D = dt.date
 
 
 @pytest.fixture(autouse=True)
 def wired(monkeypatch):
-    assert api.actions_stage in api.STAGES  # recalc proposes actions
+    assert ACTIONS in STAGES  # recalc proposes actions
     cli_actions.register(cli)
 
 

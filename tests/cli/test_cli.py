@@ -193,12 +193,12 @@ def test_python_dash_m_runs_the_cli():
 
 
 def test_an_internal_error_is_one_line_and_exit_code_3(make_book, run, monkeypatch):
-    import pysnop.pipeline.run
+    import pysnop.pipeline.stages
 
     def broken(inputs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(pysnop.pipeline.run, "run_bridge", broken)
+    monkeypatch.setattr(pysnop.pipeline.stages, "run_bridge", broken)
     result = run("recalc", make_book(good_sheets()))
     assert result.exit_code == 3
     assert "internal error: ZeroDivisionError: division by zero" in result.output

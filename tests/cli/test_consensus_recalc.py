@@ -10,7 +10,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 import pysnop.api as api
-from pysnop.store.history import history_path, load_history
+from pysnop.store.history import load_history
+from pysnop.store.paths import default_path as history_path
 
 W1, W2 = dt.date(2026, 11, 16), dt.date(2026, 11, 23)
 PRODUCTS = [["sku", "category"], ["A", "Snacks"], ["B", "Snacks"]]
@@ -106,7 +107,7 @@ def test_single_source_bottom_level_forecast_runs_no_consensus(make_book):
                       "Forecast": [["sku", "location", "week", "units"], ["A", "S1", W1, 10]],
                       "Settings": [["as_of", W1]]})
     report = api.recalc(book)
-    assert "consensus" not in report.extras
+    assert report.consensus is None
     assert "Consensus" not in CalamineWorkbook.from_path(str(book)).sheet_names
 
 
@@ -226,7 +227,7 @@ def test_scorecard_and_accuracy_weights_from_the_previous_cycle(make_book):
     # Planning (100, 100 at A@S1): Σ|F−A| = 10 + 20 = 30, ΣA = 190 → WAPE 30/190
     # Marketing (120, 80 at Snacks = A@S1): Σ|F−A| = 10 → WAPE 10/190
     # inverse WAPE: 19/3 and 19 → weights 1/4 and 3/4
-    consensus = report.extras["consensus"]
+    consensus = report.consensus
     assert consensus.weights.basis == "accuracy"
     assert consensus.weights["Planning"] == pytest.approx(0.25)
     assert consensus.weights["Marketing"] == pytest.approx(0.75)

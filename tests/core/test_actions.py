@@ -7,8 +7,8 @@ import re
 
 import numpy as np
 import pandas as pd
-
 from plans import build_plan, weekly
+
 from pysnop.core.actions import ACTION_COLUMNS, propose_actions
 from pysnop.core.bridge import run_bridge
 
@@ -43,7 +43,9 @@ def expedite_plan(p1_qty=60, **settings):
 
 
 def test_expedite_pulls_open_receipts_into_the_risk_week():
-    acts = propose(expedite_plan())
+    # P2 is due 11 weeks out (2027-02-01 is week 11): only a reach of ≥ 10 weeks brings it
+    # into week 1, so the reach is raised here (the default 4 is tested below)
+    acts = propose(expedite_plan(expedite_max_weeks=12))
     assert list(acts["type"]) == ["EXPEDITE", "EXPEDITE"]
     p1, p2 = one(acts, "EXPEDITE", po_id="P1"), one(acts, "EXPEDITE", po_id="P2")
     # P1 into week 1: poh 10, 50, 30, 10 -> nothing lost: 30 units × 5 = 150, cost 60 × 0.5
@@ -59,13 +61,36 @@ def test_expedite_pulls_open_receipts_into_the_risk_week():
 
 
 def test_expedite_respects_expedite_min_weeks():
-    acts = propose(expedite_plan(expedite_min_weeks=2))
+    acts = propose(expedite_plan(expedite_min_weeks=2, expedite_max_weeks=12))
     p1, p2 = one(acts, "EXPEDITE", po_id="P1"), one(acts, "EXPEDITE", po_id="P2")
     # into week 2 at the earliest: week 1 still loses 10
     # P1: poh 10, -10, 30, 10 -> lost 10 instead of 30: 20 units × 5 = 100, cost 30
     assert (p1["week"], p1["units_protected"], p1["net_value"]) == (W[2], 20, 70)
     # P2: poh 10, -10, 70, 110 -> 20 units × 5 = 100, cost 50
     assert (p2["week"], p2["units_protected"], p2["net_value"]) == (W[2], 20, 50)
+
+
+def test_expedite_stays_within_expedite_max_weeks():
+    # default reach 4 weeks: P1 (due week 3) comes into week 1 (2 weeks early) as before;
+    # P2 (due week 11) could come no earlier than week 11 − 4 = 7, past the 4-week horizon:
+    # not proposed (this used to be proposed, pulled 10 weeks in)
+    acts = propose(expedite_plan())
+    assert list(acts["po_id"]) == ["P1"] and acts.iloc[0]["week"] == W[1]
+    # reach 1: P1 into week 3 − 1 = 2 only: poh 10, -10, 30, 10 -> 10 lost instead of 30,
+    # 20 units avoided × 5 = 100, cost 60 × 0.5 = 30; P2 still out of reach
+    acts = propose(expedite_plan(expedite_max_weeks=1))
+    p1 = one(acts, "EXPEDITE", po_id="P1")
+    assert (p1["week"], p1["units_protected"], p1["net_value"]) == (W[2], 20, 70)
+    assert len(acts) == 1
+    # act_by: the week it lands minus expedite_min_weeks (week 1 = 2026-11-23)
+    assert p1["act_by"] == W[1]
+
+
+def test_expedite_act_by_is_never_before_the_as_of_date():
+    # pulled into week 1 with expedite_min_weeks 1: the request goes out in week 0, whose
+    # Monday (11-16) is before the as-of date (Wed 11-18): act_by reads 2026-11-18
+    acts = propose(expedite_plan())
+    assert acts.iloc[0]["act_by"] == pd.Timestamp("2026-11-18")
 
 
 # --- TRANSFER -------------------------------------------------------------------------
@@ -192,7 +217,7 @@ def test_reduce_lift_and_move_window():
 
 # --- SHIFT_SKU ------------------------------------------------------------------------
 
-def test_shift_sku_features_the_same_category_sku_with_most_cover():
+def shift_plan(b_margin=4.0, c_margin=None, products=None):
     # A (TOYS) at S1: on_hand 30, base 10, margin 6, campaign +100% in week 1:
     #   poh 20, 0, -10, -20 (lost 20); without the campaign 20, 10, 0, -10 (lost 10)
     # B (TOYS via Products) at S1: on_hand 100, ss 5 -> poh 90, 80, 70, 60; with +10 from
@@ -200,26 +225,57 @@ def test_shift_sku_features_the_same_category_sku_with_most_cover():
     # C (TOYS) at S1: on_hand 60, ss 5 -> slack 25, 15, 5 -> cover 5: fits, less cover
     # D (GAMES) has the most stock but another category; E (TOYS) is not stocked at S1
     inv = [{"sku": "A", "location": "S1", "on_hand": 30, "unit_margin": 6.0, "category": "TOYS"},
-           {"sku": "B", "location": "S1", "on_hand": 100, "safety_stock": 5},
-           {"sku": "C", "location": "S1", "on_hand": 60, "safety_stock": 5, "category": "TOYS"},
+           {"sku": "B", "location": "S1", "on_hand": 100, "safety_stock": 5,
+            "unit_margin": b_margin},
+           {"sku": "C", "location": "S1", "on_hand": 60, "safety_stock": 5, "category": "TOYS",
+            "unit_margin": c_margin},
            {"sku": "D", "location": "S1", "on_hand": 5000, "category": "GAMES"},
            {"sku": "E", "location": "S2", "on_hand": 5000, "category": "TOYS"}]
     fc = [r for s in "ABCD" for r in weekly(s, "S1", [10] * 4)] + weekly("E", "S2", [10] * 4)
     camps = [{"campaign_id": "C1", "sku": "A", "start": "2026-11-23", "end": "2026-11-29",
               "lift": 1.0, "locations": ("S1",)}]
-    products = [{"sku": "B", "category": "TOYS"}]
-    acts = propose(build_plan(inv, fc, camps, horizon_weeks=4, products=products))
+    products = products or [{"sku": "B", "category": "TOYS"}]
+    return build_plan(inv, fc, camps, horizon_weeks=4, products=products)
+
+
+def test_shift_sku_features_a_same_category_sku_valued_at_its_own_margin():
+    acts = propose(shift_plan())
     shift = one(acts, "SHIFT_SKU")
-    # dropping the lift on A avoids 10 lost units × 6; B carries +100% of 10 = 10 promo units
+    # B carries +100% of 10 = 10 promo units at B's margin 4 = 40; A avoids 10 lost units
+    # × 6 = 60 and gives up its 10 promo units × 6 = 60. protected 60 + 40, cost 60: net 40,
+    # the margin the move really earns (A's promo units would all have been lost sales).
+    # C would earn 0 (no margin): B wins on value. (This used to be valued at A's lost
+    # margin alone, 60 at no cost, whatever B earns.)
     assert (shift["alt_sku"], shift["qty"], shift["week"]) == ("B", 10, W[1])
-    assert (shift["margin_protected"], shift["cost"], shift["net_value"]) == (60, 0, 60)
+    assert (shift["margin_protected"], shift["cost"], shift["net_value"]) == (100, 60, 40)
     assert shift["owner"] == "Marketing" and shift["campaign_id"] == "C1"
     assert shift["reason"] == ("Feature B instead of A in campaign C1 (same category TOYS): its "
-                               "stock at S1 carries the +100% lift, avoiding 10 lost sales of A.")
-    # cap at 0 % (stock is short even without the lift): same 10 units saved, 10 forgone
+                               "stock at S1 carries the +100% lift, avoiding 10 lost sales of A; "
+                               "B earns its own margin on 10 promo units.")
+    # cap at 0 % (stock is short even without the lift): same 10 units saved, 10 forgone;
+    # the campaign has one location, so excluding it is not an option and REDUCE_LIFT is
     cap = one(acts, "REDUCE_LIFT")
     assert (cap["new_lift"], cap["margin_protected"], cap["cost"]) == (0, 60, 60)
     assert "no promotion" in cap["reason"]
+    assert "EXCLUDE_LOCATIONS" not in set(acts["type"])
+
+
+def test_shift_sku_picks_the_substitute_that_earns_most():
+    # C has less cover (5) than B (45) but margin 9: 10 × 9 = 90 > B's 10 × 4 = 40
+    shift = one(propose(shift_plan(c_margin=9.0)), "SHIFT_SKU")
+    assert (shift["alt_sku"], shift["net_value"]) == ("C", 90)
+
+
+def test_shift_sku_only_to_listed_substitutes_when_products_lists_them():
+    # Products lists D (another category) as A's substitute: D is featured, not B or C, and
+    # the reason says it is listed. D: 5000 on hand, no margin -> net 60 − 60 + 0 = 0
+    products = [{"sku": "B", "category": "TOYS"}, {"sku": "A", "substitutes": ("D",)}]
+    shift = one(propose(shift_plan(products=products)), "SHIFT_SKU")
+    assert (shift["alt_sku"], shift["net_value"]) == ("D", 0)
+    assert "(a listed substitute)" in shift["reason"]
+    # a listed substitute that is not stocked at the campaign's location: no SHIFT_SKU
+    products = [{"sku": "B", "category": "TOYS"}, {"sku": "A", "substitutes": "E"}]
+    assert "SHIFT_SKU" not in set(propose(shift_plan(products=products))["type"])
 
 
 def test_no_shift_when_no_same_category_sku_has_the_supply():
@@ -258,7 +314,7 @@ def test_action_ids_are_stable_when_quantities_change():
     e2 = one(propose(expedite_plan(p1_qty=45)), "EXPEDITE", po_id="P1")
     assert e1["action_id"] == e2["action_id"] and e1["qty"] != e2["qty"]
     c1, c2 = propose(campaign_plan()), propose(campaign_plan(lift=1.5, margin=3.0))
-    by_type = lambda acts: acts.set_index("type")["action_id"].to_dict()  # noqa: E731
+    by_type = lambda acts: acts.set_index("type")["action_id"].to_dict()
     assert by_type(c1) == by_type(c2) and len(by_type(c1)) == 3
 
 
@@ -266,7 +322,7 @@ def test_action_ids_are_well_formed_and_distinct():
     acts = pd.concat([propose(p) for p in (expedite_plan(), transfer_plan(), order_plan(),
                                            campaign_plan())])
     prefix = {"EXPEDITE": "EXP", "TRANSFER": "TRF", "NEW_ORDER": "ORD", "REDUCE_LIFT": "LFT",
-              "MOVE_WINDOW": "MOV"}
+              "MOVE_WINDOW": "MOV", "EXCLUDE_LOCATIONS": "EXC", "SHIFT_SKU": "SKU"}
     for kind, aid in zip(acts["type"], acts["action_id"]):
         assert re.fullmatch(prefix[kind] + r"-[0-9a-f]{8}", aid)
     assert acts["action_id"].is_unique

@@ -8,10 +8,9 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from pysnop.core.bridge import run_bridge
 from pysnop.demo import DEMO_AS_OF, DEMO_CAMPAIGN_COUNT, build_demo, build_template
-
-read_plan = pytest.importorskip("pysnop.workbook.read.reader").read_plan
-run_bridge = pytest.importorskip("pysnop.core.bridge").run_bridge
+from pysnop.workbook.read.reader import read_plan
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@
 """
 
 import pandas as pd
-
 from plans import build_plan, weekly
+
 from pysnop.core.simulate import apply_actions, simulate
 
 W1, W3 = pd.Timestamp("2026-11-23"), pd.Timestamp("2026-12-07")
@@ -110,3 +110,48 @@ def test_reduce_lift_move_window_and_shift_sku():
     _, notes = simulate(campaign_plan(), act(action_id="LFT-2", type="REDUCE_LIFT",
                                              sku="A", campaign_id="C9", new_lift=0.1))
     assert notes == ["LFT-2: campaign C9 for sku A not found; skipped"]
+
+
+def test_exclude_locations_drops_them_from_an_all_location_scope():
+    # C1 +100 % in week 1 at every store (blank scope); base 10, horizon 3.
+    # S1 (on_hand 35): 25, 5, -5 -> loses 5; S2 (100): 90, 70, 60.
+    inv = [{"sku": "A", "location": "S1", "on_hand": 35, "unit_margin": 2.0},
+           {"sku": "A", "location": "S2", "on_hand": 100, "unit_margin": 2.0}]
+    camp = [{"campaign_id": "C1", "sku": "A", "start": "2026-11-23", "end": "2026-11-29",
+             "lift": 1.0}]
+    plan = build_plan(inv, weekly("A", "S1", [10] * 3) + weekly("A", "S2", [10] * 3),
+                      campaigns=camp, horizon_weeks=3)
+    action = act(action_id="EXC-1", type="EXCLUDE_LOCATIONS", sku="A", location="S1",
+                 campaign_id="C1")
+    changed, notes = apply_actions(plan, action)
+    assert changed.campaigns["locations"].iat[0] == ("S2",) and notes == []
+    table, _ = simulate(plan, action)
+    # S1 without the lift: 25, 15, 5 -> nothing lost; S2 keeps the promotion (unchanged)
+    assert list(table["location"]) == ["S1"]
+    assert (table.iloc[0]["lost_before"], table.iloc[0]["lost_after"]) == (5, 0)
+
+
+def test_transfer_leaves_the_donor_one_lane_transit_earlier():
+    plan = supply_plan()
+    plan.lanes = pd.DataFrame([{"from_location": "S2", "to_location": "S1", "transit_weeks": 2,
+                                "cost_per_unit": 1.0, "row": 2}])
+    changed, _ = apply_actions(plan, act(action_id="TRF-1", type="TRANSFER", sku="A",
+                                         location="S1", from_location="S2", qty=30, week=W3))
+    added = changed.receipts[changed.receipts["po_id"] == "TRF-1"]
+    # arrives at S1 in week 3, leaves S2 two weeks before (the lane), not one
+    assert added[["location", "due", "qty"]].values.tolist() == [
+        ["S1", W3, 30.0], ["S2", pd.Timestamp("2026-11-23"), -30.0]]
+
+
+def test_a_draft_campaigns_remedy_shows_the_value_it_was_proposed_with():
+    # the campaign of campaign_plan as a Draft: the Bridge does not count it (A is fine), but
+    # its REDUCE_LIFT was valued as if it ran (10 lost units avoided). The what-if counts the
+    # draft before and after, so it shows those 10 units, with a note.
+    plan = campaign_plan()
+    plan.campaigns["status"] = "Draft"
+    table, notes = simulate(plan, act(action_id="LFT-1", type="REDUCE_LIFT", sku="A",
+                                      location="S1", campaign_id="C1", new_lift=0.0))
+    row = by_loc(table)[("A", "S1")]
+    assert (row["lost_before"], row["lost_after"]) == (10, 0)
+    assert notes == [("campaign C1 is not counted by the bridge (Draft); it is counted before "
+                      "and after here, as its remedies were valued")]

@@ -115,7 +115,7 @@ class Recorder:
 
 
 class Font:
-    def __init__(self, rng: "Range"):
+    def __init__(self, rng: Range):
         object.__setattr__(self, "_rng", rng)
 
     def __getattr__(self, name):
@@ -130,7 +130,7 @@ class Font:
 
 
 class Range:
-    def __init__(self, sheet: "Sheet", areas: list[tuple[int, int, int, int]], ndim=None):
+    def __init__(self, sheet: Sheet, areas: list[tuple[int, int, int, int]], ndim=None):
         self.sheet = sheet
         self.areas = areas
         self._ndim = ndim
@@ -158,7 +158,7 @@ class Range:
         return ",".join(parts)
 
     @property
-    def last_cell(self) -> "Range":
+    def last_cell(self) -> Range:
         r1, c1, r2, c2 = self.areas[0]
         return Range(self.sheet, [(r2, c2, r2, c2)])
 
@@ -170,7 +170,7 @@ class Range:
                 for c in range(c1, c2 + 1):
                     yield r, c
 
-    def options(self, convert=None, **options) -> "Range":
+    def options(self, convert=None, **options) -> Range:
         return Range(self.sheet, self.areas, ndim=options.get("ndim"))
 
     # -- values
@@ -298,7 +298,7 @@ class Charts:
 
 
 class Sheet:
-    def __init__(self, book: "Book", name: str):
+    def __init__(self, book: Book, name: str):
         self.book = book
         self.name = name
         self.cells: dict[tuple[int, int], object] = {}

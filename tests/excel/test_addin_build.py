@@ -4,14 +4,12 @@ points that exist. Install / uninstall on Windows, refused elsewhere."""
 
 from __future__ import annotations
 
-import importlib
 import posixpath
 import re
 import struct
+import warnings
 import xml.etree.ElementTree as ET
 import zipfile
-
-import warnings
 
 import olefile
 import pytest
@@ -21,6 +19,8 @@ with warnings.catch_warnings():  # oletools' pyparsing grammar uses deprecated n
     warnings.simplefilter("ignore")
     from oletools.olevba import VBA_Parser, decompress_stream
 
+from pysnop import catalog
+from pysnop.addin import ovba
 from pysnop.cli import addin as cli_addin
 from pysnop.cli.main import cli
 
@@ -111,26 +111,25 @@ def test_ribbon_buttons_call_vba_procedures_that_call_python(xlam, vba):
     tab = ui.find(f".//{UI_NS}tab")
     assert tab.get("label") == "S&OP Bridge"
     buttons = list(ui.iter(UI_NS + "button"))
-    assert len(buttons) == 9
+    assert [b.get("tag") for b in buttons] == [b.tag for b in catalog.BUTTONS]
     for b in buttons:
         assert b.get("imageMso") and b.get("screentip") and b.get("supertip"), b.get("id")
     source = vba["Pysnop"]
     subs = dict(re.findall(r"^Sub (\w+)\(control As IRibbonControl\)\n(.*?)^End Sub",
                            source, re.M | re.S))
-    entry_points = set()
-    for button in buttons:
-        action = button.get("onAction")
-        assert action in subs, f"{button.get('id')}: no Sub {action} in the VBA project"
-        calls = re.findall(r'RunPython "([^"]+)"', subs[action])
-        assert len(calls) == 1, action
-        m = re.fullmatch(r"import ([\w.]+); ([\w.]+)\.(\w+)\(\)", calls[0])
-        assert m and m.group(1) == m.group(2), calls[0]
-        module = importlib.import_module(m.group(1))
-        assert callable(getattr(module, m.group(3))), calls[0]
-        entry_points.add(m.group(3))
+    assert {b.get("onAction") for b in buttons} == set(subs) == {"PysnopButton"}
+    assert re.findall(r"^\s*(\w.*)$", subs["PysnopButton"], re.M) == ["PysnopPress control.Tag"]
+    press = re.search(r"^Sub PysnopPress\(tag As String\)\n(.*?)^End Sub", source, re.M | re.S)
+    calls = re.findall(r"^\s*RunPython (.+)$", press.group(1), re.M)
+    # VBA: the Python statement with the button's Tag spliced in as a string literal
+    assert calls == ['"import pysnop.excel.ribbon; pysnop.excel.ribbon.press(\'" & tag & "\')"']
+    # what Python then runs for each button: an operation that exists
     from pysnop.excel import ribbon
+    from pysnop.operations.book_ops import OPERATIONS
 
-    assert entry_points == set(ribbon.BUTTONS)
+    assert callable(ribbon.press)
+    assert [b.get("tag") for b in buttons] == list(ribbon.TAGS)
+    assert set(ribbon.TAGS) == set(OPERATIONS)
     # RunPython and XLPy come from xlwings' add-in module, configured for pysnop.conf
     xl = vba["xlwings"]
     assert re.search(r"^Public Function RunPython\(", xl, re.M)
@@ -145,16 +144,21 @@ def test_vba_project_holds_the_text_sources(vba, builder):
     assert 'VB_Base = "0{00020819-0000-0000-C000-000000000046}"' in vba["ThisWorkbook"]
 
 
-def test_udf_wrappers_are_current_and_cover_every_function(vba, builder):
-    from pysnop.workbook.formulas.functions import FUNCTIONS
-
-    text = builder.BAS.read_text(encoding="utf-8")
-    assert builder.udf_block(text) == builder.udf_wrappers(), \
-        "run python -m pysnop.addin.build --sync-udfs"
-    for name in FUNCTIONS:
+def test_generated_sources_are_current_and_cover_every_function(vba, builder):
+    assert builder.stale_sources() == [], "run python -m pysnop.addin.build --sync"
+    for spec in catalog.FUNCTIONS:
+        name = spec.name
         assert re.search(rf'^Function {name}\((?:.*\n){{3}}\s+{name} = XLPy\.CallUDF\('
                          rf'"pysnop\.excel\.udf", "{name}", Array\(', vba["Pysnop"], re.M), name
     assert "Function PROMO_DEMAND(baseline, first_week, start, end_, lift)" in vba["Pysnop"]
+
+
+def test_the_build_refuses_stale_sources(builder, tmp_path, monkeypatch):
+    ui = tmp_path / "customUI.xml"
+    ui.write_text(builder.custom_ui().replace("Run bridge", "Run it"), encoding="utf-8")
+    monkeypatch.setattr(builder, "CUSTOM_UI", ui)
+    with pytest.raises(RuntimeError, match="customUI.xml: out of date"):
+        builder.build(tmp_path / "x.xlam")
 
 
 def decrypt(text: str) -> bytes:
@@ -190,7 +194,7 @@ def test_vba_streams_follow_ms_ovba(xlam, builder):
     assert ole.openstream("VBA/_VBA_PROJECT").read() == b"\xcc\x61\xff\xff\x00\x00\x00"
     modules = [("ThisWorkbook", True), ("Sheet1", True), ("Pysnop", False), ("xlwings", False)]
     assert bytes(decompress_stream(bytearray(ole.openstream("VBA/dir").read()))) == \
-        builder.dir_stream(modules)
+        ovba.dir_stream(modules)
     wm = ole.openstream("PROJECTwm").read()
     assert wm.startswith(b"ThisWorkbook\x00T\x00h\x00") and wm.endswith(b"\x00\x00")
 
@@ -198,8 +202,8 @@ def test_vba_streams_follow_ms_ovba(xlam, builder):
 @pytest.mark.parametrize("data", [
     b"", b"a", b"abcabcabcabcabc", bytes(range(256)) * 40, b"x" * 10000,
     ("Sub A()\n    RunPython \"import pysnop\"\nEnd Sub\n" * 300).encode()])
-def test_compression_round_trips_through_oletools(builder, data):
-    packed = builder.compress(data)
+def test_compression_round_trips_through_oletools(data):
+    packed = ovba.compress(data)
     assert packed[0] == 1
     assert bytes(decompress_stream(bytearray(packed))) == data
 

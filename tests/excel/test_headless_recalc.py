@@ -6,7 +6,6 @@ import datetime as dt
 import zipfile
 
 import pytest
-
 import udf_plan as P
 
 RANGES = "Campaigns!A1:F2,Inventory!A1:G3,Receipts!A1:D2,Forecast!A1:D9"
@@ -31,7 +30,8 @@ def planner_book(make_book, extra=None):
 
 @pytest.fixture(scope="module")
 def recalculated(tmp_path_factory):
-    from conftest import build_book  # noqa: F401 - same builder as make_book
+    from conftest import build_book
+
     from pysnop.workbook.formulas.headless import recalc_formulas
 
     tmp = tmp_path_factory.mktemp("headless")
@@ -112,7 +112,7 @@ def test_rerun_is_stable(recalculated, tmp_path):
 def test_spill_blocked_by_content(make_book):
     from pysnop.testing import recalculate
 
-    book = planner_book(make_book, extra=[[None] * 3 + ["in the way"]])
+    planner_book(make_book, extra=[[None] * 3 + ["in the way"]])
     sheets = P.sheets()
     sheets["Planner"] = [[f"=STOCKOUT_RISK({RANGES},DATE(2026,3,2),4)"], [None, "x"]]
     values = recalculate(make_book(sheets, name="blocked.xlsx"))
@@ -178,22 +178,22 @@ def test_patch_cached_values_round_trip(tmp_path):
 
 def test_formula_stage_pipeline(make_book):
     """The stage leaves post_save; applied to the saved bytes it caches every value."""
-    from pysnop.workbook.formulas.headless import formula_stage
+    from pysnop.pipeline.stages import formula_stage
 
     book = planner_book(make_book)
 
     class Run:
-        source, renderers, extras, timings = book, [], {}, {}
+        def __init__(self, source):
+            self.source, self.post_save, self.warnings, self.timings = source, None, [], {}
 
-    run = Run()
+    run = Run(book)
     formula_stage(run)
     out = book.with_name("staged.xlsx")
-    out.write_bytes(run.extras["post_save"](book.read_bytes()))
+    out.write_bytes(run.post_save(book.read_bytes()))
     assert calamine_rows(out, "Planner")[3][:3] == ["B", "S1", "STOCKOUT"]
-    plain = make_book(P.sheets(), name="plain.xlsx")
-    Run.source, Run.extras = plain, {}
-    formula_stage(run)
-    assert "post_save" not in run.extras
+    plain = Run(make_book(P.sheets(), name="plain.xlsx"))
+    formula_stage(plain)
+    assert plain.post_save is None
 
 
 def test_structured_table_references_are_resolved_headlessly(tmp_path):
@@ -202,9 +202,9 @@ def test_structured_table_references_are_resolved_headlessly(tmp_path):
     import zipfile
 
     from conftest import build_book
+    from python_calamine import CalamineWorkbook
 
     import pysnop
-    from python_calamine import CalamineWorkbook
 
     D = dt.date
     sheets = {

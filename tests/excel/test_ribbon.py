@@ -16,58 +16,39 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import fake_xlwings as fake
 import openpyxl
 import pytest
-from click.testing import CliRunner
-
 import xlwings as xw
+from ribbon_helpers import (
+    TIME_COLUMNS,
+    actions_rows,
+    alert,
+    copy_with_log,
+    fake_cells,
+    file_cells,
+    live,
+    run_cli,
+    same_sheet,
+)
+from ribbon_helpers import actions_book as sheets
 
-from pysnop.pipeline import run as api
-from pysnop.operations import decide as action_ops
 from pysnop.cli import actions as cli_actions
-from pysnop.operations import book_ops as ops
-from pysnop.excel import ribbon
 from pysnop.cli.main import cli
-from pysnop.workbook.book import ExcelBook, FileBook
-
-import fake_xlwings as fake
+from pysnop.excel import ribbon
+from pysnop.excel.book import ExcelBook
+from pysnop.operations import book_ops as ops
+from pysnop.pipeline.stages import ACTIONS, STAGES
+from pysnop.workbook.book import FileBook
 
 D = dt.date
-TIME_COLUMNS = {"decided_at", "exported_at"}
 
 
 @pytest.fixture(autouse=True)
 def wired(monkeypatch):
-    assert api.actions_stage in api.STAGES  # recalc proposes actions
+    assert ACTIONS in STAGES  # recalc proposes actions
     cli_actions.register(cli)
     monkeypatch.setenv("PYSNOP_USER", "ann")  # recalc's user (the ribbon: Excel's UserName)
-
-
-def sheets():
-    return {
-        "Settings": [["key", "value"], ["as_of", D(2026, 11, 18)], ["horizon_weeks", 3]],
-        "Inventory": [["sku", "location", "on_hand", "safety_stock", "lead_time_weeks",
-                       "unit_margin"], ["00123", "S01", 30, 5, 1, 2.5],
-                      ["00456", "S01", 500, 5, 1, 1.0]],
-        "Forecast": [["sku", "location", "week", "units", "source"],
-                     ["00123", "S01", D(2026, 11, 16), 10, "Planning"],
-                     ["00123", "S01", D(2026, 11, 23), 10, "Planning"],
-                     ["00123", "S01", D(2026, 11, 30), 10, "Planning"],
-                     ["00456", "S01", D(2026, 11, 16), 5, "Planning"],
-                     ["00456", "S01", D(2026, 11, 23), 5, "Planning"],
-                     ["00456", "S01", D(2026, 11, 30), 5, "Planning"],
-                     ["00456", "S01", D(2026, 11, 23), 7, "Marketing"]],
-        "Campaigns": [["campaign_id", "sku", "start", "end", "lift", "name"],
-                      ["BF", "00123", D(2026, 11, 23), D(2026, 11, 29), 0.5, "Black Friday"],
-                      ["XM", "00456", D(2026, 11, 30), D(2026, 12, 6), 0.2, "Xmas"]],
-        "Receipts": [["sku", "location", "due", "qty", "po_id"],
-                     ["00456", "S01", D(2026, 11, 25), 10, "PO1"]],
-        "Actuals": [["sku", "location", "week", "units"],
-                    ["00123", "S01", D(2026, 11, 2), 9], ["00123", "S01", D(2026, 11, 9), 11],
-                    ["00456", "S01", D(2026, 11, 2), 4], ["00456", "S01", D(2026, 11, 9), 6]],
-        "Approvers": [["name", "function"], ["ann", "Supply"], ["mo", "Marketing"]],
-        "Notes": [["free text the planner keeps"], ["=1+1"]],
-    }
 
 
 @pytest.fixture
@@ -81,78 +62,13 @@ def pair(make_book, tmp_path):
     return a, b
 
 
-def run_cli(*args):
-    result = CliRunner().invoke(cli, [str(a) for a in args], obj={})
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def normal(v):
-    if isinstance(v, bool) or v is None:
-        return v
-    if isinstance(v, (int, float)):
-        return round(float(v), 6)
-    if isinstance(v, dt.datetime):
-        return v.date() if v.time() == dt.time(0) else v.replace(microsecond=0)
-    if isinstance(v, str) and v == "":
-        return None
-    return v
-
-
-def file_cells(path, sheet) -> dict:
-    import python_calamine as pc
-
-    ws = pc.CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet)
-    if ws.start is None:
-        return {}
-    r0, c0 = ws.start
-    out = {}
-    for i, row in enumerate(ws.to_python(skip_empty_area=True)):
-        for j, v in enumerate(row):
-            v = normal(v)
-            if v is not None:
-                out[(r0 + i + 1, c0 + j + 1)] = v
-    return out
-
-
-def fake_cells(book: fake.Book, sheet) -> dict:
-    return {k: normal(v) for k, v in book.sheets[sheet].cells.items() if normal(v) is not None}
-
-
-def header_columns(cells: dict, header_row: int, names) -> set[int]:
-    return {c for (r, c), v in cells.items() if r == header_row and v in names}
-
-
-def without(cells: dict, columns: set[int], below: int) -> dict:
-    return {k: v for k, v in cells.items() if not (k[1] in columns and k[0] > below)}
-
-
-def same_sheet(path, book, sheet, *, ignore=(), header_row=3):
-    got, want = fake_cells(book, sheet), file_cells(path, sheet)
-    cols = header_columns(want, header_row, set(ignore))
-    got, want = without(got, cols, header_row), without(want, cols, header_row)
-    assert got == want, f"{sheet}: " + repr(sorted(set(got.items()) ^ set(want.items()),
-                                                   key=str)[:8])
-
-
-def live(path, monkeypatch, user="ann") -> fake.Book:
-    book = fake.load_file(path, app=fake.App(user))
-    monkeypatch.setattr(xw.Book, "caller", classmethod(lambda cls: book))
-    return book
-
-
-def alert(book) -> dict:
-    assert len(book.app.alerts) == 1, book.app.alerts
-    return book.app.alerts[-1]
-
-
 # ------------------------------------------------------------------- run bridge == recalc
 
 def test_run_bridge_matches_cli_recalc(pair, monkeypatch):
     a, b = pair
     run_cli("recalc", a)
     book = live(b, monkeypatch)
-    message = ribbon.run_bridge()
+    message = ribbon.press("recalculate")
     box = alert(book)
     assert box["mode"] == "info" and box["prompt"] == message
     assert "2 sku-locations: 1 STOCKOUT" in message and "as of 2026-11-18" in message
@@ -184,9 +100,9 @@ def test_run_bridge_matches_cli_recalc(pair, monkeypatch):
 def test_run_twice_reuses_sheets_and_columns(pair, monkeypatch):
     _, b = pair
     book = live(b, monkeypatch)
-    ribbon.run_bridge()
+    ribbon.press("recalculate")
     first = {s.name: fake_cells(book, s.name) for s in book.sheets}
-    ribbon.run_bridge()
+    ribbon.press("recalculate")
     assert [s.name for s in book.sheets] == list(first)
     for name, cells in first.items():
         if name not in ("Actions", "Review"):
@@ -198,9 +114,9 @@ def test_run_twice_reuses_sheets_and_columns(pair, monkeypatch):
 def test_partial_operations_match_the_file_backend(pair, monkeypatch):
     a, b = pair
     book = live(b, monkeypatch)
-    for name in ("refresh_campaigns", "reconcile_forecast", "scorecard"):
+    for name in ("refresh_campaigns", "reconcile_forecast", "write_scorecard"):
         ops.OPERATIONS[name](FileBook(a, backup=False))
-        message = getattr(ribbon, name)()
+        message = ribbon.press(name)
         assert book.app.alerts[-1]["mode"] == "info", message
     assert "Supply check refreshed on Campaigns: 2 campaign rows" in book.app.alerts[0]["prompt"]
     same_sheet(a, book, "Campaigns", header_row=1)
@@ -214,7 +130,7 @@ def test_check_inputs_writes_nothing(pair, monkeypatch):
     _, b = pair
     book = live(b, monkeypatch)
     before = {s.name: dict(s.cells) for s in book.sheets}
-    message = ribbon.check_inputs()
+    message = ribbon.press("check_inputs")
     assert message.startswith("Inputs are valid. 2 sku-locations: 1 STOCKOUT")
     assert {s.name: dict(s.cells) for s in book.sheets} == before and book.writes == 0
 
@@ -225,26 +141,11 @@ def proposed(path, monkeypatch):
     run_cli("recalc", path, "--user", "ann")
 
 
-def actions_rows(book) -> dict:
-    sheet = book.sheets["Actions"]
-    header = {c: v for (r, c), v in sheet.cells.items() if r == 3}
-    rows = {}
-    for (r, c), v in sheet.cells.items():
-        if r > 3:
-            rows.setdefault(r, {})[header[c]] = v
-    return rows
-
-
-def copy_with_log(a: Path, b: Path) -> None:
-    shutil.copy(a, b)
-    shutil.copy(a.with_name("plan.pysnop.sqlite"), b.with_name("plan.pysnop.sqlite"))
-
-
 def test_propose_actions_matches_cli(pair, monkeypatch):
     a, b = pair
     run_cli("recalc", a)
     book = live(b, monkeypatch)
-    message = ribbon.propose_actions()
+    message = ribbon.press("propose_actions")
     assert message.startswith("Actions proposed: ") and book.saves == 1
     same_sheet(a, book, "Actions", ignore=TIME_COLUMNS)
     assert b.with_name("plan.pysnop.sqlite").exists()  # the log lives beside the workbook
@@ -259,7 +160,7 @@ def test_approve_selected_matches_cli_decide(pair, monkeypatch):
     order = next(r for r, rec in rows.items() if rec["type"] == "NEW_ORDER")
     market = next(r for r, rec in rows.items() if rec["owner"] == "Marketing")
     book.select("Actions", f"B{order}:D{order},A{market}")
-    message = ribbon.approve_selected()
+    message = ribbon.press("approve_selected")
     assert book.app.alerts[-1]["mode"] == "critical"  # ann may not decide for Marketing
     assert "1 action approved by ann" in message and "1 refused" in message
     after = actions_rows(book)
@@ -285,13 +186,13 @@ def test_reject_then_export_match_cli(pair, monkeypatch, tmp_path):
     rows = actions_rows(book)
     supply = [r for r, rec in rows.items() if rec["owner"] == "Supply"]
     book.select("Actions", f"{supply[0]}:{supply[0]}")
-    assert "1 action approved by ann" in ribbon.approve_selected()
-    message = ribbon.export_approved()
+    assert "1 action approved by ann" in ribbon.press("approve_selected")
+    message = ribbon.press("export_approved")
     assert message.startswith("Exported 1 approved action to ")
     exported = Path(message.split(" to ", 1)[1].split("; ")[0])
     assert exported.parent == b.parent and exported.suffix == ".csv"
     assert actions_rows(book)[supply[0]]["status"] == "Exported"
-    assert "nothing written" in ribbon.export_approved()
+    assert "nothing written" in ribbon.press("export_approved")
     # CLI: same approval typed in, then export
     wb = openpyxl.load_workbook(a)
     ws = wb["Actions"]
@@ -301,7 +202,7 @@ def test_reject_then_export_match_cli(pair, monkeypatch, tmp_path):
     out = tmp_path / "cli.csv"
     run_cli("export", a, "-o", out, "--user", "ann")
     same_sheet(a, book, "Actions", ignore=TIME_COLUMNS)
-    read = lambda p: [{k: v for k, v in r.items() if k not in TIME_COLUMNS}  # noqa: E731
+    read = lambda p: [{k: v for k, v in r.items() if k not in TIME_COLUMNS}
                       for r in csv.DictReader(open(p, encoding="utf-8"))]
     assert read(exported) == read(out)
 
@@ -312,7 +213,7 @@ def test_reject_without_selection_says_what_to_do(pair, monkeypatch):
     copy_with_log(a, b)
     book = live(b, monkeypatch)
     book.select("Bridge", "A5")
-    message = ribbon.reject_selected()
+    message = ribbon.press("reject_selected")
     assert message == "Select the rows to reject on the Actions sheet first (any cell of each row)"
     assert alert(book)["mode"] == "critical"
 
@@ -325,14 +226,14 @@ def test_bad_workbook_lists_problems_and_writes_nothing(pair, monkeypatch):
     book.sheets["Inventory"].range("C2").value = "'n/a"
     book.sheets["Campaigns"].range("E2").value = 35
     book.writes = 0
-    message = ribbon.run_bridge()
+    message = ribbon.press("recalculate")
     box = alert(book)
     assert box["mode"] == "critical" and box["title"] == "pysnop: Run bridge"
     assert "2 problems; nothing was written." in message
     assert 'Inventory!C2 (on_hand): expected a number, got "n/a"' in message
     assert "Campaigns!E2 (lift)" in message and "Traceback" not in message
     assert book.writes == 0 and "Bridge" not in [s.name for s in book.sheets]
-    assert ribbon.check_inputs().startswith("2 errors: nothing can run")
+    assert ribbon.press("check_inputs").startswith("2 errors: nothing can run")
 
 
 def test_internal_error_is_a_message_box_not_a_traceback(pair, monkeypatch):
@@ -342,8 +243,8 @@ def test_internal_error_is_a_message_box_not_a_traceback(pair, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(ops, "OPERATIONS", {**ops.OPERATIONS, "scorecard": broken})
-    message = ribbon.scorecard()
+    monkeypatch.setattr(ops, "OPERATIONS", {**ops.OPERATIONS, "write_scorecard": broken})
+    message = ribbon.press("write_scorecard")
     assert message.startswith("pysnop could not finish (RuntimeError: disk on fire)")
     assert alert(book)["mode"] == "critical"
 
@@ -354,7 +255,7 @@ def test_no_caller_still_no_traceback(monkeypatch, capsys):
 
     monkeypatch.setattr(xw.Book, "caller", classmethod(nobody))
     monkeypatch.setattr(xw, "apps", None)
-    message = ribbon.run_bridge()
+    message = ribbon.press("recalculate")
     assert message.startswith("pysnop could not finish")
     assert "pysnop: Run bridge" in capsys.readouterr().err
 
@@ -363,7 +264,7 @@ def test_unsaved_workbook_is_asked_to_be_saved(pair, monkeypatch):
     _, b = pair
     book = live(b, monkeypatch)
     book.fullname = "Book1"
-    assert ribbon.propose_actions().startswith("Save the workbook first")
+    assert ribbon.press("propose_actions").startswith("Save the workbook first")
 
 
 # ------------------------------------------------------------------- the backend itself
@@ -389,8 +290,8 @@ def test_text_that_looks_like_a_number_or_formula_stays_text(tmp_path):
     xl.sheets.add("Data")
     book = ExcelBook(xl)
 
-    def render(wb, styles):
-        ws = wb.create_sheet("Out")
+    def render(canvas):
+        ws = canvas.wb.create_sheet("Out")
         from pysnop.workbook.ooxml.xlcells import put
 
         put(ws, 1, 1, "00123")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 import udf_plan as P
+
 from pysnop.workbook.formulas import functions as core
 
 
@@ -51,7 +51,8 @@ def test_several_problems_are_counted():
 
 
 @pytest.mark.parametrize("name, args, text", [
-    ("PROJECTED_ON_HAND", (None, None, ((1.0,),)), "#PYSNOP: on_hand: expected a number, got blank"),
+    ("PROJECTED_ON_HAND", (None, None, ((1.0,),)),
+     "#PYSNOP: on_hand: expected a number, got blank"),
     ("PROJECTED_ON_HAND", (10.0, ((1.0,),), ((1.0, "x"),)),
      '#PYSNOP: demand cell 2: expected a number, got "x"'),
     ("PROJECTED_ON_HAND", (10.0, ((1.0, 2.0, 3.0),), ((1.0, 2.0),)),
@@ -74,7 +75,7 @@ def test_other_function_errors(name, args, text):
 def test_unexpected_failure_is_one_line(monkeypatch):
     def boom(*a):
         raise ZeroDivisionError("division by zero")
-    monkeypatch.setitem(core.FUNCTIONS, "WEEKS_OF_SUPPLY", (boom, False))
+    monkeypatch.setitem(core.IMPLEMENTATIONS, "WEEKS_OF_SUPPLY", boom)
     text = core.call("WEEKS_OF_SUPPLY", 1.0, ((1.0,),))
     assert text.startswith("#PYSNOP: internal error (ZeroDivisionError: division by zero)")
     assert "\n" not in text and "Traceback" not in text

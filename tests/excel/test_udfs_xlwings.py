@@ -19,9 +19,7 @@ import sys
 import types
 
 import numpy as np
-import pandas as pd
 import pytest
-
 import udf_plan as P
 
 MISSING = -2147352572  # what COM passes for an omitted optional argument
@@ -67,7 +65,7 @@ def udf():
     sys.modules["win32com.client"].Dispatch = lambda *a: None
     sys.modules["win32com"].client = sys.modules["win32com.client"]
     try:
-        import xlwings.udfs  # noqa: F401 - the real xlfunc / xlarg
+        import xlwings.udfs
         spec = importlib.util.spec_from_file_location(
             "pysnop_udf_as_on_windows", importlib.util.find_spec("pysnop.excel.udf").origin)
         module = importlib.util.module_from_spec(spec)

@@ -8,9 +8,17 @@ import io
 import zipfile
 from pathlib import Path
 
+from hypothesis import settings
+
 D = dt.date
 AS_OF = D(2026, 11, 18)
 WEEK0 = D(2026, 11, 16)
+
+
+def examples(n: int) -> int:
+    """``n`` hypothesis examples under the "ci" profile, a tenth (at least 2) under "dev" (see
+    tests/conftest.py)."""
+    return n if settings.default.max_examples >= 1000 else max(2, n // 10)
 
 
 def build_fast(path: Path, sheets: dict[str, list[list]], *, merged: dict | None = None) -> Path:
@@ -43,8 +51,8 @@ def valid_sheets() -> dict[str, list[list]]:
                       ["001", "S1", 40, 5, 1, 3, 7], ["001", "S2", 8, 2, 1, 3, 7],
                       ["002", "S1", 100, 0, 2, 10, 18]],
         "Forecast": [["sku", "location", "week", "units"],
-                     *[[s, l, WEEK0 + dt.timedelta(weeks=w), u]
-                       for s, l, u in (("001", "S1", 10), ("001", "S2", 6), ("002", "S1", 20))
+                     *[[s, loc, WEEK0 + dt.timedelta(weeks=w), u]
+                       for s, loc, u in (("001", "S1", 10), ("001", "S2", 6), ("002", "S1", 20))
                        for w in range(3)]],
         "Campaigns": [["campaign_id", "sku", "start", "end", "lift", "status", "locations"],
                       ["C1", "001", D(2026, 11, 19), D(2026, 11, 26), 0.5, "Planned", "ALL"]],

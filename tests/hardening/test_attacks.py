@@ -14,13 +14,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from hardening_helpers import build_fast, digest, files, valid_sheets
 
 import pysnop
 from pysnop.errors import PysnopError
 from pysnop.workbook.ooxml import safety
 from pysnop.workbook.ooxml.safety import UnsafeWorkbookError, check_package
-
-from hardening_helpers import build_fast, digest, files, valid_sheets
 
 
 def rebuild(path: Path, change) -> Path:
@@ -113,7 +112,8 @@ def test_a_utf16_part_with_a_doctype_is_refused(tmp_path):
     def utf16(name, data):
         if name == "docProps/core.xml":
             text = data.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"')
-            text = re.sub(r"(<cp:coreProperties)", '<!DOCTYPE c [<!ENTITY e "e">]>\\1', text, 1)
+            text = re.sub(r"(<cp:coreProperties)", '<!DOCTYPE c [<!ENTITY e "e">]>\\1', text,
+                          count=1)
             return text.encode("utf-16")
         return data
 

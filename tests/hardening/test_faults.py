@@ -16,13 +16,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hardening_helpers import build_fast, digest, files, listing, openable, valid_sheets
 
 import pysnop
 from pysnop.errors import FileAccessError
-from pysnop.workbook.ooxml import atomic
 from pysnop.workbook import writer
-
-from hardening_helpers import build_fast, digest, files, listing, openable, valid_sheets
+from pysnop.workbook.ooxml import atomic
 
 KILLS = 50
 
@@ -41,6 +40,7 @@ def _temps(directory: Path) -> list[str]:
     return [n for n in listing(directory) if n.startswith(atomic.TEMP_PREFIX)]
 
 
+@pytest.mark.slow
 def test_a_run_killed_at_random_points_leaves_old_or_new_never_broken(tmp_path):
     (tmp_path / "orig").mkdir()
     original_bytes = _book(tmp_path / "orig").read_bytes()

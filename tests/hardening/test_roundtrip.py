@@ -15,10 +15,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hardening_helpers import openable, valid_sheets
 
 import pysnop
-
-from hardening_helpers import openable, valid_sheets
 
 MAY_CHANGE = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
               "[Content_Types].xml", "docProps/app.xml", "docProps/core.xml",

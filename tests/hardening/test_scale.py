@@ -9,12 +9,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hardening_helpers import build_fast, digest, valid_sheets
 from rich.console import Console
 
-from pysnop.operations.batch import BookSummary, Job, plan_jobs, recalc_one, run_batch
 from pysnop.cli.batch import run_books
-
-from hardening_helpers import build_fast, digest, valid_sheets
+from pysnop.operations.batch import BookSummary, Job, plan_jobs, recalc_one, run_batch
 
 
 def _books(tmp_path: Path, n=3, bad: int | None = None) -> list[Path]:
@@ -75,6 +74,7 @@ def test_run_books_prints_progress_and_a_summary_table(tmp_path):
                      None, True, None, None, console) == 2
 
 
+@pytest.mark.slow
 def test_books_run_on_a_dask_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")
     books = _books(tmp_path, 3)

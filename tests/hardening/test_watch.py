@@ -7,10 +7,9 @@ import os
 from pathlib import Path
 
 import openpyxl
+from hardening_helpers import build_fast, valid_sheets
 
 from pysnop.operations.watch import Watcher, held_by_other, watch
-
-from hardening_helpers import build_fast, valid_sheets
 
 
 class Clock:

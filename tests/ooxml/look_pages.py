@@ -24,7 +24,7 @@ from lxml import etree
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
-from ooxml_corpus import MAIN_NS, parts_of, sheet_parts  # noqa: E402
+from ooxml_corpus import MAIN_NS, parts_of, sheet_parts
 
 _ORDER = ("sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData",
           "sheetCalcPr", "sheetProtection", "protectedRanges", "scenarios", "autoFilter",

@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pysnop.core.decisions import APPROVED, EXPORTED, OBSOLETE, PROPOSED, Event
-from pysnop.store.decision_log import DecisionLog, default_path, resolve_path
+from pysnop.core.decisions import APPROVED, EXPORTED, PROPOSED, Event
+from pysnop.store.decision_log import DecisionLog
+from pysnop.store.paths import default_path, resolve_path
 
 T = [dt.datetime(2026, 11, 16 + d, 9) for d in range(6)]
 

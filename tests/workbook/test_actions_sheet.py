@@ -5,11 +5,12 @@ import datetime as dt
 import openpyxl
 import pandas as pd
 
-from pysnop.workbook.render.actions import COLUMNS, HEADER_ROW, read_actions_sheet, write_actions_sheet
-from pysnop.workbook.read.approvers import read_approvers
 from pysnop.workbook.ooxml.fastsheet import save_workbook
-from pysnop.workbook.render.review import ReviewData, review_text, write_review_sheet
 from pysnop.workbook.ooxml.xlcells import StyleBook
+from pysnop.workbook.read.actions import COLUMNS, HEADER_ROW, read_actions_sheet
+from pysnop.workbook.read.approvers import read_approvers
+from pysnop.workbook.render.actions import write_actions_sheet
+from pysnop.workbook.render.review import ReviewData, review_text, write_review_sheet
 
 EVIL = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)"]
 

@@ -11,9 +11,9 @@ from python_calamine import CalamineWorkbook
 
 from pysnop.core.consensus import consensus_baseline
 from pysnop.core.model import Settings
-from pysnop.workbook.render.consensus import MAX_REVIEW, review_list, write_consensus_sheet
 from pysnop.workbook.ooxml.fastsheet import save_workbook
 from pysnop.workbook.ooxml.xlcells import StyleBook
+from pysnop.workbook.render.consensus import MAX_REVIEW, review_list, write_consensus_sheet
 
 W1, W2 = pd.Timestamp("2026-11-16"), pd.Timestamp("2026-11-23")
 AMBER = "FFFFEB9C"

@@ -15,9 +15,7 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
-
-from pysnop.workbook.writer import write_results
-from writer_helpers import Layout, make_check, make_result
+from writer_helpers import Layout, make_check, make_result, write_results
 
 
 def rich_book(path: Path) -> Path:

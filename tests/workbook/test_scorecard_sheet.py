@@ -12,8 +12,8 @@ from python_calamine import CalamineWorkbook
 
 from pysnop.core.scorecard import Scorecard, scorecard
 from pysnop.workbook.ooxml.fastsheet import save_workbook
-from pysnop.workbook.render.scorecard import write_scorecard_sheet
 from pysnop.workbook.ooxml.xlcells import StyleBook
+from pysnop.workbook.render.scorecard import write_scorecard_sheet
 
 Q4A, Q4B, Q1 = pd.Timestamp("2026-12-21"), pd.Timestamp("2026-12-28"), pd.Timestamp("2027-01-04")
 ACC_COLS = ["source", "cells", "wape", "bias", "naive_wape", "fva"]

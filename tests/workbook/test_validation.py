@@ -34,7 +34,8 @@ def test_non_number(make_book):
 
 
 def test_excel_error_cell(make_book):
-    assert problems(make_book, {"Inventory": inventory(["A", "S", "#N/A"], ["B", "S", 1, "#DIV/0!"])}) == [
+    sheets = {"Inventory": inventory(["A", "S", "#N/A"], ["B", "S", 1, "#DIV/0!"])}
+    assert problems(make_book, sheets) == [
         'Inventory!C2 (on_hand): expected a number, got "#N/A"',
         'Inventory!D3 (safety_stock): expected a number, got "#DIV/0!"']
 

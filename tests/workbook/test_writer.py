@@ -11,12 +11,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 from openpyxl.worksheet.table import Table
+from writer_helpers import AS_OF, Layout, make_check, make_result, write_results
 
 from pysnop.errors import FileAccessError, Problem
 from pysnop.workbook.ooxml import atomic
-from pysnop.workbook import writer
-from pysnop.workbook.writer import OWNED_SHEETS, write_results
-from writer_helpers import AS_OF, Layout, make_check, make_result
+from pysnop.workbook.writer import OWNED_SHEETS
 
 RED, AMBER = "FFFFC7CE", "FFFFEB9C"
 
@@ -401,7 +400,6 @@ def test_large_bridge_roundtrips(tmp_path):
 
 
 def test_temp_files_left_by_a_killed_run_are_swept(tmp_path):
-    import os
     import time
 
     path = simple_book(tmp_path / "b.xlsx")

@@ -81,3 +81,16 @@ def make_check(rows, statuses=("STOCKOUT", "OK"), ids=None) -> pd.DataFrame:
         "margin_at_risk": [125.5, 0.0, 0.0][:k],
         "note": ["reduce lift", None, None][:k],
     })
+
+
+def write_results(src, dest, result, *, campaigns_layout, warnings, backup=True) -> None:
+    """What a recalc writes for ``result``: the bridge's sheets (Bridge, Bridge Chart,
+    Campaigns supply check) and the Issues sheet, merged into a copy of ``src`` at ``dest``."""
+    from pysnop.pipeline.stages import bridge_renderer
+    from pysnop.workbook.render.issues import issues_renderer
+    from pysnop.workbook.writer import write_workbook
+
+    write_workbook(src, dest, [
+        bridge_renderer(result, campaigns_layout=campaigns_layout),
+        issues_renderer([*warnings, *(getattr(result, "warnings", None) or [])])],
+        backup=backup)

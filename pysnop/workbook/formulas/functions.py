@@ -1,15 +1,16 @@
 """The pure functions behind pysnop's worksheet functions (``=STOCKOUT_RISK(...)`` and friends).
 
-Both doors into a formula call these: the xlwings UDFs in :mod:`pysnop.excel.udf` (live Excel) and
-the headless formula engine in :mod:`pysnop.workbook.formulas.headless`. Each takes what a worksheet
-hands over — 2-D lists of raw cell values (a range *including its header row*; numbers as
-floats, dates as Excel serials or dates, blanks as None or "") and scalars — and returns a 2-D
-list of plain values (str, float, ``datetime.date``, None for blank) or a scalar.
+Both doors into a formula call these: the xlwings UDFs in :mod:`pysnop.excel.udf` (live
+Excel) and the headless formula engine in :mod:`pysnop.workbook.formulas.headless`. Each takes
+what a worksheet hands over — 2-D lists of raw cell values (a range *including its header
+row*; numbers as floats, dates as Excel serials or dates, blanks as None or "") and scalars —
+and returns a 2-D list of plain values (str, float, ``datetime.date``, None for blank) or a
+scalar.
 
-Table arguments are parsed by the workbook reader itself (:func:`pysnop.workbook.read.reader.read_plan`
-over a :class:`RangeSource`), so header aliases, value checks and error texts are exactly
-those of ``pysnop recalc``. No planning logic lives here: the numbers come from
-:mod:`pysnop.core`.
+Table arguments are parsed by the workbook reader itself
+(:func:`pysnop.workbook.read.reader.read_plan` over a :class:`RangeSource`), so header aliases,
+value checks and error texts are exactly those of ``pysnop recalc``. No planning logic lives
+here: the numbers come from :mod:`pysnop.core`.
 
 A bad argument raises :class:`ArgumentError`; its text is short enough for a cell and says
 what and where, with rows counted inside the argument range (row 1 = its header row):
@@ -21,13 +22,23 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pysnop.errors import PysnopError, Problem, ValidationError, show_value
+from pysnop.core import calendar
+from pysnop.core.bridge import run_bridge
+from pysnop.core.bridge_math import DECIMALS, project
+from pysnop.core.consensus import consensus_baseline
+from pysnop.core.model import RECONCILIATION_METHODS
+from pysnop.errors import Problem, PysnopError, ValidationError, show_value
+from pysnop.workbook.read.cells import parse_number_text
+from pysnop.workbook.read.dates import date_of_value
 from pysnop.workbook.read.grid import Grid
+from pysnop.workbook.read.reader import lift_text, read_plan
+from pysnop.workbook.read.schema import norm
 
 ERROR_PREFIX = "#PYSNOP: "
 
@@ -85,8 +96,6 @@ def _flat(value: Any) -> list:
 def number_list(value: Any, name: str, *, blank: float | None = 0.0,
                 nonneg: bool = False) -> np.ndarray:
     """A row (or column) of numbers; blanks become ``blank``; text numbers are accepted."""
-    from pysnop.workbook.read.cells import parse_number_text
-
     out = []
     for i, v in enumerate(_flat(value), start=1):
         if is_blank(v):
@@ -109,8 +118,6 @@ def number_list(value: Any, name: str, *, blank: float | None = 0.0,
 
 def date_arg(value: Any, name: str) -> dt.date | None:
     """A date argument: Excel serial, date/datetime or date text; None when omitted."""
-    from pysnop.workbook.read.dates import date_of_value
-
     if isinstance(value, (list, tuple, np.ndarray)):
         flat = _flat(value)
         if len(flat) != 1:
@@ -203,8 +210,6 @@ def read_tables(tables: dict[str, Any], *, as_of: Any = None, horizon_weeks: Any
     ``tables`` maps canonical table names (Campaigns, Inventory, ...) to argument values;
     omitted or blank arguments of optional tables are left out.
     """
-    from pysnop.workbook.read.reader import read_plan
-
     names = {"Campaigns": "campaigns", "Inventory": "inventory", "Receipts": "receipts",
              "Forecast": "forecast", "Products": "products", "Actuals": "actuals"}
     given = {k: v for k, v in tables.items() if not is_empty_arg(v)}
@@ -268,8 +273,6 @@ def frame_rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[list]:
 def stockout_risk(campaigns, inventory, receipts, forecast, as_of=None,
                   horizon_weeks=None) -> list[list]:
     """The bridge summary, one row per sku×location (risk order, as on the Bridge sheet)."""
-    from pysnop.core.bridge import run_bridge
-
     plan, _ = read_tables({"Campaigns": campaigns, "Inventory": inventory,
                            "Receipts": receipts, "Forecast": forecast},
                           as_of=as_of, horizon_weeks=horizon_weeks)
@@ -283,8 +286,6 @@ def projected_on_hand(on_hand, receipts, demand) -> list[list]:
     ``demand`` is a row (or several rows, one per on_hand value); ``receipts`` the same shape
     or omitted (no receipts).
     """
-    from pysnop.core.bridge_math import project
-
     stock = number_list(on_hand, "on_hand", blank=None)
     if len(stock) == 0:
         raise ArgumentError("on_hand: expected a number, got blank")
@@ -319,9 +320,6 @@ def promo_demand(baseline, first_week, start, end, lift) -> list[list]:
     ``first_week``; ``start``/``end``/``lift`` are one campaign each, or equal-length
     columns/rows of several campaigns (inclusive dates).
     """
-    from pysnop.core import calendar
-    from pysnop.core.bridge_math import DECIMALS
-
     base = number_list(baseline, "baseline", nonneg=True)
     if len(base) == 0:
         raise ArgumentError("baseline: expected a row of weekly units, got blank")
@@ -349,13 +347,11 @@ def promo_demand(baseline, first_week, start, end, lift) -> list[list]:
 
 
 def _lifts(value) -> list[float]:
-    from pysnop.workbook.read.reader import _lift_text
-
     out = []
     for k, v in enumerate(_flat(value), start=1):
         raw = v
         if isinstance(v, str):
-            f = _lift_text(v)
+            f = lift_text(v)
             pct_text = v.strip().endswith("%")
         elif isinstance(v, (int, float, np.number)) and not isinstance(v, bool):
             f, pct_text = float(v), False
@@ -376,8 +372,6 @@ def max_supportable_lift(campaigns, inventory, receipts, forecast, campaign_id=N
                          as_of=None, horizon_weeks=None):
     """Marketing's supply check. With ``campaign_id``: that campaign's max supportable lift
     (the lowest over its rows); without: the whole check, one row per campaign row."""
-    from pysnop.core.bridge import run_bridge
-
     if is_empty_arg(campaigns):
         raise ArgumentError("campaigns: the range is empty; expected a header row with "
                             "campaign_id, sku, start, end, lift")
@@ -400,15 +394,12 @@ def max_supportable_lift(campaigns, inventory, receipts, forecast, campaign_id=N
 
 
 def consensus_forecast(forecast, inventory=None, method=None, products=None) -> list[list]:
-    """One consensus forecast per sku×location and week (SPEC §5), from the sources' rows.
+    """One consensus forecast per sku×location and week (docs/semantics.md), from the sources'
+    rows.
 
     Sources are combined with equal weights, then reconciled across the hierarchy with
     ``method`` (default mint_wls_struct; bottom_up, top_down, mint_ols, none).
     """
-    from pysnop.core.consensus import consensus_baseline
-    from pysnop.core.model import RECONCILIATION_METHODS
-    from pysnop.workbook.read.schema import norm
-
     how = text_arg(method, "method")
     settings = {}
     if how is not None:
@@ -452,21 +443,21 @@ def weeks_of_supply(on_hand, demand):
     return out[0][0] if len(out) == 1 else out
 
 
-# The worksheet functions by Excel name: callable, and whether its result spills.
-FUNCTIONS: dict[str, tuple[Callable, bool]] = {
-    "STOCKOUT_RISK": (stockout_risk, True),
-    "PROJECTED_ON_HAND": (projected_on_hand, True),
-    "PROMO_DEMAND": (promo_demand, True),
-    "MAX_SUPPORTABLE_LIFT": (max_supportable_lift, True),
-    "CONSENSUS_FORECAST": (consensus_forecast, True),
-    "WEEKS_OF_SUPPLY": (weeks_of_supply, False),
+# The implementation of each worksheet function of pysnop.catalog.FUNCTIONS, by Excel name.
+IMPLEMENTATIONS: dict[str, Callable[..., Any]] = {
+    "STOCKOUT_RISK": stockout_risk,
+    "PROJECTED_ON_HAND": projected_on_hand,
+    "PROMO_DEMAND": promo_demand,
+    "MAX_SUPPORTABLE_LIFT": max_supportable_lift,
+    "CONSENSUS_FORECAST": consensus_forecast,
+    "WEEKS_OF_SUPPLY": weeks_of_supply,
 }
 
 
-def call(name: str, *args) -> Any:
+def call(name: str, *args: Any) -> Any:
     """Run worksheet function ``name``; a failure becomes its ``#PYSNOP: ...`` cell text."""
-    fn = FUNCTIONS[name][0]
+    fn = IMPLEMENTATIONS[name]
     try:
         return fn(*args)
-    except Exception as exc:  # noqa: BLE001 - a cell shows a message, never a traceback
+    except Exception as exc:
         return error_text(exc)

@@ -3,15 +3,16 @@
 Planners type ``=STOCKOUT_RISK(Campaigns!A1:J40, Inventory[#All], ...)`` in Excel; here the
 same workbook is recalculated with no Excel. Every formula of every sheet is evaluated with
 the `formulas <https://pypi.org/project/formulas/>`_ engine, into which pysnop's functions
-(:data:`pysnop.workbook.formulas.functions.FUNCTIONS`) are registered — so a pysnop call may stand alone, be
-nested in native formulas (``=INDEX(STOCKOUT_RISK(...),2,1)``) or take native formulas and
+(:data:`pysnop.catalog.FUNCTIONS`, implemented in :mod:`pysnop.workbook.formulas.functions`)
+are registered (:mod:`pysnop.workbook.formulas.engine`) — so a pysnop call may stand alone,
+be nested in native formulas (``=INDEX(STOCKOUT_RISK(...),2,1)``) or take native formulas and
 other sheets' ranges as arguments, and native formulas may use its results (``=A1#``).
 
 The results are written as *cached values* while every formula is kept
-(:mod:`pysnop.workbook.ooxml.cached_values`), so a reader that does not calculate (python-calamine,
-openpyxl ``data_only=True``) sees the numbers. A pysnop call at the top of a cell that
-returns a table spills like a dynamic array: the anchor becomes an array formula over the
-result's range (``<f t="array" ref="A1:I20">``, marked dynamic for Excel 365) and each cell
+(:mod:`pysnop.workbook.ooxml.cached_values`), so a reader that does not calculate
+(python-calamine, openpyxl ``data_only=True``) sees the numbers. A pysnop call at the top of
+a cell that returns a table spills like a dynamic array: the anchor becomes an array formula
+over the result's range (``<f t="array" ref="A1:I20">``, marked dynamic for Excel 365) and each cell
 of the range holds its value. If the range would cover cells that hold something, the anchor
 shows ``#SPILL!``, as in Excel.
 
@@ -19,9 +20,9 @@ Entry points:
 
 * :func:`evaluate` — values of every formula cell (and spilled cell) of a workbook file;
 * :func:`recalc_formulas` — write a recalculated copy (or update in place);
-* :func:`post_save` — ``bytes -> bytes``: cache every formula's value in a saved package;
-* :func:`formula_stage` — the stage for :data:`pysnop.pipeline.run.STAGES`; it leaves
-  ``run.extras["post_save"]`` for the writer to apply to the saved package.
+* :func:`post_save` — ``bytes -> bytes``: cache every formula's value in a saved package
+  (the pipeline's formula stage, :func:`pysnop.pipeline.stages.formula_stage`, hands it to
+  the writer).
 """
 
 from __future__ import annotations
@@ -32,132 +33,38 @@ import logging
 import os
 import re
 import tempfile
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, BinaryIO
 
 import numpy as np
+import openpyxl
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+from openpyxl.worksheet.formula import ArrayFormula
 
-from pysnop.workbook.formulas import functions as udf_core
+from pysnop.errors import FileAccessError
+from pysnop.workbook.formulas.engine import (
+    CALL,
+    DATE_FORMAT,
+    EXCEL_EPOCH,
+    TOP_CALL,
+    plain,
+    register_functions,
+    to_serial,
+)
+from pysnop.workbook.ooxml.atomic import atomic_write
+from pysnop.workbook.ooxml.cached_values import patch_cached_values
+from pysnop.workbook.ooxml.cell_scan import might_have_formulas
+from pysnop.workbook.ooxml.spill_layout import lay_out_spills
 
-NAMES = tuple(udf_core.FUNCTIONS)
-_NAME_ALT = "|".join(NAMES)
-# a pysnop call anywhere in a formula (optionally with the _xludf. prefix Excel may write)
-CALL = re.compile(rf"(?:^|[^\w.])(?:_xludf\.)?({_NAME_ALT})\s*\(", re.I)
-# a formula that is one pysnop call and nothing else: it may spill
-TOP_CALL = re.compile(rf"^=\s*(?:_xludf\.)?({_NAME_ALT})\s*\((.*)\)\s*$", re.I | re.S)
-EXCEL_EPOCH = dt.date(1899, 12, 30)
-DATE_FORMAT = "yyyy-mm-dd"
+# The formulas engine (and schedula under it) takes about a second to import: it is imported
+# inside the functions that evaluate, so reading and writing workbooks without pysnop
+# formulas never pays for it.
 
 log = logging.getLogger(__name__)
-
-
-# --------------------------------------------------------------------- function registry
-
-def _plain(v: Any) -> Any:
-    """A value from the formulas engine as a plain cell value (None for blank)."""
-    import schedula as sh
-    from formulas.tokens.operand import XlError
-
-    if v is sh.EMPTY or v is None:
-        return None
-    if isinstance(v, XlError):
-        return str(v)
-    if isinstance(v, np.generic):
-        return v.item()
-    return v
-
-
-def _arg(v: Any) -> Any:
-    """A formulas-engine argument (Ranges, Array, scalar) as core input."""
-    from formulas.ranges import Ranges
-
-    if isinstance(v, Ranges):
-        v = v.value
-    if isinstance(v, np.ndarray):
-        arr = np.atleast_2d(v)
-        return [[_plain(x) for x in row] for row in arr.tolist()]
-    return _plain(v)
-
-
-def to_serial(d: dt.date) -> float:
-    if isinstance(d, dt.datetime):
-        d = d.date()
-    return float((d - EXCEL_EPOCH).days)
-
-
-def _out(value: Any):
-    """A core result as what the formulas engine expects: a 2-D object array or a scalar."""
-    import schedula as sh
-
-    def cell(v):
-        if isinstance(v, dt.date):
-            return to_serial(v)
-        return sh.EMPTY if v is None else v
-
-    if isinstance(value, list):
-        arr = np.empty((len(value), max((len(r) for r in value), default=0)), dtype=object)
-        for i, row in enumerate(value):
-            for j, v in enumerate(row):
-                arr[i, j] = cell(v)
-        if arr.shape == (1, 1):
-            return arr[0, 0]
-        return arr
-    if isinstance(value, dt.date):
-        return to_serial(value)
-    return "" if value is None else value
-
-
-# functions whose arguments are all tables, dates, counts or ids: the formulas engine passes
-# an empty argument (``F(a,,b)``) as the integer 0, which here can only mean "omitted"
-_ZERO_IS_OMITTED = {"STOCKOUT_RISK", "MAX_SUPPORTABLE_LIFT", "CONSENSUS_FORECAST"}
-
-
-def engine_function(name: str) -> Callable:
-    """The formulas-engine implementation of worksheet function ``name``."""
-    omit = name in _ZERO_IS_OMITTED
-
-    def function(*args):
-        values = [None if omit and type(a) is int and a == 0 else _arg(a) for a in args]
-        return _out(udf_core.call(name, *values))
-    function.__name__ = name
-    return function
-
-
-def register_functions(functions: dict | None = None) -> dict:
-    """Register pysnop's worksheet functions into the formulas engine (idempotent)."""
-    import formulas
-
-    functions = formulas.get_functions() if functions is None else functions
-    for name in NAMES:
-        fn = engine_function(name)
-        functions[name] = fn
-        functions["_XLUDF." + name] = fn
-    return functions
-
-
-def has_pysnop_formulas(path: str | os.PathLike) -> bool:
-    """Whether any formula of the workbook calls a pysnop function (the sheets' formulas
-    streamed with lxml; no workbook library involved)."""
-    from pysnop.workbook.ooxml.cell_scan import might_have_formulas, scan_cells
-    from pysnop.workbook.ooxml.package import Package
-    from pysnop.workbook.ooxml.workbook_xml import WorkbookXml
-    from pysnop.workbook.ooxml.xmlparts import PackageError
-
-    try:
-        package = Package(Path(path).read_bytes())
-        for sheet in WorkbookXml(package).sheets():
-            part = sheet["part"]
-            if not part or not package.has(part):
-                continue
-            data = package.read(part)
-            if might_have_formulas(data) and any(
-                    c.formula and CALL.search(c.formula) for c in scan_cells(data, part)):
-                return True
-    except (OSError, PackageError, zipfile.BadZipFile, KeyError):
-        return False
-    return False
 
 
 # ------------------------------------------------------------------------- evaluation
@@ -248,7 +155,7 @@ def _load(path: Path) -> Loaded:
             try:  # compiled once to learn what it reads
                 compiled[(ws.title, c.coordinate)] = sh.await_result(
                     model.compile_cell(c, cctx, model.references, arrays[ws.title]))
-            except Exception:  # noqa: BLE001 - a formula the engine cannot parse
+            except Exception:
                 continue
     scope = sc.choose(compiled, calls, arrays, ctx["filename"], model.references, saved)
     sc.freeze(book, [key for sheet, cells in formula_cells.items() for key in
@@ -275,8 +182,6 @@ _TABLE_REF = re.compile(r"(^|[^\w.!'\]])([A-Za-z_\\][\w.]*)\[(#All|#Data|#Header
 
 def table_ranges(book) -> dict[str, dict[str, str]]:
     """Excel tables of an openpyxl workbook: NAME -> {"#ALL"|"#DATA"|"#HEADERS": range}."""
-    from openpyxl.utils import get_column_letter, range_boundaries
-
     out: dict[str, dict[str, str]] = {}
     for ws in book.worksheets:
         sheet = "'" + ws.title.replace("'", "''") + "'!"
@@ -305,8 +210,6 @@ def resolve_table_refs(text: str, tables: dict[str, dict[str, str]]) -> str:
 
 
 def _cells_of(ref: str):
-    from openpyxl.utils import get_column_letter, range_boundaries
-
     c1, r1, c2, r2 = range_boundaries(ref)
     for r in range(r1, r2 + 1):
         for c in range(c1, c2 + 1):
@@ -314,9 +217,6 @@ def _cells_of(ref: str):
 
 
 def _spill_ref(anchor: str, shape: tuple[int, int]) -> str | None:
-    from openpyxl.utils import get_column_letter
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
-
     rows, cols = shape
     if rows * cols <= 1:
         return None
@@ -342,7 +242,6 @@ def _collect(loaded: Loaded, solution) -> dict[str, dict[str, Any]]:
     the formulas reading them, the cells of their array ranges, and formulas with no saved
     value that the evaluation needed (see ``scope``)."""
     from formulas.ranges import Ranges
-    from openpyxl.utils import get_column_letter
 
     book, scope = loaded.book, loaded.scope
     by_upper = {name.upper(): name for name in book.sheetnames}
@@ -362,7 +261,7 @@ def _collect(loaded: Loaded, solution) -> dict[str, dict[str, Any]]:
             continue
         try:
             rng = Ranges.get_range(key, raise_anchor=False)
-        except Exception:  # noqa: BLE001 - names, tokens: not cells
+        except Exception:
             continue
         if rng.get("anchor"):
             continue
@@ -377,7 +276,7 @@ def _collect(loaded: Loaded, solution) -> dict[str, dict[str, Any]]:
                 coord = f"{get_column_letter(n1 + j)}{r1 + i}"
                 if coord not in wanted[sheet]:
                     continue
-                v = _plain(arr[i, j])
+                v = plain(arr[i, j])
                 if coord in arrays.get(sheet, set()) or scope.writes(sheet, coord, v):
                     out.setdefault(sheet, {})[coord] = v
     return out
@@ -393,7 +292,7 @@ def _spills(model, book, formula_cells, solution) -> list[Spill]:
     for key in model.cells:
         try:
             rng = Ranges.get_range(key, raise_anchor=False)
-        except Exception:  # noqa: BLE001
+        except Exception:
             continue
         index[(str(rng.get("sheet", "")).upper(), f"{rng['c1']}{rng['r1']}")] = key
     for sheet, cells in formula_cells.items():
@@ -410,7 +309,7 @@ def _spills(model, book, formula_cells, solution) -> list[Spill]:
             try:
                 inputs = [solution[i] for i in (cell.inputs or ())]
                 result = cell.func(*inputs)
-            except Exception as exc:  # noqa: BLE001 - shown in the cell by the engine
+            except Exception as exc:
                 log.debug("could not re-run %s!%s: %s", sheet, coord, exc)
                 continue
             arr = np.atleast_2d(np.asarray(getattr(result, "value", result), dtype=object))
@@ -440,7 +339,7 @@ def _balanced(args: str) -> bool:
 
 def _dated(name: str, arr: np.ndarray) -> list[list]:
     """The result with the date columns of the function's header turned back into dates."""
-    rows = [[_plain(v) for v in row] for row in arr.tolist()]
+    rows = [[plain(v) for v in row] for row in arr.tolist()]
     if not rows or not rows[0]:
         return rows
     header = [str(h) for h in rows[0]]
@@ -465,8 +364,6 @@ def _blocked(ws, ref: str, anchor: str, old_ref: str | None, formula_cells) -> b
 
 
 def _rc(coord: str) -> tuple[int, int]:
-    from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
-
     letters, r = coordinate_from_string(coord)
     return r, column_index_from_string(letters)
 
@@ -475,8 +372,6 @@ def apply_spills(wb, spills: list[Spill]) -> None:
     """Lay the spill ranges out in an openpyxl workbook: array formula on each anchor, the
     values in the range's cells (dates formatted as dates), stale cells of a range that
     shrank cleared."""
-    from openpyxl.worksheet.formula import ArrayFormula
-
     for s in spills:
         if s.sheet not in wb.sheetnames:
             continue
@@ -533,10 +428,6 @@ def evaluate(path: str | os.PathLike, *, spill: bool = True) -> Evaluation:
 
 
 def _spilled_copy(path: Path, spills: list[Spill], dest: Path) -> None:
-    import warnings
-
-    import openpyxl
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         wb = openpyxl.load_workbook(path)
@@ -567,8 +458,6 @@ def post_save(xlsx: bytes) -> bytes:
     otherwise only the cells concerned are rewritten. A package without formulas is
     returned unchanged.
     """
-    from pysnop.workbook.ooxml.cached_values import patch_cached_values
-
     if not _zipped_has_formula(xlsx):
         return xlsx
     with tempfile.TemporaryDirectory(prefix="pysnop-") as tmp:
@@ -585,24 +474,13 @@ def post_save(xlsx: bytes) -> bytes:
 
 def _relaid(xlsx: bytes, spills: list[Spill]) -> bytes:
     """The package with the spill ranges laid out (XML-level: nothing else is touched)."""
-    from pysnop.workbook.ooxml.spill_layout import lay_out_spills
-
     return lay_out_spills(xlsx, spills)
 
 
 def _zipped_has_formula(xlsx: bytes) -> bool:
-    from pysnop.workbook.ooxml.cell_scan import might_have_formulas
-
     with zipfile.ZipFile(io.BytesIO(xlsx)) as zf:
         return any(might_have_formulas(zf.read(n)) for n in zf.namelist()
                    if n.startswith("xl/worksheets/") and n.endswith(".xml"))
-
-
-def spill_renderer(spills: list[Spill]):
-    """A renderer ``(openpyxl_wb, styles) -> None`` laying out the spill ranges."""
-    def render(wb, styles) -> None:
-        apply_spills(wb, spills)
-    return render
 
 
 def recalc_formulas(src: str | os.PathLike, dest: str | os.PathLike | None = None, *,
@@ -613,9 +491,6 @@ def recalc_formulas(src: str | os.PathLike, dest: str | os.PathLike | None = Non
     and everything else in the package are kept (the package is only re-laid out through
     openpyxl when a spill range is new or changes size). Returns the evaluation.
     """
-    from pysnop.errors import FileAccessError
-    from pysnop.workbook.ooxml.atomic import atomic_write
-
     src = Path(src)
     dest = Path(dest) if dest is not None else src
     try:
@@ -623,25 +498,12 @@ def recalc_formulas(src: str | os.PathLike, dest: str | os.PathLike | None = Non
     except OSError as exc:
         raise FileAccessError(f"cannot read {src.name}: {exc.strerror or exc}") from exc
     data = post_save(data)
-    atomic_write(dest, lambda handle: handle.write(data), src=src,
-                 backup=backup and dest.resolve() == src.resolve())
+
+    def save(handle: BinaryIO) -> None:
+        handle.write(data)
+
+    atomic_write(dest, save, src=src, backup=backup and dest.resolve() == src.resolve())
     with tempfile.TemporaryDirectory(prefix="pysnop-") as tmp:
         path = Path(tmp) / "done.xlsx"
         path.write_bytes(data)
         return evaluate(path, spill=False)
-
-
-def formula_stage(run) -> None:
-    """Pipeline stage: if the source uses pysnop functions, have every formula's value
-    cached in the saved file, spilled results laid out.
-
-    Sets ``run.extras["post_save"]`` to :func:`post_save`; the writer applies it to the
-    finished package bytes before the atomic replace. Workbooks without pysnop formulas are
-    left alone.
-    """
-    import time
-
-    mark = time.perf_counter()
-    if has_pysnop_formulas(run.source):
-        run.extras["post_save"] = post_save
-    run.timings["formulas"] = time.perf_counter() - mark

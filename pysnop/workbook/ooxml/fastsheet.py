@@ -138,6 +138,8 @@ class FastRows:
         rendered = []
         for col, kind, values, styles in columns:
             letter = self._letter(col)
+            sids: list[int | None]
+            quoted: list[int | None] | None
             if isinstance(styles, StyleArray) or styles is None:
                 sids = [self._style_id(styles)] * n
                 quoted = [self._quoted_id(styles)] * n if kind == "text" else None

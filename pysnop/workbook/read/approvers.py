@@ -35,7 +35,7 @@ def read_approvers(source) -> tuple[Approvers, list[Problem]]:
 
 def approvers_from_grid(grid: Grid) -> tuple[Approvers, list[Problem]]:
     found = _header(grid)
-    out, problems = Approvers(), []
+    out, problems = Approvers(), list[Problem]()
     if found is None:
         return out, problems
     i0, name_j, fn_j = found

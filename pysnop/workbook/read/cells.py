@@ -10,17 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from pandas.api.types import infer_dtype
 
-from pysnop.errors import Problem, show_value
+from pysnop.errors import Problem, Severity, show_value
 from pysnop.workbook.read.dates import (  # noqa: F401  (date_of_value, parse_date_text re-exported)
-    FAR_FUTURE, FAR_PAST, SERIAL_MAX, SERIAL_MIN, _EXCEL_EPOCH, date_of_value, parse_date_text,
-    within_range)
+    _EXCEL_EPOCH,
+    FAR_FUTURE,
+    FAR_PAST,
+    SERIAL_MAX,
+    SERIAL_MIN,
+    date_of_value,
+    parse_date_text,
+    within_range,
+)
 
 MAX_PER_COLUMN = 50
 
@@ -59,7 +67,7 @@ class Collector:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self._count: dict[tuple, int] = {}
-        self._extra: dict[tuple, tuple[str, str | None, int | None]] = {}
+        self._extra: dict[tuple, tuple[str | None, str | None, int | None]] = {}
 
     def add(self, p: Problem, key: tuple | None = None) -> None:
         """Record one problem; with a ``key``, cap how many of that key are listed."""
@@ -73,8 +81,9 @@ class Collector:
         else:
             self._extra[key] = (p.sheet, p.column, p.col)
 
-    def cells(self, col: Col, idx: np.ndarray, reason: Callable[[Any], str] | str,
-              *, severity: str = "error") -> None:
+    def cells(self, col: Col, idx: np.ndarray,
+              reason: Callable[[Any], str] | str | list[str] | np.ndarray,
+              *, severity: Severity = "error") -> None:
         """Record a problem for each position in ``idx`` (first ones only, rest counted)."""
         idx = np.asarray(idx)
         if len(idx) == 0:
@@ -183,7 +192,7 @@ def to_text(values: np.ndarray) -> np.ndarray:
     rest = np.flatnonzero((k != STR) & (k != BLANK))
     if len(rest):
         sub = values[rest]
-        uniq = {}
+        uniq: dict[Any, Any] = {}
         res = np.empty(len(rest), dtype=object)
         for j, v in enumerate(sub):
             key = (type(v), v)
@@ -258,18 +267,19 @@ def to_number(col: Col, out: Collector, *, required: bool = False, nonneg: bool 
         blank_rep = blank & check
     else:
         bad_rep, blank_rep = bad, blank
+    found: dict = {}
     if errors is not None and blank_rep.any():
         # Excel error cells (#N/A ...) that calamine reads as blank
-        errors = errors()
-    if errors and blank_rep.any():
+        found = errors()
+    if found and blank_rep.any():
         bi = np.flatnonzero(blank_rep)
         cs = col.col_at(bi)
-        hit = [j for j, (r, c) in enumerate(zip(col.rows[bi], cs)) if (int(r), int(c)) in errors]
+        hit = [j for j, (r, c) in enumerate(zip(col.rows[bi], cs)) if (int(r), int(c)) in found]
         if hit:
             hi = bi[hit]
             values = col.values = values.copy()
             for i, c in zip(hi, col.col_at(hi)):
-                values[i] = errors[(int(col.rows[i]), int(c))]
+                values[i] = found[(int(col.rows[i]), int(c))]
             bad_rep = bad_rep.copy()
             bad_rep[hi] = True
             blank_rep = blank_rep.copy()
@@ -328,7 +338,7 @@ def to_date(col: Col, out: Collector, *, required: bool = False,
                 res[i] = np.datetime64(within_range(r[0]), "ns")
             else:
                 bad[i] = True
-                reasons[i] = r[1]
+                reasons[int(i)] = r[1]
     if check is not None:
         bad &= check
         blank &= check

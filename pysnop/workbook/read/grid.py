@@ -11,9 +11,12 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
+
+import python_calamine as pc
 
 from pysnop.errors import FileAccessError, LayoutError, column_letter
+from pysnop.workbook.ooxml.safety import check_package
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".xltx", ".xltm")
 
@@ -23,7 +26,7 @@ class Grid:
     """Raw cell values of one sheet."""
 
     sheet: str        # actual sheet name
-    rows: list[list]  # values; row 0 is Excel row ``first_row``, col 0 is Excel column ``first_col``
+    rows: list[list]  # values; row 0 is Excel row ``first_row``, col 0 Excel col ``first_col``
     first_row: int    # 1-based
     first_col: int    # 1-based
 
@@ -85,16 +88,12 @@ class CalamineSource:
     """A workbook file read with python-calamine. Opening checks the file; grids load lazily."""
 
     def __init__(self, path: str | os.PathLike):
-        import python_calamine as pc
-
         self.path = Path(path)
         name = self.path.name
         if not self.path.exists():
             raise FileAccessError(f"file not found: {self.path}")
         if self.path.is_dir():
             raise FileAccessError(f"{self.path} is a folder, not a workbook file")
-        from pysnop.workbook.ooxml.safety import check_package
-
         check_package(self.path)  # zip and XML entity bombs are refused before parsing
         try:
             self._book = pc.CalamineWorkbook.from_path(str(self.path))
@@ -133,12 +132,10 @@ class CalamineSource:
         if self._tables is None:
             self._tables = []
             try:
-                import python_calamine as pc
-
                 book = pc.CalamineWorkbook.from_path(str(self.path), load_tables=True)
-                names = book.table_names
-                for tname in (names() if callable(names) else names):
-                    t = book.get_table_by_name(tname)
+                names: Any = book.table_names  # a method in some calamine versions
+                for tname in (names() if callable(names) else names or []):
+                    t: Any = book.get_table_by_name(tname)
                     # calamine: start/end are the 0-based data area; the header is the row above
                     (r0, c0), (r1, c1) = t.start, t.end
                     self._tables.append((t.name, t.sheet, make_ref(r0, c0 + 1, r1 + 1, c1 + 1)))
@@ -163,7 +160,7 @@ class CalamineSource:
         if sheet not in self._error_cells:
             try:
                 self._error_cells[sheet] = _scan_sheet(self.path, sheet)
-            except Exception:  # noqa: BLE001 - not a zip package, unreadable part: no extras
+            except Exception:
                 self._error_cells[sheet] = ({}, set())
         return self._error_cells[sheet]
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pysnop.errors import Problem, column_letter
-from pysnop.workbook.read.cells import Col, date_of_value
+from pysnop.workbook.read.cells import Col, blank_mask, date_of_value
 from pysnop.workbook.read.grid import Grid, GridSource, parse_ref
 from pysnop.workbook.read.schema import FORECAST, OUTPUT_PREFIX, SheetSchema, norm, sheet_name_map
 
@@ -246,7 +246,6 @@ def _column(data: list[list], j: int, width: int) -> np.ndarray:
 
 
 def _blank(arr: np.ndarray) -> np.ndarray:
-    from pysnop.workbook.read.cells import blank_mask
     return blank_mask(arr)
 
 

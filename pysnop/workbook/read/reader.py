@@ -18,12 +18,23 @@ from pysnop.core import model
 from pysnop.core.model import PlanInputs, Settings
 from pysnop.errors import Problem, ValidationError, column_letter, show_value
 from pysnop.workbook.read import schema as S
-from pysnop.workbook.read.cells import Col, Collector, to_bool, to_date, to_number, to_text
+from pysnop.workbook.read.cells import (
+    Col,
+    Collector,
+    blank_mask,
+    parse_number_text,
+    to_bool,
+    to_date,
+    to_number,
+    to_text,
+)
 from pysnop.workbook.read.grid import GridSource, open_source
 from pysnop.workbook.read.layout import Block, SheetLayout, find_table, locate, match_sheets
 from pysnop.workbook.read.settings import read_settings
 
 __all__ = ["ReadResult", "SheetLayout", "read_plan"]
+
+NONE = np.asarray(None, dtype=object)  # a blank key, broadcast by np.where
 
 
 @dataclass
@@ -166,8 +177,7 @@ def _receipts(ctx: _Ctx) -> pd.DataFrame:
     return ctx.frame(d, model.RECEIPT_COLUMNS, keep=check)
 
 
-def _lift_text(text: str) -> float | None:
-    from pysnop.workbook.read.cells import parse_number_text
+def lift_text(text: str) -> float | None:
     t = text.strip()
     if t.endswith("%"):
         v = parse_number_text(t[:-1])
@@ -182,14 +192,14 @@ def _campaigns(ctx: _Ctx) -> pd.DataFrame:
     end = ctx.date("end", required=True)
     out = ctx.out
     bad_order = np.flatnonzero(~np.isnat(start) & ~np.isnat(end) & (end < start))
-    if len(bad_order):
-        col = ctx.block.col("end")
-        out.cells(col, bad_order, [
+    end_col = ctx.block.col("end")
+    if len(bad_order) and end_col is not None:
+        out.cells(end_col, bad_order, [
             f"end {_fmt_week(end[i])} is before start {_fmt_week(start[i])}" for i in bad_order])
     lift = np.full(ctx.n, np.nan)
     col = ctx.block.col("lift")
     if col is not None:
-        lift = to_number(col, out, required=True, text_parser=_lift_text)
+        lift = to_number(col, out, required=True, text_parser=lift_text)
         raw = col.values
         is_pct_text = np.array([isinstance(v, str) and v.strip().endswith("%") for v in raw],
                                dtype=bool) if ctx.n else np.zeros(0, bool)
@@ -241,8 +251,9 @@ def _campaign_status(ctx: _Ctx) -> np.ndarray:
                 unknown.append(i)
                 c = v
             res[i] = c
-    if unknown:
-        ctx.out.cells(ctx.block.col("status"), np.array(unknown),
+    status_col = ctx.block.col("status")
+    if unknown and status_col is not None:
+        ctx.out.cells(status_col, np.array(unknown),
                       lambda v: f"unknown status {show_value(v)}, kept as typed; expected "
                                 f"Draft, Planned, Confirmed or Cancelled", severity="warning")
     return res
@@ -269,7 +280,7 @@ def _forecast(ctx: _Ctx) -> pd.DataFrame:
                                        df["category"].to_numpy(object))
     wk = pd.DatetimeIndex(week)
     monday = (wk - pd.to_timedelta(wk.day_of_week, unit="D")).to_numpy()
-    upper = np.where(pd.isna(sku), cat, None) if len(sku) else cat
+    upper = np.where(pd.isna(sku), cat, NONE) if len(sku) else cat
     keys = {"sku": sku, "location": loc, "category": upper, "week": monday, "source": source}
 
     def describe(k):
@@ -292,7 +303,6 @@ def _melt_wide(ctx: _Ctx, sku, loc, source, cat):
     vals = np.concatenate([block.wide[c] for c in wcols]) if k else np.empty(0, object)
     ri = np.tile(np.arange(n), k)
     ci = np.repeat(np.array(wcols, dtype=np.int64), n)
-    from pysnop.workbook.read.cells import blank_mask
     keep = ~blank_mask(vals) if len(vals) else np.zeros(0, bool)
     vals, ri, ci = vals[keep], ri[keep], ci[keep]
     rows = block.rows[ri]
@@ -321,8 +331,8 @@ def _actuals(ctx: _Ctx) -> pd.DataFrame:
     d = {"sku": sku, "location": loc, "week": week,
          "units": ctx.number("units", required=True, nonneg=True),
          "on_hand_end": ctx.number("on_hand_end"),
-         "stockout": (to_bool(ctx.block.col("stockout"), ctx.out)
-                      if "stockout" in ctx.block.raw else np.full(ctx.n, None, object))}
+         "stockout": (to_bool(stockout, ctx.out) if (stockout := ctx.block.col("stockout"))
+                      is not None else np.full(ctx.n, None, object))}
     wk = pd.DatetimeIndex(week)
     monday = (wk - pd.to_timedelta(wk.day_of_week, unit="D")).to_numpy()
     valid = (sku != None) & (loc != None) & ~np.isnat(monday)  # noqa: E711
@@ -345,7 +355,7 @@ def _overrides(ctx: _Ctx) -> pd.DataFrame:
          "reason": ctx.text("reason"), "planner": ctx.text("planner")}
     wk = pd.DatetimeIndex(week)
     monday = (wk - pd.to_timedelta(wk.day_of_week, unit="D")).to_numpy()
-    upper = np.where(pd.isna(sku), cat, None) if len(sku) else cat
+    upper = np.where(pd.isna(sku), cat, NONE) if len(sku) else cat
     _duplicates(ctx, {"sku": sku, "location": loc, "category": upper, "week": monday},
                 ~np.isnat(monday),
                 lambda k: "duplicate override for " + (

@@ -171,6 +171,19 @@ SETTING_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Settings keys the reader keeps in ``Settings.extra`` for later stages to read, so it does
+# not call them unknown: the SQLite file's place (pysnop.store.paths), the accuracy window
+# and the source weights of the consensus stage. A new key read from Settings.extra goes here.
+STAGE_SETTINGS = ("decision_log", "accuracy_window_weeks")
+# ``weight_<source>`` / ``<source>_weight``: pysnop.core.consensus.settings_weights' pattern
+WEIGHT_SETTING = re.compile(r"\s*(?:weight[ _:]+(.+)|(.+?)[ _]+weight)\s*", re.IGNORECASE)
+
+
+def is_stage_setting(key: object) -> bool:
+    """True for a Settings key a later stage reads from ``Settings.extra``."""
+    return norm(key) in STAGE_SETTINGS or WEIGHT_SETTING.fullmatch(str(key)) is not None
+
+
 def setting_key_map() -> dict[str, str]:
     out = {}
     for canon, names in SETTING_ALIASES.items():
@@ -223,8 +236,9 @@ OUTPUT_PREFIX = "supply:"  # Campaigns columns written by pysnop itself
 
 CONTRACT_INTRO = """# Workbook contract: sheets, columns and the names pysnop accepts
 
-Generated from `pysnop/workbook/read/schema.py` (`python -m pysnop.workbook.read.schema > docs/workbook-contract.md`);
-a test keeps this page and the code in step. Headers match case-insensitively, and spaces,
+Generated from `pysnop/workbook/read/schema.py`
+(`python -m pysnop.workbook.read.schema > docs/workbook-contract.md`); a test keeps this page and
+the code in step. Headers match case-insensitively, and spaces,
 `_` and `-` are the same character, so `On Hand`, `on_hand` and `ON-HAND` are one column.
 The header row may sit anywhere in the first 10 rows, and an Excel table on the sheet is read
 the same way. Unknown columns are left alone.

@@ -1,17 +1,24 @@
-"""The Settings sheet: key/value rows, anywhere on the sheet, with an optional header row."""
+"""The Settings sheet: key/value rows, anywhere on the sheet, with an optional header row.
+
+Keys pysnop knows are parsed into :class:`~pysnop.core.model.Settings`; the others are kept in
+``Settings.extra``, looked up by :func:`extra_setting` (the one place a key is matched
+loosely). Keys that later stages read from there (``schema.STAGE_SETTINGS``, the weights) get
+no "unknown setting" warning.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 from pysnop.core.model import RECONCILIATION_METHODS, Settings
 from pysnop.errors import Problem, show_value
 from pysnop.workbook.read.cells import Collector, date_of_value, parse_number_text
 from pysnop.workbook.read.dates import LATEST_AS_OF
-from pysnop.workbook.read.grid import Grid
+from pysnop.workbook.read.grid import Grid, GridSource
 from pysnop.workbook.read.layout import SheetLayout
-from pysnop.workbook.read.schema import CAMPAIGN_STATUSES, norm, setting_key_map
+from pysnop.workbook.read.schema import CAMPAIGN_STATUSES, is_stage_setting, norm, setting_key_map
 
 _HEADER_KEYS = {"key", "setting", "settings", "parameter", "name", "option"}
 
@@ -102,8 +109,9 @@ def read_settings(grid: Grid, out: Collector) -> tuple[Settings, SheetLayout]:
             if in_block and not _blank(value) and key:
                 started = True
                 extra[str(raw_key).strip()] = value
-                out.add(Problem("unknown setting, kept but not used", grid.sheet, r, c,
-                                str(raw_key).strip(), value, "warning"))
+                if not is_stage_setting(raw_key):
+                    out.add(Problem("unknown setting, kept but not used", grid.sheet, r, c,
+                                    str(raw_key).strip(), value, "warning"))
                 last_row = r
             continue
         if not started:
@@ -129,4 +137,25 @@ def read_settings(grid: Grid, out: Collector) -> tuple[Settings, SheetLayout]:
     return settings, layout
 
 
-__all__ = ["read_settings"]
+def extra_setting(extra: Mapping[str, Any] | None, key: str) -> Any:
+    """The value of Settings key ``key`` among the keys pysnop does not parse itself
+    (``Settings.extra``), matched as headers are (:func:`~pysnop.workbook.read.schema.norm`);
+    None when absent."""
+    wanted = norm(key)
+    for raw, value in (extra or {}).items():
+        if norm(raw) == wanted:
+            return value
+    return None
+
+
+def settings_extra(source: GridSource) -> dict[str, Any]:
+    """``Settings.extra`` of a workbook, reading only its Settings sheet (where
+    ``decision_log`` lives), for the operations that do not read the whole plan."""
+    sheet = next((n for n in source.sheet_names() if norm(n) == "settings"), None)
+    if sheet is None:
+        return {}
+    settings, _ = read_settings(source.grid(sheet), Collector())
+    return dict(settings.extra)
+
+
+__all__ = ["extra_setting", "read_settings", "settings_extra"]

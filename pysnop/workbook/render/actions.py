@@ -1,7 +1,7 @@
 """The "Actions" sheet: proposals with the decision columns a person edits.
 
-Read back with calamine (any column order; the header row is the one holding ``action_id``)
-and rewritten with openpyxl each run: status and approver are dropdowns (data validation),
+Read back by :mod:`pysnop.workbook.read.actions` and rewritten with openpyxl each run: status
+and approver are dropdowns (data validation),
 Approved rows are green, Exported and Obsolete rows grey, the header is frozen and filtered.
 Every text cell goes through :func:`pysnop.workbook.ooxml.xlcells.put`, so text from the workbook
 (reasons, names, comments) can never become a formula.
@@ -10,6 +10,7 @@ Every text cell goes through :func:`pysnop.workbook.ooxml.xlcells.put`, so text 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -17,30 +18,38 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from pysnop.core.decisions import APPROVED, EDITABLE_STATUSES, EXPORTED, OBSOLETE, REJECTED
-from pysnop.workbook.read.grid import GridSource, open_source
-from pysnop.workbook.read.schema import norm
+from pysnop.workbook.ooxml.column_patch import ColumnPatch
 from pysnop.workbook.ooxml.fastsheet import FastRows
+from pysnop.workbook.ooxml.transplant import PATCH_PREFIX
 from pysnop.workbook.ooxml.xlcells import (
-    BOLD_FONT, FMT_DATE, FMT_MONEY, FMT_PCT1, FMT_UNITS, HEADER_BORDER, HEADER_FILL, NOTE_FONT,
-    LINE_HEIGHT, TITLE_FONT, WRAP, StyleBook, as_date, excel_value, put, replace_sheet,
-    set_width, wrapped_lines,
+    BOLD_FONT,
+    FMT_DATE,
+    FMT_MONEY,
+    FMT_PCT1,
+    FMT_UNITS,
+    HEADER_BORDER,
+    HEADER_FILL,
+    LINE_HEIGHT,
+    NOTE_FONT,
+    TITLE_FONT,
+    WRAP,
+    StyleBook,
+    as_date,
+    excel_value,
+    put,
+    replace_sheet,
+    set_width,
+    wrapped_lines,
 )
+from pysnop.workbook.read.actions import ACTIONS_SHEET, COLUMNS, DATES, HEADER_ROW, TEXT, TIMES
+from pysnop.workbook.read.layout import SheetLayout
+from pysnop.workbook.render.canvas import Canvas, Renderer
 
-ACTIONS_SHEET = "Actions"
-HEADER_ROW = 3
 FIRST_ROW = HEADER_ROW + 1
-COLUMNS = ("action_id", "type", "owner", "sku", "location", "from_location", "campaign_id",
-           "qty", "week", "cost", "margin_protected", "net_value", "reason", "status",
-           "approver", "decided_at", "comment", "scenario", "po_id", "alt_sku", "new_lift",
-           "new_start", "units_protected", "rank", "exported_at")
 EDITABLE = ("status", "approver", "comment", "scenario")
-TEXT = {"action_id", "type", "owner", "sku", "location", "from_location", "campaign_id",
-        "reason", "status", "approver", "comment", "scenario", "po_id", "alt_sku"}
 NUMBERS = {"qty": FMT_UNITS, "cost": FMT_MONEY, "margin_protected": FMT_MONEY,
            "net_value": FMT_MONEY, "new_lift": FMT_PCT1, "units_protected": FMT_UNITS,
            "rank": "0"}
-DATES = {"week", "new_start"}
-TIMES = {"decided_at", "exported_at"}
 FMT_TIME = "yyyy-mm-dd hh:mm"
 WIDTHS = {"action_id": 14, "type": 13, "owner": 11, "sku": 10, "location": 14,
           "from_location": 13, "campaign_id": 13, "qty": 9, "week": 11, "cost": 11,
@@ -56,63 +65,8 @@ MAX_LIST = 255  # Excel's limit for an inline dropdown list
 SPARE_ROWS = 200  # dropdowns reach this far below the last row, for rows people add
 
 
-def find_sheet(names: list[str]) -> str | None:
-    return next((n for n in names if norm(n) == norm(ACTIONS_SHEET)), None)
-
-
-def read_actions_sheet(source) -> pd.DataFrame:
-    """The Actions rows as a frame (COLUMNS present, blank as None) + ``row`` (Excel row)."""
-    src: GridSource = open_source(source)
-    sheet = find_sheet(src.sheet_names())
-    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in (*COLUMNS, "row")})
-    if sheet is None:
-        return empty
-    grid = src.grid(sheet)
-    header = None
-    for i, row in enumerate(grid.rows[:10]):
-        keys = [norm(v) if isinstance(v, str) else "" for v in row]
-        if "action_id" in keys:
-            header = (i, {k: j for j, k in reversed(list(enumerate(keys))) if k})
-            break
-    if header is None:
-        return empty
-    i0, cols = header
-    records = []
-    for i in range(i0 + 1, len(grid.rows)):
-        row = grid.rows[i]
-        rec = {name: _read_value(name, row[cols[name]] if name in cols and cols[name] < len(row)
-                                 else None) for name in COLUMNS}
-        if all(v is None for v in rec.values()):
-            continue
-        rec["row"] = grid.first_row + i
-        records.append(rec)
-    return pd.DataFrame.from_records(records, columns=[*COLUMNS, "row"]) if records else empty
-
-
-def _read_value(name, value):
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if name in TEXT:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return str(value).strip()
-    if name in NUMBERS:
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            return None
-    if name in DATES or name in TIMES:
-        if isinstance(value, (dt.date, dt.datetime)):
-            return value
-        try:
-            return pd.Timestamp(value).to_pydatetime()
-        except (ValueError, TypeError):
-            return None
-    return value
-
-
 def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
-                        approver_names: list[str] = ()):
+                        approver_names: Sequence[str] = ()):
     ws = replace_sheet(wb, ACTIONS_SHEET)
     n = len(rows)
     counts = rows["status"].value_counts().to_dict() if n else {}
@@ -260,8 +214,8 @@ def _cell_value(name, value):
 CAMPAIGN_HEADER = "Supply: actions"
 
 
-def write_campaign_actions(wb, layout, campaigns: pd.DataFrame, rows: pd.DataFrame,
-                           styles: StyleBook) -> None:
+def write_campaign_actions(canvas: Canvas, layout: SheetLayout, campaigns: pd.DataFrame,
+                           rows: pd.DataFrame) -> None:
     """The "Supply: actions" column on marketing's Campaigns sheet: for each campaign row, the
     marketing-side proposals for it (id, type, status), so marketing sees what supply needs.
 
@@ -269,26 +223,38 @@ def write_campaign_actions(wb, layout, campaigns: pd.DataFrame, rows: pd.DataFra
     "Supply: " columns (reused where it already is): marketing's own cells are never
     touched and an Excel table is extended over it.
     """
-    from pysnop.workbook.ooxml.column_patch import ColumnPatch
-    from pysnop.workbook.ooxml.transplant import PATCH_PREFIX
-
     header_row = int(layout.header_row)
-    ws = wb.create_sheet(PATCH_PREFIX + layout.name)
+    ws = canvas.wb.create_sheet(PATCH_PREFIX + layout.name)
     put(ws, header_row, 1, CAMPAIGN_HEADER, None)
     links: dict[tuple, list[str]] = {}
     live = rows[(rows["owner"] == "Marketing") & ~rows["status"].isin((OBSOLETE, REJECTED))]
     for rec in live.to_dict("records"):
         links.setdefault((rec.get("campaign_id"), rec.get("sku")), []).append(
             f"{rec['action_id']} {rec['type']} ({rec['status']})")
-    plain = styles.get()
+    plain = canvas.styles.get()
     for rec in campaigns.to_dict("records"):
         found = links.get((rec.get("campaign_id"), rec.get("sku")))
         row = excel_value(rec.get("row"))
         if found and isinstance(row, (int, float)) and row > header_row:
             put(ws, int(row), 1, "; ".join(found), plain)
-    wb._pysnop_patches.append(ColumnPatch(
+    canvas.patches.append(ColumnPatch(
         sheet=layout.name, scratch=ws.title, header_row=header_row,
         headers=[CAMPAIGN_HEADER], widths={CAMPAIGN_HEADER: 40},
         table=getattr(layout, "table", None),
         header_style_from=(header_row, int(layout.last_col)),
         data_last_row=int(layout.last_row)))
+
+
+def actions_renderer(rows: pd.DataFrame, approver_names: list[str]) -> Renderer:
+    """The Actions sheet, as a renderer (see :mod:`.canvas`)."""
+    def render(canvas: Canvas) -> None:
+        write_actions_sheet(canvas.wb, rows, canvas.styles, approver_names)
+    return render
+
+
+def campaign_actions_renderer(layout: SheetLayout, campaigns: pd.DataFrame,
+                              rows: pd.DataFrame) -> Renderer:
+    """The "Supply: actions" column of Campaigns, as a renderer."""
+    def render(canvas: Canvas) -> None:
+        write_campaign_actions(canvas, layout, campaigns, rows)
+    return render

@@ -1,4 +1,4 @@
-"""The "Bridge" sheet (one row per sku-location, POH per week) and the "Bridge Chart" sheet."""
+"""The "Bridge" sheet: one row per sku-location, worst first, projected on-hand per week."""
 
 from __future__ import annotations
 
@@ -7,25 +7,41 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from openpyxl.chart import LineChart, Reference
 from openpyxl.utils import get_column_letter
 
 from pysnop.workbook.ooxml.fastsheet import FastRows
 from pysnop.workbook.ooxml.xlcells import (
-    AMBER_FILL, AMBER_FONT, BOLD_FONT, CENTER, FMT_DATE, FMT_MONEY, FMT_UNITS, HEADER_BORDER,
-    HEADER_FILL, HEADER_WRAP, NOTE_FONT, PROMO_BORDER, RED_BOLD_FONT, RED_FILL, RED_FONT,
-    STATUS_FILLS, TITLE_FONT, StyleBook, as_date, as_text, excel_value, fit_headers, put,
-    replace_sheet, set_width, status_label,
+    AMBER_FILL,
+    AMBER_FONT,
+    BOLD_FONT,
+    CENTER,
+    FMT_DATE,
+    FMT_MONEY,
+    FMT_UNITS,
+    HEADER_BORDER,
+    HEADER_FILL,
+    NOTE_FONT,
+    PROMO_BORDER,
+    RED_BOLD_FONT,
+    RED_FILL,
+    RED_FONT,
+    STATUS_FILLS,
+    TITLE_FONT,
+    StyleBook,
+    as_date,
+    as_text,
+    put,
+    replace_sheet,
+    set_width,
+    status_label,
 )
 
 if TYPE_CHECKING:
     from pysnop.core.model import BridgeResult
 
 BRIDGE_SHEET = "Bridge"
-CHART_SHEET = "Bridge Chart"
 HEADER_ROW = 4
 FIRST_DATA_ROW = 5
-MAX_CHARTS = 5
 
 SUMMARY_COLUMNS = ("sku", "location", "status", "first_risk_week", "min_projected",
                    "shortfall_units", "lost_units", "margin_at_risk", "act_by", "campaigns")
@@ -36,19 +52,19 @@ _WIDTHS = {"status": 11, "first_risk_week": 15, "min_projected": 14, "shortfall_
            "lost_units": 11, "margin_at_risk": 15, "act_by": 12, "campaigns": 22}
 
 
-def week_mondays(result: "BridgeResult") -> list[dt.date]:
+def week_mondays(result: BridgeResult) -> list[dt.date | None]:
     return [as_date(w) for w in result.weeks]
 
 
-def summary_to_keys(result: "BridgeResult") -> np.ndarray:
+def summary_to_keys(result: BridgeResult) -> np.ndarray:
     """For each summary row, the row of the (keys-ordered) weekly arrays it belongs to."""
     keys = result.keys
-    lookup = {(str(s), str(l)): i for i, (s, l) in
+    lookup = {(str(s), str(loc)): i for i, (s, loc) in
               enumerate(zip(keys["sku"].tolist(), keys["location"].tolist()))}
     summary = result.summary
     out = np.empty(len(summary), dtype=np.int64)
-    for j, (s, l) in enumerate(zip(summary["sku"].tolist(), summary["location"].tolist())):
-        out[j] = lookup.get((str(s), str(l)), -1)
+    for j, (s, loc) in enumerate(zip(summary["sku"].tolist(), summary["location"].tolist())):
+        out[j] = lookup.get((str(s), str(loc)), -1)
     return out
 
 
@@ -79,7 +95,7 @@ def column_values(summary, name: str) -> list:
     return [as_text(v) for v in col.tolist()]
 
 
-def write_bridge_sheet(wb, result: "BridgeResult", styles: StyleBook):
+def write_bridge_sheet(wb, result: BridgeResult, styles: StyleBook):
     ws = replace_sheet(wb, BRIDGE_SHEET)
     weeks = week_mondays(result)
     n_weeks = len(weeks)
@@ -116,10 +132,10 @@ def write_bridge_sheet(wb, result: "BridgeResult", styles: StyleBook):
     poh_styles = {}
     for code, label in enumerate(("OK", "AT RISK", "STOCKOUT")):
         fill, font = STATUS_FILLS.get(label, (None, None))
-        for promo in (False, True):
-            poh_styles[(code, promo)] = styles.get(
+        for in_promo in (False, True):
+            poh_styles[(code, in_promo)] = styles.get(
                 fill=fill, font=font, number_format=FMT_UNITS,
-                border=PROMO_BORDER if promo else None)
+                border=PROMO_BORDER if in_promo else None)
 
     columns = {name: column_values(summary, name) for name in SUMMARY_COLUMNS}
     too_late = (summary["too_late"].fillna(False).astype(bool).tolist()
@@ -129,8 +145,8 @@ def write_bridge_sheet(wb, result: "BridgeResult", styles: StyleBook):
     aligned = bool(np.array_equal(rows, np.arange(n)))
     poh = np.asarray(result.poh, dtype=float)
     status = np.asarray(result.status, dtype=np.int64)
-    promo = np.asarray(result.promo, dtype=bool) if result.promo is not None else \
-        np.zeros_like(status, dtype=bool)
+    promo: np.ndarray = (np.asarray(result.promo, dtype=bool) if result.promo is not None
+                         else np.zeros_like(status, dtype=bool))
     if not aligned:
         take = np.where(rows >= 0, rows, 0)
         poh, status, promo = poh[take], status[take], promo[take]
@@ -175,77 +191,3 @@ def write_bridge_sheet(wb, result: "BridgeResult", styles: StyleBook):
         set_width(ws, get_column_letter(first_week_col + k), 11.5)
     return ws
 
-
-def pick_chart_rows(result: "BridgeResult") -> list[int]:
-    """Summary positions of the most at-risk rows: STOCKOUT before AT RISK, then lowest
-    min_projected, at most MAX_CHARTS, OK rows skipped."""
-    summary = result.summary
-    labels = [status_label(v) for v in summary["status"].tolist()]
-    mins = [excel_value(v) for v in summary["min_projected"].tolist()] \
-        if "min_projected" in summary.columns else [None] * len(summary)
-    rank = {"STOCKOUT": 0, "AT RISK": 1}
-    candidates = [j for j, lab in enumerate(labels) if lab in rank]
-    candidates.sort(key=lambda j: (rank[labels[j]],
-                                   mins[j] if isinstance(mins[j], (int, float)) else float("inf"),
-                                   j))
-    return candidates[:MAX_CHARTS]
-
-
-def write_chart_sheet(wb, result: "BridgeResult", styles: StyleBook):
-    ws = replace_sheet(wb, CHART_SHEET)
-    chosen = pick_chart_rows(result)
-    keys_rows = summary_to_keys(result)
-    chosen = [j for j in chosen if keys_rows[j] >= 0]
-    weeks = week_mondays(result)
-    bold = styles.get(font=BOLD_FONT, fill=HEADER_FILL, border=HEADER_BORDER)
-    if not chosen:
-        put(ws, 1, 1, "No sku-location at risk", styles.get(font=TITLE_FONT))
-        return ws
-
-    # long sku codes: the headers wrap (row 1 grows to fit them) rather than being cut off
-    bold = styles.get(font=BOLD_FONT, fill=HEADER_FILL, border=HEADER_BORDER,
-                      alignment=HEADER_WRAP)
-    put(ws, 1, 1, "week", bold)
-    date_style = styles.get(number_format=FMT_DATE)
-    units = styles.get(number_format=FMT_UNITS)
-    for k, monday in enumerate(weeks):
-        put(ws, 2 + k, 1, monday, date_style)
-    headers: dict[int, str] = {1: "week"}
-    summary = result.summary
-    n_weeks = len(weeks)
-    last_row = 1 + n_weeks
-    anchor_col = get_column_letter(2 + 2 * len(chosen) + 1)
-    for m, j in enumerate(chosen):
-        i = keys_rows[j]
-        label = f"{as_text(summary['sku'].iat[j])} @ {as_text(summary['location'].iat[j])}"
-        poh_col, thr_col = 2 + 2 * m, 3 + 2 * m
-        headers[poh_col], headers[thr_col] = f"{label} POH", f"{label} threshold"
-        put(ws, 1, poh_col, headers[poh_col], bold)
-        put(ws, 1, thr_col, headers[thr_col], bold)
-        for k in range(n_weeks):
-            put(ws, 2 + k, poh_col, excel_value(result.poh[i, k]), units)
-            put(ws, 2 + k, thr_col, excel_value(result.threshold[i, k]), units)
-
-        chart = LineChart()
-        chart.title = f"{label}: {status_label(summary['status'].iat[j])}"
-        chart.y_axis.title = "units"
-        chart.x_axis.number_format = FMT_DATE
-        chart.x_axis.delete = False  # openpyxl >= 3.1 hides axes unless told otherwise
-        chart.y_axis.delete = False
-        # the week labels stay below the plot when POH goes negative (the axis crosses at 0)
-        chart.x_axis.tickLblPos = "low"
-        chart.legend.position = "b"  # below: long sku codes do not squeeze the plot
-        chart.height, chart.width = 7.0, 16.0
-        data = Reference(ws, min_col=poh_col, max_col=thr_col, min_row=1, max_row=last_row)
-        chart.add_data(data, titles_from_data=True)
-        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=last_row))
-        poh_series, thr_series = chart.series
-        poh_series.graphicalProperties.line.solidFill = "C00000"
-        poh_series.graphicalProperties.line.width = 28575
-        poh_series.smooth = False
-        thr_series.graphicalProperties.line.solidFill = "7F7F7F"
-        thr_series.graphicalProperties.line.dashStyle = "dash"
-        thr_series.smooth = False
-        ws.add_chart(chart, f"{anchor_col}{1 + 15 * m}")
-    fit_headers(ws, 1, headers, {c: 12.0 if c == 1 else 14.0 for c in headers})
-    return ws

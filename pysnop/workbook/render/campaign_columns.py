@@ -9,8 +9,6 @@ extends an Excel table over them so that it stays one table.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pysnop.workbook.ooxml.column_patch import ColumnPatch
 from pysnop.workbook.ooxml.transplant import PATCH_PREFIX
 from pysnop.workbook.ooxml.xlcells import (
@@ -19,15 +17,14 @@ from pysnop.workbook.ooxml.xlcells import (
     FMT_PCT,
     FMT_PCT1,
     STATUS_FILLS,
-    StyleBook,
     as_date,
     as_text,
     excel_value,
     put,
     status_label,
 )
+from pysnop.workbook.render.canvas import Canvas
 
-SUPPLY_PREFIX = "supply:"
 # (header, campaign_check column, number format, width)
 SUPPLY_COLUMNS = (
     ("Supply: status", "supply_status", None, 15),
@@ -39,11 +36,7 @@ SUPPLY_COLUMNS = (
 )
 
 
-def _norm(text: Any) -> str:
-    return " ".join(str(text).split()).lower() if text is not None else ""
-
-
-def write_campaign_columns(wb, layout, check, styles: StyleBook) -> None:
+def write_campaign_columns(canvas: Canvas, layout, check) -> None:
     """Render ``check`` (BridgeResult.campaign_check) as a patch of marketing's sheet.
 
     Column j of the scratch sheet holds the j-th of :data:`SUPPLY_COLUMNS`, each value at
@@ -52,7 +45,8 @@ def write_campaign_columns(wb, layout, check, styles: StyleBook) -> None:
     if check is None or len(check) == 0:
         return
     header_row = int(layout.header_row)
-    ws = wb.create_sheet(PATCH_PREFIX + layout.name)
+    ws = canvas.wb.create_sheet(PATCH_PREFIX + layout.name)
+    styles = canvas.styles
     cols = {header: j for j, (header, *_) in enumerate(SUPPLY_COLUMNS, 1)}
     for header, *_ in SUPPLY_COLUMNS:
         put(ws, header_row, cols[header], header, None)
@@ -83,7 +77,7 @@ def write_campaign_columns(wb, layout, check, styles: StyleBook) -> None:
             else:
                 put(ws, r, c, excel_value(raw), fmt_styles[field])
 
-    wb._pysnop_patches.append(ColumnPatch(
+    canvas.patches.append(ColumnPatch(
         sheet=layout.name, scratch=ws.title, header_row=header_row,
         headers=[header for header, *_ in SUPPLY_COLUMNS],
         widths={h: w for h, _, _, w in SUPPLY_COLUMNS},

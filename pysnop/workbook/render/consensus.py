@@ -19,10 +19,25 @@ from openpyxl.utils import get_column_letter
 
 from pysnop.workbook.ooxml.fastsheet import FastRows
 from pysnop.workbook.ooxml.xlcells import (
-    AMBER_FILL, AMBER_FONT, BOLD_FONT, CENTER, FMT_DATE, FMT_PCT1, FMT_UNITS,
-    HEADER_BORDER, HEADER_FILL, NOTE_FONT, TITLE_FONT, StyleBook, as_date, as_text, put,
-    replace_sheet, set_width,
+    AMBER_FILL,
+    AMBER_FONT,
+    BOLD_FONT,
+    CENTER,
+    FMT_DATE,
+    FMT_PCT1,
+    FMT_UNITS,
+    HEADER_BORDER,
+    HEADER_FILL,
+    NOTE_FONT,
+    TITLE_FONT,
+    StyleBook,
+    as_date,
+    as_text,
+    put,
+    replace_sheet,
+    set_width,
 )
+from pysnop.workbook.render.canvas import Canvas, Renderer
 
 if TYPE_CHECKING:
     from pysnop.core.consensus import Consensus
@@ -48,7 +63,7 @@ def _split(text) -> list[str]:
     return [s.strip() for s in str(text).split(",") if s.strip()]
 
 
-def review_list(consensus: "Consensus") -> pd.DataFrame:
+def review_list(consensus: Consensus) -> pd.DataFrame:
     """Per (node, source) that diverges in some week: weeks flagged, the first one, the
     source's and the consensus's units summed over those weeks and the gap
     (source − consensus) ÷ consensus; worst |gap| first."""
@@ -77,7 +92,7 @@ def review_list(consensus: "Consensus") -> pd.DataFrame:
     return g.drop(columns="_order").reset_index(drop=True)[list(REVIEW_COLUMNS)]
 
 
-def weights_text(consensus: "Consensus") -> str:
+def weights_text(consensus: Consensus) -> str:
     basis = getattr(consensus.weights, "basis", "equal")
     shown = ", ".join(f"{s} {w:.0%}" for s, w in sorted(consensus.weights.items(),
                                                         key=lambda kv: -kv[1]))
@@ -105,7 +120,7 @@ def _num(v):
     return f if np.isfinite(f) else None
 
 
-def write_consensus_sheet(wb, consensus: "Consensus", styles: StyleBook, *, settings=None,
+def write_consensus_sheet(wb, consensus: Consensus, styles: StyleBook, *, settings=None,
                           as_of=None):
     ws = replace_sheet(wb, CONSENSUS_SHEET)
     t = consensus.table
@@ -169,8 +184,8 @@ def write_consensus_sheet(wb, consensus: "Consensus", styles: StyleBook, *, sett
             (review_col + 5, _num(rec.consensus_units), units),
             (review_col + 6, _num(rec.gap), pct)])
     if len(review) > MAX_REVIEW:
-        review_rows.append([(review_col, f"… and {len(review) - MAX_REVIEW} more: filter "
-                                         "column 'divergent' for TRUE", styles.get(font=NOTE_FONT))])
+        note = f"… and {len(review) - MAX_REVIEW} more: filter column 'divergent' for TRUE"
+        review_rows.append([(review_col, note, styles.get(font=NOTE_FONT))])
     if not len(review):
         review_rows.append([(review_col, "no source diverges from the consensus",
                              styles.get(font=NOTE_FONT))])
@@ -206,8 +221,8 @@ def write_consensus_sheet(wb, consensus: "Consensus", styles: StyleBook, *, sett
                        override_units if has_override else units),
                       (col_of["reason"], reasons[j], override_text if has_override else plain),
                       (col_of["node"], text_cols["node"][j], plain)]
-            cells = [cell for cell in cells if cell[1] is not None or cell[2] is not plain
-                     and cell[2] is not units]
+            cells = [cell for cell in cells if cell[1] is not None or (cell[2] is not plain
+                     and cell[2] is not units)]
         if j < len(review_rows):
             cells += review_rows[j]
         fast.add_row(FIRST_DATA_ROW + j, cells)
@@ -227,10 +242,11 @@ def write_consensus_sheet(wb, consensus: "Consensus", styles: StyleBook, *, sett
     return ws
 
 
-def consensus_renderer(consensus: "Consensus", settings=None, *, as_of=None):
-    """A renderer for :func:`pysnop.workbook.writer.write_workbook`."""
-    def render(wb, styles: StyleBook) -> None:
-        write_consensus_sheet(wb, consensus, styles, settings=settings, as_of=as_of)
+def consensus_renderer(consensus: Consensus, settings=None, *, as_of=None) -> Renderer:
+    """The Consensus sheet, as a renderer (see :mod:`.canvas`)."""
+    def render(canvas: Canvas) -> None:
+        write_consensus_sheet(canvas.wb, consensus, canvas.styles, settings=settings,
+                              as_of=as_of)
     return render
 
 

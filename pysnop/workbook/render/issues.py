@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from pysnop.errors import Problem
 from pysnop.workbook.ooxml.xlcells import (
-    AMBER_FILL, AMBER_FONT, BOLD_FONT, FMT_DATE, HEADER_BORDER, HEADER_FILL, NOTE_FONT,
-    RED_FILL, RED_FONT, WRAP, StyleBook, excel_value, put, replace_sheet, set_width,
+    AMBER_FILL,
+    AMBER_FONT,
+    BOLD_FONT,
+    FMT_DATE,
+    HEADER_BORDER,
+    HEADER_FILL,
+    NOTE_FONT,
+    RED_FILL,
+    RED_FONT,
+    WRAP,
+    StyleBook,
+    excel_value,
+    put,
+    replace_sheet,
+    set_width,
 )
+from pysnop.workbook.render.canvas import Canvas, Renderer
 
 ISSUES_SHEET = "Issues"
 ISSUES_HEADER = ("severity", "where", "column", "value", "message")
@@ -59,3 +73,10 @@ def write_issues_sheet(wb, problems: list[Problem], styles: StyleBook):
     for letter, width in zip("ABCDE", (10, 22, 18, 18, 80)):
         set_width(ws, letter, width)
     return ws
+
+
+def issues_renderer(warnings: list[Problem]) -> Renderer:
+    """The Issues sheet of a run: its warnings, each once."""
+    def render(canvas: Canvas) -> None:
+        write_issues_sheet(canvas.wb, merge_problems(warnings), canvas.styles)
+    return render

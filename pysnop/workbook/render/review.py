@@ -17,16 +17,27 @@ Markdown to paste into a mail).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import pandas as pd
 
 from pysnop.core.decisions import APPROVED, PROPOSED
 from pysnop.workbook.ooxml.xlcells import (
-    BOLD_FONT, HEADER_BORDER, HEADER_FILL, NOTE_FONT, TITLE_FONT, WRAP, StyleBook, excel_value,
-    put, replace_sheet, set_width,
+    BOLD_FONT,
+    HEADER_BORDER,
+    HEADER_FILL,
+    NOTE_FONT,
+    TITLE_FONT,
+    WRAP,
+    StyleBook,
+    excel_value,
+    put,
+    replace_sheet,
+    set_width,
 )
+from pysnop.workbook.read.actions import REVIEW_SHEET
+from pysnop.workbook.render.canvas import Canvas, Renderer
 
-REVIEW_SHEET = "Review"
 DEADLINE_DAYS = 7
 RISK_COLS = ["sku", "location", "status", "first_risk_week", "act_by", "lost_units",
              "margin_at_risk"]
@@ -41,10 +52,11 @@ class ReviewData:
     previous_at: str | None = None  # None: first run, everything is new
     sections: dict[str, pd.DataFrame] = field(default_factory=dict)
 
-    TITLES = {"new_risks": "New risks", "resolved_risks": "Resolved risks",
-              "deadlines": f"act_by within {DEADLINE_DAYS} days",
-              "pending": "Decisions pending", "approved": "Approved, not exported yet",
-              "exported": "Exported since the last run"}
+    TITLES: ClassVar[dict[str, str]] = {
+        "new_risks": "New risks", "resolved_risks": "Resolved risks",
+        "deadlines": f"act_by within {DEADLINE_DAYS} days",
+        "pending": "Decisions pending", "approved": "Approved, not exported yet",
+        "exported": "Exported since the last run"}
 
 
 def build_review(log) -> ReviewData:
@@ -174,3 +186,10 @@ def write_review_sheet(wb, review: ReviewData, styles: StyleBook, limit: int = S
     for c, width in enumerate((16, 14, 14, 14, 14, 14, 60), start=1):
         set_width(ws, chr(64 + c), width)
     return ws
+
+
+def review_renderer(review: ReviewData) -> Renderer:
+    """The Review sheet, as a renderer (see :mod:`.canvas`)."""
+    def render(canvas: Canvas) -> None:
+        write_review_sheet(canvas.wb, review, canvas.styles)
+    return render

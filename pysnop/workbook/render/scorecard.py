@@ -1,4 +1,4 @@
-"""The "Scorecard" sheet (SPEC §6) for the quarterly S&OP review.
+"""The "Scorecard" sheet for the quarterly S&OP review.
 
 Three blocks, each a title in column A, a header row and the figures:
 
@@ -24,9 +24,23 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from pysnop.workbook.ooxml.xlcells import (
-    BOLD_FONT, FMT_DATE, FMT_PCT1, FMT_UNITS, HEADER_BORDER, HEADER_FILL, HEADER_WRAP,
-    NOTE_FONT, TITLE_FONT, StyleBook, as_date, as_text, fit_headers, put, replace_sheet,
+    BOLD_FONT,
+    FMT_DATE,
+    FMT_PCT1,
+    FMT_UNITS,
+    HEADER_BORDER,
+    HEADER_FILL,
+    HEADER_WRAP,
+    NOTE_FONT,
+    TITLE_FONT,
+    StyleBook,
+    as_date,
+    as_text,
+    fit_headers,
+    put,
+    replace_sheet,
 )
+from pysnop.workbook.render.canvas import Canvas, Renderer
 
 if TYPE_CHECKING:
     from pysnop.core.scorecard import Scorecard
@@ -75,7 +89,7 @@ def source_order(*frames: pd.DataFrame) -> list[str]:
 
 def _per_source(acc: pd.DataFrame, key: str, sources: list[str]) -> dict:
     """{(key value, source): row} for the accuracy frames."""
-    out = {}
+    out: dict = {}
     if acc is None or not len(acc):
         return out
     for rec in acc.to_dict("records"):
@@ -86,7 +100,7 @@ def _per_source(acc: pd.DataFrame, key: str, sources: list[str]) -> dict:
     return out
 
 
-def write_scorecard_sheet(wb, card: "Scorecard", styles: StyleBook, *, window_weeks: int = 8,
+def write_scorecard_sheet(wb, card: Scorecard, styles: StyleBook, *, window_weeks: int = 8,
                           as_of=None, weights: dict | None = None):
     ws = replace_sheet(wb, SCORECARD_SHEET)
     day = as_date(as_of)
@@ -259,10 +273,10 @@ def _line(title: str, y_title: str, fmt: str) -> LineChart:
     return chart
 
 
-def scorecard_renderer(card: "Scorecard", *, window_weeks: int = 8, as_of=None,
-                       weights: dict | None = None):
-    """A renderer for :func:`pysnop.workbook.writer.write_workbook`."""
-    def render(wb, styles: StyleBook) -> None:
-        write_scorecard_sheet(wb, card, styles, window_weeks=window_weeks, as_of=as_of,
-                              weights=weights)
+def scorecard_renderer(card: Scorecard, *, window_weeks: int = 8, as_of=None,
+                       weights: dict | None = None) -> Renderer:
+    """The Scorecard sheet, as a renderer (see :mod:`.canvas`)."""
+    def render(canvas: Canvas) -> None:
+        write_scorecard_sheet(canvas.wb, card, canvas.styles, window_weeks=window_weeks,
+                              as_of=as_of, weights=weights)
     return render

@@ -1,0 +1,150 @@
+"""Risks: what one decision is about (docs/semantics.md, "Risks and decisions").
+
+A risk is a set of cells — sku-locations, each with its weekly gap below threshold — that one
+decision fixes:
+
+campaign risk      the counted campaigns that are short somewhere, with every at-risk
+                   sku-location where one of them is short (a *short pair*: a week the
+                   campaign affects is below threshold). Campaigns that share a short
+                   sku-location are one risk (connected components of campaigns and cells).
+                   A Draft (or other uncounted) campaign that would be short is a risk of its
+                   own, its cells judged with the campaign added (the Bridge does not count it).
+sku-location risk  every other sku-location the Bridge has at risk (status not OK in some week).
+
+Every at-risk Bridge row is a cell of exactly one risk. A cell's need is its shortfall: the
+largest weekly gap, max_w max(0, threshold − poh) (docs/semantics.md §3 shortfall_units).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
+from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
+
+from pysnop.core.action_context import ActionContext
+from pysnop.core.campaign_pairs import campaign_pairs
+from pysnop.core.valuation import lost_by_week
+
+SKU_LOCATION, CAMPAIGN = "sku-location", "campaign"
+
+
+@dataclass
+class RiskBook:
+    """The risks of one run and their cells (cell = one sku-location of one risk)."""
+
+    risk_id: NDArray[np.object_]  # (k,)
+    kind: NDArray[np.object_]  # (k,) SKU_LOCATION or CAMPAIGN
+    campaigns: list[list[int]]  # (k,) Campaigns row positions of a campaign risk
+    counted: NDArray[np.bool_]  # (k,) backed by the Bridge projection (not a Draft's what-if)
+    cell_risk: NDArray[np.int64]  # (m,)
+    cell_row: NDArray[np.int64]  # (m,) Bridge row
+    cell_gap: NDArray[np.float64]  # (m, H)
+    cell_lost: NDArray[np.float64]  # (m, H) units lost per week (lost-sales run)
+    cell_stockout: NDArray[np.bool_]  # (m,) projected below zero in some week
+    row_risk: NDArray[np.int64]  # (n,) risk of each Bridge row, -1 where none
+    campaign_risk: NDArray[np.int64]  # (n_campaigns,) risk of each campaign, -1 where none
+
+    def __len__(self) -> int:
+        return len(self.risk_id)
+
+    def cell_lookup(self) -> pd.Series:
+        """Cell position by (risk, Bridge row)."""
+        index = pd.MultiIndex.from_arrays([self.cell_risk, self.cell_row])
+        return pd.Series(np.arange(len(self.cell_risk)), index=index)
+
+
+def build_risks(ctx: ActionContext) -> RiskBook:
+    res, grid = ctx.result, ctx.grid
+    n, n_c = len(ctx.sku), len(grid.lift)
+    pairs = campaign_pairs(ctx)
+    at_risk: NDArray[np.bool_] = np.asarray((res.status > 0).any(axis=1), dtype=bool)
+
+    # counted campaigns that are short, grouped with the rows where they are short
+    hit = pairs.short & pairs.counted & at_risk[pairs.row]
+    c, i = pairs.campaign[hit], pairs.row[hit]
+    graph = coo_matrix((np.ones(len(c)), (c, n_c + i)), shape=(n_c + n, n_c + n))
+    _, label = connected_components(graph, directed=False)
+    involved = np.zeros(n_c, dtype=bool)
+    involved[c] = True
+    groups = pd.Series(np.flatnonzero(involved)).groupby(label[:n_c][involved], sort=False)
+    camp_groups = [list(map(int, g.to_numpy())) for _, g in groups]
+    camp_groups.sort(key=min)
+    claimed = np.zeros(n, dtype=bool)
+    claimed[i] = True
+    loose = np.flatnonzero(at_risk & ~claimed)
+
+    drafts = pairs.short & ~pairs.counted
+    draft_campaigns = sorted(set(map(int, pairs.campaign[drafts])))
+
+    ids: list[str] = []
+    kinds: list[str] = []
+    members: list[list[int]] = []
+    counted: list[bool] = []
+    cell_risk: list[NDArray[np.int64]] = []
+    cell_row: list[NDArray[np.int64]] = []
+    cell_gap: list[NDArray[np.float64]] = []
+    cell_lost: list[NDArray[np.float64]] = []
+    cell_out: list[NDArray[np.bool_]] = []
+    campaign_risk = np.full(n_c, -1, dtype=np.int64)
+    row_risk = np.full(n, -1, dtype=np.int64)
+    cids = ctx.inputs.campaigns["campaign_id"].astype(str).to_numpy() if n_c else np.zeros(0)
+    gap, lost = ctx.gap(), lost_by_week(res.poh)
+    out: NDArray[np.bool_] = np.asarray((res.poh < 0).any(axis=1), dtype=bool)
+
+    def add(kind: str, key: list[str], rows: NDArray[np.int64], camps: list[int], bridge: bool,
+            g: NDArray[np.float64], lw: NDArray[np.float64], so: NDArray[np.bool_]) -> None:
+        k = len(ids)
+        ids.append(risk_id(kind, key))
+        kinds.append(kind)
+        members.append(camps)
+        counted.append(bridge)
+        cell_risk.append(np.full(len(rows), k, dtype=np.int64))
+        cell_row.append(rows)
+        cell_gap.append(g)
+        cell_lost.append(lw)
+        cell_out.append(so)
+        campaign_risk[camps] = k
+        if bridge:
+            row_risk[rows] = k
+
+    node_of_row = label[n_c:]
+    for camps in camp_groups:  # one per campaign risk, not per row
+        rows = np.flatnonzero(claimed & (node_of_row == label[camps[0]]))
+        key = [str(ctx.sku[rows[0]]), *sorted(cids[camps])]
+        add(CAMPAIGN, key, rows, camps, True, gap[rows], lost[rows], out[rows])
+    # every other at-risk row is a risk of its own, added as one block
+    first = len(ids)
+    ids += [risk_id(SKU_LOCATION, [str(s), str(loc)])
+            for s, loc in zip(ctx.sku[loose], ctx.location[loose])]
+    kinds += [SKU_LOCATION] * len(loose)
+    members += [[] for _ in range(len(loose))]
+    counted += [True] * len(loose)
+    cell_risk.append(first + np.arange(len(loose), dtype=np.int64))
+    cell_row.append(loose.astype(np.int64))
+    cell_gap.append(gap[loose])
+    cell_lost.append(lost[loose])
+    cell_out.append(out[loose])
+    row_risk[loose] = first + np.arange(len(loose))
+    for cd in draft_campaigns:
+        sel = drafts & (pairs.campaign == cd)
+        rows = pairs.row[sel]
+        add(CAMPAIGN, [str(ctx.sku[rows[0]]), str(cids[cd])], rows, [cd], False,
+            pairs.gap[sel], lost_by_week(pairs.poh_with[sel]),
+            (pairs.poh_with[sel] < 0).any(axis=1))
+
+    return RiskBook(
+        np.array(ids, dtype=object), np.array(kinds, dtype=object), members,
+        np.array(counted, dtype=bool), np.concatenate(cell_risk), np.concatenate(cell_row),
+        np.concatenate(cell_gap), np.concatenate(cell_lost), np.concatenate(cell_out), row_risk,
+        campaign_risk)
+
+
+def risk_id(kind: str, key: list[str]) -> str:
+    """RSK- + 8 hex digits of what the risk is about (its sku-location, or sku and campaigns)."""
+    digest = hashlib.sha1("\x1f".join([kind, *key]).encode("utf-8")).hexdigest()[:8]
+    return f"RSK-{digest}"

@@ -1,0 +1,179 @@
+"""SHIFT_SKU: feature a substitute with the supply instead (docs/semantics.md §4).
+
+Candidates for a campaign on SKU A: the SKUs Products lists as A's substitutes; when it lists
+none, every other SKU of A's category (Inventory, else Products). A candidate B qualifies when
+it is stocked at every location of the campaign's scope and carries the same lift there: in
+every week the lift touches, B's projection stays at or above its threshold with the lift
+added (poh − λ·Σ added ≥ safety + risk_buffer·lift units, the supply-check rule).
+
+Value, so that net = protected − cost is the change in margin earned:
+  margin_protected = A's lost units avoided (its lift removed) × A's margin
+                     + B's promo units (λ × B's baseline in the window) × B's own margin;
+  cost             = A's promo units given up × A's margin (all per week).
+Among qualifying candidates the highest net value wins (ties: the most spare cover, then the
+SKU code). qty = B's promo units.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from pysnop.core.action_context import MARKETING, ActionContext, percent, units
+from pysnop.core.bridge_math import DECIMALS
+from pysnop.core.campaign_pairs import CampaignPairs
+from pysnop.core.demand import key_lookup
+from pysnop.core.proposals import Batch, empty_batch, make_batch
+from pysnop.core.valuation import avoided_by_week, worth
+
+SLACK_TOL = 1e-9
+
+
+def substitute_lists(ctx: ActionContext, sku: NDArray[Any]) -> list[tuple[str, ...]]:
+    """Products' substitutes of each SKU as a tuple of codes (() where none are listed)."""
+    out: list[tuple[str, ...]] = []
+    for raw in ctx.product_value("substitutes", sku):
+        if raw is None:
+            out.append(())
+            continue
+        items = raw if isinstance(raw, (tuple, list)) else str(raw).replace(";", ",").split(",")
+        out.append(tuple(s for s in (str(i).strip() for i in items) if s))
+    return out
+
+
+def _candidates(ctx: ActionContext, camps: NDArray[np.int64], skus: NDArray[Any],
+                rows: NDArray[np.int64]) -> pd.DataFrame:
+    """(c, alt, listed) for every campaign position and candidate SKU."""
+    listed = substitute_lists(ctx, skus)
+    frames = []
+    explicit = pd.DataFrame({"c": np.repeat(camps, [len(s) for s in listed]),
+                             "alt": [a for s in listed for a in s]})
+    explicit["listed"] = True
+    frames.append(explicit)
+    by_cat = pd.DataFrame({"c": camps[[not s for s in listed]],
+                           "category": ctx.category[rows][[not s for s in listed]]})
+    by_cat = by_cat[by_cat["category"].notna()]
+    catalogue = pd.DataFrame({"alt": ctx.sku, "category": ctx.category}).dropna() \
+        .drop_duplicates()
+    same = by_cat.merge(catalogue, on="category")[["c", "alt"]]
+    same["listed"] = False
+    frames.append(same)
+    out = pd.concat(frames, ignore_index=True)
+    own = pd.Series(skus, index=camps).astype(str)
+    out = out[out["alt"].astype(str).to_numpy() != own.reindex(out["c"]).to_numpy()]
+    result: pd.DataFrame = out.drop_duplicates(["c", "alt"]).reset_index(drop=True)
+    return result
+
+
+def propose_shift_sku(ctx: ActionContext, pairs: CampaignPairs,
+                      which: NDArray[np.bool_]) -> Batch:
+    horizon = ctx.horizon
+    res = ctx.result
+    camps = np.flatnonzero(which)
+    if len(camps) == 0:
+        return empty_batch(horizon)
+    first_pair = pd.Series(np.arange(len(pairs))).groupby(pairs.campaign).min()
+    camps = camps[np.isin(camps, first_pair.index)]
+    own_rows = pairs.row[first_pair.reindex(camps).to_numpy()]
+    cands = _candidates(ctx, camps, ctx.sku[own_rows], own_rows)
+    if len(cands) == 0:
+        return empty_batch(horizon)
+    # every (campaign, candidate, scoped pair) triple
+    scope = pd.DataFrame({"c": pairs.campaign, "p": np.arange(len(pairs))})
+    trip = cands.reset_index(names="k").merge(scope, on="c")
+    p = trip["p"].to_numpy(np.int64)
+    k = trip["k"].to_numpy(np.int64)
+    alt_row = key_lookup(res.keys, trip["alt"].to_numpy(dtype=object),
+                         ctx.location[pairs.row[p]])
+    stocked = np.ones(len(cands), dtype=bool)
+    np.logical_and.at(stocked, k, alt_row >= 0)
+    j = np.where(alt_row >= 0, alt_row, 0)
+    lam = pairs.lam[p][:, None]
+    frac = ctx.grid.frac[pairs.campaign[p]]
+    added_b = res.baseline[j] * frac
+    cum_b = np.cumsum(added_b, axis=1)
+    touched = (cum_b > 0) | (added_b > 0)
+    rb = float(ctx.settings.risk_buffer)
+    slack = np.round(res.poh[j] - res.threshold[j] - lam * (cum_b + rb * added_b), DECIMALS)
+    cover = np.full(len(cands), np.inf)
+    np.minimum.at(cover, k, np.where(touched, slack, np.inf).min(axis=1))
+    any_touch = np.zeros(len(cands), dtype=bool)
+    np.logical_or.at(any_touch, k, touched.any(axis=1))
+    carried = np.zeros(len(cands))
+    np.add.at(carried, k, (lam * added_b).sum(axis=1))
+    gain = np.zeros(len(cands))
+    np.add.at(gain, k, worth(lam * added_b, ctx.margin_week[j]))
+    ok = stocked & any_touch & (cover >= -SLACK_TOL)
+    if not ok.any():
+        return empty_batch(horizon)
+
+    # A's side, per campaign: its lift removed at every scoped pair
+    sel = np.flatnonzero(np.isin(pairs.campaign, camps))
+    lam_a = pairs.lam[sel][:, None]
+    lift_poh = lam_a * pairs.cum[sel]
+    avoided = avoided_by_week(pairs.poh_with[sel], pairs.poh_with[sel] + lift_poh)
+    m_a = ctx.margin_week[pairs.row[sel]]
+    pos_of = pd.Series(np.arange(len(camps)), index=camps)
+    slot = pos_of.reindex(pairs.campaign[sel]).to_numpy(np.int64)
+    saved = np.zeros(len(camps))
+    np.add.at(saved, slot, avoided.sum(axis=1))
+    saved_money = np.zeros(len(camps))
+    np.add.at(saved_money, slot, worth(avoided, m_a))
+    forgone = np.zeros(len(camps))
+    np.add.at(forgone, slot, worth(lam_a * pairs.added[sel], m_a))
+
+    c_of = pos_of.reindex(cands["c"]).to_numpy(np.int64)
+    net = saved_money[c_of] + gain - forgone[c_of]
+    table = pd.DataFrame({"slot": c_of, "net": np.round(net, 6), "cover": cover,
+                          "alt": cands["alt"].astype(str), "k": np.arange(len(cands))})[ok]
+    best = table.sort_values(["slot", "net", "cover", "alt"],
+                             ascending=[True, False, False, True]).drop_duplicates("slot")
+    best = best[saved[best["slot"].to_numpy()] > 0]
+    if len(best) == 0:
+        return empty_batch(horizon)
+    bs = best["slot"].to_numpy(np.int64)
+    bk = best["k"].to_numpy(np.int64)
+    chosen = camps[bs]
+    facts = _facts(ctx, chosen)
+    saved_pair = avoided.sum(axis=1)
+    mine = np.isin(slot, bs)
+    owner = pd.Series(np.arange(len(bs)), index=bs).reindex(slot[mine]).to_numpy(np.int64)
+    frame = pd.DataFrame({"o": owner[saved_pair[mine] > 1e-6],
+                          "loc": ctx.location[pairs.row[sel[mine]]][saved_pair[mine] > 1e-6]
+                          .astype(str)})
+    joined = frame.groupby("o", sort=False)["loc"].agg(", ".join)
+    at = [joined.get(i, "") for i in range(len(bs))]
+    alts = cands["alt"].to_numpy(dtype=object)[bk]
+    listed = cands["listed"].to_numpy(dtype=bool)[bk]
+    category = ctx.category[own_rows[bs]]
+    reason = [f"Feature {alt} instead of {sku} in campaign {name} "
+              f"({'a listed substitute' if lst else f'same category {cat}'}): its stock at "
+              f"{where or 'every location'} carries the +{percent(lm)} lift, avoiding "
+              f"{units(s)} lost sales of {sku}; {alt} earns its own margin on {units(q)} promo "
+              f"units."
+              for alt, sku, name, lst, cat, where, lm, s, q in zip(
+                  alts, facts["sku"], facts["name"], listed, category, at, facts["lam"],
+                  saved[bs], carried[bk])]
+    week = np.asarray(facts["week"], dtype=np.int64)
+    rb_delta = lift_poh + rb * lam_a * pairs.added[sel]
+    return make_batch(horizon, {
+        "type": ["SHIFT_SKU"] * len(bs), "owner": [MARKETING] * len(bs), "sku": facts["sku"],
+        "location": [w or None for w in at], "campaign_id": facts["id"], "alt_sku": alts,
+        "qty": carried[bk], "week": ctx.weeks(week), "cost": forgone[bs],
+        "units_protected": saved[bs], "margin_protected": saved_money[bs] + gain[bk],
+        "reason": reason, "act_by": ctx.deadline(np.maximum(week, 0)), "home_campaign": chosen},
+        owner, pairs.row[sel[mine]], rb_delta[mine])
+
+
+def _facts(ctx: ActionContext, c: NDArray[np.int64]) -> dict[str, Any]:
+    camps = ctx.inputs.campaigns
+    ids = camps["campaign_id"].to_numpy(dtype=object)[c]
+    start = pd.to_datetime(camps["start"]).to_numpy()[c]
+    week = np.floor_divide((start.astype("datetime64[D]")
+                            - np.datetime64(ctx.week0.date(), "D")).astype(np.int64), 7)
+    return {"id": ids, "name": [ctx.campaign_names.get(i, i) for i in ids],
+            "sku": camps["sku"].to_numpy(dtype=object)[c], "lam": ctx.grid.lift[c],
+            "week": week}

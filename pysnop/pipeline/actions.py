@@ -1,0 +1,98 @@
+"""The actions stage: ranked remedies for every risk, decisions kept, the decision log.
+
+After the bridge, it proposes remedies (:func:`pysnop.core.actions.propose_actions`), reviews
+the decisions people typed into the Actions sheet against the Approvers, merges both with
+what the decision log knows (:mod:`pysnop.core.decisions`), records the run, and adds the
+Actions and Review sheets and the "Supply: actions" column of Campaigns.
+
+The deciding user is ``RunOptions.user`` (CLI ``--user``), else $PYSNOP_USER, else the OS user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+from pysnop.core.bridge import run_bridge
+from pysnop.core.decisions import merge, review_edits
+from pysnop.errors import Problem
+from pysnop.pipeline.state import ActionsResult, Run, status_counts
+from pysnop.store.decision_log import DecisionLog
+from pysnop.workbook.book import resolve_user
+from pysnop.workbook.ooxml.atomic import fingerprint
+from pysnop.workbook.read.actions import ACTIONS_SHEET, check_owned_sheets, read_actions_sheet
+from pysnop.workbook.read.approvers import read_approvers
+from pysnop.workbook.render.actions import actions_renderer, campaign_actions_renderer
+from pysnop.workbook.render.review import build_review, review_renderer
+
+NAME = "actions"
+
+
+def now() -> dt.datetime:
+    """The time decisions are stamped with (whole seconds, local time)."""
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a workbook file, as the decision log records it."""
+    return fingerprint(path).sha256
+
+
+def actions_stage(run: Run) -> None:
+    """See the module doc. Skipped with ``RunOptions(actions=False)`` and for a workbook
+    without Inventory (no bridge, no risks)."""
+    if not run.options.actions:
+        return
+    inputs = run.inputs
+    if len(inputs.inventory) == 0:
+        return
+    # scipy's HiGHS (the transfer LP) loads with core.actions: imported here so that a
+    # bridge-only run, and `import pysnop`, never pay for loading scipy.optimize
+    from pysnop.core.actions import propose_actions
+
+    mark = time.perf_counter()
+    result = run.result if run.result is not None else run_bridge(inputs)
+    try:
+        proposals = propose_actions(inputs, result)
+    except (ValueError, ArithmeticError) as exc:  # e.g. the transfer LP on absurd numbers
+        run.warnings.append(Problem(f"action proposals were not computed ({exc}); the Actions "
+                                    f"sheet and its decisions are left as they were",
+                                    ACTIONS_SHEET, severity="warning"))
+        return
+    user = resolve_user(run.options.user)
+    path = run.store_path()
+    assert path is not None  # required: raises for a workbook never saved
+    sheet = read_actions_sheet(run.source)
+    check_owned_sheets(run.source)
+    approvers, approver_warnings = read_approvers(run.source)
+    at = now()
+    with DecisionLog(path) as log:
+        known = log.known_states()
+        reviewed = review_edits(sheet, known, approvers, user, at)
+        rows, changes = merge(reviewed.rows, proposals, at, known=known,
+                              lapsed=log.lapsed_exports())
+        events = reviewed.events + changes
+        summary = result.summary
+        counts: dict[str, int] = {s: int((summary["status"] == s).sum())
+                                  for s in ("STOCKOUT", "AT RISK", "OK")}
+        counts.update(status_counts(rows), proposals=len(proposals),
+                      new=sum(e.message == "new proposal" for e in changes),
+                      refused=len(reviewed.refused))
+        log.record_run(kind="recalc", at=at, workbook=run.source.resolve(),
+                       fingerprint=file_digest(run.source), as_of=result.as_of, user=user,
+                       counts=counts, proposals=proposals, risks=summary[summary["status"] != "OK"],
+                       events=events)
+        review_data = build_review(log)
+    names = approvers.names()
+    run.add_sheets(NAME, actions_renderer(rows, names))
+    run.add_sheets(NAME, review_renderer(review_data))
+    layout = run.read.layouts.get("Campaigns")
+    if layout is not None and len(inputs.campaigns):
+        run.add_sheets(NAME, campaign_actions_renderer(layout, inputs.campaigns, rows))
+    run.warnings += approver_warnings + reviewed.problems
+    run.actions = ActionsResult(rows, path, review_data, events)
+    run.timings["actions"] = time.perf_counter() - mark
+
+
+__all__ = ["NAME", "actions_stage", "file_digest", "now"]

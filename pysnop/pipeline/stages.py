@@ -1,0 +1,83 @@
+"""The stages of a run, in order, and the bridge and formula stages themselves.
+
+    STAGES = (CONSENSUS, BRIDGE, ACTIONS, FORMULAS)
+
+consensus first (it makes the bridge's baseline), the bridge, actions after it (they remedy
+its risks), formulas last (they may read this run's results). ``pysnop recalc``, the
+ribbon's operations, the Python API and ``pysnop check`` all run (a prefix of) this list
+through :func:`pysnop.pipeline.run.execute`.
+"""
+
+from __future__ import annotations
+
+import time
+
+from pysnop.core.bridge import run_bridge
+from pysnop.core.model import BridgeResult
+from pysnop.errors import Problem
+from pysnop.pipeline import actions, consensus
+from pysnop.pipeline.state import Run, Stage
+from pysnop.workbook.formulas.engine import has_pysnop_formulas
+from pysnop.workbook.formulas.headless import post_save
+from pysnop.workbook.read.layout import SheetLayout
+from pysnop.workbook.render.bridge import write_bridge_sheet
+from pysnop.workbook.render.bridge_chart import write_chart_sheet
+from pysnop.workbook.render.campaign_columns import write_campaign_columns
+from pysnop.workbook.render.canvas import Canvas, Renderer
+
+
+def bridge_renderer(result: BridgeResult, *, campaigns_layout: SheetLayout | None) -> Renderer:
+    """The bridge's sheets: Bridge, Bridge Chart and the Campaigns supply check."""
+    def render(canvas: Canvas) -> None:
+        write_bridge_sheet(canvas.wb, result, canvas.styles)
+        write_chart_sheet(canvas.wb, result, canvas.styles)
+        check = result.campaign_check
+        if campaigns_layout is not None and check is not None and len(check) > 0:
+            write_campaign_columns(canvas, campaigns_layout, check)
+    return render
+
+
+def bridge_stage(run: Run) -> None:
+    """Project on-hand for every sku-location (docs/semantics.md); a workbook without
+    Inventory (consensus only) gets a warning and no bridge sheets."""
+    mark = time.perf_counter()
+    run.result = run_bridge(run.inputs)
+    run.timings["compute"] = time.perf_counter() - mark
+    if len(run.inputs.inventory) == 0:
+        run.warnings.append(Problem("no Inventory sheet: the bridge was not run",
+                                    "Inventory", severity="warning", kind="layout"))
+        return
+    run.warnings += run.result.warnings
+    run.add_sheets("bridge", bridge_renderer(run.result,
+                                             campaigns_layout=run.read.layouts.get("Campaigns")))
+
+
+def formula_stage(run: Run) -> None:
+    """If the workbook uses pysnop's worksheet functions, have every formula's value cached
+    in the saved file (spilled results laid out): ``run.post_save`` for the writer."""
+    mark = time.perf_counter()
+    if has_pysnop_formulas(run.source):
+        def guarded(xlsx: bytes) -> bytes:
+            """A formula the engine cannot evaluate must not cost the planner the run."""
+            try:
+                return post_save(xlsx)
+            except Exception as exc:  # the formulas library raises many kinds
+                reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+                run.warnings.append(Problem(
+                    f"formulas were not recalculated ({reason}); pysnop's sheets are written, "
+                    "and Excel recalculates the formulas on open", severity="warning"))
+                return xlsx
+        run.post_save = guarded
+    run.timings["formulas"] = time.perf_counter() - mark
+
+
+CONSENSUS = Stage(consensus.NAME, consensus.consensus_stage)
+BRIDGE = Stage("bridge", bridge_stage)
+ACTIONS = Stage(actions.NAME, actions.actions_stage)
+FORMULAS = Stage("formulas", formula_stage, files_only=True)
+
+STAGES: tuple[Stage, ...] = (CONSENSUS, BRIDGE, ACTIONS, FORMULAS)
+CHECK_STAGES: tuple[Stage, ...] = (CONSENSUS, BRIDGE)  # what `check` computes; it writes nothing
+
+__all__ = ["ACTIONS", "BRIDGE", "CHECK_STAGES", "CONSENSUS", "FORMULAS", "STAGES",
+           "bridge_renderer", "bridge_stage", "formula_stage"]

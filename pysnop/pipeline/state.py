@@ -1,0 +1,140 @@
+"""The state of one run as it flows through the stages: inputs, typed results, warnings.
+
+A :class:`Run` is created by :func:`pysnop.pipeline.run.execute` from a workbook that was
+read and validated, then each :class:`Stage` of a list (:data:`pysnop.pipeline.stages.STAGES`
+for a full recalculation) adds its results: the consensus stage ``consensus``,
+``scorecard`` and ``history_file``, the bridge stage ``result``, the actions stage
+``actions``, the formula stage ``post_save``; and each stage adds the sheets it writes to
+``sheets``, under its own name (the consensus stage writes the Scorecard under
+"scorecard"), so a caller can write only some of them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+import pandas as pd
+
+from pysnop.core.consensus import Consensus
+from pysnop.core.decisions import APPROVED, EXPORTED, OBSOLETE, PROPOSED, REJECTED, Event
+from pysnop.core.model import BridgeResult, PlanInputs
+from pysnop.core.scorecard import Scorecard
+from pysnop.errors import Problem, PysnopError
+from pysnop.store.paths import SETTING as STORE_SETTING
+from pysnop.store.paths import resolve_path
+from pysnop.workbook.book import PostSave
+from pysnop.workbook.read.reader import ReadResult
+from pysnop.workbook.read.settings import extra_setting
+from pysnop.workbook.render.canvas import Renderer
+from pysnop.workbook.render.review import ReviewData
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What a caller may choose about a run."""
+
+    user: str | None = None        # who is deciding (default: $PYSNOP_USER, else the OS user)
+    log: Path | None = None        # pysnop's SQLite file (default: beside the workbook)
+    actions: bool = True           # False: bridge only — no Actions sheet, no decision log
+    record_history: bool = True    # False: record no forecast history (check, partial runs)
+
+    @classmethod
+    def of(cls, *, user: str | None = None, log: str | os.PathLike[str] | None = None,
+           actions: bool = True, record_history: bool = True) -> RunOptions:
+        return cls(user, Path(log) if log is not None else None, actions, record_history)
+
+
+@dataclass
+class ActionsResult:
+    """What the actions stage did: the Actions rows written, the log, the review."""
+
+    rows: pd.DataFrame          # the Actions sheet as written, decisions kept
+    decision_log: Path
+    review: ReviewData
+    decisions: list[Event]      # this run's decision events (new, obsolete, people's edits)
+
+    @property
+    def new(self) -> int:
+        return sum(1 for e in self.decisions if e.message == "new proposal")
+
+
+class StageSheets(NamedTuple):
+    """A renderer, with the name it is written under (its stage's, see the module doc)."""
+
+    stage: str
+    render: Renderer
+
+
+@dataclass
+class Run:
+    """One run in progress (see the module doc)."""
+
+    source: Path                # a file holding the book's contents, for stages that read files
+    book_path: Path | None      # where the workbook lives (the SQLite file sits beside it)
+    read: ReadResult
+    options: RunOptions
+    warnings: list[Problem] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    sheets: list[StageSheets] = field(default_factory=list)
+    consensus: Consensus | None = None      # the reconciled forecast (consensus stage)
+    scorecard: Scorecard | None = None      # forecast accuracy etc. (consensus stage, Actuals)
+    history_file: Path | None = None        # where this cycle's forecasts were recorded
+    result: BridgeResult | None = None      # the bridge
+    actions: ActionsResult | None = None
+    post_save: PostSave | None = None       # caches formula values in the saved package
+
+    @property
+    def inputs(self) -> PlanInputs:
+        return self.read.inputs
+
+    def add_sheets(self, stage: str, render: Renderer) -> None:
+        self.sheets.append(StageSheets(stage, render))
+
+    def renderers(self, stages: Collection[str] | None = None) -> list[Renderer]:
+        """The renderers added by ``stages`` (by name; all when None), in order."""
+        return [s.render for s in self.sheets if stages is None or s.stage in stages]
+
+    def store_path(self, *, required: bool = True) -> Path | None:
+        """pysnop's SQLite file for this workbook (see :mod:`pysnop.store.paths`).
+
+        A workbook never saved has no folder to keep it in: with ``required`` that is a
+        :class:`PysnopError` asking to save it, else None.
+        """
+        setting = extra_setting(self.inputs.settings.extra, STORE_SETTING)
+        if self.book_path is None:
+            if self.options.log is not None:
+                return self.options.log
+            if required:
+                raise PysnopError("save the workbook first: pysnop keeps its decision log and "
+                                  "forecast history in a file beside it")
+            return None
+        return resolve_path(self.book_path, override=self.options.log, setting=setting)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A step of the pipeline: ``apply(run)`` adds its results and sheets to the run."""
+
+    name: str
+    apply: Callable[[Run], None]
+    files_only: bool = False  # skipped in live Excel (Excel recalculates its own formulas)
+
+    def __call__(self, run: Run) -> None:
+        self.apply(run)
+
+
+ACTION_STATUSES = (PROPOSED, APPROVED, REJECTED, EXPORTED, OBSOLETE)
+
+
+def status_counts(rows: pd.DataFrame) -> dict[str, int]:
+    """Actions rows per status, keyed by the lower-case status (for the decision log)."""
+    counts = rows["status"].value_counts().to_dict() if len(rows) else {}
+    return {s.lower(): int(counts.get(s, 0)) for s in ACTION_STATUSES}
+
+
+__all__ = ["ACTION_STATUSES", "ActionsResult", "Run", "RunOptions", "Stage", "StageSheets",
+           "status_counts"]

@@ -1,0 +1,110 @@
+"""Reading the "Actions" sheet back: the proposals with the decisions people typed.
+
+Any column order; the header row is the one (within the first 10) holding ``action_id``.
+The sheet is written by :mod:`pysnop.workbook.render.actions`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pandas as pd
+
+from pysnop.errors import LayoutError
+from pysnop.workbook.read.grid import GridSource, open_source
+from pysnop.workbook.read.schema import norm
+
+ACTIONS_SHEET = "Actions"
+REVIEW_SHEET = "Review"
+HEADER_ROW = 3
+COLUMNS = ("action_id", "type", "owner", "sku", "location", "from_location", "campaign_id",
+           "qty", "week", "cost", "margin_protected", "net_value", "reason", "status",
+           "approver", "decided_at", "comment", "scenario", "po_id", "alt_sku", "new_lift",
+           "new_start", "units_protected", "rank", "exported_at")
+TEXT = {"action_id", "type", "owner", "sku", "location", "from_location", "campaign_id",
+        "reason", "status", "approver", "comment", "scenario", "po_id", "alt_sku"}
+NUMBERS = {"qty", "cost", "margin_protected", "net_value", "new_lift", "units_protected",
+           "rank"}
+DATES = {"week", "new_start"}
+TIMES = {"decided_at", "exported_at"}
+
+
+def find_sheet(names: list[str]) -> str | None:
+    return next((n for n in names if norm(n) == norm(ACTIONS_SHEET)), None)
+
+
+def read_actions_sheet(source: str | os.PathLike[str] | GridSource) -> pd.DataFrame:
+    """The Actions rows as a frame (COLUMNS present, blank as None) + ``row`` (Excel row)."""
+    src: GridSource = open_source(source)
+    sheet = find_sheet(src.sheet_names())
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in (*COLUMNS, "row")})
+    if sheet is None:
+        return empty
+    grid = src.grid(sheet)
+    header = None
+    for i, row in enumerate(grid.rows[:10]):
+        keys = [norm(v) if isinstance(v, str) else "" for v in row]
+        if "action_id" in keys:
+            header = (i, {k: j for j, k in reversed(list(enumerate(keys))) if k})
+            break
+    if header is None:
+        return empty
+    i0, cols = header
+    records = []
+    for i in range(i0 + 1, len(grid.rows)):
+        row = grid.rows[i]
+        rec = {name: _read_value(name, row[cols[name]] if name in cols and cols[name] < len(row)
+                                 else None) for name in COLUMNS}
+        if all(v is None for v in rec.values()):
+            continue
+        rec["row"] = grid.first_row + i
+        records.append(rec)
+    return pd.DataFrame.from_records(records, columns=[*COLUMNS, "row"]) if records else empty
+
+
+def _read_value(name, value):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if name in TEXT:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return str(value).strip()
+    if name in NUMBERS:
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return None
+    if name in DATES or name in TIMES:
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value
+        try:
+            return pd.Timestamp(value).to_pydatetime()
+        except (ValueError, TypeError):
+            return None
+    return value
+
+
+def check_owned_sheets(source: str | os.PathLike[str] | GridSource) -> None:
+    """Refuse to overwrite a user's own sheet that happens to be called Actions or Review.
+
+    pysnop's Actions sheet has an ``action_id`` header in its first rows; its Review sheet
+    starts with a "pysnop ..." title.
+    """
+    src = open_source(source)
+    for name in src.sheet_names():
+        if norm(name) not in (norm(ACTIONS_SHEET), norm(REVIEW_SHEET)):
+            continue
+        rows = src.grid(name).rows
+        cells = [str(v) for row in rows[:10] for v in row if v not in (None, "")]
+        if not cells:
+            continue
+        ours = (any(norm(c) == "action_id" for c in cells) if norm(name) == "actions"
+                else cells[0].startswith("pysnop"))
+        if not ours:
+            raise LayoutError(f'the sheet "{name}" is not one pysnop wrote, and pysnop writes '
+                              f'its {name} there; rename your sheet and run again', sheet=name)
+
+
+__all__ = ["ACTIONS_SHEET", "COLUMNS", "HEADER_ROW", "REVIEW_SHEET", "check_owned_sheets",
+           "find_sheet", "read_actions_sheet"]
