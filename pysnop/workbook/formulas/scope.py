@@ -14,6 +14,7 @@ would show it: an external link's 1234.5, ``SEQUENCE``'s spill, ``RAND()``'s las
 Those saved values are never rewritten. And a workbook named by a formula (an external
 link) is never opened: :class:`LocalModel` refuses to load any workbook but the one being
 recalculated (the engine shows ``#REF!`` where a pysnop function reads one directly).
+See docs/semantics.md §1.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 # pandas counts time in nanoseconds, from 1677 to 2262. A date beyond that (the 9999-12-31
 # a planner types for "open-ended") is read as FAR_FUTURE: far beyond any horizon, never
 # wrapped round into the past. The planning date itself must leave room for a horizon
-# before FAR_FUTURE, so it may be no later than LATEST_AS_OF.
+# before FAR_FUTURE, so it may be no later than LATEST_AS_OF (docs/semantics.md §1).
 FAR_FUTURE = dt.date(2250, 1, 1)
 FAR_PAST = dt.date(1700, 1, 1)
 LATEST_AS_OF = dt.date(2199, 12, 31)
