@@ -57,15 +57,19 @@ def header(path) -> list:
 
 
 def actions(path) -> dict:
+    """The alternatives by action_id (the sheet's risk lines have none)."""
     ws = openpyxl.load_workbook(path)["Actions"]
     head = [c.value for c in ws[HEADER_ROW]]
-    return {r[0]: dict(zip(head, r)) for r in ws.iter_rows(min_row=HEADER_ROW + 1,
-                                                           values_only=True) if r[0]}
+    at = head.index("action_id")
+    return {r[at]: dict(zip(head, r)) for r in ws.iter_rows(min_row=HEADER_ROW + 1,
+                                                            values_only=True) if r[at]}
 
 
 def row_of(path, action) -> int:
     ws = openpyxl.load_workbook(path)["Actions"]
-    return next(r[0].row for r in ws.iter_rows(min_row=HEADER_ROW + 1) if r[0].value == action)
+    at = [c.value for c in ws[HEADER_ROW]].index("action_id")
+    return next(r[at].row for r in ws.iter_rows(min_row=HEADER_ROW + 1)
+                if r[at].value == action)
 
 
 def edit(path, action, **cells):
@@ -74,7 +78,7 @@ def edit(path, action, **cells):
     ws = wb["Actions"]
     head = [c.value for c in ws[HEADER_ROW]]
     for row in ws.iter_rows(min_row=HEADER_ROW + 1):
-        if row[0].value == action:
+        if row[head.index("action_id")].value == action:
             for name, value in cells.items():
                 cell = row[head.index(name)]
                 cell.value = value

@@ -40,7 +40,6 @@ from pysnop.workbook.ooxml.fastsheet import FastRows
 from pysnop.workbook.ooxml.transplant import PATCH_PREFIX
 from pysnop.workbook.ooxml.xlcells import (
     BOLD_FONT,
-    CENTER,
     FMT_DATE,
     FMT_MONEY,
     FMT_PCT1,
@@ -204,15 +203,15 @@ MAX_CODE_WIDTH = 30
 
 
 def _row_heights(lines: pd.DataFrame, height: int) -> list[float | None]:
-    """Each alternative's row tall enough for its wrapped reason and comment (None: one
-    line; a risk line stays one line, its text running over the blank cells beside it)."""
+    """Each row tall enough for its wrapped reason and comment (None: one line); a group
+    line stays one line."""
     out: list[float | None] = [None] * height
     kinds = lines["line"].tolist() if "line" in lines else [ACTION] * len(lines)
     for name in WRAPPED:
         if name not in lines.columns:
             continue
         for i, text in enumerate(lines[name].tolist()):
-            if kinds[i] == ACTION and isinstance(text, str) and text:
+            if kinds[i] != GROUP and isinstance(text, str) and text:
                 count = wrapped_lines(text, WIDTHS[name])
                 if count > 1:
                     out[i] = max(out[i] or 0.0, LINE_HEIGHT * count)
@@ -222,10 +221,11 @@ def _row_heights(lines: pd.DataFrame, height: int) -> list[float | None]:
 def _style(styles: StyleBook, name: str, kind: str, status: str, option, cover):
     fmt = NUMBERS.get(name) or (FMT_DATE if name in DATES else
                                 FMT_TIME if name in TIMES else None)
-    if kind == RISK:  # one line, its text running over the blank cells to its right
+    if kind == RISK:  # the headline runs over the blank cells to its right; what can fix
+        # the risk wraps in the reason column, like an alternative's reason
         font = STATE_FONTS.get(cover, RISK_FONT) if name == "covers" else RISK_FONT
-        return styles.get(fill=RISK_FILL, font=font, number_format=fmt,
-                          alignment=CENTER if name == "covers" else None)
+        align = WRAP if name in WRAPPED else TOP_CENTER if name == "covers" else TOP
+        return styles.get(fill=RISK_FILL, font=font, number_format=fmt, alignment=align)
     if kind == GROUP:
         return styles.get(fill=GROUP_FILL, font=GREY_ITALIC)
     fill, font = LOOKS.get(status, (None, None))
