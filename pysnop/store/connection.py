@@ -55,7 +55,7 @@ DECISION_COLUMNS: dict[str, list[str]] = {
                    "shortfall_units REAL", "lost_units REAL", "margin_at_risk REAL",
                    "act_by TEXT", "too_late INTEGER", "alternatives INTEGER",
                    "recommended INTEGER", "best_action_id TEXT", "fixable INTEGER",
-                   "note TEXT", "rank INTEGER"],
+                   "note TEXT", "rank INTEGER", "dc TEXT"],
     # the cover frame of a recalc run (pysnop.core.actions.COVER_COLUMNS) as one compressed
     # JSON document (base64 text): what coordinates approvals between recalculations
     "plan_cover": ["run_id INTEGER NOT NULL REFERENCES runs(id)", "format TEXT NOT NULL",

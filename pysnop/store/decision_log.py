@@ -60,7 +60,7 @@ RISK_FIELDS = ("sku", "location", "status", "first_risk_week", "act_by", "lost_u
 PLAN_RISK_FIELDS = ("risk_id", "kind", "draft", "sku", "location", "campaign_id", "status",
                     "first_risk_week", "shortfall_units", "lost_units", "margin_at_risk",
                     "act_by", "too_late", "alternatives", "recommended", "best_action_id",
-                    "fixable", "note", "rank")
+                    "fixable", "note", "rank", "dc")
 NUMBERS = {"qty", "margin_protected", "net_value", "lost_units", "margin_at_risk", "new_lift",
            "cost", "shortfall_units"}
 WHOLE = {"rank", "alternatives"}

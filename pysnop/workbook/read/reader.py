@@ -30,6 +30,7 @@ from pysnop.workbook.read.cells import (
 )
 from pysnop.workbook.read.grid import GridSource, open_source
 from pysnop.workbook.read.layout import Block, SheetLayout, find_table, locate, match_sheets
+from pysnop.workbook.read.remedy_inputs import flex_cells, lane_warnings, order_cells, read_lanes
 from pysnop.workbook.read.settings import read_settings
 
 __all__ = ["ReadResult", "SheetLayout", "read_plan"]
@@ -167,37 +168,8 @@ def _products(ctx: _Ctx) -> pd.DataFrame:
     # order rules and substitutes only where the sheet has them (docs/semantics.md, NEW_ORDER
     # and SHIFT_SKU): a workbook without them reads as before
     order = [c for c in model.PRODUCT_ORDER_COLUMNS if c in ctx.block.raw]
-    d |= _order_cells(ctx, sku, order)
+    d |= order_cells(ctx, sku, order)
     return ctx.frame(d, model.PRODUCT_COLUMNS[:-1] + order + ["row"])
-
-
-def _order_cells(ctx: _Ctx, sku: np.ndarray, names: list[str]) -> dict[str, np.ndarray]:
-    """moq and order_multiple as numbers ≥ 0 (NaN = no rule); substitutes as a tuple of SKU
-    codes split on ``,`` or ``;`` (() = the same category), never the SKU itself."""
-    out: dict[str, np.ndarray] = {}
-    for name in names:
-        if name != "substitutes":
-            out[name] = ctx.number(name, nonneg=True)
-            continue
-        text = ctx.text(name)
-        lists = np.empty(ctx.n, dtype=object)
-        lists[:] = [_split_codes(v) for v in text]
-        col = ctx.block.col(name)
-        own = [i for i in range(ctx.n) if sku[i] is not None and sku[i] in lists[i]]
-        if own and col is not None:
-            ctx.out.cells(col, np.array(own), f"a SKU cannot be its own substitute; "
-                          f"{sku[own[0]]} is left out of its list", severity="warning")
-            for i in own:
-                lists[i] = tuple(x for x in lists[i] if x != sku[i])
-        out[name] = lists
-    return out
-
-
-def _split_codes(value: str | None) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    return tuple(dict.fromkeys(p.strip() for p in value.replace(";", ",").split(",")
-                               if p.strip()))
 
 
 def _receipts(ctx: _Ctx) -> pd.DataFrame:
@@ -269,32 +241,9 @@ def _campaigns(ctx: _Ctx) -> pd.DataFrame:
     _duplicates(ctx, {"campaign_id": cid, "sku": sku}, valid,
                 lambda k: f"duplicate campaign {k['campaign_id']} for sku {k['sku']}")
     flex = [c for c in model.CAMPAIGN_FLEX_COLUMNS if c in ctx.block.raw]
-    d |= _flex_cells(ctx, start, flex)
+    d |= flex_cells(ctx, start, flex)
     return ctx.frame(d, model.CAMPAIGN_COLUMNS[:-1] + flex + ["row"])
 
-
-def _flex_cells(ctx: _Ctx, start: np.ndarray, names: list[str]) -> dict[str, np.ndarray]:
-    """earliest_start / latest_start as dates (NaT = blank: MOVE_WINDOW's own reach); a window
-    that ends before it begins is an error, a planned start outside it a warning."""
-    out = {name: ctx.date(name) for name in names}
-    lo = out.get("earliest_start", np.full(ctx.n, np.datetime64("NaT"), "datetime64[ns]"))
-    hi = out.get("latest_start", np.full(ctx.n, np.datetime64("NaT"), "datetime64[ns]"))
-    both = ~np.isnat(lo) & ~np.isnat(hi)
-    bad = np.flatnonzero(both & (hi < lo))
-    col = ctx.block.col("latest_start")
-    if len(bad) and col is not None:
-        ctx.out.cells(col, bad, [f"latest_start {_fmt_week(hi[i])} is before earliest_start "
-                                 f"{_fmt_week(lo[i])}" for i in bad])
-    known = ~np.isnat(start) & ~(both & (hi < lo))
-    for name, outside in (("earliest_start", known & ~np.isnat(lo) & (start < lo)),
-                          ("latest_start", known & ~np.isnat(hi) & (start > hi))):
-        col = ctx.block.col(name)
-        idx = np.flatnonzero(outside)
-        if len(idx) and col is not None:
-            ctx.out.cells(col, idx, [f"the planned start {_fmt_week(start[i])} is outside the "
-                                     f"window it gives; the window is used as typed"
-                                     for i in idx], severity="warning")
-    return out
 
 
 def _split_locations(v) -> tuple:
@@ -410,53 +359,6 @@ def _actuals(ctx: _Ctx) -> pd.DataFrame:
     return ctx.frame(d, model.ACTUAL_COLUMNS)
 
 
-def _lanes(ctx: _Ctx) -> pd.DataFrame:
-    """The transfers that are possible (docs/semantics.md, TRANSFER): from_location,
-    to_location, transit_weeks (whole weeks; blank = Settings transfer_lead_weeks),
-    cost_per_unit (blank = Settings transfer_cost_per_unit). A pair listed twice counts once,
-    by its first row (a warning); a lane from a location to itself is an error."""
-    frm = ctx.text("from_location", required=True, label="location to ship from")
-    to = ctx.text("to_location", required=True, label="location to ship to")
-    transit = ctx.number("transit_weeks", nonneg=True)
-    col = ctx.block.col("transit_weeks")
-    part = np.flatnonzero(~np.isnan(transit) & (np.round(transit) != transit))
-    if len(part) and col is not None:
-        ctx.out.cells(col, part, lambda v: f"expected a whole number of weeks, got "
-                                           f"{show_value(v)}")
-    same = np.flatnonzero((frm != None) & (frm == to))  # noqa: E711
-    col = ctx.block.col("to_location")
-    if len(same) and col is not None:
-        ctx.out.cells(col, same, [f"a lane from {frm[i]} to itself" for i in same])
-    pairs = pd.DataFrame({"from": frm, "to": to, "row": ctx.block.rows})
-    pairs = pairs[pairs["from"].notna() & pairs["to"].notna()]
-    again = pairs.duplicated(["from", "to"])
-    firsts = pairs[~again].set_index(["from", "to"])["row"]
-    for rec in pairs[again].head(10).to_dict("records"):
-        ctx.out.add(Problem(f"lane {rec['from']} -> {rec['to']} listed twice (also row "
-                            f"{firsts[(rec['from'], rec['to'])]}); the first row counts",
-                            ctx.sheet, int(rec["row"]), severity="warning"))
-    d = {"from_location": frm, "to_location": to, "transit_weeks": transit,
-         "cost_per_unit": ctx.number("cost_per_unit", nonneg=True)}
-    return ctx.frame(d, model.LANE_COLUMNS)
-
-
-def _lane_warnings(lanes: pd.DataFrame | None, inventory: pd.DataFrame | None,
-                   layout: SheetLayout | None) -> list[Problem]:
-    """A lane naming a location that has no Inventory row moves nothing: a warning."""
-    if lanes is None or not len(lanes) or inventory is None or layout is None:
-        return []
-    stocked = set(inventory["location"].dropna().astype(str))
-    out = []
-    for side in ("from_location", "to_location"):
-        unknown = lanes[lanes[side].notna() & ~lanes[side].astype(str).isin(stocked)]
-        for rec in unknown.head(10).to_dict("records"):
-            out.append(Problem(f"location {rec[side]} has no Inventory row; this lane moves "
-                               f"nothing", layout.name, int(rec["row"]),
-                               layout.columns.get(side), layout.headers.get(side, side),
-                               rec[side], "warning", "data"))
-    return out
-
-
 OVERRIDE_COLUMNS = ["sku", "location", "category", "week", "units", "reason", "planner", "row"]
 
 
@@ -483,7 +385,7 @@ def _overrides(ctx: _Ctx) -> pd.DataFrame:
 
 _READERS = {"Campaigns": _campaigns, "Inventory": _inventory, "Products": _products,
             "Receipts": _receipts, "Forecast": _forecast, "Actuals": _actuals,
-            "Overrides": _overrides, "Lanes": _lanes}
+            "Overrides": _overrides, "Lanes": read_lanes}
 _EMPTY = {"Campaigns": model.CAMPAIGN_COLUMNS, "Inventory": model.INVENTORY_COLUMNS,
           "Products": model.PRODUCT_COLUMNS, "Receipts": model.RECEIPT_COLUMNS,
           "Forecast": model.FORECAST_COLUMNS, "Actuals": model.ACTUAL_COLUMNS,
@@ -505,6 +407,25 @@ def _ordered(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (
         order[p.sheet], p.kind != "layout", big if p.row is None else p.row,
         p.col or 0))
+
+
+def _unsaved_formulas(source: GridSource, problems: list[Problem]) -> list[Problem]:
+    """A blank that is a formula no program ever calculated says so, not "got blank"."""
+    unsaved = getattr(source, "unsaved_formulas", None)
+    blanks = [p for p in problems if p.row is not None and p.col is not None
+              and p.reason.endswith("got blank")]
+    if unsaved is None or not blanks:
+        return problems
+    found = {sheet: unsaved(sheet) for sheet in {p.sheet for p in blanks}}
+    out = []
+    for p in problems:
+        if p in blanks and (p.row, p.col) in found[p.sheet]:
+            column = f" ({p.column})" if p.column else ""
+            p = dataclasses.replace(p, joined=True, reason=(
+                f"holds a formula with no saved value{column}: open and save the workbook "
+                "in Excel (which stores the value), then run again"))
+        out.append(p)
+    return out
 
 
 def read_plan(source: str | os.PathLike | GridSource, *,
@@ -534,6 +455,23 @@ def read_plan(source: str | os.PathLike | GridSource, *,
         settings, lay = read_settings(src.grid(found["Settings"]), out)
         layouts["Settings"] = lay
     has_forecast = "Forecast" in found or "Forecast" in by_table
+    listed = ", ".join(f'"{n}"' for n in names) or "none"
+    seen: dict[str, str] = {}
+    for name in names:
+        if name.casefold() in seen:
+            layout_problems.append(Problem(
+                f'the sheets "{seen[name.casefold()]}" and "{name}" have the same name but '
+                "for upper and lower case, which Excel does not allow; rename one of them",
+                None, kind="layout"))
+        seen.setdefault(name.casefold(), name)
+    bridge_sheets = [c for c in ("Campaigns", "Receipts") if c in found or c in by_table]
+    if bridge_sheets and "Inventory" not in found and "Inventory" not in by_table:
+        has = " and ".join(bridge_sheets)
+        layout_problems.append(Problem(
+            f'required sheet "Inventory" not found: a workbook with {has} is a bridge '
+            f"workbook, and the bridge needs the on-hand stock (sheets in the workbook: "
+            f"{listed})", None, kind="layout"))
+        has_forecast = False  # not a forecast-only workbook
     for canon in ("Campaigns", "Inventory", "Products", "Receipts", "Forecast", "Actuals",
                   "Overrides", "Lanes"):
         schema = S.SHEETS[canon]
@@ -545,8 +483,7 @@ def read_plan(source: str | os.PathLike | GridSource, *,
             if canon == "Inventory" and has_forecast:
                 # a forecast-only workbook: the consensus runs, the bridge does not
                 frames[canon] = empty_frame(canon)
-            elif not schema.optional_sheet:
-                listed = ", ".join(f'"{n}"' for n in names) or "none"
+            elif not schema.optional_sheet and not (canon == "Inventory" and bridge_sheets):
                 layout_problems.append(Problem(
                     f'required sheet "{canon}" not found (sheets in the workbook: {listed})',
                     None, kind="layout"))
@@ -566,8 +503,8 @@ def read_plan(source: str | os.PathLike | GridSource, *,
         layouts[canon] = block.layout
         frames[canon] = _READERS[canon](_Ctx(src, block, out))
 
-    problems = _ordered(layout_problems + out.finish() + _lane_warnings(
-        frames.get("Lanes"), frames.get("Inventory"), layouts.get("Lanes")))
+    lanes = lane_warnings(frames.get("Lanes"), frames.get("Inventory"), layouts.get("Lanes"))
+    problems = _ordered(_unsaved_formulas(src, layout_problems + out.finish() + lanes))
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     if errors:

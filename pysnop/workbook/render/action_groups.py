@@ -152,10 +152,15 @@ def risk_headline(risk: dict[str, Any]) -> str:
     2026-11-23 · short 84 units · 84 lost · margin at risk 3,519.96 · act by 2026-11-02
     (too late to order)'."""
     sku, where = risk.get("sku"), risk.get("location")
+    dc = risk.get("dc") if _present(risk.get("dc")) else None
     if risk.get("kind") == "campaign":
         draft = _flag(risk.get("draft"))
         what = f"{'Draft campaign' if draft else 'Campaign'} {risk.get('campaign_id')}, " \
                f"{sku} at {where}{' if confirmed' if draft else ''}"
+        if dc:
+            what += f" (through {dc})"
+    elif risk.get("kind") == "network" and dc:
+        what = f"{sku} at {where}: {dc} and the locations it leaves short"
     else:
         what = f"{sku} at {where}"
     parts = [f"{what}: {risk.get('status') or 'AT RISK'} from "

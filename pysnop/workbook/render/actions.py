@@ -8,9 +8,10 @@ ones that lose money), then the rows no longer proposed. Read back by
 :mod:`pysnop.workbook.read.actions` (risk lines have no action_id and are skipped).
 Status and approver are dropdowns (data validation); Approved rows are green; Exported,
 Obsolete and Superseded rows grey (a Superseded alternative can still be approved: its
-decision cells stay editable); the header is frozen and filtered. Every text cell goes
-through :func:`pysnop.workbook.ooxml.xlcells.put`, so text from the workbook (reasons,
-names, comments) can never become a formula.
+decision cells stay editable); an approval whose values changed is red (Needs re-approval);
+the header is frozen and filtered. Every text cell goes through
+:func:`pysnop.workbook.ooxml.xlcells.put`, so text from the workbook (reasons, names,
+comments) can never become a formula.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -34,17 +35,18 @@ from pysnop.core.decisions import (
     REJECTED,
     SUPERSEDED,
 )
+from pysnop.workbook.ooxml.column_patch import ColumnPatch
 from pysnop.workbook.ooxml.fastsheet import FastRows
-from pysnop.workbook.ooxml.transplant import PATCH_PREFIX, ColumnPatch
+from pysnop.workbook.ooxml.transplant import PATCH_PREFIX
 from pysnop.workbook.ooxml.xlcells import (
     BOLD_FONT,
-    CENTER,
     FMT_DATE,
     FMT_MONEY,
     FMT_PCT1,
     FMT_UNITS,
     HEADER_BORDER,
     HEADER_FILL,
+    LINE_HEIGHT,
     NOTE_FONT,
     TITLE_FONT,
     WRAP,
@@ -54,6 +56,7 @@ from pysnop.workbook.ooxml.xlcells import (
     put,
     replace_sheet,
     set_width,
+    wrapped_lines,
 )
 from pysnop.workbook.read.actions import ACTIONS_SHEET, COLUMNS, DATES, HEADER_ROW, TEXT, TIMES
 from pysnop.workbook.read.layout import SheetLayout
@@ -64,7 +67,6 @@ from pysnop.workbook.render.action_groups import (
     RISK,
     sheet_lines,
 )
-from pysnop.workbook.render.campaign_columns import _norm, locate_supply_columns
 from pysnop.workbook.render.canvas import Canvas, Renderer
 
 FIRST_ROW = HEADER_ROW + 1
@@ -73,9 +75,9 @@ NUMBERS = {"qty": FMT_UNITS, "cost": FMT_MONEY, "margin_protected": FMT_MONEY,
            "net_value": FMT_MONEY, "new_lift": FMT_PCT1, "units_protected": FMT_UNITS,
            "rank": "0"}
 FMT_TIME = "yyyy-mm-dd hh:mm"
-WIDTHS = {"option": 15, "action_id": 14, "type": 19, "owner": 11, "sku": 10, "location": 14,
+WIDTHS = {"option": 15, "action_id": 14, "type": 20, "owner": 11, "sku": 10, "location": 14,
           "from_location": 13, "campaign_id": 15, "qty": 9, "week": 11, "act_by": 11,
-          "cost": 11, "margin_protected": 16, "net_value": 11, "covers": 19, "reason": 90,
+          "cost": 11, "margin_protected": 16, "net_value": 11, "covers": 19, "reason": 70,
           "status": 11, "approver": 14, "decided_at": 16, "comment": 30, "scenario": 9,
           "new_lift": 9, "new_start": 11, "units_protected": 15, "risk_id": 13,
           "exported_at": 16}
@@ -86,6 +88,8 @@ GREY_ITALIC = Font(color="FF808080", italic=True)
 # an approval whose values changed: it waits for a person (docs/semantics.md)
 REAPPROVE_FILL = PatternFill(fill_type="solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
 REAPPROVE_FONT = Font(color="FF9C0006", bold=True)
+TOP = Alignment(vertical="top")
+TOP_CENTER = Alignment(vertical="top", horizontal="center")
 EDIT_FILL = PatternFill(fill_type="solid", start_color="FFFFF2CC", end_color="FFFFF2CC")
 RISK_FILL = PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
 GROUP_FILL = PatternFill(fill_type="solid", start_color="FFEDEDED", end_color="FFEDEDED")
@@ -94,6 +98,9 @@ WARN_FONT = Font(italic=True, color="FF9C0006")  # "not recommended"
 STATE_FONTS = {"covered": Font(bold=True, color="FF006100"),
                "partly covered": Font(bold=True, color="FF9C5700"),
                "open": Font(bold=True, color="FF9C0006")}
+LOOKS = {APPROVED: (GREEN_FILL, GREEN_FONT), EXPORTED: (None, GREY_FONT),
+         OBSOLETE: (None, GREY_FONT), SUPERSEDED: (None, GREY_FONT),
+         NEEDS_REAPPROVAL: (REAPPROVE_FILL, REAPPROVE_FONT)}
 MAX_LIST = 255  # Excel's limit for an inline dropdown list
 SPARE_ROWS = 200  # dropdowns reach this far below the last row, for rows people add
 COUNTED = (PROPOSED, APPROVED, REJECTED, SUPERSEDED, NEEDS_REAPPROVAL, EXPORTED, OBSOLETE)
@@ -141,50 +148,94 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
             cache[key] = _style(styles, name, kind, status, option, cover)
         return cache[key]
 
+    # the approvers' dropdown: a list typed into the validation while it fits Excel's 255
+    # characters, else a range of names in a hidden column right of the table
+    names = [x for x in approver_names if x and '"' not in x]
+    inline = all("," not in x for x in names) and len(",".join(names)) <= MAX_LIST
+    listed = names if names and not inline else []
+    height = max(n, len(listed))
+
     # bulk rows, column by column (thousands of proposals on a big workbook)
+    pad = [None] * (height - n)
     block = []
     for c, name in enumerate(COLUMNS, start=1):
         raw = lines[name].tolist() if name in lines.columns else [None] * n
         values = [_cell_value(name, v) for v in raw]
         cells = [style(name, k, st, op, cv)
                  for k, st, op, cv in zip(kinds, statuses, options, covers)]
-        block.append((c, _kind(values), values, cells))
-    FastRows(ws, styles).add_columns(FIRST_ROW, n, block)
+        block.append((c, _kind(values), values + pad, cells + pad))
+    list_col = len(COLUMNS) + 2
+    if listed:
+        put(ws, HEADER_ROW, list_col, "approvers", head)
+        plain = styles.get()
+        block.append((list_col, "text", listed + [None] * (height - len(listed)),
+                      [plain] * len(listed) + [None] * (height - len(listed))))
+        ws.column_dimensions[get_column_letter(list_col)].hidden = True
+    FastRows(ws, styles).add_columns(FIRST_ROW, height, block,
+                                     _row_heights(lines, height))
 
     last = FIRST_ROW + max(n, 1) - 1
-    ws.freeze_panes = f"C{FIRST_ROW}"
+    ws.freeze_panes = f"C{FIRST_ROW}"  # the option and the action_id stay in view
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(COLUMNS))}{last}"
     reach = last + SPARE_ROWS
     _dropdown(ws, "status", list(EDITABLE_STATUSES), reach, strict=True)
     _dropdown(ws, "scenario", ["Y"], reach, strict=True)
-    names = [x for x in approver_names if "," not in x and '"' not in x]
-    if names and len(",".join(names)) <= MAX_LIST - 2:
+    if names and inline:
         _dropdown(ws, "approver", names, reach, strict=False)
+    elif listed:
+        letter = get_column_letter(list_col)
+        _dropdown(ws, "approver", names, reach, strict=False,
+                  source=f"{ws.title}!${letter}${FIRST_ROW}:${letter}"
+                         f"${FIRST_ROW + len(listed) - 1}")
     for c, name in enumerate(COLUMNS, start=1):
-        set_width(ws, get_column_letter(c), WIDTHS.get(name, 10))
+        width = WIDTHS.get(name, 10)
+        if name in CODES and name in rows.columns:  # long codes are shown whole
+            codes = rows[name].dropna().astype(str)
+            longest = int(codes.str.len().max()) if len(codes) else 0
+            width = max(width, min(longest + 2, MAX_CODE_WIDTH))
+        set_width(ws, get_column_letter(c), width)
     return ws
+
+
+WRAPPED = ("reason", "comment")  # the columns whose text wraps
+CODES = ("sku", "location", "from_location", "campaign_id", "alt_sku", "po_id")
+MAX_CODE_WIDTH = 30
+
+
+def _row_heights(lines: pd.DataFrame, height: int) -> list[float | None]:
+    """Each row tall enough for its wrapped reason and comment (None: one line); a group
+    line stays one line."""
+    out: list[float | None] = [None] * height
+    kinds = lines["line"].tolist() if "line" in lines else [ACTION] * len(lines)
+    for name in WRAPPED:
+        if name not in lines.columns:
+            continue
+        for i, text in enumerate(lines[name].tolist()):
+            if kinds[i] != GROUP and isinstance(text, str) and text:
+                count = wrapped_lines(text, WIDTHS[name])
+                if count > 1:
+                    out[i] = max(out[i] or 0.0, LINE_HEIGHT * count)
+    return out
 
 
 def _style(styles: StyleBook, name: str, kind: str, status: str, option, cover):
     fmt = NUMBERS.get(name) or (FMT_DATE if name in DATES else
                                 FMT_TIME if name in TIMES else None)
-    # one line per row: a wrapped reason overlaps its neighbours where row heights are not
-    # fitted (LibreOffice); the whole text is in the cell
-    wrap = WRAP if name == "comment" and kind == ACTION else CENTER if name == "covers" \
-        else None
-    if kind == RISK:
+    if kind == RISK:  # the headline runs over the blank cells to its right; what can fix
+        # the risk wraps in the reason column, like an alternative's reason
         font = STATE_FONTS.get(cover, RISK_FONT) if name == "covers" else RISK_FONT
-        return styles.get(fill=RISK_FILL, font=font, number_format=fmt, alignment=wrap)
+        align = WRAP if name in WRAPPED else TOP_CENTER if name == "covers" else TOP
+        return styles.get(fill=RISK_FILL, font=font, number_format=fmt, alignment=align)
     if kind == GROUP:
-        return styles.get(fill=GROUP_FILL, font=GREY_ITALIC, alignment=wrap)
-    fill, font = {APPROVED: (GREEN_FILL, GREEN_FONT), EXPORTED: (None, GREY_FONT),
-                  OBSOLETE: (None, GREY_FONT), SUPERSEDED: (None, GREY_FONT),
-                  NEEDS_REAPPROVAL: (REAPPROVE_FILL, REAPPROVE_FONT)}.get(status, (None, None))
+        return styles.get(fill=GROUP_FILL, font=GREY_ITALIC)
+    fill, font = LOOKS.get(status, (None, None))
     if fill is None and name in EDITABLE and status not in (EXPORTED, OBSOLETE):
         fill = EDIT_FILL
     if name == "option" and option == NOT_RECOMMENDED and status != SUPERSEDED:
         font = WARN_FONT
-    return styles.get(fill=fill, font=font, number_format=fmt, alignment=wrap)
+    # top-aligned like the wrapped reason beside them, so a tall row reads across
+    align = WRAP if name in WRAPPED else TOP_CENTER if name == "covers" else TOP
+    return styles.get(fill=fill, font=font, number_format=fmt, alignment=align)
 
 
 def _kind(values) -> str:
@@ -200,11 +251,17 @@ def _kind(values) -> str:
     return "text"
 
 
-def _dropdown(ws, name, values, reach, *, strict):
+MAX_ERROR = 225  # Excel's limit for a validation's error message
+
+
+def _dropdown(ws, name, values, reach, *, strict, source: str | None = None):
+    """A dropdown on column ``name``: the ``values`` typed in, or the range ``source``."""
     letter = get_column_letter(COLUMNS.index(name) + 1)
-    dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
+    formula = source or '"' + ",".join(values) + '"'
+    dv = DataValidation(type="list", formula1=formula, allow_blank=True,
                         showErrorMessage=strict, errorStyle="stop" if strict else "warning")
-    dv.error = f"Choose one of: {', '.join(values)}"
+    error = f"Choose one of: {', '.join(values)}"
+    dv.error = error if len(error) <= MAX_ERROR else f"Choose a name from the list of {name}s"
     dv.errorTitle = f"pysnop {name}"
     ws.add_data_validation(dv)
     dv.add(f"{letter}{FIRST_ROW}:{letter}{reach}")
@@ -233,19 +290,13 @@ def write_campaign_actions(canvas: Canvas, layout: SheetLayout, campaigns: pd.Da
     """The "Supply: actions" column on marketing's Campaigns sheet: for each campaign row, the
     marketing-side proposals for it (id, type, status), so marketing sees what supply needs.
 
-    Placed after the other "Supply: " columns (reused where it already is); registered as a
-    column patch (see pysnop.workbook.ooxml.transplant), so marketing's own cells are never
+    A column patch (see pysnop.workbook.ooxml.column_patch) placed after the other
+    "Supply: " columns (reused where it already is): marketing's own cells are never
     touched and an Excel table is extended over it.
     """
-    header_row, last_user = int(layout.header_row), int(layout.last_col)
-    headers = canvas.user_headers(layout.name, header_row)
-    col = next((c for c, v in sorted(headers.items()) if _norm(v) == _norm(CAMPAIGN_HEADER)),
-               None)
-    if col is None:
-        used = [c for c, v in headers.items() if v is not None and str(v).strip()]
-        col = max([last_user, *used, *locate_supply_columns(headers, last_user).values()]) + 1
+    header_row = int(layout.header_row)
     ws = canvas.wb.create_sheet(PATCH_PREFIX + layout.name)
-    put(ws, header_row, col, CAMPAIGN_HEADER, None)
+    put(ws, header_row, 1, CAMPAIGN_HEADER, None)
     links: dict[tuple, list[str]] = {}
     live = rows[(rows["owner"] == "Marketing")
                 & ~rows["status"].isin((OBSOLETE, REJECTED, SUPERSEDED))]
@@ -257,12 +308,13 @@ def write_campaign_actions(canvas: Canvas, layout: SheetLayout, campaigns: pd.Da
         found = links.get((rec.get("campaign_id"), rec.get("sku")))
         row = excel_value(rec.get("row"))
         if found and isinstance(row, (int, float)) and row > header_row:
-            put(ws, int(row), col, "; ".join(found), plain)
-    known = {_norm(v) for v in headers.values()}
+            put(ws, int(row), 1, "; ".join(found), plain)
     canvas.patches.append(ColumnPatch(
-        sheet=layout.name, scratch=ws.title, header_row=header_row, columns=[col],
-        widths={} if _norm(CAMPAIGN_HEADER) in known else {col: 40},
-        table=getattr(layout, "table", None), header_style_from=(header_row, last_user)))
+        sheet=layout.name, scratch=ws.title, header_row=header_row,
+        headers=[CAMPAIGN_HEADER], widths={CAMPAIGN_HEADER: 40},
+        table=getattr(layout, "table", None),
+        header_style_from=(header_row, int(layout.last_col)),
+        data_last_row=int(layout.last_row)))
 
 
 def actions_renderer(rows: pd.DataFrame, approver_names: list[str],

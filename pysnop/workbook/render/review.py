@@ -30,14 +30,17 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import pandas as pd
+from openpyxl.styles import Alignment
 
 from pysnop.core.coordination import BINDING
 from pysnop.core.deadlines import DUE, OVERDUE, classify_deadlines
 from pysnop.core.decisions import APPROVED, NEEDS_REAPPROVAL, PROPOSED
+from pysnop.core.values import is_blank
 from pysnop.workbook.ooxml.xlcells import (
     BOLD_FONT,
     HEADER_BORDER,
     HEADER_FILL,
+    LINE_HEIGHT,
     NOTE_FONT,
     TITLE_FONT,
     WRAP,
@@ -46,6 +49,7 @@ from pysnop.workbook.ooxml.xlcells import (
     put,
     replace_sheet,
     set_width,
+    wrapped_lines,
 )
 from pysnop.workbook.read.actions import REVIEW_SHEET
 from pysnop.workbook.render.canvas import Canvas, Renderer
@@ -53,8 +57,9 @@ from pysnop.workbook.render.canvas import Canvas, Renderer
 DEADLINE_DAYS = 7
 RISK_COLS = ["sku", "location", "status", "first_risk_week", "act_by", "lost_units",
              "margin_at_risk"]
-DECISION_COLS = ["risk_id", "sku", "location", "campaign_id", "status", "first_risk_week",
-                 "shortfall_units", "margin_at_risk", "act_by", "best_action_id", "note"]
+# a risk as the agenda shows it: six short columns, then one sentence (the wide column)
+DECISION_COLS = ["risk_id", "sku", "location", "status", "first_risk_week", "act_by",
+                 "decision"]
 ACTION_COLS = ["action_id", "type", "owner", "sku", "location", "net_value", "reason"]
 EXPORT_COLS = ["action_id", "at", "who", "format", "file"]
 APPROVER_COLS = ["change", "name", "function", "account", "run_id"]
@@ -105,6 +110,8 @@ def build_review(log) -> ReviewData:
         alternatives = pd.to_numeric(decisions["alternatives"], errors="coerce").fillna(0)
         open_risks = decisions[~decisions["risk_id"].isin(chosen).to_numpy()
                                & ((lost > 1e-6) | (alternatives > 0)).to_numpy()]
+        open_risks = open_risks.assign(decision=[_decision(r) for r in
+                                                 open_risks.to_dict("records")])
         columns, dated = DECISION_COLS, open_risks
     else:  # a log from before risks were recorded: the Bridge's rows
         open_risks, columns, dated = None, RISK_COLS, risks
@@ -127,6 +134,19 @@ def build_review(log) -> ReviewData:
     sections = {k: sections[k] for k in ReviewData.TITLES if k in sections}
     return ReviewData(last["as_of"], last["at"], prev["at"] if prev else None,
                       {k: v.reset_index(drop=True) for k, v in sections.items()})
+
+
+def _decision(risk: dict) -> str:
+    """One sentence for a risk on the agenda: its campaign, shortfall, margin at risk, and
+    the best alternative or why nothing can fix it."""
+    parts = [] if is_blank(risk.get("campaign_id")) else [f"campaign {risk['campaign_id']}"]
+    parts.append(f"short {_fmt(risk.get('shortfall_units'))} units, margin at risk "
+                 f"{float(risk.get('margin_at_risk') or 0):,.2f}")
+    if not is_blank(risk.get("best_action_id")):
+        parts.append(f"best: {risk['best_action_id']}")
+    if not is_blank(risk.get("note")) and str(risk["note"]).strip():
+        parts.append(str(risk["note"]))
+    return "; ".join(parts)
 
 
 def _deadlines(risks: pd.DataFrame, as_of: pd.Timestamp | None
@@ -189,6 +209,8 @@ def review_text(review: ReviewData, *, markdown: bool = False, limit: int = 25) 
     return "\n".join(lines).rstrip() + "\n"
 
 
+WIDE = ("reason", "decision")  # the sentence columns: column G, wrapped
+WIDE_WIDTH = 60
 SHEET_LIMIT = 200  # rows per section: an agenda, not a dump (the full lists are on Actions/Bridge)
 
 
@@ -199,8 +221,9 @@ def write_review_sheet(wb, review: ReviewData, styles: StyleBook, limit: int = S
         styles.get(font=NOTE_FONT))
     head = styles.get(font=BOLD_FONT, fill=HEADER_FILL, border=HEADER_BORDER)
     section = styles.get(font=BOLD_FONT)
-    plain, wrap = styles.get(), styles.get(alignment=WRAP)
-    money = styles.get(number_format="#,##0.00")
+    top = Alignment(vertical="top")  # a row with a wrapped sentence reads across its top
+    plain, wrap = styles.get(alignment=top), styles.get(alignment=WRAP)
+    money = styles.get(number_format="#,##0.00", alignment=top)
     r = 4
     widest = 0
     for key, title in ReviewData.TITLES.items():
@@ -223,7 +246,11 @@ def write_review_sheet(wb, review: ReviewData, styles: StyleBook, limit: int = S
                     put(ws, r, c, value, money)
                 else:
                     put(ws, r, c, None if value is None else str(value),
-                        wrap if name == "reason" else plain)
+                        wrap if name in WIDE else plain)
+            lines = max([wrapped_lines(str(rec[n]), WIDE_WIDTH) for n in cols
+                         if n in WIDE and isinstance(rec[n], str)] or [1])
+            if lines > 1:  # tall enough for the wrapped sentence (no overlap)
+                ws.row_dimensions[r].height = LINE_HEIGHT * lines
             r += 1
         if len(frame) > limit:
             where = "Actions" if "action_id" in cols else "Bridge"
@@ -231,7 +258,7 @@ def write_review_sheet(wb, review: ReviewData, styles: StyleBook, limit: int = S
                 styles.get(font=NOTE_FONT))
             r += 1
         r += 1
-    for c, width in enumerate((16, 14, 14, 14, 14, 14, 60), start=1):
+    for c, width in enumerate((16, 14, 14, 14, 14, 14, WIDE_WIDTH), start=1):
         set_width(ws, chr(64 + c), width)
     return ws
 
