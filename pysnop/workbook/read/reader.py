@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pysnop.core import model
+from pysnop.core.locations import network_problems
 from pysnop.core.model import PlanInputs, Settings
 from pysnop.errors import Problem, ValidationError, column_letter, show_value
 from pysnop.workbook.read import schema as S
@@ -152,7 +153,18 @@ def _inventory(ctx: _Ctx) -> pd.DataFrame:
     valid = (sku != None) & (loc != None)  # noqa: E711
     _duplicates(ctx, {"sku": sku, "location": loc}, valid,
                 lambda k: f"duplicate sku {k['sku']} at location {k['location']}")
-    return ctx.frame(d, model.INVENTORY_COLUMNS)
+    # the network columns only where the sheet has them: a workbook without them reads as
+    # before (docs/semantics.md, network); their rules are checked by network_problems
+    extra = [c for c in model.INVENTORY_NETWORK_COLUMNS if c in ctx.block.raw]
+    d |= _network_cells(ctx, extra)
+    columns = model.INVENTORY_COLUMNS[:-1] + extra + ["row"]
+    return ctx.frame(d, columns)
+
+
+def _network_cells(ctx: _Ctx, names: list[str]) -> dict[str, np.ndarray]:
+    """role and supplied_by as text, transit_weeks and pack_size as numbers (NaN = blank)."""
+    return {c: ctx.number(c) if c in ("transit_weeks", "pack_size") else ctx.text(c)
+            for c in names}
 
 
 def _products(ctx: _Ctx) -> pd.DataFrame:
@@ -162,7 +174,16 @@ def _products(ctx: _Ctx) -> pd.DataFrame:
          "unit_margin": ctx.number("unit_margin")}
     _duplicates(ctx, {"sku": sku}, sku != None,  # noqa: E711
                 lambda k: f"duplicate sku {k['sku']}")
-    return ctx.frame(d, model.PRODUCT_COLUMNS)
+    extra = ["pack_size"] if "pack_size" in ctx.block.raw else []
+    d |= _network_cells(ctx, extra)
+    return ctx.frame(d, model.PRODUCT_COLUMNS[:-1] + extra + ["row"])
+
+
+def _locations(ctx: _Ctx) -> pd.DataFrame:
+    """The network's locations; a code listed twice is reported by network_problems."""
+    d = {"location": ctx.text("location", required=True)}
+    d |= _network_cells(ctx, ["role", "supplied_by", "transit_weeks"])
+    return ctx.frame(d, model.LOCATION_COLUMNS)
 
 
 def _receipts(ctx: _Ctx) -> pd.DataFrame:
@@ -367,16 +388,53 @@ def _overrides(ctx: _Ctx) -> pd.DataFrame:
 
 
 _READERS = {"Campaigns": _campaigns, "Inventory": _inventory, "Products": _products,
-            "Receipts": _receipts, "Forecast": _forecast, "Actuals": _actuals,
-            "Overrides": _overrides}
+            "Locations": _locations, "Receipts": _receipts, "Forecast": _forecast,
+            "Actuals": _actuals, "Overrides": _overrides}
 _EMPTY = {"Campaigns": model.CAMPAIGN_COLUMNS, "Inventory": model.INVENTORY_COLUMNS,
-          "Products": model.PRODUCT_COLUMNS, "Receipts": model.RECEIPT_COLUMNS,
+          "Products": model.PRODUCT_COLUMNS, "Locations": model.LOCATION_COLUMNS,
+          "Receipts": model.RECEIPT_COLUMNS,
           "Forecast": model.FORECAST_COLUMNS, "Actuals": model.ACTUAL_COLUMNS,
           "Overrides": OVERRIDE_COLUMNS}
 
 
 def empty_frame(sheet: str) -> pd.DataFrame:
     return model._empty(_EMPTY[sheet])
+
+
+# ------------------------------------------------------------------------------ network
+
+def _nonempty(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    return frame if frame is not None and len(frame) else None
+
+
+def _network_errors(frames: dict[str, pd.DataFrame],
+                    layouts: dict[str, SheetLayout]) -> list[Problem]:
+    """The network's rules (docs/semantics.md, network) as located errors: each of
+    network_problems' findings on its sheet's cell, under the header as the planner typed it.
+
+    Its warnings (a DC without an Inventory row) come with the bridge's, in every door.
+    """
+    inventory = frames.get("Inventory")
+    locations = _nonempty(frames.get("Locations"))
+    products = frames.get("Products")
+    has_packs = products is not None and "pack_size" in products
+    if inventory is None or not (locations is not None or has_packs or any(
+            c in inventory for c in model.INVENTORY_NETWORK_COLUMNS)):
+        return []
+    out = []
+    for p in network_problems(locations, inventory, products if has_packs else None):
+        if p.severity != "error":
+            continue
+        layout = layouts.get(p.sheet or "")
+        if layout is None:
+            out.append(p)
+            continue
+        col = layout.columns.get(p.column or "")
+        header = layout.headers.get(p.column or "", p.column)
+        reason = p.reason.removeprefix(f"{p.column}: ") if p.column else p.reason
+        out.append(dataclasses.replace(p, reason=reason, sheet=layout.name, col=col,
+                                       column=header))
+    return out
 
 
 # ------------------------------------------------------------------------------ entry
@@ -419,8 +477,8 @@ def read_plan(source: str | os.PathLike | GridSource, *,
         settings, lay = read_settings(src.grid(found["Settings"]), out)
         layouts["Settings"] = lay
     has_forecast = "Forecast" in found or "Forecast" in by_table
-    for canon in ("Campaigns", "Inventory", "Products", "Receipts", "Forecast", "Actuals",
-                  "Overrides"):
+    for canon in ("Campaigns", "Inventory", "Products", "Locations", "Receipts", "Forecast",
+                  "Actuals", "Overrides"):
         schema = S.SHEETS[canon]
         if canon in found:
             sheet, table = found[canon], None
@@ -451,7 +509,8 @@ def read_plan(source: str | os.PathLike | GridSource, *,
         layouts[canon] = block.layout
         frames[canon] = _READERS[canon](_Ctx(src, block, out))
 
-    problems = _ordered(layout_problems + out.finish())
+    network = _network_errors(frames, layouts)
+    problems = _ordered(layout_problems + out.finish() + network)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     if errors:
@@ -462,5 +521,6 @@ def read_plan(source: str | os.PathLike | GridSource, *,
         settings=settings, inventory=frames["Inventory"], forecast=frames["Forecast"],
         campaigns=frames.get("Campaigns", empty_frame("Campaigns")),
         receipts=frames.get("Receipts", empty_frame("Receipts")),
-        products=frames.get("Products"), actuals=frames.get("Actuals"))
+        products=frames.get("Products"), actuals=frames.get("Actuals"),
+        locations=_nonempty(frames.get("Locations")))
     return ReadResult(inputs, warnings, layouts, frames.get("Overrides"))
