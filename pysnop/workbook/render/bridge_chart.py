@@ -71,6 +71,8 @@ def write_chart_sheet(wb, result: BridgeResult, styles: StyleBook):
     for m, j in enumerate(chosen):
         i = keys_rows[j]
         label = f"{as_text(summary['sku'].iat[j])} @ {as_text(summary['location'].iat[j])}"
+        if "role" in summary.columns and summary["role"].iat[j] == "dc":
+            label += " (DC)"  # its plan: stock less what its stores ask (docs/semantics.md)
         poh_col, thr_col = 2 + 2 * m, 3 + 2 * m
         put(ws, 1, poh_col, f"{label} POH", bold)
         put(ws, 1, thr_col, f"{label} threshold", bold)
