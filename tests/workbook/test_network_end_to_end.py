@@ -180,3 +180,25 @@ def test_without_network_data_the_bridge_is_as_before(make_book):
             for row in json.loads(GOLDEN.read_text())]
     assert got == want
     assert AS_OF == D(2026, 11, 18)
+
+
+def test_the_readme_example(make_book):
+    # README "The network" and docs/semantics.md §4.6: DC1 9 on hand, 8 web orders a week,
+    # lead 2; S1 10 on hand, sells 10, transit 1. t=0: Q = 10 + 8 against 9: f = 0.5, S1 gets
+    # 5, DC1's customers 4. DC1's plan 9−10−8 = −9, −9−10−8 = −27, −27−8 = −35; S1 0, −5, −15.
+    book = make_book({
+        "Settings": [["as_of", AS_OF], ["horizon_weeks", 3]],
+        "Locations": [["location", "role", "supplied_by", "transit_weeks"],
+                      ["DC1", "dc", None, None], ["S1", "store", "DC1", 1]],
+        "Inventory": [["sku", "location", "on_hand", "lead_time_weeks"], ["A", "DC1", 9, 2],
+                      ["A", "S1", 10, None]],
+        "Forecast": [["sku", "location", W0, W1, W2], ["A", "DC1", 8, 8, 8],
+                     ["A", "S1", 10, 10, 10]]})
+    api.recalc(book, backup=False)
+    rows = sheet_rows(book, "Bridge")
+    keep = [0, 1, 2, 3, 4, 5, 6, 9, 11, 13, 14, 15]  # the README's columns
+    assert [[r[k] for k in keep] for r in rows[4:6]] == [
+        ["A", "DC1", "dc", "", "STOCKOUT", "short for S1", W0, 20.0, D(2026, 11, 2),
+         -9.0, -27.0, -35.0],
+        ["A", "S1", "store", "DC1", "STOCKOUT", "DC fair share", W1, 15.0, D(2026, 11, 2),
+         0.0, -5.0, -15.0]]

@@ -270,7 +270,7 @@ The header row may sit anywhere in the first 10 rows, and an Excel table on the 
 the same way. Unknown columns are left alone. On Inventory a `DC` header is the location,
 unless another header already is (`Store`): then it names the supplying DC (`supplied_by`).
 The network's columns (Locations; role, supplied_by, transit_weeks, pack_size on Inventory)
-are explained in [semantics.md](semantics.md#the-network-dcs-that-replenish-stores).
+are explained in [semantics.md](semantics.md#4-the-network-dcs-that-replenish-stores).
 
 """
 
