@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from pysnop.core import model
-from pysnop.core.locations import network_problems
 from pysnop.core.model import PlanInputs, Settings
 from pysnop.errors import Problem, ValidationError, column_letter, show_value
 from pysnop.workbook.read import schema as S
@@ -31,6 +30,7 @@ from pysnop.workbook.read.cells import (
 )
 from pysnop.workbook.read.grid import GridSource, open_source
 from pysnop.workbook.read.layout import Block, SheetLayout, find_table, locate, match_sheets
+from pysnop.workbook.read.network import network_errors, nonempty
 from pysnop.workbook.read.settings import read_settings
 
 __all__ = ["ReadResult", "SheetLayout", "read_plan"]
@@ -401,42 +401,6 @@ def empty_frame(sheet: str) -> pd.DataFrame:
     return model._empty(_EMPTY[sheet])
 
 
-# ------------------------------------------------------------------------------ network
-
-def _nonempty(frame: pd.DataFrame | None) -> pd.DataFrame | None:
-    return frame if frame is not None and len(frame) else None
-
-
-def _network_errors(frames: dict[str, pd.DataFrame],
-                    layouts: dict[str, SheetLayout]) -> list[Problem]:
-    """The network's rules (docs/semantics.md, network) as located errors: each of
-    network_problems' findings on its sheet's cell, under the header as the planner typed it.
-
-    Its warnings (a DC without an Inventory row) come with the bridge's, in every door.
-    """
-    inventory = frames.get("Inventory")
-    locations = _nonempty(frames.get("Locations"))
-    products = frames.get("Products")
-    has_packs = products is not None and "pack_size" in products
-    if inventory is None or not (locations is not None or has_packs or any(
-            c in inventory for c in model.INVENTORY_NETWORK_COLUMNS)):
-        return []
-    out = []
-    for p in network_problems(locations, inventory, products if has_packs else None):
-        if p.severity != "error":
-            continue
-        layout = layouts.get(p.sheet or "")
-        if layout is None:
-            out.append(p)
-            continue
-        col = layout.columns.get(p.column or "")
-        header = layout.headers.get(p.column or "", p.column)
-        reason = p.reason.removeprefix(f"{p.column}: ") if p.column else p.reason
-        out.append(dataclasses.replace(p, reason=reason, sheet=layout.name, col=col,
-                                       column=header))
-    return out
-
-
 # ------------------------------------------------------------------------------ entry
 
 def _ordered(problems: list[Problem]) -> list[Problem]:
@@ -509,7 +473,7 @@ def read_plan(source: str | os.PathLike | GridSource, *,
         layouts[canon] = block.layout
         frames[canon] = _READERS[canon](_Ctx(src, block, out))
 
-    network = _network_errors(frames, layouts)
+    network = network_errors(frames, layouts)
     problems = _ordered(layout_problems + out.finish() + network)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
@@ -522,5 +486,5 @@ def read_plan(source: str | os.PathLike | GridSource, *,
         campaigns=frames.get("Campaigns", empty_frame("Campaigns")),
         receipts=frames.get("Receipts", empty_frame("Receipts")),
         products=frames.get("Products"), actuals=frames.get("Actuals"),
-        locations=_nonempty(frames.get("Locations")))
+        locations=nonempty(frames.get("Locations")))
     return ReadResult(inputs, warnings, layouts, frames.get("Overrides"))
