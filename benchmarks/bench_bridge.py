@@ -3,6 +3,7 @@
     python benchmarks/bench_bridge.py                       # 1k, 4k, 10k, 100k sku-locations
     python benchmarks/bench_bridge.py --sizes 1000,4000
     python benchmarks/bench_bridge.py --markdown            # table for benchmarks/README.md
+    python benchmarks/bench_bridge.py --network             # DC networks: 800, 4k, 10k
 
 Workbooks come from benchmarks/generate.py and are cached (``--cache-dir``, default
 ``$TMPDIR/pysnop-bench-out``). Every size is measured in fresh subprocesses, so one size's
@@ -13,6 +14,11 @@ caches and memory do not flatter the next:
   bridge's and the Issues renderers), engine throughput (compute on the already-read
   ``PlanInputs``, best of 5, in sku-location-weeks per second) and peak RSS;
 * worker 2: end to end (``pysnop.api.recalc(path, output=dest)``), when ``pysnop.api`` exists.
+
+``--network``: workbooks whose 20 locations are 2 DCs feeding 18 (``generate(...,
+network=True)``: Locations, packs, a few direct-delivered rows, DC direct demand), and the
+default run (``pysnop recalc``: the bridge through the network, actions included) timed as
+the only run of a fresh process (worker 3).
 
 Imports happen before the clock starts; interpreter start-up is not counted.
 """
@@ -33,26 +39,28 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 DEFAULT_SIZES = (1_000, 4_000, 10_000, 100_000)
+NETWORK_SIZES = (800, 4_000, 10_000)
 WEEKS = 8
 TARGETS = {
     "engine": 20e6,  # sku-location-weeks per second
     4_000: 1.6,  # end to end, seconds
     10_000: 4.0,
 }
+NETWORK_TARGETS = {4_000: 1.6}  # the default run of a network, seconds (issue 11)
 
 
 def campaigns_for(n: int) -> int:
     return max(10, n // 20)  # 200 campaigns for 4k sku-locations
 
 
-def workbook_for(n: int, cache: Path) -> Path:
+def workbook_for(n: int, cache: Path, network: bool = False) -> Path:
     from generate import generate
 
-    path = cache / f"bench-{n}x{WEEKS}.xlsx"
+    path = cache / f"bench-{'net-' if network else ''}{n}x{WEEKS}.xlsx"
     if not path.exists():
         t0 = time.perf_counter()
         tmp = path.with_suffix(".tmp.xlsx")
-        generate(tmp, n, weeks=WEEKS, n_campaigns=campaigns_for(n), seed=0)
+        generate(tmp, n, weeks=WEEKS, n_campaigns=campaigns_for(n), seed=0, network=network)
         tmp.replace(path)
         print(f"  generated {path.name} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return path
@@ -145,6 +153,20 @@ def worker_e2e(path: Path, out_dir: Path) -> dict:
             "e2e_peak_rss_mb": _peak_rss_mb()}
 
 
+def worker_default(path: Path, out_dir: Path) -> dict:
+    """``pysnop recalc`` (actions included) as the one run of this process."""
+    from pysnop import api
+
+    dest = out_dir / f"{path.stem}-default.xlsx"
+    for stale in path.parent.glob(f"{path.stem}.pysnop.sqlite"):
+        stale.unlink()
+    t0 = time.perf_counter()
+    report = api.recalc(path, output=dest)
+    took = time.perf_counter() - t0
+    stages = {f"stage_{k}_s": v for k, v in report.timings.items() if k != "total"}
+    return {"default_s": took, **stages, "default_peak_rss_mb": _peak_rss_mb()}
+
+
 def _run_worker(kind: str, path: Path, out_dir: Path, repeat: int, timeout: float) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, str(path),
            "--out-dir", str(out_dir), "--repeat", str(repeat)]
@@ -212,8 +234,9 @@ def verdicts(rows: list[dict]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="pysnop bridge benchmarks")
-    ap.add_argument("--sizes", default=",".join(str(s) for s in DEFAULT_SIZES),
-                    help="comma-separated sku-location counts (default 1000,4000,10000,100000)")
+    ap.add_argument("--sizes", default=None,
+                    help="comma-separated sku-location counts (default 1000,4000,10000,100000;"
+                         " with --network 800,4000,10000)")
     ap.add_argument("--cache-dir", default=os.path.join(tempfile.gettempdir(),
                                                         "pysnop-bench-out"))
     ap.add_argument("--repeat", type=int, default=5, help="engine runs, best of (default 5)")
@@ -221,7 +244,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-e2e", action="store_true", help="skip pysnop.api.recalc")
     ap.add_argument("--markdown", action="store_true", help="print only the markdown table")
     ap.add_argument("--json", dest="json_out", help="also write the raw figures here")
-    ap.add_argument("--worker", choices=("stages", "e2e"), help=argparse.SUPPRESS)
+    ap.add_argument("--network", action="store_true",
+                    help="DC networks (default sizes 800,4000,10000): the default run in a "
+                         "fresh process, stage by stage")
+    ap.add_argument("--worker", choices=("stages", "e2e", "default"), help=argparse.SUPPRESS)
     ap.add_argument("path", nargs="?", help=argparse.SUPPRESS)
     ap.add_argument("--out-dir", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -229,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         path, out_dir = Path(args.path), Path(args.out_dir)
         res = worker_stages(path, out_dir, args.repeat) if args.worker == "stages" \
-            else worker_e2e(path, out_dir)
+            else worker_e2e(path, out_dir) if args.worker == "e2e" \
+            else worker_default(path, out_dir)
         print(json.dumps(res))
         return 0
 
@@ -237,7 +264,11 @@ def main(argv: list[str] | None = None) -> int:
     cache.mkdir(parents=True, exist_ok=True)
     out_dir = cache / "results"
     out_dir.mkdir(exist_ok=True)
-    sizes = [int(s.replace("_", "").replace("k", "000")) for s in args.sizes.split(",") if s]
+    given = args.sizes or ",".join(str(s) for s in (NETWORK_SIZES if args.network
+                                                     else DEFAULT_SIZES))
+    sizes = [int(s.replace("_", "").replace("k", "000")) for s in given.split(",") if s]
+    if args.network:
+        return _network_main(sizes, cache, out_dir, args)
     rows = []
     for n in sizes:
         print(f"size {n:,}", file=sys.stderr)
@@ -258,6 +289,48 @@ def main(argv: list[str] | None = None) -> int:
               "10k <= 4 s")
         for line in verdicts(rows):
             print(line)
+    return 0
+
+
+def network_table(rows: list[dict]) -> str:
+    stages = ("read", "consensus", "compute", "actions", "write")
+    head = ("| sku-locations (2 DCs) | read | compute (run_bridge) | default run "
+            "| of which " + " / ".join(stages) + " | peak RSS |")
+    lines = [head, "|" + "---:|" * 6]
+    for r in rows:
+        parts = " / ".join(_fmt_s(r.get(f"stage_{s}_s")).replace(" s", "") for s in stages)
+        rss = r.get("default_peak_rss_mb")
+        lines.append(f"| {r['size']:,} | {_fmt_s(r.get('read_s'))} "
+                     f"| {_fmt_s(r.get('compute_s'))} | {_fmt_s(r.get('default_s'))} "
+                     f"| {parts} s | {'—' if rss is None else format(rss, '.0f') + ' MB'} |")
+    return "\n".join(lines)
+
+
+def _network_main(sizes: list[int], cache: Path, out_dir: Path, args) -> int:
+    rows = []
+    for n in sizes:
+        print(f"network size {n:,}", file=sys.stderr)
+        path = workbook_for(n, cache, network=True)
+        row = {"size": n}
+        row.update(_run_worker("stages", path, out_dir, args.repeat, args.timeout))
+        row.update(_run_worker("default", path, out_dir, args.repeat, args.timeout))
+        rows.append(row)
+        print("  " + json.dumps(row), file=sys.stderr)
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(rows, indent=2))
+    print(network_table(rows))
+    if not args.markdown:
+        print()
+        for r in rows:
+            target = NETWORK_TARGETS.get(r["size"])
+            took = r.get("default_s")
+            if target is not None and took is not None:
+                ok = "PASS" if took <= target else "MISS"
+                print(f"{ok}  network default run at {r['size']:,}: {took:.2f} s "
+                      f"(target <= {target} s)")
+            for key, value in r.items():
+                if key.endswith("error"):
+                    print(f"ERROR {r['size']:,} ({key}): {value}")
     return 0
 
 

@@ -58,9 +58,11 @@ FUNCTIONS: tuple[WorksheetFunction, ...] = (
         "STOCKOUT_RISK",
         "Stockout risk per sku and location with the promo lift applied: spills sku, "
         "location, status, first_risk_week, min_projected, shortfall_units, lost_units, "
-        "margin_at_risk, act_by.",
+        "margin_at_risk, act_by (with a network: + role, supplied_by, risk_cause).",
         "spills `sku, location, status, first_risk_week, min_projected, shortfall_units, "
-        "lost_units, margin_at_risk, act_by`, worst first",
+        "lost_units, margin_at_risk, act_by`, worst first; with a network (a `locations` "
+        "range, or role / supplied_by on inventory) DCs replenish the stores they feed and "
+        "`role, supplied_by, risk_cause` follow",
         (Arg("campaigns", "Campaigns range incl. header: campaign_id, sku, start, end, lift, "
                           "[status, locations]. May be empty.", table=True),
          Arg("inventory", "Inventory range incl. header: sku, location, on_hand, "
@@ -72,7 +74,10 @@ FUNCTIONS: tuple[WorksheetFunction, ...] = (
                          "(or one column per week).", table=True),
          Arg("as_of", "Planning date (default: today). Week 0 is the week containing it.",
              optional=True),
-         Arg("horizon_weeks", "Weeks projected, 1-104 (default 8).", optional=True))),
+         Arg("horizon_weeks", "Weeks projected, 1-104 (default 8).", optional=True),
+         Arg("locations", "Locations range incl. header: location, [role, supplied_by, "
+                          "transit_weeks]: the DCs and whom they feed (optional).",
+             table=True, optional=True))),
     WorksheetFunction(
         "PROJECTED_ON_HAND",
         "Projected on-hand at the end of each week: on_hand + cumulative (receipts - "

@@ -21,6 +21,7 @@ from pysnop.cli import batch as cli_batch
 from pysnop.cli.console import STATUS_STYLE, Failed, err, out, print_problems, run_guarded
 from pysnop.demo import build_demo
 from pysnop.pipeline import run as api
+from pysnop.workbook.render.bridge import shows_network
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -167,14 +168,23 @@ def _print_report(report: api.RunReport) -> None:
     at_risk = summary[summary["status"] != "OK"].head(10)
     if len(at_risk):
         table = Table(title=f"Most at risk (as of {report.result.as_of:%Y-%m-%d})")
-        for col in ("sku", "location", "status", "first risk", "lost units", "margin at risk",
-                    "act by"):
-            table.add_column(col, no_wrap=True,
-                             justify="right" if col in ("lost units", "margin at risk") else "left")
+        chain = shows_network(report.result)  # a DC's rows and who feeds whom
+        # two more columns: shorter headers keep the table within a log's width
+        names = ["sku", "location", "fed by", "status", "cause", "first risk", "lost",
+                 "margin", "act by"] if chain else \
+            ["sku", "location", "status", "first risk", "lost units", "margin at risk", "act by"]
+        for col in names:
+            table.add_column(col, no_wrap=col != "cause",
+                             justify="right" if col.startswith(("lost", "margin")) else "left")
         for row in at_risk.itertuples(index=False):
             act_by = _date(row.act_by) + (" (too late)" if row.too_late else "")
-            table.add_row(str(row.sku), str(row.location),
-                          f"[{STATUS_STYLE[row.status]}]{row.status}[/]",
+            where = [str(row.sku), str(row.location)]
+            if chain:  # a DC row says so; a fed row names its DC; "direct" for DSD
+                where.append("(DC)" if row.role == "dc" else _text(row.supplied_by))
+            status = [f"[{STATUS_STYLE[row.status]}]{row.status}[/]"]
+            if chain:
+                status.append(_text(row.risk_cause))
+            table.add_row(*where, *status,
                           _date(row.first_risk_week), f"{row.lost_units:,.0f}",
                           "" if row.margin_at_risk != row.margin_at_risk
                           else f"{row.margin_at_risk:,.2f}", act_by)
@@ -195,6 +205,10 @@ def _print_report(report: api.RunReport) -> None:
         out.print(f"Actions sheet: {', '.join(parts)}" + (f" ({routed})" if routed else ""))
     for path in report.exported:
         out.print(f"exported {path}")
+
+
+def _text(value) -> str:
+    return "" if value is None or value != value else str(value)
 
 
 def _date(value) -> str:

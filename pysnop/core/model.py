@@ -179,4 +179,32 @@ class BridgeResult:
         frame["projected_on_hand"] = self.poh.reshape(-1)
         frame["threshold"] = self.threshold.reshape(-1)
         frame["status"] = STATUS_LABELS[self.status.reshape(-1)]
+        if self.network is not None:
+            self._network_long(frame)
         return frame
+
+    def _network_long(self, frame: pd.DataFrame) -> None:
+        """The distribution plan's columns, so that each row adds up week by week
+        (docs/semantics.md, network): projected_on_hand = the week before (on_hand before
+        week 0) + receipts + from_dc − to_fed − demand.
+
+        role, supplied_by (after location); from_dc: what arrives from its DC (fed rows);
+        to_fed: what its fed locations ask of a DC for that week when every request is met
+        (the DC row's plan); dc_shipped: what the DC ships under fair share; dc_fill: the
+        share of its requests and direct demand it meets (1 = all).
+        """
+        net = self.network
+        assert net is not None
+        n, h = self.poh.shape
+        by_key = self.summary.set_index(["sku", "location"])
+        index = pd.MultiIndex.from_frame(self.keys[["sku", "location"]])
+        supplied = by_key["supplied_by"].reindex(index).to_numpy(dtype=object) \
+            if "supplied_by" in by_key else np.full(n, None, dtype=object)
+        at = frame.columns.get_loc("location") + 1
+        frame.insert(at, "role", np.repeat(self.keys["role"].to_numpy(dtype=object), h))
+        frame.insert(at + 1, "supplied_by", np.repeat(supplied, h))
+        frame["from_dc"] = net.shipments.reshape(-1)
+        frame["to_fed"] = net.dc_requested_unconstrained.reshape(-1)
+        frame["dc_shipped"] = net.dc_shipped.reshape(-1)
+        frame["dc_fill"] = np.where(net.topology.feeds[:, None], net.dc_fraction,
+                                    np.nan).reshape(-1)

@@ -28,6 +28,7 @@ import pandas as pd
 from pysnop.core import model
 from pysnop.core.consensus import Consensus, consensus_baseline, monday, settings_weights, to_nodes
 from pysnop.core.hierarchy import build_hierarchy
+from pysnop.core.locations import has_network_data, location_roles
 from pysnop.core.model import PlanInputs
 from pysnop.core.scorecard import scorecard
 from pysnop.errors import FileAccessError, Problem
@@ -66,6 +67,20 @@ def needs_consensus(inputs: PlanInputs, overrides: pd.DataFrame | None = None) -
         if src[src != ""].nunique() > 1:
             return True
     return bool((fc["sku"].isna() | fc["location"].isna()).any())
+
+
+def network_dcs(inputs: PlanInputs) -> list[str]:
+    """The DCs of the workbook's network (Inventory's roles, else Locations'), in code order."""
+    inv = inputs.inventory
+    if inv is None or not len(inv) or not has_network_data(inv, inputs.locations):
+        return []
+    dc = location_roles(inv, inputs.locations) == "dc"
+    found = set(inv["location"].astype(str).to_numpy()[dc])
+    if inputs.locations is not None:
+        locs = inputs.locations
+        roles = locs["role"].astype(str).str.strip().str.casefold()
+        found |= set(locs["location"].astype(str).to_numpy()[(roles == "dc").to_numpy()])
+    return sorted(found)
 
 
 def bottom_forecast(consensus: Consensus) -> pd.DataFrame:
@@ -139,18 +154,19 @@ def consensus_stage(run: Run) -> None:
         consensus = consensus_baseline(
             forecast, inputs.inventory, inputs.products, settings, history=history,
             actuals=actuals, overrides=overrides, nonnegative=True,
-            weights=settings_weights(settings) or None)
+            weights=settings_weights(settings) or None, locations=inputs.locations)
         if overrides is not None and len(overrides):
             run.warnings += override_warnings(overrides, forecast)
         run.warnings += consensus.warnings
         inputs.forecast = bottom_forecast(consensus)  # the bridge projects the consensus
         run.consensus = consensus
-        run.add_sheets(NAME, consensus_renderer(consensus, settings, as_of=as_of))
+        run.add_sheets(NAME, consensus_renderer(consensus, settings, as_of=as_of,
+                                                dcs=network_dcs(inputs)))
 
     if actuals is not None:
         hist = history if history is not None and len(history) else None
         tree = build_hierarchy(inventory=inputs.inventory, products=inputs.products,
-                               forecast=hist, actuals=actuals)
+                               forecast=hist, actuals=actuals, locations=inputs.locations)
         card = scorecard(actuals, hist, campaigns=inputs.campaigns,
                          count_statuses=settings.count_statuses, products=inputs.products,
                          tree=tree, window_weeks=window, as_of=as_of)

@@ -116,7 +116,8 @@ def test_metadata_from_xlwings_decorators(udf):
             assert len(arg["doc"]) <= 255
     risk = udf.STOCKOUT_RISK.__xlfunc__
     assert [a["name"] for a in risk["args"]] == ["campaigns", "inventory", "receipts",
-                                                 "forecast", "as_of", "horizon_weeks"]
+                                                 "forecast", "as_of", "horizon_weeks",
+                                                 "locations"]
     assert risk["args"][1]["options"] == {"ndim": 2}
     assert risk["args"][4]["optional"] is None
 

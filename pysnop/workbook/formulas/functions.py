@@ -32,6 +32,7 @@ from pysnop.core import calendar
 from pysnop.core.bridge import run_bridge
 from pysnop.core.bridge_math import DECIMALS, project
 from pysnop.core.consensus import consensus_baseline
+from pysnop.core.locations import has_network_data
 from pysnop.core.model import RECONCILIATION_METHODS
 from pysnop.errors import Problem, PysnopError, ValidationError, show_value
 from pysnop.workbook.read.cells import parse_number_text
@@ -44,6 +45,7 @@ ERROR_PREFIX = "#PYSNOP: "
 
 STOCKOUT_RISK_HEADER = ["sku", "location", "status", "first_risk_week", "min_projected",
                         "shortfall_units", "lost_units", "margin_at_risk", "act_by"]
+STOCKOUT_RISK_NETWORK_COLUMNS = ["role", "supplied_by", "risk_cause"]
 SUPPLY_CHECK_HEADER = ["campaign_id", "sku", "supply_status", "coverage",
                        "max_supportable_lift", "earliest_safe_start", "margin_at_risk", "note"]
 CONSENSUS_HEADER = ["sku", "location", "week", "units"]
@@ -211,7 +213,8 @@ def read_tables(tables: dict[str, Any], *, as_of: Any = None, horizon_weeks: Any
     omitted or blank arguments of optional tables are left out.
     """
     names = {"Campaigns": "campaigns", "Inventory": "inventory", "Receipts": "receipts",
-             "Forecast": "forecast", "Products": "products", "Actuals": "actuals"}
+             "Forecast": "forecast", "Products": "products", "Actuals": "actuals",
+             "Locations": "locations"}
     given = {k: v for k, v in tables.items() if not is_empty_arg(v)}
     if "Inventory" in tables and "Inventory" not in given:
         raise ArgumentError("inventory: the range is empty; expected a header row with sku, "
@@ -271,13 +274,20 @@ def frame_rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[list]:
 # ---------------------------------------------------------------------------- functions
 
 def stockout_risk(campaigns, inventory, receipts, forecast, as_of=None,
-                  horizon_weeks=None) -> list[list]:
-    """The bridge summary, one row per sku×location (risk order, as on the Bridge sheet)."""
+                  horizon_weeks=None, locations=None) -> list[list]:
+    """The bridge summary, one row per sku×location (risk order, as on the Bridge sheet).
+
+    With a network (a ``locations`` range, or role / supplied_by / transit_weeks / pack_size
+    columns on ``inventory``) the rows are the network's (docs/semantics.md, network) and
+    role, supplied_by and risk_cause follow the usual columns, whose places do not move.
+    """
     plan, _ = read_tables({"Campaigns": campaigns, "Inventory": inventory,
-                           "Receipts": receipts, "Forecast": forecast},
+                           "Receipts": receipts, "Forecast": forecast, "Locations": locations},
                           as_of=as_of, horizon_weeks=horizon_weeks)
     result = run_bridge(plan)
-    return frame_rows(result.summary, STOCKOUT_RISK_HEADER)
+    network = has_network_data(plan.inventory, plan.locations)
+    return frame_rows(result.summary, STOCKOUT_RISK_HEADER
+                      + (STOCKOUT_RISK_NETWORK_COLUMNS if network else []))
 
 
 def projected_on_hand(on_hand, receipts, demand) -> list[list]:

@@ -113,6 +113,13 @@ def _read_header(values: list, first_col: int, row: int, schema: SheetSchema,
             d, _ = date_of_value(v)
             if d is not None:
                 dates[c] = (d, text)
+    for alias, other in schema.second_meaning.items():
+        # e.g. Inventory's "DC" beside "Store": the store is the location, "DC" its supplier
+        cands = found.get(amap.get(alias, ""), [])
+        moved = [c for c in cands if norm(c[1]) == alias]
+        if other not in found and moved and len(moved) < len(cands):
+            found[amap[alias]] = [c for c in cands if norm(c[1]) != alias]
+            found[other] = [(c, t, False) for c, t, _ in moved]
     return _Header(row, found, texts, dates, last)
 
 

@@ -30,6 +30,7 @@ from pysnop.workbook.read.cells import (
 )
 from pysnop.workbook.read.grid import GridSource, open_source
 from pysnop.workbook.read.layout import Block, SheetLayout, find_table, locate, match_sheets
+from pysnop.workbook.read.network import network_errors, nonempty
 from pysnop.workbook.read.remedy_inputs import flex_cells, lane_warnings, order_cells, read_lanes
 from pysnop.workbook.read.settings import read_settings
 
@@ -155,7 +156,18 @@ def _inventory(ctx: _Ctx) -> pd.DataFrame:
     valid = (sku != None) & (loc != None)  # noqa: E711
     _duplicates(ctx, {"sku": sku, "location": loc}, valid,
                 lambda k: f"duplicate sku {k['sku']} at location {k['location']}")
-    return ctx.frame(d, model.INVENTORY_COLUMNS)
+    # the network columns only where the sheet has them: a workbook without them reads as
+    # before (docs/semantics.md, network); their rules are checked by network_problems
+    extra = [c for c in model.INVENTORY_NETWORK_COLUMNS if c in ctx.block.raw]
+    d |= _network_cells(ctx, extra)
+    columns = model.INVENTORY_COLUMNS[:-1] + extra + ["row"]
+    return ctx.frame(d, columns)
+
+
+def _network_cells(ctx: _Ctx, names: list[str]) -> dict[str, np.ndarray]:
+    """role and supplied_by as text, transit_weeks and pack_size as numbers (NaN = blank)."""
+    return {c: ctx.number(c) if c in ("transit_weeks", "pack_size") else ctx.text(c)
+            for c in names}
 
 
 def _products(ctx: _Ctx) -> pd.DataFrame:
@@ -165,11 +177,20 @@ def _products(ctx: _Ctx) -> pd.DataFrame:
          "unit_margin": ctx.number("unit_margin")}
     _duplicates(ctx, {"sku": sku}, sku != None,  # noqa: E711
                 lambda k: f"duplicate sku {k['sku']}")
+    extra = ["pack_size"] if "pack_size" in ctx.block.raw else []
+    d |= _network_cells(ctx, extra)
     # order rules and substitutes only where the sheet has them (docs/semantics.md, NEW_ORDER
     # and SHIFT_SKU): a workbook without them reads as before
     order = [c for c in model.PRODUCT_ORDER_COLUMNS if c in ctx.block.raw]
     d |= order_cells(ctx, sku, order)
-    return ctx.frame(d, model.PRODUCT_COLUMNS[:-1] + order + ["row"])
+    return ctx.frame(d, model.PRODUCT_COLUMNS[:-1] + extra + order + ["row"])
+
+
+def _locations(ctx: _Ctx) -> pd.DataFrame:
+    """The network's locations; a code listed twice is reported by network_problems."""
+    d = {"location": ctx.text("location", required=True)}
+    d |= _network_cells(ctx, ["role", "supplied_by", "transit_weeks"])
+    return ctx.frame(d, model.LOCATION_COLUMNS)
 
 
 def _receipts(ctx: _Ctx) -> pd.DataFrame:
@@ -384,10 +405,11 @@ def _overrides(ctx: _Ctx) -> pd.DataFrame:
 
 
 _READERS = {"Campaigns": _campaigns, "Inventory": _inventory, "Products": _products,
-            "Receipts": _receipts, "Forecast": _forecast, "Actuals": _actuals,
-            "Overrides": _overrides, "Lanes": read_lanes}
+            "Locations": _locations, "Receipts": _receipts, "Forecast": _forecast,
+            "Actuals": _actuals, "Overrides": _overrides, "Lanes": read_lanes}
 _EMPTY = {"Campaigns": model.CAMPAIGN_COLUMNS, "Inventory": model.INVENTORY_COLUMNS,
-          "Products": model.PRODUCT_COLUMNS, "Receipts": model.RECEIPT_COLUMNS,
+          "Products": model.PRODUCT_COLUMNS, "Locations": model.LOCATION_COLUMNS,
+          "Receipts": model.RECEIPT_COLUMNS,
           "Forecast": model.FORECAST_COLUMNS, "Actuals": model.ACTUAL_COLUMNS,
           "Overrides": OVERRIDE_COLUMNS, "Lanes": model.LANE_COLUMNS}
 
@@ -472,8 +494,8 @@ def read_plan(source: str | os.PathLike | GridSource, *,
             f"workbook, and the bridge needs the on-hand stock (sheets in the workbook: "
             f"{listed})", None, kind="layout"))
         has_forecast = False  # not a forecast-only workbook
-    for canon in ("Campaigns", "Inventory", "Products", "Receipts", "Forecast", "Actuals",
-                  "Overrides", "Lanes"):
+    for canon in ("Campaigns", "Inventory", "Products", "Locations", "Receipts", "Forecast",
+                  "Actuals", "Overrides", "Lanes"):
         schema = S.SHEETS[canon]
         if canon in found:
             sheet, table = found[canon], None
@@ -504,7 +526,8 @@ def read_plan(source: str | os.PathLike | GridSource, *,
         frames[canon] = _READERS[canon](_Ctx(src, block, out))
 
     lanes = lane_warnings(frames.get("Lanes"), frames.get("Inventory"), layouts.get("Lanes"))
-    problems = _ordered(_unsaved_formulas(src, layout_problems + out.finish() + lanes))
+    network = network_errors(frames, layouts)
+    problems = _ordered(_unsaved_formulas(src, layout_problems + out.finish() + network + lanes))
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     if errors:
@@ -517,5 +540,5 @@ def read_plan(source: str | os.PathLike | GridSource, *,
         campaigns=frames.get("Campaigns", empty_frame("Campaigns")),
         receipts=frames.get("Receipts", empty_frame("Receipts")),
         products=frames.get("Products"), actuals=frames.get("Actuals"),
-        lanes=frames.get("Lanes"))
+        lanes=frames.get("Lanes"), locations=nonempty(frames.get("Locations")))
     return ReadResult(inputs, warnings, layouts, frames.get("Overrides"), closed)

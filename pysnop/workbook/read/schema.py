@@ -40,6 +40,9 @@ class SheetSchema:
     nonnegative: tuple[str, ...] = ()
     sheet_aliases: tuple[str, ...] = ()
     optional_sheet: bool = True
+    # an alias that means another column when its own column is already there: on Inventory
+    # "DC" beside "Store" names the supplying DC (normalised alias -> the other column)
+    second_meaning: dict[str, str] = field(default_factory=dict)
 
     def alias_map(self) -> dict[str, str]:
         """normalised header -> canonical name (canonical names included)."""
@@ -59,6 +62,15 @@ _LOC = ("Store", "Store code", "Door", "DC", "Site", "Warehouse", "Loc", "Locati
         "Location id")
 _COMMON = {"sku": _SKU, "location": _LOC, "category": ("Category code", "Product category",
                                                        "Cat")}
+# the network's columns (docs/semantics.md, network): on Locations, and per sku × location on
+# Inventory, where a filled cell wins over the Locations value
+_ROLE = ("Type", "Kind", "Location type", "Site type", "Store type")
+_SUPPLIED_BY = ("Supplied by", "Source", "Parent", "Source DC", "Supplying DC", "Parent DC",
+                "Fed by", "Replenished from", "Replenished by", "Ships from")
+_TRANSIT = ("Transit", "Transit weeks", "Transit time", "Transit time weeks", "Transit wks",
+            "Transit lead time", "DC transit")
+_PACK = ("Pack", "Case pack", "Pack qty", "Pack quantity", "Case size", "Case qty",
+         "Units per case", "Units per pack", "Pack units")
 _MONEY = {"unit_cost": ("Cost", "Unit cost price", "Cost price"),
           "unit_price": ("Price", "Retail price", "Selling price", "Sales price"),
           "unit_margin": ("Margin", "Unit profit", "Gross margin")}
@@ -92,23 +104,28 @@ INVENTORY = SheetSchema(
     "Inventory",
     {"sku": KEY, "location": KEY, "on_hand": NUMBER, "safety_stock": NUMBER,
      "lead_time_weeks": NUMBER, "unit_cost": NUMBER, "unit_price": NUMBER,
-     "unit_margin": NUMBER, "category": TEXT},
+     "unit_margin": NUMBER, "category": TEXT, "role": TEXT, "supplied_by": KEY,
+     "transit_weeks": NUMBER, "pack_size": NUMBER},
     ("sku", "location", "on_hand"),
     {**_COMMON, **_MONEY,
      "on_hand": ("On hand", "SOH", "Stock on hand", "Onhand", "On hand qty", "Stock",
                  "On hand units"),
      "safety_stock": ("SS", "Safety", "Safety stock units"),
-     "lead_time_weeks": ("Lead time", "Lead time weeks", "Lead time wks", "LT", "LT weeks")},
+     "lead_time_weeks": ("Lead time", "Lead time weeks", "Lead time wks", "LT", "LT weeks"),
+     "role": _ROLE, "supplied_by": _SUPPLIED_BY, "transit_weeks": _TRANSIT,
+     "pack_size": _PACK},
     nonnegative=("on_hand", "safety_stock", "lead_time_weeks"),
-    sheet_aliases=("Stock", "Inventory position"), optional_sheet=False)
+    sheet_aliases=("Stock", "Inventory position"), optional_sheet=False,
+    second_meaning={"dc": "supplied_by"})
 
 PRODUCTS = SheetSchema(
     "Products",
     {"sku": KEY, "category": TEXT, "description": TEXT, "unit_cost": NUMBER,
-     "unit_price": NUMBER, "unit_margin": NUMBER, "moq": NUMBER, "order_multiple": NUMBER,
-     "substitutes": TEXT},
+     "unit_price": NUMBER, "unit_margin": NUMBER, "pack_size": NUMBER, "moq": NUMBER,
+     "order_multiple": NUMBER, "substitutes": TEXT},
     ("sku",),
     {**_COMMON, **_MONEY, "description": ("Name", "Item name", "Product name", "Desc"),
+     "pack_size": _PACK,
      # new supplier orders (NEW_ORDER) and the SKUs SHIFT_SKU may feature instead
      "moq": ("Minimum order", "Minimum order qty", "Minimum order quantity", "Min order",
              "Min order qty"),
@@ -118,6 +135,15 @@ PRODUCTS = SheetSchema(
                      "Alternative SKUs", "Alt SKUs")},
     nonnegative=("moq", "order_multiple"),
     sheet_aliases=("Product", "Items", "Item master"))
+
+LOCATIONS_SHEET = SheetSchema(
+    "Locations",
+    {"location": KEY, "role": TEXT, "supplied_by": KEY, "transit_weeks": NUMBER},
+    ("location",),
+    # "DC" is the supplying DC here, not the location itself
+    {"location": tuple(a for a in _LOC if a != "DC") + ("Location name", "Code"),
+     "role": _ROLE, "supplied_by": ("DC", *_SUPPLIED_BY), "transit_weeks": _TRANSIT},
+    sheet_aliases=("Stores", "Sites", "Location", "Network", "Store list", "Location master"))
 
 LANES = SheetSchema(
     "Lanes",
@@ -184,8 +210,8 @@ OVERRIDES = SheetSchema(
     sheet_aliases=("Override", "Planner overrides", "Forecast overrides"))
 
 SHEETS: dict[str, SheetSchema] = {s.name: s for s in
-                                  (SETTINGS, CAMPAIGNS, INVENTORY, PRODUCTS, RECEIPTS,
-                                   FORECAST, ACTUALS, OVERRIDES, LANES)}
+                                  (SETTINGS, CAMPAIGNS, INVENTORY, PRODUCTS, LOCATIONS_SHEET,
+                                   RECEIPTS, FORECAST, ACTUALS, OVERRIDES, LANES)}
 
 # Settings keys: canonical -> aliases
 SETTING_ALIASES: dict[str, tuple[str, ...]] = {
@@ -277,7 +303,10 @@ Generated from `pysnop/workbook/read/schema.py`
 the code in step. Headers match case-insensitively, and spaces,
 `_` and `-` are the same character, so `On Hand`, `on_hand` and `ON-HAND` are one column.
 The header row may sit anywhere in the first 10 rows, and an Excel table on the sheet is read
-the same way. Unknown columns are left alone.
+the same way. Unknown columns are left alone. On Inventory a `DC` header is the location,
+unless another header already is (`Store`): then it names the supplying DC (`supplied_by`).
+The network's columns (Locations; role, supplied_by, transit_weeks, pack_size on Inventory)
+are explained in [semantics.md](semantics.md#4-the-network-dcs-that-replenish-stores).
 
 """
 

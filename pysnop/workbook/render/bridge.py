@@ -50,7 +50,36 @@ _FORMATS = {"first_risk_week": FMT_DATE, "min_projected": FMT_UNITS,
             "shortfall_units": FMT_UNITS, "lost_units": FMT_UNITS,
             "margin_at_risk": FMT_MONEY, "act_by": FMT_DATE}
 _WIDTHS = {"status": 11, "first_risk_week": 15, "min_projected": 14, "shortfall_units": 15,
-           "lost_units": 11, "margin_at_risk": 15, "act_by": 12, "campaigns": 22}
+           "lost_units": 11, "margin_at_risk": 15, "act_by": 12, "campaigns": 22,
+           "role": 8, "supplied_by": 12, "risk_cause": 20}
+# the chain, shown when the workbook has a network (docs/semantics.md, network): who feeds
+# the row, and why it is at risk (its own shortfall, its DC's fair share; on a DC row the
+# fed locations short because of it)
+CHAIN_AFTER = {"location": ("role", "supplied_by"), "status": ("risk_cause",)}
+NETWORK_NOTE = ("network: a DC row is its distribution plan (its stock less what its stores "
+                "ask of it, before any fair share); a fed row's act_by allows for transit and "
+                "its DC's lead time")
+
+
+def shows_network(result: BridgeResult) -> bool:
+    """True when some row is a DC, fed by a DC or delivered direct."""
+    summary = result.summary
+    if result.network is not None:
+        return True
+    role = summary["role"] if "role" in summary.columns else pd.Series(dtype=object)
+    supplied = summary["supplied_by"] if "supplied_by" in summary.columns \
+        else pd.Series(dtype=object)
+    return bool(role.fillna("store").ne("store").any() or supplied.notna().any())
+
+
+def bridge_columns(result: BridgeResult) -> tuple[str, ...]:
+    """The Bridge's summary columns: SUMMARY_COLUMNS, with the chain's when there is one."""
+    if not shows_network(result):
+        return SUMMARY_COLUMNS
+    out: list[str] = []
+    for name in SUMMARY_COLUMNS:
+        out += [name, *CHAIN_AFTER.get(name, ())]
+    return tuple(out)
 
 
 def week_mondays(result: BridgeResult) -> list[dt.date | None]:
@@ -120,9 +149,12 @@ def write_bridge_sheet(wb, result: BridgeResult, styles: StyleBook):
     head = styles.get(font=BOLD_FONT, fill=HEADER_FILL, border=HEADER_BORDER)
     head_date = styles.get(font=BOLD_FONT, fill=HEADER_FILL, border=HEADER_BORDER,
                            number_format=FMT_DATE)
-    for c, name in enumerate(SUMMARY_COLUMNS, start=1):
+    names = bridge_columns(result)
+    if names is not SUMMARY_COLUMNS:
+        put(ws, 3, 1, NETWORK_NOTE, styles.get(font=NOTE_FONT))
+    for c, name in enumerate(names, start=1):
         put(ws, HEADER_ROW, c, name, head)
-    first_week_col = len(SUMMARY_COLUMNS) + 1
+    first_week_col = len(names) + 1
     for k, monday in enumerate(weeks):
         put(ws, HEADER_ROW, first_week_col + k, monday, head_date)
 
@@ -140,7 +172,7 @@ def write_bridge_sheet(wb, result: BridgeResult, styles: StyleBook):
                 fill=fill, font=font, number_format=FMT_UNITS,
                 border=PROMO_BORDER if in_promo else None)
 
-    columns = {name: column_values(summary, name) for name in SUMMARY_COLUMNS}
+    columns = {name: column_values(summary, name) for name in names}
     too_late = (summary["too_late"].fillna(False).astype(bool).tolist()
                 if "too_late" in summary.columns else [False] * n)
     # summary and weekly arrays share their row order (the engine sorts both worst first)
@@ -156,19 +188,13 @@ def write_bridge_sheet(wb, result: BridgeResult, styles: StyleBook):
         poh[rows < 0] = np.nan
     labels = columns["status"]
     fast = FastRows(ws, styles)
-    block = [
-        (1, "text", columns["sku"], plain), (2, "text", columns["location"], plain),
-        (3, "text", [label or None for label in labels],
-         [status_styles.get(label, plain) for label in labels]),
-        (4, "date", columns["first_risk_week"], col_styles["first_risk_week"]),
-        (5, "number", columns["min_projected"], col_styles["min_projected"]),
-        (6, "number", columns["shortfall_units"], col_styles["shortfall_units"]),
-        (7, "number", columns["lost_units"], col_styles["lost_units"]),
-        (8, "number", columns["margin_at_risk"], col_styles["margin_at_risk"]),
-        (9, "date", columns["act_by"],
-         [too_late_style if late else col_styles["act_by"] for late in too_late]),
-        (10, "text", columns["campaigns"], plain),
-    ]
+    special = {
+        "status": [status_styles.get(label, plain) for label in labels],
+        "act_by": [too_late_style if late else col_styles["act_by"] for late in too_late]}
+    columns["status"] = [label or None for label in labels]
+    block = [(c, "date" if name in _DATES else "number" if name in _NUMERIC else "text",
+              columns[name], special.get(name, col_styles.get(name, plain)))
+             for c, name in enumerate(names, start=1)]
     style_table = [poh_styles[(code, flag)] for code in range(3) for flag in (False, True)]
     for k in range(n_weeks):
         picks = (status[:, k] * 2 + promo[:, k]).tolist()
@@ -196,7 +222,7 @@ def write_bridge_sheet(wb, result: BridgeResult, styles: StyleBook):
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last_col}{HEADER_ROW + max(n, 1)}"
     set_width(ws, "A", min(sku_width + 2, 40))
     set_width(ws, "B", min(loc_width + 2, 40))
-    for c, name in enumerate(SUMMARY_COLUMNS, start=1):
+    for c, name in enumerate(names, start=1):
         if name in _WIDTHS:
             set_width(ws, get_column_letter(c), _WIDTHS[name])
     for k in range(n_weeks):

@@ -75,6 +75,8 @@ def write_chart_sheet(wb, result: BridgeResult, styles: StyleBook):
     for m, j in enumerate(chosen):
         i = keys_rows[j]
         label = f"{as_text(summary['sku'].iat[j])} @ {as_text(summary['location'].iat[j])}"
+        if "role" in summary.columns and summary["role"].iat[j] == "dc":
+            label += " (DC)"  # its plan: stock less what its stores ask (docs/semantics.md)
         poh_col, thr_col = 2 + 2 * m, 3 + 2 * m
         headers[poh_col], headers[thr_col] = f"{label} POH", f"{label} threshold"
         put(ws, 1, poh_col, headers[poh_col], bold)

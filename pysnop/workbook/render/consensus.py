@@ -10,6 +10,7 @@ S&OP review: each (node, source) that diverges, worst gap first.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -120,8 +121,16 @@ def _num(v):
     return f if np.isfinite(f) else None
 
 
+def network_note(dcs: Sequence[str]) -> str:
+    """Row 3 of a network's Consensus sheet: where the forecast's leaves are."""
+    listed = ", ".join(dcs[:10]) + (f" and {len(dcs) - 10} more" if len(dcs) > 10 else "")
+    return ("sku × location rows are the selling locations (stores, online): forecasts above "
+            f"them are spread over those only; a DC ({listed}) has a row only where the "
+            "Forecast gives it demand of its own")
+
+
 def write_consensus_sheet(wb, consensus: Consensus, styles: StyleBook, *, settings=None,
-                          as_of=None):
+                          as_of=None, dcs: Sequence[str] = ()):
     ws = replace_sheet(wb, CONSENSUS_SHEET)
     t = consensus.table
     sources = list(consensus.sources)
@@ -228,6 +237,8 @@ def write_consensus_sheet(wb, consensus: Consensus, styles: StyleBook, *, settin
         fast.add_row(FIRST_DATA_ROW + j, cells)
     if n == 0:
         put(ws, 3, 1, "No forecast to reconcile", styles.get(font=NOTE_FONT))
+    elif dcs:  # docs/semantics.md (network): a DC is a leaf only with demand of its own
+        put(ws, 3, 1, network_note(dcs), styles.get(font=NOTE_FONT))
 
     last = get_column_letter(len(columns))
     ws.freeze_panes = f"{get_column_letter(len(KEY_COLUMNS) + 1)}{FIRST_DATA_ROW}"
@@ -242,12 +253,15 @@ def write_consensus_sheet(wb, consensus: Consensus, styles: StyleBook, *, settin
     return ws
 
 
-def consensus_renderer(consensus: Consensus, settings=None, *, as_of=None) -> Renderer:
-    """The Consensus sheet, as a renderer (see :mod:`.canvas`)."""
+def consensus_renderer(consensus: Consensus, settings=None, *, as_of=None,
+                       dcs: Sequence[str] = ()) -> Renderer:
+    """The Consensus sheet, as a renderer (see :mod:`.canvas`); ``dcs``: the network's DCs
+    (the sheet then says its leaves are the selling locations)."""
     def render(canvas: Canvas) -> None:
         write_consensus_sheet(canvas.wb, consensus, canvas.styles, settings=settings,
-                              as_of=as_of)
+                              as_of=as_of, dcs=dcs)
     return render
 
 
-__all__ = ["CONSENSUS_SHEET", "consensus_renderer", "review_list", "write_consensus_sheet"]
+__all__ = ["CONSENSUS_SHEET", "consensus_renderer", "network_note", "review_list",
+           "write_consensus_sheet"]
