@@ -33,6 +33,11 @@ SUPPLY_COLUMNS = (
     ("Supply: max lift", "max_supportable_lift", FMT_PCT1, 16),
     ("Supply: safe start", "earliest_safe_start", FMT_DATE, 17),
     ("Supply: margin at risk", "margin_at_risk", FMT_MONEY, 21),
+    # learned lift beside marketing's plan, and the spend behind lift units supply cannot
+    # serve (docs/semantics.md, learned lift and promotion economics)
+    ("Supply: learned lift", "learned_lift", FMT_PCT1, 19),
+    ("Supply: learned from", "learned_from", None, 30),
+    ("Supply: wasted spend", "wasted_spend", FMT_MONEY, 20),
     ("Supply: note", "note", None, 40),
 )
 
@@ -99,7 +104,7 @@ def write_campaign_columns(canvas: Canvas, layout, check) -> None:
             if field == "supply_status":
                 label = status_label(raw)
                 put(ws, r, c, label or None, status_styles.get(label, plain))
-            elif field == "note":
+            elif field in ("note", "learned_from"):
                 put(ws, r, c, as_text(raw), plain)
             elif field == "earliest_safe_start":
                 put(ws, r, c, as_date(raw), fmt_styles[field])
