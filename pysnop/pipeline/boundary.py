@@ -6,7 +6,8 @@ Past promo losses and wasted spend come from Actuals and the forecasts recorded 
 cycles; expedite and transfer costs from the actions the decision log knows as Approved or
 Exported (each action's latest proposal: cost = margin protected − net value, its week);
 lead time won from the risks each earlier recalc recorded (its as-of, the risk's sku,
-location and first risk week) with the lead_time_weeks of Inventory. The log is only read,
+location and first risk week) with the lead_time_weeks of Inventory, once their first risk
+week is past (so a re-run in the same week gives the same figures). The log is only read,
 and only when it exists.
 """
 
@@ -16,6 +17,7 @@ import dataclasses
 
 import pandas as pd
 
+from pysnop.core import calendar
 from pysnop.core.boundary_scorecard import boundary_quarterly, past_promo_losses
 from pysnop.core.model import PlanInputs
 from pysnop.errors import FileAccessError, Problem
@@ -42,12 +44,17 @@ def logged_actions(log: DecisionLog) -> pd.DataFrame:
                          "week": last["week"].to_numpy()})
 
 
-def risk_history(log: DecisionLog, inventory: pd.DataFrame) -> pd.DataFrame:
-    """One row per recalc run and risk it recorded, with the Inventory lead time."""
+def risk_history(log: DecisionLog, inventory: pd.DataFrame, due_before: pd.Timestamp) \
+        -> pd.DataFrame:
+    """One row per recalc run and risk it recorded, with the Inventory lead time: the risks
+    that came due, i.e. whose first risk week began before ``due_before`` (the as-of week)
+    — a quarter's lead time won is counted once its risk weeks are past."""
     runs = pd.DataFrame(log.runs("recalc"), columns=["id", "as_of"])
     risks = log.frame("risks")
     if len(runs) == 0 or len(risks) == 0:
         return pd.DataFrame(columns=RISK_HISTORY_COLUMNS)
+    risks = risks[(pd.to_datetime(risks["first_risk_week"], errors="coerce")
+                   < due_before).to_numpy()]
     h = risks.merge(runs, left_on="run_id", right_on="id")
     lead = pd.DataFrame({"sku": inventory["sku"].astype(str).to_numpy(),
                          "location": inventory["location"].astype(str).to_numpy(),
@@ -72,7 +79,8 @@ def boundary_figures(run: Run, inputs: PlanInputs, history: pd.DataFrame | None)
         try:
             with DecisionLog(path) as log:
                 actions = logged_actions(log)
-                risks = risk_history(log, inputs.inventory)
+                week0 = calendar.monday_of(inputs.settings.resolved_as_of())
+                risks = risk_history(log, inputs.inventory, week0)
         except FileAccessError as exc:
             run.warnings.append(Problem(f"{exc}; the scorecard's action costs and lead time "
                                         "won are left out", severity="warning"))

@@ -104,7 +104,7 @@ def write_campaign_columns(canvas: Canvas, layout, check) -> None:
             if field == "supply_status":
                 label = status_label(raw)
                 put(ws, r, c, label or None, status_styles.get(label, plain))
-            elif field in ("note", "learned_from"):
+            elif field == "note":
                 put(ws, r, c, as_text(raw), plain)
             elif field == "earliest_safe_start":
                 put(ws, r, c, as_date(raw), fmt_styles[field])
