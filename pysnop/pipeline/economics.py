@@ -15,11 +15,18 @@ LEVEL_WORDS = {"sku": "the same sku", "category": "the same category",
 
 def learned_from(learned: pd.DataFrame) -> list[str]:
     """What each learned lift pooled: "3 past campaigns of the same sku", or that there was
-    none to learn from (the plan stands)."""
+    none to learn from (the plan stands); a past campaign says what it realised."""
     out = []
-    for n, level in zip(learned["learned_n"].tolist(), learned["learned_level"].tolist()):
+    for n, level, real, cells in zip(learned["learned_n"].tolist(),
+                                     learned["learned_level"].tolist(),
+                                     learned["realised_lift"].tolist(),
+                                     learned["realised_cells"].tolist()):
         n = int(n)
-        if n <= 0 or level not in LEVEL_WORDS:
+        if not pd.isna(real):
+            cells = int(cells)
+            out.append(f"past campaign: realised {real:.1%} lift over {cells} location-week"
+                       f"{'s' if cells != 1 else ''} of Actuals")
+        elif n <= 0 or level not in LEVEL_WORDS:
             out.append("no past campaign to learn from: the plan stands")
         else:
             out.append(f"{n} past campaign{'s' if n != 1 else ''} of {LEVEL_WORDS[level]}")
