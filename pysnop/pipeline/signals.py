@@ -17,6 +17,7 @@ After the bridge it
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 
@@ -29,6 +30,7 @@ from pysnop.errors import FileAccessError, Problem
 from pysnop.pipeline.consensus import window_weeks
 from pysnop.pipeline.state import Run
 from pysnop.store.decision_log import DecisionLog
+from pysnop.workbook.read.layout import SheetLayout
 from pysnop.workbook.render.bridge_notes import demand_shift_renderer
 from pysnop.workbook.render.signals import SHIFT_COLUMNS, WORSE_COLUMNS, Signals
 
@@ -61,6 +63,22 @@ def previous_recalc(run: Run) -> tuple[dt.date | None, str | None]:
         as_of = None
     fingerprint = (last.get("counts") or {}).get(FINGERPRINT)
     return as_of, fingerprint if isinstance(fingerprint, str) else None
+
+
+def located(problems: list[Problem], layouts: dict[str, SheetLayout]) -> list[Problem]:
+    """The engine's findings pointed at the workbook: the sheet as it is named there, the
+    column's letter and header as typed, where the layout knows the column."""
+    out = []
+    for p in problems:
+        layout = layouts.get(p.sheet) if p.sheet is not None else None
+        col = layout.columns.get(p.column) if layout is not None and p.column else None
+        if layout is None:
+            out.append(p)
+            continue
+        out.append(dataclasses.replace(
+            p, sheet=layout.name, col=p.col if p.col is not None else col,
+            column=layout.headers.get(p.column, p.column) if p.column else p.column))
+    return out
 
 
 def _keyed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -106,7 +124,8 @@ def signals_stage(run: Run) -> None:
     mark = time.perf_counter()
     inputs = run.inputs
     previous_as_of, previous_fingerprint = previous_recalc(run)
-    run.warnings += stale_input_warnings(inputs, previous_as_of, previous_fingerprint)
+    run.warnings += located(stale_input_warnings(inputs, previous_as_of,
+                                                 previous_fingerprint), run.read.layouts)
 
     tracking = tracking_signals(inputs, run.history)
     shifts = demand_shifts(tracking)
@@ -125,5 +144,5 @@ def signals_stage(run: Run) -> None:
     run.timings["signals"] = time.perf_counter() - mark
 
 
-__all__ = ["DEMAND_SHIFT", "FINGERPRINT", "NAME", "previous_recalc", "shift_rows",
+__all__ = ["DEMAND_SHIFT", "FINGERPRINT", "NAME", "located", "previous_recalc", "shift_rows",
            "signals_stage"]

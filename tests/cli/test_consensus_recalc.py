@@ -285,6 +285,12 @@ def test_scorecard_and_accuracy_weights_from_the_previous_cycle(make_book):
     assert [str(w) for w in report.warnings if "less accurate" in str(w)] == [
         "Consensus: the consensus was less accurate than Marketing over the last 8 weeks: "
         "WAPE 15.8% against 5.3% on the 2 node-weeks both forecast"]
+    review = sheet(book, "Review")
+    at = next(i for i, r in enumerate(review)
+              if r[0] == "Consensus less accurate than a source (1)")
+    assert review[at + 2][:4] == ["source", "node-weeks", "source WAPE", "consensus WAPE"]
+    assert review[at + 3][:4] == ["Marketing", 2, pytest.approx(10 / 190),
+                                  pytest.approx(30 / 190)]
 
     charts = openpyxl.load_workbook(book)["Scorecard"]._charts
     # WAPE, weeks of supply; stockout rate, margin leaked and wasted spend, lead time won
