@@ -195,3 +195,32 @@ def test_the_review_lists_the_demand_shift(make_book):
         "UP", pytest.approx(5.0), pytest.approx(1.6), "creates risk", "OK", "STOCKOUT",
         week(2))
     assert any(r[0] == "Consensus less accurate than a source (0)" for r in rows)
+
+
+# ---------------------------------------------------------------------------------------
+# Settings nonnegative reaches the consensus
+#
+# Marketing forecasts category C at 10, Planning A@S1 at 100 and B@S1 at 0 (mint_ols, W = I,
+# the sku nodes equal their one leaf). Minimise (a + b − 10)² + (a − 100)² + b²:
+#   unconstrained: a + 2b = 10 and 2a + b = 110 → a = 70, b = −30
+#   with b ≥ 0: b = 0, minimise (a − 10)² + (a − 100)² → a = 55
+# ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("nonnegative", "a", "b"), [(True, 55, 0), (False, 70, -30),
+                                                     ("FALSE", 70, -30)])
+def test_settings_nonnegative_reaches_the_consensus(make_book, nonnegative, a, b):
+    book = make_book({
+        "Settings": [["as_of", D(2026, 11, 18)], ["horizon_weeks", 1],
+                     ["reconciliation", "mint_ols"], ["nonnegative", nonnegative]],
+        "Products": [["sku", "category"], ["A", "C"], ["B", "C"]],
+        "Inventory": [INVENTORY_HEAD, ["A", "S1", 500, 0, 1, 10, 6],
+                      ["B", "S1", 500, 0, 1, 10, 6]],
+        "Forecast": [["sku", "location", "category", "week", "units", "source"],
+                     [None, None, "C", WEEK0, 10, "Marketing"],
+                     ["A", "S1", None, WEEK0, 100, "Planning"],
+                     ["B", "S1", None, WEEK0, 0, "Planning"]]}, name="nonneg.xlsx")
+    report = pysnop.recalc(book)
+    bottom = report.consensus.bottom.set_index("sku")["units"]
+    assert bottom["A"] == pytest.approx(a, abs=1e-6)
+    assert bottom["B"] == pytest.approx(b, abs=1e-6)
+    baseline = dict(zip(report.result.keys["sku"], report.result.baseline[:, 0]))
+    assert baseline["B"] == pytest.approx(b, abs=1e-6)  # the bridge projects the consensus
