@@ -10,6 +10,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 import pysnop
+from pysnop.workbook.render.review import review_text
 
 D = dt.date
 WEEK0 = D(2026, 11, 16)  # the week of as_of 2026-11-18
@@ -162,6 +163,13 @@ def test_lift_source_picks_the_lift_the_bridge_projects(make_book, source, poh):
     assert record(rows_of(book, "Campaigns"), 0, "P1")["lift"] == 0.4
 
 
+def test_the_python_bridge_projects_the_lift_source_too(make_book):
+    inputs = pysnop.read(sensing_book(make_book, "learned")).inputs
+    result = pysnop.bridge(inputs)
+    assert result.poh[list(result.keys["sku"]).index("A")].tolist() == [80, 48, 28]
+    assert inputs.campaigns["lift"].tolist() == [0.5, 0.4]  # the caller's frame as it was
+
+
 def test_demand_shift_rows_on_the_bridge_with_the_risk_they_create(make_book):
     book = sensing_book(make_book)
     pysnop.recalc(book)
@@ -184,7 +192,11 @@ def test_demand_shift_rows_on_the_bridge_with_the_risk_they_create(make_book):
 
 def test_the_review_lists_the_demand_shift(make_book):
     book = sensing_book(make_book)
-    pysnop.recalc(book)
+    report = pysnop.recalc(book)
+    text = review_text(report.actions.review, markdown=True)
+    assert "## Demand shifts (1)" in text
+    assert ("| B | S1 | DEMAND SHIFT | UP | 5.00 | 1.60 | creates risk | OK | STOCKOUT | "
+            "2026-11-30 |") in text
     rows = rows_of(book, "Review")
     at = next(i for i, r in enumerate(rows) if r[0] == "Demand shifts (1)")
     header_at = next(i for i in range(at, len(rows)) if rows[i][0] == "sku")
