@@ -181,12 +181,11 @@ def test_demand_shift_rows_on_the_bridge_with_the_risk_they_create(make_book):
     b = record(rows, title + 1, "B")
     assert b == {
         "sku": "B", "location": "S1", "kind": "DEMAND SHIFT", "direction": "UP",
-        "tracking signal": pytest.approx(5.0), "actual, last 4 weeks": 64,
-        "forecast, last 4 weeks": 40, "actual ÷ forecast": pytest.approx(1.6),
-        "routed to": "Supply, Marketing", "re-projection": "creates risk", "status": "OK",
-        "status if it continues": "STOCKOUT", "first risk week if it continues": week(2),
-        "lost units if it continues": pytest.approx(8),
-        "margin at risk if it continues": pytest.approx(32)}
+        "tracking signal": pytest.approx(5.0), "actual, 4 wks": 64, "forecast, 4 wks": 40,
+        "actual ÷ forecast": pytest.approx(1.6), "routed to": "Supply, Marketing",
+        "re-projection": "creates risk", "status now": "OK", "status then": "STOCKOUT",
+        "risk week then": week(2), "lost units then": pytest.approx(8),
+        "margin then": pytest.approx(32)}
     assert len(rows) == title + 3  # A did not shift
 
 
@@ -201,9 +200,8 @@ def test_the_review_lists_the_demand_shift(make_book):
     at = next(i for i, r in enumerate(rows) if r[0] == "Demand shifts (1)")
     header_at = next(i for i in range(at, len(rows)) if rows[i][0] == "sku")
     b = record(rows, header_at, "B")
-    assert (b["direction"], b["tracking signal"], b["actual ÷ forecast"], b["re-projection"],
-            b["status"], b["status if it continues"],
-            b["first risk week if it continues"]) == (
+    assert (b["direction"], b["signal"], b["act ÷ fcst"], b["re-projection"],
+            b["status now"], b["status then"], b["risk week then"]) == (
         "UP", pytest.approx(5.0), pytest.approx(1.6), "creates risk", "OK", "STOCKOUT",
         week(2))
     assert any(r[0] == "Consensus less accurate than a source (0)" for r in rows)

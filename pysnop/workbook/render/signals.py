@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from pysnop.workbook.ooxml.fastsheet import ATTR, FastRows
 from pysnop.workbook.ooxml.xlcells import (
@@ -35,20 +36,23 @@ from pysnop.workbook.ooxml.xlcells import (
     as_text,
     excel_value,
     put,
+    set_width,
 )
 
-# (column of Signals.shift_rows, header)
+# (column of Signals.shift_rows, header); "… then": if demand stays at actual ÷ forecast
 SHIFT_COLUMNS = (
     ("sku", "sku"), ("location", "location"), ("kind", "kind"), ("direction", "direction"),
-    ("tracking_signal", "tracking signal"), ("actual_units", "actual, last 4 weeks"),
-    ("forecast_units", "forecast, last 4 weeks"), ("ratio", "actual ÷ forecast"),
-    ("routed_to", "routed to"), ("change", "re-projection"), ("status_before", "status"),
-    ("status_after", "status if it continues"),
-    ("first_risk_after", "first risk week if it continues"),
-    ("lost_after", "lost units if it continues"),
-    ("margin_at_risk_after", "margin at risk if it continues"))
-REVIEW_SHIFT_COLUMNS = ("sku", "location", "kind", "direction", "tracking_signal", "ratio",
-                        "change", "status_before", "status_after", "first_risk_after")
+    ("tracking_signal", "tracking signal"), ("actual_units", "actual, 4 wks"),
+    ("forecast_units", "forecast, 4 wks"), ("ratio", "actual ÷ forecast"),
+    ("routed_to", "routed to"), ("change", "re-projection"), ("status_before", "status now"),
+    ("status_after", "status then"), ("first_risk_after", "risk week then"),
+    ("lost_after", "lost units then"), ("margin_at_risk_after", "margin then"))
+# the Review's shorter list, with labels that fit its columns
+REVIEW_SHIFT_COLUMNS = (
+    ("sku", "sku"), ("location", "location"), ("kind", "kind"), ("direction", "direction"),
+    ("tracking_signal", "signal"), ("ratio", "act ÷ fcst"), ("change", "re-projection"),
+    ("status_before", "status now"), ("status_after", "status then"),
+    ("first_risk_after", "risk week then"))
 WORSE_COLUMNS = (("source", "source"), ("cells", "node-weeks"),
                  ("source_wape", "source WAPE"), ("consensus_wape", "consensus WAPE"))
 _FORMATS = {"tracking_signal": "0.0", "actual_units": FMT_UNITS, "forecast_units": FMT_UNITS,
@@ -56,6 +60,9 @@ _FORMATS = {"tracking_signal": "0.0", "actual_units": FMT_UNITS, "forecast_units
             "margin_at_risk_after": FMT_MONEY, "source_wape": FMT_PCT1,
             "consensus_wape": FMT_PCT1, "cells": "0"}
 SHIFT_TITLE = "DEMAND SHIFT"
+MAX_WIDTH = 20
+DEFAULT_WIDTH = 8.43
+REVIEW_SIZED = 7
 WORSE_TITLE = "Consensus less accurate than a source"
 
 
@@ -103,8 +110,8 @@ def _day(value) -> str:
 def shift_title(signals: Signals) -> str:
     return (f"{SHIFT_TITLE}: actuals ran away from the forecast (tracking signal beyond ±4 "
             f"over the weeks of {_day(signals.first_week)} to {_day(signals.last_week)}), "
-            "for Supply and Marketing. 're-projection': the risk if demand stays at actual ÷ "
-            "forecast of those weeks")
+            "for Supply and Marketing. 're-projection' and '… then': the risk if demand stays "
+            "at actual ÷ forecast of those weeks")
 
 
 def write_bridge_shifts(ws, signals: Signals, styles: StyleBook, *, first_row: int) -> int:
@@ -122,6 +129,7 @@ def write_bridge_shifts(ws, signals: Signals, styles: StyleBook, *, first_row: i
     formats = {name: styles.get(number_format=fmt) for name, fmt in _FORMATS.items()}
     status = {label: styles.get(fill=fill, font=font) for label, (fill, font) in
               STATUS_FILLS.items()}
+    _fit_widths(ws, rows)
     r += 2
     for rec in rows.to_dict("records"):
         cells = []
@@ -135,6 +143,19 @@ def write_bridge_shifts(ws, signals: Signals, styles: StyleBook, *, first_row: i
     return r + 1
 
 
+def _fit_widths(ws, rows: pd.DataFrame) -> None:
+    """Widen (never narrow) the Bridge columns the block's headers and texts need."""
+    for c, (name, label) in enumerate(SHIFT_COLUMNS, 1):
+        texts = [label] + [str(v) for v in rows[name].tolist() if isinstance(v, str)]
+        need = min(max(len(t) for t in texts) + 2, MAX_WIDTH)
+        letter = get_column_letter(c)
+        # a column never sized has Excel's default width (openpyxl reports 13 for it)
+        width = ws.column_dimensions[letter].width if letter in ws.column_dimensions \
+            else DEFAULT_WIDTH
+        if width < need:
+            set_width(ws, letter, need)
+
+
 def write_review_signals(ws, row: int, signals: Signals | None, styles: StyleBook) -> int:
     """The Review's demand-shift and consensus sections from ``row`` on; returns the next row."""
     if signals is None:
@@ -143,10 +164,8 @@ def write_review_signals(ws, row: int, signals: Signals | None, styles: StyleBoo
     head = styles.get(font=BOLD_FONT, fill=HEADER_FILL, border=HEADER_BORDER)
     plain = styles.get()
     formats = {name: styles.get(number_format=fmt) for name, fmt in _FORMATS.items()}
-    labels = dict(SHIFT_COLUMNS)
     shifts = signals.shift_rows
-    blocks = [(f"Demand shifts ({signals.shifts})", shifts,
-               [(c, labels[c]) for c in REVIEW_SHIFT_COLUMNS],
+    blocks = [(f"Demand shifts ({signals.shifts})", shifts, list(REVIEW_SHIFT_COLUMNS),
                shift_title(signals) if len(shifts) else None),
               (f"{WORSE_TITLE} ({len(signals.consensus_worse)})", signals.consensus_worse,
                list(WORSE_COLUMNS), worse_note(signals) if len(signals.consensus_worse)
@@ -162,6 +181,8 @@ def write_review_signals(ws, row: int, signals: Signals | None, styles: StyleBoo
         row += 1
         for c, (_, label) in enumerate(columns, 1):
             put(ws, row, c, label, head)
+            if c > REVIEW_SIZED:  # the Review sizes its first columns itself
+                set_width(ws, get_column_letter(c), max(len(label) + 2, 11))
         row += 1
         for rec in frame.to_dict("records"):
             for c, (name, _) in enumerate(columns, 1):
@@ -193,10 +214,9 @@ def review_signals_text(signals: Signals | None, *, markdown: bool = False) -> l
     if signals is None:
         return []
     lines: list[str] = []
-    labels = dict(SHIFT_COLUMNS)
     for title, frame, columns, text in (
             (f"Demand shifts ({signals.shifts})", signals.shift_rows,
-             [(c, labels[c]) for c in REVIEW_SHIFT_COLUMNS], shift_title(signals)),
+             list(REVIEW_SHIFT_COLUMNS), shift_title(signals)),
             (f"{WORSE_TITLE} ({len(signals.consensus_worse)})", signals.consensus_worse,
              list(WORSE_COLUMNS), worse_note(signals))):
         lines.append(f"## {title}" if markdown else title)
