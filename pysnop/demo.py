@@ -361,11 +361,14 @@ def _save_deterministic(wb: Workbook, path: Path) -> Path:
             zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                text = data.decode("utf-8")
-                text = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                              rf"\g<1>{stamp}\g<2>", text)
-                data = text.encode("utf-8")
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time
+                from lxml import etree
+
+                root = etree.fromstring(data)
+                for modified in root.iter("{http://purl.org/dc/terms/}modified"):
+                    modified.text = stamp
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                      standalone=True)
             out = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             out.compress_type = zipfile.ZIP_DEFLATED
             out.external_attr = info.external_attr

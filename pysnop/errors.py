@@ -52,6 +52,9 @@ class Problem:
     value: Any = None
     severity: Severity = "error"
     kind: Kind = "data"
+    # the reason goes on from the cell as one sentence ("Inventory!C7 holds a formula ..."):
+    # no colon after the location, and the column is named in the reason itself
+    joined: bool = False
 
     @property
     def where(self) -> str:
@@ -73,13 +76,15 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.where
+        if self.joined and where:
+            return f"{where} {self.reason}"
         if self.column:
             where = f"{where} ({self.column})" if where else f"({self.column})"
         return f"{where}: {self.reason}" if where else self.reason
 
     def as_warning(self) -> Problem:
         return Problem(self.reason, self.sheet, self.row, self.col, self.column, self.value,
-                       "warning", self.kind)
+                       "warning", self.kind, self.joined)
 
 
 class PysnopError(Exception):

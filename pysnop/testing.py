@@ -7,9 +7,11 @@
         assert book["Planner"]["C4"] == "OK"
         assert cell_values("plans/spring.xlsx", "Planner", "A3:I3")[0][:2] == ["sku", "location"]
 
-Every formula of every sheet is evaluated as ``pysnop recalc`` would (native Excel functions
-through the ``formulas`` engine, pysnop's worksheet functions through pysnop's core), with
-results of ``=STOCKOUT_RISK(...)`` and friends spilled over their ranges. Values are plain
+pysnop's formulas are evaluated as ``pysnop recalc`` would (native Excel functions through
+the ``formulas`` engine, pysnop's worksheet functions through pysnop's core), with results of
+``=STOCKOUT_RISK(...)`` and friends spilled over their ranges; so are the formulas reading
+their results, and any formula they need that has no saved value. Other formulas read as the
+workbook saved them. Values are plain
 Python: str, float, bool, ``datetime.date`` (constant date cells and date columns of pysnop
 results; a native formula computing a date gives its Excel serial number), None for blank,
 and Excel errors as their text (``"#N/A"``, ``"#PYSNOP: ..."``).
@@ -66,15 +68,13 @@ def _constants(path) -> dict[str, dict[str, Any]]:
 def recalculate(path: str | os.PathLike) -> WorkbookValues:
     """Recalculate the workbook at ``path`` headlessly and return every cell's value.
 
-    The file is not modified. Formula cells get their freshly computed values (not the
-    cached ones); constants are returned as stored.
+    The file is not modified. pysnop's formulas, and the formulas reading their results,
+    get freshly computed values; every other cell is returned as the file stored it (a
+    formula the workbook saved a value for keeps that value, as ``pysnop recalc`` keeps it).
     """
     values = WorkbookValues(_constants(path))
     ev = evaluate(path)
-    for sheet, cells in ev.formulas.items():  # formulas computing blank are blank
-        for coord in cells:
-            values.setdefault(sheet, {}).pop(coord, None)
-    for sheet, cells in ev.values.items():
+    for sheet, cells in ev.values.items():  # formulas computing blank are blank
         target = values.setdefault(sheet, {})
         for coord, v in cells.items():
             if v is None or v == "":

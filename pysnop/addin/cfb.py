@@ -19,7 +19,9 @@ class _Entry:
         self.children: list[_Entry] = []
         self.left = self.right = self.child = NOSTREAM
         self.red = False
-        self.start, self.size = ENDOFCHAIN, 0
+        # [MS-CFB] 2.6.3: a storage's starting sector and size MUST be zero; a stream (or the
+        # root before it gets the mini stream) starts at ENDOFCHAIN until it is allocated
+        self.start, self.size = (0 if kind == 1 else ENDOFCHAIN), 0
         self.id = 0
 
 

@@ -204,9 +204,12 @@ def copy_into_excel(canvas: Canvas, book: ExcelBook) -> None:
     loaded = openpyxl.load_workbook(io.BytesIO(scratch_bytes(scratch)))
     for name in names:
         _put_sheet(book, loaded[name], charts.get(name, []), validations.get(name, []))
+    by_sheet: dict[str, list] = {}
     for patch in canvas.patches:
         if patch.scratch in loaded.sheetnames:
-            _put_patch(book, patch, loaded[patch.scratch])
+            by_sheet.setdefault(patch.sheet.casefold(), []).append(patch)
+    for patches in by_sheet.values():
+        _put_patches(book, patches, loaded)
 
 
 def _put_sheet(book: ExcelBook, ws, charts, validations) -> None:
@@ -237,7 +240,9 @@ def _put_sheet(book: ExcelBook, ws, charts, validations) -> None:
 
 
 def _put_validation(sheet, dv) -> None:
-    items = (dv.formula1 or "").strip('"')
+    formula = dv.formula1 or ""
+    # a typed-in list ("a,b") goes as it is; a range of names as a formula
+    items = formula.strip('"') if formula.startswith('"') else "=" + formula
     for ref in str(dv.sqref).split():
         def add(ref=ref):
             validation = sheet.api.Range(ref).Validation
@@ -269,42 +274,87 @@ def _put_chart(sheet, chart) -> None:
     xl_chart.set_source_data(sheet.range(make_ref(r1, c1, r2, c2)))
 
 
-def _put_patch(book: ExcelBook, patch, ws) -> None:
-    sheet = book._sheet(patch.sheet)
+def _live_placement(book: ExcelBook, patches: list):
+    """Where the patches' columns go in the live sheet (the rules of
+    :mod:`pysnop.workbook.ooxml.column_patch`; pysnop's old columns are found by their
+    "Supply:" headers), and the cells of pysnop's old columns to clear."""
+    from pysnop.workbook.ooxml.column_patch import SUPPLY_PREFIX, norm_header, place_columns
+
+    grid = book.grid(patches[0].sheet)
+    header_row = patches[0].header_row
+    headers = [h for p in patches for h in p.headers]
+    wanted = {norm_header(h) for h in headers}
+    previous: dict[str, int] = {}
+    for j, value in enumerate(grid.rows[header_row - grid.first_row]
+                              if grid.first_row <= header_row <= grid.last_row else []):
+        key = norm_header(value)
+        if key.startswith(SUPPLY_PREFIX) and key in wanted:
+            previous.setdefault(key, grid.first_col + j)
+    owned = set(previous.values())
+    content: dict[int, set[int]] = {}
+    for i, row in enumerate(grid.rows):
+        r = grid.first_row + i
+        for j, value in enumerate(row):
+            c = grid.first_col + j
+            if value not in (None, "") and not (c in owned and r >= header_row):
+                content.setdefault(c, set()).add(r)
+    used = max(content, default=0)
+    last = max(header_row, grid.last_row)
+
+    def has_content(col: int, first: int, last_row: int) -> bool:
+        return any(first <= r <= last_row for r in content.get(col, ()))
+    placement = place_columns(headers, header_row, max(last, header_row), previous, used,
+                              has_content)
+    return placement, owned, last
+
+
+def _put_patches(book: ExcelBook, patches: list, loaded) -> None:
+    sheet = book._sheet(patches[0].sheet)
     if sheet is None:
         return
-    owned = set(patch.columns)
-    values, styles = _collect(ws, columns=owned, min_row=patch.header_row)
-    used = sheet.used_range
-    last = max([int(used.row) + int(used.shape[0]) - 1, patch.header_row,
-                *(r for r, _ in values)])
-    for c1, c2 in _blocks(patch.columns):  # the columns pysnop owns, from the header down
-        rng = sheet.range((patch.header_row, c1), (last, c2))
-        rng.clear()
-    header_cells = [(patch.header_row, c) for c in owned if (patch.header_row, c) in values]
-    _write_values(sheet, values, row1=patch.header_row, col_blocks=_blocks(patch.columns))
+    placement, owned, last = _live_placement(book, patches)
+    header_row = patches[0].header_row
+    values: dict[tuple[int, int], Any] = {}
+    styles: dict[tuple, list[tuple[int, int]]] = {}
+    for patch in patches:
+        columns = {j: placement.columns[h] for j, h in enumerate(patch.headers, 1)}
+        got, looks = _collect(loaded[patch.scratch], columns=set(columns), min_row=header_row)
+        values.update({(r, columns[j]): v for (r, j), v in got.items()})
+        for key, coords in looks.items():
+            styles.setdefault(key, []).extend((r, columns[j]) for r, j in coords)
+    placed = sorted(set(placement.columns.values()))
+    for c1, c2 in _blocks(sorted(owned | set(placed))):  # pysnop's columns, old and new
+        _guard(lambda: sheet.range((header_row, c1), (last, c2)).clear())
+    _write_values(sheet, values, row1=header_row, col_blocks=_blocks(placed))
     _apply_styles(sheet, styles)
-    if patch.header_style_from and header_cells:
-        source = sheet.range(patch.header_style_from)
+    source_at = patches[0].header_style_from
+    header_cells = [(header_row, c) for c in placed if (header_row, c) in values]
+    if source_at and header_cells:
+        source = sheet.range(source_at)
         for address in _chunks(_runs(header_cells)):
             target = sheet.range(address)
             _guard(lambda: setattr(target.font, "bold", source.font.bold))
             _guard(lambda: setattr(target, "color", source.color))
-    for c, width in patch.widths.items():
-        letter = make_ref(1, c, 1, c).split(":")[0][:-1]
-        _guard(lambda: setattr(sheet.range(f"{letter}:{letter}"), "column_width", float(width)))
-    if patch.table:
-        _guard(lambda: _extend_table(sheet, patch))
+    for patch in patches:
+        for h, width in patch.widths.items():
+            c = placement.columns[h]
+            if c in owned:
+                continue  # a column pysnop had already: the planner may have sized it
+            letter = make_ref(1, c, 1, c).split(":")[0][:-1]
+            _guard(lambda: setattr(sheet.range(f"{letter}:{letter}"), "column_width",
+                                   float(width)))
+    table = next((p.table for p in patches if p.table), None)
+    if table:
+        _guard(lambda: _extend_table(sheet, table, header_row, placed))
 
 
-def _extend_table(sheet, patch) -> None:
+def _extend_table(sheet, name: str, header_row: int, columns: list[int]) -> None:
     for table in sheet.tables:
-        if str(table.name).casefold() != patch.table.casefold():
+        if str(table.name).casefold() != name.casefold():
             continue
         r1, c1, r2, c2 = parse_ref(str(table.range.address).replace("$", ""))
-        new_max = max(c2, max(patch.columns))
-        if r1 != patch.header_row or any(c not in patch.columns
-                                         for c in range(c2 + 1, new_max + 1)):
+        new_max = max(c2, max(columns))
+        if r1 != header_row or any(c not in columns for c in range(c2 + 1, new_max + 1)):
             return  # other user columns in between: the table stays as it is
         if new_max > c2:
             table.resize(sheet.range(make_ref(r1, c1, r2, new_max)))

@@ -37,6 +37,7 @@ from pysnop.workbook.book import Book, FileBook
 from pysnop.workbook.read.grid import GridSource
 from pysnop.workbook.read.reader import ReadResult, read_plan
 from pysnop.workbook.render.issues import issues_renderer
+from pysnop.workbook.writer import check_writable
 
 WRITABLE_SUFFIXES = (".xlsx", ".xlsm")
 Progress = Callable[[str], None]
@@ -150,6 +151,7 @@ def recalc(book: str | os.PathLike[str], *, output: str | os.PathLike[str] | Non
     source = Path(book)
     dest = Path(output) if output is not None else source
     _check_destination(source, dest)
+    check_writable(source)  # parts pysnop cannot edit, a user's own "Consensus": refused
     started = time.perf_counter()
     file = FileBook(source, output=dest, backup=backup)
     run = execute(file, STAGES, as_of=as_of, progress=progress,

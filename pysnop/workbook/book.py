@@ -127,6 +127,9 @@ class FileBook:
     def error_cells(self, sheet: str):
         return self._src().error_cells(sheet)
 
+    def unsaved_formulas(self, sheet: str) -> set[tuple[int, int]]:
+        return self._src().unsaved_formulas(sheet)
+
     @property
     def user_name(self) -> str:
         return resolve_user(self._user)

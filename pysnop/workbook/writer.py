@@ -33,11 +33,11 @@ from pysnop.workbook.ooxml.styles import seed_scratch_workbook, style_counts
 from pysnop.workbook.ooxml.transplant import (
     PATCH_PREFIX,
     STYLES,
-    WORKBOOK,
     Transplant,
     scratch_bytes,
     user_headers,
 )
+from pysnop.workbook.ooxml.workbook_xml import WorkbookXml
 from pysnop.workbook.ooxml.xlcells import StyleBook
 from pysnop.workbook.render.bridge import BRIDGE_SHEET
 from pysnop.workbook.render.bridge_chart import CHART_SHEET
@@ -45,6 +45,41 @@ from pysnop.workbook.render.canvas import Canvas, Renderer
 from pysnop.workbook.render.issues import ISSUES_SHEET
 
 OWNED_SHEETS = (BRIDGE_SHEET, CHART_SHEET, ISSUES_SHEET)
+# every sheet some run of pysnop writes: a user's own sheet of one of these names is refused
+RESERVED_SHEETS = (*OWNED_SHEETS, "Consensus", "Scorecard", "Actions", "Review")
+
+
+def check_writable(src: Path) -> None:
+    """Before a run computes or logs anything: the parts pysnop will edit are what it
+    expects (else a PackageError: nothing written, the file untouched), and no sheet of
+    the user's has the name of one of pysnop's (see ``check_claimable``). A file that is not
+    a zip package at all is left to the reader, which says what is wrong with it."""
+    from pysnop.workbook.ooxml.sheetxml import SheetXml
+    from pysnop.workbook.ooxml.transplant import check_claimable
+    from pysnop.workbook.ooxml.xmlparts import PackageError
+    from pysnop.workbook.read.layout import match_sheets
+
+    src = Path(src)
+    if src.suffix.lower() not in (".xlsx", ".xlsm"):
+        return
+    try:
+        data = src.read_bytes()
+    except OSError:
+        return  # the reader reports a missing or locked file in its own words
+    check_package(data, name=src.name)  # bombs are refused before any parser reads a part
+    try:
+        package = Package(data)
+        book = WorkbookXml(package)
+        style_counts(package.read(STYLES) if package.has(STYLES) else None)
+        sheets = {s["name"]: s["part"] for s in book.sheets()}
+        campaigns = match_sheets(list(sheets))[0].get("Campaigns")
+        if campaigns and sheets[campaigns] and package.has(sheets[campaigns]):
+            SheetXml(package.read(sheets[campaigns]), sheets[campaigns])
+    except (zipfile.BadZipFile, UnicodeDecodeError):
+        return
+    except PackageError as exc:
+        raise type(exc)(f"cannot update {src.name}: {exc}") from None
+    check_claimable(package, RESERVED_SHEETS)
 
 
 def read_package(src: Path, info: dict[str, Fingerprint]) -> Package:
@@ -56,9 +91,14 @@ def read_package(src: Path, info: dict[str, Fingerprint]) -> Package:
         raise FileAccessError(describe_os_error(exc, src, "read")) from exc
     info["fingerprint"] = Fingerprint.of_bytes(data, stat)
     check_package(data, name=src.name)
+    from pysnop.workbook.ooxml.workbook_xml import WorkbookXml
+    from pysnop.workbook.ooxml.xmlparts import PackageError
+
     try:
         package = Package(data)
-        package.text(WORKBOOK)
+        WorkbookXml(package)  # the parts pysnop edits are what it expects, or nothing is written
+    except PackageError as exc:
+        raise PackageError(f"cannot update {src.name}: {exc}") from None
     except (zipfile.BadZipFile, KeyError, UnicodeDecodeError) as exc:
         raise FileAccessError(f"cannot update {src.name}: it is not an .xlsx/.xlsm workbook "
                               f"(only Office Open XML workbooks can be written)") from exc
@@ -92,7 +132,7 @@ def write_workbook(src: Path, dest: Path, renderers: Sequence[Renderer], *, back
     if expect is not None and expect.sha256 != loaded.sha256:
         raise FileAccessError(changed_message(src))
 
-    counts = style_counts(package.text(STYLES) if package.has(STYLES) else None)
+    counts = style_counts(package.read(STYLES) if package.has(STYLES) else None)
     canvas = new_canvas(package)
     scratch = canvas.wb
     for render in renderers:
@@ -103,8 +143,7 @@ def write_workbook(src: Path, dest: Path, renderers: Sequence[Renderer], *, back
     transplant = Transplant(package, scratch_bytes(scratch), counts)
     for name in sheets:
         transplant.put_sheet(name)
-    for patch in canvas.patches:
-        transplant.apply_patch(patch)
+    transplant.apply_patches(canvas.patches)
     save = package.save
     if post_save is not None:
         buffer = io.BytesIO()
@@ -122,9 +161,14 @@ def new_canvas(package: Package) -> Canvas:
     whose ``user_headers`` reads the user's package."""
     scratch = openpyxl.Workbook()
     scratch.remove(scratch.active)
+    if WorkbookXml(package).date1904:  # a Mac workbook: dates written in its own system
+        from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+        scratch.epoch = CALENDAR_MAC_1904
     seed_scratch_workbook(scratch, package.zip)
     return Canvas(scratch, StyleBook(scratch),
                   lambda sheet, row: user_headers(package, sheet, row))
 
 
-__all__ = ["OWNED_SHEETS", "new_canvas", "read_package", "write_workbook"]
+__all__ = ["OWNED_SHEETS", "RESERVED_SHEETS", "check_writable", "new_canvas", "read_package",
+           "write_workbook"]

@@ -56,12 +56,12 @@ def parts_of(path):
 
 
 def sheet_part(path, name):
-    with zipfile.ZipFile(path) as zf:
-        wb = zf.read("xl/workbook.xml").decode()
-        rels = {r["Id"]: r["Target"] for r in parse_rels(zf.read("xl/_rels/workbook.xml.rels")
-                                                          .decode())}
-    rid = re.search(rf'<sheet name="{name}"[^>]*r:id="([^"]+)"', wb).group(1)
-    return resolve("xl/workbook.xml", rels[rid])
+    from pysnop.workbook.ooxml.package import Package
+    from pysnop.workbook.ooxml.transplant import workbook_sheets
+
+    with open(path, "rb") as handle:
+        sheets = workbook_sheets(Package(handle.read()))
+    return next(s["part"] for s in sheets if s["name"] == name)
 
 
 def test_every_part_pysnop_does_not_own_is_byte_identical(make_book):

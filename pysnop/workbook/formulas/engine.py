@@ -13,6 +13,7 @@ import os
 import re
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ from pysnop.workbook.formulas import functions
 NAMES = tuple(f.name for f in FUNCTIONS)
 _NAME_ALT = "|".join(NAMES)
 # a pysnop call anywhere in a formula (optionally with the _xludf. prefix Excel may write)
-CALL = re.compile(rf"(?<![\w.])(?:_xludf\.)?({_NAME_ALT})\s*\(", re.I)
+CALL = re.compile(rf"(?:^|[^\w.])(?:_xludf\.)?({_NAME_ALT})\s*\(", re.I)
 # a formula that is one pysnop call and nothing else: it may spill
 TOP_CALL = re.compile(rf"^=\s*(?:_xludf\.)?({_NAME_ALT})\s*\((.*)\)\s*$", re.I | re.S)
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -113,15 +114,24 @@ def register_functions(functions: dict | None = None) -> dict:
 
 
 def has_pysnop_formulas(path: str | os.PathLike) -> bool:
-    """Quick scan of the package's sheet XML for a pysnop call (no workbook parsing)."""
+    """Whether any formula of the workbook calls a pysnop function (the sheets' formulas
+    streamed with lxml; no workbook library involved)."""
+    from pysnop.workbook.ooxml.cell_scan import might_have_formulas, scan_cells
+    from pysnop.workbook.ooxml.package import Package
+    from pysnop.workbook.ooxml.workbook_xml import WorkbookXml
+    from pysnop.workbook.ooxml.xmlparts import PackageError
+
     try:
-        with zipfile.ZipFile(path) as zf:
-            for name in zf.namelist():
-                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                    data = zf.read(name)
-                    if b"<f" in data and CALL.search(data.decode("utf-8", "replace")):
-                        return True
-    except (OSError, zipfile.BadZipFile):
+        package = Package(Path(path).read_bytes())
+        for sheet in WorkbookXml(package).sheets():
+            part = sheet["part"]
+            if not part or not package.has(part):
+                continue
+            data = package.read(part)
+            if might_have_formulas(data) and any(
+                    c.formula and CALL.search(c.formula) for c in scan_cells(data, part)):
+                return True
+    except (OSError, PackageError, zipfile.BadZipFile, KeyError):
         return False
     return False
 

@@ -47,6 +47,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 
 from pysnop.errors import FileAccessError
 from pysnop.workbook.formulas.engine import (
+    CALL,
     DATE_FORMAT,
     EXCEL_EPOCH,
     TOP_CALL,
@@ -56,6 +57,7 @@ from pysnop.workbook.formulas.engine import (
 )
 from pysnop.workbook.ooxml.atomic import atomic_write
 from pysnop.workbook.ooxml.cached_values import patch_cached_values
+from pysnop.workbook.ooxml.cell_scan import might_have_formulas
 from pysnop.workbook.ooxml.spill_layout import lay_out_spills
 
 # The formulas engine (and schedula under it) takes about a second to import: it is imported
@@ -91,6 +93,8 @@ class Evaluation:
     values: dict[str, dict[str, Any]] = field(default_factory=dict)  # sheet -> cell -> value
     spills: list[Spill] = field(default_factory=list)
     formulas: dict[str, dict[str, str]] = field(default_factory=dict)  # sheet -> cell -> text
+    pysnop: dict[str, set[str]] = field(default_factory=dict)  # cells calling pysnop
+    date1904: bool = False  # the workbook counts dates from 1904 (a Mac workbook)
 
     def dynamic(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
@@ -99,44 +103,81 @@ class Evaluation:
                 out.setdefault(s.sheet, set()).add(s.anchor)
         return out
 
+    def static(self) -> dict[str, set[str]]:
+        """pysnop's cells that are not (or no longer) spilling dynamic arrays."""
+        dynamic = self.dynamic()
+        return {sheet: cells - dynamic.get(sheet, set())
+                for sheet, cells in self.pysnop.items()}
 
-def _load(path: Path):
-    """A formulas ExcelModel holding only the formula cells (data is pulled in on demand)."""
-    import formulas
+
+@dataclass
+class Loaded:
+    """The engine's model of one workbook, and what of it is evaluated."""
+
+    model: Any
+    book: Any                                # the engine's openpyxl copy of the workbook
+    formulas: dict[str, dict[str, str]]      # sheet -> cell -> formula text (every formula)
+    scope: Any                               # pysnop.workbook.formulas.scope.Scope
+
+
+def _load(path: Path) -> Loaded:
+    """A formulas ExcelModel of pysnop's formulas and what they depend on (see ``scope``):
+    every other formula stands for its saved value, data is pulled in on demand."""
     import schedula as sh
 
+    from pysnop.workbook.formulas import scope as sc
+
     register_functions()
-    model = formulas.ExcelModel()
+    sc.quiet_progress()
+    model = sc.LocalModel()
     book, ctx = model.add_book(str(path))
+    saved = sc.saved_formulas(path.read_bytes())
     formula_cells: dict[str, dict[str, str]] = {}
     tables = table_ranges(book)
+    arrays = {ws.title: dict(ws.array_formulae) for ws in book.worksheets}
+    compiled: dict[tuple[str, str], Any] = {}
+    calls = []
     for ws in book.worksheets:
+        cctx = {"external_links": model.external_links(ctx), **ctx, "sheet": ws.title.upper()}
+        for c in list(ws._cells.values()):
+            if getattr(c, "data_type", None) != "f":
+                continue
+            text = c.value if isinstance(c.value, str) else getattr(c.value, "text", "")
+            formula_cells.setdefault(ws.title, {})[c.coordinate] = text or ""
+            if tables and text and "[" in text:  # the engine has no structured refs
+                resolved = resolve_table_refs(text, tables)
+                if isinstance(c.value, str):
+                    c.value = resolved
+                else:
+                    c.value.text = resolved
+            if text and CALL.search(text):
+                calls.append((ws.title, c.coordinate))
+            try:  # compiled once to learn what it reads
+                compiled[(ws.title, c.coordinate)] = sh.await_result(
+                    model.compile_cell(c, cctx, model.references, arrays[ws.title]))
+            except Exception:
+                continue
+    scope = sc.choose(compiled, calls, arrays, ctx["filename"], model.references, saved)
+    sc.freeze(book, [key for sheet, cells in formula_cells.items() for key in
+                     ((sheet, coord) for coord in cells)], scope)
+    for ws in book.worksheets:
+        cells = scope.evaluated.get(ws.title)
+        if not cells:
+            continue
         ws, sctx = model.add_sheet(ws, ctx)
-        refs = model.references
-        f_refs = model.formula_references(sctx)
-        f_ranges = model.formula_ranges(sctx)
-        cctx = {"external_links": model.external_links(sctx)}
-        cctx.update(sctx)
-        compiled = []
-        for row in ws.iter_rows():
-            for c in row:
-                if getattr(c, "data_type", None) == "f":
-                    text = c.value if isinstance(c.value, str) else getattr(c.value, "text", "")
-                    formula_cells.setdefault(ws.title, {})[c.coordinate] = text or ""
-                    if tables and text and "[" in text:  # the engine has no structured refs
-                        resolved = resolve_table_refs(text, tables)
-                        if isinstance(c.value, str):
-                            c.value = resolved
-                        else:
-                            c.value.text = resolved
-                    compiled.append(model.compile_cell(c, cctx, refs, f_refs))
-        for cell in compiled:
-            model.add_cell(sh.await_result(cell), cctx, f_ranges)
+        cctx = {"external_links": model.external_links(sctx), **sctx}
+        f_refs, f_ranges = model.formula_references(sctx), model.formula_ranges(sctx)
+        for coord in sorted(cells):
+            cell = sh.await_result(model.compile_cell(ws[coord], cctx, model.references,
+                                                      f_refs))
+            model.add_cell(cell, cctx, f_ranges)
     model.finish()
-    return model, book, formula_cells
+    return Loaded(model, book, formula_cells, scope)
 
 
-_TABLE_REF = re.compile(r"(?<![\w.!'\]])([A-Za-z_\\][\w.]*)\[(#All|#Data|#Headers|)\]", re.I)
+# a table name not preceded by a name character, a sheet's "!" or quote, or a "]" (the
+# preceding character is captured and put back)
+_TABLE_REF = re.compile(r"(^|[^\w.!'\]])([A-Za-z_\\][\w.]*)\[(#All|#Data|#Headers|)\]", re.I)
 
 
 def table_ranges(book) -> dict[str, dict[str, str]]:
@@ -161,10 +202,10 @@ def resolve_table_refs(text: str, tables: dict[str, dict[str, str]]) -> str:
     """``Inventory[#All]`` (and ``[#Data]``, ``[#Headers]``, ``[]``) as the plain range it
     names, for the formulas engine; Excel resolves them itself. Other text is unchanged."""
     def repl(m: re.Match) -> str:
-        table = tables.get(m.group(1).upper())
+        table = tables.get(m.group(2).upper())
         if table is None:
             return m.group(0)
-        return table[(m.group(2) or "#Data").upper()]
+        return m.group(1) + table[(m.group(3) or "#Data").upper()]
     return _TABLE_REF.sub(repl, text)
 
 
@@ -189,23 +230,29 @@ def _solve(path: Path):
     level = quiet.level
     quiet.setLevel(logging.ERROR)
     try:
-        model, book, formula_cells = _load(path)
-        solution = model.calculate()
+        loaded = _load(path)
+        solution = loaded.model.calculate()
     finally:
         quiet.setLevel(level)
-    return model, book, formula_cells, solution
+    return loaded, solution
 
 
-def _collect(book, formula_cells, solution) -> dict[str, dict[str, Any]]:
-    """sheet -> {cell: value} for every formula cell and every cell of an array formula."""
+def _collect(loaded: Loaded, solution) -> dict[str, dict[str, Any]]:
+    """sheet -> {cell: value} for the cells the evaluation may write: pysnop's formulas,
+    the formulas reading them, the cells of their array ranges, and formulas with no saved
+    value that the evaluation needed (see ``scope``)."""
     from formulas.ranges import Ranges
 
+    book, scope = loaded.book, loaded.scope
     by_upper = {name.upper(): name for name in book.sheetnames}
     wanted: dict[str, set[str]] = {}
+    arrays: dict[str, set[str]] = {}
     for ws in book.worksheets:
-        cells = set(formula_cells.get(ws.title, {}))
-        for ref in ws.array_formulae.values():
-            cells.update(_cells_of(ref))
+        cells = set(loaded.formulas.get(ws.title, {}))
+        for anchor, ref in ws.array_formulae.items():
+            if scope.in_scope(ws.title, anchor):
+                arrays.setdefault(ws.title, set()).update(_cells_of(ref))
+        cells |= arrays.get(ws.title, set())
         if cells:
             wanted[ws.title] = cells
     out: dict[str, dict[str, Any]] = {}
@@ -227,8 +274,11 @@ def _collect(book, formula_cells, solution) -> dict[str, dict[str, Any]]:
         for i in range(arr.shape[0]):
             for j in range(arr.shape[1]):
                 coord = f"{get_column_letter(n1 + j)}{r1 + i}"
-                if coord in wanted[sheet]:
-                    out.setdefault(sheet, {})[coord] = plain(arr[i, j])
+                if coord not in wanted[sheet]:
+                    continue
+                v = plain(arr[i, j])
+                if coord in arrays.get(sheet, set()) or scope.writes(sheet, coord, v):
+                    out.setdefault(sheet, {})[coord] = v
     return out
 
 
@@ -346,20 +396,25 @@ def apply_spills(wb, spills: list[Spill]) -> None:
 
 
 def evaluate(path: str | os.PathLike, *, spill: bool = True) -> Evaluation:
-    """Evaluate every formula of the workbook at ``path`` (nothing is written).
+    """Evaluate pysnop's formulas of the workbook at ``path`` and the formulas reading them
+    (see :mod:`pysnop.workbook.formulas.scope`); nothing is written.
 
     With ``spill`` (default), results of top-level pysnop calls are laid out over their
     ranges before the values are read, as Excel would show them.
     """
+    from openpyxl.utils import get_column_letter
+
     path = Path(path)
-    model, book, formula_cells, solution = _solve(path)
-    spills = _spills(model, book, formula_cells, solution)
+    loaded, solution = _solve(path)
+    spills = _spills(loaded.model, loaded.book, loaded.formulas, solution)
     if spill and any(s.changed or s.blocked for s in spills):
         with tempfile.TemporaryDirectory(prefix="pysnop-") as tmp:
             copy = Path(tmp) / ("spilled" + path.suffix.lower().replace(".xlsm", ".xlsx"))
             _spilled_copy(path, spills, copy)
-            model, book, formula_cells, solution = _solve(copy)
-    ev = Evaluation(_collect(book, formula_cells, solution), spills, formula_cells)
+            loaded, solution = _solve(copy)
+    ev = Evaluation(_collect(loaded, solution), spills, loaded.formulas)
+    ev.pysnop = {sheet: set(cells) for sheet, cells in loaded.scope.pysnop.items()}
+    ev.date1904 = loaded.scope.saved.date1904
     for s in spills:  # the function's own result wins: blanks stay blank, dates stay dates
         if s.blocked:
             ev.values.setdefault(s.sheet, {})[s.anchor] = "#SPILL!"
@@ -382,22 +437,26 @@ def _spilled_copy(path: Path, spills: list[Spill], dest: Path) -> None:
 
 # ------------------------------------------------------------------ writing the results
 
-def cache_values(values: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Evaluation values as cached cell values: dates as Excel serials."""
-    return {sheet: {c: (to_serial(v) if isinstance(v, dt.date) else v)
+def cache_values(values: dict[str, dict[str, Any]], date1904: bool = False
+                 ) -> dict[str, dict[str, Any]]:
+    """Evaluation values as cached cell values: dates as serials of the workbook's own date
+    system (a Mac workbook counts from 1904-01-01)."""
+    offset = 1462.0 if date1904 else 0.0
+    return {sheet: {c: (to_serial(v) - offset if isinstance(v, dt.date) else v)
                     for c, v in cells.items()}
             for sheet, cells in values.items()}
 
 
 def post_save(xlsx: bytes) -> bytes:
-    """The saved package with every formula's result cached (``bytes -> bytes``).
+    """The saved package with the values of pysnop's formulas (and the formulas reading
+    them) cached (``bytes -> bytes``); every other formula keeps the value it had.
 
     Evaluates the package *as saved* (so formulas that read pysnop's own output sheets see
     this run's results) and patches the values in. When a top-level pysnop call's spill range
     is new or changed size, the range is first laid out in the sheet XML (array formula on
     the anchor, values in the other cells; :mod:`pysnop.workbook.ooxml.spill_layout`);
-    otherwise only the ``<c>`` elements concerned are rewritten. A package without formulas
-    is returned unchanged.
+    otherwise only the cells concerned are rewritten. A package without formulas is
+    returned unchanged.
     """
     if not _zipped_has_formula(xlsx):
         return xlsx
@@ -409,7 +468,8 @@ def post_save(xlsx: bytes) -> bytes:
             xlsx = _relaid(xlsx, ev.spills)
             path.write_bytes(xlsx)
             ev = evaluate(path, spill=False)
-    return patch_cached_values(xlsx, cache_values(ev.values), ev.dynamic())
+    return patch_cached_values(xlsx, cache_values(ev.values, ev.date1904), ev.dynamic(),
+                               ev.static())
 
 
 def _relaid(xlsx: bytes, spills: list[Spill]) -> bytes:
@@ -419,7 +479,7 @@ def _relaid(xlsx: bytes, spills: list[Spill]) -> bytes:
 
 def _zipped_has_formula(xlsx: bytes) -> bool:
     with zipfile.ZipFile(io.BytesIO(xlsx)) as zf:
-        return any(b"<f" in zf.read(n) for n in zf.namelist()
+        return any(might_have_formulas(zf.read(n)) for n in zf.namelist()
                    if n.startswith("xl/worksheets/") and n.endswith(".xml"))
 
 

@@ -2,10 +2,13 @@
 
 The workbook is written to a temporary file in the destination's directory (same file
 system, so the final ``os.replace`` is atomic), flushed and fsynced, then moved over the
-destination. When the destination is the source file, one backup ``<name>.bak`` of the
-original bytes is kept beside it (the previous backup is overwritten). Any failure removes
-the temporary file and leaves the original untouched; OS-level failures (file locked by
-Excel, read-only folder, disk full) become a :class:`FileAccessError` naming the file.
+destination. A destination that is a symbolic link is written through: its target gets the
+new content and the link stays a link. The new file keeps the permissions of the file it
+replaces (or of the source). When the destination is the source file, one backup
+``<name>.bak`` of the original bytes is kept beside it (the previous backup is
+overwritten). Any failure removes the temporary file and leaves the original untouched;
+OS-level failures (file locked by Excel, read-only folder, disk full) become a
+:class:`FileAccessError` naming the file.
 """
 
 from __future__ import annotations
@@ -168,7 +171,7 @@ def atomic_write(dest: Path, write: Callable[[BinaryIO], None], *, src: Path | N
     it (someone saved it meanwhile), nothing is written and :class:`FileAccessError` says so.
     It is checked before the backup and again just before the replace.
     """
-    dest = Path(dest)
+    dest = real_destination(Path(dest))
     directory = dest.parent if str(dest.parent) else Path(".")
     _sweep_stale_temps(directory)
     try:
@@ -182,11 +185,7 @@ def atomic_write(dest: Path, write: Callable[[BinaryIO], None], *, src: Path | N
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        if dest.exists():
-            try:
-                shutil.copymode(dest, tmp)
-            except OSError:
-                pass
+        _set_mode(tmp, dest, src)
         _check_unchanged(dest, expect)
         if backup and src is not None and same_file(Path(src), dest):
             try:
@@ -203,6 +202,32 @@ def atomic_write(dest: Path, write: Callable[[BinaryIO], None], *, src: Path | N
         _remove_quietly(tmp)
         raise
     _fsync_dir(directory)
+
+
+def real_destination(dest: Path) -> Path:
+    """The file a write to ``dest`` must replace: a symbolic link's target (the link itself
+    is kept, pointing at the new content), else ``dest``."""
+    if dest.is_symlink():
+        return Path(os.path.realpath(dest))
+    return dest
+
+
+def _set_mode(tmp: Path, dest: Path, src: Path | None) -> None:
+    """Give the new file the permissions of the file it replaces, else of the file it was
+    derived from, else what the user's umask gives a new file (mkstemp makes it 0600)."""
+    for model in (dest, src):
+        if model is not None and model.exists():
+            try:
+                shutil.copymode(model, tmp)
+                return
+            except OSError:
+                pass
+    mask = os.umask(0)
+    os.umask(mask)
+    try:
+        os.chmod(tmp, 0o666 & ~mask)
+    except OSError:
+        pass
 
 
 def _check_unchanged(dest: Path, expect: Fingerprint | None) -> None:

@@ -3,19 +3,24 @@
 pysnop never re-serialises a part it does not own. Parts are copied into the new package
 as their original compressed bytes (no inflate/deflate), so a 1,000,000-row Forecast sheet
 costs a file copy, and whatever openpyxl could not have understood — shapes, slicers,
-form controls, threaded comments — survives a run byte for byte.
+form controls, threaded comments — survives a run byte for byte. The listing parts it must
+edit ([Content_Types].xml, relationships) are parsed with lxml (``xmlparts``): an entry is
+added or removed as an element, every other byte of the document's content stays as the
+producer wrote it.
 """
 
 from __future__ import annotations
 
 import io
 import posixpath
-import re
 import struct
 import zipfile
 from collections.abc import Iterable
 from typing import BinaryIO
-from xml.sax.saxutils import escape, quoteattr
+
+from lxml import etree
+
+from pysnop.workbook.ooxml.xmlparts import CONTENT_TYPES, PKG_REL, PackageError, parse, q, serialise
 
 CT_PART = "[Content_Types].xml"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -40,54 +45,77 @@ def relative(source_part: str, part: str) -> str:
     return posixpath.relpath(part, posixpath.dirname(source_part) or ".")
 
 
-_REL_RE = re.compile(r"<Relationship\b[^>]*?/>", re.S)
-_ATTR_RE = re.compile(r'(\w+)="([^"]*)"')
-
-
-def parse_rels(xml: str) -> list[dict[str, str]]:
+def parse_rels(data: bytes | str, part: str = "relationships") -> list[dict[str, str]]:
     """Relationships as dicts of their attributes (Id, Type, Target, TargetMode)."""
-    return [dict(_ATTR_RE.findall(m.group(0))) for m in _REL_RE.finditer(xml)]
+    root = parse(data.encode("utf-8") if isinstance(data, str) else data, part)
+    if root.tag != q(PKG_REL, "Relationships"):
+        raise PackageError(f"the part {part} is not a relationships part; nothing was written")
+    return [dict(el.attrib) for el in root if el.tag == q(PKG_REL, "Relationship")]
 
 
-def write_rels(rels: Iterable[dict[str, str]]) -> str:
-    body = "".join(
-        "<Relationship " + " ".join(f"{k}={quoteattr(v)}" for k, v in rel.items()) + "/>"
-        for rel in rels)
-    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            + body + "</Relationships>")
+def write_rels(rels: Iterable[dict[str, str]]) -> bytes:
+    """A new relationships part (for parts pysnop creates)."""
+    root = etree.Element(q(PKG_REL, "Relationships"), nsmap={None: PKG_REL})
+    for rel in rels:
+        etree.SubElement(root, q(PKG_REL, "Relationship"),
+                         {k: v for k, v in rel.items() if v is not None})
+    return serialise(root)
 
 
 class ContentTypes:
-    """[Content_Types].xml: Default (by extension) and Override (by part) entries."""
+    """[Content_Types].xml: Default (by extension) and Override (by part) entries.
 
-    _DEFAULT = re.compile(r'<Default\b[^>]*?Extension="([^"]+)"[^>]*?ContentType="([^"]+)"[^>]*/>')
-    _OVERRIDE = re.compile(r'<Override\b[^>]*?PartName="([^"]+)"[^>]*?ContentType="([^"]+)"'
-                           r'[^>]*/>')
+    The document is kept as parsed; ``set`` and ``drop`` edit Override elements in place.
+    """
 
-    def __init__(self, xml: str):
-        self.defaults = {ext.lower(): ct for ext, ct in self._DEFAULT.findall(xml)}
-        self.overrides = {name.lstrip("/"): ct for name, ct in self._OVERRIDE.findall(xml)}
+    def __init__(self, data: bytes):
+        self.root = parse(data, CT_PART)
+        if self.root.tag != q(CONTENT_TYPES, "Types"):
+            raise PackageError(f"{CT_PART} is not a content types part; nothing was written")
+        self.defaults: dict[str, str] = {}
+        self._overrides: dict[str, etree._Element] = {}
+        for el in self.root:
+            if el.tag == q(CONTENT_TYPES, "Default"):
+                ext, ctype = el.get("Extension"), el.get("ContentType")
+                if not ext or not ctype:
+                    raise PackageError(f"{CT_PART}: a Default entry without Extension or "
+                                       "ContentType; nothing was written")
+                self.defaults[ext.lower()] = ctype
+            elif el.tag == q(CONTENT_TYPES, "Override"):
+                name, ctype = el.get("PartName"), el.get("ContentType")
+                if not name or not ctype:
+                    raise PackageError(f"{CT_PART}: an Override entry without PartName or "
+                                       "ContentType; nothing was written")
+                self._overrides[name.lstrip("/").lower()] = el
+
+    @property
+    def overrides(self) -> dict[str, str]:
+        return {el.get("PartName").lstrip("/"): el.get("ContentType")
+                for el in self._overrides.values()}
 
     def of(self, part: str) -> str | None:
-        if part in self.overrides:
-            return self.overrides[part]
-        return self.defaults.get(posixpath.splitext(part)[1].lstrip(".").lower())
+        el = self._overrides.get(part.lower())
+        if el is not None:
+            return el.get("ContentType")
+        base = posixpath.basename(part)
+        ext = base.rsplit(".", 1)[1].lower() if "." in base else ""
+        return self.defaults.get(ext)
 
     def set(self, part: str, content_type: str) -> None:
-        self.overrides[part] = content_type
+        el = self._overrides.get(part.lower())
+        if el is None:
+            el = etree.SubElement(self.root, q(CONTENT_TYPES, "Override"))
+            el.set("PartName", "/" + part)
+            self._overrides[part.lower()] = el
+        el.set("ContentType", content_type)
 
     def drop(self, part: str) -> None:
-        self.overrides.pop(part, None)
+        el = self._overrides.pop(part.lower(), None)
+        if el is not None:
+            self.root.remove(el)
 
-    def xml(self) -> str:
-        defaults = "".join(f"<Default Extension={quoteattr(e)} ContentType={quoteattr(c)}/>"
-                           for e, c in self.defaults.items())
-        overrides = "".join(f"<Override PartName={quoteattr('/' + p)} ContentType={quoteattr(c)}/>"
-                            for p, c in self.overrides.items())
-        return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns='
-                '"http://schemas.openxmlformats.org/package/2006/content-types">'
-                + defaults + overrides + "</Types>")
+    def xml(self) -> bytes:
+        return serialise(self.root)
 
 
 class Package:
@@ -99,7 +127,8 @@ class Package:
         self.infos = {info.filename: info for info in self.zip.infolist()}
         self.changed: dict[str, bytes] = {}
         self.dropped: set[str] = set()
-        self.content_types = ContentTypes(self.text(CT_PART))
+        self.content_types = ContentTypes(self.read(CT_PART))
+        self._ct_changed = False
 
     def names(self) -> list[str]:
         kept = [n for n in self.infos if n not in self.dropped]
@@ -111,37 +140,72 @@ class Package:
     def read(self, part: str) -> bytes:
         if part in self.changed:
             return self.changed[part]
-        return self.zip.read(part)
+        try:
+            return self.zip.read(part)
+        except KeyError:
+            raise PackageError(f"the package has no part {part}; nothing was written") from None
 
     def text(self, part: str) -> str:
         return self.read(part).decode("utf-8")
 
-    def put(self, part: str, data: bytes | str, content_type: str | None = None) -> None:
+    def xml(self, part: str) -> etree._Element:
+        return parse(self.read(part), part)
+
+    def put(self, part: str, data: bytes | str | etree._Element,
+            content_type: str | None = None) -> None:
+        if isinstance(data, etree._Element):
+            data = serialise(data)
         self.changed[part] = data.encode("utf-8") if isinstance(data, str) else data
         self.dropped.discard(part)
         if content_type is not None and self.content_types.of(part) != content_type:
             self.content_types.set(part, content_type)
+            self._ct_changed = True
 
     def drop(self, part: str) -> None:
         self.changed.pop(part, None)
         self.dropped.add(part)
-        self.content_types.drop(part)
+        if self.content_types.of(part) is not None:
+            self.content_types.drop(part)
+            self._ct_changed = True
 
     def rels(self, part: str) -> list[dict[str, str]]:
         name = rels_name(part)
-        return parse_rels(self.text(name)) if self.has(name) else []
+        return parse_rels(self.read(name), name) if self.has(name) else []
+
+    def add_rel(self, part: str, rel_type: str, target: str, rid: str | None = None) -> str:
+        """Append a relationship to ``part``'s relationships (made if missing); its Id."""
+        name = rels_name(part)
+        if self.has(name):
+            root = self.xml(name)
+        else:
+            root = etree.Element(q(PKG_REL, "Relationships"), nsmap={None: PKG_REL})
+        taken = {el.get("Id") for el in root}
+        if rid is None or rid in taken:
+            n = len(taken) + 1
+            while f"rId{n}" in taken:
+                n += 1
+            rid = f"rId{n}"
+        etree.SubElement(root, q(PKG_REL, "Relationship"),
+                         {"Id": rid, "Type": rel_type, "Target": target})
+        self.put(name, root)
+        return rid
 
     def unique_name(self, folder: str, stem: str, ext: str) -> str:
         n = 1
-        while self.has(f"{folder}/{stem}{n}.{ext}"):
+        taken = {name.lower() for name in self.names()}
+        while f"{folder}/{stem}{n}.{ext}".lower() in taken:
             n += 1
         return f"{folder}/{stem}{n}.{ext}"
 
     def save(self, handle: BinaryIO) -> None:
         """Write the package; untouched parts keep their compressed bytes exactly."""
-        self.put(CT_PART, self.content_types.xml())
+        if self._ct_changed or CT_PART in self.changed:
+            self.changed[CT_PART] = self.content_types.xml()
         with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as out:
-            out.writestr(_info(CT_PART), self.changed[CT_PART])
+            if CT_PART in self.changed:
+                out.writestr(_info(CT_PART), self.changed[CT_PART])
+            elif CT_PART in self.infos:
+                self._copy_raw(out, self.infos[CT_PART])
             for name, info in self.infos.items():
                 if name == CT_PART or name in self.dropped:
                     continue
@@ -186,9 +250,5 @@ class Package:
 def _info(name: str) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = 0o600 << 16
+    info.external_attr = 0o644 << 16
     return info
-
-
-def xml_text(value: str) -> str:
-    return escape(value)

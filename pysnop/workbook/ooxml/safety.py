@@ -12,6 +12,8 @@ An .xlsx/.xlsm/.ods file is a zip of XML parts. Two classic attacks hide in that
 * the zip's central directory is read (no decompression) and the member count, the total
   declared uncompressed size and each large member's compression ratio are checked against
   :data:`LIMITS`;
+* every zip entry name must be a safe part name (:func:`unsafe_name`: no ``..``, no absolute
+  path or drive, no backslash, no two names for one part);
 * every XML part (``.xml``, ``.rels``, ``.vml`` and anything that starts like XML) is parsed
   with ``defusedxml`` with DTDs forbidden, up to its root element only: a document type
   declaration may only appear before the root element, so this reads a few hundred bytes per
@@ -134,6 +136,7 @@ def _check_zip(fileobj: BinaryIO, label: str, size: int | None, lim: Limits) -> 
             raise UnsafeWorkbookError(
                 f"cannot open {label}: the file holds {len(infos):,} parts, over pysnop's "
                 f"limit of {lim.max_members:,}; refused as a possible zip bomb")
+        _check_names([info.filename for info in infos], label)
         total = 0
         for info in infos:
             total += info.file_size
@@ -158,6 +161,39 @@ def _check_zip(fileobj: BinaryIO, label: str, size: int | None, lim: Limits) -> 
             if info.is_dir() or info.file_size == 0:
                 continue
             _check_xml_part(zf, info, label, lim)
+
+
+def unsafe_name(name: str) -> str | None:
+    """Why a zip entry name is not a safe part name (None when it is).
+
+    Office Open XML part names are relative, forward-slash paths without ``.``/``..``
+    segments (ECMA-376 Part 2, 6.2.2); a name that climbs out of a folder or names an
+    absolute path is what "zip slip" attacks use, on whatever unpacks the file later.
+    """
+    if "\\" in name:
+        return "contains a backslash"
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":" and name[0].isalpha()):
+        return "is an absolute path"
+    if any(segment in ("..", ".") for segment in name.split("/")):
+        return "has a '..' or '.' segment"
+    if "\x00" in name:
+        return "contains a NUL character"
+    return None
+
+
+def _check_names(names: list[str], label: str) -> None:
+    seen: dict[str, str] = {}
+    for name in names:
+        why = unsafe_name(name)
+        if why:
+            shown = name if len(name) <= 80 else name[:77] + "..."
+            raise UnsafeWorkbookError(f"cannot open {label}: the zip entry {shown!r} {why}; "
+                                      "refused as an unsafe part name")
+        key = name.casefold()
+        if key in seen:  # part names are case-insensitive (ECMA-376 Part 2, 6.2.2.3)
+            raise UnsafeWorkbookError(f"cannot open {label}: the zip entries {seen[key]!r} "
+                                      f"and {name!r} name the same part; refused")
+        seen[key] = name
 
 
 class _Prolog(io.RawIOBase):

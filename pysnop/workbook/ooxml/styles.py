@@ -6,49 +6,18 @@ A format pysnop needs that the workbook already has — the user's, or pysnop's 
 run — is reused; a new one is appended after the user's and gets the index it will have in
 the user's styles.xml. So sheet XML moves over without rewriting a single ``s="…"``, and
 re-running pysnop does not grow the style tables. Only custom number-format ids, which
-openpyxl renumbers, are matched back by their format code.
+openpyxl renumbers, are matched back by their format code. Both style parts are parsed
+with lxml (``xmlparts``): the user's entries, prefixes and extensions stay as they are.
 """
 
 from __future__ import annotations
 
-import re
 import warnings
 
-_SECTION = r"<{p}{tag}\b[^>]*?(?:/>|>.*?</{p}{tag}>)"
-_COUNT = re.compile(r'\bcount="\d+"')
+from lxml import etree
 
-
-def prefix_of(xml: str, root: str) -> str:
-    """The namespace prefix ('' or 'x:') of the document's main elements."""
-    m = re.search(r"<(\w+:)?" + root + r"\b", xml)
-    return m.group(1) or "" if m else ""
-
-
-def add_prefix(snippet: str, prefix: str) -> str:
-    """Give every element of an unprefixed snippet the document's prefix."""
-    if not prefix:
-        return snippet
-    return re.sub(r"<(/?)(?=[A-Za-z])(?!\w+:)", rf"<\1{prefix}", snippet)
-
-
-def children(xml: str, section: str, item: str, prefix: str = "") -> list[str]:
-    """The raw XML of each ``item`` element inside ``section`` (e.g. fonts/font)."""
-    m = re.search(_SECTION.format(p=re.escape(prefix), tag=section), xml, re.S)
-    if not m:
-        return []
-    body = m.group(0)
-    pattern = rf"<{re.escape(prefix)}{item}(?=[\s/>])[^>]*?/>|<{re.escape(prefix)}{item}(?=[\s>])" \
-              rf".*?</{re.escape(prefix)}{item}>"
-    return re.findall(pattern, body, re.S)
-
-
-def style_counts(styles_xml: str | None) -> dict[str, int]:
-    """How many entries each style table of a styles part holds."""
-    if not styles_xml:
-        return {}
-    p = prefix_of(styles_xml, "styleSheet")
-    return {section: len(children(styles_xml, section, item, p)) for section, item in TABLES}
-
+from pysnop.workbook.ooxml.xmlparts import child, expect_root, local, namespace, parse, q, serialise
+from pysnop.workbook.ooxml.xmlparts import children as xml_children
 
 TABLES = (("fonts", "font"), ("fills", "fill"), ("borders", "border"), ("cellXfs", "xf"),
           ("dxfs", "dxf"))
@@ -68,82 +37,131 @@ def seed_scratch_workbook(wb, archive) -> None:
     wb._cell_styles = IndexedList(list(wb._cell_styles))
 
 
-def _append(xml: str, section: str, items: list[str], prefix: str, before: tuple[str, ...],
-            item: str) -> str:
-    """Append items to a section (creating it where the schema wants it); fix its count."""
-    if not items:
-        return xml
-    p = re.escape(prefix)
-    m = re.search(rf"<{p}{section}\b[^>]*?/>", xml)
-    if m:  # an empty, self-closing section
-        opening = m.group(0)[:-2].rstrip() + ">"
-        xml = xml[:m.start()] + opening + f"</{prefix}{section}>" + xml[m.end():]
-    m = re.search(rf"</{p}{section}>", xml)
-    if m is None:
-        for tag in before:
-            hit = re.search(rf"<{p}{tag}\b|</{p}{tag}>", xml)
-            if hit:
-                xml = xml[:hit.start()] + f'<{prefix}{section} count="0"></{prefix}{section}>' \
-                    + xml[hit.start():]
-                break
-        m = re.search(rf"</{p}{section}>", xml)
-    xml = xml[:m.start()] + "".join(items) + xml[m.start():]
-    total = len(children(xml, section, item, prefix))
-    open_tag = re.search(rf"<{p}{section}\b[^>]*>", xml)
-    tag = open_tag.group(0)
-    new_tag = _COUNT.sub(f'count="{total}"', tag) if "count=" in tag else \
-        tag[:-1] + f' count="{total}">'
-    return xml[:open_tag.start()] + new_tag + xml[open_tag.end():]
-
-
-def _attr(element: str, name: str) -> str | None:
-    m = re.search(rf'\b{name}="([^"]*)"', element)
-    return m.group(1) if m else None
-
-
-def _set_attr(element: str, name: str, value: str) -> str:
-    if re.search(rf'\b{name}="', element):
-        return re.sub(rf'\b{name}="[^"]*"', f'{name}="{value}"', element, count=1)
-    return re.sub(r"^(<[\w:]+)", rf'\1 {name}="{value}"', element, count=1)
-
-
 ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
          "tableStyles", "colors", "extLst")
 
 
-def merge_styles(target_xml: str, scratch_xml: str, counts: dict[str, int]) -> str:
-    """Append the scratch style entries beyond the user's ``counts`` to ``target_xml``."""
-    p = prefix_of(target_xml, "styleSheet")
-    sp = prefix_of(scratch_xml, "styleSheet")
+def style_counts(styles: bytes | None) -> dict[str, int]:
+    """How many entries each style table of a styles part holds."""
+    if not styles:
+        return {}
+    root = parse(styles, "xl/styles.xml")
+    expect_root(root, "styleSheet", "xl/styles.xml")
+    return {section: len(xml_children(child(root, section), item)) for section, item in TABLES}
 
-    def after(section):
-        return ORDER[ORDER.index(section) + 1:] + ("/styleSheet",)
 
-    existing = {_attr(f, "formatCode"): int(_attr(f, "numFmtId"))
-                for f in children(target_xml, "numFmts", "numFmt", p)}
+def section(root: etree._Element, name: str) -> etree._Element:
+    """The section ``name`` of a styleSheet, made (empty, in schema order) when missing."""
+    found = child(root, name)
+    if found is not None:
+        return found
+    ns = namespace(root)
+    made = etree.Element(q(ns, name))
+    made.set("count", "0")
+    later = ORDER[ORDER.index(name) + 1:]
+    for el in root:
+        if local(el) in later:
+            el.addprevious(made)
+            return made
+    root.append(made)
+    return made
+
+
+def append(root: etree._Element, name: str, item: str, entries: list[etree._Element]) -> None:
+    """Append ``entries`` to section ``name`` (in the target's namespace); fix its count."""
+    if not entries:
+        return
+    target = section(root, name)
+    for entry in entries:
+        graft(target, entry)
+    target.set("count", str(len(xml_children(target, item))))
+
+
+def graft(parent: etree._Element, el: etree._Element) -> etree._Element:
+    """A copy of ``el`` (from another document) made under ``parent``: elements of ``el``'s
+    namespace take ``parent``'s (and so its prefix), others keep theirs."""
+    theirs, ours = namespace(el), namespace(parent)
+
+    def copy(into: etree._Element, node: etree._Element) -> None:
+        ns = namespace(node)
+        made = etree.SubElement(into, q(ours if ns == theirs else ns, local(node)),
+                                attrib=dict(node.attrib))
+        made.text = node.text
+        for kid in node:
+            if isinstance(kid.tag, str):
+                copy(made, kid)
+    copy(parent, el)
+    return parent[-1]
+
+
+def merge_styles(target: bytes, scratch: bytes, counts: dict[str, int]) -> bytes:
+    """Append the scratch style entries beyond the user's ``counts`` to ``target``."""
+    root = parse(target, "xl/styles.xml")
+    expect_root(root, "styleSheet", "xl/styles.xml")
+    src = parse(scratch, "scratch styles")
+    existing = {f.get("formatCode"): int(f.get("numFmtId"))
+                for f in xml_children(child(root, "numFmts"), "numFmt")}
     next_id = max([163, *existing.values()]) + 1
     fmt_map: dict[int, int] = {}
     new_fmts = []
-    for f in children(scratch_xml, "numFmts", "numFmt", sp):
-        code, old = _attr(f, "formatCode"), int(_attr(f, "numFmtId"))
+    for f in xml_children(child(src, "numFmts"), "numFmt"):
+        code, old = f.get("formatCode"), int(f.get("numFmtId"))
         if code not in existing:
             existing[code] = next_id
-            new_fmts.append(add_prefix(_set_attr(f, "numFmtId", str(next_id)), p))
+            made = etree.Element(f.tag, attrib=dict(f.attrib))
+            made.set("numFmtId", str(next_id))
+            new_fmts.append(made)
             next_id += 1
         fmt_map[old] = existing[code]
-    target_xml = _append(target_xml, "numFmts", new_fmts, p, after("numFmts"), "numFmt")
-
-    for section, item in TABLES:
-        new = children(scratch_xml, section, item, sp)[counts.get(section, 0):]
-        if section == "cellXfs":
+    append(root, "numFmts", "numFmt", new_fmts)
+    for name, item in TABLES:
+        new = xml_children(child(src, name), item)[counts.get(name, 0):]
+        if name == "cellXfs":
             new = [_fix_xf(xf, fmt_map) for xf in new]
-        target_xml = _append(target_xml, section, [add_prefix(x, p) for x in new], p,
-                             after(section), item)
-    return target_xml
+        append(root, name, item, new)
+    return serialise(root)
 
 
-def _fix_xf(xf: str, fmt_map: dict[int, int]) -> str:
-    fmt = _attr(xf, "numFmtId")
+def _fix_xf(xf: etree._Element, fmt_map: dict[int, int]) -> etree._Element:
+    import copy
+
+    xf = copy.deepcopy(xf)
+    fmt = xf.get("numFmtId")
     if fmt is not None and int(fmt) in fmt_map:
-        xf = _set_attr(xf, "numFmtId", str(fmt_map[int(fmt)]))
-    return _set_attr(xf, "xfId", "0")
+        xf.set("numFmtId", str(fmt_map[int(fmt)]))
+    xf.set("xfId", "0")
+    return xf
+
+
+DATE_CODE = "yyyy-mm-dd"
+
+
+def date_style(package) -> str:
+    """Index of a cell format showing yyyy-mm-dd in ``package``'s styles part (a number
+    format and a cell format appended when the workbook has none)."""
+    part = "xl/styles.xml"
+    root = parse(package.read(part), part)
+    expect_root(root, "styleSheet", part)
+    formats = {f.get("formatCode"): f.get("numFmtId")
+               for f in xml_children(child(root, "numFmts"), "numFmt")}
+    fmt_id = formats.get(DATE_CODE)
+    if fmt_id is None:
+        ids = [int(i) for i in formats.values() if (i or "").isdigit()]
+        fmt_id = str(max([163, *ids]) + 1)
+        made = etree.Element(q(namespace(root), "numFmt"))
+        made.set("numFmtId", fmt_id)
+        made.set("formatCode", DATE_CODE)
+        append(root, "numFmts", "numFmt", [made])
+    xfs = xml_children(child(root, "cellXfs"), "xf")
+    for i, xf in enumerate(xfs):
+        if xf.get("numFmtId") == fmt_id and xf.get("fontId", "0") == "0" \
+                and xf.get("fillId", "0") == "0" and xf.get("borderId", "0") == "0":
+            package.put(part, serialise(root))
+            return str(i)
+    xf = etree.Element(q(namespace(root), "xf"))
+    for key, value in (("numFmtId", fmt_id), ("fontId", "0"), ("fillId", "0"),
+                       ("borderId", "0"), ("xfId", "0"), ("applyNumberFormat", "1")):
+        xf.set(key, value)
+    append(root, "cellXfs", "xf", [xf])
+    package.put(part, serialise(root))
+    return str(len(xfs))

@@ -21,6 +21,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, BUILTIN_FORMATS_REVERSE
+from openpyxl.utils import get_column_letter
 
 # --- formats -----------------------------------------------------------------------------
 FMT_UNITS = "#,##0.0"
@@ -44,6 +45,7 @@ PROMO_SIDE = Side(style="medium", color="FF0070C0")
 PROMO_BORDER = Border(bottom=PROMO_SIDE)
 HEADER_BORDER = Border(bottom=Side(style="thin", color="FF808080"))
 WRAP = Alignment(wrap_text=True, vertical="top")
+HEADER_WRAP = Alignment(wrap_text=True, vertical="bottom")
 CENTER = Alignment(horizontal="center")
 
 STATUS_FILLS = {"STOCKOUT": (RED_FILL, RED_FONT), "AT RISK": (AMBER_FILL, AMBER_FONT)}
@@ -220,10 +222,35 @@ def set_width(ws, col_letter: str, width: float) -> None:
     ws.column_dimensions[col_letter].width = width
 
 
+LINE_HEIGHT = 15.0  # points per line of 11-point text, Excel's default row height
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines ``text`` takes when wrapped in a column ``width`` wide (a width unit is about
+    one character of the default font; two are kept for the cell's margins and for words
+    that do not break exactly at the edge)."""
+    per_line = max(int(width) - 2, 1)
+    return sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
+
+
+def fit_headers(ws, row: int, headers: dict[int, str], widths: dict[int, float], *,
+                widest: float = 24.0) -> None:
+    """Columns wide enough for their header texts (up to ``widest``), and row ``row`` tall
+    enough for the headers that still wrap (their style must wrap text). ``widths``: each
+    column's width for its values; set on the sheet here."""
+    lines = 1
+    for col, width in widths.items():
+        text = headers.get(col) or ""
+        width = max(width, min(len(text) + 2, widest))
+        set_width(ws, get_column_letter(col), width)
+        lines = max(lines, wrapped_lines(text, width))
+    if lines > 1:
+        ws.row_dimensions[row].height = LINE_HEIGHT * lines
+
+
 def replace_sheet(wb, title: str):
     """A fresh empty sheet named ``title``: at the old one's position if it existed
     (case-insensitive match, since Excel sheet names are), else after the last sheet."""
-    index = None
     for ws in wb.worksheets + list(getattr(wb, "chartsheets", [])):
         if ws.title.lower() == title.lower():
             index = wb._sheets.index(ws)

@@ -21,10 +21,13 @@ from pandas.api.types import infer_dtype
 from pysnop.errors import Problem, Severity, show_value
 from pysnop.workbook.read.dates import (  # noqa: F401  (date_of_value, parse_date_text re-exported)
     _EXCEL_EPOCH,
+    FAR_FUTURE,
+    FAR_PAST,
     SERIAL_MAX,
     SERIAL_MIN,
     date_of_value,
     parse_date_text,
+    within_range,
 )
 
 MAX_PER_COLUMN = 50
@@ -146,8 +149,8 @@ def blank_mask(values: np.ndarray) -> np.ndarray:
         return np.isnan(values.astype(float))
     if kind == "integer":
         return np.zeros(len(values), dtype=bool)
-    if kind == "string":
-        return values == ""
+    if kind == "string":  # whitespace-only text is blank too, as kinds() says
+        return pd.Series(values, dtype=object).str.strip().to_numpy(dtype=object) == ""
     return kinds(values) == BLANK
 
 
@@ -332,7 +335,7 @@ def to_date(col: Col, out: Collector, *, required: bool = False,
             if r is None:
                 r = cache[t] = parse_date_text(t)
             if r[0] is not None:
-                res[i] = np.datetime64(r[0], "ns")
+                res[i] = np.datetime64(within_range(r[0]), "ns")
             else:
                 bad[i] = True
                 reasons[int(i)] = r[1]
@@ -360,8 +363,18 @@ def _date_reason(values, reasons):
 
 
 def _dates(values: np.ndarray) -> np.ndarray:
-    idx = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce")
-    return idx.dt.normalize().to_numpy(dtype="datetime64[ns]")
+    """Date and datetime cells as datetime64[ns] at midnight; a date pandas cannot hold
+    (9999-12-31) as FAR_FUTURE (see dates.within_range)."""
+    try:
+        days = np.array(values, dtype="datetime64[D]")  # numpy's days reach year 9999
+    except (TypeError, ValueError):
+        idx = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce")
+        return idx.dt.normalize().to_numpy(dtype="datetime64[ns]")
+    late = days > np.datetime64(FAR_FUTURE, "D")
+    early = days < np.datetime64(FAR_PAST, "D")
+    days[late] = np.datetime64(FAR_FUTURE, "D")
+    days[early] = np.datetime64(FAR_PAST, "D")
+    return days.astype("datetime64[ns]")
 
 
 # ------------------------------------------------------------------------------- booleans

@@ -32,6 +32,19 @@ _MON_D_Y = re.compile(r"^([A-Za-z]+)\.?[\s\-/.]+(\d{1,2})(?:st|nd|rd|th)?,?[\s\-
 SERIAL_MIN, SERIAL_MAX = 20000, 80000
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 
+# pandas counts time in nanoseconds, from 1677 to 2262. A date beyond that (the 9999-12-31
+# a planner types for "open-ended") is read as FAR_FUTURE: far beyond any horizon, never
+# wrapped round into the past. The planning date itself must leave room for a horizon
+# before FAR_FUTURE, so it may be no later than LATEST_AS_OF (docs/semantics.md §1).
+FAR_FUTURE = dt.date(2250, 1, 1)
+FAR_PAST = dt.date(1700, 1, 1)
+LATEST_AS_OF = dt.date(2199, 12, 31)
+
+
+def within_range(d: dt.date) -> dt.date:
+    """``d``, or FAR_FUTURE / FAR_PAST when it lies beyond what pandas can hold."""
+    return FAR_FUTURE if d > FAR_FUTURE else FAR_PAST if d < FAR_PAST else d
+
 
 def _year(y: str) -> int:
     return int(y) + 2000 if len(y) == 2 else int(y)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -115,7 +114,8 @@ class CalamineSource:
             raise LayoutError(f"{name} is not an Excel workbook (could not read it as"
                               " .xlsx/.xlsm/.xls/.ods)") from exc
         self._tables: list[tuple[str, str, str]] | None = None
-        self._error_cells: dict[str, dict[tuple[int, int], str]] = {}
+        self._error_cells: dict[str, tuple[dict[tuple[int, int], str],
+                                           set[tuple[int, int]]]] = {}
 
     def sheet_names(self) -> list[str]:
         return list(self._book.sheet_names)
@@ -147,49 +147,45 @@ class CalamineSource:
     def error_cells(self, sheet: str) -> dict[tuple[int, int], str]:
         """{(row, col): "#N/A"} for cells holding an Excel error (calamine reads them as blank).
 
-        Only for .xlsx/.xlsm; scans the sheet's XML, so call it only when blanks matter.
+        Only for .xlsx/.xlsm; streams the sheet's XML, so call it only when blanks matter.
         """
-        if sheet in self._error_cells:
-            return self._error_cells[sheet]
-        found: dict[tuple[int, int], str] = {}
-        try:
-            found = _xlsx_error_cells(self.path, self.sheet_names().index(sheet))
-        except Exception:
-            found = {}
-        self._error_cells[sheet] = found
-        return found
+        return self._scan(sheet)[0]
+
+    def unsaved_formulas(self, sheet: str) -> set[tuple[int, int]]:
+        """(row, col) of the formula cells with no saved value (calamine reads them as
+        blank: a producer that does not calculate wrote the formula alone)."""
+        return self._scan(sheet)[1]
+
+    def _scan(self, sheet: str) -> tuple[dict[tuple[int, int], str], set[tuple[int, int]]]:
+        if sheet not in self._error_cells:
+            try:
+                self._error_cells[sheet] = _scan_sheet(self.path, sheet)
+            except Exception:
+                self._error_cells[sheet] = ({}, set())
+        return self._error_cells[sheet]
 
 
-_ERR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>.*?</f>)?'
-                       rb'<v>([^<]*)</v>', re.S)
+def _scan_sheet(path: Path, sheet: str) -> tuple[dict[tuple[int, int], str],
+                                                  set[tuple[int, int]]]:
+    """The error cells and the unsaved formula cells of one sheet of an .xlsx/.xlsm."""
+    from pysnop.workbook.ooxml.cell_scan import scan_cells
+    from pysnop.workbook.ooxml.package import Package
+    from pysnop.workbook.ooxml.workbook_xml import WorkbookXml
 
-
-def _xlsx_error_cells(path: Path, index: int) -> dict[tuple[int, int], str]:
     if path.suffix.lower() not in (".xlsx", ".xlsm", ".xltx", ".xltm"):
-        return {}
-    with zipfile.ZipFile(path) as z:
-        wb = z.read("xl/workbook.xml")
-        rels = z.read("xl/_rels/workbook.xml.rels")
-        sheets = re.findall(rb'<(?:\w+:)?sheet\b[^>]*?r:id="([^"]+)"', wb)
-        if index >= len(sheets):
-            return {}
-        rid = sheets[index]
-        target = None
-        for m in re.finditer(rb"<Relationship\b[^>]*>", rels):
-            tag = m.group(0)
-            if re.search(rb'Id="' + re.escape(rid) + rb'"', tag):
-                t = re.search(rb'Target="([^"]+)"', tag)
-                target = t.group(1).decode() if t else None
-        if target is None:
-            return {}
-        target = target.lstrip("/")
-        if not target.startswith("xl/"):
-            target = "xl/" + target
-        data = z.read(target)
-    if b't="e"' not in data:
-        return {}
-    return {(int(m.group(2)), column_index(m.group(1).decode())): m.group(3).decode()
-            for m in _ERR_CELL.finditer(data)}
+        return {}, set()
+    package = Package(path.read_bytes())
+    part = next((s["part"] for s in WorkbookXml(package).sheets() if s["name"] == sheet), "")
+    if not part or not package.has(part):
+        return {}, set()
+    errors: dict[tuple[int, int], str] = {}
+    unsaved: set[tuple[int, int]] = set()
+    for cell in scan_cells(package.read(part), part):
+        if cell.type == "e" and cell.value is not None:
+            errors[(cell.row, cell.col)] = cell.value
+        elif cell.has_formula and not cell.saved:
+            unsaved.add((cell.row, cell.col))
+    return errors, unsaved
 
 
 def open_source(source: str | os.PathLike | GridSource) -> GridSource:

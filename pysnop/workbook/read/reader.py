@@ -425,6 +425,25 @@ def _ordered(problems: list[Problem]) -> list[Problem]:
         p.col or 0))
 
 
+def _unsaved_formulas(source: GridSource, problems: list[Problem]) -> list[Problem]:
+    """A blank that is a formula no program ever calculated says so, not "got blank"."""
+    unsaved = getattr(source, "unsaved_formulas", None)
+    blanks = [p for p in problems if p.row is not None and p.col is not None
+              and p.reason.endswith("got blank")]
+    if unsaved is None or not blanks:
+        return problems
+    found = {sheet: unsaved(sheet) for sheet in {p.sheet for p in blanks}}
+    out = []
+    for p in problems:
+        if p in blanks and (p.row, p.col) in found[p.sheet]:
+            column = f" ({p.column})" if p.column else ""
+            p = dataclasses.replace(p, joined=True, reason=(
+                f"holds a formula with no saved value{column}: open and save the workbook "
+                "in Excel (which stores the value), then run again"))
+        out.append(p)
+    return out
+
+
 def read_plan(source: str | os.PathLike | GridSource, *,
               as_of: dt.date | None = None) -> ReadResult:
     """Read and validate every input sheet; raise one ValidationError with all problems."""
@@ -452,6 +471,23 @@ def read_plan(source: str | os.PathLike | GridSource, *,
         settings, lay = read_settings(src.grid(found["Settings"]), out)
         layouts["Settings"] = lay
     has_forecast = "Forecast" in found or "Forecast" in by_table
+    listed = ", ".join(f'"{n}"' for n in names) or "none"
+    seen: dict[str, str] = {}
+    for name in names:
+        if name.casefold() in seen:
+            layout_problems.append(Problem(
+                f'the sheets "{seen[name.casefold()]}" and "{name}" have the same name but '
+                "for upper and lower case, which Excel does not allow; rename one of them",
+                None, kind="layout"))
+        seen.setdefault(name.casefold(), name)
+    bridge_sheets = [c for c in ("Campaigns", "Receipts") if c in found or c in by_table]
+    if bridge_sheets and "Inventory" not in found and "Inventory" not in by_table:
+        has = " and ".join(bridge_sheets)
+        layout_problems.append(Problem(
+            f'required sheet "Inventory" not found: a workbook with {has} is a bridge '
+            f"workbook, and the bridge needs the on-hand stock (sheets in the workbook: "
+            f"{listed})", None, kind="layout"))
+        has_forecast = False  # not a forecast-only workbook
     for canon in ("Campaigns", "Inventory", "Products", "Receipts", "Forecast", "Actuals",
                   "Overrides"):
         schema = S.SHEETS[canon]
@@ -463,8 +499,7 @@ def read_plan(source: str | os.PathLike | GridSource, *,
             if canon == "Inventory" and has_forecast:
                 # a forecast-only workbook: the consensus runs, the bridge does not
                 frames[canon] = empty_frame(canon)
-            elif not schema.optional_sheet:
-                listed = ", ".join(f'"{n}"' for n in names) or "none"
+            elif not schema.optional_sheet and not (canon == "Inventory" and bridge_sheets):
                 layout_problems.append(Problem(
                     f'required sheet "{canon}" not found (sheets in the workbook: {listed})',
                     None, kind="layout"))
@@ -484,7 +519,7 @@ def read_plan(source: str | os.PathLike | GridSource, *,
         layouts[canon] = block.layout
         frames[canon] = _READERS[canon](_Ctx(src, block, out))
 
-    problems = _ordered(layout_problems + out.finish())
+    problems = _ordered(_unsaved_formulas(src, layout_problems + out.finish()))
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     if errors:

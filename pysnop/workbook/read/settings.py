@@ -15,6 +15,7 @@ from typing import Any
 from pysnop.core.model import LIFT_SOURCES, RECONCILIATION_METHODS, Settings
 from pysnop.errors import Problem, show_value
 from pysnop.workbook.read.cells import Collector, date_of_value, parse_number_text
+from pysnop.workbook.read.dates import LATEST_AS_OF
 from pysnop.workbook.read.grid import Grid, GridSource
 from pysnop.workbook.read.layout import SheetLayout
 from pysnop.workbook.read.schema import CAMPAIGN_STATUSES, is_stage_setting, norm, setting_key_map
@@ -44,6 +45,10 @@ def _parse(key: str, v: Any) -> tuple[Any, str | None]:
     got = show_value(v)
     if key == "as_of":
         d, reason = date_of_value(v)
+        if d is not None and d > LATEST_AS_OF:
+            return None, (f"the planning date {d.isoformat()} is beyond the last one pysnop "
+                          f"can plan from ({LATEST_AS_OF.isoformat()}); type the date to "
+                          "plan from, or leave it blank for today")
         return (d, None) if d is not None else (None, reason)
     if key in ("horizon_weeks", "transfer_lead_weeks", "expedite_min_weeks"):
         f = _number(v)

@@ -13,13 +13,14 @@ import datetime as dt
 from collections.abc import Sequence
 
 import pandas as pd
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from pysnop.core.decisions import APPROVED, EDITABLE_STATUSES, EXPORTED, OBSOLETE, REJECTED
+from pysnop.workbook.ooxml.column_patch import ColumnPatch
 from pysnop.workbook.ooxml.fastsheet import FastRows
-from pysnop.workbook.ooxml.transplant import PATCH_PREFIX, ColumnPatch
+from pysnop.workbook.ooxml.transplant import PATCH_PREFIX
 from pysnop.workbook.ooxml.xlcells import (
     BOLD_FONT,
     FMT_DATE,
@@ -28,6 +29,7 @@ from pysnop.workbook.ooxml.xlcells import (
     FMT_UNITS,
     HEADER_BORDER,
     HEADER_FILL,
+    LINE_HEIGHT,
     NOTE_FONT,
     TITLE_FONT,
     WRAP,
@@ -37,10 +39,10 @@ from pysnop.workbook.ooxml.xlcells import (
     put,
     replace_sheet,
     set_width,
+    wrapped_lines,
 )
 from pysnop.workbook.read.actions import ACTIONS_SHEET, COLUMNS, DATES, HEADER_ROW, TEXT, TIMES
 from pysnop.workbook.read.layout import SheetLayout
-from pysnop.workbook.render.campaign_columns import _norm, locate_supply_columns
 from pysnop.workbook.render.canvas import Canvas, Renderer
 
 FIRST_ROW = HEADER_ROW + 1
@@ -57,6 +59,7 @@ WIDTHS = {"action_id": 14, "type": 13, "owner": 11, "sku": 10, "location": 14,
 GREEN_FILL = PatternFill(fill_type="solid", start_color="FFC6EFCE", end_color="FFC6EFCE")
 GREEN_FONT = Font(color="FF006100")
 GREY_FONT = Font(color="FF808080")
+TOP = Alignment(vertical="top")
 EDIT_FILL = PatternFill(fill_type="solid", start_color="FFFFF2CC", end_color="FFFFF2CC")
 MAX_LIST = 255  # Excel's limit for an inline dropdown list
 SPARE_ROWS = 200  # dropdowns reach this far below the last row, for rows people add
@@ -91,18 +94,36 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
                 fill = EDIT_FILL
             fmt = NUMBERS.get(name) or (FMT_DATE if name in DATES else
                                         FMT_TIME if name in TIMES else None)
+            # top-aligned like the wrapped reason beside them, so a tall row reads across
             cache[key] = styles.get(fill=fill, font=font, number_format=fmt,
-                                    alignment=WRAP if name in ("reason", "comment") else None)
+                                    alignment=WRAP if name in WRAPPED else TOP)
         return cache[key]
+
+    # the approvers' dropdown: a list typed into the validation while it fits Excel's 255
+    # characters, else a range of names in a hidden column right of the table
+    names = [x for x in approver_names if x and '"' not in x]
+    inline = all("," not in x for x in names) and len(",".join(names)) <= MAX_LIST
+    listed = names if names and not inline else []
+    height = max(n, len(listed))
 
     # bulk rows, column by column (thousands of proposals on a big workbook)
     statuses = [st or "" for st in (rows["status"].tolist() if n else [])]
+    pad = [None] * (height - n)
     block = []
     for c, name in enumerate(COLUMNS, start=1):
         raw = rows[name].tolist() if name in rows.columns else [None] * n
         values = [_cell_value(name, v) for v in raw]
-        block.append((c, _kind(values), values, [style(name, st) for st in statuses]))
-    FastRows(ws, styles).add_columns(FIRST_ROW, n, block)
+        block.append((c, _kind(values), values + pad,
+                      [style(name, st) for st in statuses] + pad))
+    list_col = len(COLUMNS) + 2
+    if listed:
+        put(ws, HEADER_ROW, list_col, "approvers", head)
+        plain = styles.get()
+        block.append((list_col, "text", listed + [None] * (height - len(listed)),
+                      [plain] * len(listed) + [None] * (height - len(listed))))
+        ws.column_dimensions[get_column_letter(list_col)].hidden = True
+    FastRows(ws, styles).add_columns(FIRST_ROW, height, block,
+                                     _row_heights(rows, height))
 
     last = FIRST_ROW + max(n, 1) - 1
     ws.freeze_panes = f"B{FIRST_ROW}"
@@ -110,12 +131,40 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
     reach = last + SPARE_ROWS
     _dropdown(ws, "status", list(EDITABLE_STATUSES), reach, strict=True)
     _dropdown(ws, "scenario", ["Y"], reach, strict=True)
-    names = [x for x in approver_names if "," not in x and '"' not in x]
-    if names and len(",".join(names)) <= MAX_LIST - 2:
+    if names and inline:
         _dropdown(ws, "approver", names, reach, strict=False)
+    elif listed:
+        letter = get_column_letter(list_col)
+        _dropdown(ws, "approver", names, reach, strict=False,
+                  source=f"{ws.title}!${letter}${FIRST_ROW}:${letter}"
+                         f"${FIRST_ROW + len(listed) - 1}")
     for c, name in enumerate(COLUMNS, start=1):
-        set_width(ws, get_column_letter(c), WIDTHS.get(name, 10))
+        width = WIDTHS.get(name, 10)
+        if name in CODES and name in rows.columns:  # long codes are shown whole
+            codes = rows[name].dropna().astype(str)
+            longest = int(codes.str.len().max()) if len(codes) else 0
+            width = max(width, min(longest + 2, MAX_CODE_WIDTH))
+        set_width(ws, get_column_letter(c), width)
     return ws
+
+
+WRAPPED = ("reason", "comment")  # the columns whose text wraps
+CODES = ("sku", "location", "from_location", "campaign_id", "alt_sku", "po_id")
+MAX_CODE_WIDTH = 30
+
+
+def _row_heights(rows: pd.DataFrame, height: int) -> list[float | None]:
+    """Each row tall enough for its wrapped reason and comment (None: one line)."""
+    out: list[float | None] = [None] * height
+    for name in WRAPPED:
+        if name not in rows.columns:
+            continue
+        for i, text in enumerate(rows[name].tolist()):
+            if isinstance(text, str) and text:
+                lines = wrapped_lines(text, WIDTHS[name])
+                if lines > 1:
+                    out[i] = max(out[i] or 0.0, LINE_HEIGHT * lines)
+    return out
 
 
 def _kind(values) -> str:
@@ -131,11 +180,17 @@ def _kind(values) -> str:
     return "text"
 
 
-def _dropdown(ws, name, values, reach, *, strict):
+MAX_ERROR = 225  # Excel's limit for a validation's error message
+
+
+def _dropdown(ws, name, values, reach, *, strict, source: str | None = None):
+    """A dropdown on column ``name``: the ``values`` typed in, or the range ``source``."""
     letter = get_column_letter(COLUMNS.index(name) + 1)
-    dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
+    formula = source or '"' + ",".join(values) + '"'
+    dv = DataValidation(type="list", formula1=formula, allow_blank=True,
                         showErrorMessage=strict, errorStyle="stop" if strict else "warning")
-    dv.error = f"Choose one of: {', '.join(values)}"
+    error = f"Choose one of: {', '.join(values)}"
+    dv.error = error if len(error) <= MAX_ERROR else f"Choose a name from the list of {name}s"
     dv.errorTitle = f"pysnop {name}"
     ws.add_data_validation(dv)
     dv.add(f"{letter}{FIRST_ROW}:{letter}{reach}")
@@ -164,19 +219,13 @@ def write_campaign_actions(canvas: Canvas, layout: SheetLayout, campaigns: pd.Da
     """The "Supply: actions" column on marketing's Campaigns sheet: for each campaign row, the
     marketing-side proposals for it (id, type, status), so marketing sees what supply needs.
 
-    Placed after the other "Supply: " columns (reused where it already is); registered as a
-    column patch (see pysnop.workbook.ooxml.transplant), so marketing's own cells are never
+    A column patch (see pysnop.workbook.ooxml.column_patch) placed after the other
+    "Supply: " columns (reused where it already is): marketing's own cells are never
     touched and an Excel table is extended over it.
     """
-    header_row, last_user = int(layout.header_row), int(layout.last_col)
-    headers = canvas.user_headers(layout.name, header_row)
-    col = next((c for c, v in sorted(headers.items()) if _norm(v) == _norm(CAMPAIGN_HEADER)),
-               None)
-    if col is None:
-        used = [c for c, v in headers.items() if v is not None and str(v).strip()]
-        col = max([last_user, *used, *locate_supply_columns(headers, last_user).values()]) + 1
+    header_row = int(layout.header_row)
     ws = canvas.wb.create_sheet(PATCH_PREFIX + layout.name)
-    put(ws, header_row, col, CAMPAIGN_HEADER, None)
+    put(ws, header_row, 1, CAMPAIGN_HEADER, None)
     links: dict[tuple, list[str]] = {}
     live = rows[(rows["owner"] == "Marketing") & ~rows["status"].isin((OBSOLETE, REJECTED))]
     for rec in live.to_dict("records"):
@@ -187,12 +236,13 @@ def write_campaign_actions(canvas: Canvas, layout: SheetLayout, campaigns: pd.Da
         found = links.get((rec.get("campaign_id"), rec.get("sku")))
         row = excel_value(rec.get("row"))
         if found and isinstance(row, (int, float)) and row > header_row:
-            put(ws, int(row), col, "; ".join(found), plain)
-    known = {_norm(v) for v in headers.values()}
+            put(ws, int(row), 1, "; ".join(found), plain)
     canvas.patches.append(ColumnPatch(
-        sheet=layout.name, scratch=ws.title, header_row=header_row, columns=[col],
-        widths={} if _norm(CAMPAIGN_HEADER) in known else {col: 40},
-        table=getattr(layout, "table", None), header_style_from=(header_row, last_user)))
+        sheet=layout.name, scratch=ws.title, header_row=header_row,
+        headers=[CAMPAIGN_HEADER], widths={CAMPAIGN_HEADER: 40},
+        table=getattr(layout, "table", None),
+        header_style_from=(header_row, int(layout.last_col)),
+        data_last_row=int(layout.last_row)))
 
 
 def actions_renderer(rows: pd.DataFrame, approver_names: list[str]) -> Renderer:

@@ -14,13 +14,14 @@ from pysnop.workbook.ooxml.xlcells import (
     FMT_UNITS,
     HEADER_BORDER,
     HEADER_FILL,
+    HEADER_WRAP,
     TITLE_FONT,
     StyleBook,
     as_text,
     excel_value,
+    fit_headers,
     put,
     replace_sheet,
-    set_width,
     status_label,
 )
 from pysnop.workbook.render.bridge import summary_to_keys, week_mondays
@@ -58,12 +59,15 @@ def write_chart_sheet(wb, result: BridgeResult, styles: StyleBook):
         put(ws, 1, 1, "No sku-location at risk", styles.get(font=TITLE_FONT))
         return ws
 
+    # long sku codes: the headers wrap (row 1 grows to fit them) rather than being cut off
+    bold = styles.get(font=BOLD_FONT, fill=HEADER_FILL, border=HEADER_BORDER,
+                      alignment=HEADER_WRAP)
     put(ws, 1, 1, "week", bold)
     date_style = styles.get(number_format=FMT_DATE)
     units = styles.get(number_format=FMT_UNITS)
     for k, monday in enumerate(weeks):
         put(ws, 2 + k, 1, monday, date_style)
-    set_width(ws, "A", 12)
+    headers: dict[int, str] = {1: "week"}
     summary = result.summary
     n_weeks = len(weeks)
     last_row = 1 + n_weeks
@@ -72,10 +76,9 @@ def write_chart_sheet(wb, result: BridgeResult, styles: StyleBook):
         i = keys_rows[j]
         label = f"{as_text(summary['sku'].iat[j])} @ {as_text(summary['location'].iat[j])}"
         poh_col, thr_col = 2 + 2 * m, 3 + 2 * m
-        put(ws, 1, poh_col, f"{label} POH", bold)
-        put(ws, 1, thr_col, f"{label} threshold", bold)
-        set_width(ws, get_column_letter(poh_col), 14)
-        set_width(ws, get_column_letter(thr_col), 14)
+        headers[poh_col], headers[thr_col] = f"{label} POH", f"{label} threshold"
+        put(ws, 1, poh_col, headers[poh_col], bold)
+        put(ws, 1, thr_col, headers[thr_col], bold)
         for k in range(n_weeks):
             put(ws, 2 + k, poh_col, excel_value(result.poh[i, k]), units)
             put(ws, 2 + k, thr_col, excel_value(result.threshold[i, k]), units)
@@ -86,6 +89,9 @@ def write_chart_sheet(wb, result: BridgeResult, styles: StyleBook):
         chart.x_axis.number_format = FMT_DATE
         chart.x_axis.delete = False  # openpyxl >= 3.1 hides axes unless told otherwise
         chart.y_axis.delete = False
+        # the week labels stay below the plot when POH goes negative (the axis crosses at 0)
+        chart.x_axis.tickLblPos = "low"
+        chart.legend.position = "b"  # below: long sku codes do not squeeze the plot
         chart.height, chart.width = 7.0, 16.0
         data = Reference(ws, min_col=poh_col, max_col=thr_col, min_row=1, max_row=last_row)
         chart.add_data(data, titles_from_data=True)
@@ -98,4 +104,5 @@ def write_chart_sheet(wb, result: BridgeResult, styles: StyleBook):
         thr_series.graphicalProperties.line.dashStyle = "dash"
         thr_series.smooth = False
         ws.add_chart(chart, f"{anchor_col}{1 + 15 * m}")
+    fit_headers(ws, 1, headers, {c: 12.0 if c == 1 else 14.0 for c in headers})
     return ws

@@ -1,16 +1,16 @@
 """The supply-check columns pysnop appends to marketing's Campaigns sheet.
 
-Marketing's own cells are never written. pysnop's columns are found by their header text
-("Supply: ...") in the header row and reused on every run; missing ones are appended to the
-right of the last used header cell. When the Campaigns data is an Excel table, the table is
-extended over the Supply columns so that it stays one table (see pysnop.workbook.ooxml.transplant).
+Marketing's own cells are never written. The columns are rendered here by header, one per
+column of a scratch sheet; where they land in marketing's sheet — where pysnop's columns
+were on the last run, else right of the last used column, never over anyone's content — is
+decided when the patch is merged (:mod:`pysnop.workbook.ooxml.column_patch`), which also
+extends an Excel table over them so that it stays one table.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from pysnop.workbook.ooxml.transplant import PATCH_PREFIX, ColumnPatch
+from pysnop.workbook.ooxml.column_patch import ColumnPatch
+from pysnop.workbook.ooxml.transplant import PATCH_PREFIX
 from pysnop.workbook.ooxml.xlcells import (
     FMT_DATE,
     FMT_MONEY,
@@ -25,7 +25,6 @@ from pysnop.workbook.ooxml.xlcells import (
 )
 from pysnop.workbook.render.canvas import Canvas
 
-SUPPLY_PREFIX = "supply:"
 # (header, campaign_check column, number format, width)
 SUPPLY_COLUMNS = (
     ("Supply: status", "supply_status", None, 15),
@@ -42,46 +41,18 @@ SUPPLY_COLUMNS = (
 )
 
 
-def _norm(text: Any) -> str:
-    return " ".join(str(text).split()).lower() if text is not None else ""
-
-
-def locate_supply_columns(headers: dict[int, str], last_user_col: int) -> dict[str, int]:
-    """Column of each Supply header: where it already is in the header row, else appended."""
-    existing: dict[str, int] = {}
-    used_max = last_user_col
-    for c, value in sorted(headers.items()):
-        if value is None or not str(value).strip():
-            continue
-        used_max = max(used_max, c)
-        norm = _norm(value)
-        if norm.startswith(SUPPLY_PREFIX):
-            existing.setdefault(norm, c)
-    out: dict[str, int] = {}
-    next_col = used_max + 1
-    for header, *_ in SUPPLY_COLUMNS:
-        col = existing.get(_norm(header))
-        if col is None:
-            col = next_col
-            next_col += 1
-        out[header] = col
-    return out
-
-
 def write_campaign_columns(canvas: Canvas, layout, check) -> None:
     """Render ``check`` (BridgeResult.campaign_check) as a patch of marketing's sheet.
 
-    The cells go to a scratch sheet at their final coordinates; the writer merges them into
-    the user's Campaigns sheet (and its Excel table), leaving marketing's cells as they are.
+    Column j of the scratch sheet holds the j-th of :data:`SUPPLY_COLUMNS`, each value at
+    its campaign's row; the writer places the columns in the user's Campaigns sheet.
     """
     if check is None or len(check) == 0:
         return
     header_row = int(layout.header_row)
-    last_user_col = int(layout.last_col)
-    headers = canvas.user_headers(layout.name, header_row)
-    cols = locate_supply_columns(headers, last_user_col)
     ws = canvas.wb.create_sheet(PATCH_PREFIX + layout.name)
     styles = canvas.styles
+    cols = {header: j for j, (header, *_) in enumerate(SUPPLY_COLUMNS, 1)}
     for header, *_ in SUPPLY_COLUMNS:
         put(ws, header_row, cols[header], header, None)
 
@@ -111,10 +82,10 @@ def write_campaign_columns(canvas: Canvas, layout, check) -> None:
             else:
                 put(ws, r, c, excel_value(raw), fmt_styles[field])
 
-    existing = {_norm(v) for v in headers.values()}
     canvas.patches.append(ColumnPatch(
         sheet=layout.name, scratch=ws.title, header_row=header_row,
-        columns=sorted(cols.values()),
-        widths={cols[h]: w for h, _, _, w in SUPPLY_COLUMNS if _norm(h) not in existing},
+        headers=[header for header, *_ in SUPPLY_COLUMNS],
+        widths={h: w for h, _, _, w in SUPPLY_COLUMNS},
         table=getattr(layout, "table", None),
-        header_style_from=(header_row, last_user_col)))
+        header_style_from=(header_row, int(layout.last_col)),
+        data_last_row=int(layout.last_row)))

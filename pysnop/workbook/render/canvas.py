@@ -4,10 +4,11 @@ user's.
 A renderer is a function ``render(canvas) -> None``. It creates pysnop's sheets in
 ``canvas.wb`` (an empty openpyxl workbook holding the user's style tables) with the styles of
 ``canvas.styles``; to add columns to one of the user's sheets (the "Supply: ..." columns of
-Campaigns) it draws them on a scratch sheet named ``PATCH_PREFIX + sheet`` at their final
-coordinates and appends a :class:`~pysnop.workbook.ooxml.transplant.ColumnPatch` to
-``canvas.patches``; ``canvas.user_headers(sheet, row)`` gives the text of a user sheet's
-header cells by column, so reused columns are found. The file writer
+Campaigns) it draws them on a scratch sheet named ``PATCH_PREFIX + sheet``, one column per
+header at their final rows, and appends a
+:class:`~pysnop.workbook.ooxml.column_patch.ColumnPatch` to ``canvas.patches``: where the
+columns land is decided when the patch is merged. ``canvas.user_headers(sheet, row)`` gives
+the text of a user sheet's header cells by column. The file writer
 (:mod:`pysnop.workbook.writer`) and the live-Excel writer (:mod:`pysnop.excel.excel_copy`)
 then put the canvas into the book.
 """
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 
 from openpyxl import Workbook
 
-from pysnop.workbook.ooxml.transplant import ColumnPatch
+from pysnop.workbook.ooxml.column_patch import ColumnPatch
 from pysnop.workbook.ooxml.xlcells import StyleBook
 
 UserHeaders = Callable[[str, int], dict[int, str]]

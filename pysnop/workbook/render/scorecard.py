@@ -32,14 +32,15 @@ from pysnop.workbook.ooxml.xlcells import (
     FMT_UNITS,
     HEADER_BORDER,
     HEADER_FILL,
+    HEADER_WRAP,
     NOTE_FONT,
     TITLE_FONT,
     StyleBook,
     as_date,
     as_text,
+    fit_headers,
     put,
     replace_sheet,
-    set_width,
 )
 from pysnop.workbook.render.boundary_scorecard import add_boundary_charts, write_boundary_block
 from pysnop.workbook.render.canvas import Canvas, Renderer
@@ -116,7 +117,8 @@ def write_scorecard_sheet(wb, card: Scorecard, styles: StyleBook, *, window_week
                   "52 ÷ weeks; weeks of supply = on hand ÷ mean weekly sales of the last 4 "
                   "weeks. Forecasts are those recorded in earlier cycles.",
         styles.get(font=NOTE_FONT))
-    head = styles.get(font=BOLD_FONT, fill=HEADER_FILL, border=HEADER_BORDER)
+    head = styles.get(font=BOLD_FONT, fill=HEADER_FILL, border=HEADER_BORDER,
+                      alignment=HEADER_WRAP)
     block_title = styles.get(font=BLOCK_FONT)
     plain = styles.get()
     pct = styles.get(number_format=FMT_PCT1)
@@ -153,6 +155,7 @@ def write_scorecard_sheet(wb, card: Scorecard, styles: StyleBook, *, window_week
     r = 4
     put(ws, r, 1, f"{ACCURACY_TITLE} (trailing {window_weeks} weeks)", block_title)
     r += 1
+    header_rows: dict[int, dict[int, str]] = {r: dict(enumerate(ACCURACY_HEADER, start=1))}
     for c, name in enumerate(ACCURACY_HEADER, start=1):
         put(ws, r, c, name, head)
     acc = {str(rec["source"]): rec for rec in card.accuracy.to_dict("records")} \
@@ -177,7 +180,9 @@ def write_scorecard_sheet(wb, card: Scorecard, styles: StyleBook, *, window_week
     put(ws, r, 1, QUARTER_TITLE, block_title)
     r += 1
     metric_cols = [(f, f"{label} {s}", s) for f, label in METRICS for s in sources]
-    for c, name in enumerate(list(QUARTER_HEADER) + [m[1] for m in metric_cols], start=1):
+    header_rows[r] = dict(enumerate(list(QUARTER_HEADER) + [m[1] for m in metric_cols],
+                                    start=1))
+    for c, name in header_rows[r].items():
         put(ws, r, c, name, head)
     for rec in card.quarterly.to_dict("records"):
         r += 1
@@ -196,7 +201,8 @@ def write_scorecard_sheet(wb, card: Scorecard, styles: StyleBook, *, window_week
     put(ws, r, 1, WEEK_TITLE, block_title)
     r += 1
     week_header_row = r
-    for c, name in enumerate(list(WEEK_HEADER) + [m[1] for m in metric_cols], start=1):
+    header_rows[r] = dict(enumerate(list(WEEK_HEADER) + [m[1] for m in metric_cols], start=1))
+    for c, name in header_rows[r].items():
         put(ws, r, c, name, head)
     weekly = card.weekly.to_dict("records")
     for rec in weekly:
@@ -210,9 +216,14 @@ def write_scorecard_sheet(wb, card: Scorecard, styles: StyleBook, *, window_week
     last_row = r
     last_col = len(_W_FIELDS) + len(metric_cols)
 
-    widths = [12, 9, 14, 17, 18, 11, 11, 14, 15] + [15] * len(metric_cols)
-    for c, w in enumerate(widths, start=1):
-        set_width(ws, get_column_letter(c), w)
+    widths = [13, 9, 14, 17, 18, 11, 11, 14, 15] + [15] * len(metric_cols)
+    # the three header rows share their columns: each column as wide as its longest header
+    # (up to 22), each header row as tall as its most wrapped header
+    longest = {c: max((len(row.get(c, "")) for row in header_rows.values()), default=0)
+               for c in range(1, len(widths) + 1)}
+    widths = [max(w, min(longest[c] + 2, 22)) for c, w in enumerate(widths, start=1)]
+    for hr, texts in header_rows.items():
+        fit_headers(ws, hr, texts, dict(enumerate(widths, start=1)), widest=22)
     ws.freeze_panes = "B4"
 
     # --- charts
@@ -231,9 +242,13 @@ def write_scorecard_sheet(wb, card: Scorecard, styles: StyleBook, *, window_week
             y += 16
         bar = BarChart()
         bar.type = "col"
-        bar.title = "Stockout rate on promoted items"
+        promoted = any((_num(rec.get("promoted_cells")) or 0) > 0 for rec in weekly)
+        # an empty plot would look like a perfect record: say why there are no bars
+        bar.title = "Stockout rate on promoted items" + (
+            "" if promoted else ": no promoted weeks yet")
         bar.y_axis.title = "share of promoted cells"
         bar.y_axis.number_format = FMT_PCT1
+        bar.y_axis.scaling.min, bar.y_axis.scaling.max = 0, 1  # a share: 0 to 100 %
         _axes(bar)
         bar.add_data(Reference(ws, min_col=5, min_row=week_header_row, max_row=last_row),
                      titles_from_data=True)
@@ -255,6 +270,7 @@ def _axes(chart) -> None:
     chart.x_axis.number_format = FMT_DATE
     chart.x_axis.delete = False  # openpyxl >= 3.1 hides axes unless told otherwise
     chart.y_axis.delete = False
+    chart.x_axis.tickLblPos = "low"  # week labels below the plot, even with negative values
     chart.height, chart.width = 7.5, 16.0
 
 
