@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
+from openpyxl.styles.cell_style import StyleArray
 
 from pysnop.workbook.ooxml.xlcells import (
     BOLD_FONT,
@@ -63,6 +64,11 @@ class BoundaryBlock:
     def column(self, name: str) -> int:
         return next(c for c, (field, _, _) in enumerate(BOUNDARY_COLUMNS, 1) if field == name)
 
+    @staticmethod
+    def headers() -> dict[int, str]:
+        """The header texts by column (the Scorecard fits its columns and rows to them)."""
+        return {c: label for c, (_, label, _) in enumerate(BOUNDARY_COLUMNS, 1)}
+
 
 def _value(name: str, value):
     if name == "quarter":
@@ -76,14 +82,15 @@ def _value(name: str, value):
     return int(f) if name in ("risks", "flagged_in_time") else f
 
 
-def write_boundary_block(ws, row: int, boundary: pd.DataFrame | None,
-                         styles: StyleBook) -> tuple[int, BoundaryBlock | None]:
+def write_boundary_block(ws, row: int, boundary: pd.DataFrame | None, styles: StyleBook,
+                         head: StyleArray | None = None) -> tuple[int, BoundaryBlock | None]:
     """The block from ``row`` on; returns the next free row and where it sits (None when
-    there is no figure to show)."""
+    there is no figure to show). ``head``: the header style (the Scorecard's wraps)."""
     if boundary is None or len(boundary) == 0:
         return row, None
     put(ws, row, 1, BOUNDARY_TITLE, styles.get(font=Font(bold=True, size=12)))
-    head = styles.get(font=BOLD_FONT, fill=HEADER_FILL, border=HEADER_BORDER)
+    if head is None:
+        head = styles.get(font=BOLD_FONT, fill=HEADER_FILL, border=HEADER_BORDER)
     header_row = row + 1
     for c, (_, label, _) in enumerate(BOUNDARY_COLUMNS, 1):
         put(ws, header_row, c, label, head)

@@ -194,7 +194,9 @@ def write_scorecard_sheet(wb, card: Scorecard, styles: StyleBook, *, window_week
     r += 2
 
     # --- the marketing-supply boundary by quarter (render/boundary_scorecard.py)
-    r, boundary_block = write_boundary_block(ws, r, boundary, styles)
+    r, boundary_block = write_boundary_block(ws, r, boundary, styles, head)
+    if boundary_block is not None:  # its headers share the columns' widths (below)
+        header_rows[boundary_block.header_row] = boundary_block.headers()
 
     # --- by week
     by_w = _per_source(card.accuracy_weekly, "week", sources)
@@ -217,6 +219,8 @@ def write_scorecard_sheet(wb, card: Scorecard, styles: StyleBook, *, window_week
     last_col = len(_W_FIELDS) + len(metric_cols)
 
     widths = [13, 9, 14, 17, 18, 11, 11, 14, 15] + [15] * len(metric_cols)
+    widest_row = max((max(texts, default=0) for texts in header_rows.values()), default=0)
+    widths += [11] * max(0, widest_row - len(widths))  # a block wider than the weekly one
     # the three header rows share their columns: each column as wide as its longest header
     # (up to 22), each header row as tall as its most wrapped header
     longest = {c: max((len(row.get(c, "")) for row in header_rows.values()), default=0)
