@@ -36,7 +36,8 @@ cover (COVER_COLUMNS): for each proposal and each week one of its risk's cells i
 threshold: the gap (threshold − poh) and the proposal's fill (its change of poh − threshold
 that week). The decision rules of :mod:`pysnop.core.coordination` read this.
 
-Every proposal is valued alone against the bridge's projection; proposals that avoid no lost
+Every proposal is valued alone against the bridge's projection (a supply remedy at a networked
+row by re-running the network: :mod:`pysnop.core.network_remedies`); proposals that avoid no lost
 unit are dropped (a risk that is only below safety stock loses no sale: nothing is proposed).
 """
 
@@ -161,7 +162,8 @@ def _cover(book: RiskBook, batch: Batch, risk: NDArray[np.int64], frame: pd.Data
     residual = np.where(below, np.maximum(gap - delta, 0.0), 0.0).max(axis=1, initial=0.0)
     need = gap.max(axis=1, initial=0.0)
     covers_units = np.zeros(n)
-    np.add.at(covers_units, eff_q, np.maximum(need - residual, 0.0))
+    counts = book.cell_counts[cell] if book.cell_counts is not None else np.ones(len(cell), bool)
+    np.add.at(covers_units, eff_q, np.where(counts, np.maximum(need - residual, 0.0), 0.0))
     closed = np.zeros(n)
     np.add.at(closed, eff_q, (below & (delta >= gap - COVER_TOL)).sum(axis=1))
     entries = np.zeros(len(book), dtype=np.int64)

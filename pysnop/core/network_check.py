@@ -7,14 +7,17 @@ weeks, as the Bridge shows them — with all *other* counted campaigns in place 
 judged as if added):
 
 - supply_status: the worst status of those cells with the campaign as planned;
-- coverage: (stock entering the window + receipts and DC shipments arriving in it) ÷ what
-  leaves in it (demand; at a DC row also its stores' unconstrained requests);
+- coverage: at each scoped location, (stock entering the window + receipts and DC shipments
+  arriving in it) ÷ what leaves in it (demand; at a DC row also its stores' unconstrained
+  requests); the campaign's is the lowest of them (the tightest location);
 - max supportable lift: the largest lift ≤ the planned one (in steps of 0.01 %) that keeps
   every one of those cells OK, found by bisection — one batched projection of every
   undecided campaign per step; 0 when even no lift keeps them OK;
 - earliest safe start: the first whole-week shift (same duration, window inside the horizon)
   whose window cells are all OK with the planned lift;
-- margin_at_risk: units lost in those cells (lost-sales run) × unit margin.
+- margin_at_risk: units lost in those cells (lost-sales run) × unit margin;
+- note: names the location that limits the lift — among those whose cells fail at the
+  smallest failing lift the search tried, the first location code.
 
 So a campaign is OK exactly when its max supportable lift is the planned one and its
 earliest safe start is its planned start. A scenario projects the campaign's whole SKU (all
@@ -33,7 +36,7 @@ from pysnop.core import calendar
 from pysnop.core.bridge_math import DECIMALS, weekly_status
 from pysnop.core.model import STATUS_LABELS, STATUS_OK
 from pysnop.core.network import NetworkProjection, Topology, project_network
-from pysnop.core.supply_check import LIFT_STEP, _notes
+from pysnop.core.supply_check import LIFT_STEP, _notes, tightest
 
 MAX_ROWS = 100_000  # sku-locations projected at once in a batch of what-if scenarios
 
@@ -83,7 +86,9 @@ def network_supply_check(campaigns: pd.DataFrame, grid: Any, *, keys: pd.DataFra
 
     capped = planned.copy()
     failing = camps[(now.worst != STATUS_OK) & (planned[camps] > 0)]
-    capped[failing] = _bisect(runner, failing, planned, grid.frac)
+    capped[failing], first_bad = _bisect(runner, failing, planned, grid.frac)
+    limit = np.full(n_c, None, dtype=object)
+    limit[failing] = _limiting(runner, failing, first_bad, grid.frac, keys)
 
     safe = _earliest_safe_start(runner, camps, now.worst == STATUS_OK, grid, weeks)
 
@@ -92,14 +97,35 @@ def network_supply_check(campaigns: pd.DataFrame, grid: Any, *, keys: pd.DataFra
     out.loc[checked, "max_supportable_lift"] = capped[checked]
     out.loc[checked, "margin_at_risk"] = money[checked]
     out["earliest_safe_start"] = safe
-    notes[checked] = _notes(worst, planned, capped, safe, grid, checked)
+    notes[checked] = _notes(worst, planned, capped, safe, grid, checked, limit)
     out["note"] = notes
     return out
 
 
+def _limiting(runner: _Scenarios, camps: np.ndarray, lift: np.ndarray, frac: np.ndarray,
+              keys: pd.DataFrame) -> np.ndarray:
+    """The location that limits each campaign's lift: of those whose cells fail at ``lift``
+    (the smallest failing lift found), the first location code."""
+    out = np.full(len(camps), None, dtype=object)
+    if len(camps) == 0:
+        return out
+    run = runner.run(camps, lift, frac[camps], identity=np.zeros(len(camps), dtype=bool),
+                     lost_sales=False)
+    bad = np.flatnonzero(run.row_worst != STATUS_OK)
+    if len(bad) == 0:
+        return out
+    location = keys["location"].to_numpy(dtype=object)[run.src[bad]]
+    order = np.lexsort((location.astype(str), run.rep[bad]))
+    rep = run.rep[bad][order]
+    first = order[np.r_[True, rep[1:] != rep[:-1]]]
+    out[run.rep[bad][first]] = location[first]
+    return out
+
+
 def _bisect(runner: _Scenarios, camps: np.ndarray, planned: np.ndarray,
-            frac: np.ndarray, probes: int = 7) -> np.ndarray:
-    """Largest k·step < planned keeping the campaign's cells OK (0 when none does).
+            frac: np.ndarray, probes: int = 7) -> tuple[np.ndarray, np.ndarray]:
+    """Largest k·step < planned keeping the campaign's cells OK (0 when none does), and the
+    smallest lift tried that fails.
 
     A search over whole steps that tries ``probes`` lifts per campaign at once (one batched
     projection per round), narrowing each campaign's bracket (lo passes, hi fails) by a
@@ -121,7 +147,8 @@ def _bisect(runner: _Scenarios, camps: np.ndarray, planned: np.ndarray,
         above = np.where(~ok & (tries > lo[active, None]), tries, hi[active, None])
         hi[active] = above.min(axis=1)
         active = active[hi[active] - lo[active] > 1]
-    return np.round(lo * LIFT_STEP, 10)
+    # the planned lift (hi's start) fails: it is where a campaign never narrowed below
+    return np.round(lo * LIFT_STEP, 10), np.minimum(np.round(hi * LIFT_STEP, 10), planned[camps])
 
 
 def _earliest_safe_start(runner: _Scenarios, camps: np.ndarray, ok_now: np.ndarray, grid: Any,
@@ -158,6 +185,7 @@ class _Outcome:
     src: np.ndarray
     cells: np.ndarray  # (rows, H) bool
     worst: np.ndarray  # per scenario
+    row_worst: np.ndarray  # per row: its worst status over its judged cells
     net: NetworkProjection
     demand: np.ndarray
     receipts: np.ndarray
@@ -172,11 +200,8 @@ class _Outcome:
         entering = np.where(first > 0, net.poh[r, np.maximum(first - 1, 0)], self.on_hand)
         inflow = ((self.receipts + net.shipments) * cells).sum(axis=1)
         outflow = ((self.demand + net.dc_requested_unconstrained) * cells).sum(axis=1)
-        supply = np.bincount(self.rep, weights=np.where(judged, entering + inflow, 0.0),
-                             minlength=k)
-        need = np.bincount(self.rep, weights=outflow, minlength=k)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(need > 0, supply / need, np.nan)
+        # the tightest scoped location (docs/semantics.md, campaign supply check)
+        return tightest(self.rep[judged], (entering + inflow)[judged], outflow[judged], k)
 
     def lost_money(self, margin: np.ndarray) -> np.ndarray:
         lost = (self.net.lost_weekly * self.cells).sum(axis=1)
@@ -259,6 +284,7 @@ class _Scenarios:
                               lost_sales=lost_sales)
         cells = scoped[:, None] & (frac[rep] > 0)
         status = np.where(cells, weekly_status(net.poh, threshold), STATUS_OK)
+        row_worst = status.max(axis=1) if status.shape[1] else np.zeros(len(rep), np.int8)
         worst = np.zeros(k, dtype=np.int8)
-        np.maximum.at(worst, rep, status.max(axis=1) if status.shape[1] else 0)
-        return _Outcome(rep, src, cells, worst, net, demand, receipts, on_hand, k)
+        np.maximum.at(worst, rep, row_worst)
+        return _Outcome(rep, src, cells, worst, row_worst, net, demand, receipts, on_hand, k)

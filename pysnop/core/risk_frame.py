@@ -2,7 +2,9 @@
 
 RISK_COLUMNS:
   risk_id          RSK- + 8 hex of what the risk is about (stable across re-runs)
-  kind             "sku-location" or "campaign"
+  kind             "sku-location", "campaign", or "network": a DC and the fed rows its fair
+                   share leaves short (with the DC's row when at risk); its risk_id is the DC's
+                   own sku-location id
   draft            a campaign risk judged with an uncounted (Draft) campaign added, not a risk
                    the Bridge projects
   sku, location    the SKU; the locations of its cells (", "-joined, Bridge order)
@@ -11,6 +13,8 @@ RISK_COLUMNS:
   status           STOCKOUT when a cell projects below zero in some week, else AT RISK
   first_risk_week  the Monday of the first week any cell is below threshold
   shortfall_units  Σ over cells of max_w (threshold − poh): what the decision must make good
+                   (a fed row short by its DC's fair share adds nothing when the DC's row is a
+                   cell: the DC's shortfall is in the units its locations need)
   lost_units, margin_at_risk   Σ over cells (lost-sales run; margin week by week)
   act_by           the earliest Bridge act_by of its cells (it may be past: too late to
                    order); a Draft's risk: the Monday of the campaign's start
@@ -22,6 +26,8 @@ RISK_COLUMNS:
                    every remedy loses money
   rank             the order of the risks: Bridge-projected risks by their worst cell in the
                    Bridge's order (worst first), then Draft campaigns in Campaigns order
+  dc               the DC a network risk (or a campaign risk that takes one in) is grouped
+                   around: its remedies (expedites into it, its new order) belong to this risk
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ from pysnop.core.valuation import worth
 RISK_COLUMNS = ["risk_id", "kind", "draft", "sku", "location", "campaign_id", "status",
                 "first_risk_week", "shortfall_units", "lost_units", "margin_at_risk", "act_by",
                 "too_late", "alternatives", "recommended", "best_action_id", "fixable", "note",
-                "rank"]
+                "rank", "dc"]
 
 
 def risk_order(ctx: ActionContext, book: RiskBook) -> NDArray[np.int64]:
@@ -70,7 +76,8 @@ def risk_frame(ctx: ActionContext, book: RiskBook, proposals: pd.DataFrame,
     first = np.where(below.any(axis=1), np.argmax(below, axis=1), ctx.horizon)
     first_risk = np.full(k, ctx.horizon, dtype=np.int64)
     np.minimum.at(first_risk, book.cell_risk, first)
-    shortfall = _sum(book, gap.max(axis=1, initial=0.0), k)
+    counts = book.cell_counts if book.cell_counts is not None else np.ones(len(gap), bool)
+    shortfall = _sum(book, np.where(counts, gap.max(axis=1, initial=0.0), 0.0), k)
     lost_units = _sum(book, lost.sum(axis=1), k)
     money = _sum(book, worth(lost, ctx.margin_week[book.cell_row]), k)
     stockout = np.zeros(k, dtype=bool)
@@ -101,12 +108,13 @@ def risk_frame(ctx: ActionContext, book: RiskBook, proposals: pd.DataFrame,
         "best_action_id": pd.Series([None if pd.isna(v) else v for v in
                                      best.reindex(book.risk_id).to_numpy(dtype=object)],
                                     dtype=object),
-        "fixable": n_alt > 0, "rank": order + 1})
+        "fixable": n_alt > 0, "rank": order + 1,
+        "dc": book.dc if book.dc is not None else np.full(k, None, dtype=object)})
     frame["note"] = [_note(ctx, int(a), int(g), float(lo), t, bool(late), bool(bridge))
                      for a, g, lo, t, late, bridge in zip(n_alt, n_rec, lost_units, act, too_late,
                                                           book.counted)]
     for col in ("risk_id", "kind", "sku", "location", "campaign_id", "status", "note",
-                "best_action_id"):  # text as Python str, blanks as None
+                "best_action_id", "dc"):  # text as Python str, blanks as None
         frame[col] = pd.Series([None if _missing(v) else v for v in frame[col]], dtype=object,
                                index=frame.index)
     return frame.sort_values("rank", kind="stable").reset_index(drop=True)

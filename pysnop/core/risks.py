@@ -9,6 +9,10 @@ campaign risk      the counted campaigns that are short somewhere, with every at
                    sku-location are one risk (connected components of campaigns and cells).
                    A Draft (or other uncounted) campaign that would be short is a risk of its
                    own, its cells judged with the campaign added (the Bridge does not count it).
+network risk       a DC and the fed rows short because of its fair share (the Bridge's
+                   risk_cause "DC fair share"), with the DC's row when it is at risk: one
+                   decision, since the DC's remedy covers them all. A campaign short at one of
+                   those rows joins them (campaigns, DCs and rows are grouped together).
 sku-location risk  every other sku-location the Bridge has at risk (status not OK in some week).
 
 Every at-risk Bridge row is a cell of exactly one risk. A cell's need is its shortfall: the
@@ -28,9 +32,10 @@ from scipy.sparse.csgraph import connected_components  # type: ignore[import-unt
 
 from pysnop.core.action_context import ActionContext
 from pysnop.core.campaign_pairs import campaign_pairs
+from pysnop.core.network_remedies import lost_weekly, network_view
 from pysnop.core.valuation import lost_by_week
 
-SKU_LOCATION, CAMPAIGN = "sku-location", "campaign"
+SKU_LOCATION, CAMPAIGN, NETWORK = "sku-location", "campaign", "network"
 
 
 @dataclass
@@ -46,8 +51,16 @@ class RiskBook:
     cell_gap: NDArray[np.float64]  # (m, H)
     cell_lost: NDArray[np.float64]  # (m, H) units lost per week (lost-sales run)
     cell_stockout: NDArray[np.bool_]  # (m,) projected below zero in some week
-    row_risk: NDArray[np.int64]  # (n,) risk of each Bridge row, -1 where none
+    # (n,) risk of each Bridge row, -1 where none: the risk it is a cell of, and for a DC
+    # that anchors a network risk (its fed rows short by its fair share) that risk, so the
+    # DC's remedies belong to it even when the DC's own row is not at risk
+    row_risk: NDArray[np.int64]
     campaign_risk: NDArray[np.int64]  # (n_campaigns,) risk of each campaign, -1 where none
+    dc: NDArray[np.object_] | None = None  # (k,) the DC(s) a risk is grouped around, or None
+    # (m,) the cell's shortfall adds to its risk's: not for a fed row short by its DC's fair
+    # share when the DC's row is a cell of the same risk (the DC's shortfall is in the units
+    # its locations need); None: every cell counts
+    cell_counts: NDArray[np.bool_] | None = None
 
     def __len__(self) -> int:
         return len(self.risk_id)
@@ -67,16 +80,30 @@ def build_risks(ctx: ActionContext) -> RiskBook:
     # counted campaigns that are short, grouped with the rows where they are short
     hit = pairs.short & pairs.counted & at_risk[pairs.row]
     c, i = pairs.campaign[hit], pairs.row[hit]
-    graph = coo_matrix((np.ones(len(c)), (c, n_c + i)), shape=(n_c + n, n_c + n))
+    # a DC is joined to the fed rows its fair share leaves short (docs/semantics.md,
+    # "Remedies through the network")
+    view = network_view(ctx)
+    hurt = np.flatnonzero(view.hurt) if view is not None else np.zeros(0, dtype=np.int64)
+    dc_of = view.dc[hurt] if view is not None else np.zeros(0, dtype=np.int64)
+    graph = coo_matrix((np.ones(len(c) + len(hurt)),
+                        (np.concatenate([c, n_c + dc_of]), np.concatenate([n_c + i, n_c + hurt]))),
+                       shape=(n_c + n, n_c + n))
     _, label = connected_components(graph, directed=False)
     involved = np.zeros(n_c, dtype=bool)
     involved[c] = True
     groups = pd.Series(np.flatnonzero(involved)).groupby(label[:n_c][involved], sort=False)
     camp_groups = [list(map(int, g.to_numpy())) for _, g in groups]
     camp_groups.sort(key=min)
-    claimed = np.zeros(n, dtype=bool)
-    claimed[i] = True
+    node_of_row = label[n_c:]
+    anchors = np.unique(dc_of)  # DC rows that leave some fed row short
+    grouped = np.zeros(len(label), dtype=bool)  # components that are one decision
+    grouped[label[:n_c][involved]] = True
+    grouped[node_of_row[anchors]] = True
+    claimed = at_risk & grouped[node_of_row]
     loose = np.flatnonzero(at_risk & ~claimed)
+    campaign_labels = set(label[:n_c][involved].tolist())
+    # without a campaign, nothing joins two DCs: each such DC is a component of its own
+    dc_groups = [int(d) for d in anchors if int(node_of_row[d]) not in campaign_labels]
 
     drafts = pairs.short & ~pairs.counted
     draft_campaigns = sorted(set(map(int, pairs.campaign[drafts])))
@@ -93,13 +120,14 @@ def build_risks(ctx: ActionContext) -> RiskBook:
     campaign_risk = np.full(n_c, -1, dtype=np.int64)
     row_risk = np.full(n, -1, dtype=np.int64)
     cids = ctx.inputs.campaigns["campaign_id"].astype(str).to_numpy() if n_c else np.zeros(0)
-    gap, lost = ctx.gap(), lost_by_week(res.poh)
+    gap, lost = ctx.gap(), lost_weekly(ctx)  # a DC's: its own customers' only
     out: NDArray[np.bool_] = np.asarray((res.poh < 0).any(axis=1), dtype=bool)
 
     def add(kind: str, key: list[str], rows: NDArray[np.int64], camps: list[int], bridge: bool,
-            g: NDArray[np.float64], lw: NDArray[np.float64], so: NDArray[np.bool_]) -> None:
+            g: NDArray[np.float64], lw: NDArray[np.float64], so: NDArray[np.bool_],
+            id_kind: str | None = None) -> None:
         k = len(ids)
-        ids.append(risk_id(kind, key))
+        ids.append(risk_id(id_kind or kind, key))
         kinds.append(kind)
         members.append(camps)
         counted.append(bridge)
@@ -112,11 +140,25 @@ def build_risks(ctx: ActionContext) -> RiskBook:
         if bridge:
             row_risk[rows] = k
 
-    node_of_row = label[n_c:]
+    dcs: list[str | None] = []
+    place = ctx.location
+
+    def anchor_of(component: int) -> None:
+        """The risk's DCs: each anchors it (its remedies belong here)."""
+        mine = anchors[node_of_row[anchors] == component]
+        row_risk[mine] = len(ids) - 1
+        dcs.append(", ".join(dict.fromkeys(str(x) for x in place[mine])) if len(mine) else None)
+
     for camps in camp_groups:  # one per campaign risk, not per row
         rows = np.flatnonzero(claimed & (node_of_row == label[camps[0]]))
         key = [str(ctx.sku[rows[0]]), *sorted(cids[camps])]
         add(CAMPAIGN, key, rows, camps, True, gap[rows], lost[rows], out[rows])
+        anchor_of(int(label[camps[0]]))
+    for d in dc_groups:  # a DC and the rows it leaves short; its id is the DC's own
+        rows = np.flatnonzero(claimed & (node_of_row == node_of_row[d]))
+        add(NETWORK, [str(ctx.sku[d]), str(place[d])], rows, [], True, gap[rows], lost[rows],
+            out[rows], id_kind=SKU_LOCATION)
+        anchor_of(int(node_of_row[d]))
     # every other at-risk row is a risk of its own, added as one block
     first = len(ids)
     ids += [risk_id(SKU_LOCATION, [str(s), str(loc)])
@@ -130,18 +172,27 @@ def build_risks(ctx: ActionContext) -> RiskBook:
     cell_lost.append(lost[loose])
     cell_out.append(out[loose])
     row_risk[loose] = first + np.arange(len(loose))
+    dcs += [None] * len(loose)
     for cd in draft_campaigns:
         sel = drafts & (pairs.campaign == cd)
         rows = pairs.row[sel]
         add(CAMPAIGN, [str(ctx.sku[rows[0]]), str(cids[cd])], rows, [cd], False,
             pairs.gap[sel], lost_by_week(pairs.poh_with[sel]),
             (pairs.poh_with[sel] < 0).any(axis=1))
+        dcs.append(None)
 
+    c_risk, c_row = np.concatenate(cell_risk), np.concatenate(cell_row)
+    counts = np.ones(len(c_row), dtype=bool)
+    if view is not None and len(c_row):
+        inner = view.hurt[c_row]
+        dc_row = np.where(inner, view.dc[c_row], -1)
+        cells = pd.MultiIndex.from_arrays([c_risk, c_row])
+        counts = ~(inner & pd.MultiIndex.from_arrays([c_risk, dc_row]).isin(cells))
     return RiskBook(
         np.array(ids, dtype=object), np.array(kinds, dtype=object), members,
-        np.array(counted, dtype=bool), np.concatenate(cell_risk), np.concatenate(cell_row),
+        np.array(counted, dtype=bool), c_risk, c_row,
         np.concatenate(cell_gap), np.concatenate(cell_lost), np.concatenate(cell_out), row_risk,
-        campaign_risk)
+        campaign_risk, np.array(dcs, dtype=object), counts)
 
 
 def risk_id(kind: str, key: list[str]) -> str:

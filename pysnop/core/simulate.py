@@ -17,7 +17,7 @@ SHIFT_SKU    the campaign features ``alt_sku`` instead of ``sku``
 Actions are applied together, in the order given, so the after-picture is that of the whole
 set (unlike the proposals' values, which are each measured alone).
 :func:`simulate` runs the bridge before and after and keeps the sku-locations whose projection
-changed: status, lost units and margin at risk, before and after. A marketing remedy of a
+or lost units changed (with a network, every location a DC remedy reaches): status, lost units and margin at risk, before and after. A marketing remedy of a
 campaign the bridge does not count (a Draft) is proposed judging the campaign as if confirmed;
 so that the what-if shows the value the proposal claims, such a campaign is counted in both
 runs (and a note says so).
@@ -180,7 +180,12 @@ def simulate(inputs: PlanInputs, actions: pd.DataFrame, *, before=None
                                                                                  "location"]]))
     poh_a = pd.DataFrame(after.poh, index=pd.MultiIndex.from_frame(after.keys[["sku",
                                                                               "location"]]))
-    diff = (poh_a.reindex(poh_b.index) - poh_b).abs().max(axis=1) > 1e-9
+    lost_b = pd.DataFrame(before.lost_weekly, index=poh_b.index)
+    lost_a = pd.DataFrame(after.lost_weekly, index=poh_a.index)
+    # a row changes when its projection or its lost units do: through a network a remedy
+    # reaches every location of the DC (docs/semantics.md, "Remedies through the network")
+    diff = ((poh_a.reindex(poh_b.index) - poh_b).abs().max(axis=1) > 1e-9) \
+        | ((lost_a.reindex(lost_b.index) - lost_b).abs().max(axis=1) > 1e-9)
     keys = [k for k in poh_b.index[diff.to_numpy()] if k in b.index and k in a.index]
     rows = []
     for key in keys:

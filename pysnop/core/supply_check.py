@@ -8,13 +8,20 @@ pair is one campaign at one sku-location, and reduced to campaigns with ``np.*.a
 Definitions (per campaign c with planned lift λ, over its scoped pairs p):
 - window: the weeks the campaign touches inside the horizon.
 - supply_status: worst weekly status in the window with c as planned.
-- coverage: (projected on-hand entering the window + receipts in the window) ÷ demand in the
-  window, summed over the scoped locations.
+- coverage: at each scoped location, (projected on-hand entering the window + receipts in the
+  window) ÷ demand in the window; the campaign's is the lowest of them (the tightest location),
+  so a coverage below 1 always means a stockout in the window there — never a chain total
+  that hides a short store.
 - max supportable lift: the largest lift ≤ λ keeping every week the campaign affects at or
   above threshold, floored to 0.01 % (0 if even no lift keeps them there).
 - earliest safe start: the first start, in whole weeks from the planned one (same duration,
   window ending inside the horizon), at which λ keeps every affected week at or above threshold.
 - margin_at_risk: units lost (lost-sales run) in the window weeks × unit margin.
+- note: one sentence; where the lift is capped it names the location that limits it (the one
+  with the lowest supportable lift, ties by location code): "supports at most 50% lift
+  (limited by S1)", "stock is short even without this lift (at S1)".
+Status, coverage and max lift are all read on the same scoped locations (docs/semantics.md,
+campaign supply check).
 """
 
 from __future__ import annotations
@@ -87,16 +94,16 @@ def campaign_supply_check(campaigns: pd.DataFrame, grid, *, keys, weeks, baselin
                         poh_with[rows_p, 0] - receipts[i][:, 0] + demand_with[:, 0])
     supply = entering + (receipts[i] * window).sum(axis=1)
     need = (demand_with * window).sum(axis=1)
-    supply_c, need_c = np.zeros(n_c), np.zeros(n_c)
-    np.add.at(supply_c, c, supply)
-    np.add.at(need_c, c, need)
+    coverage = tightest(c, supply, need, n_c)
 
     # lift bound: slack ≥ λ' × (added_cum + risk_buffer × added) on every affected week
     slack = poh_other - (safety[i][:, None] + risk_buffer * lift_other)
     per_unit = added_cum + risk_buffer * added
     bound = np.where(per_unit > 0, slack / np.where(per_unit > 0, per_unit, 1.0), np.inf)
     max_lift = np.full(n_c, np.inf)
-    np.minimum.at(max_lift, c, bound.min(axis=1))
+    pair_bound = bound.min(axis=1)
+    np.minimum.at(max_lift, c, pair_bound)
+    limit = limiting(c, pair_bound, keys["location"].to_numpy(dtype=object)[i], n_c)
     planned = grid.lift
     capped = np.where(max_lift >= planned, planned,
                       np.floor(np.maximum(max_lift, 0.0) / LIFT_STEP) * LIFT_STEP)
@@ -112,13 +119,11 @@ def campaign_supply_check(campaigns: pd.DataFrame, grid, *, keys, weeks, baselin
     checked = np.zeros(n_c, dtype=bool)
     checked[c] = True
     out.loc[checked, "supply_status"] = STATUS_LABELS[worst[checked]]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        coverage = np.where(need_c > 0, supply_c / need_c, np.nan)
     out.loc[checked, "coverage"] = coverage[checked]
     out.loc[checked, "max_supportable_lift"] = np.where(planned > 0, capped, planned)[checked]
     out.loc[checked, "margin_at_risk"] = money[checked]
     out["earliest_safe_start"] = safe_start
-    notes[checked] = _notes(worst, planned, capped, safe_start, grid, checked)
+    notes[checked] = _notes(worst, planned, capped, safe_start, grid, checked, limit)
     out["note"] = notes
     return out
 
@@ -150,8 +155,31 @@ def _earliest_safe_start(grid, c, slack, risk_buffer, base, weeks) -> pd.Series:
     return safe.where(found & checked)
 
 
-def _notes(worst, planned, capped, safe_start, grid, checked) -> list[str]:
-    """One plain sentence per checked campaign, for marketing."""
+def tightest(c: np.ndarray, supply: np.ndarray, need: np.ndarray, n_c: int) -> np.ndarray:
+    """Per campaign, the lowest supply ÷ need among its locations with a need (NaN: none)."""
+    out = np.full(n_c, np.inf)
+    has = need > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(has, supply / np.where(has, need, 1.0), np.inf)
+    np.minimum.at(out, c, ratio)
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def limiting(c: np.ndarray, bound: np.ndarray, location: np.ndarray, n_c: int) -> np.ndarray:
+    """Per campaign, the location with the lowest bound (ties: the first location code)."""
+    out = np.full(n_c, None, dtype=object)
+    if len(c) == 0:
+        return out
+    codes = location.astype(str)
+    order = np.lexsort((codes, bound, c))
+    first = order[np.r_[True, c[order][1:] != c[order][:-1]]]
+    out[c[first]] = location[first]
+    return out
+
+
+def _notes(worst, planned, capped, safe_start, grid, checked, limit=None) -> list[str]:
+    """One plain sentence per checked campaign, for marketing; ``limit`` names, per campaign,
+    the location that caps its lift."""
     notes = []
     starts = safe_start.tolist()
     for k in np.flatnonzero(checked):
@@ -162,8 +190,11 @@ def _notes(worst, planned, capped, safe_start, grid, checked) -> list[str]:
             parts = [f"{STATUS_LABELS[worst[k]].lower()} in the window" if worst[k] != STATUS_OK
                      else "ok in the window, but stock falls below threshold later"]
             if short:
-                parts.append(f"supports at most {capped[k]:.1%} lift" if capped[k] > 0
-                             else "stock is short even without this lift")
+                where = limit[k] if limit is not None else None
+                parts.append((f"supports at most {capped[k]:.1%} lift"
+                              + (f" (limited by {where})" if where else "")) if capped[k] > 0
+                             else "stock is short even without this lift"
+                             + (f" (at {where})" if where else ""))
             if pd.notna(starts[k]):
                 parts.append(f"safe from {starts[k]:%Y-%m-%d}")
             else:

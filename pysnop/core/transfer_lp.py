@@ -25,8 +25,13 @@ safety stock. Two tie-breaks steer among plans of equal value: units on a free l
 bonus (so spare stock tops the receiver up to its need, safety stock included) and later
 arrivals a tinier penalty (so a donor sends in one early shipment rather than several).
 
+Packs: an arc may carry whole packs only (``arc_pack`` units each; 1 = whole units): its
+variables count packs, every constraint sees pack × x units, and a receiver's need is rounded
+up to whole packs of the largest pack reaching it (docs/semantics.md, "Remedies through the
+network").
+
 Whole units: the LP is a network flow whose data are whole numbers except the lost units, so
-its vertex is whole whenever the lost units are; otherwise the LP is floored and every SKU whose
+its vertex is whole whenever the lost units are (and packs are 1); otherwise the LP is floored and every SKU whose
 floored plan earns less than its LP optimum is solved again as a mixed-integer program (whole x)
 over just those SKUs, and the better plan is kept. Plans are valued by rerunning the lost-sales
 run on the receivers with the whole-unit arrivals.
@@ -66,6 +71,13 @@ class TransferNetwork:
     arc_to: Ints  # (a,)
     arc_transit: Ints  # (a,)
     arc_cost: Floats  # (a,)
+    arc_pack: Floats | None = None  # (a,) units per pack an arc ships in; None: whole units
+    lost: Floats | None = None  # (n, H) receivers' lost units per week; None: poh's lost-sales run
+
+    def packs(self) -> Floats:
+        if self.arc_pack is None:
+            return np.ones(len(self.arc_from))
+        return np.asarray(np.where(self.arc_pack > 0, self.arc_pack, 1.0), dtype=float)
 
 
 @dataclass
@@ -98,6 +110,7 @@ class _Model:
     ship: Ints
     p_row: Ints
     p_week: Ints
+    pack: Floats  # (n_x,) units per x
 
 
 def _empty(bound: float = 0.0) -> TransferPlan:
@@ -123,7 +136,7 @@ def build_model(net: TransferNetwork) -> _Model | None:
     # a donor's spare only grows with the ship week; shipping at the week it last grew is as
     # good as any later week until it grows again (the receiver gets the units sooner)
     grows = np.diff(spare, axis=1, prepend=0.0) > 0
-    lost = lost_by_week(net.poh)
+    lost = lost_by_week(net.poh) if net.lost is None else np.asarray(net.lost, dtype=float)
     gap = np.maximum(net.threshold - net.poh, 0.0)
     arc_ok = (net.donor[net.arc_from] & net.receiver[net.arc_to] & (net.arc_transit >= 0)
               & (net.arc_transit < horizon))
@@ -144,6 +157,7 @@ def build_model(net: TransferNetwork) -> _Model | None:
     d, r = net.arc_from[arc], net.arc_to[arc]
     arrive = ship + net.arc_transit[arc]
     n_x = len(arc)
+    pack = net.packs()[arc]
 
     # a receiver's weeks split into segments at its possible arrival weeks; units of an
     # arrival serve losses from then on, so Σ avoided up to a segment's end ≤ arrivals so far
@@ -177,7 +191,7 @@ def build_model(net: TransferNetwork) -> _Model | None:
     d_of = dkeys // horizon
     d_end = np.searchsorted(d_of, d_of, side="right")
     owner, row = _ranges(dpos, d_end[dpos])
-    rows, cols, vals = [row], [owner], [np.ones(len(row))]
+    rows, cols, vals = [row], [owner], [pack[owner]]
     b = [spare[d_of, dkeys % horizon]]
     n_rows = len(dkeys)
     # receiver rows, one per segment with losses: Σ p up to its end − Σ x arrived ≤ 0
@@ -190,30 +204,34 @@ def build_model(net: TransferNetwork) -> _Model | None:
     owner, row = _ranges(first_row, r_last[xseg])
     rows.append(n_rows + row)
     cols.append(owner)
-    vals.append(-np.ones(len(row)))
+    vals.append(-pack[owner])
     b.append(np.zeros(len(seg_list)))
     n_rows += len(seg_list)
     # need rows: Σ x into r ≤ need_r, what makes it whole from its first possible arrival
     recv, rpos = np.unique(r, return_inverse=True)
     reach = w[None, :] >= live_first[recv][:, None]
     need = np.ceil(np.where(reach, gap[recv], 0.0).max(axis=1) - 1e-9)
+    biggest = np.ones(len(recv))
+    np.maximum.at(biggest, rpos, pack)
+    need = np.ceil(np.round(need / biggest, 9)) * biggest  # whole packs
     rows.append(n_rows + rpos)
     cols.append(np.arange(n_x))
-    vals.append(np.ones(n_x))
+    vals.append(pack)
     b.append(need)
     n_rows += len(recv)
 
     a_ub = coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                       shape=(n_rows, n_x + n_p)).tocsr()
     cost = net.arc_cost[arc]
-    c = np.concatenate([cost + LATE * arrive / horizon - np.where(cost <= 0, FREE_BONUS, 0.0),
+    c = np.concatenate([pack * (cost + LATE * arrive / horizon
+                                - np.where(cost <= 0, FREE_BONUS, 0.0)),
                         -net.margin[p_row, p_week]])
     upper = np.concatenate([np.full(n_x, np.inf), p_lost])
     group = net.group
     row_group = np.concatenate([group[d_of], group[seg_r[seg_list]], group[recv]])
     return _Model(c, a_ub, np.concatenate(b), upper, n_x,
                   np.concatenate([group[d], group[p_row]]), row_group, arc, arrive, ship,
-                  p_row, p_week)
+                  p_row, p_week, pack)
 
 
 def plan_transfers(net: TransferNetwork) -> TransferPlan:
@@ -253,14 +271,14 @@ def _real_objective(net: TransferNetwork, model: _Model, x: Floats) -> Floats:
     """Each LP variable's share of Σ m·p − Σ cost·x (without the tie-breaks)."""
     n_x = model.n_x
     out = np.empty(len(x))
-    out[:n_x] = -net.arc_cost[model.arc] * x[:n_x]
+    out[:n_x] = -net.arc_cost[model.arc] * model.pack * x[:n_x]
     out[n_x:] = net.margin[model.p_row, model.p_week] * x[n_x:]
     return out
 
 
 def _arrivals(net: TransferNetwork, model: _Model, qty: Floats) -> Floats:
     arrivals = np.zeros(net.poh.shape)
-    np.add.at(arrivals, (net.arc_to[model.arc], model.arrive), qty)
+    np.add.at(arrivals, (net.arc_to[model.arc], model.arrive), qty * model.pack)
     return arrivals
 
 
@@ -268,8 +286,11 @@ def _receiver_values(net: TransferNetwork, model: _Model, qty: Floats
                      ) -> tuple[Ints, Floats, Floats]:
     """(receiver rows, lost units avoided, margin protected) of a whole-unit plan."""
     recv = np.unique(net.arc_to[model.arc])
-    after = net.poh[recv] + np.cumsum(_arrivals(net, model, qty)[recv], axis=1)
-    units, money = protected(net.poh[recv], after, net.margin[recv])
+    # given lost units (a network's), a projection whose lost-sales run loses exactly them:
+    # arrivals then serve later losses once, as the LP assumes
+    base = net.poh[recv] if net.lost is None else -np.cumsum(net.lost[recv], axis=1)
+    after = base + np.cumsum(_arrivals(net, model, qty)[recv], axis=1)
+    units, money = protected(base, after, net.margin[recv])
     return recv, units, money
 
 
@@ -277,7 +298,7 @@ def _group_values(net: TransferNetwork, model: _Model, qty: Floats, n_groups: in
     recv, _, money = _receiver_values(net, model, qty)
     out = np.zeros(n_groups)
     np.add.at(out, net.group[recv], money)
-    np.add.at(out, model.var_group[:model.n_x], -net.arc_cost[model.arc] * qty)
+    np.add.at(out, model.var_group[:model.n_x], -net.arc_cost[model.arc] * model.pack * qty)
     return out
 
 
@@ -307,7 +328,7 @@ def _solve_whole(model: _Model, groups: Ints, near: Floats | None) -> Floats | N
 def _plan(net: TransferNetwork, model: _Model, qty: Floats, bound: float) -> TransferPlan:
     recv, units, money = _receiver_values(net, model, qty)
     use = qty > 0
-    arc, q = model.arc[use], qty[use]
+    arc, q = model.arc[use], qty[use] * model.pack[use]
     to = net.arc_to[arc]
     sent = np.zeros(net.poh.shape[0])
     np.add.at(sent, to, q)
@@ -315,6 +336,6 @@ def _plan(net: TransferNetwork, model: _Model, qty: Floats, bound: float) -> Tra
     per_money = np.zeros(net.poh.shape[0])
     per_units[recv], per_money[recv] = units, money
     share = q / np.where(sent[to] > 0, sent[to], 1.0)
-    objective = float(money.sum() - (net.arc_cost[model.arc] * qty).sum())
+    objective = float(money.sum() - (net.arc_cost[model.arc] * model.pack * qty).sum())
     return TransferPlan(arc, net.arc_from[arc], to, model.ship[use], model.arrive[use], q,
                         per_units[to] * share, per_money[to] * share, objective, bound)

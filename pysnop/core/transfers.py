@@ -10,6 +10,14 @@ Each shipment of the plan (donor, receiver, ship week) is one proposal. A receiv
 avoided and margin protected (valued week by week, :mod:`pysnop.core.valuation`) are shared
 among its shipments in proportion to their quantities. cost = qty × the lane's cost per unit;
 week = the arrival week; act_by = the ship week's Monday (never before the as-of date).
+
+With a network (docs/semantics.md, "Remedies through the network"): a DC that feeds the SKU
+neither gives nor receives (DC → store is the distribution plan's job); a lane touching a
+store ships whole packs (the larger of its two ends' packs); the plan's receivers are valued
+by their network lost units, and every receiver whose shipments touch a networked row is
+valued by re-running the network with its shipments (all rows of the SKU). The SKU's whole
+plan is re-run first: a donor that would fall below its threshold in that projection (it
+now needs more from a DC that cannot ship it) gives nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ import pandas as pd
 
 from pysnop.core.action_context import SUPPLY, ActionContext, days, units
 from pysnop.core.lanes import lane_table, transfer_arcs
+from pysnop.core.network_remedies import network_view
+from pysnop.core.network_transfers import through_network
 from pysnop.core.proposals import Batch, empty_batch, make_batch
 from pysnop.core.transfer_lp import TransferNetwork, plan_transfers
 
@@ -30,12 +40,21 @@ def transfer_network(ctx: ActionContext) -> TransferNetwork:
     first = ctx.first_risk_index()
     receiver = first >= 0
     donor = ~receiver
+    view = network_view(ctx)
+    if view is not None:  # a DC ships to its stores through the distribution plan
+        receiver &= ~view.feeds
+        donor &= ~view.feeds
     table = lane_table(ctx.inputs.lanes, lead, cost)
     frm, to, transit, price = transfer_arcs(ctx.sku, ctx.location, np.flatnonzero(donor),
                                             np.flatnonzero(receiver), table, lead, cost)
     group = pd.factorize(pd.Series(ctx.sku, dtype=object).astype(str))[0].astype(np.int64)
+    if view is None or result.network is None:
+        return TransferNetwork(group, result.poh, result.threshold, ctx.margin_week, receiver,
+                               donor, frm, to, transit, price)
+    pack = np.nan_to_num(view.pack, nan=1.0)
     return TransferNetwork(group, result.poh, result.threshold, ctx.margin_week, receiver, donor,
-                           frm, to, transit, price)
+                           frm, to, transit, price, arc_pack=np.maximum(pack[frm], pack[to]),
+                           lost=result.network.lost_weekly)
 
 
 def propose_transfers(ctx: ActionContext) -> Batch:
@@ -44,22 +63,30 @@ def propose_transfers(ctx: ActionContext) -> Batch:
         return empty_batch(horizon)
     net = transfer_network(ctx)
     plan = plan_transfers(net)
+    if len(plan.qty) == 0:
+        return empty_batch(horizon)
+    w = np.arange(horizon)[None, :]
+    delta = np.where(w >= plan.arrive[:, None], plan.qty[:, None], 0.0)
+    effects = (np.arange(len(plan.qty)), plan.to, delta)
+    if network_view(ctx) is not None:
+        plan, effects = through_network(ctx, plan, effects)
     k = len(plan.qty)
     if k == 0:
         return empty_batch(horizon)
     d, r = plan.frm, plan.to
     weeks, leaves = ctx.weeks(plan.arrive), ctx.weeks(plan.ship)
-    reason = [f"Ship {units(q)} units of {ctx.sku[b]} from {ctx.location[a]} to "
+    pack = net.packs()[plan.arc]
+    packs = [f" ({units(q / p)} packs of {units(p)})" if p > 1 else ""
+             for q, p in zip(plan.qty, pack)]
+    reason = [f"Ship {units(q)} units{pk} of {ctx.sku[b]} from {ctx.location[a]} to "
               f"{ctx.location[b]} in the week of {s} (arriving the week of {wk}) to "
               f"cover {ctx.stockout_at(int(b))}; {ctx.location[a]} stays at or above its "
               f"safety stock."
-              for a, b, q, s, wk in zip(d, r, plan.qty, days(leaves), days(weeks))]
-    w = np.arange(horizon)[None, :]
-    delta = np.where(w >= plan.arrive[:, None], plan.qty[:, None], 0.0)
+              for a, b, q, pk, s, wk in zip(d, r, plan.qty, packs, days(leaves), days(weeks))]
     return make_batch(horizon, {
         "type": ["TRANSFER"] * k, "owner": [SUPPLY] * k, "sku": ctx.sku[r],
         "location": ctx.location[r], "from_location": ctx.location[d],
         "campaign_id": [ctx.campaign_ids(int(b)) for b in r], "qty": plan.qty, "week": weeks,
         "cost": plan.qty * net.arc_cost[plan.arc], "units_protected": plan.units,
         "margin_protected": plan.margin, "reason": reason, "act_by": ctx.deadline(plan.ship),
-        "home_row": r}, np.arange(k), r, delta)
+        "home_row": r}, *effects)

@@ -71,3 +71,17 @@ def protected(poh_before: Array, poh_after: Array, margin: Array) -> tuple[Array
 def worth(units_by_week: Array, margin: Array) -> Array:
     """Σ_w units[w] × m[w]: the margin of units sold (or given up) week by week."""
     return np.asarray((units_by_week * margin).sum(axis=-1), dtype=float)
+
+
+def protected_over_rows(lost_before: Array, lost_after: Array, margin: Array,
+                        owner: NDArray[np.int64], k: int) -> tuple[Array, Array]:
+    """(units avoided, margin protected) of k remedies whose lost units come from re-running
+    the network: row j of the (rows × week) arrays belongs to remedy ``owner[j]`` (every row
+    its re-run projects), and remedy r protects Σ over its rows and weeks of
+    (lost_before − lost_after) × m[w] (docs/semantics.md, "Remedies through the network").
+    """
+    avoided = np.round(np.asarray(lost_before, dtype=float) - np.asarray(lost_after, dtype=float),
+                       DECIMALS)
+    units = np.bincount(owner, weights=avoided.sum(axis=-1), minlength=k)
+    money = np.bincount(owner, weights=(avoided * margin).sum(axis=-1), minlength=k)
+    return np.asarray(units, dtype=float), np.asarray(money, dtype=float)

@@ -9,6 +9,12 @@ the promotion economics). To recreate it from a tree without the network::
 
 test_network_flat.py checks today's bridge gives exactly those numbers. A deliberate change
 to the flat numbers (not the network's) regenerates the file from the tree before it.
+
+Since then, one deliberate change: the campaign supply check's ``check_coverage`` and
+``check_note`` follow the issue-12 rule (coverage at the tightest scoped location, the note
+names the location that limits the lift; docs/semantics.md, campaign supply check). Those two
+keys alone were rewritten from the bridge with that rule, after checking that every other key
+was still identical bit for bit.
 """
 
 from __future__ import annotations

@@ -40,8 +40,9 @@ def test_dc_stock_caps_the_lift():
     assert chk["coverage"] == pytest.approx(0.75)
     assert chk["margin_at_risk"] == pytest.approx(10.0)
     assert pd.isna(chk["earliest_safe_start"])
-    assert chk["note"] == ("stockout in the window; supports at most 50.0% lift; "
-                           "no safe start within the horizon")
+    # at λ just above 0.5 S1's window week fails first: S1 limits the lift
+    assert chk["note"] == ("stockout in the window; supports at most 50.0% lift (limited by "
+                           "S1); no safe start within the horizon")
 
 
 def test_packs_make_the_cap_a_step():
@@ -140,3 +141,28 @@ def test_batches_of_any_size_give_the_same_check(monkeypatch):
     whole = case(1.0, dc_on_hand=18, pack=6).campaign_check
     monkeypatch.setattr(network_check, "MAX_ROWS", 3)  # one or two scenarios per batch
     pd.testing.assert_frame_equal(case(1.0, dc_on_hand=18, pack=6).campaign_check, whole)
+
+
+def test_coverage_is_the_tightest_scoped_location_and_the_note_names_it():
+    # DC1 (on hand 15) feeds S1 (on hand 20) and S2 (on hand 40), transit 1, baseline 10;
+    # C1 +100% at both in week 2. Backorder run:
+    #   t=0 (week 1): S1 B(1) = 10, 10 − 10 = 0: need 0; S2 B(1) = 30: need 0.
+    #   t=1 (week 2): S1 B(2) = 0, 0 − 20: need 20; S2 B(2) = 20, 20 − 20 = 0: need 0.
+    #   Q = 20 > A = 15: f = 0.75, S1 gets 15: poh[2] = 0 + 15 − 20 = −5: STOCKOUT. S2: 0.
+    # Coverage in the window: S1 (0 entering + 15 arriving) / 20 = 0.75; S2 (20 + 0) / 20 = 1:
+    #   the campaign's is S1's, 0.75 (summed over both it would read 35 / 40).
+    # Max lift: S1 gets at most 15 = 10(1 + λ): λ = 0.5; S2 holds up to λ = 1 on its own
+    #   stock (20 ≥ 10(1 + λ)) and asks nothing: S1 limits it.
+    inv = [{"sku": "A", "location": "DC1", "on_hand": 15},
+           {"sku": "A", "location": "S1", "on_hand": 20},
+           {"sku": "A", "location": "S2", "on_hand": 40}]
+    locs = [{"location": "DC1", "role": "dc"}, {"location": "S1", "supplied_by": "DC1"},
+            {"location": "S2", "supplied_by": "DC1"}]
+    camps = [{"campaign_id": "C1", "sku": "A", "lift": 1.0, **WEEK2}]
+    fc = weekly("A", "S1", [10] * 4) + weekly("A", "S2", [10] * 4)
+    chk = run_bridge(build_plan(inv, fc, camps, locations=locs, horizon_weeks=4)) \
+        .campaign_check.iloc[0]
+    assert chk["supply_status"] == "STOCKOUT"
+    assert chk["coverage"] == pytest.approx(0.75)
+    assert chk["max_supportable_lift"] == pytest.approx(0.5, abs=1e-12)
+    assert "supports at most 50.0% lift (limited by S1)" in chk["note"]

@@ -1,0 +1,162 @@
+"""Re-running the network for many what-ifs at once (docs/semantics.md, "Remedies through the
+network").
+
+A remedy at a networked row (a fed location or a DC that feeds one) changes what its DC can
+ship to every location it feeds, so its worth is read off the distribution plan run again.
+Each what-if (*scenario*) is a change of receipts at one or more rows of one SKU; the scenario
+projects that SKU's whole block of rows (its DCs, the locations they feed, and any other
+location of the SKU) as extra rows of **one** :func:`pysnop.core.network.project_network`
+call, so a batch of candidates costs one projection, never a Python loop per candidate.
+
+Every SKU a batch touches is also projected once unchanged (the *before*), by the same call,
+so a remedy's figures are differences of two runs of the same arithmetic: nothing moves where
+nothing changed. Rows are taken in the Bridge's order; demand, receipts and thresholds are the
+Bridge's arrays, on-hand is Inventory's (0 for a DC row the network added).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from pysnop.core.network import NetworkProjection, Topology, project_network
+
+Ints = NDArray[np.int64]
+Floats = NDArray[np.float64]
+Bools = NDArray[np.bool_]
+
+MAX_ROWS = 100_000  # sku-locations projected at once; more scenarios run in further batches
+MOVED = 1e-9  # a week's projection this close to the plan's has not changed
+
+
+@dataclass
+class NetworkBase:
+    """The Bridge's network inputs, on Bridge rows, with each SKU's block of rows."""
+
+    demand: Floats  # (n, H)
+    receipts: Floats  # (n, H)
+    threshold: Floats  # (n, H)
+    on_hand: Floats  # (n,)
+    topology: Topology  # Bridge order
+    sku_id: Ints  # (n,) the SKU of each row as a number
+    perm: Ints  # rows grouped by SKU (stable)
+    block_start: Ints  # per SKU: where its rows start in ``perm``
+    block_size: Ints  # per SKU
+    pos: Ints  # (n,) a row's place inside its SKU's block
+
+    @property
+    def inside(self) -> Bools:
+        """Rows the distribution plan projects: fed locations and the DCs feeding them."""
+        return np.asarray(self.topology.fed | self.topology.feeds, dtype=bool)
+
+
+def network_base(result: Any, on_hand: Floats) -> NetworkBase | None:
+    """The base of a Bridge run with a network (None without one)."""
+    net: NetworkProjection | None = result.network
+    if net is None:
+        return None
+    n = len(result.keys)
+    sku_id, _ = pd.factorize(result.keys["sku"].astype(object))
+    sku_id = np.asarray(sku_id, dtype=np.int64)
+    perm = np.argsort(sku_id, kind="stable").astype(np.int64)
+    counts = np.bincount(sku_id, minlength=int(sku_id.max()) + 1 if n else 0)
+    start = np.r_[0, np.cumsum(counts)[:-1]].astype(np.int64)
+    pos = np.empty(n, dtype=np.int64)
+    pos[perm] = np.arange(n) - start[sku_id[perm]]
+    return NetworkBase(np.asarray(result.demand, dtype=float),
+                       np.asarray(result.receipts, dtype=float),
+                       np.asarray(result.threshold, dtype=float),
+                       np.asarray(on_hand, dtype=float), net.topology, sku_id, perm, start,
+                       counts.astype(np.int64), pos)
+
+
+@dataclass
+class Scenarios:
+    """Receipt changes of k scenarios: change j adds ``receipts[j]`` (per week, may be
+    negative) at Bridge row ``row[j]`` in scenario ``scenario[j]``; scenario s projects the
+    SKU of Bridge row ``anchor[s]``."""
+
+    anchor: Ints  # (k,)
+    scenario: Ints  # (c,)
+    row: Ints  # (c,)
+    receipts: Floats  # (c, H)
+
+
+@dataclass
+class Rerun:
+    """The scenarios run again and their SKUs as planned, row by row.
+
+    Rows of scenario s are ``rep == s``; ``src`` their Bridge rows; ``*_before`` the same rows
+    with nothing changed (the same projection of the SKU unchanged).
+    """
+
+    rep: Ints
+    src: Ints
+    poh: Floats  # what the Bridge would show: fed rows B(w+1), DC rows the unconstrained plan
+    lost: Floats  # units lost per week (lost-sales run)
+    poh_before: Floats
+    lost_before: Floats
+    n_scenarios: int
+
+    def moved(self) -> Bools:
+        """Rows whose projection changed in some week."""
+        return np.asarray((np.abs(self.poh - self.poh_before) > MOVED).any(axis=1), dtype=bool)
+
+
+def rerun(base: NetworkBase, scen: Scenarios) -> Rerun:
+    """Project every scenario, and each SKU they touch as planned, in batches of blocks."""
+    k = len(scen.anchor)
+    blocks = base.sku_id[scen.anchor]
+    skus = np.unique(blocks)
+    # scenarios 0..k-1, then one unchanged run per SKU
+    all_blocks = np.concatenate([blocks, skus])
+    sizes = base.block_size[all_blocks]
+    batch = np.cumsum(sizes) // MAX_ROWS
+    parts: list[tuple[Ints, Ints, Floats, Floats]] = []
+    for b in np.unique(batch).tolist():
+        at = np.flatnonzero(batch == b)
+        parts.append(_project(base, all_blocks[at], at, scen))
+    rep = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+    src = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+    horizon = base.demand.shape[1]
+    poh = np.concatenate([p[2] for p in parts]) if parts else np.zeros((0, horizon))
+    lost = np.concatenate([p[3] for p in parts]) if parts else np.zeros((0, horizon))
+    mine = rep < k
+    # the unchanged run of each row's SKU, laid against every scenario row of that SKU
+    plain = np.full(len(base.sku_id), -1, dtype=np.int64)
+    plain[src[~mine]] = np.flatnonzero(~mine)
+    before = plain[src[mine]]
+    return Rerun(rep[mine], src[mine], poh[mine], lost[mine], poh[before], lost[before], k)
+
+
+def _project(base: NetworkBase, blocks: Ints, ids: Ints, scen: Scenarios
+             ) -> tuple[Ints, Ints, Floats, Floats]:
+    """One projection of the given blocks; ``ids`` number them (scenario index, or ≥ k for
+    an unchanged SKU)."""
+    sizes = base.block_size[blocks]
+    offset = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)
+    rep = np.repeat(np.arange(len(blocks)), sizes)
+    local = np.arange(int(sizes.sum())) - offset[rep]
+    src = base.perm[base.block_start[blocks][rep] + local]
+    receipts = base.receipts[src].copy()
+    # the changes of the scenarios in this batch, placed on their replicated rows
+    where = np.full(len(scen.anchor), -1, dtype=np.int64)
+    inside = ids < len(scen.anchor)
+    where[ids[inside]] = np.flatnonzero(inside)
+    slot = where[scen.scenario] if len(scen.scenario) else np.zeros(0, np.int64)
+    use = slot >= 0
+    if use.any():
+        at = offset[slot[use]] + base.pos[scen.row[use]]
+        np.add.at(receipts, at, scen.receipts[use])
+    topo = base.topology
+    dc = topo.dc[src]
+    dc = np.where(dc >= 0, offset[rep] + base.pos[np.maximum(dc, 0)], -1)
+    batch = Topology(dc=dc, transit=topo.transit[src], pack=topo.pack[src],
+                     code_rank=topo.code_rank[src])
+    net = project_network(base.demand[src], receipts, base.threshold[src], base.on_hand[src],
+                          batch)
+    return ids[rep], src, net.poh, net.lost_weekly
