@@ -16,7 +16,9 @@ from pathlib import Path
 
 from pysnop.core.bridge import run_bridge
 from pysnop.core.decisions import merge, review_edits
+from pysnop.core.stale_inputs import on_hand_fingerprint
 from pysnop.errors import Problem
+from pysnop.pipeline.signals import FINGERPRINT
 from pysnop.pipeline.state import ActionsResult, Run, status_counts
 from pysnop.store.decision_log import DecisionLog
 from pysnop.workbook.book import resolve_user
@@ -54,7 +56,9 @@ def actions_stage(run: Run) -> None:
     mark = time.perf_counter()
     result = run.result if run.result is not None else run_bridge(inputs)
     try:
-        proposals = propose_actions(inputs, result)
+        # lost units valued at the week's margin (promo margin in promo weeks), as the
+        # Bridge's margin at risk (docs/semantics.md, promotion economics)
+        proposals = propose_actions(inputs, result, margin_week=result.margin_weekly)
     except (ValueError, ArithmeticError) as exc:  # e.g. the transfer LP on absurd numbers
         run.warnings.append(Problem(f"action proposals were not computed ({exc}); the Actions "
                                     f"sheet and its decisions are left as they were",
@@ -74,16 +78,19 @@ def actions_stage(run: Run) -> None:
                               lapsed=log.lapsed_exports())
         events = reviewed.events + changes
         summary = result.summary
-        counts: dict[str, int] = {s: int((summary["status"] == s).sum())
-                                  for s in ("STOCKOUT", "AT RISK", "OK")}
+        counts: dict[str, int | str] = {s: int((summary["status"] == s).sum())
+                                        for s in ("STOCKOUT", "AT RISK", "OK")}
         counts.update(status_counts(rows), proposals=len(proposals),
                       new=sum(e.message == "new proposal" for e in changes),
                       refused=len(reviewed.refused))
+        # what the next run compares to see if as_of moved without new on-hand figures
+        counts[FINGERPRINT] = on_hand_fingerprint(inputs.inventory)
         log.record_run(kind="recalc", at=at, workbook=run.source.resolve(),
                        fingerprint=file_digest(run.source), as_of=result.as_of, user=user,
                        counts=counts, proposals=proposals, risks=summary[summary["status"] != "OK"],
                        events=events)
         review_data = build_review(log)
+    review_data.signals = run.signals  # demand shifts, the consensus note (signals stage)
     names = approvers.names()
     run.add_sheets(NAME, actions_renderer(rows, names))
     run.add_sheets(NAME, review_renderer(review_data))

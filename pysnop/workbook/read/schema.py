@@ -82,7 +82,9 @@ SETTINGS = SheetSchema(
 CAMPAIGNS = SheetSchema(
     "Campaigns",
     {"campaign_id": KEY, "sku": KEY, "start": DATE, "end": DATE, "lift": LIFT,
-     "status": STATUS, "locations": LOCATIONS, "name": TEXT, "channel": TEXT, "owner": TEXT},
+     "status": STATUS, "locations": LOCATIONS, "name": TEXT, "channel": TEXT, "owner": TEXT,
+     # promotion economics (docs/semantics.md, promotion economics)
+     "promo_price": NUMBER, "discount": NUMBER, "spend": NUMBER, "funding": NUMBER},
     ("campaign_id", "sku", "start", "end", "lift"),
     {**_COMMON,
      "campaign_id": ("Campaign", "Campaign code", "Promo id", "Promo", "Promotion",
@@ -91,7 +93,12 @@ CAMPAIGNS = SheetSchema(
      "lift": ("Uplift", "Expected lift", "Lift pct", "Lift percent"),
      "locations": ("Stores", "Doors", "Sites", "Scope", "Location"),
      "name": ("Campaign name", "Promo name", "Description"),
-     "owner": ("Campaign owner",), "status": ("Campaign status",)},
+     "owner": ("Campaign owner",), "status": ("Campaign status",),
+     "promo_price": ("Promo price", "Promotional price", "Offer price", "Promo retail"),
+     "discount": ("Discount pct", "Discount percent", "Price off", "Markdown", "Percent off"),
+     "spend": ("Marketing spend", "Promo spend", "Media spend", "Budget", "Campaign cost"),
+     "funding": ("Vendor funding", "Funding per unit", "Supplier funding", "Co-op")},
+    nonnegative=("promo_price", "spend", "funding"),
     sheet_aliases=("Campaign", "Promotions", "Promos", "Promo calendar"))
 
 INVENTORY = SheetSchema(
@@ -194,6 +201,8 @@ SETTING_ALIASES: dict[str, tuple[str, ...]] = {
     "expedite_cost_per_unit": ("Expedite cost", "Expedite unit cost"),
     "reconciliation": ("Reconciliation method", "Reconcile"),
     "divergence_threshold": ("Divergence",),
+    "nonnegative": ("Non negative", "Nonnegative forecasts", "Non negative forecasts"),
+    "lift_source": ("Lift basis", "Projected lift"),
 }
 
 
