@@ -191,9 +191,10 @@ BUTTONS: tuple[Button, ...] = (
            large=True),
     Button("approve_selected", "Approve", "Actions", "AcceptInvitation",
            "Approve the selected actions",
-           "Select one or more rows of the Actions sheet, then press Approve. You (the Excel "
-           "user name) must be listed in Approvers for each action's owner function; anything "
-           "else is refused with a message. Every decision is logged.",
+           "Select one or more rows of the Actions sheet, then press Approve. You (your "
+           "Windows account, or the name Approvers lists with it) must be listed in Approvers "
+           "for each action's owner function; anything else is refused with a message. Every "
+           "decision is logged with your account.",
            title="Approve selected"),
     Button("reject_selected", "Reject", "Actions", "DeclineInvitation",
            "Reject the selected actions",

@@ -2,7 +2,8 @@
 
 Registered on the main group by ``register(cli)``. Exit codes as for the other commands:
 0 done (warnings allowed), 1 the workbook or the log could not be used, 2 wrong usage.
-The deciding user is ``--user`` (default: $PYSNOP_USER, else the OS user).
+The deciding user is ``--user`` (default: $PYSNOP_USER; a run that declares nobody records the
+approvers typed in the rows with its OS account beside them).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from rich.table import Table
 from pysnop.cli.console import STATUS_STYLE, Failed, err, out, print_problems, run_guarded
 from pysnop.operations.decide import apply_decisions
 from pysnop.operations.export import export_actions
+from pysnop.operations.log_audit import adopt_log, verify_log
 from pysnop.operations.review import log_history, weekly_review
 from pysnop.operations.simulate import simulate
 
@@ -23,7 +25,9 @@ BOOK = click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
 LOG = click.option("--log", "log", type=click.Path(dir_okay=False, path_type=Path),
                    help="The decision log (default: Settings decision_log, else "
                         "BOOK-stem.pysnop.sqlite beside the workbook).")
-USER = click.option("--user", help="Who is deciding (default: $PYSNOP_USER, else the OS user).")
+USER = click.option("--user", help="Who is deciding (default: $PYSNOP_USER; without either, "
+                                   "the approvers typed in the rows, with the OS account "
+                                   "recorded beside them).")
 
 
 def _guard(ctx, action, *args, **kwargs):
@@ -42,30 +46,51 @@ def _ctx_obj(ctx) -> None:
     ctx.ensure_object(dict)
 
 
-@click.command("log")
+class LogGroup(click.Group):
+    """``pysnop log BOOK`` shows the log; ``pysnop log verify|adopt BOOK`` check or replace it."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("log", cls=LogGroup)
+def log_cmd():
+    """The decision log of a workbook: show it, verify it, or adopt the workbook into a new one.
+
+    \b
+    Examples:
+      pysnop log plan.xlsx            (same as: pysnop log show plan.xlsx)
+      pysnop log verify plan.xlsx
+      pysnop log adopt plan.xlsx --user ann
+    """
+
+
+@log_cmd.command("show")
 @BOOK
 @LOG
 @click.option("--limit", type=int, default=20, show_default=True,
               help="Show the last N runs and the decisions they recorded.")
 @click.pass_context
-def log_cmd(ctx, book, log, limit):
-    """Print the decision log of BOOK: runs, decisions (who, when, old -> new), exports.
-
-    \b
-    Example:
-      pysnop log plan.xlsx
-    """
+def log_show(ctx, book, log, limit):
+    """Print the decision log of BOOK: runs, decisions (who, account, when, old -> new),
+    Approvers changes, exports. The log is verified first."""
     _ctx_obj(ctx)
     history = _guard(ctx, log_history, book, log=log)
+    info = history["info"]
+    out.print(f"log {str(info.get('log_id', ''))[:8]} ({info.get('origin', '?')}, "
+              f"{str(info.get('created_at') or '').replace('T', ' ')}): "
+              f"{history['check'].message}")
     runs = history["runs"][-limit:] if limit > 0 else history["runs"]
     table = Table(title=f"Decision log {history['path']}")
-    for col in ("run", "at", "kind", "user", "as of", "counts", "fingerprint"):
+    for col in ("run", "at", "kind", "user", "account", "as of", "counts", "fingerprint"):
         table.add_column(col)
     for run in runs:
         counts = ", ".join(f"{k} {v}" for k, v in run["counts"].items()
                            if v and not isinstance(v, str))  # not the on-hand fingerprint
         table.add_row(str(run["id"]), run["at"].replace("T", " "), run["kind"],
-                      run["user"] or "", run["as_of"] or "", counts,
+                      run["user"] or "", run["account"] or "", run["as_of"] or "", counts,
                       (run["fingerprint"] or "")[:12])
     out.print(table)
     first = runs[0]["id"] if runs else 0
@@ -74,20 +99,79 @@ def log_cmd(ctx, book, log, limit):
     people = decisions[decisions["outcome"] != "system"]
     if len(people):
         table = Table(title="Decisions")
-        for col in ("run", "at", "action", "field", "old -> new", "who", "outcome", "message"):
+        for col in ("run", "at", "action", "field", "old -> new", "who", "account", "outcome",
+                    "message"):
             table.add_column(col)
         for rec in people.to_dict("records"):
             table.add_row(str(rec["run_id"]), _s(rec["at"]).replace("T", " "),
                           _s(rec["action_id"]), _s(rec["field"]),
                           f"{_s(rec['old'])} -> {_s(rec['new'])}", _s(rec["who"]),
-                          _s(rec["outcome"]), _s(rec["message"]))
+                          _s(rec.get("account")), _s(rec["outcome"]), _s(rec["message"]))
+        out.print(table)
+    changes = history["approvers"]
+    changes = changes[changes["run_id"] >= first]
+    if len(changes):
+        table = Table(title="Approvers list changes")
+        for col in ("run", "change", "name", "function", "account"):
+            table.add_column(col)
+        for rec in changes.to_dict("records"):
+            table.add_row(str(rec["run_id"]), _s(rec["change"]), _s(rec["name"]),
+                          _s(rec["function"]), _s(rec["account"]))
         out.print(table)
     system = decisions[decisions["outcome"] == "system"]
     if len(system):
         out.print(f"{len(system)} status changes made by pysnop (new, obsolete, proposed "
-                  f"again) in these runs")
+                  f"again, needs re-approval) in these runs")
     out.print(f"{len(history['runs'])} runs, {len(history['decisions'])} decision records, "
               f"{len(history['exports'])} exported actions in total")
+
+
+@log_cmd.command("verify")
+@BOOK
+@LOG
+@click.pass_context
+def log_verify(ctx, book, log):
+    """Check the decision log of BOOK: its hash chain, its append-only triggers, and that it
+    ends where the workbook says. Exit 0 when it holds, 1 when it does not (the message says
+    what happened and how to proceed). Reads only.
+
+    \b
+    Example:
+      pysnop log verify plan.xlsx
+    """
+    _ctx_obj(ctx)
+    path, diagnosis = _guard(ctx, verify_log, book, log=log)
+    if diagnosis.refused:
+        err.print(f"[red]{path.name}: {diagnosis.code}[/]: {diagnosis.message}")
+        ctx.exit(1)
+    head = diagnosis.log_head
+    where = f" ({head.short()})" if head is not None else ""
+    out.print(f"{path.name}: {diagnosis.code}{where}: {diagnosis.message}")
+
+
+@log_cmd.command("adopt")
+@BOOK
+@USER
+@LOG
+@click.pass_context
+def log_adopt(ctx, book, user, log):
+    """Start a new decision log for BOOK from its Actions sheet as it stands, when the old
+    log is missing or cannot be trusted (``pysnop log verify`` says why). The old file is kept
+    aside, renamed; the adoption and who ran it are the new log's first record. Refused when
+    the log is whole.
+
+    \b
+    Example:
+      pysnop log adopt plan.xlsx --user ann
+    """
+    _ctx_obj(ctx)
+    report = _guard(ctx, adopt_log, book, user=user, log=log)
+    _warn(report.warnings)
+    kept = f"; the old log is kept as {report.kept_aside.name}" if report.kept_aside else ""
+    counts = ", ".join(f"{v} {k}" for k, v in sorted(report.counts.items())) or "no actions"
+    out.print(f"{book.name}: new decision log {report.log.name} ({report.stamp.short()}) "
+              f"adopting {counts}{kept}. Decisions before this adoption rest on the "
+              f"workbook's word.")
 
 
 @click.command("export")

@@ -34,22 +34,25 @@ Two steps each time the Actions sheet is read back:
    run, and the decision log keeps it. With ``cover=`` the Superseded marks are recomputed
    for the new proposals.
 
-Room for binding approvals to values (issue 13): :func:`values_fingerprint` hashes the
-``BOUND_FIELDS`` of a proposal; a status that waits for re-approval is simply not in
-:data:`pysnop.core.coordination.BINDING`, so it stops counting as chosen and the alternatives
-it superseded come back.
+Approvals are bound to values (:mod:`pysnop.core.binding`): an accepted approval records the
+fingerprint of the row's ``BOUND_FIELDS`` and its values; :func:`merge` puts an Approved row
+whose new proposal differs into Needs re-approval (set by pysnop, like Superseded), which is
+not in :data:`pysnop.core.coordination.BINDING`: it stops counting as chosen and the
+alternatives it superseded come back. Who may decide is :mod:`pysnop.core.authority`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from pysnop.core.authority import Runner, decide_as
+from pysnop.core.binding import BOUND_FIELDS as BOUND_FIELDS  # what an approval is of
+from pysnop.core.binding import rebind, values_json
+from pysnop.core.binding import values_fingerprint as values_fingerprint
 from pysnop.core.coordination import (
     BINDING,
     Coverage,
@@ -62,13 +65,11 @@ from pysnop.errors import Problem
 
 PROPOSED, APPROVED, REJECTED, EXPORTED, OBSOLETE, SUPERSEDED = (
     "Proposed", "Approved", "Rejected", "Exported", "Obsolete", "Superseded")
-STATUSES = (PROPOSED, APPROVED, REJECTED, EXPORTED, OBSOLETE, SUPERSEDED)
+NEEDS_REAPPROVAL = "Needs re-approval"  # approved values changed by a re-run (core.binding)
+STATUSES = (PROPOSED, APPROVED, REJECTED, EXPORTED, OBSOLETE, SUPERSEDED, NEEDS_REAPPROVAL)
 EDITABLE_STATUSES = (PROPOSED, APPROVED, REJECTED)  # the dropdown
-SYSTEM_STATUSES = (EXPORTED, OBSOLETE, SUPERSEDED)  # set by pysnop, never typed
-# what an approval is of (issue 13 binds approvals to these): a re-run that changes any of
-# them changes the fingerprint
-BOUND_FIELDS = ("type", "owner", "sku", "location", "from_location", "campaign_id", "po_id",
-                "alt_sku", "qty", "week", "new_lift", "new_start")
+SYSTEM_STATUSES = (EXPORTED, OBSOLETE, SUPERSEDED, NEEDS_REAPPROVAL)  # set by pysnop only
+BOUND, BOUND_VALUES = "bound", "bound_values"  # an approved row's fingerprint and values
 FUNCTIONS = ("Supply", "Marketing")
 SYSTEM = "pysnop"  # the "who" of the transitions pysnop makes itself
 DECISION_COLUMNS = ["status", "approver", "decided_at", "comment", "scenario", "exported_at"]
@@ -84,6 +85,8 @@ class Known:
     decided_at: dt.datetime | None = None
     comment: str | None = None
     exported_at: dt.datetime | None = None
+    fingerprint: str | None = None  # of the values approved (values_fingerprint)
+    detail: str | None = None       # those values, as JSON (core.binding.values_json)
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,9 @@ class Event:
     at: dt.datetime
     outcome: str  # "accepted", "refused" (person) or "system" (pysnop)
     message: str = ""
+    account: str | None = None      # the OS account that ran pysnop (core.authority.Runner)
+    fingerprint: str | None = None  # an approval: the fingerprint of the values approved
+    detail: str | None = None       # an approval: those values as JSON
 
 
 class Approvers:
@@ -106,12 +112,36 @@ class Approvers:
     def __init__(self, entries=()):
         self.entries: list[tuple[str, str]] = []  # (name as typed, function)
         self._allowed: dict[str, set[str]] = {}
-        for name, function in entries:
-            self.add(name, function)
+        self.accounts: dict[str, str] = {}  # name key -> the OS account that proves it is them
+        for entry in entries:
+            self.add(*entry)
 
-    def add(self, name: str, function: str) -> None:
+    def add(self, name: str, function: str, account: str | None = None) -> None:
         self.entries.append((name, function))
         self._allowed.setdefault(_key(function), set()).add(_key(name))
+        if account is not None and str(account).strip():
+            self.accounts[_key(name)] = str(account).strip()
+
+    def account_of(self, name: str | None) -> str | None:
+        """The account listed for ``name`` (None: no account column, or left blank)."""
+        return self.accounts.get(_key(name)) if name else None
+
+    def person(self, who: str | None) -> str | None:
+        """The listed name ``who`` is: a name, or the account of a listed person."""
+        if not who:
+            return None
+        for name, _ in self.entries:
+            if _key(name) == _key(who):
+                return name
+        for name, _ in self.entries:
+            account = self.accounts.get(_key(name))
+            if account is not None and _key(account) == _key(who):
+                return name
+        return None
+
+    def listing(self) -> list[tuple[str, str, str | None]]:
+        """(name, function, account) per entry, for the log's record of the list."""
+        return [(n, f, self.accounts.get(_key(n))) for n, f in self.entries]
 
     def allows(self, name: str | None, function: str | None) -> bool:
         return bool(name) and _key(name) in self._allowed.get(_key(function), set())
@@ -162,25 +192,6 @@ def touched(row) -> bool:
             or not blank(row.get("comment")))
 
 
-def values_fingerprint(proposal: Any) -> str:
-    """sha256 of a proposal's BOUND_FIELDS (a mapping or a row), normalised: text stripped,
-    numbers to 6 decimals, dates as ISO days, blanks as null."""
-    get = proposal.get if hasattr(proposal, "get") else (lambda k: getattr(proposal, k, None))
-    values = {}
-    for name in BOUND_FIELDS:
-        value = get(name)
-        if blank(value):
-            values[name] = None
-        elif isinstance(value, (pd.Timestamp, dt.date)):
-            values[name] = pd.Timestamp(value).date().isoformat()
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            values[name] = round(float(value), 6)
-        else:
-            values[name] = str(value).strip()
-    text = json.dumps(values, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 @dataclass
 class Review:
     rows: pd.DataFrame
@@ -193,14 +204,18 @@ class Review:
 
 
 def review_edits(sheet: pd.DataFrame, known: dict[str, Known], approvers: Approvers,
-                 user: str, now: dt.datetime, *, cover: pd.DataFrame | Coverage | None = None
-                 ) -> Review:
+                 user: str, now: dt.datetime, *, cover: pd.DataFrame | Coverage | None = None,
+                 runner: Runner | None = None) -> Review:
     """Validate the decisions typed into the Actions sheet (see module doc).
 
     ``sheet``: one row per Actions row, with at least action_id, owner and the
     DECISION_COLUMNS (missing ones are blank) and optionally ``row`` (the Excel row).
     Returns the rows with decision cells set to what stands, the events and the warnings.
     Rows without an action_id, and repeats of an action_id, are left out with a warning.
+    ``runner``: who ran pysnop and who declared to decide (:mod:`pysnop.core.authority`);
+    without it ``user`` decides where no approver is typed and no account is checked.
+    An accepted approval binds the row's values (``bound``, ``bound_values``;
+    :mod:`pysnop.core.binding`).
     """
     out = Review(sheet.iloc[0:0].copy())
     records, seen = [], set()
@@ -219,7 +234,7 @@ def review_edits(sheet: pd.DataFrame, known: dict[str, Known], approvers: Approv
                                       f"action {action} appears twice; only its first row is kept"))
             continue
         seen.add(action)
-        _review_row(rec, action, known.get(action), approvers, user, now, out, where)
+        _review_row(rec, action, known.get(action), approvers, user, now, out, where, runner)
         records.append(rec)
     out.rows = pd.DataFrame.from_records(records, columns=_columns(sheet))
     if cover is not None:
@@ -227,7 +242,8 @@ def review_edits(sheet: pd.DataFrame, known: dict[str, Known], approvers: Approv
     return out
 
 
-def _review_row(rec, action, prior, approvers, user, now, out: Review, where) -> None:
+def _review_row(rec, action, prior, approvers, user, now, out: Review, where,
+                runner=None) -> None:
     raw_status = rec.get("status")
     typed = parse_status(raw_status)
     sheet_approver = text_or_none(rec.get("approver"))
@@ -237,6 +253,8 @@ def _review_row(rec, action, prior, approvers, user, now, out: Review, where) ->
                       sheet_approver if typed in (EXPORTED, OBSOLETE) else None,
                       _as_datetime(rec.get("decided_at")) if typed in (EXPORTED, OBSOLETE)
                       else None, None, _as_datetime(rec.get("exported_at")))
+    rec[BOUND], rec[BOUND_VALUES] = ((prior.fingerprint, prior.detail)
+                                     if prior.status == APPROVED else (None, None))
     comment = text_or_none(rec.get("comment"))
     if comment != prior.comment and (comment is not None or prior.comment is not None):
         out.events.append(Event(action, "comment", prior.comment, comment,
@@ -265,22 +283,22 @@ def _review_row(rec, action, prior, approvers, user, now, out: Review, where) ->
             keep["approver"] = sheet_approver  # the row was touched: it must not be dropped
         rec.update(keep)
         return
-    decider = sheet_approver or user
     owner = text_or_none(rec.get("owner"))
-    if approvers.allows(decider, owner):
-        out.events.append(Event(action, "status", prior.status, typed, decider, now, "accepted"))
+    decider, why = decide_as(approvers, sheet_approver, owner, runner, user)
+    account = runner.account if runner is not None else None
+    if why is None:
+        fingerprint, detail = ((values_fingerprint(rec), values_json(rec))
+                               if typed == APPROVED else (None, None))
+        out.events.append(Event(action, "status", prior.status, typed, decider, now, "accepted",
+                                account=account, fingerprint=fingerprint, detail=detail))
         decided = typed != PROPOSED
         rec.update(status=typed, approver=decider if decided else None,
                    decided_at=now if decided else None)
+        rec[BOUND], rec[BOUND_VALUES] = fingerprint, detail
         return
-    if not len(approvers):
-        why = "no Approvers table (add an Approvers sheet with name and function)"
-    else:
-        listed = ", ".join(approvers.names(owner)) or "nobody"
-        why = f"{decider} is not listed as a {owner or '?'} approver (listed: {listed})"
     message = f"{typed} of {action} refused: {why}; left {prior.status}"
     out.events.append(Event(action, "status", prior.status, typed, decider, now, "refused",
-                            message))
+                            message, account=account))
     out.problems.append(_warn(where, "status", raw_status, message))
     rec.update(keep)
 
@@ -317,7 +335,7 @@ def merge(reviewed: pd.DataFrame, proposals: pd.DataFrame, now: dt.datetime, *,
                      "decided_at": prior.decided_at, "comment": prior.comment,
                      "exported_at": prior.exported_at}
                     if prior is not None and prior.status == EXPORTED else {})
-        decision = {c: prev.get(c) for c in DECISION_COLUMNS}
+        decision = {c: prev.get(c) for c in (*DECISION_COLUMNS, BOUND, BOUND_VALUES)}
         status = parse_status(decision["status"]) or PROPOSED
         if status == EXPORTED and action not in lapsed:
             records.append({**rec, **{k: v for k, v in prev.items() if k in columns},
@@ -329,7 +347,8 @@ def merge(reviewed: pd.DataFrame, proposals: pd.DataFrame, now: dt.datetime, *,
                 events.append(Event(action, "status", was, PROPOSED, SYSTEM, now, "system",
                                     "new proposal" if was is None else "proposed again"))
             status = PROPOSED
-            decision.update(approver=None, decided_at=None, exported_at=None)
+            decision.update(approver=None, decided_at=None, exported_at=None, bound=None,
+                            bound_values=None)
         decision["status"] = status
         records.append({**rec, **decision})
     for action, prev in old.items():
@@ -346,6 +365,9 @@ def merge(reviewed: pd.DataFrame, proposals: pd.DataFrame, now: dt.datetime, *,
                                 "no longer proposed"))
         records.append({**prev, "status": OBSOLETE})
     frame = pd.DataFrame.from_records(records, columns=columns)
+    if BOUND in reviewed.columns:  # reviewed by review_edits: approvals are bound to values
+        events += [Event(action, "status", APPROVED, NEEDS_REAPPROVAL, SYSTEM, now, "system",
+                         why) for action, why in rebind(frame)]
     if cover is not None:
         events += mark_superseded(frame, _coverage(cover), now)
     return frame, events
@@ -454,7 +476,7 @@ def _too_much(verdict, coverage: Coverage, rows: pd.DataFrame, position: dict,
 
 
 def _columns(sheet: pd.DataFrame) -> list[str]:
-    return list(dict.fromkeys([*sheet.columns, *DECISION_COLUMNS]))
+    return list(dict.fromkeys([*sheet.columns, *DECISION_COLUMNS, BOUND, BOUND_VALUES]))
 
 
 def _as_datetime(value) -> dt.datetime | None:

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from pysnop.excel.excel_copy import copy_into_excel
-from pysnop.workbook.book import PostSave, resolve_user, write_snapshot
+from pysnop.workbook.book import PostSave, runner_account, write_snapshot
 from pysnop.workbook.read.grid import Grid, parse_ref
 from pysnop.workbook.render.canvas import Renderer, blank_canvas
 
@@ -46,11 +46,33 @@ class ExcelBook:
 
     @property
     def user_name(self) -> str:
+        """The Windows account running pysnop: in Excel the deciding user is the account,
+        not Excel's user name (which anyone sets in Excel's options)."""
+        return runner_account()
+
+    @property
+    def declared_user(self) -> str | None:
+        return runner_account()
+
+    # -- the decision-log stamp (custom document properties, through COM)
+    def custom_properties(self) -> dict[str, str]:
         try:
-            name = str(self.xl.app.api.UserName or "").strip()
-        except Exception:  # not on Windows / no COM: the OS user
-            name = ""
-        return resolve_user(name or None)
+            props = self.xl.api.CustomDocumentProperties
+            out = {}
+            for i in range(1, int(props.Count) + 1):
+                prop = props.Item(i)
+                out[str(prop.Name)] = str(prop.Value)
+            return out
+        except Exception:  # no COM (not Windows) or no properties: none
+            return {}
+
+    def set_custom_properties(self, values: dict[str, str]) -> None:
+        props = self.xl.api.CustomDocumentProperties
+        for name, value in values.items():
+            try:
+                props.Item(name).Value = value
+            except Exception:  # not there yet: add it (4 = msoPropertyTypeString)
+                props.Add(name, False, 4, value)
 
     # -- reading (GridSource)
     def _sheet(self, name: str):

@@ -198,6 +198,8 @@ def copy_into_excel(canvas: Canvas, book: ExcelBook) -> None:
     charts = {ws.title: list(getattr(ws, "_charts", [])) for ws in scratch.worksheets}
     validations = {ws.title: list(ws.data_validations.dataValidation)
                    for ws in scratch.worksheets}
+    if canvas.properties:
+        book.set_custom_properties(canvas.properties)
     if not scratch.worksheets:
         return
     # a save + load turns pysnop's fast pre-rendered rows into ordinary cells

@@ -43,7 +43,7 @@ from pysnop.operations.decide import decide_selected
 from pysnop.operations.export import export_actions
 from pysnop.pipeline import actions, consensus
 from pysnop.pipeline.run import check, execute, write
-from pysnop.pipeline.stages import ACTIONS, BRIDGE, CHECK_STAGES, CONSENSUS, STAGES
+from pysnop.pipeline.stages import ACTIONS, BRIDGE, CHECK_STAGES, COMMITMENTS, CONSENSUS, STAGES
 from pysnop.pipeline.state import ACTION_STATUSES, RunOptions
 from pysnop.workbook.book import Book
 from pysnop.workbook.render.campaign_columns import write_campaign_columns
@@ -67,6 +67,13 @@ class Summary(str):
 
 
 # ------------------------------------------------------------------------------ helpers
+
+def declared(book: Book) -> str | None:
+    """The deciding user the book declares (the Windows account in Excel; for a file
+    $PYSNOP_USER), else None."""
+    value = getattr(book, "declared_user", None)
+    return str(value) if value else None
+
 
 def _listed(problems: list[Problem], limit: int = MAX_LISTED) -> str:
     shown = "\n".join(f"- {p}" for p in problems[:limit])
@@ -101,7 +108,7 @@ def recalculate(book: Book, *, as_of: dt.date | None = None, user: str | None = 
                 log: Log = None, actions: bool = True) -> Summary:
     """The whole recalculation, exactly the stages of ``pysnop recalc``."""
     run = execute(book, STAGES, as_of=as_of,
-                  options=RunOptions.of(user=user or book.user_name, log=log, actions=actions))
+                  options=RunOptions.of(user=user or declared(book), log=log, actions=actions))
     write(book, run)
     if run.result is None or not len(run.inputs.inventory):
         text = "Bridge not run: the workbook has no Inventory sheet (consensus only)."
@@ -166,8 +173,8 @@ def check_inputs(book: Book, *, as_of: dt.date | None = None) -> Summary:
 def propose_actions(book: Book, *, as_of: dt.date | None = None, user: str | None = None,
                     log: Log = None) -> Summary:
     """Action proposals (Actions, Review sheets; Campaigns "Supply: actions"), decisions kept."""
-    run = execute(book, (CONSENSUS, BRIDGE, ACTIONS), as_of=as_of,
-                  options=RunOptions.of(user=user or book.user_name, log=log,
+    run = execute(book, (CONSENSUS, COMMITMENTS, BRIDGE, ACTIONS), as_of=as_of,
+                  options=RunOptions.of(user=user or declared(book), log=log,
                                         record_history=False))
     if run.actions is None:
         return Summary("No proposals: the workbook has no Inventory sheet.", ok=False)

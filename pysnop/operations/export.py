@@ -1,9 +1,19 @@
 """Exporting approved actions for execution (the ERP, the campaign tool).
 
 :func:`export_actions` writes the Approved actions not exported yet to CSV or JSON, marks
-them Exported (with a timestamp) in the workbook and in the decision log, and writes the
-values that were approved. Exporting again exports nothing new (no file is written then).
+them Exported (with a timestamp) in the decision log and the workbook. What it writes comes
+from the decision log: the values recorded with each approval (:mod:`pysnop.core.binding`),
+with the action_id for the ERP to de-duplicate on — never the sheet's cells, which a person
+may have changed since. Exporting again exports nothing new (no file is written then).
 Approvals typed into the sheet are checked first, as :mod:`pysnop.operations.decide` does.
+
+The file is written first, then the log records the export, then the workbook is saved: an
+export whose file exists is always in the log (so it is never exported twice), even when the
+workbook cannot be saved afterwards (its Exported marks then come back from the log).
+
+CSV cells are formula-safe: a text cell starting with ``= + - @``, a tab or a carriage
+return gets a leading ``'``, so a spreadsheet opening the file shows it as text. The file is
+never written over the workbook, its log, or any other workbook.
 """
 
 from __future__ import annotations
@@ -15,29 +25,36 @@ from typing import Any, BinaryIO
 
 import pandas as pd
 
-from pysnop.core.decisions import APPROVED, EXPORTED, Event
-from pysnop.errors import PysnopError
+from pysnop.core.binding import BOUND_FIELDS, parse_values
+from pysnop.core.decisions import APPROVED, BOUND, BOUND_VALUES, EXPORTED, Event
+from pysnop.errors import Problem, PysnopError
 from pysnop.operations.decide import (
     ActionsReport,
+    Plan,
     as_file_book,
     file_digest_of,
     log_file,
     no_proposals,
+    open_book_log,
+    put_actions,
     review_sheet,
-    write_actions,
+    runner_for,
 )
 from pysnop.pipeline.actions import now
+from pysnop.pipeline.audit import approver_changes, bound_export
 from pysnop.pipeline.state import status_counts
-from pysnop.store.decision_log import DecisionLog
 from pysnop.workbook.book import Book
 from pysnop.workbook.ooxml.atomic import atomic_write
-from pysnop.workbook.read.actions import read_actions_sheet
+from pysnop.workbook.read.actions import ACTIONS_SHEET, read_actions_sheet
 
 FORMATS = ("csv", "json")
 EXPORT_COLUMNS = ["action_id", "type", "owner", "sku", "location", "from_location",
                   "campaign_id", "po_id", "alt_sku", "qty", "week", "new_lift", "new_start",
                   "cost", "margin_protected", "net_value", "reason", "approver", "decided_at",
                   "comment", "exported_at"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".xlam", ".ods")
+SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"SQLite format 3")  # zip, OLE, SQLite
 
 
 def export_actions(book: str | os.PathLike[str] | Book, fmt: str = "csv",
@@ -52,53 +69,124 @@ def export_actions(book: str | os.PathLike[str] | Book, fmt: str = "csv",
     if book.path is None:
         raise PysnopError("save the workbook first: the export file and the decision log are "
                           "written beside it")
-    user = user or book.user_name
-    path = log_file(book, log)
+    if output is not None:
+        refuse_target(Path(output), book.path, log_file(book, log))
+    who = runner_for(book, user)
     sheet = read_actions_sheet(book)
     if not len(sheet):
         raise PysnopError(no_proposals(book))
     at = now()
-    with DecisionLog(path) as lg:
-        reviewed, approvers, warnings = review_sheet(book, sheet, user, lg, at)
+    hold = open_book_log(book, log, sheet)
+    target: Path | None = None
+    try:
+        reviewed, approvers, warnings = review_sheet(book, sheet, hold, who, at)
         rows = reviewed.rows.drop(columns=["row"], errors="ignore").reset_index(drop=True)
-        chosen = rows.index[rows["status"] == APPROVED]
-        target = None
-        if len(chosen):
+        ok = bound_export(rows)
+        warnings += [Problem(f"{a} was approved before pysnop recorded what an approval "
+                             f"binds; it is not exported: approve it again", ACTIONS_SHEET,
+                             severity="warning")
+                     for a in rows.loc[(rows["status"] == APPROVED) & ~ok, "action_id"]]
+        chosen = rows.index[ok]
+        exported = approved_values(rows.loc[chosen], at)
+        ids = list(rows.loc[chosen, "action_id"])
+        if ids:
             target = Path(output) if output is not None else book.path.with_name(
                 f"{book.path.stem}-actions-{at:%Y%m%d-%H%M%S}.{fmt}")
-            rows.loc[chosen, "exported_at"] = at
-            data = _encode(export_frame(rows.loc[chosen]), fmt)
-
-            def save(handle: BinaryIO) -> None:
-                handle.write(data)
-
-            atomic_write(target, save, backup=False)
-            rows.loc[chosen, "status"] = EXPORTED
         events = reviewed.events + [
-            Event(a, "status", APPROVED, EXPORTED, user, at, "accepted",
-                  f"exported to {target.name}" if target else "")
-            for a in rows.loc[chosen, "action_id"]]
-        lg.record_run(kind="export", at=at, workbook=book.path.resolve(),
-                      fingerprint=file_digest_of(book), user=user,
-                      counts={**status_counts(rows), "exported": len(chosen),
-                              "refused": len(reviewed.refused)},
-                      events=events,
-                      exports=[{"action_id": a, "at": at, "format": fmt, "file": target,
-                                "who": user} for a in rows.loc[chosen, "action_id"]])
+            Event(a, "status", APPROVED, EXPORTED, who.declared or who.account, at, "accepted",
+                  f"exported to {target.name}" if target else "", account=who.account,
+                  fingerprint=rows.at[i, BOUND], detail=rows.at[i, BOUND_VALUES])
+            for i, a in zip(chosen, ids)]
+        rows.loc[chosen, "exported_at"] = at
+        rows.loc[chosen, "status"] = EXPORTED
+        hold.log.record_run(
+            kind="export", at=at, workbook=book.path.resolve(),
+            fingerprint=file_digest_of(book), user=who.declared or who.account,
+            account=who.account,
+            counts={**status_counts(rows), "exported": len(ids),
+                    "refused": len(reviewed.refused)},
+            events=events, approvers=approver_changes(hold.log, approvers),
+            exports=[{"action_id": a, "at": at, "format": fmt, "file": target,
+                      "who": who.declared or who.account, "fingerprint": rows.at[i, BOUND],
+                      "detail": json.dumps(rec, sort_keys=True, allow_nan=False)}
+                     for i, a, rec in zip(chosen, ids, exported.to_dict("records"))])
+        if target is not None:
+            data = encode(exported, fmt)
+            atomic_write(target, lambda handle: _write(handle, data), backup=False)
+        stamp = hold.head()
+        plan = Plan.of(hold.log)
+    except BaseException:
+        hold.rollback()
+        raise
+    try:
+        hold.commit()
+    except BaseException:
+        if target is not None:  # an export the log does not hold must not reach the ERP
+            target.unlink(missing_ok=True)
+        raise
     if events:
-        write_actions(book, rows, approvers)
-    return ActionsReport(book.path, path, rows, events, warnings + reviewed.problems,
-                         rows.loc[chosen].reset_index(drop=True), target)
+        put_actions(book, rows, approvers, stamp, plan)
+    return ActionsReport(book.path, hold.log.path, rows, events, warnings + reviewed.problems,
+                         exported, target)
+
+
+def _write(handle: BinaryIO, data: bytes) -> None:
+    handle.write(data)
+
+
+def refuse_target(target: Path, book: Path, log: Path) -> None:
+    """An export is a new CSV/JSON file: never the workbook, its log or another workbook."""
+    for what, path in (("the workbook itself", book), ("the decision log", log)):
+        if target.resolve() == path.resolve():
+            raise PysnopError(f"cannot export to {target.name}: that is {what}; the export is "
+                              f"a CSV or JSON file for the ERP, give it another name (e.g. "
+                              f"{book.stem}-actions.csv)")
+    if target.suffix.lower() in WORKBOOK_SUFFIXES:
+        raise PysnopError(f"cannot export to {target.name}: the export is a CSV or JSON file, "
+                          f"not a workbook; give it a .csv or .json name")
+    try:
+        with open(target, "rb") as handle:
+            head = handle.read(16)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise PysnopError(f"cannot export to {target}: {exc.strerror or exc}") from exc
+    if any(head.startswith(sig) for sig in SIGNATURES):
+        raise PysnopError(f"cannot export to {target.name}: it is an existing workbook or "
+                          f"database, and pysnop never writes an export over one; choose a "
+                          f"new file name")
+
+
+def approved_values(rows: pd.DataFrame, at: Any) -> pd.DataFrame:
+    """The export rows: each action's values as recorded with its approval (the log's,
+    :func:`pysnop.core.binding.values_json`), its approver, decision time and comment."""
+    records = []
+    for rec in rows.to_dict("records"):
+        values = parse_values(rec[BOUND_VALUES]) or {}
+        out = {name: values.get(name) for name in EXPORT_COLUMNS}
+        for name in BOUND_FIELDS:  # the bound fields are what was approved, whatever the name
+            if name in out:
+                out[name] = values.get(name)
+        out.update(action_id=rec["action_id"], approver=rec.get("approver"),
+                   comment=None if _blank(rec.get("comment")) else rec.get("comment"),
+                   decided_at=_time(rec.get("decided_at")), exported_at=_time(at))
+        records.append(out)
+    return pd.DataFrame.from_records(records, columns=EXPORT_COLUMNS)
 
 
 def export_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    """The exported columns, dates as ISO text."""
+    """The exported columns of sheet rows, dates as ISO text (for callers that export
+    a frame they hold; :func:`export_actions` exports from the log)."""
     out = rows.reindex(columns=EXPORT_COLUMNS).copy()
     for col in ("week", "new_start"):
         out[col] = [None if _blank(v) else pd.Timestamp(v).date().isoformat() for v in out[col]]
     for col in ("decided_at", "exported_at"):
-        out[col] = [None if _blank(v) else pd.Timestamp(v).isoformat() for v in out[col]]
+        out[col] = [_time(v) for v in out[col]]
     return out
+
+
+def _time(value: Any) -> str | None:
+    return None if _blank(value) else pd.Timestamp(value).isoformat()
 
 
 def _blank(value: Any) -> bool:
@@ -108,12 +196,26 @@ def _blank(value: Any) -> bool:
         return False
 
 
-def _encode(data: pd.DataFrame, fmt: str) -> bytes:
-    if fmt == "csv":
-        return data.to_csv(index=False, lineterminator="\n").encode("utf-8")
+def formula_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, made text: ``'`` in front."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def encode(data: pd.DataFrame, fmt: str) -> bytes:
+    """The export file's bytes: CSV (formula-safe text cells) or JSON (valid: no NaN)."""
     records = [{k: (None if _blank(v) else v.item() if hasattr(v, "item") else v)
                 for k, v in rec.items()} for rec in data.to_dict("records")]
-    return (json.dumps(records, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    if fmt == "csv":
+        safe = pd.DataFrame.from_records(
+            [{k: formula_safe(v) for k, v in rec.items()} for rec in records],
+            columns=list(data.columns))
+        # RFC 4180 line ends: a field holding a CR or LF is then quoted, never split
+        return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    return (json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False)
+            + "\n").encode("utf-8")
 
 
-__all__ = ["EXPORT_COLUMNS", "export_actions", "export_frame"]
+__all__ = ["EXPORT_COLUMNS", "approved_values", "encode", "export_actions", "export_frame",
+           "formula_safe", "refuse_target"]

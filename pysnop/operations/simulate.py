@@ -1,8 +1,10 @@
 """What-if: the bridge with chosen actions applied, before anyone decides (``pysnop simulate``).
 
-The "before" is the bridge a recalculation would project (the consensus and bridge stages of
-the pipeline); the actions are applied by :func:`pysnop.core.simulate.simulate`. Nothing is
-written or recorded.
+The "before" is the bridge a recalculation would project (the consensus, exported-actions and
+bridge stages of the pipeline: what was exported is already in it, so an exported action is
+not applied a second time); the actions are applied by :func:`pysnop.core.simulate.simulate`,
+which counts a Draft campaign that a marketing remedy changes before and after, as the
+proposal was valued. Nothing is written or recorded.
 """
 
 from __future__ import annotations
@@ -55,8 +57,12 @@ def simulate(book: str | os.PathLike[str] | Book, action_ids: list[str] | None =
             raise PysnopError("nothing to simulate: give --actions ID,... or --approved, or "
                               "mark rows of the Actions sheet with Scenario = Y")
     notes, chosen = [], []
+    projected = set(run.commitments.projected["action_id"]) if run.commitments else set()
     for a in ids:
-        if a in proposals.index:
+        if a in projected:
+            notes.append(f"{a} was exported and is already in the projection (the closed "
+                         f"loop); not applied twice")
+        elif a in proposals.index:
             chosen.append(proposals.loc[a])
         elif a in sheet.index:
             chosen.append(sheet.loc[a])

@@ -1,11 +1,18 @@
 """The actions stage: ranked remedies for every risk, decisions kept, the decision log.
 
-After the bridge, it proposes remedies (:func:`pysnop.core.actions.propose_actions`), reviews
-the decisions people typed into the Actions sheet against the Approvers, merges both with
-what the decision log knows (:mod:`pysnop.core.decisions`), records the run, and adds the
-Actions and Review sheets and the "Supply: actions" column of Campaigns.
+After the bridge, it plans the remedies (:func:`pysnop.core.actions.plan_actions`: the
+risks, their ranked alternatives and what each covers), reviews the decisions people typed
+into the Actions sheet against the Approvers and against each other (an approval that gives
+a risk more than it needs is refused, the alternatives an approval makes redundant are
+Superseded: :mod:`pysnop.core.coordination`), merges both with what the decision log knows
+(:mod:`pysnop.core.decisions`), records the run (with its risks and cover, so that decisions
+taken before the next recalculation coordinate the same way), and adds the Actions sheet
+(grouped by risk), the Review sheet and the "Supply: actions" column of Campaigns.
 
-The deciding user is ``RunOptions.user`` (CLI ``--user``), else $PYSNOP_USER, else the OS user.
+The deciding user is ``RunOptions.user`` (CLI ``--user``), else $PYSNOP_USER; a run that
+declares nobody decides as the approvers typed in the rows, and every decision records the OS
+account beside them (:mod:`pysnop.pipeline.audit`). The run's records are committed to the
+log only once the workbook is written (:func:`pysnop.pipeline.run.write`).
 """
 
 from __future__ import annotations
@@ -18,10 +25,9 @@ from pysnop.core.bridge import run_bridge
 from pysnop.core.decisions import merge, review_edits
 from pysnop.core.stale_inputs import on_hand_fingerprint
 from pysnop.errors import Problem
+from pysnop.pipeline.audit import approver_changes, hold_to_log, runner
 from pysnop.pipeline.signals import FINGERPRINT
 from pysnop.pipeline.state import ActionsResult, Run, status_counts
-from pysnop.store.decision_log import DecisionLog
-from pysnop.workbook.book import resolve_user
 from pysnop.workbook.ooxml.atomic import fingerprint
 from pysnop.workbook.read.actions import ACTIONS_SHEET, check_owned_sheets, read_actions_sheet
 from pysnop.workbook.read.approvers import read_approvers
@@ -51,54 +57,58 @@ def actions_stage(run: Run) -> None:
         return
     # scipy's HiGHS (the transfer LP) loads with core.actions: imported here so that a
     # bridge-only run, and `import pysnop`, never pay for loading scipy.optimize
-    from pysnop.core.actions import propose_actions
+    from pysnop.core.actions import plan_actions
 
     mark = time.perf_counter()
     result = run.result if run.result is not None else run_bridge(inputs)
     try:
         # lost units valued at the week's margin (promo margin in promo weeks), as the
         # Bridge's margin at risk (docs/semantics.md, promotion economics)
-        proposals = propose_actions(inputs, result, margin_week=result.margin_weekly)
+        plan = plan_actions(inputs, result, margin_week=result.margin_weekly)
     except (ValueError, ArithmeticError) as exc:  # e.g. the transfer LP on absurd numbers
         run.warnings.append(Problem(f"action proposals were not computed ({exc}); the Actions "
                                     f"sheet and its decisions are left as they were",
                                     ACTIONS_SHEET, severity="warning"))
         return
-    user = resolve_user(run.options.user)
-    path = run.store_path()
-    assert path is not None  # required: raises for a workbook never saved
+    proposals = plan.proposals
+    who = runner(run.options.user)
+    user = who.declared or who.account
     sheet = read_actions_sheet(run.source)
     check_owned_sheets(run.source)
     approvers, approver_warnings = read_approvers(run.source)
     at = now()
-    with DecisionLog(path) as log:
-        known = log.known_states()
-        reviewed = review_edits(sheet, known, approvers, user, at)
-        rows, changes = merge(reviewed.rows, proposals, at, known=known,
-                              lapsed=log.lapsed_exports())
-        events = reviewed.events + changes
-        summary = result.summary
-        counts: dict[str, int | str] = {s: int((summary["status"] == s).sum())
-                                        for s in ("STOCKOUT", "AT RISK", "OK")}
-        counts.update(status_counts(rows), proposals=len(proposals),
-                      new=sum(e.message == "new proposal" for e in changes),
-                      refused=len(reviewed.refused))
-        # what the next run compares to see if as_of moved without new on-hand figures
-        counts[FINGERPRINT] = on_hand_fingerprint(inputs.inventory)
-        log.record_run(kind="recalc", at=at, workbook=run.source.resolve(),
-                       fingerprint=file_digest(run.source), as_of=result.as_of, user=user,
-                       counts=counts, proposals=proposals, risks=summary[summary["status"] != "OK"],
-                       events=events)
-        review_data = build_review(log)
+    log = run.log_hold().log
+    known = log.known_states()
+    sheet, restored = hold_to_log(sheet, run.log_hold(), known, log.logged_values(known))
+    reviewed = review_edits(sheet, known, approvers, user, at, runner=who, cover=plan.cover)
+    rows, changes = merge(reviewed.rows, proposals, at, known=known,
+                          lapsed=log.lapsed_exports(), cover=plan.cover)
+    events = reviewed.events + changes
+    summary = result.summary
+    counts: dict[str, int | str] = {s: int((summary["status"] == s).sum())
+                              for s in ("STOCKOUT", "AT RISK", "OK")}
+    counts.update(status_counts(rows), proposals=len(proposals),
+                  new=sum(e.message == "new proposal" for e in changes),
+                  refused=len(reviewed.refused))
+    # what the next run compares to see if as_of moved without new on-hand figures
+    counts[FINGERPRINT] = on_hand_fingerprint(inputs.inventory)
+    log.record_run(kind="recalc", at=at, workbook=(run.book_path or run.source).resolve(),
+                   fingerprint=file_digest(run.source), as_of=result.as_of, user=user,
+                   counts=counts, proposals=proposals, risks=summary[summary["status"] != "OK"],
+                   events=events, account=who.account,
+                   approvers=approver_changes(log, approvers), plan_risks=plan.risks,
+                   cover=plan.cover)
+    review_data = build_review(log)
     review_data.signals = run.signals  # demand shifts, the consensus note (signals stage)
+    path = log.path
     names = approvers.names()
-    run.add_sheets(NAME, actions_renderer(rows, names))
+    run.add_sheets(NAME, actions_renderer(rows, names, plan.risks, plan.cover))
     run.add_sheets(NAME, review_renderer(review_data))
     layout = run.read.layouts.get("Campaigns")
     if layout is not None and len(inputs.campaigns):
         run.add_sheets(NAME, campaign_actions_renderer(layout, inputs.campaigns, rows))
-    run.warnings += approver_warnings + reviewed.problems
-    run.actions = ActionsResult(rows, path, review_data, events)
+    run.warnings += approver_warnings + restored + reviewed.problems
+    run.actions = ActionsResult(rows, path, review_data, events, plan.risks, plan.cover)
     run.timings["actions"] = time.perf_counter() - mark
 
 

@@ -195,6 +195,7 @@ def consensus_stage(run: Run) -> None:
         path = run.store_path()
         assert path is not None  # required: raises for a workbook never saved
         try:
+            log = run.log_hold().log  # checked against the workbook; committed with it
             rows = history_rows(consensus, forecast_for_log, as_of)
             ov = None
             if consensus is not None and overrides is not None and len(overrides):
@@ -203,7 +204,7 @@ def consensus_stage(run: Run) -> None:
                 keep = pd.MultiIndex.from_frame(ov[["node", "week"]]).isin(
                     pd.MultiIndex.from_frame(applied[["node", "week"]]))
                 ov = ov[keep]  # the overrides that acted on a forecast week
-            if record_cycle(path, rows, as_of=as_of, workbook=run.source, overrides=ov):
+            if record_cycle(log, rows, as_of=as_of, workbook=run.source, overrides=ov):
                 run.history_file = path
         except FileAccessError as exc:
             run.warnings.append(Problem(f"{exc}; this cycle's forecasts were not recorded",

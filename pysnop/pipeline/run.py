@@ -30,6 +30,7 @@ from pysnop.core.learned_lift import with_lift_source
 from pysnop.core.model import BridgeResult, PlanInputs
 from pysnop.core.scorecard import Scorecard
 from pysnop.errors import Problem, PysnopError
+from pysnop.pipeline.audit import book_stamp, stamp_renderer
 from pysnop.pipeline.exports import export_bridge_csv, export_consensus_csv
 from pysnop.pipeline.stages import CHECK_STAGES, STAGES
 from pysnop.pipeline.state import ActionsResult, Run, RunOptions, Stage
@@ -91,33 +92,50 @@ def execute(book: Book, stages: Sequence[Stage], *, as_of: dt.date | None = None
     """Read and validate ``book``, then run ``stages`` in order; returns the :class:`Run`.
 
     Stages that are for files only (formulas) are skipped in live Excel. Nothing is written
-    here (see :func:`write`); raises ValidationError when the workbook has errors.
+    here (see :func:`write`); raises ValidationError when the workbook has errors. What the
+    stages record in the decision log is held until :func:`write` has written the workbook
+    (a stage that fails drops it).
     """
     tell = progress or (lambda step: None)
     started = time.perf_counter()
     tell("reading")
     read_result = read(book, as_of=as_of)
+    output = getattr(book, "output", None)  # a FileBook written elsewhere (-o)
     with book.source_file() as source:
-        run = Run(Path(source), book.path, read_result, options,
-                  warnings=list(read_result.warnings))
+        run = Run(Path(source), Path(output) if output is not None else book.path,
+                  read_result, options, warnings=list(read_result.warnings),
+                  origin=book.path, stamp=book_stamp(book))
         run.timings["read"] = time.perf_counter() - started
-        for stage in stages:
-            if stage.files_only and not book.headless:
-                continue
-            tell(stage.name)
-            stage(run)
+        try:
+            for stage in stages:
+                if stage.files_only and not book.headless:
+                    continue
+                tell(stage.name)
+                stage(run)
+        except BaseException:
+            run.release(committed=False)
+            raise
     return run
 
 
 def write(book: Book, run: Run, *, stages: Collection[str] | None = None,
           issues: bool = True) -> None:
     """Put the sheets of ``run`` into ``book``: those of ``stages`` (by name; all when
-    None), and with ``issues`` the Issues sheet of the run's warnings."""
+    None), and with ``issues`` the Issues sheet of the run's warnings; then commit what the
+    run recorded in the decision log, whose new last entry the workbook now carries. A write
+    that fails leaves no run in the log."""
     renderers = run.renderers(stages)
     if issues:
         renderers.append(issues_renderer(run.warnings))
-    if renderers:
-        book.apply(renderers, post_save=run.post_save if book.headless else None)
+    if run.hold is not None and not run.hold.done:
+        renderers.append(stamp_renderer(run.hold.head()))
+    try:
+        if renderers:
+            book.apply(renderers, post_save=run.post_save if book.headless else None)
+    except BaseException:
+        run.release(committed=False)
+        raise
+    run.release(committed=True)
 
 
 def check(book: str | os.PathLike[str] | Book, *, as_of: dt.date | None = None) -> RunReport:

@@ -1,10 +1,11 @@
 """The stages of a run, in order, and the bridge and formula stages themselves.
 
-    STAGES = (CONSENSUS, BRIDGE, SIGNALS, ACTIONS, FORMULAS)
+    STAGES = (CONSENSUS, COMMITMENTS, BRIDGE, SIGNALS, ACTIONS, FORMULAS)
 
-consensus first (it makes the bridge's baseline), the bridge, the demand signals (stale
-inputs, tracking signals and what a demand shift does to the bridge's risks), actions after
-them (they remedy the risks), formulas last (they may read this run's results).
+consensus first (it makes the bridge's baseline), the exported actions next (the closed loop:
+they change the inputs the bridge projects), the bridge, the demand signals (stale inputs,
+tracking signals and what a demand shift does to the bridge's risks), actions after them
+(they remedy the risks), formulas last (they may read this run's results).
 ``pysnop recalc``, the ribbon's operations, the Python API and ``pysnop check`` all run (a
 prefix of) this list through :func:`pysnop.pipeline.run.execute`.
 """
@@ -14,10 +15,11 @@ from __future__ import annotations
 import time
 
 from pysnop.core.bridge import run_bridge
+from pysnop.core.commitments import covered_by
 from pysnop.core.learned_lift import with_lift_source
 from pysnop.core.model import BridgeResult
 from pysnop.errors import Problem
-from pysnop.pipeline import actions, consensus, signals
+from pysnop.pipeline import actions, commitments, consensus, signals
 from pysnop.pipeline.economics import bridge_campaigns, with_learned_lift
 from pysnop.pipeline.state import Run, Stage
 from pysnop.workbook.formulas.engine import has_pysnop_formulas
@@ -52,6 +54,10 @@ def bridge_stage(run: Run) -> None:
     run.read.inputs, run.learned_lift = with_lift_source(run.inputs, run.history)
     run.result = run_bridge(run.inputs)
     run.result.campaign_check = with_learned_lift(run.result.campaign_check, run.learned_lift)
+    if run.commitments is not None:  # which risks the exported actions cover (closed loop)
+        summary = run.result.summary
+        summary["covered_by"] = covered_by(summary, summary["status"],
+                                           run.commitments.effects)
     run.timings["compute"] = time.perf_counter() - mark
     if len(run.inputs.inventory) == 0:
         run.warnings.append(Problem("no Inventory sheet: the bridge was not run",
@@ -83,14 +89,16 @@ def formula_stage(run: Run) -> None:
 
 
 CONSENSUS = Stage(consensus.NAME, consensus.consensus_stage)
+COMMITMENTS = Stage(commitments.NAME, commitments.commitments_stage)
 BRIDGE = Stage("bridge", bridge_stage)
 SIGNALS = Stage(signals.NAME, signals.signals_stage)
 ACTIONS = Stage(actions.NAME, actions.actions_stage)
 FORMULAS = Stage("formulas", formula_stage, files_only=True)
 
-STAGES: tuple[Stage, ...] = (CONSENSUS, BRIDGE, SIGNALS, ACTIONS, FORMULAS)
-# what `check` computes; it writes nothing
-CHECK_STAGES: tuple[Stage, ...] = (CONSENSUS, BRIDGE, SIGNALS)
+STAGES: tuple[Stage, ...] = (CONSENSUS, COMMITMENTS, BRIDGE, SIGNALS, ACTIONS, FORMULAS)
+# what `check` computes; it writes nothing (the decision log is only read)
+CHECK_STAGES: tuple[Stage, ...] = (CONSENSUS, COMMITMENTS, BRIDGE, SIGNALS)
 
-__all__ = ["ACTIONS", "BRIDGE", "CHECK_STAGES", "CONSENSUS", "FORMULAS", "SIGNALS", "STAGES",
+__all__ = ["ACTIONS", "BRIDGE", "CHECK_STAGES", "COMMITMENTS", "CONSENSUS", "FORMULAS", "SIGNALS",
+           "STAGES",
            "bridge_renderer", "bridge_stage", "formula_stage"]

@@ -4,6 +4,7 @@ A :class:`Run` is created by :func:`pysnop.pipeline.run.execute` from a workbook
 read and validated, then each :class:`Stage` of a list (:data:`pysnop.pipeline.stages.STAGES`
 for a full recalculation) adds its results: the consensus stage ``consensus``,
 ``scorecard``, ``history_file``, ``history``, ``consensus_check`` and ``boundary``, the
+commitments stage ``commitments`` (and the inputs with the exported actions in them), the
 bridge stage ``result`` and ``learned_lift``, the signals stage ``signals``, the actions
 stage ``actions``, the formula stage ``post_save``; and each stage adds the sheets it writes to
 ``sheets``, under its own name (the consensus stage writes the Scorecard under
@@ -20,14 +21,27 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from pysnop.core.commitments import Commitments
 from pysnop.core.consensus import Consensus
-from pysnop.core.decisions import APPROVED, EXPORTED, OBSOLETE, PROPOSED, REJECTED, Event
+from pysnop.core.decisions import (
+    APPROVED,
+    EXPORTED,
+    NEEDS_REAPPROVAL,
+    OBSOLETE,
+    PROPOSED,
+    REJECTED,
+    SUPERSEDED,
+    Event,
+)
 from pysnop.core.model import BridgeResult, PlanInputs
 from pysnop.core.scorecard import Scorecard
 from pysnop.errors import Problem, PysnopError
+from pysnop.pipeline.audit import LogHold, open_log
+from pysnop.store.chain import Stamp
 from pysnop.store.paths import SETTING as STORE_SETTING
-from pysnop.store.paths import resolve_path
+from pysnop.store.paths import carry, resolve_path
 from pysnop.workbook.book import PostSave
+from pysnop.workbook.read.actions import read_actions_sheet
 from pysnop.workbook.read.reader import ReadResult
 from pysnop.workbook.read.settings import extra_setting
 from pysnop.workbook.render.canvas import Renderer
@@ -58,6 +72,8 @@ class ActionsResult:
     decision_log: Path
     review: ReviewData
     decisions: list[Event]      # this run's decision events (new, obsolete, people's edits)
+    risks: pd.DataFrame | None = None   # one row per decision (pysnop.core.risk_frame)
+    cover: pd.DataFrame | None = None   # what each alternative covers (pysnop.core.actions)
 
     @property
     def new(self) -> int:
@@ -76,7 +92,7 @@ class Run:
     """One run in progress (see the module doc)."""
 
     source: Path                # a file holding the book's contents, for stages that read files
-    book_path: Path | None      # where the workbook lives (the SQLite file sits beside it)
+    book_path: Path | None      # where the workbook is written (the SQLite file sits beside it)
     read: ReadResult
     options: RunOptions
     warnings: list[Problem] = field(default_factory=list)
@@ -85,6 +101,7 @@ class Run:
     consensus: Consensus | None = None      # the reconciled forecast (consensus stage)
     scorecard: Scorecard | None = None      # forecast accuracy etc. (consensus stage, Actuals)
     history_file: Path | None = None        # where this cycle's forecasts were recorded
+    commitments: Commitments | None = None  # exported actions put into the projection
     result: BridgeResult | None = None      # the bridge
     # forecasts recorded in earlier cycles for the Actuals weeks (consensus stage; learned
     # lift, tracking signals and the boundary scorecard judge past weeks by them)
@@ -95,6 +112,9 @@ class Run:
     signals: Signals | None = None          # tracking signals, demand shifts (signals stage)
     actions: ActionsResult | None = None
     post_save: PostSave | None = None       # caches formula values in the saved package
+    origin: Path | None = None              # the workbook read, when written elsewhere (-o)
+    stamp: Stamp | None = None              # the decision-log stamp the workbook carries
+    hold: LogHold | None = None             # the decision log, held until the write
 
     @property
     def inputs(self) -> PlanInputs:
@@ -123,6 +143,39 @@ class Run:
             return None
         return resolve_path(self.book_path, override=self.options.log, setting=setting)
 
+    def log_hold(self) -> LogHold:
+        """The decision log, checked against the workbook and held in a transaction until
+        the workbook is written (:mod:`pysnop.pipeline.audit`); opened on first use.
+
+        Written to another file (``-o``), the book's log follows it: a log beside the output
+        is started as a copy of the input's (when there is none yet)."""
+        if self.hold is None:
+            path = self.store_path()
+            assert path is not None  # required: raises for a workbook never saved
+            carried = False
+            if (self.options.log is None and self.origin is not None
+                    and self.book_path is not None and self.origin != self.book_path):
+                setting = extra_setting(self.inputs.settings.extra, STORE_SETTING)
+                carried = carry(resolve_path(self.origin, setting=setting), path)
+            name = (self.origin or self.book_path or path).name
+            self.hold = open_log(path, self.stamp, book=name,
+                                 sheet=read_actions_sheet(self.source),
+                                 workbook=self.book_path)
+            if carried:
+                self.hold.warnings.append(Problem(
+                    f"the decision log follows the workbook: {path.name} was started as a "
+                    f"copy of the log of {name}", severity="warning", kind="file"))
+            self.warnings += self.hold.warnings
+        return self.hold
+
+    def release(self, committed: bool) -> None:
+        """Commit the run's records to the log (the workbook was written) or drop them."""
+        if self.hold is not None:
+            if committed:
+                self.hold.commit()
+            else:
+                self.hold.rollback()
+
 
 @dataclass(frozen=True)
 class Stage:
@@ -136,7 +189,8 @@ class Stage:
         self.apply(run)
 
 
-ACTION_STATUSES = (PROPOSED, APPROVED, REJECTED, EXPORTED, OBSOLETE)
+ACTION_STATUSES = (PROPOSED, APPROVED, REJECTED, EXPORTED, SUPERSEDED, OBSOLETE,
+                   NEEDS_REAPPROVAL)
 
 
 def status_counts(rows: pd.DataFrame) -> dict[str, int]:

@@ -2,39 +2,73 @@
 
 It sits beside the workbook (:mod:`pysnop.store.paths`), in the same SQLite file as the
 forecast history; the tables are created by :mod:`pysnop.store.connection`, whose triggers
-abort any UPDATE or DELETE, so history cannot be rewritten through pysnop or by a stray script.
+abort any UPDATE or DELETE, and every run is sealed onto a hash chain (:mod:`pysnop.store.chain`)
+whose last entry the workbook keeps, so a log that was edited, cut back, replaced or
+rebuilt is found out (:mod:`pysnop.store.integrity`).
 
 Tables
-  runs       id, at, kind (recalc / decisions / export), workbook, fingerprint (sha256 of the
-             workbook file read), as_of, user, counts (JSON)
+  runs       id, at, kind (recalc / decisions / export / adopt), workbook, fingerprint (sha256
+             of the workbook file read), as_of, user (the deciding user), counts (JSON),
+             account (the OS account that ran pysnop)
   proposals  run_id, action_id, type, owner, sku, location, campaign_id, qty, week,
-             margin_protected, net_value, rank, reason
+             margin_protected, net_value, rank, reason, fingerprint (of the bound values),
+             detail (every value, JSON), from_location, po_id, alt_sku, new_lift,
+             new_start, cost, risk_id, recommended, act_by
   risks      run_id, sku, location, status, first_risk_week, act_by, lost_units, margin_at_risk
+  plan_risks run_id + the risks frame of pysnop.core.risk_frame (one row per decision)
+  plan_cover run_id, format, data: the run's cover frame (pysnop.core.actions), compressed
   decisions  run_id, action_id, field (status / comment), old, new, who, at, outcome
-             (accepted / refused / system), message
-  exports    run_id, action_id, at, format, file, who
+             (accepted / refused / system), message, account, and for an approval the
+             fingerprint and the values approved (detail)
+  exports    run_id, action_id, at, format, file, who, account, fingerprint, detail (the
+             values written to the file)
+  approvers  run_id, change (added / removed), name, function, account: the Approvers list
+             as each run found it, as changes
+  log_info, chain   the log's identity and the hash chain
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import io
 import json
 import math
 import os
 import sqlite3
+import zlib
+from collections.abc import Collection, Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from pysnop.core.decisions import EXPORTED, Known
+from pysnop.core.binding import normal, parse_values, values_fingerprint, values_json
+from pysnop.core.decisions import APPROVED, EXPORTED, NEEDS_REAPPROVAL, Known
 from pysnop.core.values import is_blank
 from pysnop.errors import FileAccessError
-from pysnop.store.connection import DECISION_TABLES, connect
+from pysnop.store import chain
+from pysnop.store.chain import Finding, Stamp
+from pysnop.store.connection import COLUMNS, connect, schema_version
 
 PROPOSAL_FIELDS = ("action_id", "type", "owner", "sku", "location", "campaign_id", "qty", "week",
-                   "margin_protected", "net_value", "rank", "reason")
+                   "margin_protected", "net_value", "rank", "reason", "from_location", "po_id",
+                   "alt_sku", "new_lift", "new_start", "cost", "risk_id", "recommended",
+                   "act_by")
 RISK_FIELDS = ("sku", "location", "status", "first_risk_week", "act_by", "lost_units",
                "margin_at_risk")
+PLAN_RISK_FIELDS = ("risk_id", "kind", "draft", "sku", "location", "campaign_id", "status",
+                    "first_risk_week", "shortfall_units", "lost_units", "margin_at_risk",
+                    "act_by", "too_late", "alternatives", "recommended", "best_action_id",
+                    "fixable", "note", "rank", "dc")
+NUMBERS = {"qty", "margin_protected", "net_value", "lost_units", "margin_at_risk", "new_lift",
+           "cost", "shortfall_units"}
+WHOLE = {"rank", "alternatives"}
+FLAGS = {"recommended", "draft", "too_late", "fixable"}
+RISK_COUNTS = {"alternatives", "recommended"}  # on plan_risks, "recommended" is a count
+COVER_FORMAT = "json-split+zlib+base64"
+LEGACY_VALUES = ("type", "owner", "sku", "location", "campaign_id", "qty", "week",
+                 "margin_protected", "net_value", "reason")
 
 
 def _iso(value) -> str | None:
@@ -63,69 +97,198 @@ def _parse_time(text):
 
 
 class DecisionLog:
-    """One open decision log. Use as a context manager; every ``record_run`` is one transaction."""
+    """One open decision log (use as a context manager).
 
-    def __init__(self, path: str | os.PathLike[str]):
+    ``record_run`` is one transaction of its own, or part of the caller's when one was
+    opened with :meth:`begin` (then :meth:`commit` or :meth:`rollback` ends it: the pipeline
+    commits only once the workbook is written). Opening a file without a chain starts one
+    (a new log, or an older unchained file upgraded: ``upgraded`` runs sealed now).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, account: str | None = None,
+                 workbook: str | os.PathLike[str] | None = None):
         self.path = Path(path)
         self.db = connect(self.path, "decision log")
+        self.upgraded = 0
+        self.started = False
+        try:
+            if chain.head(self.db) is None:
+                with self.db:
+                    self.db.execute("BEGIN IMMEDIATE")
+                    if chain.head(self.db) is None:  # nobody started it meanwhile
+                        self.upgraded = chain.unsealed(self.db)
+                        chain.start(self.db, origin="upgraded" if self.upgraded else "new",
+                                    account=account,
+                                    workbook=None if workbook is None else str(workbook),
+                                    note=(f"{self.upgraded} earlier runs sealed at the "
+                                          f"upgrade; they are vouched for from then on only"
+                                          if self.upgraded else None))
+                        self.started = True
+        except sqlite3.Error as exc:
+            self.db.close()
+            raise FileAccessError(f"cannot start the decision log {self.path}: {exc}") from exc
 
-    def __enter__(self):
+    @classmethod
+    def adopted(cls, path: str | os.PathLike[str], *, account: str | None, workbook: str,
+                note: str) -> DecisionLog:
+        """A new log at ``path`` (which must not exist) started by adopting a workbook."""
+        path = Path(path)
+        db = connect(path, "decision log")
+        try:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                chain.start(db, origin="adopted", account=account, workbook=workbook, note=note)
+        finally:
+            db.close()
+        return cls(path)
+
+    def __enter__(self) -> DecisionLog:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
+        if self.db.in_transaction:
+            self.db.rollback()
         self.db.close()
 
-    # ------------------------------------------------------------------------ writing
-    def record_run(self, *, kind: str, at: dt.datetime, workbook=None, fingerprint=None,
-                   as_of=None, user=None, counts=None, proposals=None, risks=None,
-                   events=(), exports=()) -> int:
-        """Append one run with everything it produced, atomically; returns the run id."""
+    # ------------------------------------------------------------------------ transactions
+    def begin(self) -> None:
+        """Hold the log for this run: later writes wait until :meth:`commit` / rollback."""
         try:
-            with self.db:
-                cur = self.db.execute(
-                    "INSERT INTO runs (at, kind, workbook, fingerprint, as_of, user, counts) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (_iso(at), kind, None if workbook is None else str(workbook), fingerprint,
-                     _iso(as_of), user, json.dumps(counts or {}, sort_keys=True)))
-                run_id = cur.lastrowid
-                if proposals is not None and len(proposals):
-                    self.db.executemany(
-                        f"INSERT INTO proposals (run_id, {', '.join(PROPOSAL_FIELDS)}) VALUES "
-                        f"({', '.join('?' * (len(PROPOSAL_FIELDS) + 1))})",
-                        [(run_id, *_row(rec, PROPOSAL_FIELDS))
-                         for rec in proposals.to_dict("records")])
-                if risks is not None and len(risks):
-                    self.db.executemany(
-                        f"INSERT INTO risks (run_id, {', '.join(RISK_FIELDS)}) VALUES "
-                        f"({', '.join('?' * (len(RISK_FIELDS) + 1))})",
-                        [(run_id, *_row(rec, RISK_FIELDS)) for rec in risks.to_dict("records")])
-                self.db.executemany(
-                    "INSERT INTO decisions (run_id, action_id, field, old, new, who, at, "
-                    "outcome, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(run_id, e.action_id, e.field, e.old, e.new, e.who, _iso(e.at), e.outcome,
-                      e.message or None) for e in events])
-                self.db.executemany(
-                    "INSERT INTO exports (run_id, action_id, at, format, file, who) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    [(run_id, x["action_id"], _iso(x["at"]), x.get("format"),
-                      None if x.get("file") is None else str(x["file"]), x.get("who"))
-                     for x in exports])
-            assert run_id is not None  # an INSERT gives its row id
-            return run_id
+            if not self.db.in_transaction:
+                self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise FileAccessError(f"cannot write the decision log {self.path}: {exc} (is "
+                                  f"another pysnop run using it?)") from exc
+
+    def commit(self) -> None:
+        try:
+            self.db.commit()
         except sqlite3.Error as exc:
             raise FileAccessError(f"cannot write the decision log {self.path}: {exc}") from exc
+
+    def rollback(self) -> None:
+        if self.db.in_transaction:
+            self.db.rollback()
+
+    # ------------------------------------------------------------------------ the chain
+    def head(self) -> Stamp:
+        stamp = chain.head(self.db)
+        assert stamp is not None  # every opened log has its first entry
+        return stamp
+
+    def verify(self) -> list[Finding]:
+        return chain.verify(self.db)
+
+    def info(self) -> dict[str, Any]:
+        cur = self.db.execute("SELECT * FROM log_info ORDER BY id LIMIT 1")
+        row = cur.fetchone()
+        return {} if row is None else dict(zip([d[0] for d in cur.description], row))
+
+    def decision_runs(self) -> int:
+        """Runs that recorded decisions or proposals (not forecast records)."""
+        return int(self.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+
+    def changed_since(self, seq: int) -> set[str]:
+        """Actions whose decision (status or comment) changed in runs sealed after entry
+        ``seq``: what a workbook saved at ``seq`` cannot show yet."""
+        rows = self.db.execute(
+            "SELECT DISTINCT d.action_id FROM decisions d JOIN chain c ON c.kind = 'run' AND "
+            "c.ref = d.run_id WHERE c.seq > ? AND d.outcome != 'refused'", (seq,))
+        return {str(r[0]) for r in rows}
+
+    # ------------------------------------------------------------------------ writing
+    def record_run(self, *, kind: str, at: dt.datetime, workbook: Any = None,
+                   fingerprint: str | None = None, as_of: Any = None, user: str | None = None,
+                   counts: dict[str, Any] | None = None, proposals: pd.DataFrame | None = None,
+                   risks: pd.DataFrame | None = None, events: Iterable[Any] = (),
+                   exports: Iterable[dict[str, Any]] = (), account: str | None = None,
+                   approvers: Iterable[tuple[str, str, str, str | None]] = (),
+                   plan_risks: pd.DataFrame | None = None,
+                   cover: pd.DataFrame | None = None) -> int:
+        """Append one run with everything it produced and seal it onto the chain; returns
+        the run id. Atomic: its own transaction, or part of the caller's (:meth:`begin`).
+
+        ``plan_risks`` and ``cover``: the risks and cover frames of the run's action plan
+        (:func:`pysnop.core.actions.plan_actions`), kept so that decisions taken between
+        recalculations coordinate against what the sheet shows."""
+        own = not self.db.in_transaction
+        try:
+            if own:
+                self.db.execute("BEGIN IMMEDIATE")
+            run_id = self._insert_run(kind, at, workbook, fingerprint, as_of, user, counts,
+                                      proposals, risks, events, exports, account, approvers)
+            self._insert_plan(run_id, plan_risks, cover)
+            chain.append(self.db, "run", run_id, _iso(at) or chain.now_text())
+            if own:
+                self.db.commit()
+            return run_id
+        except sqlite3.Error as exc:
+            if own:
+                self.db.rollback()
+            raise FileAccessError(f"cannot write the decision log {self.path}: {exc}") from exc
+
+    def _insert_run(self, kind, at, workbook, fingerprint, as_of, user, counts, proposals,
+                    risks, events, exports, account, approvers) -> int:
+        cur = self.db.execute(
+            "INSERT INTO runs (at, kind, workbook, fingerprint, as_of, user, counts, account) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (_iso(at), kind, None if workbook is None else str(workbook), fingerprint,
+             _iso(as_of), user, json.dumps(counts or {}, sort_keys=True), account))
+        run_id = cur.lastrowid
+        assert run_id is not None  # an INSERT gives its row id
+        if proposals is not None and len(proposals):
+            names = (*PROPOSAL_FIELDS, "fingerprint", "detail")
+            self.db.executemany(
+                f"INSERT INTO proposals (run_id, {', '.join(names)}) VALUES "
+                f"({', '.join('?' * (len(names) + 1))})",
+                [(run_id, *_row(rec, PROPOSAL_FIELDS), values_fingerprint(rec),
+                  values_json(rec)) for rec in proposals.to_dict("records")])
+        if risks is not None and len(risks):
+            self.db.executemany(
+                f"INSERT INTO risks (run_id, {', '.join(RISK_FIELDS)}) VALUES "
+                f"({', '.join('?' * (len(RISK_FIELDS) + 1))})",
+                [(run_id, *_row(rec, RISK_FIELDS)) for rec in risks.to_dict("records")])
+        self.db.executemany(
+            "INSERT INTO decisions (run_id, action_id, field, old, new, who, at, outcome, "
+            "message, account, fingerprint, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(run_id, e.action_id, e.field, e.old, e.new, e.who, _iso(e.at), e.outcome,
+              e.message or None, getattr(e, "account", None) or account,
+              getattr(e, "fingerprint", None), getattr(e, "detail", None)) for e in events])
+        self.db.executemany(
+            "INSERT INTO exports (run_id, action_id, at, format, file, who, account, "
+            "fingerprint, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(run_id, x["action_id"], _iso(x["at"]), x.get("format"),
+              None if x.get("file") is None else str(x["file"]), x.get("who"),
+              x.get("account", account), x.get("fingerprint"), x.get("detail"))
+             for x in exports])
+        self.db.executemany(
+            "INSERT INTO approvers (run_id, change, name, function, account) "
+            "VALUES (?, ?, ?, ?, ?)", [(run_id, *change) for change in approvers])
+        return int(run_id)
+
+    def _insert_plan(self, run_id: int, plan_risks: pd.DataFrame | None,
+                     cover: pd.DataFrame | None) -> None:
+        if plan_risks is not None and len(plan_risks):
+            self.db.executemany(
+                f"INSERT INTO plan_risks (run_id, {', '.join(PLAN_RISK_FIELDS)}) "
+                f"VALUES ({', '.join('?' * (len(PLAN_RISK_FIELDS) + 1))})",
+                [(run_id, *_row(rec, PLAN_RISK_FIELDS, RISK_COUNTS))
+                 for rec in plan_risks.to_dict("records")])
+        if cover is not None:
+            self.db.execute("INSERT INTO plan_cover (run_id, format, data) VALUES (?, ?, ?)",
+                            (run_id, COVER_FORMAT, _pack(cover)))
 
     # ------------------------------------------------------------------------ reading
     def known_states(self) -> dict[str, Known]:
         """The last recorded state of every action, replaying accepted and system events."""
-        state: dict[str, dict] = {}
+        state: dict[str, dict[str, Any]] = {}
         rows = self.db.execute(
-            "SELECT action_id, field, new, who, at FROM decisions WHERE outcome != 'refused' "
-            "ORDER BY id")
-        for action, fld, new, who, at in rows:
+            "SELECT action_id, field, new, who, at, fingerprint, detail FROM decisions "
+            "WHERE outcome != 'refused' ORDER BY id")
+        for action, fld, new, who, at, fp, detail in rows:
             s = state.setdefault(action, {})
             if fld == "comment":
                 s["comment"] = new
@@ -133,12 +296,46 @@ class DecisionLog:
                 s["status"] = new
                 if new == EXPORTED:
                     s["exported_at"] = _parse_time(at)
-                elif new in ("Approved", "Rejected"):
-                    s.update(approver=who, decided_at=_parse_time(at), exported_at=None)
-                elif new == "Proposed":
-                    s.update(approver=None, decided_at=None, exported_at=None)
+                elif new == APPROVED:
+                    s.update(approver=who, decided_at=_parse_time(at), exported_at=None,
+                             fingerprint=fp, detail=detail)
+                elif new == "Rejected":
+                    s.update(approver=who, decided_at=_parse_time(at), exported_at=None,
+                             fingerprint=None, detail=None)
+                elif new in ("Proposed", NEEDS_REAPPROVAL):
+                    s.update(approver=None, decided_at=None, exported_at=None,
+                             fingerprint=None, detail=None)
         return {a: Known(s.get("status", "Proposed"), s.get("approver"), s.get("decided_at"),
-                         s.get("comment"), s.get("exported_at")) for a, s in state.items()}
+                         s.get("comment"), s.get("exported_at"), s.get("fingerprint"),
+                         s.get("detail")) for a, s in state.items()}
+
+    def logged_values(self, known: dict[str, Known] | None = None) -> dict[str, dict[str, Any]]:
+        """Per action, the values pysnop last showed for it: those approved (or exported)
+        for an Approved or Exported action, else its latest proposal's (normalised)."""
+        known = self.known_states() if known is None else known
+        out: dict[str, dict[str, Any]] = {}
+        cur = self.db.execute(f"SELECT action_id, detail, {', '.join(LEGACY_VALUES)} "
+                              f"FROM proposals ORDER BY run_id")
+        for action, detail, *legacy in cur:
+            values = parse_values(detail)
+            out[str(action)] = values if values is not None else {
+                name: normal(v) for name, v in zip(LEGACY_VALUES, legacy)}
+        for action, state in known.items():
+            if state.status in (APPROVED, EXPORTED) and state.detail:
+                out[action] = parse_values(state.detail) or out.get(action, {})
+        return out
+
+    def approvers_listed(self) -> set[tuple[str, str, str | None]]:
+        """The Approvers list as last recorded: (name, function, account) entries."""
+        listed: set[tuple[str, str, str | None]] = set()
+        for change, name, function, account in self.db.execute(
+                "SELECT change, name, function, account FROM approvers ORDER BY rowid"):
+            entry = (name, function, account)
+            if change == "added":
+                listed.add(entry)
+            else:
+                listed.discard(entry)
+        return listed
 
     def lapsed_exports(self) -> set[str]:
         """Exported actions not proposed by some recalc run after their latest export."""
@@ -149,37 +346,155 @@ class DecisionLog:
             "p.run_id = r.id AND p.action_id = e.action_id))")
         return {r[0] for r in rows}
 
-    def runs(self, kind: str | None = None) -> list[dict]:
-        sql = "SELECT id, at, kind, workbook, fingerprint, as_of, user, counts FROM runs"
-        args: tuple = ()
+    def latest_plan(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None] | None:
+        """(proposals, plan risks, cover) of the latest recalc run that recorded a plan, or
+        None: what the Actions sheet shows until the next recalculation."""
+        row = self.db.execute("SELECT MAX(r.id) FROM runs r WHERE r.kind = 'recalc' AND "
+                              "EXISTS (SELECT 1 FROM plan_cover c WHERE c.run_id = r.id)"
+                              ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        run_id = int(row[0])
+        proposals = self.frame("proposals", "WHERE run_id = ? ORDER BY rank", (run_id,))
+        risks = self.frame("plan_risks", "WHERE run_id = ? ORDER BY rank", (run_id,))
+        blob = self.db.execute("SELECT format, data FROM plan_cover WHERE run_id = ?",
+                               (run_id,)).fetchone()
+        cover = _unpack(blob[1]) if blob is not None and blob[0] == COVER_FORMAT else None
+        return _typed(proposals), _typed(risks, RISK_COUNTS), cover
+
+    def exported_values(self) -> pd.DataFrame:
+        """Every export with the values that were exported, in export order: one row per
+        (export, action) with ``exported_at`` and ``exported_by`` — the values the export
+        recorded (``detail``), else (a log from before exports recorded them) the action's
+        proposal in the latest recalc run before the export."""
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(exports)")}
+        detail = "e.detail" if "detail" in have else "NULL"
+        cur = self.db.execute(
+            f"SELECT e.run_id, e.action_id, e.at, e.who, {detail} FROM exports e "
+            f"ORDER BY e.run_id, e.rowid")
+        records = []
+        for run_id, action, at, who, text in cur.fetchall():
+            values = json.loads(text) if text else self._proposal_before(action, run_id)
+            records.append({**values, "action_id": action, "exported_at": at,
+                            "exported_by": who, "export_run": run_id})
+        return pd.DataFrame.from_records(records)
+
+    def _proposal_before(self, action: str, run_id: int) -> dict[str, Any]:
+        cur = self.db.execute(
+            "SELECT p.* FROM proposals p JOIN runs r ON r.id = p.run_id WHERE p.action_id = ? "
+            "AND p.run_id < ? AND r.kind = 'recalc' ORDER BY p.run_id DESC LIMIT 1",
+            (action, run_id))
+        row = cur.fetchone()
+        if row is None:
+            return {}
+        values = dict(zip([d[0] for d in cur.description], row))
+        return {k: v for k, v in values.items() if k not in ("run_id", "fingerprint",
+                                                                 "detail")}
+
+    def runs(self, kind: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT id, at, kind, workbook, fingerprint, as_of, user, counts, account FROM runs"
+        args: tuple[Any, ...] = ()
         if kind is not None:
             sql += " WHERE kind = ?"
             args = (kind,)
         out = []
         for row in self.db.execute(sql + " ORDER BY id", args):
             rec = dict(zip(("id", "at", "kind", "workbook", "fingerprint", "as_of", "user",
-                            "counts"), row))
+                            "counts", "account"), row))
             rec["counts"] = json.loads(rec["counts"] or "{}")
             out.append(rec)
         return out
 
-    def frame(self, table: str, where: str = "", args: tuple = ()) -> pd.DataFrame:
+    def frame(self, table: str, where: str = "", args: tuple[Any, ...] = ()) -> pd.DataFrame:
         """A table (or its rows matching ``where``) as a DataFrame."""
-        if table not in DECISION_TABLES:
+        if table not in COLUMNS:
             raise ValueError(f"no table {table}")
         cur = self.db.execute(f"SELECT * FROM {table} {where}", args)
         return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
 
 
-def _row(rec: dict, fields) -> list:
+def was_unchained(path: Path) -> bool:
+    """True for an existing file written before the chain (schema version below 2)."""
+    if not path.exists():
+        return False
+    db = sqlite3.connect(path)
+    try:
+        return schema_version(db) < 2
+    finally:
+        db.close()
+
+
+def read_exports(path: str | os.PathLike[str]) -> pd.DataFrame | None:
+    """Every export in the decision log at ``path`` with the values exported
+    (:meth:`DecisionLog.exported_values`), read without writing to the file (``pysnop check``
+    writes nothing, and the closed loop only reads); None when there is no log, or it cannot
+    be read."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not {"exports", "proposals", "runs"} <= names:
+            return None
+        log = DecisionLog.__new__(DecisionLog)
+        log.path, log.db = path, db
+        return log.exported_values()
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+
+
+def _row(rec: dict, fields, whole: Collection[str] = WHOLE) -> list:
     out = []
     for name in fields:
         value = rec.get(name)
-        if name in ("qty", "margin_protected", "net_value", "lost_units", "margin_at_risk"):
+        if name in NUMBERS:
             out.append(_num(value))
-        elif name == "rank":
+        elif name in WHOLE or name in whole:
             n = _num(value)
             out.append(None if n is None else int(n))
+        elif name in FLAGS:
+            out.append(None if is_blank(value) else int(bool(value)))
         else:
             out.append(_iso(value))
     return out
+
+
+def _typed(frame: pd.DataFrame, counts: Collection[str] = ()) -> pd.DataFrame:
+    """Flags back to booleans, dates back to timestamps (a frame read from the log)."""
+    frame = frame.copy()
+    for col in (FLAGS - set(counts)) & set(frame.columns):
+        frame[col] = frame[col].map(lambda v: None if v is None else bool(v)).astype(object)
+    for col in {"first_risk_week", "act_by", "week", "new_start"} & set(frame.columns):
+        frame[col] = pd.to_datetime(frame[col], errors="coerce")
+    return frame
+
+
+def _pack(cover: pd.DataFrame) -> str:
+    """The cover frame as compressed JSON, base64 text (dates as ISO days; text, so the
+    chain's canonical JSON of the row can hold it)."""
+    frame = cover.copy()
+    if "week" in frame:
+        frame["week"] = pd.to_datetime(frame["week"]).dt.strftime("%Y-%m-%d")
+    text = frame.to_json(orient="split", index=False, double_precision=10)
+    return base64.b64encode(zlib.compress(text.encode("utf-8"), 6)).decode("ascii")
+
+
+def _unpack(data: str) -> pd.DataFrame:
+    text = zlib.decompress(base64.b64decode(data)).decode("utf-8")
+    frame = pd.read_json(io.StringIO(text), orient="split", dtype=False)
+    if "week" in frame:
+        frame["week"] = pd.to_datetime(frame["week"])
+    for col in ("action_id", "risk_id", "sku", "location"):
+        if col in frame:
+            frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+            frame[col] = frame[col].map(lambda v: v if v is None else str(v))
+    return frame
+
+
+__all__ = ["PROPOSAL_FIELDS", "RISK_FIELDS", "DecisionLog", "read_exports", "was_unchained"]

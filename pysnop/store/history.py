@@ -23,7 +23,9 @@ import pandas as pd
 from pysnop.core.consensus import CONSENSUS, Consensus, monday
 from pysnop.core.values import is_blank
 from pysnop.errors import FileAccessError
+from pysnop.store import chain
 from pysnop.store.connection import connect
+from pysnop.store.decision_log import DecisionLog
 
 HISTORY_COLUMNS = ["sku", "location", "category", "week", "source", "units", "recorded"]
 
@@ -124,12 +126,16 @@ def history_rows(consensus: Consensus | None, forecast: pd.DataFrame, as_of) -> 
         .reset_index(drop=True)
 
 
-def record_cycle(path: str | os.PathLike, rows: pd.DataFrame, *, as_of, workbook=None,
-                 overrides: pd.DataFrame | None = None) -> bool:
+def record_cycle(path: str | os.PathLike | DecisionLog, rows: pd.DataFrame, *, as_of,
+                 workbook=None, overrides: pd.DataFrame | None = None) -> bool:
     """Append one cycle's forecasts (:func:`history_rows`) and overrides (node, category,
-    sku, location, week, units, reason, planner) to the history; nothing is ever updated
-    or deleted. A cycle identical to the last one recorded for the same date is not
-    recorded twice. Returns True when something was written."""
+    sku, location, week, units, reason, planner) to the history, sealed onto the file's hash
+    chain (:mod:`pysnop.store.chain`); nothing is ever updated or deleted. A cycle identical
+    to the last one recorded for the same date is not recorded twice. Returns True when
+    something was written.
+
+    ``path`` may be an open :class:`DecisionLog`: the cycle is then written in its
+    transaction (committed with the run, :mod:`pysnop.pipeline.log_session`)."""
     recorded = _iso(as_of)
     records = list(zip(*(_column_values(rows, c) for c in (
         "node", "level", "category", "sku", "location", "week", "source", "units"))))
@@ -141,32 +147,43 @@ def record_cycle(path: str | os.PathLike, rows: pd.DataFrame, *, as_of, workbook
     if not records and not ov:
         return False
     digest = hashlib.sha256(repr((records, ov)).encode("utf-8")).hexdigest()
-    db = _connect(Path(path))
+    log = path if isinstance(path, DecisionLog) else DecisionLog(path)
+    db = log.db
+    own = not db.in_transaction
     try:
-        with db:
-            last = db.execute("SELECT digest FROM forecast_runs WHERE recorded = ? "
-                              "ORDER BY id DESC LIMIT 1", (recorded,)).fetchone()
-            if last is not None and last[0] == digest:
-                return False
-            cur = db.execute(
-                "INSERT INTO forecast_runs (at, workbook, recorded, digest, n_rows) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (dt.datetime.now().isoformat(timespec="seconds"),
-                 None if workbook is None else str(workbook), recorded, digest, len(records)))
-            run_id = cur.lastrowid
-            db.executemany(
-                "INSERT INTO forecast_history (run_id, recorded, node, level, category, sku, "
-                "location, week, source, units) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(run_id, recorded, *rec) for rec in records])
-            db.executemany(
-                "INSERT INTO consensus_overrides (run_id, recorded, node, category, sku, "
-                "location, week, units, reason, planner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(run_id, recorded, *rec) for rec in ov])
+        if own:
+            db.execute("BEGIN IMMEDIATE")
+        last = db.execute("SELECT digest FROM forecast_runs WHERE recorded = ? "
+                          "ORDER BY id DESC LIMIT 1", (recorded,)).fetchone()
+        if last is not None and last[0] == digest:
+            if own:
+                db.rollback()
+            return False
+        at = dt.datetime.now().isoformat(timespec="seconds")
+        cur = db.execute(
+            "INSERT INTO forecast_runs (at, workbook, recorded, digest, n_rows) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (at, None if workbook is None else str(workbook), recorded, digest, len(records)))
+        run_id = cur.lastrowid
+        db.executemany(
+            "INSERT INTO forecast_history (run_id, recorded, node, level, category, sku, "
+            "location, week, source, units) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(run_id, recorded, *rec) for rec in records])
+        db.executemany(
+            "INSERT INTO consensus_overrides (run_id, recorded, node, category, sku, "
+            "location, week, units, reason, planner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(run_id, recorded, *rec) for rec in ov])
+        chain.append(db, "forecast_run", int(run_id or 0), at)
+        if own:
+            db.commit()
         return True
     except sqlite3.Error as exc:
-        raise FileAccessError(f"cannot write the forecast history {path}: {exc}") from exc
+        if own:
+            db.rollback()
+        raise FileAccessError(f"cannot write the forecast history {log.path}: {exc}") from exc
     finally:
-        db.close()
+        if log is not path:
+            log.close()
 
 
 __all__ = ["HISTORY_COLUMNS", "history_rows", "load_history", "record_cycle"]

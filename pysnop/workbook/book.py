@@ -30,11 +30,40 @@ from typing import Protocol, runtime_checkable
 import openpyxl
 
 from pysnop.workbook.ooxml.atomic import Fingerprint, fingerprint
+from pysnop.workbook.ooxml.custom_props import read_properties
 from pysnop.workbook.read.grid import CalamineSource, Grid
 from pysnop.workbook.render.canvas import Renderer
 from pysnop.workbook.writer import write_workbook
 
 PostSave = Callable[[bytes], bytes]
+
+
+def _os_login() -> str:
+    """The account this process runs under, from the operating system itself (not from
+    environment variables, which anyone can set): on Windows the token's user
+    (``os.getlogin`` is GetUserNameW), elsewhere the name of the process's user id."""
+    if os.name == "nt":
+        return os.getlogin()
+    import pwd
+
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
+def runner_account() -> str:
+    """The OS account that runs pysnop (recorded beside every decision)."""
+    try:
+        return _os_login()
+    except Exception:  # no account name (some containers)
+        return "unknown"
+
+
+def declared_user(user: str | None = None) -> str | None:
+    """The deciding user a command-line run declares: ``user`` (``--user``), else
+    $PYSNOP_USER; None when it declares nobody (a scheduler)."""
+    for value in (user, os.environ.get("PYSNOP_USER")):
+        if value is not None and str(value).strip():
+            return str(value).strip()
+    return None
 
 
 def resolve_user(user: str | None = None) -> str:
@@ -134,6 +163,15 @@ class FileBook:
     def user_name(self) -> str:
         return resolve_user(self._user)
 
+    @property
+    def declared_user(self) -> str | None:
+        """The deciding user declared for this book (``user=``, $PYSNOP_USER), else None."""
+        return declared_user(self._user)
+
+    def custom_properties(self) -> dict[str, str]:
+        """The workbook's custom document properties (its decision-log stamp among them)."""
+        return read_properties(self.file)
+
     def apply(self, renderers: Sequence[Renderer], *, post_save: PostSave | None = None
               ) -> None:
         dest = self.output or self.file
@@ -178,4 +216,5 @@ def write_snapshot(book, target: Path) -> Path:
     return target
 
 
-__all__ = ["Book", "FileBook", "PostSave", "resolve_user", "write_snapshot"]
+__all__ = ["Book", "FileBook", "PostSave", "declared_user", "resolve_user", "runner_account",
+           "write_snapshot"]

@@ -27,6 +27,7 @@ from pysnop.workbook.ooxml.atomic import (
     describe_os_error,
     same_file,
 )
+from pysnop.workbook.ooxml.custom_props import set_properties
 from pysnop.workbook.ooxml.package import Package
 from pysnop.workbook.ooxml.safety import check_package
 from pysnop.workbook.ooxml.styles import seed_scratch_workbook, style_counts
@@ -144,6 +145,8 @@ def write_workbook(src: Path, dest: Path, renderers: Sequence[Renderer], *, back
     for name in sheets:
         transplant.put_sheet(name)
     transplant.apply_patches(canvas.patches)
+    if canvas.properties:
+        set_properties(package, canvas.properties)
     save = package.save
     if post_save is not None:
         buffer = io.BytesIO()

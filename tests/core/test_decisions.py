@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pysnop.core.decisions import (
-    APPROVED, EXPORTED, OBSOLETE, PROPOSED, REJECTED, Approvers, Known, merge, parse_status,
+    APPROVED, EXPORTED, NEEDS_REAPPROVAL, OBSOLETE, PROPOSED, REJECTED, Approvers, Known, merge, parse_status,
     review_edits, text_or_none, touched,
 )
 
@@ -222,8 +222,10 @@ def test_decisions_survive_random_reruns(runs):
             if e.outcome == "accepted":
                 k = known.get(e.action_id, Known())
                 known[e.action_id] = (Known(e.new, e.who if e.new != PROPOSED else None, e.at,
-                                            k.comment) if e.field == "status" else
-                                      Known(k.status, k.approver, k.decided_at, e.new))
+                                            k.comment, None, e.fingerprint, e.detail)
+                                      if e.field == "status" else
+                                      Known(k.status, k.approver, k.decided_at, e.new, None,
+                                            k.fingerprint, k.detail))
         checked = {r["action_id"]: r for r in reviewed.rows.to_dict("records")}
         new = proposals(*[(a, "Supply" if a.startswith("ORD") else "Marketing", qty)
                           for a in sorted(ids)])
@@ -243,7 +245,11 @@ def test_decisions_survive_random_reruns(runs):
         for action, row in after.items():
             if action in ids:
                 assert row["qty"] == qty  # values refreshed
-                if checked.get(action, {}).get("status") in (APPROVED, REJECTED):
+                was = checked.get(action, {})
+                if was.get("status") == APPROVED and was.get("qty") != qty:
+                    # an approval binds the values shown: a changed qty asks for another
+                    assert (row["status"], row["approver"]) == (NEEDS_REAPPROVAL, None)
+                elif was.get("status") in (APPROVED, REJECTED):
                     assert row["status"] == checked[action]["status"]  # decision kept
                     assert row["approver"] == checked[action]["approver"]
             else:

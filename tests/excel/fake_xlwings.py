@@ -419,6 +419,36 @@ class App:
         return "ok"
 
 
+class DocumentProperty:
+    def __init__(self, name, value):
+        self.Name, self.Value = name, value
+
+
+class DocumentProperties:
+    """``Workbook.CustomDocumentProperties``: Count, Item(index or name), Add (as in COM,
+    Item of an unknown name raises)."""
+
+    def __init__(self):
+        self.items: list[DocumentProperty] = []
+
+    @property
+    def Count(self):
+        return len(self.items)
+
+    def Item(self, key):
+        if isinstance(key, int):
+            return self.items[key - 1]
+        for prop in self.items:
+            if prop.Name == key:
+                return prop
+        raise KeyError(key)
+
+    def Add(self, name, link_to_content, kind, value):
+        prop = DocumentProperty(name, value)
+        self.items.append(prop)
+        return prop
+
+
 class Book:
     """An open workbook: ``Book(fullname, app)``; fill it with :func:`load_file`."""
 
@@ -432,6 +462,7 @@ class Book:
         self._selection: Range | None = None
         self.saves = 0
         self.writes = 0
+        self.properties = DocumentProperties()
 
     @property
     def selection(self) -> Range | None:
@@ -447,7 +478,9 @@ class Book:
 
     @property
     def api(self) -> Recorder:
-        return Recorder(self.api_calls, "Workbook")
+        api = Recorder(self.api_calls, "Workbook")
+        object.__getattribute__(api, "_values")["CustomDocumentProperties"] = self.properties
+        return api
 
 
 def load_file(path, fullname=None, app: App | None = None) -> Book:
@@ -456,6 +489,10 @@ def load_file(path, fullname=None, app: App | None = None) -> Book:
     import python_calamine as pc
 
     book = Book(fullname or str(path), app)
+    from pysnop.workbook.ooxml.custom_props import read_properties
+
+    for name, value in read_properties(path).items():  # as Excel opens them
+        book.properties.Add(name, False, 4, value)
     wb = pc.CalamineWorkbook.from_path(str(path))
     for name in wb.sheet_names:
         sheet = book.sheets.add(name, after=book.sheets.items[-1] if book.sheets.items else None)

@@ -98,9 +98,12 @@ def same_sheet(path, book, sheet, *, ignore=(), header_row=3):
                                                    key=str)[:8])
 
 
-def live(path, monkeypatch, user="ann") -> fake.Book:
+def live(path, monkeypatch, user="ann", account=None) -> fake.Book:
+    """``path`` open in the fake Excel, whose user name (Excel's, self-set) is ``user``, run
+    under the Windows account ``account`` (default: the same)."""
     book = fake.load_file(path, app=fake.App(user))
     monkeypatch.setattr(xw.Book, "caller", classmethod(lambda cls: book))
+    monkeypatch.setattr("pysnop.workbook.book._os_login", lambda: account or user)
     return book
 
 
@@ -110,13 +113,14 @@ def alert(book) -> dict:
 
 
 def actions_rows(book) -> dict:
+    """The alternatives of the Actions sheet by Excel row (risk lines left out)."""
     sheet = book.sheets["Actions"]
     header = {c: v for (r, c), v in sheet.cells.items() if r == 3}
     rows = {}
     for (r, c), v in sheet.cells.items():
         if r > 3:
             rows.setdefault(r, {})[header[c]] = v
-    return rows
+    return {r: rec for r, rec in rows.items() if rec.get("action_id")}  # not the risk lines
 
 
 def copy_with_log(a: Path, b: Path) -> None:

@@ -165,7 +165,8 @@ def test_approve_selected_matches_cli_decide(pair, monkeypatch):
     assert "1 action approved by ann" in message and "1 refused" in message
     after = actions_rows(book)
     assert after[order]["status"] == "Approved" and after[order]["approver"] == "ann"
-    assert after[market]["status"] == "Proposed"
+    # not approved (refused); the approved order covers the risk: Superseded
+    assert after[market]["status"] == "Superseded"
     assert book.saves == 1
     # the command line: type the same into the sheet, pysnop decide
     wb = openpyxl.load_workbook(a)
@@ -282,7 +283,10 @@ def test_excel_book_reads_like_the_file(pair, monkeypatch):
         left = getattr(x.inputs, name).drop(columns=["row"], errors="ignore")
         right = getattr(f.inputs, name).drop(columns=["row"], errors="ignore")
         assert left.astype(str).equals(right.astype(str)), name
-    assert book.user_name == "ann" and book.path == b
+    assert book.path == b
+    # the deciding user is the Windows account, not Excel's user name (fake App: "ann")
+    monkeypatch.setattr("pysnop.workbook.book._os_login", lambda: "win-ann")
+    assert book.user_name == "win-ann" and book.declared_user == "win-ann"
 
 
 def test_text_that_looks_like_a_number_or_formula_stays_text(tmp_path):
@@ -309,3 +313,24 @@ def test_selected_rows_reads_areas(tmp_path):
     xl.select("Actions", "A5:C6,E9,7:7")
     assert ExcelBook(xl).selected_rows("Actions") == [5, 6, 7, 9]
     assert ExcelBook(xl).selected_rows("Bridge") == []
+
+
+def test_the_windows_account_decides_not_excels_user_name(pair, monkeypatch):
+    """Excel's user name is whatever someone typed into Excel's options; the ribbon's deciding
+    user is the Windows account running pysnop (issue 13)."""
+    a, b = pair
+    run_cli("recalc", a)
+    copy_with_log(a, b)
+    book = live(b, monkeypatch, user="ann", account="mallory")  # Excel says ann; Windows: mallory
+    order = next(r for r, rec in actions_rows(book).items() if rec["type"] == "NEW_ORDER")
+    book.select("Actions", f"{order}:{order}")
+    message = ribbon.press("approve_selected")
+    assert "mallory is not listed as a Supply approver" in message, message
+    assert actions_rows(book)[order]["status"] == "Proposed"
+    book = live(b, monkeypatch, user="mallory", account="ann")  # Excel says mallory; Windows: ann
+    book.select("Actions", f"{order}:{order}")
+    assert "1 action approved by ann" in ribbon.press("approve_selected")
+    assert actions_rows(book)[order]["approver"] == "ann"
+    # the live workbook carries the log's stamp (custom document properties, through COM)
+    props = {p.Name: p.Value for p in book.properties.items}
+    assert props["pysnop_log_id"] and int(props["pysnop_log_entry"]) > 1

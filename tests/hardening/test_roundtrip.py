@@ -21,7 +21,8 @@ import pysnop
 
 MAY_CHANGE = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
               "[Content_Types].xml", "docProps/app.xml", "docProps/core.xml",
-              "xl/calcChain.xml"}
+              "xl/calcChain.xml",
+              "_rels/.rels", "docProps/custom.xml"}  # the decision-log stamp (custom property)
 
 
 def _fill(ws, rows):

@@ -2,12 +2,12 @@
 
 import datetime as dt
 import sqlite3
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from pysnop.core.decisions import APPROVED, EXPORTED, PROPOSED, Event
+from pysnop.errors import DataError
 from pysnop.store.decision_log import DecisionLog
 from pysnop.store.paths import default_path, resolve_path
 
@@ -75,7 +75,12 @@ def test_lapsed_exports_need_a_later_run_without_the_proposal(tmp_path):
 def test_paths(tmp_path):
     book = tmp_path / "plan.xlsx"
     assert default_path(book) == tmp_path / "plan.pysnop.sqlite"
-    assert resolve_path(book, setting="logs/x.sqlite") == tmp_path / "logs" / "x.sqlite"
+    assert resolve_path(book, setting="x.sqlite") == tmp_path / "x.sqlite"
     assert resolve_path(book, override=tmp_path / "o.db", setting="x") == tmp_path / "o.db"
     assert resolve_path(book, setting="  ") == default_path(book)
-    assert Path(resolve_path(book, setting="/abs/l.db")) == Path("/abs/l.db")
+    # Settings may only name a file in the workbook's folder: never a folder, a parent, a
+    # drive or an absolute path (--log is how a person puts the log elsewhere)
+    for bad in ("logs/x.sqlite", "/abs/l.db", "..", "../x.sqlite", "C:\\x\\l.db",
+                "sub\\l.db", "~/l.db"):
+        with pytest.raises(DataError, match="decision_log must name a file"):
+            resolve_path(book, setting=bad)

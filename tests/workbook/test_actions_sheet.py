@@ -51,7 +51,7 @@ def test_written_sheet_has_dropdowns_highlights_and_reads_back(tmp_path):
     approved = ws.cell(HEADER_ROW + 1, col["sku"])
     assert approved.fill.fgColor.rgb == "FFC6EFCE"  # green
     assert ws.cell(HEADER_ROW + 2, col["sku"]).font.color.rgb == "FF808080"  # obsolete: grey
-    assert ws.freeze_panes == "B4" and ws.auto_filter.ref.startswith("A3:")
+    assert ws.freeze_panes == "C4" and ws.auto_filter.ref.startswith("A3:")  # option, id
     assert ws.cell(HEADER_ROW + 1, col["decided_at"]).value == dt.datetime(2026, 11, 18, 9, 30)
     back = read_actions_sheet(path)
     assert list(back["action_id"]) == ["ORD-1", "LFT-1", "MOV-1"]
@@ -116,3 +116,77 @@ def test_review_sheet_sections_are_capped_for_the_meeting(tmp_path):
     values = [c.value for row in ws.iter_rows() for c in row if c.value]
     assert "ORD-1" in values and "ORD-2" not in values
     assert "... and 3 more: see the Actions sheet" in values
+
+
+def grouped(tmp_path):
+    """Two risks: R1 with two alternatives (the second loses money), R2 that nothing fixes."""
+    risks = pd.DataFrame([
+        {"risk_id": "RSK-1", "kind": "sku-location", "draft": False, "sku": "A",
+         "location": "S1", "campaign_id": None, "status": "STOCKOUT",
+         "first_risk_week": pd.Timestamp("2026-11-30"), "shortfall_units": 60.0,
+         "lost_units": 40.0, "margin_at_risk": 100.0, "act_by": pd.Timestamp("2026-11-23"),
+         "too_late": False, "alternatives": 2, "recommended": 1, "best_action_id": "TRF-1",
+         "fixable": True, "note": "", "rank": 1},
+        {"risk_id": "RSK-2", "kind": "sku-location", "draft": False, "sku": "B",
+         "location": "S2", "campaign_id": None, "status": "STOCKOUT",
+         "first_risk_week": pd.Timestamp("2026-11-23"), "shortfall_units": 5.0,
+         "lost_units": 5.0, "margin_at_risk": 10.0, "act_by": pd.Timestamp("2026-11-09"),
+         "too_late": True, "alternatives": 0, "recommended": 0, "best_action_id": None,
+         "fixable": False, "note": "nothing can fix it: too late to order (act_by 2026-11-09)",
+         "rank": 2}])
+    frame = pd.DataFrame([
+        {"action_id": "EXP-1", "type": "EXPEDITE", "owner": "Supply", "sku": "A",
+         "location": "S1", "qty": 80.0, "net_value": -5.0, "risk_id": "RSK-1", "rank": 2,
+         "covers_units": 60.0, "covers_risk": True, "status": "Superseded"},
+        {"action_id": "TRF-1", "type": "TRANSFER", "owner": "Supply", "sku": "A",
+         "location": "S1", "qty": 60.0, "net_value": 90.0, "risk_id": "RSK-1", "rank": 1,
+         "covers_units": 60.0, "covers_risk": True, "status": "Approved", "approver": "Ann"},
+        {"action_id": "ORD-9", "type": "NEW_ORDER", "owner": "Supply", "sku": "C",
+         "location": "S3", "qty": 5.0, "net_value": 1.0, "risk_id": "RSK-9", "rank": 9,
+         "status": "Obsolete"}])
+    wb = openpyxl.Workbook()
+    write_actions_sheet(wb, frame, StyleBook(wb), ["Ann"], risks)
+    path = tmp_path / "g.xlsx"
+    with open(path, "wb") as handle:
+        save_workbook(wb, handle)
+    return path
+
+
+def test_alternatives_are_grouped_under_their_risk_and_read_back_without_risk_lines(tmp_path):
+    path = grouped(tmp_path)
+    ws = openpyxl.load_workbook(path)["Actions"]
+    col = {name: i + 1 for i, name in enumerate(COLUMNS)}
+    cells = [[ws.cell(r, col[n]).value for n in ("option", "action_id", "covers")]
+             for r in range(HEADER_ROW + 1, HEADER_ROW + 7)]
+    # RSK-1's line, its alternatives by rank (the money-loser marked, never first), RSK-2's
+    # line, then the record of what is not proposed any more
+    assert cells == [["RSK-1", None, "covered"], ["1", "TRF-1", "all of it"],
+                     ["not recommended", "EXP-1", "all of it"],
+                     ["RSK-2", None, "nothing to approve"], [None, None, None],
+                     ["1", "ORD-9", None]]
+    assert ws.cell(HEADER_ROW + 1, col["type"]).value.startswith(
+        "A at S1: STOCKOUT from 2026-11-30 · short 60 units · 40 lost")
+    assert ws.cell(HEADER_ROW + 4, col["reason"]).value == (
+        "Nothing can fix this: too late to order (act_by 2026-11-09).")
+    assert ws.cell(HEADER_ROW + 3, col["sku"]).font.color.rgb == "FF808080"  # Superseded
+    assert ws.cell(HEADER_ROW + 5, col["type"]).value.startswith("Not proposed any more")
+    back = read_actions_sheet(path)
+    assert list(back["action_id"]) == ["TRF-1", "EXP-1", "ORD-9"]  # no risk or group line
+    assert list(back["row"]) == [5, 6, 9] and back["risk_id"].tolist()[:2] == ["RSK-1"] * 2
+
+
+def test_a_decision_typed_on_a_risk_line_is_reported_not_lost(tmp_path):
+    from pysnop.core.decisions import Approvers, review_edits
+
+    path = grouped(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Actions"]
+    col = {name: i + 1 for i, name in enumerate(COLUMNS)}
+    ws.cell(HEADER_ROW + 4, col["status"]).value = "Approved"  # on RSK-2's line
+    wb.save(path)
+    back = read_actions_sheet(path)
+    assert back["action_id"].isna().sum() == 1
+    got = review_edits(back, {}, Approvers([("Ann", "Supply")]), "Ann",
+                       dt.datetime(2026, 11, 18, 9))
+    [problem] = [p for p in got.problems if p.row == HEADER_ROW + 4]
+    assert "without an action_id is ignored" in problem.reason

@@ -15,7 +15,10 @@ import pysnop
 from pysnop.workbook.ooxml.package import parse_rels, resolve
 
 D = dt.date
-EDITED = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
+EDITED = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
+          # the decision-log stamp: a custom document property (its other properties are kept,
+          # tests/audit/test_custom_props.py)
+          "_rels/.rels", "docProps/custom.xml"}
 SLICER_CT = "application/vnd.ms-excel.slicer+xml"
 
 

@@ -1,7 +1,10 @@
 """Reading the "Actions" sheet back: the proposals with the decisions people typed.
 
 Any column order; the header row is the one (within the first 10) holding ``action_id``.
-The sheet is written by :mod:`pysnop.workbook.render.actions`.
+The sheet is written by :mod:`pysnop.workbook.render.actions`: a line per risk (no
+action_id; its ``option`` cell holds the risk_id) with its alternatives below it. Only the
+alternatives are read back — and any line where a person typed a decision, so that a
+decision typed on a risk line is reported rather than lost.
 """
 
 from __future__ import annotations
@@ -11,23 +14,28 @@ import os
 
 import pandas as pd
 
-from pysnop.errors import LayoutError
+from pysnop.errors import LayoutError, Problem, ValidationError
 from pysnop.workbook.read.grid import GridSource, open_source
 from pysnop.workbook.read.schema import norm
 
 ACTIONS_SHEET = "Actions"
 REVIEW_SHEET = "Review"
 HEADER_ROW = 3
-COLUMNS = ("action_id", "type", "owner", "sku", "location", "from_location", "campaign_id",
-           "qty", "week", "cost", "margin_protected", "net_value", "reason", "status",
-           "approver", "decided_at", "comment", "scenario", "po_id", "alt_sku", "new_lift",
-           "new_start", "units_protected", "rank", "exported_at")
-TEXT = {"action_id", "type", "owner", "sku", "location", "from_location", "campaign_id",
-        "reason", "status", "approver", "comment", "scenario", "po_id", "alt_sku"}
+COLUMNS = ("option", "action_id", "type", "owner", "sku", "location", "from_location",
+           "campaign_id", "qty", "week", "act_by", "cost", "margin_protected", "net_value",
+           "covers", "reason", "status", "approver", "decided_at", "comment", "scenario",
+           "po_id", "alt_sku", "new_lift", "new_start", "units_protected", "rank", "risk_id",
+           "exported_at")
+TEXT = {"option", "action_id", "type", "owner", "sku", "location", "from_location",
+        "campaign_id", "covers", "reason", "status", "approver", "comment", "scenario", "po_id",
+        "alt_sku", "risk_id"}
 NUMBERS = {"qty", "cost", "margin_protected", "net_value", "new_lift", "units_protected",
            "rank"}
-DATES = {"week", "new_start"}
+DATES = {"week", "new_start", "act_by"}
+DECIDED = ("status", "approver", "comment", "scenario")  # what a person types
 TIMES = {"decided_at", "exported_at"}
+REQUIRED = ("action_id", "status")  # without them no decision can be kept
+RECOGNISED = 4  # this many of pysnop's headers in a row: pysnop's header, damaged or not
 
 
 def find_sheet(names: list[str]) -> str | None:
@@ -35,7 +43,13 @@ def find_sheet(names: list[str]) -> str | None:
 
 
 def read_actions_sheet(source: str | os.PathLike[str] | GridSource) -> pd.DataFrame:
-    """The Actions rows as a frame (COLUMNS present, blank as None) + ``row`` (Excel row)."""
+    """The Actions rows as a frame (COLUMNS present, blank as None) + ``row`` (Excel row);
+    ``frame.attrs["columns"]`` maps each header to its sheet column.
+
+    pysnop's header without its ``action_id`` or ``status`` column (renamed or deleted) is a
+    ValidationError naming the header row: without them no decision can be told apart, and
+    nothing may be written.
+    """
     src: GridSource = open_source(source)
     sheet = find_sheet(src.sheet_names())
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in (*COLUMNS, "row")})
@@ -45,12 +59,20 @@ def read_actions_sheet(source: str | os.PathLike[str] | GridSource) -> pd.DataFr
     header = None
     for i, row in enumerate(grid.rows[:10]):
         keys = [norm(v) if isinstance(v, str) else "" for v in row]
-        if "action_id" in keys:
+        if "action_id" in keys or sum(k in COLUMNS for k in keys) >= RECOGNISED:
             header = (i, {k: j for j, k in reversed(list(enumerate(keys))) if k})
             break
     if header is None:
         return empty
     i0, cols = header
+    missing = [name for name in REQUIRED if name not in cols]
+    if missing:
+        raise ValidationError([Problem(
+            f"pysnop's {name} column is missing from the header (renamed or deleted?): "
+            f"decisions are kept by action_id and status, so nothing was read or written; "
+            f"put the {name} header back (or delete the sheet: pysnop writes it again and "
+            f"restores decisions from the decision log)", grid.sheet, grid.first_row + i0,
+            None, name, None, "error", "layout") for name in missing])
     records = []
     for i in range(i0 + 1, len(grid.rows)):
         row = grid.rows[i]
@@ -58,9 +80,13 @@ def read_actions_sheet(source: str | os.PathLike[str] | GridSource) -> pd.DataFr
                                  else None) for name in COLUMNS}
         if all(v is None for v in rec.values()):
             continue
+        if rec["action_id"] is None and all(rec[c] is None for c in DECIDED):
+            continue  # a risk line or a group line: not an action
         rec["row"] = grid.first_row + i
         records.append(rec)
-    return pd.DataFrame.from_records(records, columns=[*COLUMNS, "row"]) if records else empty
+    frame = pd.DataFrame.from_records(records, columns=[*COLUMNS, "row"]) if records else empty
+    frame.attrs["columns"] = {name: grid.first_col + j for name, j in cols.items()}
+    return frame
 
 
 def _read_value(name, value):

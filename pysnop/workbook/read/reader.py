@@ -31,6 +31,7 @@ from pysnop.workbook.read.cells import (
 from pysnop.workbook.read.grid import GridSource, open_source
 from pysnop.workbook.read.layout import Block, SheetLayout, find_table, locate, match_sheets
 from pysnop.workbook.read.network import network_errors, nonempty
+from pysnop.workbook.read.remedy_inputs import flex_cells, lane_warnings, order_cells, read_lanes
 from pysnop.workbook.read.settings import read_settings
 
 __all__ = ["ReadResult", "SheetLayout", "read_plan"]
@@ -46,6 +47,8 @@ class ReadResult:
     # planner overrides of the consensus (sku, location, category, week, units, reason,
     # planner, row); None when the workbook has no Overrides sheet
     overrides: pd.DataFrame | None = None
+    # po_ids of the Receipts rows left out of the inputs (Received, Cancelled)
+    closed_po_ids: list[str] = dataclasses.field(default_factory=list)
 
 
 class _Ctx:
@@ -176,7 +179,11 @@ def _products(ctx: _Ctx) -> pd.DataFrame:
                 lambda k: f"duplicate sku {k['sku']}")
     extra = ["pack_size"] if "pack_size" in ctx.block.raw else []
     d |= _network_cells(ctx, extra)
-    return ctx.frame(d, model.PRODUCT_COLUMNS[:-1] + extra + ["row"])
+    # order rules and substitutes only where the sheet has them (docs/semantics.md, NEW_ORDER
+    # and SHIFT_SKU): a workbook without them reads as before
+    order = [c for c in model.PRODUCT_ORDER_COLUMNS if c in ctx.block.raw]
+    d |= order_cells(ctx, sku, order)
+    return ctx.frame(d, model.PRODUCT_COLUMNS[:-1] + extra + order + ["row"])
 
 
 def _locations(ctx: _Ctx) -> pd.DataFrame:
@@ -195,7 +202,14 @@ def _receipts(ctx: _Ctx) -> pd.DataFrame:
          "due": ctx.date("due", required=True, check=check),
          "qty": ctx.number("qty", required=True, nonneg=True, check=check),
          "po_id": ctx.text("po_id"), "status": status}
-    return ctx.frame(d, model.RECEIPT_COLUMNS, keep=check)
+    frame = ctx.frame(d, model.RECEIPT_COLUMNS, keep=check)
+    # the po_ids of the received and cancelled rows left out: an exported action listed
+    # there is the sheet's (docs/semantics.md, "Closed loop"); read_plan takes them off
+    frame.attrs[CLOSED_PO_IDS] = [p for p in d["po_id"][drop] if p is not None]
+    return frame
+
+
+CLOSED_PO_IDS = "closed_po_ids"
 
 
 def lift_text(text: str) -> float | None:
@@ -249,7 +263,9 @@ def _campaigns(ctx: _Ctx) -> pd.DataFrame:
                 lambda k: f"duplicate campaign {k['campaign_id']} for sku {k['sku']}")
     economics = _campaign_economics(ctx)
     d.update(economics)
-    return ctx.frame(d, model.CAMPAIGN_COLUMNS + list(economics))
+    flex = [c for c in model.CAMPAIGN_FLEX_COLUMNS if c in ctx.block.raw]
+    d |= flex_cells(ctx, start, flex)
+    return ctx.frame(d, model.CAMPAIGN_COLUMNS[:-1] + list(economics) + flex + ["row"])
 
 
 def _campaign_economics(ctx: _Ctx) -> dict[str, np.ndarray]:
@@ -422,12 +438,12 @@ def _overrides(ctx: _Ctx) -> pd.DataFrame:
 
 _READERS = {"Campaigns": _campaigns, "Inventory": _inventory, "Products": _products,
             "Locations": _locations, "Receipts": _receipts, "Forecast": _forecast,
-            "Actuals": _actuals, "Overrides": _overrides}
+            "Actuals": _actuals, "Overrides": _overrides, "Lanes": read_lanes}
 _EMPTY = {"Campaigns": model.CAMPAIGN_COLUMNS, "Inventory": model.INVENTORY_COLUMNS,
           "Products": model.PRODUCT_COLUMNS, "Locations": model.LOCATION_COLUMNS,
           "Receipts": model.RECEIPT_COLUMNS,
           "Forecast": model.FORECAST_COLUMNS, "Actuals": model.ACTUAL_COLUMNS,
-          "Overrides": OVERRIDE_COLUMNS}
+          "Overrides": OVERRIDE_COLUMNS, "Lanes": model.LANE_COLUMNS}
 
 
 def empty_frame(sheet: str) -> pd.DataFrame:
@@ -511,7 +527,7 @@ def read_plan(source: str | os.PathLike | GridSource, *,
             f"{listed})", None, kind="layout"))
         has_forecast = False  # not a forecast-only workbook
     for canon in ("Campaigns", "Inventory", "Products", "Locations", "Receipts", "Forecast",
-                  "Actuals", "Overrides"):
+                  "Actuals", "Overrides", "Lanes"):
         schema = S.SHEETS[canon]
         if canon in found:
             sheet, table = found[canon], None
@@ -541,18 +557,20 @@ def read_plan(source: str | os.PathLike | GridSource, *,
         layouts[canon] = block.layout
         frames[canon] = _READERS[canon](_Ctx(src, block, out))
 
+    lanes = lane_warnings(frames.get("Lanes"), frames.get("Inventory"), layouts.get("Lanes"))
     network = network_errors(frames, layouts)
-    problems = _ordered(_unsaved_formulas(src, layout_problems + out.finish() + network))
+    problems = _ordered(_unsaved_formulas(src, layout_problems + out.finish() + network + lanes))
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     if errors:
         raise ValidationError(errors)
     if as_of is not None:
         settings = dataclasses.replace(settings, as_of=as_of)
+    closed = frames["Receipts"].attrs.pop(CLOSED_PO_IDS, []) if "Receipts" in frames else []
     inputs = PlanInputs(
         settings=settings, inventory=frames["Inventory"], forecast=frames["Forecast"],
         campaigns=frames.get("Campaigns", empty_frame("Campaigns")),
         receipts=frames.get("Receipts", empty_frame("Receipts")),
         products=frames.get("Products"), actuals=frames.get("Actuals"),
-        locations=nonempty(frames.get("Locations")))
-    return ReadResult(inputs, warnings, layouts, frames.get("Overrides"))
+        lanes=frames.get("Lanes"), locations=nonempty(frames.get("Locations")))
+    return ReadResult(inputs, warnings, layouts, frames.get("Overrides"), closed)

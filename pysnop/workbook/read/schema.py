@@ -84,7 +84,8 @@ CAMPAIGNS = SheetSchema(
     {"campaign_id": KEY, "sku": KEY, "start": DATE, "end": DATE, "lift": LIFT,
      "status": STATUS, "locations": LOCATIONS, "name": TEXT, "channel": TEXT, "owner": TEXT,
      # promotion economics (docs/semantics.md, promotion economics)
-     "promo_price": NUMBER, "discount": NUMBER, "spend": NUMBER, "funding": NUMBER},
+     "promo_price": NUMBER, "discount": NUMBER, "spend": NUMBER, "funding": NUMBER,
+     "earliest_start": DATE, "latest_start": DATE},
     ("campaign_id", "sku", "start", "end", "lift"),
     {**_COMMON,
      "campaign_id": ("Campaign", "Campaign code", "Promo id", "Promo", "Promotion",
@@ -97,7 +98,12 @@ CAMPAIGNS = SheetSchema(
      "promo_price": ("Promo price", "Promotional price", "Offer price", "Promo retail"),
      "discount": ("Discount pct", "Discount percent", "Price off", "Markdown", "Percent off"),
      "spend": ("Marketing spend", "Promo spend", "Media spend", "Budget", "Campaign cost"),
-     "funding": ("Vendor funding", "Funding per unit", "Supplier funding", "Co-op")},
+     "funding": ("Vendor funding", "Funding per unit", "Supplier funding", "Co-op"),
+     # the window marketing can live with (MOVE_WINDOW stays inside it)
+     "earliest_start": ("Earliest", "Earliest start date", "Start no earlier than",
+                        "Not before", "Window from"),
+     "latest_start": ("Latest", "Latest start date", "Start no later than", "Not after",
+                      "Window to")},
     nonnegative=("promo_price", "spend", "funding"),
     sheet_aliases=("Campaign", "Promotions", "Promos", "Promo calendar"))
 
@@ -122,10 +128,19 @@ INVENTORY = SheetSchema(
 PRODUCTS = SheetSchema(
     "Products",
     {"sku": KEY, "category": TEXT, "description": TEXT, "unit_cost": NUMBER,
-     "unit_price": NUMBER, "unit_margin": NUMBER, "pack_size": NUMBER},
+     "unit_price": NUMBER, "unit_margin": NUMBER, "pack_size": NUMBER, "moq": NUMBER,
+     "order_multiple": NUMBER, "substitutes": TEXT},
     ("sku",),
     {**_COMMON, **_MONEY, "description": ("Name", "Item name", "Product name", "Desc"),
-     "pack_size": _PACK},
+     "pack_size": _PACK,
+     # new supplier orders (NEW_ORDER) and the SKUs SHIFT_SKU may feature instead
+     "moq": ("Minimum order", "Minimum order qty", "Minimum order quantity", "Min order",
+             "Min order qty"),
+     "order_multiple": ("Order multiple", "Multiple", "Order increment", "Order rounding",
+                        "Rounding", "Case multiple"),
+     "substitutes": ("Substitute", "Substitute SKUs", "Substitute items", "Alternatives",
+                     "Alternative SKUs", "Alt SKUs")},
+    nonnegative=("moq", "order_multiple"),
     sheet_aliases=("Product", "Items", "Item master"))
 
 LOCATIONS_SHEET = SheetSchema(
@@ -136,6 +151,21 @@ LOCATIONS_SHEET = SheetSchema(
     {"location": tuple(a for a in _LOC if a != "DC") + ("Location name", "Code"),
      "role": _ROLE, "supplied_by": ("DC", *_SUPPLIED_BY), "transit_weeks": _TRANSIT},
     sheet_aliases=("Stores", "Sites", "Location", "Network", "Store list", "Location master"))
+
+LANES = SheetSchema(
+    "Lanes",
+    {"from_location": KEY, "to_location": KEY, "transit_weeks": NUMBER,
+     "cost_per_unit": NUMBER},
+    ("from_location", "to_location"),
+    {"from_location": ("From", "Ship from", "From store", "From location", "Origin", "Donor",
+                       "Sender"),
+     "to_location": ("To", "Ship to", "To store", "To location", "Destination", "Receiver"),
+     "transit_weeks": ("Transit", "Transit time", "Transit wks", "Lead time", "Lead time weeks",
+                       "Weeks"),
+     "cost_per_unit": ("Cost", "Unit cost", "Cost per unit", "Transfer cost", "Freight",
+                       "Freight per unit")},
+    nonnegative=("transit_weeks", "cost_per_unit"),
+    sheet_aliases=("Lane", "Transfer lanes", "Transfers", "Routes", "Transfer routes"))
 
 RECEIPTS = SheetSchema(
     "Receipts",
@@ -188,7 +218,7 @@ OVERRIDES = SheetSchema(
 
 SHEETS: dict[str, SheetSchema] = {s.name: s for s in
                                   (SETTINGS, CAMPAIGNS, INVENTORY, PRODUCTS, LOCATIONS_SHEET,
-                                   RECEIPTS, FORECAST, ACTUALS, OVERRIDES)}
+                                   RECEIPTS, FORECAST, ACTUALS, OVERRIDES, LANES)}
 
 # Settings keys: canonical -> aliases
 SETTING_ALIASES: dict[str, tuple[str, ...]] = {
@@ -203,7 +233,13 @@ SETTING_ALIASES: dict[str, tuple[str, ...]] = {
     "divergence_threshold": ("Divergence",),
     "nonnegative": ("Non negative", "Nonnegative forecasts", "Non negative forecasts"),
     "lift_source": ("Lift basis", "Projected lift"),
+    "expedite_max_weeks": ("Expedite max weeks", "Max expedite weeks", "Expedite reach"),
+    "max_move_weeks": ("Max move weeks", "Campaign move weeks", "Move weeks"),
+    "transfer_cost_per_unit": ("Transfer cost", "Transfer unit cost", "Transfer cost per unit"),
 }
+# known Settings keys without a field of their own on Settings: parsed, and kept in
+# Settings.extra under their canonical name (the actions read them there)
+EXTRA_SETTINGS = ("transfer_cost_per_unit",)
 
 
 # Settings keys the reader keeps in ``Settings.extra`` for later stages to read, so it does

@@ -18,7 +18,13 @@ from pysnop.workbook.read.cells import Collector, date_of_value, parse_number_te
 from pysnop.workbook.read.dates import LATEST_AS_OF
 from pysnop.workbook.read.grid import Grid, GridSource
 from pysnop.workbook.read.layout import SheetLayout
-from pysnop.workbook.read.schema import CAMPAIGN_STATUSES, is_stage_setting, norm, setting_key_map
+from pysnop.workbook.read.schema import (
+    CAMPAIGN_STATUSES,
+    EXTRA_SETTINGS,
+    is_stage_setting,
+    norm,
+    setting_key_map,
+)
 
 _HEADER_KEYS = {"key", "setting", "settings", "parameter", "name", "option"}
 _TRUE = {"true", "yes", "y", "1", "on"}
@@ -50,7 +56,8 @@ def _parse(key: str, v: Any) -> tuple[Any, str | None]:
                           f"can plan from ({LATEST_AS_OF.isoformat()}); type the date to "
                           "plan from, or leave it blank for today")
         return (d, None) if d is not None else (None, reason)
-    if key in ("horizon_weeks", "transfer_lead_weeks", "expedite_min_weeks"):
+    if key in ("horizon_weeks", "transfer_lead_weeks", "expedite_min_weeks",
+               "expedite_max_weeks", "max_move_weeks"):
         f = _number(v)
         if f is None or not float(f).is_integer():
             return None, f"expected a whole number of weeks, got {got}"
@@ -58,7 +65,8 @@ def _parse(key: str, v: Any) -> tuple[Any, str | None]:
         if not lo <= f <= hi:
             return None, f"must be between {lo} and {hi}, got {got}"
         return int(f), None
-    if key in ("risk_buffer", "expedite_cost_per_unit", "divergence_threshold"):
+    if key in ("risk_buffer", "expedite_cost_per_unit", "divergence_threshold",
+               "transfer_cost_per_unit"):
         f = _number(v)
         if f is None and isinstance(v, str) and v.strip().endswith("%"):
             p = parse_number_text(v.strip()[:-1])
@@ -143,6 +151,8 @@ def read_settings(grid: Grid, out: Collector) -> tuple[Settings, SheetLayout]:
         parsed, reason = _parse(canon, value)
         if reason is not None:
             out.add(Problem(reason, grid.sheet, r, c + 1, canon, value))
+        elif canon in EXTRA_SETTINGS:
+            extra[canon] = parsed
         else:
             values[canon] = parsed
     settings = dataclasses.replace(Settings(), **values, extra=extra)

@@ -1,10 +1,17 @@
-"""The "Actions" sheet: proposals with the decision columns a person edits.
+"""The "Actions" sheet: one decision per risk, its alternatives below it, with the decision
+columns a person edits.
 
-Read back by :mod:`pysnop.workbook.read.actions` and rewritten with openpyxl each run: status
-and approver are dropdowns (data validation),
-Approved rows are green, Exported and Obsolete rows grey, the header is frozen and filtered.
-Every text cell goes through :func:`pysnop.workbook.ooxml.xlcells.put`, so text from the workbook
-(reasons, names, comments) can never become a formula.
+Lines come from :func:`pysnop.workbook.render.action_groups.sheet_lines`: a bold band per
+risk (what, when, how much, what can fix it, and in ``covers`` whether the approved
+alternatives cover it), then its alternatives ranked by net value ("not recommended" for the
+ones that lose money), then the rows no longer proposed. Read back by
+:mod:`pysnop.workbook.read.actions` (risk lines have no action_id and are skipped).
+Status and approver are dropdowns (data validation); Approved rows are green; Exported,
+Obsolete and Superseded rows grey (a Superseded alternative can still be approved: its
+decision cells stay editable); an approval whose values changed is red (Needs re-approval);
+the header is frozen and filtered. Every text cell goes through
+:func:`pysnop.workbook.ooxml.xlcells.put`, so text from the workbook (reasons, names,
+comments) can never become a formula.
 """
 
 from __future__ import annotations
@@ -17,7 +24,17 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from pysnop.core.decisions import APPROVED, EDITABLE_STATUSES, EXPORTED, OBSOLETE, REJECTED
+from pysnop.core.coordination import Coverage
+from pysnop.core.decisions import (
+    APPROVED,
+    EDITABLE_STATUSES,
+    EXPORTED,
+    NEEDS_REAPPROVAL,
+    OBSOLETE,
+    PROPOSED,
+    REJECTED,
+    SUPERSEDED,
+)
 from pysnop.workbook.ooxml.column_patch import ColumnPatch
 from pysnop.workbook.ooxml.fastsheet import FastRows
 from pysnop.workbook.ooxml.transplant import PATCH_PREFIX
@@ -43,6 +60,13 @@ from pysnop.workbook.ooxml.xlcells import (
 )
 from pysnop.workbook.read.actions import ACTIONS_SHEET, COLUMNS, DATES, HEADER_ROW, TEXT, TIMES
 from pysnop.workbook.read.layout import SheetLayout
+from pysnop.workbook.render.action_groups import (
+    ACTION,
+    GROUP,
+    NOT_RECOMMENDED,
+    RISK,
+    sheet_lines,
+)
 from pysnop.workbook.render.canvas import Canvas, Renderer
 
 FIRST_ROW = HEADER_ROW + 1
@@ -51,52 +75,77 @@ NUMBERS = {"qty": FMT_UNITS, "cost": FMT_MONEY, "margin_protected": FMT_MONEY,
            "net_value": FMT_MONEY, "new_lift": FMT_PCT1, "units_protected": FMT_UNITS,
            "rank": "0"}
 FMT_TIME = "yyyy-mm-dd hh:mm"
-WIDTHS = {"action_id": 14, "type": 13, "owner": 11, "sku": 10, "location": 14,
-          "from_location": 13, "campaign_id": 13, "qty": 9, "week": 11, "cost": 11,
-          "margin_protected": 16, "net_value": 11, "reason": 60, "status": 11, "approver": 14,
-          "decided_at": 16, "comment": 30, "scenario": 9, "new_lift": 9, "new_start": 11,
-          "units_protected": 15, "exported_at": 16}
+WIDTHS = {"option": 15, "action_id": 14, "type": 20, "owner": 11, "sku": 10, "location": 14,
+          "from_location": 13, "campaign_id": 15, "qty": 9, "week": 11, "act_by": 11,
+          "cost": 11, "margin_protected": 16, "net_value": 11, "covers": 19, "reason": 70,
+          "status": 11, "approver": 14, "decided_at": 16, "comment": 30, "scenario": 9,
+          "new_lift": 9, "new_start": 11, "units_protected": 15, "risk_id": 13,
+          "exported_at": 16}
 GREEN_FILL = PatternFill(fill_type="solid", start_color="FFC6EFCE", end_color="FFC6EFCE")
 GREEN_FONT = Font(color="FF006100")
 GREY_FONT = Font(color="FF808080")
+GREY_ITALIC = Font(color="FF808080", italic=True)
+# an approval whose values changed: it waits for a person (docs/semantics.md)
+REAPPROVE_FILL = PatternFill(fill_type="solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
+REAPPROVE_FONT = Font(color="FF9C0006", bold=True)
 TOP = Alignment(vertical="top")
+TOP_CENTER = Alignment(vertical="top", horizontal="center")
 EDIT_FILL = PatternFill(fill_type="solid", start_color="FFFFF2CC", end_color="FFFFF2CC")
+RISK_FILL = PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
+GROUP_FILL = PatternFill(fill_type="solid", start_color="FFEDEDED", end_color="FFEDEDED")
+RISK_FONT = Font(bold=True, color="FF1F3864")
+WARN_FONT = Font(italic=True, color="FF9C0006")  # "not recommended"
+STATE_FONTS = {"covered": Font(bold=True, color="FF006100"),
+               "partly covered": Font(bold=True, color="FF9C5700"),
+               "open": Font(bold=True, color="FF9C0006")}
+LOOKS = {APPROVED: (GREEN_FILL, GREEN_FONT), EXPORTED: (None, GREY_FONT),
+         OBSOLETE: (None, GREY_FONT), SUPERSEDED: (None, GREY_FONT),
+         NEEDS_REAPPROVAL: (REAPPROVE_FILL, REAPPROVE_FONT)}
 MAX_LIST = 255  # Excel's limit for an inline dropdown list
 SPARE_ROWS = 200  # dropdowns reach this far below the last row, for rows people add
+COUNTED = (PROPOSED, APPROVED, REJECTED, SUPERSEDED, NEEDS_REAPPROVAL, EXPORTED, OBSOLETE)
 
 
 def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
-                        approver_names: Sequence[str] = ()):
+                        approver_names: Sequence[str] = (), risks: pd.DataFrame | None = None,
+                        cover: pd.DataFrame | Coverage | None = None):
+    """The sheet for the Actions ``rows`` (proposals + decision columns), grouped under the
+    run's ``risks`` when given; ``cover`` tells which risks the approved rows cover."""
     ws = replace_sheet(wb, ACTIONS_SHEET)
-    n = len(rows)
-    counts = rows["status"].value_counts().to_dict() if n else {}
-    put(ws, 1, 1, f"pysnop actions · {n} rows · "
-                  + ", ".join(f"{counts.get(s, 0)} {s}" for s in
-                              ("Proposed", APPROVED, REJECTED, EXPORTED, OBSOLETE)),
+    lines = sheet_lines(rows, risks, cover)
+    kinds = lines["line"].tolist() if len(lines) else []
+    n = len(lines)
+    counts = rows["status"].value_counts().to_dict() if len(rows) else {}
+    n_risks = kinds.count(RISK)
+    put(ws, 1, 1, f"pysnop actions · {n_risks} risk{'s' if n_risks != 1 else ''} · "
+                  f"{len(rows)} alternatives · "
+                  + ", ".join(f"{counts.get(s, 0)} {s}" for s in COUNTED
+                              if counts.get(s) or s in (PROPOSED, APPROVED)),
         styles.get(font=TITLE_FONT))
-    put(ws, 2, 1, "Edit status (Proposed / Approved / Rejected), approver, comment and "
-                  "scenario (Y = include in pysnop simulate). Only listed approvers of the "
-                  "owner function may decide; approved rows are green.",
+    put(ws, 2, 1, "One decision per risk (blue lines): approve the alternative you choose; the "
+                  "ones it makes unnecessary become Superseded, and approving more than a risk "
+                  "needs is refused. Edit status (Proposed / Approved / Rejected), approver, "
+                  "comment and scenario (Y = include in pysnop simulate). Only listed "
+                  "approvers of the owner function may decide. An approval binds the values "
+                  "shown: a re-run that changes them asks for re-approval (red).",
         styles.get(font=NOTE_FONT))
     head = styles.get(font=BOLD_FONT, fill=HEADER_FILL, border=HEADER_BORDER)
     for c, name in enumerate(COLUMNS, start=1):
         put(ws, HEADER_ROW, c, name, head)
 
-    looks = {"": None, APPROVED: (GREEN_FILL, GREEN_FONT), EXPORTED: (None, GREY_FONT),
-             OBSOLETE: (None, GREY_FONT)}
+    statuses = [st if isinstance(st, str) else "" for st in
+                (lines["status"].tolist() if n and "status" in lines else [""] * n)]
+    options = lines["option"].tolist() if n and "option" in lines else [None] * n
+    covers = lines["covers"].tolist() if n and "covers" in lines else [None] * n
     cache: dict = {}
 
-    def style(name, status):
-        key = (name, status)
+    def style(name, kind, status, option, cover):
+        if kind == RISK:
+            key = (name, kind, cover if name == "covers" else None)
+        else:
+            key = (name, kind, status, name == "option" and option == NOT_RECOMMENDED)
         if key not in cache:
-            fill, font = looks.get(status) or (None, None)
-            if fill is None and name in EDITABLE and status not in (EXPORTED, OBSOLETE):
-                fill = EDIT_FILL
-            fmt = NUMBERS.get(name) or (FMT_DATE if name in DATES else
-                                        FMT_TIME if name in TIMES else None)
-            # top-aligned like the wrapped reason beside them, so a tall row reads across
-            cache[key] = styles.get(fill=fill, font=font, number_format=fmt,
-                                    alignment=WRAP if name in WRAPPED else TOP)
+            cache[key] = _style(styles, name, kind, status, option, cover)
         return cache[key]
 
     # the approvers' dropdown: a list typed into the validation while it fits Excel's 255
@@ -107,14 +156,14 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
     height = max(n, len(listed))
 
     # bulk rows, column by column (thousands of proposals on a big workbook)
-    statuses = [st or "" for st in (rows["status"].tolist() if n else [])]
     pad = [None] * (height - n)
     block = []
     for c, name in enumerate(COLUMNS, start=1):
-        raw = rows[name].tolist() if name in rows.columns else [None] * n
+        raw = lines[name].tolist() if name in lines.columns else [None] * n
         values = [_cell_value(name, v) for v in raw]
-        block.append((c, _kind(values), values + pad,
-                      [style(name, st) for st in statuses] + pad))
+        cells = [style(name, k, st, op, cv)
+                 for k, st, op, cv in zip(kinds, statuses, options, covers)]
+        block.append((c, _kind(values), values + pad, cells + pad))
     list_col = len(COLUMNS) + 2
     if listed:
         put(ws, HEADER_ROW, list_col, "approvers", head)
@@ -123,10 +172,10 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
                       [plain] * len(listed) + [None] * (height - len(listed))))
         ws.column_dimensions[get_column_letter(list_col)].hidden = True
     FastRows(ws, styles).add_columns(FIRST_ROW, height, block,
-                                     _row_heights(rows, height))
+                                     _row_heights(lines, height))
 
     last = FIRST_ROW + max(n, 1) - 1
-    ws.freeze_panes = f"B{FIRST_ROW}"
+    ws.freeze_panes = f"C{FIRST_ROW}"  # the option and the action_id stay in view
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(COLUMNS))}{last}"
     reach = last + SPARE_ROWS
     _dropdown(ws, "status", list(EDITABLE_STATUSES), reach, strict=True)
@@ -153,18 +202,40 @@ CODES = ("sku", "location", "from_location", "campaign_id", "alt_sku", "po_id")
 MAX_CODE_WIDTH = 30
 
 
-def _row_heights(rows: pd.DataFrame, height: int) -> list[float | None]:
-    """Each row tall enough for its wrapped reason and comment (None: one line)."""
+def _row_heights(lines: pd.DataFrame, height: int) -> list[float | None]:
+    """Each row tall enough for its wrapped reason and comment (None: one line); a group
+    line stays one line."""
     out: list[float | None] = [None] * height
+    kinds = lines["line"].tolist() if "line" in lines else [ACTION] * len(lines)
     for name in WRAPPED:
-        if name not in rows.columns:
+        if name not in lines.columns:
             continue
-        for i, text in enumerate(rows[name].tolist()):
-            if isinstance(text, str) and text:
-                lines = wrapped_lines(text, WIDTHS[name])
-                if lines > 1:
-                    out[i] = max(out[i] or 0.0, LINE_HEIGHT * lines)
+        for i, text in enumerate(lines[name].tolist()):
+            if kinds[i] != GROUP and isinstance(text, str) and text:
+                count = wrapped_lines(text, WIDTHS[name])
+                if count > 1:
+                    out[i] = max(out[i] or 0.0, LINE_HEIGHT * count)
     return out
+
+
+def _style(styles: StyleBook, name: str, kind: str, status: str, option, cover):
+    fmt = NUMBERS.get(name) or (FMT_DATE if name in DATES else
+                                FMT_TIME if name in TIMES else None)
+    if kind == RISK:  # the headline runs over the blank cells to its right; what can fix
+        # the risk wraps in the reason column, like an alternative's reason
+        font = STATE_FONTS.get(cover, RISK_FONT) if name == "covers" else RISK_FONT
+        align = WRAP if name in WRAPPED else TOP_CENTER if name == "covers" else TOP
+        return styles.get(fill=RISK_FILL, font=font, number_format=fmt, alignment=align)
+    if kind == GROUP:
+        return styles.get(fill=GROUP_FILL, font=GREY_ITALIC)
+    fill, font = LOOKS.get(status, (None, None))
+    if fill is None and name in EDITABLE and status not in (EXPORTED, OBSOLETE):
+        fill = EDIT_FILL
+    if name == "option" and option == NOT_RECOMMENDED and status != SUPERSEDED:
+        font = WARN_FONT
+    # top-aligned like the wrapped reason beside them, so a tall row reads across
+    align = WRAP if name in WRAPPED else TOP_CENTER if name == "covers" else TOP
+    return styles.get(fill=fill, font=font, number_format=fmt, alignment=align)
 
 
 def _kind(values) -> str:
@@ -227,7 +298,8 @@ def write_campaign_actions(canvas: Canvas, layout: SheetLayout, campaigns: pd.Da
     ws = canvas.wb.create_sheet(PATCH_PREFIX + layout.name)
     put(ws, header_row, 1, CAMPAIGN_HEADER, None)
     links: dict[tuple, list[str]] = {}
-    live = rows[(rows["owner"] == "Marketing") & ~rows["status"].isin((OBSOLETE, REJECTED))]
+    live = rows[(rows["owner"] == "Marketing")
+                & ~rows["status"].isin((OBSOLETE, REJECTED, SUPERSEDED))]
     for rec in live.to_dict("records"):
         links.setdefault((rec.get("campaign_id"), rec.get("sku")), []).append(
             f"{rec['action_id']} {rec['type']} ({rec['status']})")
@@ -245,10 +317,12 @@ def write_campaign_actions(canvas: Canvas, layout: SheetLayout, campaigns: pd.Da
         data_last_row=int(layout.last_row)))
 
 
-def actions_renderer(rows: pd.DataFrame, approver_names: list[str]) -> Renderer:
+def actions_renderer(rows: pd.DataFrame, approver_names: list[str],
+                     risks: pd.DataFrame | None = None,
+                     cover: pd.DataFrame | Coverage | None = None) -> Renderer:
     """The Actions sheet, as a renderer (see :mod:`.canvas`)."""
     def render(canvas: Canvas) -> None:
-        write_actions_sheet(canvas.wb, rows, canvas.styles, approver_names)
+        write_actions_sheet(canvas.wb, rows, canvas.styles, approver_names, risks, cover)
     return render
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from pysnop.workbook.ooxml.fastsheet import FastRows
@@ -97,6 +98,8 @@ def summary_to_keys(result: BridgeResult) -> np.ndarray:
     return out
 
 
+COVERED_COLUMN = "covered_by"  # docs/semantics.md, "Closed loop"
+COVERED_FONT = Font(color="FF006100")
 _NUMERIC = ("min_projected", "shortfall_units", "lost_units", "margin_at_risk")
 _DATES = ("first_risk_week", "act_by")
 
@@ -197,11 +200,20 @@ def write_bridge_sheet(wb, result: BridgeResult, styles: StyleBook):
         picks = (status[:, k] * 2 + promo[:, k]).tolist()
         block.append((first_week_col + k, "number", poh[:, k].tolist(),
                       [style_table[p] for p in picks]))
+    # the closed loop: which exported actions the projection counts, after the weeks (only
+    # when there are any, so the week columns never move)
+    covered = column_values(summary, COVERED_COLUMN) if COVERED_COLUMN in summary else []
+    last_col_n = first_week_col + n_weeks - 1
+    if any(covered):
+        last_col_n += 1
+        put(ws, HEADER_ROW, last_col_n, COVERED_COLUMN, head)
+        block.append((last_col_n, "text", [v or None for v in covered],
+                      styles.get(font=COVERED_FONT)))
     fast.add_columns(FIRST_DATA_ROW, n, block)
     sku_width = max([8, *(len(v) for v in columns["sku"][:5000] if v)])
     loc_width = max([10, *(len(v) for v in columns["location"][:5000] if v)])
 
-    last_col = get_column_letter(first_week_col + n_weeks - 1)
+    last_col = get_column_letter(last_col_n)
     ws.freeze_panes = f"C{FIRST_DATA_ROW}"
     # printed for the weekly meeting: landscape, one page wide, header row on every page
     ws.page_setup.orientation = "landscape"
@@ -215,5 +227,7 @@ def write_bridge_sheet(wb, result: BridgeResult, styles: StyleBook):
             set_width(ws, get_column_letter(c), _WIDTHS[name])
     for k in range(n_weeks):
         set_width(ws, get_column_letter(first_week_col + k), 11.5)
+    if last_col_n > first_week_col + n_weeks - 1:
+        set_width(ws, last_col, 48)
     return ws
 

@@ -34,6 +34,8 @@ class Canvas:
     styles: StyleBook
     user_headers: UserHeaders
     patches: list[ColumnPatch] = field(default_factory=list)
+    # custom document properties to set (the decision-log stamp; ooxml.custom_props)
+    properties: dict[str, str] = field(default_factory=dict)
 
 
 Renderer = Callable[[Canvas], None]

@@ -2,13 +2,23 @@
 
 :func:`build_review` compares the latest recalc run in the log with the one before it:
 
+open risks         the run's risks (one decision each, docs/semantics.md "Risks and
+                   decisions") with no Approved or Exported alternative — leaving out the ones
+                   only below safety stock with nothing to decide (no sale lost, no remedy)
+overdue            open risks whose act_by week is already past (docs/semantics.md,
+                   "Deadlines"): too late for what the date was for; never mixed with the due
+act_by within 7    open risks whose act_by falls between the Monday of the as-of week and
+days               as-of + 7 days, shown as max(act_by, as-of): never a date already past
 new risks          sku-locations at risk now that were not at the previous run
 resolved risks     at risk at the previous run, OK (or gone) now
-act_by this week   risks whose act_by falls between the Monday of the as-of week and as-of + 7
-                   days: order (or act) now or it is too late
 pending decisions  proposals of the latest run still Proposed, by rank
 approved           approved, not exported yet
+needs re-approval  approvals whose values a re-run changed: approve again (or reject)
 exported           actions exported since the previous run
+approvers          changes to the Approvers list since the previous run (added / removed)
+
+A log written before risks were recorded (no ``plan_risks`` for the run) has no open-risks
+section, and its deadlines are the Bridge's at-risk rows, classified the same way.
 
 It is written as the "Review" sheet by ``recalc`` and printed by ``pysnop review`` (text, or
 Markdown to paste into a mail).
@@ -20,12 +30,17 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import pandas as pd
+from openpyxl.styles import Alignment
 
-from pysnop.core.decisions import APPROVED, PROPOSED
+from pysnop.core.coordination import BINDING
+from pysnop.core.deadlines import DUE, OVERDUE, classify_deadlines
+from pysnop.core.decisions import APPROVED, NEEDS_REAPPROVAL, PROPOSED
+from pysnop.core.values import is_blank
 from pysnop.workbook.ooxml.xlcells import (
     BOLD_FONT,
     HEADER_BORDER,
     HEADER_FILL,
+    LINE_HEIGHT,
     NOTE_FONT,
     TITLE_FONT,
     WRAP,
@@ -34,6 +49,7 @@ from pysnop.workbook.ooxml.xlcells import (
     put,
     replace_sheet,
     set_width,
+    wrapped_lines,
 )
 from pysnop.workbook.read.actions import REVIEW_SHEET
 from pysnop.workbook.render.canvas import Canvas, Renderer
@@ -42,8 +58,12 @@ from pysnop.workbook.render.signals import Signals, review_signals_text, write_r
 DEADLINE_DAYS = 7
 RISK_COLS = ["sku", "location", "status", "first_risk_week", "act_by", "lost_units",
              "margin_at_risk"]
+# a risk as the agenda shows it: six short columns, then one sentence (the wide column)
+DECISION_COLS = ["risk_id", "sku", "location", "status", "first_risk_week", "act_by",
+                 "decision"]
 ACTION_COLS = ["action_id", "type", "owner", "sku", "location", "net_value", "reason"]
 EXPORT_COLS = ["action_id", "at", "who", "format", "file"]
+APPROVER_COLS = ["change", "name", "function", "account", "run_id"]
 
 
 @dataclass
@@ -55,10 +75,14 @@ class ReviewData:
     signals: Signals | None = None  # this run's demand shifts and consensus note (signals.py)
 
     TITLES: ClassVar[dict[str, str]] = {
-        "new_risks": "New risks", "resolved_risks": "Resolved risks",
+        "open_risks": "Open risks with no approved remedy",
+        "overdue": "Overdue: act_by already past",
         "deadlines": f"act_by within {DEADLINE_DAYS} days",
+        "new_risks": "New risks", "resolved_risks": "Resolved risks",
         "pending": "Decisions pending", "approved": "Approved, not exported yet",
-        "exported": "Exported since the last run"}
+        "reapproval": "Needs re-approval (values changed since the approval)",
+        "exported": "Exported since the last run",
+        "approvers": "Approvers list changes since the last run"}
 
 
 def build_review(log) -> ReviewData:
@@ -78,25 +102,69 @@ def build_review(log) -> ReviewData:
     resolved = before[[k not in now_keys for k in before[key].itertuples(index=False,
                                                                          name=None)]]
     as_of = pd.Timestamp(last["as_of"]) if last["as_of"] else None
-    deadlines = risks.iloc[0:0]
-    if as_of is not None and len(risks):
-        act_by = pd.to_datetime(risks["act_by"], errors="coerce")
-        monday = as_of - pd.Timedelta(days=as_of.day_of_week)
-        deadlines = risks[(act_by >= monday) & (act_by <= as_of + pd.Timedelta(
-            days=DEADLINE_DAYS))].sort_values("act_by", kind="stable")
     proposals = log.frame("proposals", "WHERE run_id = ? ORDER BY rank", (last["id"],))
     known = log.known_states()
     status = proposals["action_id"].map(lambda a: known[a].status if a in known else PROPOSED)
+    decisions = log.frame("plan_risks", "WHERE run_id = ? ORDER BY rank", (last["id"],))
+    if len(decisions) or (len(proposals) and proposals["risk_id"].notna().any()):
+        chosen = set(proposals.loc[status.isin(BINDING).to_numpy(), "risk_id"].dropna())
+        lost = pd.to_numeric(decisions["lost_units"], errors="coerce").fillna(0)
+        alternatives = pd.to_numeric(decisions["alternatives"], errors="coerce").fillna(0)
+        open_risks = decisions[~decisions["risk_id"].isin(chosen).to_numpy()
+                               & ((lost > 1e-6) | (alternatives > 0)).to_numpy()]
+        open_risks = open_risks.assign(decision=[_decision(r) for r in
+                                                 open_risks.to_dict("records")])
+        columns, dated = DECISION_COLS, open_risks
+    else:  # a log from before risks were recorded: the Bridge's rows
+        open_risks, columns, dated = None, RISK_COLS, risks
+    overdue, deadlines = _deadlines(dated, as_of)
     exports = log.frame("exports", "WHERE run_id > ? ORDER BY at",
                         (prev["id"] if prev else 0,))
     sections = {"new_risks": new.reindex(columns=RISK_COLS),
                 "resolved_risks": resolved.reindex(columns=RISK_COLS),
-                "deadlines": deadlines.reindex(columns=RISK_COLS),
+                "overdue": overdue.reindex(columns=columns),
+                "deadlines": deadlines.reindex(columns=columns),
                 "pending": proposals[status == PROPOSED].reindex(columns=ACTION_COLS),
                 "approved": proposals[status == APPROVED].reindex(columns=ACTION_COLS),
-                "exported": exports.reindex(columns=EXPORT_COLS)}
+                "reapproval": proposals[status == NEEDS_REAPPROVAL].reindex(columns=ACTION_COLS),
+                "exported": exports.reindex(columns=EXPORT_COLS),
+                "approvers": log.frame("approvers", "WHERE run_id > ? ORDER BY rowid",
+                                       (prev["id"] if prev else 0,)).reindex(
+                                           columns=APPROVER_COLS)}
+    if open_risks is not None:
+        sections["open_risks"] = open_risks.reindex(columns=DECISION_COLS)
+    sections = {k: sections[k] for k in ReviewData.TITLES if k in sections}
     return ReviewData(last["as_of"], last["at"], prev["at"] if prev else None,
                       {k: v.reset_index(drop=True) for k, v in sections.items()})
+
+
+def _decision(risk: dict) -> str:
+    """One sentence for a risk on the agenda: its campaign, shortfall, margin at risk, and
+    the best alternative or why nothing can fix it."""
+    parts = [] if is_blank(risk.get("campaign_id")) else [f"campaign {risk['campaign_id']}"]
+    parts.append(f"short {_fmt(risk.get('shortfall_units'))} units, margin at risk "
+                 f"{float(risk.get('margin_at_risk') or 0):,.2f}")
+    if not is_blank(risk.get("best_action_id")):
+        parts.append(f"best: {risk['best_action_id']}")
+    if not is_blank(risk.get("note")) and str(risk["note"]).strip():
+        parts.append(str(risk["note"]))
+    return "; ".join(parts)
+
+
+def _deadlines(risks: pd.DataFrame, as_of: pd.Timestamp | None
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(overdue, due within the week) of ``risks`` by their act_by (docs/semantics.md,
+    "Deadlines"); a due act_by before the as-of date is shown as the as-of date."""
+    if as_of is None or not len(risks):
+        return risks.iloc[0:0], risks.iloc[0:0]
+    when = classify_deadlines(risks["act_by"].to_numpy(), as_of)
+    when.index = risks.index
+    overdue = risks[(when["deadline"] == OVERDUE).to_numpy()]
+    due = risks[(when["deadline"] == DUE).to_numpy()].copy()
+    due["act_by"] = when.loc[due.index, "shown"].dt.strftime("%Y-%m-%d").to_numpy()
+    order = pd.to_datetime(due["act_by"])
+    return (overdue.sort_values("act_by", kind="stable"),
+            due.iloc[order.argsort(kind="stable")])
 
 
 def _fmt(value) -> str:
@@ -144,6 +212,8 @@ def review_text(review: ReviewData, *, markdown: bool = False, limit: int = 25) 
     return "\n".join(lines).rstrip() + "\n"
 
 
+WIDE = ("reason", "decision")  # the sentence columns: column G, wrapped
+WIDE_WIDTH = 60
 SHEET_LIMIT = 200  # rows per section: an agenda, not a dump (the full lists are on Actions/Bridge)
 
 
@@ -154,8 +224,9 @@ def write_review_sheet(wb, review: ReviewData, styles: StyleBook, limit: int = S
         styles.get(font=NOTE_FONT))
     head = styles.get(font=BOLD_FONT, fill=HEADER_FILL, border=HEADER_BORDER)
     section = styles.get(font=BOLD_FONT)
-    plain, wrap = styles.get(), styles.get(alignment=WRAP)
-    money = styles.get(number_format="#,##0.00")
+    top = Alignment(vertical="top")  # a row with a wrapped sentence reads across its top
+    plain, wrap = styles.get(alignment=top), styles.get(alignment=WRAP)
+    money = styles.get(number_format="#,##0.00", alignment=top)
     r = 4
     widest = 0
     for key, title in ReviewData.TITLES.items():
@@ -178,7 +249,11 @@ def write_review_sheet(wb, review: ReviewData, styles: StyleBook, limit: int = S
                     put(ws, r, c, value, money)
                 else:
                     put(ws, r, c, None if value is None else str(value),
-                        wrap if name == "reason" else plain)
+                        wrap if name in WIDE else plain)
+            lines = max([wrapped_lines(str(rec[n]), WIDE_WIDTH) for n in cols
+                         if n in WIDE and isinstance(rec[n], str)] or [1])
+            if lines > 1:  # tall enough for the wrapped sentence (no overlap)
+                ws.row_dimensions[r].height = LINE_HEIGHT * lines
             r += 1
         if len(frame) > limit:
             where = "Actions" if "action_id" in cols else "Bridge"
@@ -187,7 +262,7 @@ def write_review_sheet(wb, review: ReviewData, styles: StyleBook, limit: int = S
             r += 1
         r += 1
     r = write_review_signals(ws, r, review.signals, styles)
-    for c, width in enumerate((16, 14, 14, 14, 14, 14, 60), start=1):
+    for c, width in enumerate((16, 14, 14, 14, 14, 14, WIDE_WIDTH), start=1):
         set_width(ws, chr(64 + c), width)
     return ws
 

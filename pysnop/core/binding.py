@@ -1,0 +1,218 @@
+"""An approval binds values (docs/semantics.md, "Approvals you can audit").
+
+An approval is of what was shown: when it is accepted, the row's values are recorded with it
+— their fingerprint over :data:`BOUND_FIELDS` and every value as JSON — and from then on:
+
+* a re-run whose proposal differs in any bound field puts the row in "Needs re-approval"
+  (:func:`rebind`): it stops counting as chosen, is never exported, and waits for a person;
+* the values on the Actions sheet are pysnop's: a cell edited by hand is put back to what the
+  log holds, with a warning naming the cell (:func:`restore_owned`); a row pysnop never
+  proposed is dropped, with a warning;
+* a decided row deleted from the sheet comes back from the log, with a warning
+  (:func:`restore_deleted`);
+* export writes the values recorded with the approval, never the sheet's cells.
+
+Pure: frames and dicts in and out; statuses are spelled here as in :mod:`.decisions` (which
+imports this module).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from collections.abc import Collection, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pysnop.errors import Problem
+
+# what an approval is of: a re-run that changes any of them changes the fingerprint
+BOUND_FIELDS = ("type", "owner", "sku", "location", "from_location", "campaign_id", "po_id",
+                "alt_sku", "qty", "week", "new_lift", "new_start")
+APPROVED, REJECTED, NEEDS_REAPPROVAL = "Approved", "Rejected", "Needs re-approval"
+# the decision cells (a person's, or pysnop's record of them) and the bookkeeping columns;
+# every other column of a proposal is a value pysnop owns
+NOT_VALUES = frozenset({"status", "approver", "decided_at", "comment", "scenario",
+                        "exported_at", "row", "bound", "bound_values"})
+UNCHECKED = frozenset({"rank"})  # recomputed each run, also for rows kept as exported
+SHEET = "Actions"
+# a decided row deleted from the sheet comes back with these statuses (Exported rows are
+# kept by the merge itself; Obsolete and Superseded rows are pysnop's to show or drop)
+RESTORED = (APPROVED, REJECTED, NEEDS_REAPPROVAL)
+
+
+def normal(value: Any) -> Any:
+    """A value as the log keeps it: text stripped, numbers as floats to 6 decimals, dates as
+    ISO days, blanks as None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        f = float(value)
+        return None if math.isnan(f) else round(f, 6) if math.isfinite(f) else str(f)
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value).strip() or None
+
+
+def _get(proposal: Any, name: str) -> Any:
+    if hasattr(proposal, "get"):
+        return proposal.get(name)
+    return getattr(proposal, name, None)
+
+
+def values_fingerprint(proposal: Any) -> str:
+    """sha256 of a proposal's BOUND_FIELDS (a mapping or a row), normalised (:func:`normal`)."""
+    values = {name: normal(_get(proposal, name)) for name in BOUND_FIELDS}
+    text = json.dumps(values, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def values_of(proposal: Mapping[str, Any]) -> dict[str, Any]:
+    """Every value of a proposal (not its decision cells), normalised."""
+    return {str(k): normal(v) for k, v in proposal.items() if k not in NOT_VALUES}
+
+
+def values_json(proposal: Mapping[str, Any]) -> str:
+    """:func:`values_of` as JSON (sorted keys): what the log records with an approval."""
+    return json.dumps(values_of(proposal), sort_keys=True, ensure_ascii=False,
+                      allow_nan=False)
+
+
+def parse_values(text: str | None) -> dict[str, Any] | None:
+    return None if not text else dict(json.loads(text))
+
+
+def sheet_value(name: str, value: Any, dates: Collection[str]) -> Any:
+    """A logged value back in the type the Actions sheet holds (dates as datetimes)."""
+    if value is not None and name in dates:
+        return pd.Timestamp(value).to_pydatetime()
+    return value
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.6g}"
+    return "blank" if value is None else str(value)
+
+
+def changes(approved: Mapping[str, Any] | None, now: Mapping[str, Any]) -> str:
+    """``qty 992 -> 1,192; week ...``: the bound fields that differ."""
+    if approved is None:
+        return "what was approved is not on record (approved before approvals were bound)"
+    parts = [f"{name} {_shown(approved.get(name))} -> {_shown(normal(now.get(name)))}"
+             for name in BOUND_FIELDS if approved.get(name) != normal(now.get(name))]
+    return "; ".join(parts) or "the values differ"
+
+
+def rebind(rows: pd.DataFrame) -> list[tuple[str, str]]:
+    """Approved rows whose values are no longer the ones approved go to Needs re-approval
+    (in place); returns (action_id, what changed) for each."""
+    out: list[tuple[str, str]] = []
+    if rows.empty or "status" not in rows:
+        return out
+    for at in rows.index[(rows["status"] == APPROVED).to_numpy()]:
+        rec = rows.loc[at].to_dict()
+        bound = rec.get("bound")
+        if isinstance(bound, str) and bound == values_fingerprint(rec):
+            continue
+        approved = parse_values(rec.get("bound_values")) if isinstance(
+            rec.get("bound_values"), str) else None
+        for column, value in (("status", NEEDS_REAPPROVAL), ("approver", None),
+                              ("decided_at", None), ("bound", None), ("bound_values", None)):
+            if column not in rows:
+                rows[column] = None
+            if rows[column].dtype != object:
+                rows[column] = rows[column].astype(object)
+            rows.at[at, column] = value
+        out.append((str(rec["action_id"]),
+                    f"the values approved changed in this run ({changes(approved, rec)}); "
+                    f"approve again"))
+    return out
+
+
+def restore_owned(sheet: pd.DataFrame, logged: Mapping[str, Mapping[str, Any]],
+                  col_of: Mapping[str, int], dates: Collection[str]
+                  ) -> tuple[pd.DataFrame, list[Problem]]:
+    """Put back every value cell that differs from the log, drop rows pysnop never proposed.
+
+    ``logged``: per action_id the values pysnop showed for it (normalised); ``col_of``: the
+    sheet column of each header (for the warnings' cells). Rows without an action_id are left
+    for the review to report.
+    """
+    problems: list[Problem] = []
+    keep = []
+    records = sheet.to_dict("records")
+    for rec in records:
+        action = normal(rec.get("action_id"))
+        row = rec.get("row")
+        row = None if row is None or pd.isna(row) else int(row)
+        if action is None:
+            keep.append(rec)
+            continue
+        values = logged.get(str(action))
+        if values is None:
+            problems.append(Problem(
+                f"{action} is not an action pysnop proposed (the decision log has no such "
+                f"proposal); the row is ignored and removed", SHEET, row, col_of.get("action_id"),
+                "action_id", action, "warning"))
+            continue
+        for name, was in values.items():
+            if name in UNCHECKED or name in NOT_VALUES or name not in rec:
+                continue
+            if normal(rec[name]) == was:
+                continue
+            problems.append(Problem(
+                f"{_shown(normal(rec[name]))} is not the value pysnop proposed for {action}; "
+                f"restored {_shown(was)} (proposal values are pysnop's: change the inputs and "
+                f"run again, or write a comment)", SHEET, row, col_of.get(name), name,
+                rec[name], "warning"))
+            rec[name] = sheet_value(name, was, dates)
+        keep.append(rec)
+    return pd.DataFrame.from_records(keep, columns=sheet.columns), problems
+
+
+def restore_deleted(rows: pd.DataFrame, known: Mapping[str, Any],
+                    logged: Mapping[str, Mapping[str, Any]], dates: Collection[str]
+                    ) -> tuple[pd.DataFrame, list[Problem]]:
+    """Decided actions (:data:`RESTORED`) missing from the sheet come back from the log."""
+    present = {normal(a) for a in rows["action_id"]} if "action_id" in rows else set()
+    added, problems = [], []
+    for action, state in known.items():
+        if state.status not in RESTORED or action in present or action not in logged:
+            continue
+        rec = {name: sheet_value(name, v, dates) for name, v in logged[action].items()}
+        rec.update(action_id=action, status=state.status, approver=state.approver,
+                   decided_at=state.decided_at, comment=state.comment,
+                   exported_at=state.exported_at,
+                   bound=state.fingerprint if state.status == APPROVED else None,
+                   bound_values=state.detail if state.status == APPROVED else None)
+        added.append(rec)
+        by = f" by {state.approver}" if state.approver else ""
+        problems.append(Problem(
+            f"the row of {action} ({state.status}{by}) is missing from the sheet (deleted?); "
+            f"restored from the decision log", SHEET, severity="warning"))
+    if not added:
+        return rows, problems
+    extra = pd.DataFrame.from_records(added)
+    columns = list(dict.fromkeys([*rows.columns, *extra.columns]))
+    frame = pd.concat([rows.reindex(columns=columns).astype(object),
+                       extra.reindex(columns=columns).astype(object)], ignore_index=True)
+    return frame, problems
+
+
+__all__ = ["BOUND_FIELDS", "NEEDS_REAPPROVAL", "changes", "normal", "parse_values", "rebind",
+           "restore_deleted", "restore_owned", "sheet_value", "values_fingerprint",
+           "values_json", "values_of"]

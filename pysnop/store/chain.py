@@ -1,0 +1,237 @@
+"""The hash chain over pysnop's SQLite file: what makes the decision log tamper-evident.
+
+Every record the file holds belongs to one *entry* of the chain:
+
+=============  ==============================================================================
+kind           rows it covers
+=============  ==============================================================================
+log            the ``log_info`` row: the log's id (a random UUID), when and by whom it was
+               started, and how (new, upgraded from an unchained file, adopted from a workbook)
+run            a ``runs`` row and every row of :data:`RUN_TABLES` with its ``run_id``
+forecast_run   a ``forecast_runs`` row and its ``forecast_history`` / ``consensus_overrides``
+=============  ==============================================================================
+
+An entry's ``digest`` is the SHA-256 of its rows (each row as canonical JSON of its non-null
+columns, sorted; rows sorted), so a column added later leaves old digests unchanged and row
+order (rowids, VACUUM) does not matter. Its ``hash`` is the SHA-256 of its sequence number,
+time, kind, reference, digest and the previous entry's hash (``prev``): each entry carries the
+hash of the one before it. The workbook keeps the log's id and last entry (its *stamp*,
+:mod:`pysnop.workbook.ooxml.custom_props`), so a log that was edited (a digest no longer
+matches), cut back or restored from an older copy (the stamp's entry is past its end or
+differs), replaced (another id) or given rows outside the chain is found out
+(:mod:`pysnop.store.integrity`).
+
+What it does not do: anyone who can write the file and the workbook can rebuild a consistent
+pair. The chain is tamper-evident, not tamper-proof (README, "Coordinated action").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from pysnop.store.connection import COLUMNS, trigger_sql
+
+RUN_TABLES = ("proposals", "risks", "decisions", "exports", "approvers", "plan_risks",
+              "plan_cover")
+FORECAST_TABLES = ("forecast_history", "consensus_overrides")
+KINDS: dict[str, tuple[str, tuple[str, ...]]] = {  # kind -> (head table, tables by run_id)
+    "log": ("log_info", ()),
+    "run": ("runs", RUN_TABLES),
+    "forecast_run": ("forecast_runs", FORECAST_TABLES),
+}
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Where a log stands: its id, its last entry's sequence number and hash."""
+
+    log_id: str
+    seq: int
+    hash: str
+
+    def short(self) -> str:
+        return f"log {self.log_id[:8]}, entry {self.seq} ({self.hash[:12]})"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One way the file is not what the chain says. ``code``: edited, broken, outside,
+    triggers, info (see :mod:`pysnop.store.integrity` for the messages)."""
+
+    code: str
+    detail: str
+
+
+def canonical(row: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in row.items() if v is not None}, sort_keys=True,
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def _rows(db: sqlite3.Connection, table: str, where: str, args: tuple[Any, ...]) -> list[str]:
+    cur = db.execute(f"SELECT * FROM {table} WHERE {where}", args)
+    names = [d[0] for d in cur.description]
+    return sorted(canonical(dict(zip(names, r))) for r in cur.fetchall())
+
+
+def digest(db: sqlite3.Connection, kind: str, ref: int) -> str:
+    """The SHA-256 of every row entry (``kind``, ``ref``) covers (see the module doc)."""
+    head, children = KINDS[kind]
+    h = hashlib.sha256()
+    for table, where in ((head, "id = ?"), *((t, "run_id = ?") for t in children)):
+        for line in _rows(db, table, where, (ref,)):
+            h.update(f"{table}\t{line}\n".encode())
+    return h.hexdigest()
+
+
+def link(seq: int, at: str, kind: str, ref: int, digest_: str, prev: str) -> str:
+    text = f"{seq}\n{at}\n{kind}\n{ref}\n{digest_}\n{prev}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def head(db: sqlite3.Connection) -> Stamp | None:
+    """The log's id and last entry (None for a file without a chain yet)."""
+    info = db.execute("SELECT log_id FROM log_info ORDER BY id LIMIT 1").fetchone()
+    last = db.execute("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1").fetchone()
+    if info is None or last is None:
+        return None
+    return Stamp(str(info[0]), int(last[0]), str(last[1]))
+
+
+def append(db: sqlite3.Connection, kind: str, ref: int, at: str) -> Stamp:
+    """Seal entry (``kind``, ``ref``) onto the chain (inside the caller's transaction)."""
+    last = db.execute("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, prev = (1, GENESIS) if last is None else (int(last[0]) + 1, str(last[1]))
+    d = digest(db, kind, ref)
+    h = link(seq, at, kind, ref, d, prev)
+    db.execute("INSERT INTO chain (seq, at, kind, ref, digest, prev, hash) VALUES "
+               "(?, ?, ?, ?, ?, ?, ?)", (seq, at, kind, ref, d, prev, h))
+    stamp = head(db)
+    assert stamp is not None
+    return stamp
+
+
+def now_text() -> str:
+    return dt.datetime.now().replace(microsecond=0).isoformat()
+
+
+def start(db: sqlite3.Connection, *, origin: str, account: str | None,
+          workbook: str | None = None, note: str | None = None) -> str:
+    """Give a file without a chain its ``log_info`` row and first entry; an upgraded file's
+    runs are sealed after it, in order (they are vouched for from now on only). Returns the
+    new log id. Inside the caller's transaction."""
+    log_id = str(uuid.uuid4())
+    at = now_text()
+    entries = [(str(r[0]), "run", int(r[1])) for r in db.execute("SELECT at, id FROM runs")]
+    entries += [(str(r[0]), "forecast_run", int(r[1]))
+                for r in db.execute("SELECT at, id FROM forecast_runs")]
+    cur = db.execute("INSERT INTO log_info (log_id, created_at, origin, account, workbook, "
+                     "note, sealed) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (log_id, at, origin, account, workbook, note, len(entries)))
+    append(db, "log", int(cur.lastrowid or 0), at)
+    for when, kind, ref in sorted(entries, key=lambda e: (e[0], e[1] != "forecast_run", e[2])):
+        append(db, kind, ref, when)
+    return log_id
+
+
+def unsealed(db: sqlite3.Connection) -> int:
+    """How many runs the file holds outside any chain (an unchained, older file)."""
+    n = 0
+    for kind, (table, _) in KINDS.items():
+        if kind != "log":
+            n += int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+    return n
+
+
+RECENT_FORECASTS = 2  # forecast records re-hashed on every run (all by ``full``)
+
+
+def verify(db: sqlite3.Connection, *, full: bool = True) -> list[Finding]:
+    """Every way the file differs from its chain (empty: intact). See the module doc.
+
+    ``full=False`` (what every run does) checks the triggers, every link and hash of the
+    chain, that no row lies outside it, and the rows of the log's identity, of every run and
+    of the newest :data:`RECENT_FORECASTS` forecast records; the older forecast history
+    (the bulk of the file) is re-hashed by ``full`` (``pysnop log verify``). Rewriting it
+    unnoticed between two full checks takes dropping the triggers (found by every run) or
+    writing the file's pages directly."""
+    out: list[Finding] = []
+    skip: set[int] = set()
+    if not full:
+        refs = [int(r[0]) for r in db.execute(
+            "SELECT seq FROM chain WHERE kind = 'forecast_run' ORDER BY seq")]
+        skip = set(refs[:-RECENT_FORECASTS])
+    triggers = {str(r[0]): " ".join(str(r[1]).split()) for r in db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")}
+    for table in COLUMNS:
+        for verb in ("UPDATE", "DELETE"):
+            name = f"{table}_no_{verb.lower()}"
+            if triggers.get(name) != " ".join(trigger_sql(table, verb).split()):
+                out.append(Finding("triggers", f"{table} ({verb} is not refused)"))
+    infos = db.execute("SELECT id FROM log_info").fetchall()
+    if len(infos) != 1:
+        out.append(Finding("broken", f"the log has {len(infos)} identity rows, not one"))
+    prev, expect = GENESIS, 1
+    sealed: dict[str, set[int]] = {kind: set() for kind in KINDS}
+    for seq, at, kind, ref, d, p, h in db.execute(
+            "SELECT seq, at, kind, ref, digest, prev, hash FROM chain ORDER BY seq"):
+        if seq != expect or p != prev or h != link(seq, at, kind, ref, d, p):
+            out.append(Finding("broken", f"entry {seq}: its link to entry {expect - 1} does "
+                                         f"not hold"))
+        if kind not in KINDS:
+            out.append(Finding("broken", f"entry {seq}: unknown kind {kind!r}"))
+        else:
+            if (seq == 1) != (kind == "log"):
+                out.append(Finding("broken", f"entry {seq}: the log's identity must be the "
+                                             f"first entry, and only it"))
+            if ref in sealed[kind]:
+                out.append(Finding("broken", f"entry {seq}: {kind} {ref} sealed twice"))
+            sealed[kind].add(ref)
+            if seq not in skip and digest(db, kind, ref) != d:
+                out.append(Finding("edited", _what(db, kind, ref, seq)))
+        prev, expect = h, seq + 1
+    for kind, (table, children) in KINDS.items():
+        key = "id"
+        ids = {int(r[0]) for r in db.execute(f"SELECT {key} FROM {table}")}
+        for ref in sorted(ids - sealed[kind]):
+            out.append(Finding("outside", f"{table} {ref}"))
+        for child in children:
+            for (ref,) in db.execute(f"SELECT DISTINCT run_id FROM {child}"):
+                if ref not in sealed[kind]:
+                    out.append(Finding("outside", f"{child} rows of {table} {ref}"))
+    return out
+
+
+def _what(db: sqlite3.Connection, kind: str, ref: int, seq: int) -> str:
+    if kind == "run":
+        row = db.execute("SELECT kind, at FROM runs WHERE id = ?", (ref,)).fetchone()
+        if row is not None:
+            return f"run {ref} ({row[0]} of {str(row[1]).replace('T', ' ')}; entry {seq})"
+    if kind == "forecast_run":
+        return f"forecast record {ref} (entry {seq})"
+    return f"the log's identity (entry {seq})" if kind == "log" else f"{kind} {ref}"
+
+
+def entry_of(db: sqlite3.Connection, seq: int) -> tuple[str, str] | None:
+    """(hash, at) of entry ``seq``."""
+    row = db.execute("SELECT hash, at FROM chain WHERE seq = ?", (seq,)).fetchone()
+    return None if row is None else (str(row[0]), str(row[1]))
+
+
+def runs_after(db: sqlite3.Connection, seq: int) -> list[dict[str, Any]]:
+    """The runs sealed after entry ``seq`` (id, kind, at, user, account)."""
+    rows = db.execute(
+        "SELECT r.id, r.kind, r.at, r.user, r.account FROM chain c JOIN runs r ON "
+        "c.kind = 'run' AND c.ref = r.id WHERE c.seq > ? ORDER BY c.seq", (seq,))
+    return [dict(zip(("id", "kind", "at", "user", "account"), r)) for r in rows]
+
+
+__all__ = ["FORECAST_TABLES", "GENESIS", "KINDS", "RUN_TABLES", "Finding", "Stamp", "append",
+           "canonical", "digest", "entry_of", "head", "link", "now_text", "runs_after", "start",
+           "unsealed", "verify"]

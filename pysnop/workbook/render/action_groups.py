@@ -1,0 +1,246 @@
+"""The Actions sheet's lines: one decision per risk, its alternatives below it.
+
+:func:`sheet_lines` turns the Actions rows (proposals with their decisions) and the run's
+risks into the lines the sheet shows, in order (docs/semantics.md, "Risks and decisions"):
+
+risk line      one per risk, in the risks' rank order: what the decision is about (the
+               sku × location, or the campaign and its locations), its first risk week,
+               shortfall, lost units and margin at risk, its deadline, and what can fix it —
+               or "nothing can fix this: …". Its ``option`` cell holds the risk_id, its
+               ``type`` cell the headline, its ``covers`` cell the state of the decision:
+               covered (the approved alternatives close every gap), partly covered, open, or
+               nothing to approve; its ``reason`` cell what can fix it.
+alternative    the risk's proposals, ranked (recommended first, by net value); ``option`` is
+               1, 2, … among the recommended ones, "not recommended" for one that loses money
+               (never first); ``covers`` says how much of the shortfall it removes on its own.
+group line     "not proposed any more": rows kept for the record (Obsolete, exported actions
+               the run no longer proposes), after every risk.
+
+A risk line or group line has no action_id: reading the sheet back skips it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pysnop.core.coordination import BINDING, Coverage, risk_covered
+from pysnop.core.decisions import OBSOLETE, parse_status
+
+RISK, ACTION, GROUP = "risk", "action", "group"
+NOT_RECOMMENDED = "not recommended"
+COVERED, PARTLY, OPEN, NOTHING = "covered", "partly covered", "open", "nothing to approve"
+GROUP_TEXT = "Not proposed any more: kept for the record (the decision log has every run)"
+
+
+def sheet_lines(rows: pd.DataFrame, risks: pd.DataFrame | None,
+                cover: pd.DataFrame | Coverage | None = None) -> pd.DataFrame:
+    """The lines of the Actions sheet, in order, with a ``line`` column (risk / action /
+    group); see the module doc. Without ``risks`` the rows are listed as they are."""
+    rows = rows.reset_index(drop=True).copy()
+    rows["line"] = ACTION
+    if risks is None or (len(risks) == 0 and not _has(rows, "risk_id")):
+        rows["option"] = _options(rows)
+        return rows
+    risks = risks.sort_values("rank", kind="stable").reset_index(drop=True) \
+        if "rank" in risks else risks.reset_index(drop=True)
+    if "risk_id" not in rows:
+        rows["risk_id"] = None
+    known = set(risks["risk_id"].astype(str))
+    risk_of = rows["risk_id"].map(lambda v: str(v) if _present(v) else None)
+    gone = rows["status"].map(parse_status).eq(OBSOLETE).to_numpy() if "status" in rows \
+        else np.zeros(len(rows), dtype=bool)
+    mine = risk_of.isin(known).to_numpy() & ~gone  # Obsolete rows: with the record
+    rank = pd.to_numeric(rows["rank"], errors="coerce") if "rank" in rows else \
+        pd.Series(np.arange(len(rows)), dtype=float)
+    rows["option"] = _options(rows)
+    rows["covers"] = _covers_text(rows, risks)
+    state = _states(rows, risks, cover)
+    position = {r: n for n, r in enumerate(risks["risk_id"].astype(str))}
+    grouped = rows[mine].assign(_risk=risk_of[mine].map(position), _rank=rank[mine])
+    grouped = grouped.sort_values(["_risk", "_rank"], kind="stable")
+    heads = pd.DataFrame([_risk_line(rec, state.get(str(rec["risk_id"]), OPEN))
+                          for rec in risks.to_dict("records")])
+    heads["_risk"] = np.arange(len(heads))
+    heads["_rank"] = -np.inf
+    ordered = pd.concat([heads, grouped], ignore_index=True) \
+        .sort_values(["_risk", "_rank"], kind="stable")
+    rest = rows[~mine]
+    parts = [ordered.drop(columns=["_risk", "_rank"])]
+    if len(rest):
+        parts += [pd.DataFrame([{"line": GROUP, "type": GROUP_TEXT}]), rest]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _options(rows: pd.DataFrame) -> pd.Series:
+    """1, 2, … among a risk's recommended alternatives (net value ≥ 0) in rank order;
+    "not recommended" for the ones that lose money."""
+    if len(rows) == 0:
+        return pd.Series([], dtype=object)
+    net = pd.to_numeric(rows["net_value"], errors="coerce") if "net_value" in rows else \
+        pd.Series(np.nan, index=rows.index)
+    recommended = (net >= 0).to_numpy() | net.isna().to_numpy()
+    rank = pd.to_numeric(rows["rank"], errors="coerce") if "rank" in rows else \
+        pd.Series(np.arange(len(rows)), dtype=float)
+    risk = rows["risk_id"].map(lambda v: str(v) if _present(v) else "") if "risk_id" in rows \
+        else pd.Series("", index=rows.index)
+    order = pd.DataFrame({"risk": risk, "rank": rank, "rec": recommended})
+    order = order.sort_values(["risk", "rank"], kind="stable")
+    numbers = order[order["rec"]].groupby("risk", sort=False).cumcount() + 1
+    out = pd.Series(None, index=rows.index, dtype=object)
+    out[numbers.index] = [str(int(n)) for n in numbers]
+    out[~recommended] = NOT_RECOMMENDED
+    return out
+
+
+def _covers_text(rows: pd.DataFrame, risks: pd.DataFrame) -> pd.Series:
+    """'all of it' or 'X of Y units' per alternative (what it removes of its risk's
+    shortfall on its own)."""
+    need = pd.Series(pd.to_numeric(risks["shortfall_units"], errors="coerce").to_numpy(),
+                     index=risks["risk_id"].astype(str))
+    out: list[str | None] = []
+    for rec in rows.to_dict("records"):
+        risk = str(rec.get("risk_id")) if _present(rec.get("risk_id")) else None
+        units = _number(rec.get("covers_units"))
+        if _present(rec.get("covers_risk")) and _flag(rec.get("covers_risk")):
+            out.append("all of it")
+        elif risk in need.index and units is not None:
+            out.append(f"{units:,.0f} of {float(need[risk]):,.0f} units")
+        else:  # read back from the sheet: as it was written
+            out.append(rec.get("covers") if _present(rec.get("covers")) else None)
+    return pd.Series(out, index=rows.index, dtype=object)
+
+
+def _states(rows: pd.DataFrame, risks: pd.DataFrame,
+            cover: pd.DataFrame | Coverage | None) -> dict[str, str]:
+    """covered / partly covered / open / nothing to approve, per risk."""
+    status = rows["status"].map(parse_status) if "status" in rows else \
+        pd.Series(None, index=rows.index)
+    chosen = rows[status.isin(BINDING).to_numpy()]
+    by_risk: dict[str, set[str]] = {}
+    for risk, action in zip(chosen["risk_id"], chosen["action_id"]):
+        if _present(risk):
+            by_risk.setdefault(str(risk), set()).add(str(action))
+    coverage = cover if isinstance(cover, Coverage) or cover is None else Coverage.of(cover)
+    out = {}
+    for rec in risks.to_dict("records"):
+        risk = str(rec["risk_id"])
+        picked = by_risk.get(risk, set())
+        if not _number(rec.get("alternatives")) and not picked:
+            out[risk] = NOTHING
+        elif not picked:
+            out[risk] = OPEN
+        elif coverage is None or risk_covered(coverage, picked, risk):
+            out[risk] = COVERED
+        else:
+            out[risk] = PARTLY
+    return out
+
+
+def _risk_line(risk: dict[str, Any], state: str) -> dict[str, Any]:
+    """A risk line: its headline in ``type`` (it runs over the blank cells to its right), its
+    state in ``covers``, what can fix it in ``reason``."""
+    return {"line": RISK, "option": risk["risk_id"], "type": risk_headline(risk),
+            "covers": state, "reason": risk_remedies(risk), "status": None,
+            "risk_id": risk["risk_id"]}
+
+
+def risk_headline(risk: dict[str, Any]) -> str:
+    """What the decision is about, when, how much: '000311 at S01: STOCKOUT from
+    2026-11-23 · short 84 units · 84 lost · margin at risk 3,519.96 · act by 2026-11-02
+    (too late to order)'."""
+    sku, where = risk.get("sku"), risk.get("location")
+    dc = risk.get("dc") if _present(risk.get("dc")) else None
+    if risk.get("kind") == "campaign":
+        draft = _flag(risk.get("draft"))
+        what = f"{'Draft campaign' if draft else 'Campaign'} {risk.get('campaign_id')}, " \
+               f"{sku} at {where}{' if confirmed' if draft else ''}"
+        if dc:
+            what += f" (through {dc})"
+    elif risk.get("kind") == "network" and dc:
+        what = f"{sku} at {where}: {dc} and the locations it leaves short"
+    else:
+        what = f"{sku} at {where}"
+    parts = [f"{what}: {risk.get('status') or 'AT RISK'} from "
+             f"{_day(risk.get('first_risk_week'))}",
+             f"short {_units(risk.get('shortfall_units'))} units"]
+    if (_number(risk.get("lost_units")) or 0) > 1e-6:
+        parts += [f"{_units(risk.get('lost_units'))} lost",
+                  f"margin at risk {_number(risk.get('margin_at_risk')) or 0:,.2f}"]
+    else:
+        parts.append("no sale lost")
+    act = _day(risk.get("act_by"))
+    if act:
+        parts.append(f"act by {act}" + (" (too late to order)" if _flag(risk.get("too_late"))
+                                        else ""))
+    return " · ".join(parts)
+
+
+def risk_remedies(risk: dict[str, Any]) -> str:
+    """What can fix the risk: its alternatives and the best one, or why nothing can."""
+    note = risk.get("note")
+    n = int(_number(risk.get("alternatives")) or 0)
+    if _present(note) and str(note).startswith("nothing can fix it"):
+        return "Nothing can fix this: " + str(note).split(": ", 1)[-1] + "."
+    if _present(note) and n == 0:
+        return str(note)[:1].upper() + str(note)[1:] + "."
+    rec = int(_number(risk.get("recommended")) or 0)
+    text = f"{n} alternative{'s' if n != 1 else ''} below"
+    if _present(risk.get("best_action_id")):
+        text += f", best {risk['best_action_id']}"
+    if rec < n:
+        text += f"; {n - rec} not recommended ({'it loses' if n - rec == 1 else 'they lose'}" \
+                f" money)"
+    if _present(note):
+        text += f"; {note}"
+    return text + ". Approve the one you choose: the others it makes unnecessary become " \
+        "Superseded."
+
+
+def _has(rows: pd.DataFrame, column: str) -> bool:
+    return column in rows and rows[column].map(_present).any()
+
+
+def _present(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    try:
+        return not bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def _number(value: Any) -> float | None:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(f) else f
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().casefold() in ("true", "1", "yes")
+    return _present(value) and bool(value)
+
+
+def _units(value: Any) -> str:
+    f = _number(value) or 0.0
+    return f"{f:,.0f}" if abs(f - round(f)) < 1e-6 or abs(f) >= 100 else f"{f:,.1f}"
+
+
+def _day(value: Any) -> str:
+    if not _present(value):
+        return ""
+    try:
+        return f"{pd.Timestamp(value):%Y-%m-%d}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+__all__ = ["ACTION", "GROUP", "NOT_RECOMMENDED", "RISK", "risk_headline", "risk_remedies",
+           "sheet_lines"]
