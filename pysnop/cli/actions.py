@@ -87,7 +87,8 @@ def log_show(ctx, book, log, limit):
     for col in ("run", "at", "kind", "user", "account", "as of", "counts", "fingerprint"):
         table.add_column(col)
     for run in runs:
-        counts = ", ".join(f"{k} {v}" for k, v in run["counts"].items() if v)
+        counts = ", ".join(f"{k} {v}" for k, v in run["counts"].items()
+                           if v and not isinstance(v, str))  # not the on-hand fingerprint
         table.add_row(str(run["id"]), run["at"].replace("T", " "), run["kind"],
                       run["user"] or "", run["account"] or "", run["as_of"] or "", counts,
                       (run["fingerprint"] or "")[:12])

@@ -40,7 +40,8 @@ def simulate(book: str | os.PathLike[str] | Book, action_ids: list[str] | None =
     run = execute(target, CHECK_STAGES, as_of=as_of, options=RunOptions(record_history=False))
     inputs, before = run.inputs, run.result
     assert before is not None  # CHECK_STAGES end with the bridge
-    proposals = propose_actions(inputs, before).set_index("action_id", drop=False)
+    proposals = propose_actions(inputs, before, margin_week=before.margin_weekly) \
+        .set_index("action_id", drop=False)
     sheet = read_actions_sheet(target)
     sheet = sheet[sheet["action_id"].notna()].drop_duplicates("action_id").set_index(
         "action_id", drop=False)

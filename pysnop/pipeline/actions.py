@@ -23,8 +23,10 @@ from pathlib import Path
 
 from pysnop.core.bridge import run_bridge
 from pysnop.core.decisions import merge, review_edits
+from pysnop.core.stale_inputs import on_hand_fingerprint
 from pysnop.errors import Problem
 from pysnop.pipeline.audit import approver_changes, hold_to_log, runner
+from pysnop.pipeline.signals import FINGERPRINT
 from pysnop.pipeline.state import ActionsResult, Run, status_counts
 from pysnop.workbook.ooxml.atomic import fingerprint
 from pysnop.workbook.read.actions import ACTIONS_SHEET, check_owned_sheets, read_actions_sheet
@@ -60,7 +62,9 @@ def actions_stage(run: Run) -> None:
     mark = time.perf_counter()
     result = run.result if run.result is not None else run_bridge(inputs)
     try:
-        plan = plan_actions(inputs, result)
+        # lost units valued at the week's margin (promo margin in promo weeks), as the
+        # Bridge's margin at risk (docs/semantics.md, promotion economics)
+        plan = plan_actions(inputs, result, margin_week=result.margin_weekly)
     except (ValueError, ArithmeticError) as exc:  # e.g. the transfer LP on absurd numbers
         run.warnings.append(Problem(f"action proposals were not computed ({exc}); the Actions "
                                     f"sheet and its decisions are left as they were",
@@ -81,11 +85,13 @@ def actions_stage(run: Run) -> None:
                           lapsed=log.lapsed_exports(), cover=plan.cover)
     events = reviewed.events + changes
     summary = result.summary
-    counts: dict[str, int] = {s: int((summary["status"] == s).sum())
+    counts: dict[str, int | str] = {s: int((summary["status"] == s).sum())
                               for s in ("STOCKOUT", "AT RISK", "OK")}
     counts.update(status_counts(rows), proposals=len(proposals),
                   new=sum(e.message == "new proposal" for e in changes),
                   refused=len(reviewed.refused))
+    # what the next run compares to see if as_of moved without new on-hand figures
+    counts[FINGERPRINT] = on_hand_fingerprint(inputs.inventory)
     log.record_run(kind="recalc", at=at, workbook=(run.book_path or run.source).resolve(),
                    fingerprint=file_digest(run.source), as_of=result.as_of, user=user,
                    counts=counts, proposals=proposals, risks=summary[summary["status"] != "OK"],
@@ -93,6 +99,7 @@ def actions_stage(run: Run) -> None:
                    approvers=approver_changes(log, approvers), plan_risks=plan.risks,
                    cover=plan.cover)
     review_data = build_review(log)
+    review_data.signals = run.signals  # demand shifts, the consensus note (signals stage)
     path = log.path
     names = approvers.names()
     run.add_sheets(NAME, actions_renderer(rows, names, plan.risks, plan.cover))

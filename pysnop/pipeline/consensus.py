@@ -9,7 +9,9 @@ or the workbook has planner Overrides (or no Inventory sheet), it
    :func:`pysnop.core.consensus.consensus_baseline`;
 2. replaces ``run.inputs.forecast`` by the bottom-level consensus, so the bridge projects
    the consensus as its baseline;
-3. adds the Consensus sheet (and the Scorecard sheet when the workbook has Actuals);
+3. adds the Consensus sheet (and the Scorecard sheet when the workbook has Actuals, with
+   the boundary figures of :mod:`pysnop.pipeline.boundary`), and warns when the consensus
+   was less accurate than one of its sources over the trailing window;
 4. records this cycle's forecasts (each source and the consensus, per node and week, dated
    ``as_of``) and the overrides that acted, so accuracy can be measured next cycle.
 
@@ -26,12 +28,21 @@ import numpy as np
 import pandas as pd
 
 from pysnop.core import model
-from pysnop.core.consensus import Consensus, consensus_baseline, monday, settings_weights, to_nodes
+from pysnop.core.consensus import (
+    Consensus,
+    consensus_baseline,
+    consensus_vs_sources,
+    consensus_worse_warnings,
+    monday,
+    settings_weights,
+    to_nodes,
+)
 from pysnop.core.hierarchy import build_hierarchy
 from pysnop.core.locations import has_network_data, location_roles
 from pysnop.core.model import PlanInputs
 from pysnop.core.scorecard import scorecard
 from pysnop.errors import FileAccessError, Problem
+from pysnop.pipeline.boundary import boundary_figures, sheet_inputs
 from pysnop.pipeline.state import Run
 from pysnop.store.history import history_rows, load_history, record_cycle
 from pysnop.workbook.read.settings import extra_setting
@@ -146,6 +157,7 @@ def consensus_stage(run: Run) -> None:
         except FileAccessError as exc:
             run.warnings.append(Problem(f"{exc}; accuracy weights and the scorecard's "
                                         "accuracy are skipped", severity="warning"))
+    run.history = history
 
     consensus = None
     forecast_for_log = inputs.forecast
@@ -153,7 +165,7 @@ def consensus_stage(run: Run) -> None:
         forecast = inputs.forecast
         consensus = consensus_baseline(
             forecast, inputs.inventory, inputs.products, settings, history=history,
-            actuals=actuals, overrides=overrides, nonnegative=True,
+            actuals=actuals, overrides=overrides,  # Settings nonnegative (default TRUE)
             weights=settings_weights(settings) or None, locations=inputs.locations)
         if overrides is not None and len(overrides):
             run.warnings += override_warnings(overrides, forecast)
@@ -171,9 +183,13 @@ def consensus_stage(run: Run) -> None:
                          count_statuses=settings.count_statuses, products=inputs.products,
                          tree=tree, window_weeks=window, as_of=as_of)
         run.scorecard = card
+        if hist is not None:  # is the consensus less accurate than one of its sources?
+            run.consensus_check = consensus_vs_sources(hist, actuals, tree, window, as_of)
+            run.warnings += consensus_worse_warnings(run.consensus_check, window)
+        run.boundary = boundary_figures(run, sheet_inputs(inputs, forecast_for_log), hist)
         weights = consensus.weights if consensus is not None else None
         run.add_sheets(SCORECARD, scorecard_renderer(card, window_weeks=window, as_of=as_of,
-                                                weights=weights))
+                                                weights=weights, boundary=run.boundary))
 
     if record and forecast_for_log is not None and len(forecast_for_log):
         path = run.store_path()

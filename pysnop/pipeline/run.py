@@ -26,6 +26,7 @@ from pathlib import Path
 
 from pysnop.core.bridge import run_bridge
 from pysnop.core.consensus import Consensus
+from pysnop.core.learned_lift import with_lift_source
 from pysnop.core.model import BridgeResult, PlanInputs
 from pysnop.core.scorecard import Scorecard
 from pysnop.errors import Problem, PysnopError
@@ -76,8 +77,9 @@ def read(book: str | os.PathLike[str] | GridSource, *, as_of: dt.date | None = N
 
 
 def bridge(inputs: PlanInputs) -> BridgeResult:
-    """Run the bridge on inputs already in memory (DataFrames), e.g. from a notebook."""
-    return run_bridge(inputs)
+    """Run the bridge on inputs already in memory (DataFrames), e.g. from a notebook, with
+    the lift Settings ``lift_source`` picks (learned from ``inputs.actuals``)."""
+    return run_bridge(with_lift_source(inputs)[0])
 
 
 def as_book(book: str | os.PathLike[str] | Book) -> Book:

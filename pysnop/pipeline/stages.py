@@ -1,12 +1,13 @@
 """The stages of a run, in order, and the bridge and formula stages themselves.
 
-    STAGES = (CONSENSUS, COMMITMENTS, BRIDGE, ACTIONS, FORMULAS)
+    STAGES = (CONSENSUS, COMMITMENTS, BRIDGE, SIGNALS, ACTIONS, FORMULAS)
 
 consensus first (it makes the bridge's baseline), the exported actions next (the closed loop:
-they change the inputs the bridge projects), the bridge, actions after it (they remedy its
-risks), formulas last (they may read this run's results). ``pysnop recalc``, the
-ribbon's operations, the Python API and ``pysnop check`` all run (a prefix of) this list
-through :func:`pysnop.pipeline.run.execute`.
+they change the inputs the bridge projects), the bridge, the demand signals (stale inputs,
+tracking signals and what a demand shift does to the bridge's risks), actions after them
+(they remedy the risks), formulas last (they may read this run's results).
+``pysnop recalc``, the ribbon's operations, the Python API and ``pysnop check`` all run (a
+prefix of) this list through :func:`pysnop.pipeline.run.execute`.
 """
 
 from __future__ import annotations
@@ -15,15 +16,18 @@ import time
 
 from pysnop.core.bridge import run_bridge
 from pysnop.core.commitments import covered_by
+from pysnop.core.learned_lift import with_lift_source
 from pysnop.core.model import BridgeResult
 from pysnop.errors import Problem
-from pysnop.pipeline import actions, commitments, consensus
+from pysnop.pipeline import actions, commitments, consensus, signals
+from pysnop.pipeline.economics import bridge_campaigns, with_learned_lift
 from pysnop.pipeline.state import Run, Stage
 from pysnop.workbook.formulas.engine import has_pysnop_formulas
 from pysnop.workbook.formulas.headless import post_save
 from pysnop.workbook.read.layout import SheetLayout
 from pysnop.workbook.render.bridge import write_bridge_sheet
 from pysnop.workbook.render.bridge_chart import write_chart_sheet
+from pysnop.workbook.render.bridge_notes import wasted_spend_renderer
 from pysnop.workbook.render.campaign_columns import write_campaign_columns
 from pysnop.workbook.render.canvas import Canvas, Renderer
 
@@ -41,9 +45,15 @@ def bridge_renderer(result: BridgeResult, *, campaigns_layout: SheetLayout | Non
 
 def bridge_stage(run: Run) -> None:
     """Project on-hand for every sku-location (docs/semantics.md); a workbook without
-    Inventory (consensus only) gets a warning and no bridge sheets."""
+    Inventory (consensus only) gets a warning and no bridge sheets.
+
+    Settings lift_source picks the lift projected (learned lift, docs/semantics.md): the
+    Campaigns of ``run.inputs`` project it from here on, marketing's plan kept in
+    ``planned_lift``."""
     mark = time.perf_counter()
+    run.read.inputs, run.learned_lift = with_lift_source(run.inputs, run.history)
     run.result = run_bridge(run.inputs)
+    run.result.campaign_check = with_learned_lift(run.result.campaign_check, run.learned_lift)
     if run.commitments is not None:  # which risks the exported actions cover (closed loop)
         summary = run.result.summary
         summary["covered_by"] = covered_by(summary, summary["status"],
@@ -56,6 +66,7 @@ def bridge_stage(run: Run) -> None:
     run.warnings += run.result.warnings
     run.add_sheets("bridge", bridge_renderer(run.result,
                                              campaigns_layout=run.read.layouts.get("Campaigns")))
+    run.add_sheets("bridge", wasted_spend_renderer(bridge_campaigns(run)))
 
 
 def formula_stage(run: Run) -> None:
@@ -80,12 +91,14 @@ def formula_stage(run: Run) -> None:
 CONSENSUS = Stage(consensus.NAME, consensus.consensus_stage)
 COMMITMENTS = Stage(commitments.NAME, commitments.commitments_stage)
 BRIDGE = Stage("bridge", bridge_stage)
+SIGNALS = Stage(signals.NAME, signals.signals_stage)
 ACTIONS = Stage(actions.NAME, actions.actions_stage)
 FORMULAS = Stage("formulas", formula_stage, files_only=True)
 
-STAGES: tuple[Stage, ...] = (CONSENSUS, COMMITMENTS, BRIDGE, ACTIONS, FORMULAS)
+STAGES: tuple[Stage, ...] = (CONSENSUS, COMMITMENTS, BRIDGE, SIGNALS, ACTIONS, FORMULAS)
 # what `check` computes; it writes nothing (the decision log is only read)
-CHECK_STAGES: tuple[Stage, ...] = (CONSENSUS, COMMITMENTS, BRIDGE)
+CHECK_STAGES: tuple[Stage, ...] = (CONSENSUS, COMMITMENTS, BRIDGE, SIGNALS)
 
-__all__ = ["ACTIONS", "BRIDGE", "CHECK_STAGES", "COMMITMENTS", "CONSENSUS", "FORMULAS", "STAGES",
+__all__ = ["ACTIONS", "BRIDGE", "CHECK_STAGES", "COMMITMENTS", "CONSENSUS", "FORMULAS", "SIGNALS",
+           "STAGES",
            "bridge_renderer", "bridge_stage", "formula_stage"]

@@ -3,9 +3,10 @@
 A :class:`Run` is created by :func:`pysnop.pipeline.run.execute` from a workbook that was
 read and validated, then each :class:`Stage` of a list (:data:`pysnop.pipeline.stages.STAGES`
 for a full recalculation) adds its results: the consensus stage ``consensus``,
-``scorecard`` and ``history_file``, the commitments stage ``commitments`` (and the inputs
-with the exported actions in them), the bridge stage ``result``, the actions stage
-``actions``, the formula stage ``post_save``; and each stage adds the sheets it writes to
+``scorecard``, ``history_file``, ``history``, ``consensus_check`` and ``boundary``, the
+commitments stage ``commitments`` (and the inputs with the exported actions in them), the
+bridge stage ``result`` and ``learned_lift``, the signals stage ``signals``, the actions
+stage ``actions``, the formula stage ``post_save``; and each stage adds the sheets it writes to
 ``sheets``, under its own name (the consensus stage writes the Scorecard under
 "scorecard"), so a caller can write only some of them.
 """
@@ -45,6 +46,7 @@ from pysnop.workbook.read.reader import ReadResult
 from pysnop.workbook.read.settings import extra_setting
 from pysnop.workbook.render.canvas import Renderer
 from pysnop.workbook.render.review import ReviewData
+from pysnop.workbook.render.signals import Signals
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,13 @@ class Run:
     history_file: Path | None = None        # where this cycle's forecasts were recorded
     commitments: Commitments | None = None  # exported actions put into the projection
     result: BridgeResult | None = None      # the bridge
+    # forecasts recorded in earlier cycles for the Actuals weeks (consensus stage; learned
+    # lift, tracking signals and the boundary scorecard judge past weeks by them)
+    history: pd.DataFrame | None = None
+    consensus_check: pd.DataFrame | None = None  # consensus vs each source (consensus stage)
+    boundary: pd.DataFrame | None = None    # the scorecard's boundary figures by quarter
+    learned_lift: pd.DataFrame | None = None  # per Campaigns row (bridge stage)
+    signals: Signals | None = None          # tracking signals, demand shifts (signals stage)
     actions: ActionsResult | None = None
     post_save: PostSave | None = None       # caches formula values in the saved package
     origin: Path | None = None              # the workbook read, when written elsewhere (-o)

@@ -274,5 +274,24 @@ def test_scorecard_and_accuracy_weights_from_the_previous_cycle(make_book):
     assert q["weeks of supply"] == 0 and q["promo stockout rate"] == 1
     assert q["WAPE Planning"] == pytest.approx(30 / 190)
 
+    # the boundary block: in the promoted stockout week 11-16 the demand that stood was the
+    # consensus recorded in cycle 1 (100) × (1 + 0.2) = 120 against 80 sold → 40 promo units
+    # lost; no price or cost anywhere, so no margin to put on them
+    boundary = as_dicts(rows, header_index(rows, "At the marketing–supply boundary") + 1)
+    assert [(b["quarter"], b["lost promo units"], b["margin leaked"]) for b in boundary] == \
+        [("2026Q4", 40, 0)]
+    # Marketing forecast the Snacks node 120, 80 against actuals 110, 80 (WAPE 10/190); the
+    # consensus there was 100, 100 (WAPE 30/190): less accurate than Marketing
+    assert [str(w) for w in report.warnings if "less accurate" in str(w)] == [
+        "Consensus: the consensus was less accurate than Marketing over the last 8 weeks: "
+        "WAPE 15.8% against 5.3% on the 2 node-weeks both forecast"]
+    review = sheet(book, "Review")
+    at = next(i for i, r in enumerate(review)
+              if r[0] == "Consensus less accurate than a source (1)")
+    assert review[at + 2][:4] == ["source", "node-weeks", "source WAPE", "consensus WAPE"]
+    assert review[at + 3][:4] == ["Marketing", 2, pytest.approx(10 / 190),
+                                  pytest.approx(30 / 190)]
+
     charts = openpyxl.load_workbook(book)["Scorecard"]._charts
-    assert sorted(type(c).__name__ for c in charts) == ["BarChart", "LineChart", "LineChart"]
+    # WAPE, weeks of supply; stockout rate, margin leaked and wasted spend, lead time won
+    assert sorted(type(c).__name__ for c in charts) == ["BarChart"] * 3 + ["LineChart"] * 2

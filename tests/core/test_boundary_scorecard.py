@@ -1,4 +1,4 @@
-"""The quarterly boundary figures on a hand-worked case (docs/semantics-economics.md,
+"""The quarterly boundary figures on a hand-worked case (docs/semantics.md,
 quarterly scorecard). As-of Wed 2026-11-18: the Actuals weeks before it count."""
 
 import numpy as np

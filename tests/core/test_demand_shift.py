@@ -1,5 +1,5 @@
 """Tracking signal, DEMAND SHIFT and the re-projection, on hand-worked cases
-(docs/semantics-economics.md, demand sensing).
+(docs/semantics.md, demand sensing).
 
 Week 0 is Mon 2026-11-16; week −k is k weeks before it. The last Actuals week is −1, so the
 window is −4 .. −1 and the history −12 .. −1.

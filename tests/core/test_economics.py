@@ -1,6 +1,6 @@
 """Promotion economics: promo margin, margin at risk by week, wasted spend.
 
-Every expected number is worked by hand in the comments (docs/semantics-economics.md).
+Every expected number is worked by hand in the comments (docs/semantics.md).
 Week 0 is Mon 2026-11-16 (as_of Wed 2026-11-18); week 1 is Mon 23 .. Sun 29 Nov.
 """
 

@@ -1,4 +1,4 @@
-"""Learned lift on hand-worked cases (docs/semantics-economics.md, learned lift).
+"""Learned lift on hand-worked cases (docs/semantics.md, learned lift).
 
 Week 0 is Mon 2026-11-16 (as_of Wed 2026-11-18); week −k is k weeks before it.
 """

@@ -1,4 +1,4 @@
-"""The forecast that stood for past weeks (docs/semantics-economics.md §3), hand-worked."""
+"""The forecast that stood for past weeks (docs/semantics.md, the forecast that stood for past weeks), hand-worked."""
 
 import numpy as np
 import pandas as pd

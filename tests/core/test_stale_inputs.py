@@ -1,4 +1,4 @@
-"""Stale-input warnings (docs/semantics-economics.md, stale inputs)."""
+"""Stale-input warnings (docs/semantics.md, stale inputs)."""
 
 import datetime as dt
 

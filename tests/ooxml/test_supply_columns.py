@@ -17,7 +17,8 @@ from red_team_books import assert_sound, plan_sheets
 import pysnop
 
 SUPPLY = ["Supply: status", "Supply: coverage", "Supply: max lift", "Supply: safe start",
-          "Supply: margin at risk", "Supply: note", "Supply: actions"]
+          "Supply: margin at risk", "Supply: learned lift", "Supply: learned from",
+          "Supply: wasted spend", "Supply: note", "Supply: actions"]
 
 
 def typed(ref: str, text: str):
@@ -66,17 +67,17 @@ def test_first_run_places_the_block_right_of_marketing_and_records_it(make_book,
     pysnop.recalc(book)
     # A:E are marketing's: the block starts at F (0-based 5), in SUPPLY's order
     assert supply_at(book) == {h: 5 + j for j, h in enumerate(SUPPLY)}
-    assert owned_names(book) == ["'Campaigns'!$F$1:$L$2"]
+    assert owned_names(book) == ["'Campaigns'!$F$1:$O$2"]
     assert_sound(book)
 
 
 def test_a_note_typed_right_of_the_block_keeps_the_block_where_it_is(make_book, tmp_path):
     book = make_book(plan_sheets(), name="plan.xlsx")
     pysnop.recalc(book)
-    edit_sheet(book, "Campaigns", typed("N1", "ask Bob"))
+    edit_sheet(book, "Campaigns", typed("Q1", "ask Bob"))
     pysnop.recalc(book)
     assert supply_at(book) == {h: 5 + j for j, h in enumerate(SUPPLY)}
-    assert header(book)[13] == "ask Bob"
+    assert header(book)[16] == "ask Bob"
 
 
 def test_content_in_the_rows_the_block_needs_moves_it_never_overwrites(make_book, tmp_path):
@@ -94,7 +95,7 @@ def test_content_in_the_rows_the_block_needs_moves_it_never_overwrites(make_book
     # the block moves right of F, the last used column; its old cells are cleared
     assert supply_at(book) == {h: 6 + j for j, h in enumerate(SUPPLY)}
     assert rows[0][5] == "" and rows[1][5] == ""
-    assert owned_names(book) == ["'Campaigns'!$G$1:$M$3"]
+    assert owned_names(book) == ["'Campaigns'!$G$1:$P$3"]
     assert_sound(book)
 
 
@@ -102,12 +103,12 @@ def test_a_bridge_only_run_leaves_the_actions_column_as_it_was(make_book, tmp_pa
     book = make_book(plan_sheets(), name="plan.xlsx")
     pysnop.recalc(book)
     before = calamine_values(book.read_bytes())["Campaigns"]
-    assert before[1][11].startswith("LFT-")  # C1's REDUCE_LIFT proposal
+    assert before[1][14].startswith("LFT-")  # C1's REDUCE_LIFT proposal
     pysnop.recalc(book, actions=False)
     after = calamine_values(book.read_bytes())["Campaigns"]
-    assert after[1][11] == before[1][11]
+    assert after[1][14] == before[1][14]
     assert supply_at(book) == {h: 5 + j for j, h in enumerate(SUPPLY)}
-    assert owned_names(book) == ["'Campaigns'!$F$1:$L$2"]
+    assert owned_names(book) == ["'Campaigns'!$F$1:$O$2"]
 
 
 def test_a_book_written_before_the_name_has_its_block_found_by_its_headers(make_book, tmp_path):
@@ -125,7 +126,7 @@ def test_a_book_written_before_the_name_has_its_block_found_by_its_headers(make_
     rows = calamine_values(book.read_bytes())["Campaigns"]
     assert supply_at(book) == {h: 5 + j for j, h in enumerate(SUPPLY)}
     assert rows[5][6] == "a planner's total"
-    assert owned_names(book) == ["'Campaigns'!$F$1:$L$2"]
+    assert owned_names(book) == ["'Campaigns'!$F$1:$O$2"]
 
 
 def test_an_excel_table_grows_over_the_block_and_stays_one_table(make_book, tmp_path):
@@ -134,7 +135,7 @@ def test_an_excel_table_grows_over_the_block_and_stays_one_table(make_book, tmp_
     pysnop.recalc(book)
     parts = parts_of(book.read_bytes())
     table = next(parse(v) for k, v in parts.items() if k.startswith("xl/tables/"))
-    assert table.get("ref") == "A1:L2"
+    assert table.get("ref") == "A1:O2"
     names = [c.get("name") for c in table.iter(f"{{{MAIN_NS}}}tableColumn")]
     assert names == ["campaign_id", "sku", "start", "end", "lift"] + SUPPLY
     assert_sound(book)

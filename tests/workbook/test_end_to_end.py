@@ -73,8 +73,10 @@ def test_messy_workbook_supply_check_for_marketing(messy_book):
     header = rows[0]  # calamine starts at the first used cell, B2 (the table's header)
     assert header[0:8] == ["Promo ID", "Item", "Start date", "End date", "Uplift", "Status",
                            "Locations", "Owner"]
-    assert header[8:14] == ["Supply: status", "Supply: coverage", "Supply: max lift",
-                            "Supply: safe start", "Supply: margin at risk", "Supply: note"]
+    assert header[8:17] == ["Supply: status", "Supply: coverage", "Supply: max lift",
+                            "Supply: safe start", "Supply: margin at risk",
+                            "Supply: learned lift", "Supply: learned from",
+                            "Supply: wasted spend", "Supply: note"]
     bf = rows[1][8:]
     assert bf[0] == "OK"  # in-window weeks: 38 and 20, both ≥ 10
     assert bf[1] == pytest.approx(60 / 40)  # on hand 60 over window demand 22 + 18
@@ -83,7 +85,9 @@ def test_messy_workbook_supply_check_for_marketing(messy_book):
     assert bf[2] == pytest.approx(0.6666)
     assert bf[3] in ("", None)  # a 1-week shift still breaks week 2; 2 weeks leave the horizon
     assert bf[4] == 0
-    assert "supports at most 66.7% lift" in bf[5]
+    # no Actuals: nothing to learn from; no spend: nothing wasted
+    assert bf[5:8] == ["", "no past campaign to learn from: the plan stands", ""]
+    assert "supports at most 66.7% lift" in bf[8]
 
 
 def test_a_rerun_changes_nothing_the_planner_owns(messy_book):

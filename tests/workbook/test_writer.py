@@ -170,7 +170,8 @@ def test_chart_note_when_nothing_at_risk(tmp_path):
 # --- Campaigns supply check --------------------------------------------------------------
 
 SUPPLY = ["Supply: status", "Supply: coverage", "Supply: max lift", "Supply: safe start",
-          "Supply: margin at risk", "Supply: note"]
+          "Supply: margin at risk", "Supply: learned lift", "Supply: learned from",
+          "Supply: wasted spend", "Supply: note"]
 
 
 def test_campaign_columns_appended(tmp_path):
@@ -179,10 +180,13 @@ def test_campaign_columns_appended(tmp_path):
     ws = run(path, result, campaigns_layout=layout())["Campaigns"]
     assert [ws.cell(3, c).value for c in range(1, 7)] == [
         "campaign_id", "sku", "start", "end", "lift", "owner"]
-    assert [ws.cell(3, c).value for c in range(7, 13)] == SUPPLY
+    assert [ws.cell(3, c).value for c in range(7, 16)] == SUPPLY
     assert ws["G3"].font.bold  # styled like marketing's header
-    assert [ws.cell(4, c).value for c in range(7, 13)] == [
-        "STOCKOUT", 0.8, 0.15, dt.datetime(2026, 3, 23), 125.5, "reduce lift"]
+    assert [ws.cell(4, c).value for c in range(7, 16)] == [
+        "STOCKOUT", 0.8, 0.15, dt.datetime(2026, 3, 23), 125.5, 0.42,
+        "3 past campaigns of the same sku", 250, "reduce lift"]
+    assert ws["L4"].number_format == "0.0%" and ws["N4"].number_format == "#,##0.00"
+    assert ws["N5"].value == 0 and ws["L5"].value is None
     assert ws["G4"].fill.fgColor.rgb == RED and ws["G5"].fill.fill_type is None
     assert ws["H4"].number_format == "0%" and ws["I4"].number_format == "0.0%"
     assert ws["J4"].number_format == "yyyy-mm-dd" and ws["K4"].number_format == "#,##0.00"
@@ -201,12 +205,12 @@ def test_campaign_columns_reused_on_rerun(tmp_path):
     ws = run(path, make_result(check=check), campaigns_layout=layout())["Campaigns"]
     headers = [c.value for c in ws[3]]
     assert headers == ["campaign_id", "sku", "start", "end", "lift", "owner"] + SUPPLY
-    assert ws.max_column == 12
+    assert ws.max_column == 15
     assert ws["G4"].value == "AT RISK" and ws["G4"].fill.fgColor.rgb == AMBER
-    assert all(ws.cell(5, c).value is None for c in range(7, 13))  # stale values cleared
+    assert all(ws.cell(5, c).value is None for c in range(7, 16))  # stale values cleared
     assert ws["F5"].value == "Bob"
-    # a reader that counts pysnop's columns as used (last_col=12) changes nothing
-    wide = Layout(name="Campaigns", header_row=3, last_col=12, last_row=5)
+    # a reader that counts pysnop's columns as used (last_col=15) changes nothing
+    wide = Layout(name="Campaigns", header_row=3, last_col=15, last_row=5)
     ws = run(path, make_result(check=check), campaigns_layout=wide)["Campaigns"]
     assert [c.value for c in ws[3]] == ["campaign_id", "sku", "start", "end", "lift",
                                         "owner"] + SUPPLY
@@ -225,8 +229,8 @@ def test_campaign_columns_reuse_moved_and_partial_headers(tmp_path):
              campaigns_layout=Layout("Campaigns", 3, 7, 5))["Campaigns"]
     assert ws["G3"].value == "budget" and ws["G4"].value == 1000
     assert ws["H3"].value == "Supply: status" and ws["H4"].value == "STOCKOUT"
-    assert [ws.cell(3, c).value for c in range(9, 14)] == SUPPLY[1:]
-    assert ws.max_column == 13
+    assert [ws.cell(3, c).value for c in range(9, 17)] == SUPPLY[1:]
+    assert ws.max_column == 16
 
 
 def test_campaign_table_is_extended(tmp_path):
@@ -236,12 +240,12 @@ def test_campaign_table_is_extended(tmp_path):
                  campaigns_layout=layout("tblCampaigns"))["Campaigns"]
         assert len(ws.tables) == 1
         table = ws.tables["tblCampaigns"]
-        assert table.ref == "A3:L5"
+        assert table.ref == "A3:O5"
         names = [tc.name for tc in table.tableColumns]
         assert names == ["campaign_id", "sku", "start", "end", "lift", "owner"] + SUPPLY
-        assert [tc.id for tc in table.tableColumns] == list(range(1, 13))
+        assert [tc.id for tc in table.tableColumns] == list(range(1, 16))
         if table.autoFilter is not None:
-            assert table.autoFilter.ref == "A3:L5"
+            assert table.autoFilter.ref == "A3:O5"
 
 
 def test_no_campaign_columns_without_layout_or_check(tmp_path):
@@ -303,8 +307,8 @@ def test_text_never_becomes_a_formula(tmp_path):
             assert cell.quotePrefix
     chart_sheet = wb["Bridge Chart"]
     assert any(str(c.value).startswith('=HYPERLINK("x") @') for c in chart_sheet[1])
-    assert wb["Campaigns"]["L4"].value == '=cmd|"/c calc"!A1'
-    assert wb["Campaigns"]["L4"].data_type == "s"
+    assert wb["Campaigns"]["O4"].value == '=cmd|"/c calc"!A1'
+    assert wb["Campaigns"]["O4"].data_type == "s"
     assert wb["Issues"]["C2"].value == "=A1" and wb["Issues"]["D2"].value == "=1+1"
     for title in ("Bridge", "Bridge Chart", "Campaigns", "Issues"):
         assert "<f>" not in sheet_xml(path, title) and "<f " not in sheet_xml(path, title)

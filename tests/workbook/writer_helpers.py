@@ -79,6 +79,9 @@ def make_check(rows, statuses=("STOCKOUT", "OK"), ids=None) -> pd.DataFrame:
         "max_supportable_lift": [0.15, 0.35, 0.2][:k],
         "earliest_safe_start": [pd.Timestamp("2026-03-23"), pd.NaT, pd.NaT][:k],
         "margin_at_risk": [125.5, 0.0, 0.0][:k],
+        "learned_lift": [0.42, float("nan"), float("nan")][:k],
+        "learned_from": ["3 past campaigns of the same sku", None, None][:k],
+        "wasted_spend": [250.0, 0.0, float("nan")][:k],
         "note": ["reduce lift", None, None][:k],
     })
 

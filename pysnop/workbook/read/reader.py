@@ -261,10 +261,42 @@ def _campaigns(ctx: _Ctx) -> pd.DataFrame:
     valid = (cid != None) & (sku != None)  # noqa: E711
     _duplicates(ctx, {"campaign_id": cid, "sku": sku}, valid,
                 lambda k: f"duplicate campaign {k['campaign_id']} for sku {k['sku']}")
+    economics = _campaign_economics(ctx)
+    d.update(economics)
     flex = [c for c in model.CAMPAIGN_FLEX_COLUMNS if c in ctx.block.raw]
     d |= flex_cells(ctx, start, flex)
-    return ctx.frame(d, model.CAMPAIGN_COLUMNS[:-1] + flex + ["row"])
+    return ctx.frame(d, model.CAMPAIGN_COLUMNS[:-1] + list(economics) + flex + ["row"])
 
+
+def _campaign_economics(ctx: _Ctx) -> dict[str, np.ndarray]:
+    """The promotion economics columns the sheet has (docs/semantics.md, promotion
+    economics): promo_price, spend, funding (numbers ≥ 0) and discount (a fraction off
+    unit_price, typed 0.2 or 20 %)."""
+    out: dict[str, np.ndarray] = {}
+    for name in model.CAMPAIGN_ECONOMICS_COLUMNS:
+        col = ctx.block.col(name)
+        if col is None:
+            continue
+        if name != "discount":
+            out[name] = ctx.number(name, nonneg=True)
+            continue
+        values = to_number(col, ctx.out, text_parser=lift_text)
+        pct_text = np.array([isinstance(v, str) and v.strip().endswith("%") for v in col.values],
+                            dtype=bool) if ctx.n else np.zeros(0, bool)
+        with np.errstate(invalid="ignore"):
+            big = np.flatnonzero((values > 1) & ~pct_text)
+            out_of_range = np.flatnonzero(((values < 0) | (values > 1)) & ~np.isin(
+                np.arange(ctx.n), big))
+        if len(big):
+            ctx.out.cells(col, big, [
+                f"{values[i]:g} looks like a percent; type {values[i] / 100:g} or "
+                f"{values[i]:g}% for {values[i]:g}% off" for i in big])
+        if len(out_of_range):
+            ctx.out.cells(col, out_of_range, [
+                f"a discount is a fraction off unit_price between 0 and 1 (0% to 100%), "
+                f"got {values[i]:g}" for i in out_of_range])
+        out[name] = values
+    return out
 
 
 def _split_locations(v) -> tuple:

@@ -83,6 +83,8 @@ CAMPAIGNS = SheetSchema(
     "Campaigns",
     {"campaign_id": KEY, "sku": KEY, "start": DATE, "end": DATE, "lift": LIFT,
      "status": STATUS, "locations": LOCATIONS, "name": TEXT, "channel": TEXT, "owner": TEXT,
+     # promotion economics (docs/semantics.md, promotion economics)
+     "promo_price": NUMBER, "discount": NUMBER, "spend": NUMBER, "funding": NUMBER,
      "earliest_start": DATE, "latest_start": DATE},
     ("campaign_id", "sku", "start", "end", "lift"),
     {**_COMMON,
@@ -93,11 +95,16 @@ CAMPAIGNS = SheetSchema(
      "locations": ("Stores", "Doors", "Sites", "Scope", "Location"),
      "name": ("Campaign name", "Promo name", "Description"),
      "owner": ("Campaign owner",), "status": ("Campaign status",),
+     "promo_price": ("Promo price", "Promotional price", "Offer price", "Promo retail"),
+     "discount": ("Discount pct", "Discount percent", "Price off", "Markdown", "Percent off"),
+     "spend": ("Marketing spend", "Promo spend", "Media spend", "Budget", "Campaign cost"),
+     "funding": ("Vendor funding", "Funding per unit", "Supplier funding", "Co-op"),
      # the window marketing can live with (MOVE_WINDOW stays inside it)
      "earliest_start": ("Earliest", "Earliest start date", "Start no earlier than",
                         "Not before", "Window from"),
      "latest_start": ("Latest", "Latest start date", "Start no later than", "Not after",
                       "Window to")},
+    nonnegative=("promo_price", "spend", "funding"),
     sheet_aliases=("Campaign", "Promotions", "Promos", "Promo calendar"))
 
 INVENTORY = SheetSchema(
@@ -224,6 +231,8 @@ SETTING_ALIASES: dict[str, tuple[str, ...]] = {
     "expedite_cost_per_unit": ("Expedite cost", "Expedite unit cost"),
     "reconciliation": ("Reconciliation method", "Reconcile"),
     "divergence_threshold": ("Divergence",),
+    "nonnegative": ("Non negative", "Nonnegative forecasts", "Non negative forecasts"),
+    "lift_source": ("Lift basis", "Projected lift"),
     "expedite_max_weeks": ("Expedite max weeks", "Max expedite weeks", "Expedite reach"),
     "max_move_weeks": ("Max move weeks", "Campaign move weeks", "Move weeks"),
     "transfer_cost_per_unit": ("Transfer cost", "Transfer unit cost", "Transfer cost per unit"),

@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from pysnop.core.model import RECONCILIATION_METHODS, Settings
+from pysnop.core.model import LIFT_SOURCES, RECONCILIATION_METHODS, Settings
 from pysnop.errors import Problem, show_value
 from pysnop.workbook.read.cells import Collector, date_of_value, parse_number_text
 from pysnop.workbook.read.dates import LATEST_AS_OF
@@ -27,6 +27,8 @@ from pysnop.workbook.read.schema import (
 )
 
 _HEADER_KEYS = {"key", "setting", "settings", "parameter", "name", "option"}
+_TRUE = {"true", "yes", "y", "1", "on"}
+_FALSE = {"false", "no", "n", "0", "off"}
 
 
 def _blank(v: Any) -> bool:
@@ -80,6 +82,19 @@ def _parse(key: str, v: Any) -> tuple[Any, str | None]:
         canon = {s.lower(): s for s in CAMPAIGN_STATUSES}
         parts = [p.strip() for p in str(v).replace(";", ",").split(",") if p.strip()]
         return tuple(canon.get(p.lower(), p) for p in parts), None
+    if key == "nonnegative":
+        if isinstance(v, bool):
+            return v, None
+        text = norm(v) if isinstance(v, str) else (str(int(v)) if isinstance(
+            v, (int, float)) and float(v) in (0.0, 1.0) else "")
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE, None
+        return None, f"expected TRUE or FALSE, got {got}"
+    if key == "lift_source":
+        m = norm(v)
+        if m not in LIFT_SOURCES:
+            return None, f"expected one of {', '.join(LIFT_SOURCES)}, got {got}"
+        return m, None
     if key == "reconciliation":
         m = norm(v)
         if m not in RECONCILIATION_METHODS:

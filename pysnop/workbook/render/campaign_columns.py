@@ -32,6 +32,11 @@ SUPPLY_COLUMNS = (
     ("Supply: max lift", "max_supportable_lift", FMT_PCT1, 16),
     ("Supply: safe start", "earliest_safe_start", FMT_DATE, 17),
     ("Supply: margin at risk", "margin_at_risk", FMT_MONEY, 21),
+    # learned lift beside marketing's plan, and the spend behind lift units supply cannot
+    # serve (docs/semantics.md, learned lift and promotion economics)
+    ("Supply: learned lift", "learned_lift", FMT_PCT1, 19),
+    ("Supply: learned from", "learned_from", None, 30),
+    ("Supply: wasted spend", "wasted_spend", FMT_MONEY, 20),
     ("Supply: note", "note", None, 40),
 )
 

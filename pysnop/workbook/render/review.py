@@ -53,6 +53,7 @@ from pysnop.workbook.ooxml.xlcells import (
 )
 from pysnop.workbook.read.actions import REVIEW_SHEET
 from pysnop.workbook.render.canvas import Canvas, Renderer
+from pysnop.workbook.render.signals import Signals, review_signals_text, write_review_signals
 
 DEADLINE_DAYS = 7
 RISK_COLS = ["sku", "location", "status", "first_risk_week", "act_by", "lost_units",
@@ -71,6 +72,7 @@ class ReviewData:
     run_at: str | None = None
     previous_at: str | None = None  # None: first run, everything is new
     sections: dict[str, pd.DataFrame] = field(default_factory=dict)
+    signals: Signals | None = None  # this run's demand shifts and consensus note (signals.py)
 
     TITLES: ClassVar[dict[str, str]] = {
         "open_risks": "Open risks with no approved remedy",
@@ -206,6 +208,7 @@ def review_text(review: ReviewData, *, markdown: bool = False, limit: int = 25) 
         if n > limit:
             lines.append(f"{'' if markdown else '  '}... and {n - limit} more")
         lines.append("")
+    lines += review_signals_text(review.signals, markdown=markdown)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -258,6 +261,7 @@ def write_review_sheet(wb, review: ReviewData, styles: StyleBook, limit: int = S
                 styles.get(font=NOTE_FONT))
             r += 1
         r += 1
+    r = write_review_signals(ws, r, review.signals, styles)
     for c, width in enumerate((16, 14, 14, 14, 14, 14, WIDE_WIDTH), start=1):
         set_width(ws, chr(64 + c), width)
     return ws

@@ -5,6 +5,8 @@ Three blocks, each a title in column A, a header row and the figures:
 * ``Accuracy by source`` — over the trailing window: source, weight (this cycle's), cells,
   WAPE, bias, naive WAPE, FVA; the consensus is one more source;
 * ``By quarter`` — the quarter roll-up;
+* ``At the marketing–supply boundary`` — margin leaked, wasted spend and lead time won by
+  quarter (:mod:`.boundary_scorecard`), when there are figures;
 * ``By week`` — week, quarter, promoted cells, promoted stockouts, promo stockout rate,
   units sold, on hand end, inventory turn, weeks of supply, then WAPE, bias and FVA per
   source.
@@ -40,6 +42,7 @@ from pysnop.workbook.ooxml.xlcells import (
     put,
     replace_sheet,
 )
+from pysnop.workbook.render.boundary_scorecard import add_boundary_charts, write_boundary_block
 from pysnop.workbook.render.canvas import Canvas, Renderer
 
 if TYPE_CHECKING:
@@ -101,7 +104,8 @@ def _per_source(acc: pd.DataFrame, key: str, sources: list[str]) -> dict:
 
 
 def write_scorecard_sheet(wb, card: Scorecard, styles: StyleBook, *, window_weeks: int = 8,
-                          as_of=None, weights: dict | None = None):
+                          as_of=None, weights: dict | None = None,
+                          boundary: pd.DataFrame | None = None):
     ws = replace_sheet(wb, SCORECARD_SHEET)
     day = as_date(as_of)
     put(ws, 1, 1, f"pysnop S&OP scorecard · as of {day.isoformat() if day else '?'} · "
@@ -189,6 +193,11 @@ def write_scorecard_sheet(wb, card: Scorecard, styles: StyleBook, *, window_week
             put(ws, r, len(_Q_FIELDS) + 1 + k, _num(v), pct)
     r += 2
 
+    # --- the marketing-supply boundary by quarter (render/boundary_scorecard.py)
+    r, boundary_block = write_boundary_block(ws, r, boundary, styles, head)
+    if boundary_block is not None:  # its headers share the columns' widths (below)
+        header_rows[boundary_block.header_row] = boundary_block.headers()
+
     # --- by week
     by_w = _per_source(card.accuracy_weekly, "week", sources)
     put(ws, r, 1, WEEK_TITLE, block_title)
@@ -210,6 +219,8 @@ def write_scorecard_sheet(wb, card: Scorecard, styles: StyleBook, *, window_week
     last_col = len(_W_FIELDS) + len(metric_cols)
 
     widths = [13, 9, 14, 17, 18, 11, 11, 14, 15] + [15] * len(metric_cols)
+    widest_row = max((max(texts, default=0) for texts in header_rows.values()), default=0)
+    widths += [11] * max(0, widest_row - len(widths))  # a block wider than the weekly one
     # the three header rows share their columns: each column as wide as its longest header
     # (up to 22), each header row as tall as its most wrapped header
     longest = {c: max((len(row.get(c, "")) for row in header_rows.values()), default=0)
@@ -253,6 +264,9 @@ def write_scorecard_sheet(wb, card: Scorecard, styles: StyleBook, *, window_week
                                max_row=last_row), titles_from_data=True)
         wos.set_categories(cats)
         ws.add_chart(wos, f"{anchor}{y}")
+    if boundary_block is not None:
+        add_boundary_charts(ws, boundary_block, get_column_letter(last_col + 2),
+                            4 + 16 * len(ws._charts))
     return ws
 
 
@@ -274,9 +288,10 @@ def _line(title: str, y_title: str, fmt: str) -> LineChart:
 
 
 def scorecard_renderer(card: Scorecard, *, window_weeks: int = 8, as_of=None,
-                       weights: dict | None = None) -> Renderer:
+                       weights: dict | None = None,
+                       boundary: pd.DataFrame | None = None) -> Renderer:
     """The Scorecard sheet, as a renderer (see :mod:`.canvas`)."""
     def render(canvas: Canvas) -> None:
         write_scorecard_sheet(canvas.wb, card, canvas.styles, window_weeks=window_weeks,
-                              as_of=as_of, weights=weights)
+                              as_of=as_of, weights=weights, boundary=boundary)
     return render
