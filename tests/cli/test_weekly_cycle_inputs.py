@@ -25,7 +25,21 @@ def rows_of(path, sheet: str) -> list[list]:
 
 
 def messages(report) -> list[str]:
-    return [str(w) for w in report.warnings]
+    """The run's warnings, less the decision-log stamp notice: these tests rebuild the
+    workbook file between cycles (a book made anew beside the same log), which the audit
+    trail rightly remarks on; what they check is the input warnings."""
+    return [str(w) for w in report.warnings if "carries no stamp" not in str(w)]
+
+
+def action_of(path, kind: str) -> dict:
+    """The first action row of type ``kind`` on the grouped Actions sheet, by header (risk
+    lines carry no action_id)."""
+    rows = rows_of(path, "Actions")
+    at = next(i for i, r in enumerate(rows) if "action_id" in r and "type" in r)
+    header = rows[at]
+    row = next(r for r in rows[at + 1:] if r[header.index("type")] == kind
+               and r[header.index("action_id")])
+    return dict(zip(header, row))
 
 
 # ---------------------------------------------------------------------------------------
@@ -61,7 +75,8 @@ def test_advancing_as_of_without_refreshing_inventory_is_warned(make_book):
         "but no on_hand changed: refresh Inventory (on_hand is the position at the start of "
         "the as-of week)"]
     issues = rows_of(book, "Issues")
-    assert [r[4] for r in issues[1:]] == [m.split(": ", 1)[1] for m in messages(report)]
+    assert [r[4] for r in issues[1:] if "carries no stamp" not in r[4]] == [
+        m.split(": ", 1)[1] for m in messages(report)]
 
     book = plan(make_book, D(2026, 11, 25), 80)  # on_hand refreshed: that warning is gone
     assert not [m for m in messages(pysnop.recalc(book)) if "as_of moved" in m]
@@ -127,9 +142,10 @@ def cycle(make_book, as_of, on_hand, actuals=None):
 def approve(path, kind: str, who: str) -> None:
     wb = openpyxl.load_workbook(path)
     ws = wb["Actions"]
-    header = [c.value for c in ws[3]]
-    for row in ws.iter_rows(min_row=4):
-        if row[header.index("type")].value == kind:
+    at = next(r[0].row for r in ws.iter_rows() if "action_id" in [c.value for c in r])
+    header = [c.value for c in ws[at]]
+    for row in ws.iter_rows(min_row=at + 1):
+        if row[header.index("type")].value == kind and row[header.index("action_id")].value:
             row[header.index("status")].value = "Approved"
             row[header.index("approver")].value = who
     wb.save(path)
@@ -138,9 +154,8 @@ def approve(path, kind: str, who: str) -> None:
 def test_scorecard_counts_margin_leaked_wasted_spend_and_lead_time_won(make_book):
     book = cycle(make_book, D(2026, 11, 4), 30)
     pysnop.recalc(book, user="ann")
-    actions = {r[1]: r for r in rows_of(book, "Actions")[3:]}
-    expedite = actions["EXPEDITE"]
-    assert (expedite[7], expedite[9]) == (30, 15)  # qty, cost = 30 × 0.5
+    expedite = action_of(book, "EXPEDITE")
+    assert (expedite["qty"], expedite["cost"]) == (30, 15)  # cost = 30 × 0.5
     approve(book, "EXPEDITE", "ann")
     pysnop.recalc(book, user="ann")  # the approval is logged
 

@@ -28,6 +28,16 @@ def day(value):
     return value.date() if isinstance(value, dt.datetime) else value
 
 
+def action_of(rows: list[list], kind: str) -> dict:
+    """The first action row of type ``kind`` on the (grouped) Actions sheet, by header; risk
+    lines carry no action_id."""
+    at = next(i for i, r in enumerate(rows) if "action_id" in r and "type" in r)
+    header = rows[at]
+    row = next(r for r in rows[at + 1:] if r[header.index("type")] == kind
+               and r[header.index("action_id")])
+    return {h: day(v) for h, v in zip(header, row) if h != ""}
+
+
 def record(rows: list[list], header_index: int, first: object) -> dict:
     """The row below ``rows[header_index]`` whose first cell is ``first``, by header."""
     header = rows[header_index]
@@ -91,8 +101,8 @@ def test_remedies_are_valued_at_the_promo_margin(make_book):
     book = promo_book(make_book)
     pysnop.recalc(book)
     rows = rows_of(book, "Actions")
-    order = record(rows, 2, next(r[0] for r in rows[3:] if r[1] == "NEW_ORDER"))
-    lift = record(rows, 2, next(r[0] for r in rows[3:] if r[1] == "REDUCE_LIFT"))
+    order = action_of(rows, "NEW_ORDER")
+    lift = action_of(rows, "REDUCE_LIFT")
     # NEW_ORDER of 30 arriving in week 1 saves 10 units in week 1 (at 2.5) and 20 in week 2
     # (at 4): 105, the Bridge's margin at risk
     assert (order["qty"], order["margin_protected"]) == (30, pytest.approx(105))
