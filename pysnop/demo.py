@@ -82,7 +82,7 @@ SETTINGS_ROWS: list[tuple[str, Any, Any, str]] = [
     ("expedite_cost_per_unit", 1.5, 0, "cost used to value expedites, per unit"),
     ("max_move_weeks", 2, 2,
      "the most weeks a campaign without earliest/latest start may be moved"),
-    ("lift_source", "planned", "planned",
+    ("lift_source", "learned", "planned",
      "planned, learned or cautious: the lift the Bridge projects"),
     ("reconciliation", "mint_wls_struct", "mint_wls_struct",
      "bottom_up, top_down, mint_ols, mint_wls_struct or none"),
