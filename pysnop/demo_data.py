@@ -155,8 +155,9 @@ CAMPAIGNS = [
     Campaign("MKT-2612-01", "Holiday gift guide — robot kit", "000184", _d(12, 1), _d(12, 20),
              0.30, "Planned", "ALL", "Catalogue + Web", "Priya Nair", discount=0.10,
              spend=9000),
-    Campaign("MKT-2612-02", "Holiday gift guide — cosy knits", "000577", _d(12, 1), _d(12, 20),
-             0.25, "Draft", "ALL", "Catalogue", "Marco Ruiz", discount=0.20, spend=5000),
+    Campaign("MKT-2612-02", "Poinsettia 3 for 2 (not signed off)", "000827", _d(12, 7),
+             _d(12, 20), 0.25, "Draft", "S01; S04", "In-store", "Marco Ruiz", discount=0.20,
+             spend=800),
     Campaign("MKT-2612-03", "Wreath & poinsettia weekend", "000820", _d(11, 30), _d(12, 6),
              0.50, "Planned", "ALL", "In-store", "Marco Ruiz", promo_price=29.99, spend=1500),
     Campaign("MKT-2612-04", "Stocking stuffers — beanies", "000584", _d(12, 7), _d(12, 13),
@@ -179,6 +180,7 @@ BASELINE = {
     ("000459", "S01"): [7, 8, 8, 8, 9, 9, 6, 5],
     ("000459", "S04"): [5, 6, 6, 6, 7, 7, 5, 4],
     ("000459", "S05"): [3, 3, 3, 3, 4, 4, 3, 2],
+    ("000466", "S01"): [14, 15, 15, 16, 18, 19, 13, 10],
 }
 
 # The robot kit's forecast for the 16 history weeks, flat: the learned-lift test works its two
@@ -204,6 +206,9 @@ POSITION = {
     ("000459", "S01"): (16, 3, 1),
     ("000459", "S04"): (14, 2, 1),
     ("000459", "S05"): (5, 2, 1),
+    # the throw blanket at the flagship: a week's forecast plus safety stock — which the
+    # demand shift (actuals 1.8× the forecast) eats in week 0
+    ("000466", "S01"): (20, 6, 1),
     # the wreaths at S03 and S05 run out in the weekend's week; S03 can still order
     ("000820", "S03"): (14, 3, 1),
     ("000820", "S05"): (9, 2, 2),
@@ -355,11 +360,12 @@ def inventory_rows() -> list[Row]:
 
 
 def _lift_units(sku: str, loc: str) -> list[float]:
-    """Planned lift units of the counted campaigns over the horizon (docs/semantics.md §1)."""
+    """Planned lift units of the campaigns not cancelled over the horizon (docs/semantics.md §1)."""
     base = baseline(sku, loc)
     out = [0.0] * HORIZON
     for c in CAMPAIGNS:
-        if c.sku != sku or c.status not in ("Planned", "Confirmed") or not in_scope(c, loc):
+        # a Draft counts too: stock is bought for what marketing may confirm
+        if c.sku != sku or c.status == "Cancelled" or not in_scope(c, loc):
             continue
         for w in range(HORIZON):
             out[w] += base[w] * c.lift * window_share(c.start, c.end, monday(w))
