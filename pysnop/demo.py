@@ -9,7 +9,7 @@ one DC (DC1) replenishing five stores in packs and a web shop it ships itself, t
 grower delivers straight to the stores, a marketing calendar with past campaigns (their
 Actuals teach the learned lift) and the season's, open POs, transfer lanes, approvers with
 their OS accounts, and a Notes sheet and a Planner view of the planner's own. What it shows
-once recalculated is told by :mod:`pysnop.demo_story` and the README.
+once recalculated (README, "The demo") is asserted by tests/core/test_demo_content.py.
 """
 
 from __future__ import annotations
@@ -294,7 +294,9 @@ def _write_planner_view(ws: Worksheet, data: dict[str, list[dict[str, Any]]]) ->
     ws["A1"] = "Planner view — live pysnop worksheet functions"
     ws["A1"].font = TITLE_FONT
     ws["A2"] = ("STOCKOUT_RISK(...) in A4 spills the risk summary through the network (Locations"
-                " sheet); the cells on the right are single-value functions.")
+                " sheet); the cells on the right are single-value functions. The functions"
+                " project marketing's planned lift; the Bridge projects the learned lift"
+                " (Settings lift_source), so the earbuds and robot kits differ.")
     ws["A2"].font = NOTE_FONT
     ws["A4"] = (f"=STOCKOUT_RISK({tables},Settings!$B$4,Settings!$B$5,{locations})")
     earbuds = next(i for i, r in enumerate(data["inventory"])
@@ -303,8 +305,9 @@ def _write_planner_view(ws: Worksheet, data: dict[str, list[dict[str, Any]]]) ->
                     if (r["sku"], r["location"]) == ("000311", "S01")) + 2 + HISTORY_WEEKS
     labels = [
         ("Most at-risk sku @ location", '=A5&" @ "&B5', None),
-        ("Gift guide robot kit: max supportable lift",
-         f'=MAX_SUPPORTABLE_LIFT({tables},"MKT-2612-01",Settings!$B$4,Settings!$B$5)', "0.0%"),
+        # a direct-delivered SKU: the function's own projection is the Bridge's
+        ("Poinsettia offer (S01, S04): max supportable lift",
+         f'=MAX_SUPPORTABLE_LIFT({tables},"MKT-2612-02",Settings!$B$4,Settings!$B$5)', "0.0%"),
         ("Weeks of supply, earbuds @ S01",
          f"=WEEKS_OF_SUPPLY(Inventory!$D${4 + earbuds},"
          f"Forecast!$D${first_fc}:$D${first_fc + HORIZON - 1})", "0.0"),

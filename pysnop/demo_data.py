@@ -200,7 +200,7 @@ POSITION = {
     ("000311", "WEB"): (30, 10, 0),
     # robot kits: enough for marketing's +30% gift guide until PO-88290 lands, not for the
     # +60% the last two robot-kit campaigns teach
-    ("000184", "DC1"): (340, 40, 3),
+    ("000184", "DC1"): (360, 40, 3),
     # the kitchen event: S01 holds a week's sales and DC1 ships it the rest; S05 (two weeks
     # from DC1) runs out in the event's week unless S04, which has spare, sends some
     ("000459", "S01"): (16, 3, 1),
