@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 import pysnop
-from pysnop.core.demand_shift import demand_shifts, tracking_signals
+from pysnop.core.demand_shift import demand_shifts, scaled_inputs, tracking_signals
 from pysnop.demo import DEMO_AS_OF, DEMO_CAMPAIGN_COUNT, build_demo, build_template
 
 W = [pd.Timestamp("2026-11-16") + pd.Timedelta(weeks=k) for k in range(8)]
@@ -212,6 +212,10 @@ def test_one_demand_shift_the_throw_blanket_at_the_flagship(demo):
     i = _row(report.result, "000466", "S01")
     assert report.result.poh[i, 0] == pytest.approx(6)
     assert _summary(report, "000466", "S01")["status"] == "OK"
+    ratio = shifts["ratio"].iloc[0]
+    shifted = pysnop.bridge(scaled_inputs(read.inputs, shifts))
+    j = _row(shifted, "000466", "S01")
+    assert shifted.poh[j, 0] == pytest.approx(20 - 14 * ratio) and shifted.poh[j, 0] < 0
 
 
 def test_wasted_spend_on_the_cyber_week_exclusive(demo):
