@@ -86,7 +86,7 @@ SETTINGS_ROWS: list[tuple[str, Any, Any, str]] = [
      "planned, learned or cautious: the lift the Bridge projects"),
     ("reconciliation", "mint_wls_struct", "mint_wls_struct",
      "bottom_up, top_down, mint_ols, mint_wls_struct or none"),
-    ("nonnegative", True, True, "reconciled forecasts never below zero"),
+    ("nonnegative", "TRUE", "TRUE", "reconciled forecasts never below zero"),
     ("divergence_threshold", 0.2, 0.2, "source vs consensus gap that is flagged"),
     ("accuracy_window_weeks", 8, 8, "trailing weeks of Actuals that weigh the sources"),
     ("decision_log", None, None,
