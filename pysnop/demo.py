@@ -1,57 +1,57 @@
 """The demo workbook and the blank planner template.
 
 ``python -m pysnop.demo workbooks/`` (re)writes ``workbooks/demo.xlsx`` and
-``workbooks/template.xlsx``. Both are deterministic: a seeded RNG, fixed dates and fixed
-file metadata, so regenerating them gives byte-identical files.
+``workbooks/template.xlsx``. Both are deterministic: fixed data (:mod:`pysnop.demo_data`),
+fixed dates and fixed file metadata, so regenerating them gives byte-identical files.
 
-The demo is a retail holiday season (as of Wednesday 2026-11-18, week 47): 36 SKUs in five
-categories, five stores and a DC, a marketing calendar from Black Friday to the New Year,
-open purchase orders, and a Notes sheet of the planner's own. The on-hand positions are
-tuned with a small in-module projection that follows docs/semantics.md, so that after the
-bridge runs the demo shows every status — a handful of STOCKOUTs and AT RISKs among mostly OK
-lines — with some risks already too late to order (act_by in the past) and some still
-orderable.
+The demo is a DC-served chain in its holiday season, as of Wednesday 2026-11-18 (week 47):
+one DC (DC1) replenishing five stores in packs and a web shop it ships itself, two SKUs a
+grower delivers straight to the stores, a marketing calendar with past campaigns (their
+Actuals teach the learned lift) and the season's, open POs, transfer lanes, approvers with
+their OS accounts, and a Notes sheet and a Planner view of the planner's own. What it shows
+once recalculated (README, "The demo") is asserted by tests/core/test_demo_content.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import math
-import re
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
-import numpy as np
+from lxml import etree
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-
-__all__ = ["DEMO_AS_OF", "DEMO_CAMPAIGN_COUNT", "build_demo", "build_template", "main"]
+from openpyxl.worksheet.worksheet import Worksheet
 
 from pysnop.demo_data import (
+    APPROVERS,
+    AS_OF,
     CAMPAIGNS,
-    CATALOGUE,
-    DEMO_CAMPAIGN_COUNT,
-    DESIGNED_RISKS,
-    FORCED_STORES,
-    LOCATION_SIZE,
+    HISTORY_WEEKS,
+    HORIZON,
+    ITEM,
+    ITEMS,
+    LANES,
     LOCATIONS,
     RECEIPTS,
-    REPLENISH,
-    SEASON,
-    SKUS,
-    STORES,
-    sku_of,
+    RISK_BUFFER,
+    STOCKOUT_WEEKS,
+    actual,
+    baseline,
+    history_forecast,
+    inventory_rows,
+    monday,
 )
 
-DEMO_AS_OF = dt.date(2026, 11, 18)  # a Wednesday, ISO week 47
-WEEK0 = DEMO_AS_OF - dt.timedelta(days=DEMO_AS_OF.weekday())  # Monday 2026-11-16
-HORIZON = 8
-RISK_BUFFER = 0.25
-COUNT_STATUSES = ("Planned", "Confirmed")
-SEED = 20261118
+__all__ = ["DEMO_AS_OF", "DEMO_CAMPAIGN_COUNT", "TEMPLATE_SHEETS", "build_demo",
+           "build_template", "main"]
+
+DEMO_AS_OF = AS_OF
+DEMO_CAMPAIGN_COUNT = len(CAMPAIGNS)
 FIXED_TIMESTAMP = dt.datetime(2026, 11, 18, 8, 0, 0)
 
 # ----------------------------------------------------------------------------- styling
@@ -59,9 +59,7 @@ FIXED_TIMESTAMP = dt.datetime(2026, 11, 18, 8, 0, 0)
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", start_color="1F4E78", end_color="1F4E78")
 TITLE_FONT = Font(bold=True, size=14, color="1F4E78")
-SUBTITLE_FONT = Font(italic=True, color="595959")
 NOTE_FONT = Font(italic=True, color="7F7F7F")
-THIN = Side(style="thin", color="BFBFBF")
 HEADER_BORDER = Border(bottom=Side(style="medium", color="1F4E78"))
 DATE_FMT = "yyyy-mm-dd"
 MONEY_FMT = "#,##0.00"
@@ -69,198 +67,136 @@ UNITS_FMT = "#,##0"
 
 # ----------------------------------------------------------------------------- contract
 
-SETTINGS_ROWS = [
-    # key, demo value, template (spec default) value, meaning
-    ("as_of", DEMO_AS_OF, None,
-     "planning date; blank = today. Week 0 is the week that contains it"),
-    ("horizon_weeks", 8, 8, "weeks projected (weeks 0..H-1)"),
+# key, demo value, template value (the default), meaning
+SETTINGS_ROWS: list[tuple[str, Any, Any, str]] = [
+    ("as_of", AS_OF, None, "planning date; blank = today. Week 0 is the week that contains it"),
+    ("horizon_weeks", HORIZON, 8, "weeks projected (weeks 0..H-1)"),
     ("count_statuses", "Planned, Confirmed", "Planned, Confirmed",
      "campaign statuses that create demand"),
-    ("risk_buffer", RISK_BUFFER, 0,
-     "extra cushion, fraction of the week's incremental promo units"),
-    ("transfer_lead_weeks", 1, 1, "weeks for a store-to-store / DC transfer to arrive"),
+    ("risk_buffer", RISK_BUFFER, 0.25,
+     "extra cushion, a fraction of the week's incremental promo units"),
+    ("transfer_lead_weeks", 1, 1, "weeks a transfer takes where Lanes does not say"),
+    ("transfer_cost_per_unit", 0.5, 0, "cost of a transfer per unit where Lanes does not say"),
     ("expedite_min_weeks", 1, 1, "earliest week an open receipt can be pulled into"),
-    ("expedite_cost_per_unit", 0.8, 0, "cost used to value expedites, per unit"),
+    ("expedite_max_weeks", 4, 4, "the most weeks an open receipt may be pulled in"),
+    ("expedite_cost_per_unit", 1.5, 0, "cost used to value expedites, per unit"),
+    ("max_move_weeks", 2, 2,
+     "the most weeks a campaign without earliest/latest start may be moved"),
+    ("lift_source", "learned", "planned",
+     "planned, learned or cautious: the lift the Bridge projects"),
     ("reconciliation", "mint_wls_struct", "mint_wls_struct",
      "bottom_up, top_down, mint_ols, mint_wls_struct or none"),
+    ("nonnegative", "TRUE", "TRUE", "reconciled forecasts never below zero"),
     ("divergence_threshold", 0.2, 0.2, "source vs consensus gap that is flagged"),
+    ("accuracy_window_weeks", 8, 8, "trailing weeks of Actuals that weigh the sources"),
+    ("decision_log", None, None,
+     "the decision log's file name; blank = BOOK.pysnop.sqlite beside the workbook"),
 ]
 
-PRODUCT_HEADERS = ["sku", "category", "description", "unit_cost", "unit_price"]
-APPROVERS = [{"name": "Sam Ortiz", "function": "Supply"},
-             {"name": "Lee Chen", "function": "Supply"},
-             {"name": "Dana Whitfield", "function": "Marketing"},
-             {"name": "Priya Nair", "function": "Marketing"}]
-INVENTORY_HEADERS = ["sku", "location", "on_hand", "safety_stock", "lead_time_weeks",
-                     "unit_cost", "unit_price", "category"]
+LOCATION_HEADERS = ["location", "role", "supplied_by", "transit_weeks", "name"]
+LANE_HEADERS = ["from_location", "to_location", "transit_weeks", "cost_per_unit"]
+PRODUCT_HEADERS = ["sku", "category", "description", "unit_cost", "unit_price", "pack_size",
+                   "moq", "order_multiple", "substitutes"]
+INVENTORY_HEADERS = ["sku", "location", "description", "on_hand", "safety_stock",
+                     "lead_time_weeks", "unit_cost", "unit_price", "supplied_by"]
 FORECAST_HEADERS = ["sku", "location", "week", "units"]
+ACTUAL_HEADERS = ["sku", "location", "week", "units", "stockout"]
 CAMPAIGN_HEADERS = ["campaign_id", "name", "sku", "start", "end", "lift", "status",
-                    "locations", "channel", "owner"]
+                    "locations", "channel", "owner", "promo_price", "discount", "spend",
+                    "funding", "earliest_start", "latest_start"]
 RECEIPT_HEADERS = ["po_id", "sku", "location", "due", "qty", "status"]
+APPROVER_HEADERS = ["name", "function", "account"]
 
-COLUMN_WIDTHS = {
-    "sku": 10, "location": 10, "category": 13, "description": 30, "unit_cost": 11,
-    "unit_price": 11, "on_hand": 10, "safety_stock": 13, "lead_time_weeks": 16, "week": 12,
-    "units": 9, "campaign_id": 13, "name": 32, "start": 12, "end": 12, "lift": 8,
-    "status": 11, "locations": 13, "channel": 16, "owner": 16, "po_id": 13, "due": 12,
-    "qty": 9, "key": 24, "value": 20, "meaning": 70,
+# The template's sheets, in order, with their headers (Settings is key | value | meaning).
+TEMPLATE_SHEETS: dict[str, list[str]] = {
+    "Settings": ["key", "value", "meaning"],
+    "Locations": LOCATION_HEADERS[:4],
+    "Lanes": LANE_HEADERS,
+    "Products": PRODUCT_HEADERS,
+    "Inventory": ["sku", "location", "on_hand", "safety_stock", "lead_time_weeks",
+                  "unit_cost", "unit_price", "unit_margin", "category", "role", "supplied_by",
+                  "transit_weeks", "pack_size"],
+    "Forecast": ["sku", "location", "week", "units", "source", "category"],
+    "Actuals": ["sku", "location", "week", "units", "on_hand_end", "stockout"],
+    "Campaigns": ["campaign_id", "name", "sku", "start", "end", "lift", "status", "locations",
+                  "channel", "owner", "promo_price", "discount", "spend", "funding",
+                  "earliest_start", "latest_start"],
+    "Receipts": RECEIPT_HEADERS,
+    "Approvers": APPROVER_HEADERS,
 }
 
-def _weeks() -> list[dt.date]:
-    return [WEEK0 + dt.timedelta(weeks=w) for w in range(HORIZON)]
+COLUMN_WIDTHS = {
+    "sku": 9, "location": 10, "category": 12, "description": 26, "unit_cost": 10,
+    "unit_price": 10, "unit_margin": 11, "on_hand": 9, "safety_stock": 12,
+    "lead_time_weeks": 15, "week": 11, "units": 8, "campaign_id": 13, "name": 40,
+    "start": 11, "end": 11, "lift": 7, "status": 11, "locations": 10, "channel": 15,
+    "owner": 15, "po_id": 10, "due": 11, "qty": 7, "key": 24, "value": 18, "meaning": 70,
+    "role": 8, "supplied_by": 12, "transit_weeks": 13, "pack_size": 10, "moq": 7,
+    "order_multiple": 14, "substitutes": 12, "from_location": 13, "to_location": 12,
+    "cost_per_unit": 13, "function": 12, "account": 12, "stockout": 9, "on_hand_end": 12,
+    "promo_price": 12, "discount": 9, "spend": 10, "funding": 9, "earliest_start": 14,
+    "latest_start": 13, "source": 12,
+}
+_FORMATS = {
+    "week": DATE_FMT, "start": DATE_FMT, "end": DATE_FMT, "due": DATE_FMT,
+    "earliest_start": DATE_FMT, "latest_start": DATE_FMT, "lift": "0%", "discount": "0%",
+    "unit_cost": MONEY_FMT, "unit_price": MONEY_FMT, "unit_margin": MONEY_FMT,
+    "promo_price": MONEY_FMT, "funding": MONEY_FMT, "cost_per_unit": MONEY_FMT,
+    "spend": "#,##0", "on_hand": UNITS_FMT, "safety_stock": UNITS_FMT, "units": UNITS_FMT,
+    "qty": UNITS_FMT,
+}
+_TEXT_COLUMNS = {"sku", "location", "po_id", "campaign_id", "locations", "substitutes",
+                 "supplied_by", "from_location", "to_location"}
+
+# ----------------------------------------------------------------------------- records
 
 
-def _frac(start: dt.date, end: dt.date) -> np.ndarray:
-    """Days of [start, end] inside each horizon week, / 7 (docs/semantics.md)."""
-    out = np.zeros(HORIZON)
-    for w, monday in enumerate(_weeks()):
-        lo = max(start, monday)
-        hi = min(end, monday + dt.timedelta(days=6))
-        out[w] = max(0, (hi - lo).days + 1) / 7.0
-    return out
-
-
-def _scope(locations: str | None) -> set[str] | None:
-    if locations is None or locations.strip().upper() in ("", "ALL"):
-        return None
-    return {p.strip() for p in re.split(r"[;,]", locations) if p.strip()}
-
-
-def _demo_data() -> dict:
-    """All the demo's records, as plain Python lists (deterministic)."""
-    rng = np.random.default_rng(SEED)
-    weeks = _weeks()
-
-    # assortment: DC1 stocks everything; each SKU sits in 3-4 of the 5 stores
-    keys: list[tuple[str, str]] = []
-    for sku, item in zip(SKUS, CATALOGUE):
-        desc = item[1]
-        forced = set(FORCED_STORES.get(desc, set()))
-        forced |= {loc for (d, loc) in DESIGNED_RISKS if d == desc and loc in STORES}
-        forced |= {r[2] for r in RECEIPTS if r[1] == desc and r[2] in STORES}
-        n_stores = max(len(forced), int(rng.choice([2, 3, 3, 3, 4])))
-        others = [s for s in STORES if s not in forced]
-        picked = set(forced) | set(rng.choice(others, size=n_stores - len(forced),
-                                               replace=False).tolist())
-        for loc in LOCATIONS:
-            if loc in picked or loc == "DC1":
-                keys.append((sku, loc))
-
-    item_by_sku = dict(zip(SKUS, CATALOGUE))
-    baseline: dict[tuple[str, str], np.ndarray] = {}
-    for sku, loc in keys:
-        size = item_by_sku[sku][4] * LOCATION_SIZE[loc]
-        noise = rng.normal(1.0, 0.08, HORIZON).clip(0.8, 1.2)
-        baseline[(sku, loc)] = np.maximum(1, np.round(size * SEASON * noise))
-
-    # lift and receipts per key (docs/semantics.md)
-    lift_units = {k: np.zeros(HORIZON) for k in keys}
-    for (_cid, _name, desc, start, end, lift, status, locs, *_rest) in CAMPAIGNS:
-        if status not in COUNT_STATUSES:
-            continue
-        sku, scope, frac = sku_of(desc), _scope(locs), _frac(start, end)
-        for k in keys:
-            if k[0] == sku and (scope is None or k[1] in scope):
-                lift_units[k] += baseline[k] * lift * frac
-    receipt_list = list(RECEIPTS)
-    for (desc, loc), po_id in REPLENISH.items():
-        # the regular replenishment lands the week after the promo dip
-        week = DESIGNED_RISKS[(desc, loc)][1] + 1
-        base = baseline[(sku_of(desc), loc)]
-        qty = 6 * math.ceil((base[week:].sum() + 1.5 * base.mean()) / 6)
-        due = WEEK0 + dt.timedelta(weeks=week, days=1)
-        receipt_list.append((po_id, desc, loc, due, int(qty), "Confirmed"))
-    receipt_list.sort(key=lambda r: r[0])
-    receipts = {k: np.zeros(HORIZON) for k in keys}
-    for (_po, desc, loc, due, qty, status) in receipt_list:
-        key = (sku_of(desc), loc)
-        assert key in receipts, f"receipt for a key not stocked: {key}"
-        if status in ("Received", "Cancelled"):
-            continue
-        w = (due - WEEK0).days // 7
-        if w < HORIZON:
-            receipts[key][max(w, 0)] += qty
-
-    inventory = []
-    designed = {(sku_of(d), loc): v for (d, loc), v in DESIGNED_RISKS.items()}
-    blank_cost_rows = {keys[i] for i in (5, 41, 97)}  # Products fills these in
-    for k in keys:
-        sku, loc = k
-        category, _desc, cost, price, _base = item_by_sku[sku]
-        base = baseline[k]
-        demand = base + lift_units[k]
-        poh0 = np.cumsum(receipts[k] - demand)  # projection from zero on hand
-        threshold_extra = RISK_BUFFER * lift_units[k]
-        safety = float(round(base.mean() * (1.5 if loc == "DC1" else 1.0)))
-        thr = safety + threshold_extra
-        if k in designed:
-            kind, week, lead = designed[k]
-            if kind == "AT RISK":
-                # dipping under safety stock without running out needs a floor above the
-                # demand still to come after the risk week (a holiday safety stock)
-                to_come = float(np.max(-poh0[week:]) + poh0[week])
-                if safety + threshold_extra[week] <= to_come:
-                    safety = float(math.ceil(to_come + 0.5 * base.mean()))
-                    thr = safety + threshold_extra
-            # prefer a position that only the promotion pushes under (so marketing's levers
-            # — a smaller lift, a later window — can help); else any position that fits
-            floor_without_lift = float(np.max(safety - np.cumsum(receipts[k] - base)))
-            on_hand = _tune(poh0, thr, kind, week, prefer_at_least=floor_without_lift)
-        else:
-            lead = int(rng.choice([2, 3, 4])) if loc == "DC1" else int(rng.choice([1, 2, 2, 3]))
-            need = float(np.max(thr - poh0))
-            on_hand = math.ceil(max(need, 0) + rng.uniform(0.4, 2.5) * base.mean())
-        assert on_hand >= 0
-        inventory.append({
-            "sku": sku, "location": loc, "on_hand": int(on_hand), "safety_stock": int(safety),
-            "lead_time_weeks": lead,
-            "unit_cost": None if k in blank_cost_rows else cost,
-            "unit_price": None if k in blank_cost_rows else price,
-            "category": category,
-        })
-
-    forecast = [{"sku": sku, "location": loc, "week": weeks[w],
-                 "units": int(baseline[(sku, loc)][w])}
-                for (sku, loc) in keys for w in range(HORIZON)]
-    products = [{"sku": sku, "category": it[0], "description": it[1], "unit_cost": it[2],
-                 "unit_price": it[3]} for sku, it in zip(SKUS, CATALOGUE)]
-    campaigns = [{"campaign_id": c[0], "name": c[1], "sku": sku_of(c[2]), "start": c[3],
-                  "end": c[4], "lift": c[5], "status": c[6], "locations": c[7],
-                  "channel": c[8], "owner": c[9]} for c in CAMPAIGNS]
-    receipts_rows = [{"po_id": r[0], "sku": sku_of(r[1]), "location": r[2], "due": r[3],
-                      "qty": r[4], "status": r[5]} for r in receipt_list]
-    return {"inventory": inventory, "forecast": forecast, "products": products,
-            "campaigns": campaigns, "receipts": receipts_rows}
-
-
-def _tune(poh0: np.ndarray, thr: np.ndarray, kind: str, week: int,
-          prefer_at_least: float = -math.inf) -> int:
-    """The integer on-hand whose projection first leaves OK at ``week`` with ``kind``.
-
-    poh[w] = on_hand + poh0[w]. Before ``week`` every poh >= threshold; at ``week`` it is
-    below; STOCKOUT needs some poh < 0, AT RISK needs every poh >= 0.
-    """
-    lo = float(np.max(thr[:week] - poh0[:week])) if week > 0 else 0.0  # OK before week
-    hi = float(thr[week] - poh0[week])  # not OK at week (exclusive)
-    never_negative = float(np.max(-poh0))  # on_hand >= this: never below zero
-    if kind == "STOCKOUT":
-        hi = min(hi, never_negative)
-    else:
-        lo = max(lo, never_negative)
-    lo = max(lo, 0.0)
-    candidates = [v for v in range(math.ceil(lo), math.ceil(hi)) if v < hi]
-    if not candidates:
-        raise ValueError(f"cannot tune {kind} at week {week}: [{lo}, {hi})")
-    preferred = [v for v in candidates if v >= prefer_at_least]
-    if preferred:
-        return preferred[len(preferred) // 2]
-    return candidates[len(candidates) // 2]
+def _records() -> dict[str, list[dict[str, Any]]]:
+    """Every sheet's rows, as dicts keyed by header."""
+    names = {item.sku: item.description for item in ITEMS}
+    inventory = [{
+        "sku": r.sku, "location": r.location, "description": names[r.sku],
+        "on_hand": r.on_hand, "safety_stock": r.safety_stock,
+        "lead_time_weeks": r.lead_time_weeks, "unit_cost": ITEM[r.sku].unit_cost,
+        "unit_price": ITEM[r.sku].unit_price, "supplied_by": r.supplied_by,
+    } for r in inventory_rows()]
+    forecast: list[dict[str, Any]] = []
+    actuals: list[dict[str, Any]] = []
+    for item in ITEMS:
+        for loc in item.where:
+            past = history_forecast(item.sku, loc)
+            weeks = [*past, *baseline(item.sku, loc)]
+            forecast.extend({"sku": item.sku, "location": loc,
+                             "week": monday(w - HISTORY_WEEKS), "units": units}
+                            for w, units in enumerate(weeks))
+            for w, units in enumerate(past):
+                day = monday(w - HISTORY_WEEKS)
+                sold_out = (item.sku, loc, day) in STOCKOUT_WEEKS
+                sold = actual(item.sku, loc, w, units)
+                actuals.append({"sku": item.sku, "location": loc, "week": day,
+                                "units": round(sold * 0.7) if sold_out else sold,
+                                "stockout": sold_out})
+    products = [{
+        "sku": i.sku, "category": i.category, "description": i.description,
+        "unit_cost": i.unit_cost, "unit_price": i.unit_price, "pack_size": i.pack_size,
+        "moq": i.moq, "order_multiple": i.order_multiple, "substitutes": i.substitutes,
+    } for i in ITEMS]
+    campaigns = [{h: getattr(c, h) for h in CAMPAIGN_HEADERS} for c in CAMPAIGNS]
+    receipts = [dict(zip(["po_id", "sku", "location", "due", "qty", "status"], r))
+                for r in RECEIPTS]
+    return {
+        "locations": [dict(zip(LOCATION_HEADERS, row)) for row in LOCATIONS],
+        "lanes": [dict(zip(LANE_HEADERS, row)) for row in LANES],
+        "products": products, "inventory": inventory, "forecast": forecast,
+        "actuals": actuals, "campaigns": campaigns, "receipts": receipts,
+        "approvers": [dict(zip(APPROVER_HEADERS, row)) for row in APPROVERS],
+    }
 
 
 # ----------------------------------------------------------------------------- writing
 
 
-def _style_header(ws, row: int, headers: list[str]) -> None:
+def _style_header(ws: Worksheet, row: int, headers: list[str]) -> None:
     for col, name in enumerate(headers, start=1):
         cell = ws.cell(row=row, column=col, value=name)
         cell.font = HEADER_FONT
@@ -271,42 +207,36 @@ def _style_header(ws, row: int, headers: list[str]) -> None:
     ws.freeze_panes = ws.cell(row=row + 1, column=1)
 
 
-_FORMATS = {
-    "week": DATE_FMT, "start": DATE_FMT, "end": DATE_FMT, "due": DATE_FMT,
-    "lift": "0%", "unit_cost": MONEY_FMT, "unit_price": MONEY_FMT,
-    "on_hand": UNITS_FMT, "safety_stock": UNITS_FMT, "units": UNITS_FMT, "qty": UNITS_FMT,
-}
-_TEXT_COLUMNS = {"sku", "location", "po_id", "campaign_id", "locations"}
+def _format(cell: Any, name: str) -> None:
+    if name in _FORMATS:
+        cell.number_format = _FORMATS[name]
+    elif name in _TEXT_COLUMNS:
+        cell.number_format = "@"  # codes like 000184 stay text when retyped
 
 
-def _write_table(ws, headers: list[str], records: list[dict], header_row: int = 1,
-                 title: str | None = None, subtitle: str | None = None) -> None:
+def _write_table(ws: Worksheet, headers: list[str], records: list[dict[str, Any]],
+                 header_row: int = 1, title: str | None = None,
+                 note: str | None = None) -> None:
     if title:
         ws.cell(row=1, column=1, value=title).font = TITLE_FONT
-    if subtitle:
-        ws.cell(row=2, column=1, value=subtitle).font = SUBTITLE_FONT
+    if note:
+        ws.cell(row=2, column=1, value=note).font = NOTE_FONT
     _style_header(ws, header_row, headers)
     for r, rec in enumerate(records, start=header_row + 1):
         for c, name in enumerate(headers, start=1):
-            value = rec.get(name)
-            cell = ws.cell(row=r, column=c, value=value)
-            if name in _FORMATS:
-                cell.number_format = _FORMATS[name]
-            elif name in _TEXT_COLUMNS:
-                cell.number_format = "@"  # keep codes like 000184 as text when retyped
+            _format(ws.cell(row=r, column=c, value=rec.get(name)), name)
     if records:
         ws.auto_filter.ref = (f"A{header_row}:{get_column_letter(len(headers))}"
                               f"{header_row + len(records)}")
 
 
-def _write_settings(ws, template: bool) -> None:
+def _write_settings(ws: Worksheet, template: bool) -> None:
     ws.cell(row=1, column=1, value="Settings").font = TITLE_FONT
-    note = ("Edit the value column; blank values take the default shown in 'meaning'. "
-            "Keys are matched case-insensitively.") if template else \
+    note = ("Edit the value column; a blank value takes the default shown. Keys are matched "
+            "case-insensitively.") if template else \
         "Planning parameters for the holiday 2026 run (week 47)."
     ws.cell(row=2, column=1, value=note).font = NOTE_FONT
-    headers = ["key", "value", "meaning"]
-    _style_header(ws, 3, headers)
+    _style_header(ws, 3, ["key", "value", "meaning"])
     for r, (key, demo_value, default, meaning) in enumerate(SETTINGS_ROWS, start=4):
         ws.cell(row=r, column=1, value=key).font = Font(bold=True)
         cell = ws.cell(row=r, column=2, value=default if template else demo_value)
@@ -318,34 +248,80 @@ def _write_settings(ws, template: bool) -> None:
         ws.cell(row=r, column=3, value=meaning).font = NOTE_FONT
 
 
-def _write_notes(ws, n_inventory_rows: int, n_receipt_rows: int) -> None:
-    first, last = 4, 3 + n_inventory_rows
+def _write_notes(ws: Worksheet, n_inventory: int, n_receipts: int) -> None:
+    first, last = 4, 3 + n_inventory
     ws.column_dimensions["A"].width = 44
     ws.column_dimensions["B"].width = 16
-    ws.column_dimensions["C"].width = 60
     ws["A1"] = "Planner notes — holiday 2026"
     ws["A1"].font = TITLE_FONT
-    ws["A3"] = "Total units on hand (all locations)"
-    ws["B3"] = f"=SUM(Inventory!C{first}:C{last})"
-    ws["B3"].number_format = UNITS_FMT
-    ws["A4"] = "Units on hand at the DC"
-    ws["B4"] = f'=SUMIF(Inventory!B{first}:B{last},"DC1",Inventory!C{first}:C{last})'
-    ws["B4"].number_format = UNITS_FMT
+    ws["A3"] = "Units on hand in the stores and the web shop"
+    ws["B3"] = f'=SUMIF(Inventory!B{first}:B{last},"<>DC1",Inventory!D{first}:D{last})'
+    ws["A4"] = "Units on hand at DC1"
+    ws["B4"] = f'=SUMIF(Inventory!B{first}:B{last},"DC1",Inventory!D{first}:D{last})'
     ws["A5"] = "Open POs (rows on the Receipts sheet)"
-    ws["B5"] = f"=COUNTA(Receipts!A2:A{1 + n_receipt_rows})"
-    for cell in ("A3", "A4", "A5"):
-        ws[cell].font = Font(bold=True)
+    ws["B5"] = f"=COUNTA(Receipts!A2:A{1 + n_receipts})"
+    for ref in ("A3", "A4", "A5"):
+        ws[ref].font = Font(bold=True)
+    for ref in ("B3", "B4", "B5"):
+        ws[ref].number_format = UNITS_FMT
     lines = [
-        "",
         "Weekly S&OP call — Tuesday 10:00 (supply, marketing, merchandising).",
-        "Earbuds: vendor confirmed no extra allocation before 12/09. Ask DC about a transfer.",
-        "Black Friday doorbuster is locked with the TV slot — lift change needs Dana's sign-off.",
-        "S03 kitchen event: store manager asked for extra air fryers on the floor.",
-        "Boxing Day clearance for the dutch oven was cancelled (margin).",
+        "Earbuds: the vendor can ship PO-88262 early if we pay the freight — ask Sam.",
+        "Black Friday doorbuster is locked with the TV slot: a lift change needs Dana's sign-off.",
+        "Lakeside (S05) is two weeks from the DC by road: plan its events early.",
+        "Wreaths and poinsettias come straight from Green Acres Growers (DSD), not via DC1.",
+        "Boxing Day candle clearance was cancelled (margin).",
         "This sheet is mine: pysnop does not touch it.",
     ]
     for i, text in enumerate(lines, start=7):
-        ws.cell(row=i, column=1, value=text or None)
+        ws.cell(row=i, column=1, value=text)
+
+
+def _write_planner_view(ws: Worksheet, data: dict[str, list[dict[str, Any]]]) -> None:
+    """Live pysnop worksheet functions over the planner's own ranges.
+
+    In Excel with the add-in they recalculate like any formula; without Excel,
+    ``pysnop recalc`` (and ``pysnop demo``) evaluates them and stores their values.
+    """
+    last = len(CAMPAIGN_HEADERS)
+    campaigns = f"Campaigns!$A$2:${get_column_letter(last)}${2 + len(data['campaigns'])}"
+    inventory = (f"Inventory!$A$3:${get_column_letter(len(INVENTORY_HEADERS))}"
+                 f"${3 + len(data['inventory'])}")
+    receipts = f"Receipts!$A$1:$F${1 + len(data['receipts'])}"
+    forecast = f"Forecast!$A$1:$D${1 + len(data['forecast'])}"
+    locations = f"Locations!$A$1:$D${1 + len(data['locations'])}"
+    tables = f"{campaigns},{inventory},{receipts},{forecast}"
+    ws["A1"] = "Planner view — live pysnop worksheet functions"
+    ws["A1"].font = TITLE_FONT
+    ws["A2"] = ("STOCKOUT_RISK(...) in A4 spills the risk summary through the network (Locations"
+                " sheet); the cells on the right are single-value functions. The functions"
+                " project marketing's planned lift; the Bridge projects the learned lift"
+                " (Settings lift_source), so the earbuds and robot kits differ.")
+    ws["A2"].font = NOTE_FONT
+    ws["A4"] = (f"=STOCKOUT_RISK({tables},Settings!$B$4,Settings!$B$5,{locations})")
+    earbuds = next(i for i, r in enumerate(data["inventory"])
+                   if (r["sku"], r["location"]) == ("000311", "S01"))
+    first_fc = next(i for i, r in enumerate(data["forecast"])
+                    if (r["sku"], r["location"]) == ("000311", "S01")) + 2 + HISTORY_WEEKS
+    labels = [
+        ("Most at-risk sku @ location", '=A5&" @ "&B5', None),
+        # a direct-delivered SKU: the function's own projection is the Bridge's
+        ("Poinsettia offer (S01, S04): max supportable lift",
+         f'=MAX_SUPPORTABLE_LIFT({tables},"MKT-2612-02",Settings!$B$4,Settings!$B$5)', "0.0%"),
+        ("Weeks of supply, earbuds @ S01",
+         f"=WEEKS_OF_SUPPLY(Inventory!$D${4 + earbuds},"
+         f"Forecast!$D${first_fc}:$D${first_fc + HORIZON - 1})", "0.0"),
+        ("Sku-locations stocking out (native COUNTIF on the spill)",
+         '=COUNTIF(C5:C400,"STOCKOUT")', "0"),
+    ]
+    for r, (label, formula, fmt) in enumerate(labels, start=4):
+        ws.cell(row=r, column=15, value=label).font = Font(bold=True)
+        cell = ws.cell(row=r, column=16, value=formula)
+        if fmt:
+            cell.number_format = fmt
+    for col, width in (("A", 9), ("B", 9), ("C", 11), ("D", 15), ("I", 12), ("O", 48),
+                       ("P", 18)):
+        ws.column_dimensions[col].width = width
 
 
 def _save_deterministic(wb: Workbook, path: Path) -> Path:
@@ -362,8 +338,6 @@ def _save_deterministic(wb: Workbook, path: Path) -> Path:
         for info in src.infolist():
             data = src.read(info.filename)
             if info.filename == "docProps/core.xml":  # openpyxl stamps the save time
-                from lxml import etree
-
                 root = etree.fromstring(data)
                 for modified in root.iter("{http://purl.org/dc/terms/}modified"):
                     modified.text = stamp
@@ -376,83 +350,49 @@ def _save_deterministic(wb: Workbook, path: Path) -> Path:
     return path
 
 
-def build_demo(path) -> Path:
-    """Write the holiday-season demo workbook to ``path`` and return the path."""
+def build_demo(path: str | Path) -> Path:
+    """Write the demo workbook to ``path`` and return the path."""
     path = Path(path)
-    data = _demo_data()
+    data = _records()
     wb = Workbook()
     ws = wb.active
+    assert ws is not None
     ws.title = "Settings"
     _write_settings(ws, template=False)
-
+    _write_table(wb.create_sheet("Locations"), LOCATION_HEADERS, data["locations"])
+    _write_table(wb.create_sheet("Lanes"), LANE_HEADERS, data["lanes"], header_row=2,
+                 title="Store-to-store transfers the trucks can make")
     _write_table(wb.create_sheet("Products"), PRODUCT_HEADERS, data["products"])
     _write_table(wb.create_sheet("Inventory"), INVENTORY_HEADERS, data["inventory"],
                  header_row=3, title="Inventory position — week 47",
-                 subtitle="Start of week 0 (Mon 2026-11-16), from the WMS snapshot")
+                 note="Start of week 0 (Mon 2026-11-16), from the WMS snapshot; "
+                      "supplied_by 'direct': the grower delivers the store")
     _write_table(wb.create_sheet("Forecast"), FORECAST_HEADERS, data["forecast"])
+    _write_table(wb.create_sheet("Actuals"), ACTUAL_HEADERS, data["actuals"])
     _write_table(wb.create_sheet("Campaigns"), CAMPAIGN_HEADERS, data["campaigns"],
-                 header_row=2, title="Holiday promo calendar 2026")
+                 header_row=2, title="Promo calendar 2026 — past and coming campaigns")
     _write_table(wb.create_sheet("Receipts"), RECEIPT_HEADERS, data["receipts"])
+    _write_table(wb.create_sheet("Approvers"), APPROVER_HEADERS, data["approvers"],
+                 header_row=2, title="Who may approve pysnop's proposals")
     _write_notes(wb.create_sheet("Notes"), len(data["inventory"]), len(data["receipts"]))
     _write_planner_view(wb.create_sheet("Planner view"), data)
-    _write_table(wb.create_sheet("Approvers"), ["name", "function"], APPROVERS,
-                 header_row=2, title="Who may approve pysnop's proposals")
     return _save_deterministic(wb, path)
 
 
-def _write_planner_view(ws, data) -> None:
-    """Live pysnop worksheet functions over the planner's own ranges (issue: UDFs).
-
-    In Excel with the add-in they recalculate like any formula; without Excel,
-    ``pysnop recalc`` (and ``pysnop demo``) evaluates them and stores their values.
-    """
-    campaigns = f"Campaigns!$A$2:$J${2 + len(data['campaigns'])}"
-    inventory = f"Inventory!$A$3:$H${3 + len(data['inventory'])}"
-    receipts = f"Receipts!$A$1:$F${1 + len(data['receipts'])}"
-    forecast = f"Forecast!$A$1:$D${1 + len(data['forecast'])}"
-    tables = f"{campaigns},{inventory},{receipts},{forecast}"
-    ws["A1"] = "Planner view — live pysnop worksheet functions"
-    ws["A1"].font = TITLE_FONT
-    ws["A2"] = ("STOCKOUT_RISK(...) in A4 spills the risk summary below (as of Settings as_of, "
-                "threshold = safety stock); the cells on the right are single-value functions.")
-    ws["A2"].font = NOTE_FONT
-    ws["A4"] = f"=STOCKOUT_RISK({tables},Settings!$B$4,Settings!$B$5)"
-    labels = [
-        ("Most at-risk sku @ location", '=A5&" @ "&B5', None),
-        ("Black Friday earbuds: max supportable lift",
-         f'=MAX_SUPPORTABLE_LIFT({tables},"MKT-2611-01",Settings!$B$4,Settings!$B$5)', "0.0%"),
-        ("Weeks of supply, 000184 @ S01",
-         "=WEEKS_OF_SUPPLY(Inventory!$C$4,Forecast!$D$2:$D$9)", "0.0"),
-        ("Sku-locations stocking out (native COUNTIF on the spill)",
-         '=COUNTIF(C5:C400,"STOCKOUT")', "0"),
-    ]
-    for r, (label, formula, fmt) in enumerate(labels, start=4):
-        ws.cell(row=r, column=12, value=label).font = Font(bold=True)
-        cell = ws.cell(row=r, column=13, value=formula)
-        if fmt:
-            cell.number_format = fmt
-    for col, width in (("A", 10), ("B", 10), ("C", 11), ("D", 15), ("I", 12), ("L", 48),
-                       ("M", 18)):
-        ws.column_dimensions[col].width = width
-
-
-def build_template(path) -> Path:
-    """Write the blank planner template (headers, defaults, styling) to ``path``."""
+def build_template(path: str | Path) -> Path:
+    """Write the blank planner template (every sheet and header, the Settings defaults)."""
     path = Path(path)
     wb = Workbook()
     ws = wb.active
+    assert ws is not None
     ws.title = "Settings"
     _write_settings(ws, template=True)
-    _write_table(wb.create_sheet("Products"), PRODUCT_HEADERS, [])
-    _write_table(wb.create_sheet("Inventory"), INVENTORY_HEADERS, [])
-    _write_table(wb.create_sheet("Forecast"), FORECAST_HEADERS, [])
-    _write_table(wb.create_sheet("Campaigns"), CAMPAIGN_HEADERS, [])
-    _write_table(wb.create_sheet("Receipts"), RECEIPT_HEADERS, [])
-    # column formats for the rows planners will type, so codes stay text and dates show as dates
-    for name, headers in (("Products", PRODUCT_HEADERS), ("Inventory", INVENTORY_HEADERS),
-                          ("Forecast", FORECAST_HEADERS), ("Campaigns", CAMPAIGN_HEADERS),
-                          ("Receipts", RECEIPT_HEADERS)):
-        sheet = wb[name]
+    for name, headers in TEMPLATE_SHEETS.items():
+        if name == "Settings":
+            continue
+        sheet = wb.create_sheet(name)
+        _write_table(sheet, headers, [])
+        # formats for the rows planners will type: codes stay text, dates show as dates
         for c, header in enumerate(headers, start=1):
             fmt = _FORMATS.get(header) or ("@" if header in _TEXT_COLUMNS else None)
             if fmt:

@@ -164,7 +164,10 @@ def place_campaigns(campaigns: pd.DataFrame, keys: pd.DataFrame, count_statuses,
     pair_c, pair_i, warnings = _scope_pairs(campaigns, keys)
     rows = _rows(campaigns)
     ids = campaigns["campaign_id"].to_numpy(dtype=object) if n_c else np.zeros(0, dtype=object)
-    outside = (frac.sum(axis=1) == 0) & ~cancelled
+    # a campaign that ended before week 0 is history (it teaches the learned lift,
+    # docs/semantics.md), not a mistake to warn about
+    ended = end < np.datetime64(week0.date(), "D").astype(np.int64)
+    outside = (frac.sum(axis=1) == 0) & ~cancelled & ~ended
     horizon_end = week0 + pd.Timedelta(days=7 * horizon - 1)
     warnings += summarise([
         Problem(f"campaign {ids[c]} runs outside the horizon "
