@@ -69,6 +69,6 @@ def campaign_pairs(ctx: ActionContext) -> CampaignPairs:
     below = (poh_with < thr_with) & (cum > 0)
     gap = np.maximum(np.round(thr_with - poh_with, DECIMALS), 0.0)
     pairs = CampaignPairs(c, i, lam, counted, added, cum, poh_with, thr_with,
-                          below.any(axis=1), gap)
+                          np.asarray(below.any(axis=1)), gap)
     ctx.cache["campaign_pairs"] = pairs
     return pairs

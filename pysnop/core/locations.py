@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from pysnop.core.demand import summarise
 from pysnop.errors import Problem, show_value
@@ -68,13 +69,15 @@ def has_network_data(inventory: pd.DataFrame, locations: pd.DataFrame | None) ->
     return any(_text(inventory[c]).notna().any() for c in cols)
 
 
-def location_roles(inventory: pd.DataFrame, locations: pd.DataFrame | None) -> np.ndarray:
+def location_roles(inventory: pd.DataFrame,
+                   locations: pd.DataFrame | None) -> NDArray[np.object_]:
     """Each Inventory row's effective role (Inventory, else Locations, else store), unchecked."""
     inv = inventory.reset_index(drop=True)
     loc_role = _locations_frame(locations)["role"]
     own = _role_text(inv["role"]) if "role" in inv else pd.Series([None] * len(inv), dtype=object)
     role = own.where(own.notna(), _text(inv["location"]).map(loc_role))
-    return role.fillna("store").to_numpy(dtype=object)
+    roles: NDArray[np.object_] = role.fillna("store").to_numpy(dtype=object)
+    return roles
 
 
 def resolve_network(inventory: pd.DataFrame, locations: pd.DataFrame | None = None,
@@ -319,10 +322,11 @@ def _positive_packs(num: pd.Series, rows: np.ndarray, sheet: str,
                     "pack_size: expected a number of units above 0")
 
 
-def _rows(frame: pd.DataFrame) -> np.ndarray:
+def _rows(frame: pd.DataFrame) -> NDArray[np.int64]:
     if "row" in frame.columns:
-        return pd.to_numeric(frame["row"], errors="coerce").fillna(-1).astype(np.int64) \
-            .to_numpy()
+        rows: NDArray[np.int64] = pd.to_numeric(frame["row"], errors="coerce").fillna(-1) \
+            .astype(np.int64).to_numpy()
+        return rows
     return np.full(len(frame), -1, dtype=np.int64)
 
 
