@@ -1,4 +1,4 @@
-"""The bridge: projected on-hand with promotion lift, and stockout risk (SPEC §3).
+"""The bridge: projected on-hand with promotion lift, and stockout risk (docs/semantics.md §1).
 
 Everything is computed on whole (sku-location × week) arrays; the only Python loops build
 warning messages for the records that need one.
@@ -51,7 +51,7 @@ def run_bridge(inputs: PlanInputs) -> BridgeResult:
     """Project every sku-location of Inventory over the horizon and summarise its risk.
 
     With a network (a location fed by a DC) the fed rows and their DCs are projected by the
-    distribution plan of docs/semantics.md (network); every other row as SPEC §3.
+    distribution plan of docs/semantics.md §4; every other row as its §1.
     """
     settings = inputs.settings
     as_of = settings.resolved_as_of()
@@ -113,7 +113,7 @@ def run_bridge(inputs: PlanInputs) -> BridgeResult:
             inputs.campaigns, grid, keys=keys, weeks=weeks, baseline=baseline,
             lift_units=lift_units, receipts=receipts, poh=poh, safety=safety, margin=margin,
             risk_buffer=settings.risk_buffer)
-    # promo margin, margin at risk by week and wasted spend (docs/semantics.md, economics);
+    # promo margin, margin at risk by week and wasted spend (docs/semantics.md §5);
     # lost units week by week are the network's lost-sales run where there is one
     econ = bridge_economics(
         inputs.campaigns, grid, baseline=baseline, poh=poh,

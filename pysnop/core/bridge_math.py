@@ -1,4 +1,5 @@
-"""The small array formulas of SPEC §3 shared by the bridge and the campaign supply check."""
+"""The small array formulas of docs/semantics.md §1 shared by the bridge and the campaign
+supply check."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def cumulative_lost(poh: Floats) -> Floats:
 
 @dataclass
 class Projection:
-    """Every per-week and per-row figure of SPEC §3 that is pure arithmetic on the arrays."""
+    """Every per-week and per-row figure of docs/semantics.md §1 that is pure arithmetic on the
+    arrays."""
 
     lift_units: Floats
     demand: Floats
@@ -100,7 +102,8 @@ def project_kernel(baseline: Floats, lift_factor: Floats, receipts: Floats,
 
 def summarise_projection(lift_units: Floats, demand: Floats, poh: Floats,
                          threshold: Floats, lost: Floats) -> Projection:
-    """The per-row figures of SPEC §3 for a projection made elsewhere (the network's).
+    """The per-row figures of docs/semantics.md §1 for a projection made elsewhere (the
+    network's, §4).
 
     ``poh`` and ``threshold`` are already rounded; ``lost`` is units lost per row.
     """

@@ -1,7 +1,7 @@
 """Each checked campaign at each of its scoped sku-locations ("pairs"), as planned and without it.
 
 The risks and the marketing remedies both judge a campaign on these arrays (pair × week), the
-way the supply check does (docs/semantics.md §3, campaign supply check): a Draft or uncounted
+way the supply check does (docs/semantics.md §1, campaign supply check): a Draft or uncounted
 campaign is judged as if it were added, a counted one as the Bridge projects it.
 
 short pair   a pair where some week the campaign affects (from the first day of its window

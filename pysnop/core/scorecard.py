@@ -1,4 +1,4 @@
-"""The S&OP scorecard (SPEC §6): pure functions from Actuals and recorded forecasts.
+"""The S&OP scorecard: pure functions from Actuals and recorded forecasts.
 
 Definitions (weekly figures sum over every sku×location of the Actuals):
 

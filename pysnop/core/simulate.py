@@ -1,4 +1,4 @@
-"""What-if: the bridge with chosen actions applied, before against after (docs/semantics.md §4).
+"""What-if: the bridge with chosen actions applied, before against after (docs/semantics.md §3).
 
 :func:`apply_actions` changes a copy of the inputs the way each action would once executed:
 
@@ -129,7 +129,7 @@ def apply_actions(inputs: PlanInputs, actions: pd.DataFrame) -> tuple[PlanInputs
 
 def _scope(inputs: PlanInputs, locations: object, sku: object) -> tuple[str, ...]:
     """A campaign's scope as a tuple of locations; blank / ALL: every location stocking the
-    SKU that is not a DC (docs/semantics.md §2 Campaigns)."""
+    SKU that is not a DC (docs/semantics.md §1)."""
     listed = tuple(locations) if isinstance(locations, (tuple, list)) else ()
     if listed and not (len(listed) == 1 and str(listed[0]).strip().casefold() == "all"):
         return tuple(str(x) for x in listed)
