@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from pysnop.core.demand import summarise
+from pysnop.core.demand import _rows, summarise
 from pysnop.errors import Problem, show_value
 
 ROLES = ("store", "dc", "online")
@@ -320,14 +320,6 @@ def _positive_packs(num: pd.Series, rows: np.ndarray, sheet: str,
     bad = (num.notna() & (num <= 0)).to_numpy()
     return _located(bad, rows, sheet, "pack_size", raw,
                     "pack_size: expected a number of units above 0")
-
-
-def _rows(frame: pd.DataFrame) -> NDArray[np.int64]:
-    if "row" in frame.columns:
-        rows: NDArray[np.int64] = pd.to_numeric(frame["row"], errors="coerce").fillna(-1) \
-            .astype(np.int64).to_numpy()
-        return rows
-    return np.full(len(frame), -1, dtype=np.int64)
 
 
 def _row(row: Any) -> int | None:
