@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis_budget import examples
 from hypothesis import strategies as st
 from plans import build_plan, weekly
 
@@ -331,7 +332,7 @@ def dc_chains(draw):
                       products=[{"sku": "A", "pack_size": pack}] if pack else None)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dc_chains())
 def test_a_dc_expedites_claim_is_what_the_network_rerun_saves(plan):
     ap = plan_actions(plan, run_bridge(plan))

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis_budget import examples
 from hypothesis import strategies as st
 from plans import build_plan, weekly
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -294,7 +295,7 @@ def brute_force(world: World) -> float:
     return float(max(0.0, value[ok].max()))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tiny_worlds())
 def test_plan_matches_brute_force_on_tiny_networks(world):
     slots = sum(world.horizon - t for d, r, t, c in world.useful_arcs())
@@ -403,7 +404,7 @@ def _transit(plan, frm, to):
     return int(hit["transit_weeks"].iloc[0])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds())
 def test_transfers_never_put_a_donor_at_risk(plan):
     result = run_bridge(plan)
