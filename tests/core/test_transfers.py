@@ -338,9 +338,9 @@ def generated(seed: int) -> World:
     return World(on_hand, receipts, demand, threshold, margin, group, arcs)
 
 
-def test_plan_is_within_a_tenth_of_a_percent_of_an_independent_milp():
+def _within_a_tenth_of_a_percent_of_an_independent_milp(seeds: range) -> None:
     checked = 0
-    for seed in range(240):
+    for seed in seeds:
         world = generated(seed)
         ships, plan = produced(world)
         assert world.feasible(ships), seed
@@ -350,7 +350,18 @@ def test_plan_is_within_a_tenth_of_a_percent_of_an_independent_milp():
         assert plan.objective <= best + 1e-6, seed  # nobody beats the optimum
         assert plan.objective >= best - 1e-3 * abs(best) - 1e-6, (seed, plan.objective, best)
         checked += best > 0
-    assert checked >= 150  # most generated cases have something to gain
+    # most generated cases have something to gain (150 of the 240)
+    assert checked >= len(seeds) * 5 // 8
+
+
+def test_plan_is_within_a_tenth_of_a_percent_of_an_independent_milp():
+    """The first 60 generated worlds; the slow pass checks 240."""
+    _within_a_tenth_of_a_percent_of_an_independent_milp(range(60))
+
+
+@pytest.mark.slow
+def test_plan_is_within_a_tenth_of_a_percent_of_an_independent_milp_on_240_worlds():
+    _within_a_tenth_of_a_percent_of_an_independent_milp(range(240))
 
 
 # --- donors are never put at risk, on whole bridge runs ---------------------------------
