@@ -1,4 +1,4 @@
-"""Properties of the distribution plan that hold for any network (SPEC §3b)."""
+"""Properties of the distribution plan that hold for any network (docs/semantics.md §4)."""
 
 import numpy as np
 from hypothesis import given, settings
@@ -75,7 +75,7 @@ def test_a_dc_never_ships_more_than_it_has_nor_more_than_asked(case):
     per_pack = ship[packed] / topo.pack[fed][packed][:, None]
     np.testing.assert_allclose(per_pack, np.round(per_pack), atol=1e-9)
     for d in np.flatnonzero(topo.feeds):
-        # the DC's own balance in the backorder run, week by week (SPEC §3b)
+        # the DC's own balance in the backorder run, week by week (docs/semantics.md §4.2)
         balance = on_hand[d]
         for t in range(horizon):
             available = max(0.0, balance + receipts[d, t])
