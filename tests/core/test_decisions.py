@@ -1,4 +1,4 @@
-"""Decisions on proposals: who may approve, and how re-runs keep decisions (SPEC §4)."""
+"""Decisions on proposals: who may approve, and how re-runs keep decisions (docs/semantics.md §3)."""
 
 import datetime as dt
 

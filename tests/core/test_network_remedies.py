@@ -1,5 +1,5 @@
 """Remedies through the network (docs/semantics.md, "Remedies through the network"), worked by
-hand from the network's rules (SPEC §3b) and the remedies' (SPEC §4).
+hand from the network's rules (§4) and the remedies' (§3).
 
 Conventions (tests/core/plans.py): as-of Wed 2026-11-18, week 0 = Mon 2026-11-16, no risk
 buffer (a threshold is the safety stock). Notation of §3b: B_s(a) the balance of s entering
