@@ -23,8 +23,8 @@ from hypothesis import settings
 
 # Hypothesis profiles. "dev" (the default run, the README's test command) and "ci" (.ci/run:
 # ``--hypothesis-profile=ci``, or HYPOTHESIS_PROFILE=ci). Tests that set their own
-# max_examples scale them with ``hardening_helpers.examples(n)``: n under "ci", n/10 under
-# "dev", so the default run stays short while CI fuzzes at full size.
+# max_examples scale them with ``examples(n)`` (tests/hypothesis_budget.py): n under "ci",
+# n/10 under "dev", so the default run stays short while CI fuzzes at full size.
 settings.register_profile("dev", max_examples=100)
 settings.register_profile("ci", max_examples=1000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))

@@ -1,5 +1,5 @@
-"""The quarterly scorecard's boundary figures (docs/semantics.md, quarterly scorecard):
-margin leaked at the marketing–supply boundary, wasted spend, and lead time won.
+"""The quarterly scorecard's boundary figures (docs/semantics.md §5, quarterly boundary
+scorecard): margin leaked at the marketing–supply boundary, wasted spend, and lead time won.
 
 - Lost promo units (past weeks): in a stockout week (Actuals ``stockout`` TRUE or
   ``on_hand_end`` ≤ 0) the units lost are max(0, forecast demand − actual), the forecast

@@ -1,4 +1,4 @@
-"""The bridge: projected on-hand with promotion lift, and stockout risk (SPEC §3).
+"""The bridge: projected on-hand with promotion lift, and stockout risk (docs/semantics.md §1).
 
 Everything is computed on whole (sku-location × week) arrays; the only Python loops build
 warning messages for the records that need one.
@@ -6,18 +6,21 @@ warning messages for the records that need one.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from pysnop.core import bridge_network as chain
 from pysnop.core import calendar
-from pysnop.core.bridge_math import project_kernel
-from pysnop.core.demand import (baseline_array, place_campaigns, receipts_array, summarise,
-                                _row_or_none, _rows)
+from pysnop.core.bridge_math import Projection, project_kernel
+from pysnop.core.demand import (CampaignGrid, baseline_array, place_campaigns, receipts_array,
+                                summarise, _row_or_none, _rows)
 from pysnop.core.economics import attach_campaign_economics, bridge_economics
 from pysnop.core.locations import has_network_data, resolve_network
 from pysnop.core.model import STATUS_LABELS, BridgeResult, PlanInputs
-from pysnop.core.network import reorder
+from pysnop.core.network import Topology, reorder
 from pysnop.core.network_check import network_supply_check
 from pysnop.core.supply_check import campaign_supply_check
 from pysnop.errors import Problem, raise_if_errors
@@ -48,7 +51,7 @@ def run_bridge(inputs: PlanInputs) -> BridgeResult:
     """Project every sku-location of Inventory over the horizon and summarise its risk.
 
     With a network (a location fed by a DC) the fed rows and their DCs are projected by the
-    distribution plan of docs/semantics.md (network); every other row as SPEC §3.
+    distribution plan of docs/semantics.md §4; every other row as its §1.
     """
     settings = inputs.settings
     as_of = settings.resolved_as_of()
@@ -110,7 +113,7 @@ def run_bridge(inputs: PlanInputs) -> BridgeResult:
             inputs.campaigns, grid, keys=keys, weeks=weeks, baseline=baseline,
             lift_units=lift_units, receipts=receipts, poh=poh, safety=safety, margin=margin,
             risk_buffer=settings.risk_buffer)
-    # promo margin, margin at risk by week and wasted spend (docs/semantics.md, economics);
+    # promo margin, margin at risk by week and wasted spend (docs/semantics.md §5);
     # lost units week by week are the network's lost-sales run where there is one
     econ = bridge_economics(
         inputs.campaigns, grid, baseline=baseline, poh=poh,
@@ -123,7 +126,10 @@ def run_bridge(inputs: PlanInputs) -> BridgeResult:
     check = attach_campaign_economics(check, econ.campaigns)
 
     order = _risk_order(summary)
-    take = lambda a: a[order]  # noqa: E731 - keep every array in the Bridge's row order
+
+    def take(a: NDArray[Any]) -> NDArray[Any]:  # every array in the Bridge's row order
+        return a[order]
+
     return BridgeResult(
         as_of=as_of, weeks=weeks, keys=keys.iloc[order].reset_index(drop=True),
         baseline=take(baseline), lift_units=take(lift_units), demand=take(p.demand),
@@ -135,13 +141,18 @@ def run_bridge(inputs: PlanInputs) -> BridgeResult:
         network=reorder(net, order) if net is not None else None)
 
 
-def _column(frame: pd.DataFrame, name: str, default: float) -> np.ndarray:
+def _column(frame: pd.DataFrame, name: str, default: float) -> NDArray[np.float64]:
     if name not in frame:
         return np.full(len(frame), default)
-    return pd.to_numeric(frame[name], errors="coerce").fillna(default).to_numpy(dtype=float)
+    values: NDArray[np.float64] = pd.to_numeric(frame[name], errors="coerce").fillna(default) \
+        .to_numpy(dtype=float)
+    return values
 
 
-def _summarise(keys, weeks, p, margin, lead, grid, campaigns, topo=None):
+def _summarise(keys: pd.DataFrame, weeks: pd.DatetimeIndex, p: Projection,
+               margin: NDArray[np.float64], lead: NDArray[np.float64], grid: CampaignGrid,
+               campaigns: pd.DataFrame, topo: Topology | None = None
+               ) -> tuple[pd.DataFrame, list[Problem]]:
     n, horizon = p.poh.shape
     worst, any_risk, first_idx, lost = p.worst, p.any_risk, p.first_risk, p.lost
     week_days = weeks.to_numpy(dtype="datetime64[D]").astype(np.int64) if horizon else \
@@ -190,7 +201,7 @@ def _summarise(keys, weeks, p, margin, lead, grid, campaigns, topo=None):
     return summary, warnings
 
 
-def _campaign_lists(grid, campaigns: pd.DataFrame, n: int) -> np.ndarray:
+def _campaign_lists(grid: CampaignGrid, campaigns: pd.DataFrame, n: int) -> NDArray[np.object_]:
     """Comma-separated ids of the counted campaigns touching each sku-location in the horizon."""
     out = np.full(n, "", dtype=object)
     if len(grid.pair_campaign) == 0:
@@ -208,7 +219,7 @@ def _campaign_lists(grid, campaigns: pd.DataFrame, n: int) -> np.ndarray:
     return out
 
 
-def _risk_order(summary: pd.DataFrame) -> np.ndarray:
+def _risk_order(summary: pd.DataFrame) -> NDArray[np.intp]:
     """Worst first: STOCKOUT, then AT RISK, earliest risk week, most margin at risk."""
     rank = pd.DataFrame({
         "s": -pd.Series(summary["status"]).map({"OK": 0, "AT RISK": 1, "STOCKOUT": 2}).to_numpy(),
@@ -216,5 +227,6 @@ def _risk_order(summary: pd.DataFrame) -> np.ndarray:
         "m": -summary["margin_at_risk"].fillna(0.0).to_numpy(),
         "n": np.arange(len(summary)),
     })
-    return rank.sort_values(["s", "w", "m", "n"], kind="stable", na_position="last").index \
-        .to_numpy()
+    order: NDArray[np.intp] = rank.sort_values(["s", "w", "m", "n"], kind="stable",
+                                               na_position="last").index.to_numpy()
+    return order

@@ -1,10 +1,12 @@
-"""The small array formulas of SPEC §3 shared by the bridge and the campaign supply check."""
+"""The small array formulas of docs/semantics.md §1 shared by the bridge and the campaign
+supply check."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from pysnop.core.model import STATUS_AT_RISK, STATUS_OK, STATUS_STOCKOUT
 
@@ -12,26 +14,29 @@ from pysnop.core.model import STATUS_AT_RISK, STATUS_OK, STATUS_STOCKOUT
 # (3/7, ...) that cancel out on paper cannot turn an exact zero into a float-noise STOCKOUT.
 DECIMALS = 9
 
+Floats = NDArray[np.float64]
 
-def weekly_status(poh: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+
+def weekly_status(poh: Floats, threshold: Floats) -> NDArray[np.int8]:
     """STOCKOUT if poh < 0, AT RISK if poh < threshold, else OK."""
     return np.where(poh < 0, STATUS_STOCKOUT,
                     np.where(poh < threshold, STATUS_AT_RISK, STATUS_OK)).astype(np.int8)
 
 
-def running_sum(values: np.ndarray) -> np.ndarray:
+def running_sum(values: Floats) -> Floats:
     """Σ_{i≤w} values[:, i] for every w, as (lower-triangular ones) @ values.T, week-major."""
     horizon = values.shape[1]
     triangle = np.tril(np.ones((horizon, horizon)))
-    return (triangle @ values.T).T
+    sums: Floats = (triangle @ values.T).T
+    return sums
 
 
-def project(on_hand: np.ndarray, receipts: np.ndarray, demand: np.ndarray) -> np.ndarray:
+def project(on_hand: Floats, receipts: Floats, demand: Floats) -> Floats:
     """poh[w] = on_hand + Σ_{i≤w} (receipts[i] − demand[i])."""
     return np.round(on_hand[:, None] + running_sum(receipts - demand), DECIMALS)
 
 
-def cumulative_lost(poh: np.ndarray) -> np.ndarray:
+def cumulative_lost(poh: Floats) -> Floats:
     """Units lost up to each week in a lost-sales run (stock never below zero).
 
     With on_hand ≥ 0 the lost-sales stock is poh minus its running minimum below zero, so
@@ -42,23 +47,24 @@ def cumulative_lost(poh: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Projection:
-    """Every per-week and per-row figure of SPEC §3 that is pure arithmetic on the arrays."""
+    """Every per-week and per-row figure of docs/semantics.md §1 that is pure arithmetic on the
+    arrays."""
 
-    lift_units: np.ndarray
-    demand: np.ndarray
-    poh: np.ndarray
-    threshold: np.ndarray
-    status: np.ndarray
-    worst: np.ndarray  # per row
-    any_risk: np.ndarray
-    first_risk: np.ndarray  # index of the first week not OK (0 where none)
-    min_projected: np.ndarray
-    shortfall: np.ndarray
-    lost: np.ndarray
+    lift_units: Floats
+    demand: Floats
+    poh: Floats
+    threshold: Floats
+    status: NDArray[np.int8]
+    worst: NDArray[np.int8]  # per row
+    any_risk: NDArray[np.bool_]
+    first_risk: NDArray[np.intp]  # index of the first week not OK (0 where none)
+    min_projected: Floats
+    shortfall: Floats
+    lost: Floats
 
 
-def project_kernel(baseline: np.ndarray, lift_factor: np.ndarray, receipts: np.ndarray,
-                   on_hand: np.ndarray, safety: np.ndarray, risk_buffer: float) -> Projection:
+def project_kernel(baseline: Floats, lift_factor: Floats, receipts: Floats,
+                   on_hand: Floats, safety: Floats, risk_buffer: float) -> Projection:
     """The bridge's arithmetic on whole (sku-location × week) arrays: no loops, no pandas."""
     n, horizon = baseline.shape
     # The engine's hot path (see benchmarks/). Arrays are week-major in memory (Fortran
@@ -94,9 +100,10 @@ def project_kernel(baseline: np.ndarray, lift_factor: np.ndarray, receipts: np.n
         lost=np.maximum(-poh.min(axis=1), 0.0) + 0.0)  # + 0.0 turns -0.0 into 0.0
 
 
-def summarise_projection(lift_units: np.ndarray, demand: np.ndarray, poh: np.ndarray,
-                         threshold: np.ndarray, lost: np.ndarray) -> Projection:
-    """The per-row figures of SPEC §3 for a projection made elsewhere (the network's).
+def summarise_projection(lift_units: Floats, demand: Floats, poh: Floats,
+                         threshold: Floats, lost: Floats) -> Projection:
+    """The per-row figures of docs/semantics.md §1 for a projection made elsewhere (the
+    network's, §4).
 
     ``poh`` and ``threshold`` are already rounded; ``lost`` is units lost per row.
     """
@@ -107,9 +114,11 @@ def summarise_projection(lift_units: np.ndarray, demand: np.ndarray, poh: np.nda
         return Projection(lift_units, demand, poh, threshold, status, np.zeros(n, np.int8),
                           np.zeros(n, bool), np.zeros(n, np.int64), zeros, zeros, zeros)
     at_risk = status > STATUS_OK
+    # numpy's stubs type any(axis=…) as "a bool or an array"; on a 2-d array it is the array
+    any_risk = np.asarray(at_risk.any(axis=1))
     return Projection(
         lift_units, demand, poh, threshold, status,
-        worst=status.max(axis=1), any_risk=at_risk.any(axis=1),
+        worst=status.max(axis=1), any_risk=any_risk,
         first_risk=np.argmax(at_risk, axis=1), min_projected=poh.min(axis=1),
         shortfall=np.maximum(0.0, (threshold - poh).max(axis=1)),
         lost=np.asarray(lost, dtype=float) + 0.0)

@@ -1,7 +1,7 @@
 """Each checked campaign at each of its scoped sku-locations ("pairs"), as planned and without it.
 
 The risks and the marketing remedies both judge a campaign on these arrays (pair × week), the
-way the supply check does (docs/semantics.md §3, campaign supply check): a Draft or uncounted
+way the supply check does (docs/semantics.md §1, campaign supply check): a Draft or uncounted
 campaign is judged as if it were added, a counted one as the Bridge projects it.
 
 short pair   a pair where some week the campaign affects (from the first day of its window
@@ -69,6 +69,6 @@ def campaign_pairs(ctx: ActionContext) -> CampaignPairs:
     below = (poh_with < thr_with) & (cum > 0)
     gap = np.maximum(np.round(thr_with - poh_with, DECIMALS), 0.0)
     pairs = CampaignPairs(c, i, lam, counted, added, cum, poh_with, thr_with,
-                          below.any(axis=1), gap)
+                          np.asarray(below.any(axis=1)), gap)
     ctx.cache["campaign_pairs"] = pairs
     return pairs

@@ -8,8 +8,11 @@ whole stage for the bridge. See docs/reconciliation.md.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,18 +21,22 @@ from pysnop.core.hierarchy import Hierarchy, build_hierarchy
 from pysnop.core.reconcile import reconcile
 from pysnop.errors import Problem
 
+if TYPE_CHECKING:
+    from pysnop.core.model import Settings
+
 TINY = 1e-9
 NO_SOURCE = "(no source)"
 CONSENSUS = "Consensus"
 
 
-def monday(values) -> pd.Series:
+def monday(values: Iterable[object]) -> pd.Series:
     """Dates → the Monday (midnight) of their week."""
     ts = pd.to_datetime(pd.Series(values), errors="coerce").dt.normalize()
     return (ts - pd.to_timedelta(ts.dt.day_of_week, unit="D")).astype("datetime64[ns]")
 
 
-def to_nodes(frame: pd.DataFrame, tree: Hierarchy, carry=("row", "reason", "recorded")) \
+def to_nodes(frame: pd.DataFrame, tree: Hierarchy,
+             carry: Iterable[str] = ("row", "reason", "recorded")) \
         -> tuple[pd.DataFrame, list[Problem]]:
     """Forecast-like rows (sku, location, category, week, units[, source]) → long node frame
     (node, week, source, units, + the ``carry`` columns present); rows not in the tree are
@@ -56,7 +63,8 @@ def to_nodes(frame: pd.DataFrame, tree: Hierarchy, carry=("row", "reason", "reco
 
 
 # ---------------------------------------------------------------------------------------
-def combine_sources(forecasts_long: pd.DataFrame, weights=None) -> pd.DataFrame:
+def combine_sources(forecasts_long: pd.DataFrame,
+                    weights: Mapping[str, float] | None = None) -> pd.DataFrame:
     """Per node and week, the weighted mean of the sources that forecast it.
 
     Rows of one source for the same node and week are summed first. Weights (``{source:
@@ -102,7 +110,7 @@ def actuals_by_node(actuals: pd.DataFrame, tree: Hierarchy) -> pd.Series:
         name="actual")
 
 
-def _window(weeks: pd.Series, window_weeks: int, as_of=None) -> pd.Series:
+def _window(weeks: pd.Series, window_weeks: int, as_of: dt.date | None = None) -> pd.Series:
     last = monday([as_of]).iloc[0] - pd.Timedelta(days=7) if as_of is not None else weeks.max()
     return (weeks <= last) & (weeks > last - pd.Timedelta(days=7 * window_weeks))
 
@@ -132,7 +140,7 @@ def matched(history: pd.DataFrame, actuals: pd.DataFrame, tree: Hierarchy) -> pd
 
 
 def source_accuracy(history: pd.DataFrame, actuals: pd.DataFrame, tree: Hierarchy,
-                    window_weeks: int = 8, as_of=None) -> pd.DataFrame:
+                    window_weeks: int = 8, as_of: dt.date | None = None) -> pd.DataFrame:
     """Per source over the trailing window: cells, wape = Σ|F−A|/Σ|A|, bias = Σ(F−A)/ΣA,
     naive_wape (last week's actual, on the cells where it exists) and fva = naive_wape − the
     source's WAPE on those same cells. NaN where the denominator is 0."""
@@ -153,7 +161,7 @@ def _accuracy(m: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         abs_act=("abs_act", "sum"), act=("actual", "sum"), n_abs_err=("n_abs_err", "sum"),
         s_abs_err=("s_abs_err", "sum"), n_abs_act=("n_abs_act", "sum")).reset_index()
 
-    def ratio(a, b):
+    def ratio(a: pd.Series, b: pd.Series) -> pd.Series:
         return (a / b.where(b != 0)).astype(float)
 
     g["wape"] = ratio(g["abs_err"], g["abs_act"])
@@ -164,7 +172,8 @@ def _accuracy(m: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 
 def consensus_vs_sources(history: pd.DataFrame, actuals: pd.DataFrame, tree: Hierarchy,
-                         window_weeks: int = 8, as_of=None, consensus: str = CONSENSUS) \
+                         window_weeks: int = 8, as_of: dt.date | None = None,
+                         consensus: str = CONSENSUS) \
         -> pd.DataFrame:
     """Is the consensus less accurate than a source? Per source over the trailing window,
     on the node-weeks where that source and the consensus were both recorded (each record
@@ -203,7 +212,7 @@ def consensus_worse_warnings(comparison: pd.DataFrame, window_weeks: int = 8) ->
             .itertuples(index=False)]
 
 
-class SourceWeights(dict):
+class SourceWeights(dict[str, float]):
     """``{source: weight}`` summing to 1, with ``basis`` ("accuracy", "settings", "equal")
     and ``accuracy`` (the :func:`source_accuracy` frame, empty without history)."""
 
@@ -213,7 +222,9 @@ class SourceWeights(dict):
 
 def accuracy_weights(history_forecasts: pd.DataFrame | None, actuals: pd.DataFrame | None,
                      window_weeks: int = 8, *, tree: Hierarchy | None = None,
-                     sources=None, fallback: dict | None = None, as_of=None) -> SourceWeights:
+                     sources: Iterable[object] | None = None,
+                     fallback: Mapping[str, float] | None = None,
+                     as_of: dt.date | None = None) -> SourceWeights:
     """Weights per source: inverse WAPE over the trailing window, normalised.
 
     History allows accuracy weights when every source in ``sources`` (default: those in the
@@ -272,9 +283,9 @@ def divergence(sources_long: pd.DataFrame, consensus: pd.DataFrame, threshold: f
 
 
 # ---------------------------------------------------------------------------------------
-def settings_weights(settings) -> dict:
+def settings_weights(settings: Settings) -> dict[str, float]:
     """Source weights from Settings keys ``weight_<source>`` or ``<source>_weight``."""
-    out = {}
+    out: dict[str, float] = {}
     for key, value in (getattr(settings, "extra", None) or {}).items():
         m = re.fullmatch(r"\s*(?:weight[ _:]+(.+)|(.+?)[ _]+weight)\s*", str(key), re.IGNORECASE)
         if m:
@@ -305,10 +316,10 @@ class Consensus:
 
 
 def consensus_baseline(forecast: pd.DataFrame, inventory: pd.DataFrame | None,
-                       products: pd.DataFrame | None, settings, *,
+                       products: pd.DataFrame | None, settings: Settings, *,
                        history: pd.DataFrame | None = None, actuals: pd.DataFrame | None = None,
                        overrides: pd.DataFrame | None = None, nonnegative: bool | None = None,
-                       weights: dict | None = None,
+                       weights: Mapping[str, float] | None = None,
                        locations: pd.DataFrame | None = None) -> Consensus:
     """Combine, reconcile and flag the Forecast sheet's sources.
 

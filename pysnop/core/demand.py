@@ -6,10 +6,12 @@ scatter-adds, plus the warnings a planner should see about records that could no
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike, NDArray
 
 from pysnop.core import calendar
 from pysnop.errors import Problem
@@ -17,16 +19,20 @@ from pysnop.errors import Problem
 MAX_LISTED = 200  # individual warnings of one kind; the rest are summarised
 
 
-def key_lookup(keys: pd.DataFrame, sku, location) -> np.ndarray:
+def key_lookup(keys: pd.DataFrame, sku: ArrayLike | Iterable[object],
+               location: ArrayLike | Iterable[object]) -> NDArray[np.intp]:
     """Position of each (sku, location) in ``keys``, -1 where it is not an Inventory row."""
     index = pd.MultiIndex.from_arrays([keys["sku"].astype(object), keys["location"].astype(object)])
     probe = pd.MultiIndex.from_arrays([pd.Series(sku, dtype=object), pd.Series(location, dtype=object)])
-    return index.get_indexer(probe)
+    pos: NDArray[np.intp] = index.get_indexer(probe)
+    return pos
 
 
-def _rows(frame: pd.DataFrame) -> np.ndarray:
+def _rows(frame: pd.DataFrame) -> NDArray[np.int64]:
     if "row" in frame.columns:
-        return pd.to_numeric(frame["row"], errors="coerce").fillna(-1).astype(np.int64).to_numpy()
+        rows: NDArray[np.int64] = pd.to_numeric(frame["row"], errors="coerce").fillna(-1) \
+            .astype(np.int64).to_numpy()
+        return rows
     return np.full(len(frame), -1, dtype=np.int64)
 
 
@@ -44,7 +50,7 @@ def summarise(problems: list[Problem], what: str, sheet: str) -> list[Problem]:
 
 
 def baseline_array(forecast: pd.DataFrame, keys: pd.DataFrame, week0: pd.Timestamp,
-                   horizon: int) -> tuple[np.ndarray, list[Problem]]:
+                   horizon: int) -> tuple[NDArray[np.float64], list[Problem]]:
     """Baseline units per sku-location and week from the bottom-level Forecast rows.
 
     Where several sources forecast the same sku-location and week, they are averaged with
@@ -98,7 +104,7 @@ def baseline_array(forecast: pd.DataFrame, keys: pd.DataFrame, week0: pd.Timesta
     return base, warnings + _no_forecast_warnings(keys, has_forecast)
 
 
-def _no_forecast_warnings(keys: pd.DataFrame, has_forecast: np.ndarray) -> list[Problem]:
+def _no_forecast_warnings(keys: pd.DataFrame, has_forecast: NDArray[np.bool_]) -> list[Problem]:
     is_dc = (keys["role"] == "dc").to_numpy(dtype=bool) if "role" in keys else False
     missing = np.flatnonzero(~has_forecast & ~is_dc)
     rows = _rows(keys)
@@ -118,17 +124,17 @@ class CampaignGrid:
     sku-location rows in its scope; ``counted`` marks campaigns whose status creates demand.
     """
 
-    frac: np.ndarray
-    lift: np.ndarray
-    counted: np.ndarray
-    cancelled: np.ndarray
-    start_days: np.ndarray
-    end_days: np.ndarray
-    pair_campaign: np.ndarray
-    pair_key: np.ndarray
+    frac: NDArray[np.float64]
+    lift: NDArray[np.float64]
+    counted: NDArray[np.bool_]
+    cancelled: NDArray[np.bool_]
+    start_days: NDArray[np.int64]
+    end_days: NDArray[np.int64]
+    pair_campaign: NDArray[np.int64]
+    pair_key: NDArray[np.int64]
     warnings: list[Problem]
 
-    def lift_factor(self, n: int) -> np.ndarray:
+    def lift_factor(self, n: int) -> NDArray[np.float64]:
         """Σ_c lift_c × frac_c[w] per sku-location, counted campaigns only."""
         factor = np.zeros((n, self.frac.shape[1]), order="F")
         use = self.counted[self.pair_campaign]
@@ -136,7 +142,7 @@ class CampaignGrid:
         np.add.at(factor, i, self.lift[c, None] * self.frac[c])
         return factor
 
-    def promo_mask(self, n: int) -> np.ndarray:
+    def promo_mask(self, n: int) -> NDArray[np.bool_]:
         mask = np.zeros((n, self.frac.shape[1]), dtype=bool)
         use = self.counted[self.pair_campaign]
         c, i = self.pair_campaign[use], self.pair_key[use]
@@ -146,7 +152,7 @@ class CampaignGrid:
         return mask
 
 
-def place_campaigns(campaigns: pd.DataFrame, keys: pd.DataFrame, count_statuses,
+def place_campaigns(campaigns: pd.DataFrame, keys: pd.DataFrame, count_statuses: Iterable[str],
                     week0: pd.Timestamp, horizon: int) -> CampaignGrid:
     n_c = len(campaigns)
     status = campaigns["status"].astype(object).fillna("Planned").astype(str).str.strip() if n_c else \
@@ -177,7 +183,8 @@ def place_campaigns(campaigns: pd.DataFrame, keys: pd.DataFrame, count_statuses,
     return CampaignGrid(frac, lift, counted, cancelled, start, end, pair_c, pair_i, warnings)
 
 
-def _scope_pairs(campaigns: pd.DataFrame, keys: pd.DataFrame):
+def _scope_pairs(campaigns: pd.DataFrame, keys: pd.DataFrame
+                 ) -> tuple[NDArray[np.int64], NDArray[np.int64], list[Problem]]:
     """(campaign, sku-location) pairs: blank/ALL scope = every selling location (role not
     ``dc`` in ``keys``, when it has roles) stocking the sku; a listed DC is in scope."""
     if len(campaigns) == 0:
@@ -220,7 +227,7 @@ CLOSED_RECEIPT_STATUSES = {"received", "cancelled", "canceled"}
 
 
 def receipts_array(receipts: pd.DataFrame, keys: pd.DataFrame, week0: pd.Timestamp,
-                   horizon: int) -> tuple[np.ndarray, list[Problem]]:
+                   horizon: int) -> tuple[NDArray[np.float64], list[Problem]]:
     """Open receipts per week; past-due ones land in week 0, those after the horizon are left out."""
     out = np.zeros((len(keys), horizon), order="F")
     if receipts is None or len(receipts) == 0:

@@ -41,7 +41,8 @@ def campaign_number(campaigns: pd.DataFrame, name: str) -> Floats:
     """A numeric Campaigns column as floats, NaN where blank or where the column is absent."""
     if name not in campaigns.columns:
         return np.full(len(campaigns), np.nan)
-    return pd.to_numeric(campaigns[name], errors="coerce").to_numpy(dtype=float)
+    values: Floats = pd.to_numeric(campaigns[name], errors="coerce").to_numpy(dtype=float)
+    return values
 
 
 def weekly_lost(poh: Floats) -> Floats:

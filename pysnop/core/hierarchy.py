@@ -16,12 +16,18 @@ Node ids are readable strings::
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike, NDArray
 
 from pysnop.core.locations import location_roles
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
 
 LEVELS = ("total", "category", "sku", "sku_location")
 TOTAL = "total"
@@ -29,7 +35,8 @@ NO_CATEGORY = "(no category)"
 ALL_CATEGORIES = "ALL"
 
 
-def node_id(level: str, category=None, sku=None, location=None) -> str:
+def node_id(level: str, category: object = None, sku: object = None,
+            location: object = None) -> str:
     """The id of a node from its keys (``category`` is only used at category level)."""
     if level == "total":
         return TOTAL
@@ -42,7 +49,7 @@ def node_id(level: str, category=None, sku=None, location=None) -> str:
     raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LEVELS)}")
 
 
-def _text(values) -> pd.Series:
+def _text(values: Iterable[object]) -> pd.Series:
     """Keys as stripped text, blank → None."""
     s = pd.Series(values, dtype=object)
     s = s.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
@@ -50,7 +57,7 @@ def _text(values) -> pd.Series:
     return s.where(s != "", None)
 
 
-def row_levels(frame: pd.DataFrame) -> np.ndarray:
+def row_levels(frame: pd.DataFrame) -> NDArray[np.object_]:
     """The level of each forecast-like row from the keys it fills.
 
     sku+location → ``sku_location``; sku only → ``sku``; category only → ``category``;
@@ -66,9 +73,10 @@ def row_levels(frame: pd.DataFrame) -> np.ndarray:
     has_sku, has_loc = sku.notna().to_numpy(), loc.notna().to_numpy()
     is_all = cat.fillna("").str.casefold().eq(ALL_CATEGORIES.casefold()).to_numpy()
     has_cat = cat.notna().to_numpy() & ~is_all
-    return np.select(
+    levels: NDArray[np.object_] = np.select(
         [has_sku & has_loc, has_sku, has_loc, has_cat],
         ["sku_location", "sku", "", "category"], default="total").astype(object)
+    return levels
 
 
 @dataclass(frozen=True)
@@ -84,27 +92,29 @@ class Hierarchy:
 
     # -- construction -------------------------------------------------------------------
     @classmethod
-    def from_keys(cls, bottom: pd.DataFrame | None = None, sku_category: dict | None = None,
-                  skus=(), categories=()) -> "Hierarchy":
+    def from_keys(cls, bottom: pd.DataFrame | None = None,
+                  sku_category: Mapping[str, str | None] | None = None,
+                  skus: Iterable[object] = (), categories: Iterable[object] = ()) -> "Hierarchy":
         """Build from sku×location pairs, a sku → category map and extra skus / categories.
 
         A sku without a category goes under ``"(no category)"``. Order within a level is
         sorted by name, so the same inputs always give the same tree.
         """
-        sku_category = {str(k): (None if v is None else str(v)) for k, v in
-                        (sku_category or {}).items()}
+        category_of: dict[str, str | None] = {str(k): (None if v is None else str(v))
+                                              for k, v in (sku_category or {}).items()}
         pairs = pd.DataFrame(columns=["sku", "location"], dtype=object) if bottom is None else \
             pd.DataFrame({"sku": _text(bottom["sku"]).to_numpy(),
                           "location": _text(bottom["location"]).to_numpy()})
         pairs = pairs.dropna().drop_duplicates().sort_values(["sku", "location"])
         all_skus = sorted(set(pairs["sku"]) | {str(s) for s in skus if s is not None})
-        cat_of = {s: (sku_category.get(s) or NO_CATEGORY) for s in all_skus}
+        cat_of = {s: (category_of.get(s) or NO_CATEGORY) for s in all_skus}
         all_cats = sorted(set(cat_of.values()) | {str(c) for c in categories
                                                    if c is not None and
                                                    str(c).casefold() != ALL_CATEGORIES.casefold()})
         cat_pos = {c: 1 + i for i, c in enumerate(all_cats)}
         sku_pos = {s: 1 + len(all_cats) + i for i, s in enumerate(all_skus)}
-        rows = [("total", None, None, None, -1)]
+        rows: list[tuple[str, str | None, str | None, str | None, int]] = \
+            [("total", None, None, None, -1)]
         rows += [("category", c, None, None, 0) for c in all_cats]
         rows += [("sku", cat_of[s], s, None, cat_pos[cat_of[s]]) for s in all_skus]
         rows += [("sku_location", cat_of[s], s, loc, sku_pos[s])
@@ -143,34 +153,38 @@ class Hierarchy:
         return pd.Index(self.nodes["node"], name="node")
 
     @property
-    def parent(self) -> np.ndarray:
-        return self.nodes["parent"].to_numpy()
+    def parent(self) -> NDArray[np.int64]:
+        parent: NDArray[np.int64] = self.nodes["parent"].to_numpy()
+        return parent
 
     @property
-    def depth(self) -> np.ndarray:
-        return self.nodes["depth"].to_numpy()
+    def depth(self) -> NDArray[np.int64]:
+        depth: NDArray[np.int64] = self.nodes["depth"].to_numpy()
+        return depth
 
     @property
-    def is_leaf(self) -> np.ndarray:
-        return self.nodes["is_leaf"].to_numpy(dtype=bool)
+    def is_leaf(self) -> NDArray[np.bool_]:
+        is_leaf: NDArray[np.bool_] = self.nodes["is_leaf"].to_numpy(dtype=bool)
+        return is_leaf
 
     @property
-    def leaves(self) -> np.ndarray:
+    def leaves(self) -> NDArray[np.intp]:
         return np.flatnonzero(self.is_leaf)
 
     @property
-    def n_leaves(self) -> np.ndarray:
-        return self.nodes["n_leaves"].to_numpy()
+    def n_leaves(self) -> NDArray[np.int64]:
+        n_leaves: NDArray[np.int64] = self.nodes["n_leaves"].to_numpy()
+        return n_leaves
 
     def __len__(self) -> int:
         return len(self.nodes)
 
-    def by_depth(self) -> list[np.ndarray]:
+    def by_depth(self) -> list[NDArray[np.intp]]:
         """Node positions at each depth 0..max (a depth may be empty in a ragged tree)."""
         depth = self.depth
         return [np.flatnonzero(depth == d) for d in range(int(depth.max()) + 1)]
 
-    def summing_matrix(self, sparse: bool = True):
+    def summing_matrix(self, sparse: bool = True) -> csr_matrix | NDArray[np.float64]:
         """``S`` (nodes × leaves): scipy.sparse CSR if ``sparse`` else a numpy array."""
         n, leaves = len(self), self.leaves
         leaf_col, anc, parent = np.arange(len(leaves)), leaves, self.parent
@@ -191,22 +205,23 @@ class Hierarchy:
         out[r, c] = 1.0
         return out
 
-    def aggregate(self, leaf_values: np.ndarray) -> np.ndarray:
+    def aggregate(self, leaf_values: ArrayLike) -> NDArray[np.float64]:
         """``S @ leaf_values`` level by level: (n_leaves × T) → (n_nodes × T)."""
-        leaf_values = np.asarray(leaf_values, dtype=float)
-        out = np.zeros((len(self),) + leaf_values.shape[1:])
-        out[self.leaves] = leaf_values
+        values = np.asarray(leaf_values, dtype=float)
+        out = np.zeros((len(self),) + values.shape[1:])
+        out[self.leaves] = values
         parent = self.parent
         for idx in reversed(self.by_depth()[1:]):
             np.add.at(out, parent[idx], out[idx])
         return out
 
     # -- lookup ----------------------------------------------------------------------------
-    def position(self, ids) -> np.ndarray:
+    def position(self, ids: Iterable[object]) -> NDArray[np.intp]:
         """Position of each node id, -1 where the id is not in the tree."""
-        return self.ids.get_indexer(pd.Index(list(ids), dtype=object))
+        pos: NDArray[np.intp] = self.ids.get_indexer(pd.Index(list(ids), dtype=object))
+        return pos
 
-    def locate(self, frame: pd.DataFrame) -> np.ndarray:
+    def locate(self, frame: pd.DataFrame) -> NDArray[np.intp]:
         """Node position for each row of a frame keyed by sku / location / category.
 
         The level follows :func:`row_levels`; -1 where the node is not in the tree. A frame
@@ -245,8 +260,10 @@ def build_hierarchy(inventory: pd.DataFrame | None = None, products: pd.DataFram
     if inventory is not None and len(inventory) and \
             ("role" in inventory.columns or locations is not None):
         selling = inventory[location_roles(inventory, locations) != "dc"]
-    bottoms, skus, cats = [], set(), set()
-    sku_category: dict = {}
+    bottoms: list[pd.DataFrame] = []
+    skus: set[str | None] = set()
+    cats: set[str | None] = set()
+    sku_category: dict[str, str] = {}
     for frame in (forecast, inventory):  # later sources win: Inventory over Forecast
         if frame is not None and len(frame) and "category" in frame.columns and "sku" in frame:
             pairs = pd.DataFrame({"sku": _text(frame["sku"]), "category": _text(frame["category"])})
@@ -260,12 +277,13 @@ def build_hierarchy(inventory: pd.DataFrame | None = None, products: pd.DataFram
     for frame in (selling, actuals, forecast):
         if frame is None or len(frame) == 0:
             continue
-        levels = row_levels(frame) if frame is forecast else \
+        is_forecast = frame is forecast  # a test, not a narrowing of frame to forecast's type
+        levels = row_levels(frame) if is_forecast else \
             np.full(len(frame), "sku_location", dtype=object)
-        bottom = levels == "sku_location"
-        bottoms.append(pd.DataFrame({"sku": _text(frame["sku"]).to_numpy()[bottom],
-                                     "location": _text(frame["location"]).to_numpy()[bottom]}))
-        if frame is forecast:
+        at_bottom = levels == "sku_location"
+        bottoms.append(pd.DataFrame({"sku": _text(frame["sku"]).to_numpy()[at_bottom],
+                                     "location": _text(frame["location"]).to_numpy()[at_bottom]}))
+        if is_forecast:
             skus |= set(_text(frame["sku"]).to_numpy()[levels == "sku"])
             if "category" in frame.columns:
                 cats |= set(_text(frame["category"]).to_numpy()[levels == "category"])

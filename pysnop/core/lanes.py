@@ -1,4 +1,5 @@
-"""Which transfers are possible, how long they take, what they cost (docs/semantics.md §2).
+"""Which transfers are possible, how long they take, what they cost (docs/semantics.md §3,
+"Remedies": TRANSFER).
 
 With a Lanes sheet only the listed (from_location, to_location) pairs may ship, each with its
 own transit_weeks and cost_per_unit (a blank cell falls back to Settings transfer_lead_weeks /

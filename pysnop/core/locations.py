@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
-from pysnop.core.demand import summarise
+from pysnop.core.demand import _rows, summarise
 from pysnop.errors import Problem, show_value
 
 ROLES = ("store", "dc", "online")
@@ -68,13 +69,15 @@ def has_network_data(inventory: pd.DataFrame, locations: pd.DataFrame | None) ->
     return any(_text(inventory[c]).notna().any() for c in cols)
 
 
-def location_roles(inventory: pd.DataFrame, locations: pd.DataFrame | None) -> np.ndarray:
+def location_roles(inventory: pd.DataFrame,
+                   locations: pd.DataFrame | None) -> NDArray[np.object_]:
     """Each Inventory row's effective role (Inventory, else Locations, else store), unchecked."""
     inv = inventory.reset_index(drop=True)
     loc_role = _locations_frame(locations)["role"]
     own = _role_text(inv["role"]) if "role" in inv else pd.Series([None] * len(inv), dtype=object)
     role = own.where(own.notna(), _text(inv["location"]).map(loc_role))
-    return role.fillna("store").to_numpy(dtype=object)
+    roles: NDArray[np.object_] = role.fillna("store").to_numpy(dtype=object)
+    return roles
 
 
 def resolve_network(inventory: pd.DataFrame, locations: pd.DataFrame | None = None,
@@ -317,13 +320,6 @@ def _positive_packs(num: pd.Series, rows: np.ndarray, sheet: str,
     bad = (num.notna() & (num <= 0)).to_numpy()
     return _located(bad, rows, sheet, "pack_size", raw,
                     "pack_size: expected a number of units above 0")
-
-
-def _rows(frame: pd.DataFrame) -> np.ndarray:
-    if "row" in frame.columns:
-        return pd.to_numeric(frame["row"], errors="coerce").fillna(-1).astype(np.int64) \
-            .to_numpy()
-    return np.full(len(frame), -1, dtype=np.int64)
 
 
 def _row(row: Any) -> int | None:

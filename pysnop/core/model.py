@@ -64,7 +64,7 @@ LIFT_SOURCES = ("planned", "learned", "cautious")
 
 @dataclass(frozen=True)
 class Settings:
-    """The Settings sheet, with the spec's defaults."""
+    """The Settings sheet, with its defaults."""
 
     as_of: dt.date | None = None  # None: today, resolved when the engine runs
     horizon_weeks: int = 8

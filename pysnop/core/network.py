@@ -84,7 +84,8 @@ class _Run:
 def project_network(demand: np.ndarray, receipts: np.ndarray, threshold: np.ndarray,
                     on_hand: np.ndarray, topology: Topology, *,
                     lost_sales: bool = True) -> NetworkProjection:
-    """Project every row; rows neither fed nor feeding are projected on their own (§3).
+    """Project every row; rows neither fed nor feeding are projected on their own
+    (docs/semantics.md §1).
 
     ``lost_sales=False`` skips the lost-sales run (``lost_weekly`` is then left at the rows'
     own flat figures) for callers that only need the projection."""

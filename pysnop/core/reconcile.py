@@ -19,10 +19,12 @@ zero-variance nodes (exact equality constraints); non-negativity is an active-se
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Iterable, Mapping
+from typing import NoReturn, TypeAlias
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from pysnop.core.hierarchy import Hierarchy
 from pysnop.errors import DataError
@@ -31,11 +33,16 @@ METHODS = ("bottom_up", "top_down", "mint_ols", "mint_wls_struct", "none")
 _REL_TOL = 1e-9
 _ZERO_SUM = 1e-8  # siblings' base forecasts summing to less than this share equally
 
+Floats = NDArray[np.float64]
+Flags = NDArray[np.bool_]
+# {(node, week): value}, or a frame shaped like the base forecasts or long (node, week, value)
+Locks: TypeAlias = "Mapping[tuple[object, object], object] | pd.DataFrame"
+
 
 # ---------------------------------------------------------------------------------------
 # the tree solver
 # ---------------------------------------------------------------------------------------
-def _tree_solve(tree: Hierarchy, y: np.ndarray, var: np.ndarray, lock: np.ndarray):
+def _tree_solve(tree: Hierarchy, y: Floats, var: Floats, lock: Floats) -> tuple[Floats, Flags]:
     """Weighted least squares over coherent values, all columns at once.
 
     Minimise Σ_j (y_j − x_j)² / var_j over observed j (y not NaN) subject to x = S b and
@@ -84,20 +91,21 @@ def _tree_solve(tree: Hierarchy, y: np.ndarray, var: np.ndarray, lock: np.ndarra
     return x, conflict
 
 
-def _raise_conflict(tree: Hierarchy, conflict: np.ndarray, weeks, why: str):
+def _raise_conflict(tree: Hierarchy, conflict: Flags, weeks: pd.Index, why: str) -> NoReturn:
     i, j = np.argwhere(conflict)[0]
     raise DataError(f"locked value of {tree.ids[i]} in week {_label(weeks[j])} {why}",
                     sheet="Forecast", value=tree.ids[i])
 
 
-def _label(week) -> str:
+def _label(week: object) -> str:
     try:
         return f"{pd.Timestamp(week):%Y-%m-%d}"
     except (ValueError, TypeError):
         return str(week)
 
 
-def _nonneg_solve(tree: Hierarchy, y, var, lock, weeks, max_rounds: int | None = None):
+def _nonneg_solve(tree: Hierarchy, y: Floats, var: Floats, lock: Floats, weeks: pd.Index,
+                  max_rounds: int | None = None) -> Floats:
     """The W-norm projection with leaves ≥ 0 (locked leaves excepted) and locks exact.
 
     Lawson–Hanson active set run on all weeks at once: leaves in the active set Z are held
@@ -115,7 +123,7 @@ def _nonneg_solve(tree: Hierarchy, y, var, lock, weeks, max_rounds: int | None =
     tol = 1e-9 * scale
     Z = np.zeros((len(leaves), t), dtype=bool)
 
-    def solve(Z):
+    def solve(Z: Flags) -> Floats:
         lk = lock.copy()
         sub = lk[leaves]
         sub[Z] = 0.0
@@ -188,7 +196,7 @@ def _nonneg_solve(tree: Hierarchy, y, var, lock, weeks, max_rounds: int | None =
 # ---------------------------------------------------------------------------------------
 # methods
 # ---------------------------------------------------------------------------------------
-def _top_down(tree: Hierarchy, y: np.ndarray, nonnegative: bool = False) -> np.ndarray:
+def _top_down(tree: Hierarchy, y: Floats, nonnegative: bool = False) -> Floats:
     """Forecast proportions (Athanasopoulos, Ahmed & Hyndman 2009), level by level: the
     top-most forecast of each branch is shared among the children of each node in proportion
     to each child's own base forecast over the sum of its siblings' (docs/reconciliation.md).
@@ -226,7 +234,7 @@ def _top_down(tree: Hierarchy, y: np.ndarray, nonnegative: bool = False) -> np.n
     return tree.aggregate(np.nan_to_num(x[tree.leaves]))
 
 
-def _bottom_up(tree: Hierarchy, y: np.ndarray) -> np.ndarray:
+def _bottom_up(tree: Hierarchy, y: Floats) -> Floats:
     """Leaves keep their base forecast; a leaf without one is filled from the forecasts
     above it (least squares, structural weights), 0 when nothing above is forecast."""
     leaves = tree.leaves
@@ -238,7 +246,8 @@ def _bottom_up(tree: Hierarchy, y: np.ndarray) -> np.ndarray:
     return x
 
 
-def _around_locks(tree, x0, lock, nonnegative, weeks):
+def _around_locks(tree: Hierarchy, x0: Floats, lock: Floats, nonnegative: bool,
+                  weeks: pd.Index) -> Floats:
     """Smallest change to the leaves of a coherent x0 that meets the locks (and ≥ 0):
     variances proportional to each leaf's size, so a locked parent scales its leaves."""
     y2 = np.full(x0.shape, np.nan)
@@ -251,7 +260,8 @@ def _around_locks(tree, x0, lock, nonnegative, weeks):
     return _solve(tree, y2, var, lock, nonnegative, weeks)
 
 
-def _solve(tree, y, var, lock, nonnegative, weeks):
+def _solve(tree: Hierarchy, y: Floats, var: Floats, lock: Floats, nonnegative: bool,
+           weeks: pd.Index) -> Floats:
     if nonnegative:
         return _nonneg_solve(tree, y, var, lock, weeks)
     x, conflict = _tree_solve(tree, y, var, lock)
@@ -260,10 +270,11 @@ def _solve(tree, y, var, lock, nonnegative, weeks):
     return x
 
 
-def _lock_array(locked, ids: pd.Index, weeks: pd.Index) -> np.ndarray:
+def _lock_array(locked: Locks | None, ids: pd.Index, weeks: pd.Index) -> Floats:
     out = np.full((len(ids), len(weeks)), np.nan)
     if locked is None:
         return out
+    items: Iterable[tuple[object, object, object]]
     if isinstance(locked, pd.DataFrame):
         if {"node", "week", "value"} <= set(locked.columns):
             items = zip(locked["node"], locked["week"], locked["value"])
@@ -274,10 +285,10 @@ def _lock_array(locked, ids: pd.Index, weeks: pd.Index) -> np.ndarray:
         items = ((i, w, v) for (i, w), v in locked.items())
     else:
         raise TypeError("locked must be a dict {(node, week): value} or a DataFrame")
-    items = [(i, w, v) for i, w, v in items if v is not None and not pd.isna(v)]
-    if not items:
+    given = [(i, w, v) for i, w, v in items if v is not None and not pd.isna(v)]
+    if not given:
         return out
-    node, week, value = zip(*items)
+    node, week, value = zip(*given)
     r = ids.get_indexer(pd.Index(node, dtype=object))
     c = weeks.get_indexer(pd.Index(week))
     if (r < 0).any():
@@ -291,7 +302,7 @@ def _lock_array(locked, ids: pd.Index, weeks: pd.Index) -> np.ndarray:
 
 
 def reconcile(base: pd.DataFrame, tree: Hierarchy, method: str = "mint_wls_struct", *,
-              locked=None, nonnegative: bool = False) -> pd.DataFrame:
+              locked: Locks | None = None, nonnegative: bool = False) -> pd.DataFrame:
     """Coherent forecasts for every node of ``tree`` from base forecasts for any of them.
 
     base: rows indexed by node id (see :class:`Hierarchy`), one column per week; NaN (or a

@@ -1,4 +1,5 @@
-"""The risks frame: one row per decision, beside the proposals (docs/semantics.md, "Risks").
+"""The risks frame: one row per decision, beside the proposals (docs/semantics.md §3,
+"Risks and decisions").
 
 RISK_COLUMNS:
   risk_id          RSK- + 8 hex of what the risk is about (stable across re-runs)

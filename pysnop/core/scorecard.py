@@ -1,4 +1,4 @@
-"""The S&OP scorecard (SPEC §6): pure functions from Actuals and recorded forecasts.
+"""The S&OP scorecard: pure functions from Actuals and recorded forecasts.
 
 Definitions (weekly figures sum over every sku×location of the Actuals):
 
@@ -16,10 +16,13 @@ Definitions (weekly figures sum over every sku×location of the Actuals):
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from pysnop.core.consensus import _accuracy, _window, matched, monday
 from pysnop.core.demand import place_campaigns
@@ -44,13 +47,15 @@ class Scorecard:
     accuracy_quarterly: pd.DataFrame
 
 
-def quarter_label(weeks) -> np.ndarray:
+def quarter_label(weeks: Iterable[object]) -> NDArray[np.object_]:
     """The quarter of each week's Monday, e.g. ``2026Q4``."""
-    return pd.DatetimeIndex(weeks).to_period("Q").astype(str).to_numpy(dtype=object)
+    labels: NDArray[np.object_] = pd.DatetimeIndex(weeks).to_period("Q").astype(str) \
+        .to_numpy(dtype=object)
+    return labels
 
 
 def promoted(actuals: pd.DataFrame, campaigns: pd.DataFrame | None,
-             count_statuses=("Planned", "Confirmed")) -> np.ndarray:
+             count_statuses: Iterable[str] = ("Planned", "Confirmed")) -> NDArray[np.bool_]:
     """For each Actuals row: is its sku-location-week touched by a counted campaign?"""
     n = len(actuals)
     if campaigns is None or len(campaigns) == 0 or n == 0:
@@ -64,10 +69,11 @@ def promoted(actuals: pd.DataFrame, campaigns: pd.DataFrame | None,
     index = pd.MultiIndex.from_frame(keys)
     i = index.get_indexer(pd.MultiIndex.from_frame(actuals[["sku", "location"]].astype(object)))
     k = ((weeks - week0).dt.days // 7).to_numpy()
-    return mask[i, k]
+    touched: NDArray[np.bool_] = mask[i, k]
+    return touched
 
 
-def stock_weekly(actuals: pd.DataFrame, promo: np.ndarray | None = None) -> pd.DataFrame:
+def stock_weekly(actuals: pd.DataFrame, promo: NDArray[np.bool_] | None = None) -> pd.DataFrame:
     """The stock figures of the scorecard by week (see the module doc)."""
     a = pd.DataFrame({
         "week": monday(actuals["week"].to_numpy()).to_numpy(),
@@ -115,8 +121,9 @@ def stock_quarterly(weekly: pd.DataFrame) -> pd.DataFrame:
 
 def scorecard(actuals: pd.DataFrame, forecasts: pd.DataFrame | None = None, *,
               campaigns: pd.DataFrame | None = None,
-              count_statuses=("Planned", "Confirmed"), products: pd.DataFrame | None = None,
-              tree: Hierarchy | None = None, window_weeks: int = 8, as_of=None) -> Scorecard:
+              count_statuses: Iterable[str] = ("Planned", "Confirmed"),
+              products: pd.DataFrame | None = None, tree: Hierarchy | None = None,
+              window_weeks: int = 8, as_of: dt.date | None = None) -> Scorecard:
     """The scorecard from Actuals, recorded forecasts (sku / location / category keys or a
     ``node`` column, week, source, units, optional ``recorded``) and Campaigns."""
     weekly = stock_weekly(actuals, promoted(actuals, campaigns, count_statuses))

@@ -1,4 +1,4 @@
-"""What-if: the bridge with chosen actions applied, before against after (docs/semantics.md §4).
+"""What-if: the bridge with chosen actions applied, before against after (docs/semantics.md §3).
 
 :func:`apply_actions` changes a copy of the inputs the way each action would once executed:
 
@@ -34,7 +34,7 @@ import pandas as pd
 from pysnop.core.bridge import run_bridge
 from pysnop.core.lanes import lane_transit
 from pysnop.core.locations import location_roles
-from pysnop.core.model import PlanInputs
+from pysnop.core.model import BridgeResult, PlanInputs
 from pysnop.core.values import is_blank
 
 MARKETING_TYPES = ("EXCLUDE_LOCATIONS", "REDUCE_LIFT", "MOVE_WINDOW", "SHIFT_SKU")
@@ -44,14 +44,14 @@ RESULT_COLUMNS = ["sku", "location", "status_before", "status_after", "lost_befo
                   "first_risk_before", "first_risk_after"]
 
 
-def _text(value) -> str | None:
+def _text(value: object) -> str | None:
     if is_blank(value):
         return None
     text = str(value).strip()
     return text or None
 
 
-def _stamp(value):
+def _stamp(value: object) -> pd.Timestamp | None:
     if _text(value) is None:
         return None
     return pd.Timestamp(value).normalize()
@@ -61,7 +61,7 @@ def apply_actions(inputs: PlanInputs, actions: pd.DataFrame) -> tuple[PlanInputs
     """A copy of ``inputs`` with ``actions`` applied; notes on actions that could not be."""
     receipts = inputs.receipts.copy()
     campaigns = inputs.campaigns.copy()
-    added: list[dict] = []
+    added: list[dict[str, object]] = []
     notes: list[str] = []
     for rec in actions.to_dict("records"):
         kind = _text(rec.get("type")) or ""
@@ -127,9 +127,9 @@ def apply_actions(inputs: PlanInputs, actions: pd.DataFrame) -> tuple[PlanInputs
     return changed, notes
 
 
-def _scope(inputs: PlanInputs, locations, sku) -> tuple[str, ...]:
+def _scope(inputs: PlanInputs, locations: object, sku: object) -> tuple[str, ...]:
     """A campaign's scope as a tuple of locations; blank / ALL: every location stocking the
-    SKU that is not a DC (docs/semantics.md §2 Campaigns)."""
+    SKU that is not a DC (docs/semantics.md §1)."""
     listed = tuple(locations) if isinstance(locations, (tuple, list)) else ()
     if listed and not (len(listed) == 1 and str(listed[0]).strip().casefold() == "all"):
         return tuple(str(x) for x in listed)
@@ -160,12 +160,13 @@ def as_if_confirmed(inputs: PlanInputs, actions: pd.DataFrame) -> tuple[PlanInpu
     return dataclasses.replace(inputs, campaigns=changed), [note]
 
 
-def _receipt(sku, loc, due, qty, action) -> dict:
+def _receipt(sku: str | None, loc: str | None, due: pd.Timestamp, qty: float,
+             action: str) -> dict[str, object]:
     return {"sku": sku, "location": loc, "due": due, "qty": qty, "po_id": action,
             "status": None, "row": -1}
 
 
-def simulate(inputs: PlanInputs, actions: pd.DataFrame, *, before=None
+def simulate(inputs: PlanInputs, actions: pd.DataFrame, *, before: BridgeResult | None = None
              ) -> tuple[pd.DataFrame, list[str]]:
     """Before/after per sku-location whose projection the actions change, and notes."""
     inputs, notes = as_if_confirmed(inputs, actions)
@@ -202,5 +203,5 @@ def simulate(inputs: PlanInputs, actions: pd.DataFrame, *, before=None
     return pd.DataFrame(rows, columns=RESULT_COLUMNS), notes
 
 
-def _day(value) -> dt.date | None:
+def _day(value: object) -> dt.date | None:
     return None if _text(value) is None else pd.Timestamp(value).date()

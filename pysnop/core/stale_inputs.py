@@ -27,7 +27,7 @@ from pysnop.errors import Problem
 
 
 def _day(value: object) -> str:
-    return f"{pd.Timestamp(value):%Y-%m-%d}"  # type: ignore[arg-type]
+    return f"{pd.Timestamp(value):%Y-%m-%d}"
 
 
 def _row(value: object) -> int | None:

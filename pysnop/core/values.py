@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 
 
-def is_blank(value) -> bool:
+def is_blank(value: Any) -> bool:
     """None, NaN, NaT, pd.NA — anything a planner would see as an empty cell (not "")."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return True

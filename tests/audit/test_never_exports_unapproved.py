@@ -22,18 +22,13 @@ from audit_helpers import HEADER_ROW, plan_sheets
 from conftest import build_book
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis_budget import examples
 
 from pysnop.core.binding import BOUND_FIELDS, values_fingerprint
 from pysnop.errors import PysnopError
 from pysnop.operations.decide import apply_decisions
 from pysnop.operations.export import export_actions
 from pysnop.pipeline.run import recalc
-
-
-def examples(n: int) -> int:
-    """As the fuzz tests scale (tests/hardening/hardening_helpers.py): ``n`` under the "ci"
-    profile, a tenth (at least 2) under "dev"."""
-    return n if settings.default.max_examples >= 1000 else max(2, n // 10)
 
 LISTED = {"Supply": {"ann"}, "Marketing": {"mo"}}
 EDIT = st.tuples(st.just("edit"), st.integers(0, 5),

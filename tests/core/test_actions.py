@@ -1,4 +1,4 @@
-"""Action proposals (SPEC §4): one hand-worked scenario per type, ids, ranking, dropping.
+"""Action proposals (docs/semantics.md §3): one hand-worked scenario per type, ids, ranking, dropping.
 
 Week 0 is Mon 2026-11-16 (as-of Wed 2026-11-18); weeks 1..4 start 11-23, 11-30, 12-07, 12-14.
 """
@@ -210,7 +210,7 @@ def test_reduce_lift_and_move_window():
     exp = one(acts, "EXPEDITE")
     assert (exp["week"], exp["net_value"], exp["campaign_id"]) == (W[2], 40, "C1")
     assert "Black Friday stockout at S1" in exp["reason"]
-    # ranked by net value; equal values: margin, then the type order of SPEC §4
+    # ranked by net value; equal values: margin, then the type order of docs/semantics.md §3
     assert list(acts["type"]) == ["EXPEDITE", "MOVE_WINDOW", "REDUCE_LIFT"]
     assert list(acts["rank"]) == [1, 2, 3]
 

@@ -1,4 +1,5 @@
-"""SPEC §3 rule by rule, each against numbers worked by hand in the comments."""
+"""The bridge's rules (docs/semantics.md §1) one by one, each against numbers worked by hand
+in the comments."""
 
 import numpy as np
 import pandas as pd
@@ -239,7 +240,7 @@ def test_no_lost_units_is_a_plain_zero_not_minus_zero():
 
 
 def test_default_risk_buffer_is_a_quarter_of_the_promo_units():
-    # SPEC §2: risk_buffer defaults to 0.25. lift_units week 0 = 20 × 0.5 = 10;
+    # Settings' risk_buffer defaults to 0.25 (core.model.Settings). lift_units week 0 = 20 × 0.5 = 10;
     # threshold = 5 + 0.25 × 10 = 7.5; poh = 37 - 30 = 7 < 7.5 -> AT RISK
     import dataclasses
 

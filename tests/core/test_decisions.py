@@ -1,9 +1,10 @@
-"""Decisions on proposals: who may approve, and how re-runs keep decisions (SPEC §4)."""
+"""Decisions on proposals: who may approve, and how re-runs keep decisions (docs/semantics.md §3)."""
 
 import datetime as dt
 
 import pandas as pd
 from hypothesis import given, settings
+from hypothesis_budget import examples
 from hypothesis import strategies as st
 
 from pysnop.core.decisions import (
@@ -201,7 +202,7 @@ RUN = st.tuples(st.sets(st.sampled_from(IDS)), st.lists(EDIT, max_size=6),
                 st.integers(0, 50))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(RUN, min_size=1, max_size=6))
 def test_decisions_survive_random_reruns(runs):
     known: dict[str, Known] = {}

@@ -1,4 +1,4 @@
-"""The network (SPEC §3b), case by case, each worked by hand from the spec's text.
+"""The network (docs/semantics.md §4), case by case, each worked by hand from its text.
 
 Conventions of every case (tests/core/plans.py): as-of Wed 2026-11-18, so week 0 is Mon
 2026-11-16; no risk buffer, so a threshold is the safety stock. Notation of §3b: B_s(a) is

@@ -1,7 +1,8 @@
-"""Properties of the distribution plan that hold for any network (SPEC §3b)."""
+"""Properties of the distribution plan that hold for any network (docs/semantics.md §4)."""
 
 import numpy as np
 from hypothesis import given, settings
+from hypothesis_budget import examples
 from hypothesis import strategies as st
 
 from pysnop.core.network import Topology, project_network
@@ -47,7 +48,7 @@ def networks(draw, ample=False):
     return (np.array(demand_rows), np.array(receipts_rows), threshold, np.array(on_hand), topo)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(networks(ample=True))
 def test_with_ample_dc_stock_every_fed_row_holds_threshold_from_its_first_arrival(case):
     demand, receipts, threshold, on_hand, topo = case
@@ -61,7 +62,7 @@ def test_with_ample_dc_stock_every_fed_row_holds_threshold_from_its_first_arriva
     np.testing.assert_array_equal(net.poh, net.poh_unconstrained)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(networks())
 def test_a_dc_never_ships_more_than_it_has_nor_more_than_asked(case):
     demand, receipts, threshold, on_hand, topo = case
@@ -74,7 +75,7 @@ def test_a_dc_never_ships_more_than_it_has_nor_more_than_asked(case):
     per_pack = ship[packed] / topo.pack[fed][packed][:, None]
     np.testing.assert_allclose(per_pack, np.round(per_pack), atol=1e-9)
     for d in np.flatnonzero(topo.feeds):
-        # the DC's own balance in the backorder run, week by week (SPEC §3b)
+        # the DC's own balance in the backorder run, week by week (docs/semantics.md §4.2)
         balance = on_hand[d]
         for t in range(horizon):
             available = max(0.0, balance + receipts[d, t])

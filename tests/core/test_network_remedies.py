@@ -1,5 +1,5 @@
 """Remedies through the network (docs/semantics.md, "Remedies through the network"), worked by
-hand from the network's rules (SPEC §3b) and the remedies' (SPEC §4).
+hand from the network's rules (§4) and the remedies' (§3).
 
 Conventions (tests/core/plans.py): as-of Wed 2026-11-18, week 0 = Mon 2026-11-16, no risk
 buffer (a threshold is the safety stock). Notation of §3b: B_s(a) the balance of s entering
@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis_budget import examples
 from hypothesis import strategies as st
 from plans import build_plan, weekly
 
@@ -331,7 +332,7 @@ def dc_chains(draw):
                       products=[{"sku": "A", "pack_size": pack}] if pack else None)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dc_chains())
 def test_a_dc_expedites_claim_is_what_the_network_rerun_saves(plan):
     ap = plan_actions(plan, run_bridge(plan))

@@ -1,4 +1,4 @@
-"""The campaign supply check through the network, worked by hand (SPEC §3, §3b)."""
+"""The campaign supply check through the network, worked by hand (docs/semantics.md §1, §4.5)."""
 
 import numpy as np
 import pandas as pd

@@ -1,4 +1,4 @@
-"""Remedies that can really be done (docs/semantics.md §4), one hand-worked case per rule.
+"""Remedies that can really be done (docs/semantics.md §3), one hand-worked case per rule.
 
 Week 0 is Mon 2026-11-16 (as-of Wed 2026-11-18); weeks 1..5 start 11-23, 11-30, 12-07, 12-14,
 12-21.

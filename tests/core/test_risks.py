@@ -6,6 +6,7 @@ Week 0 is Mon 2026-11-16 (as-of Wed 2026-11-18).
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis_budget import examples
 from plans import build_plan, weekly
 from test_transfers import worlds
 
@@ -114,7 +115,7 @@ def test_covers_columns():
         == [W[2], 5, 5]
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(30), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds())
 def test_every_at_risk_row_is_in_exactly_one_risk_and_every_proposal_in_one(plan):
     result = run_bridge(plan)

@@ -1,4 +1,4 @@
-"""The campaign supply check on hand-worked cases (SPEC §3, last paragraph)."""
+"""The campaign supply check on hand-worked cases (docs/semantics.md §1, campaign supply check)."""
 
 import numpy as np
 import pandas as pd

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis_budget import examples
 from hypothesis import strategies as st
 from plans import build_plan, weekly
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -294,7 +295,7 @@ def brute_force(world: World) -> float:
     return float(max(0.0, value[ok].max()))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tiny_worlds())
 def test_plan_matches_brute_force_on_tiny_networks(world):
     slots = sum(world.horizon - t for d, r, t, c in world.useful_arcs())
@@ -337,9 +338,9 @@ def generated(seed: int) -> World:
     return World(on_hand, receipts, demand, threshold, margin, group, arcs)
 
 
-def test_plan_is_within_a_tenth_of_a_percent_of_an_independent_milp():
+def _within_a_tenth_of_a_percent_of_an_independent_milp(seeds: range) -> None:
     checked = 0
-    for seed in range(240):
+    for seed in seeds:
         world = generated(seed)
         ships, plan = produced(world)
         assert world.feasible(ships), seed
@@ -349,7 +350,18 @@ def test_plan_is_within_a_tenth_of_a_percent_of_an_independent_milp():
         assert plan.objective <= best + 1e-6, seed  # nobody beats the optimum
         assert plan.objective >= best - 1e-3 * abs(best) - 1e-6, (seed, plan.objective, best)
         checked += best > 0
-    assert checked >= 150  # most generated cases have something to gain
+    # most generated cases have something to gain (150 of the 240)
+    assert checked >= len(seeds) * 5 // 8
+
+
+def test_plan_is_within_a_tenth_of_a_percent_of_an_independent_milp():
+    """The first 60 generated worlds; the slow pass checks 240."""
+    _within_a_tenth_of_a_percent_of_an_independent_milp(range(60))
+
+
+@pytest.mark.slow
+def test_plan_is_within_a_tenth_of_a_percent_of_an_independent_milp_on_240_worlds():
+    _within_a_tenth_of_a_percent_of_an_independent_milp(range(240))
 
 
 # --- donors are never put at risk, on whole bridge runs ---------------------------------
@@ -403,7 +415,7 @@ def _transit(plan, frm, to):
     return int(hit["transit_weeks"].iloc[0])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds())
 def test_transfers_never_put_a_donor_at_risk(plan):
     result = run_bridge(plan)

@@ -8,17 +8,9 @@ import io
 import zipfile
 from pathlib import Path
 
-from hypothesis import settings
-
 D = dt.date
 AS_OF = D(2026, 11, 18)
 WEEK0 = D(2026, 11, 16)
-
-
-def examples(n: int) -> int:
-    """``n`` hypothesis examples under the "ci" profile, a tenth (at least 2) under "dev" (see
-    tests/conftest.py)."""
-    return n if settings.default.max_examples >= 1000 else max(2, n // 10)
 
 
 def build_fast(path: Path, sheets: dict[str, list[list]], *, merged: dict | None = None) -> Path:

@@ -7,7 +7,6 @@ import csv
 import io
 import re
 import struct
-import time
 import zipfile
 from pathlib import Path
 
@@ -46,10 +45,8 @@ def _book(tmp_path: Path) -> Path:
 def _refused(path: Path, match: str) -> str:
     before = digest(path)
     names = files(path.parent)
-    started = time.perf_counter()
     with pytest.raises(UnsafeWorkbookError, match=match) as info:
         pysnop.recalc(path)
-    assert time.perf_counter() - started < 5
     assert digest(path) == before and files(path.parent) == names
     from pysnop.cli.main import cli
 

@@ -19,7 +19,6 @@ from hardening_helpers import (
     D,
     build_fast,
     digest,
-    examples,
     files,
     listing,
     openable,
@@ -28,6 +27,7 @@ from hardening_helpers import (
 )
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from hypothesis_budget import examples
 
 import pysnop
 from pysnop.errors import PysnopError

@@ -35,10 +35,11 @@ from pysnop.core.consensus import consensus_baseline
 from pysnop.core.locations import has_network_data
 from pysnop.core.model import RECONCILIATION_METHODS
 from pysnop.errors import Problem, PysnopError, ValidationError, show_value
+from pysnop.workbook.read.campaigns import lift_text
 from pysnop.workbook.read.cells import parse_number_text
 from pysnop.workbook.read.dates import date_of_value
 from pysnop.workbook.read.grid import Grid
-from pysnop.workbook.read.reader import lift_text, read_plan
+from pysnop.workbook.read.reader import read_plan
 from pysnop.workbook.read.schema import norm
 
 ERROR_PREFIX = "#PYSNOP: "

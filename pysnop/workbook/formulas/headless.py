@@ -14,7 +14,8 @@ The results are written as *cached values* while every formula is kept
 a cell that returns a table spills like a dynamic array: the anchor becomes an array formula
 over the result's range (``<f t="array" ref="A1:I20">``, marked dynamic for Excel 365) and each cell
 of the range holds its value. If the range would cover cells that hold something, the anchor
-shows ``#SPILL!``, as in Excel.
+shows ``#SPILL!``, as in Excel (:mod:`pysnop.workbook.formulas.spills`). Excel tables'
+structured references are resolved first (:mod:`pysnop.workbook.formulas.table_refs`).
 
 Entry points:
 
@@ -31,30 +32,19 @@ import datetime as dt
 import io
 import logging
 import os
-import re
 import tempfile
-import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
-import openpyxl
-from openpyxl.utils import get_column_letter, range_boundaries
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.utils import get_column_letter
 
 from pysnop.errors import FileAccessError
-from pysnop.workbook.formulas.engine import (
-    CALL,
-    DATE_FORMAT,
-    EXCEL_EPOCH,
-    TOP_CALL,
-    plain,
-    register_functions,
-    to_serial,
-)
+from pysnop.workbook.formulas.engine import CALL, plain, register_functions, to_serial
+from pysnop.workbook.formulas.spills import Spill, cells_of, find_spills, row_col, spilled_copy
+from pysnop.workbook.formulas.table_refs import resolve_table_refs, table_ranges
 from pysnop.workbook.ooxml.atomic import atomic_write
 from pysnop.workbook.ooxml.cached_values import patch_cached_values
 from pysnop.workbook.ooxml.cell_scan import might_have_formulas
@@ -64,27 +54,7 @@ from pysnop.workbook.ooxml.spill_layout import lay_out_spills
 # inside the functions that evaluate, so reading and writing workbooks without pysnop
 # formulas never pays for it.
 
-log = logging.getLogger(__name__)
-
-
 # ------------------------------------------------------------------------- evaluation
-
-@dataclass
-class Spill:
-    """A top-level pysnop call whose result is laid out over a range."""
-
-    sheet: str
-    anchor: str                 # "A1"
-    formula: str                # "=STOCKOUT_RISK(...)"
-    ref: str | None             # new range ("A1:I20"), None when the result is one cell
-    old_ref: str | None         # the array range the workbook had, if any
-    values: list[list]          # the result (dates as datetime.date)
-    blocked: bool = False       # the range would cover other content: #SPILL!
-
-    @property
-    def changed(self) -> bool:
-        return self.ref != self.old_ref
-
 
 @dataclass
 class Evaluation:
@@ -175,56 +145,6 @@ def _load(path: Path) -> Loaded:
     return Loaded(model, book, formula_cells, scope)
 
 
-# a table name not preceded by a name character, a sheet's "!" or quote, or a "]" (the
-# preceding character is captured and put back)
-_TABLE_REF = re.compile(r"(^|[^\w.!'\]])([A-Za-z_\\][\w.]*)\[(#All|#Data|#Headers|)\]", re.I)
-
-
-def table_ranges(book) -> dict[str, dict[str, str]]:
-    """Excel tables of an openpyxl workbook: NAME -> {"#ALL"|"#DATA"|"#HEADERS": range}."""
-    out: dict[str, dict[str, str]] = {}
-    for ws in book.worksheets:
-        sheet = "'" + ws.title.replace("'", "''") + "'!"
-        for table in ws.tables.values():
-            c1, r1, c2, r2 = range_boundaries(table.ref)
-            header = 1 if table.headerRowCount is None else int(table.headerRowCount)
-            totals = int(table.totalsRowCount or 0)
-            cols = f"${get_column_letter(c1)}$%d:${get_column_letter(c2)}$%d"
-            out[table.displayName.upper()] = {
-                "#ALL": sheet + cols % (r1, r2),
-                "#DATA": sheet + cols % (r1 + header, max(r1 + header, r2 - totals)),
-                "#HEADERS": sheet + cols % (r1, r1),
-            }
-    return out
-
-
-def resolve_table_refs(text: str, tables: dict[str, dict[str, str]]) -> str:
-    """``Inventory[#All]`` (and ``[#Data]``, ``[#Headers]``, ``[]``) as the plain range it
-    names, for the formulas engine; Excel resolves them itself. Other text is unchanged."""
-    def repl(m: re.Match) -> str:
-        table = tables.get(m.group(2).upper())
-        if table is None:
-            return m.group(0)
-        return m.group(1) + table[(m.group(3) or "#Data").upper()]
-    return _TABLE_REF.sub(repl, text)
-
-
-def _cells_of(ref: str):
-    c1, r1, c2, r2 = range_boundaries(ref)
-    for r in range(r1, r2 + 1):
-        for c in range(c1, c2 + 1):
-            yield f"{get_column_letter(c)}{r}"
-
-
-def _spill_ref(anchor: str, shape: tuple[int, int]) -> str | None:
-    rows, cols = shape
-    if rows * cols <= 1:
-        return None
-    letters, r = coordinate_from_string(anchor)
-    c = column_index_from_string(letters)
-    return f"{anchor}:{get_column_letter(c + cols - 1)}{r + rows - 1}"
-
-
 def _solve(path: Path):
     quiet = logging.getLogger("formulas")
     level = quiet.level
@@ -251,7 +171,7 @@ def _collect(loaded: Loaded, solution) -> dict[str, dict[str, Any]]:
         cells = set(loaded.formulas.get(ws.title, {}))
         for anchor, ref in ws.array_formulae.items():
             if scope.in_scope(ws.title, anchor):
-                arrays.setdefault(ws.title, set()).update(_cells_of(ref))
+                arrays.setdefault(ws.title, set()).update(cells_of(ref))
         cells |= arrays.get(ws.title, set())
         if cells:
             wanted[ws.title] = cells
@@ -282,119 +202,6 @@ def _collect(loaded: Loaded, solution) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _spills(model, book, formula_cells, solution) -> list[Spill]:
-    """Full results of the top-level pysnop calls, and the range each one spills over."""
-    by_title = {ws.title: ws for ws in book.worksheets}
-    found = []
-    index = {}
-    from formulas.ranges import Ranges
-
-    for key in model.cells:
-        try:
-            rng = Ranges.get_range(key, raise_anchor=False)
-        except Exception:
-            continue
-        index[(str(rng.get("sheet", "")).upper(), f"{rng['c1']}{rng['r1']}")] = key
-    for sheet, cells in formula_cells.items():
-        ws = by_title[sheet]
-        arrays = dict(ws.array_formulae)
-        for coord, text in cells.items():
-            m = TOP_CALL.match(text)
-            if not m or not _balanced(m.group(2)):
-                continue
-            key = index.get((sheet.upper(), coord))
-            if key is None:
-                continue
-            cell = model.cells[key]
-            try:
-                inputs = [solution[i] for i in (cell.inputs or ())]
-                result = cell.func(*inputs)
-            except Exception as exc:
-                log.debug("could not re-run %s!%s: %s", sheet, coord, exc)
-                continue
-            arr = np.atleast_2d(np.asarray(getattr(result, "value", result), dtype=object))
-            ref = _spill_ref(coord, arr.shape)
-            old = arrays.get(coord)
-            spill = Spill(sheet, coord, text, ref, old,
-                          _dated(m.group(1).upper(), arr))
-            if ref is not None:
-                spill.blocked = _blocked(ws, ref, coord, old, cells)
-            found.append(spill)
-    return found
-
-
-def _balanced(args: str) -> bool:
-    """True when the call's closing parenthesis is the formula's last one."""
-    depth, quoted = 0, False
-    for ch in args:
-        if ch == '"':
-            quoted = not quoted
-        elif not quoted:
-            depth += ch == "("
-            depth -= ch == ")"
-            if depth < 0:
-                return False
-    return depth == 0
-
-
-def _dated(name: str, arr: np.ndarray) -> list[list]:
-    """The result with the date columns of the function's header turned back into dates."""
-    rows = [[plain(v) for v in row] for row in arr.tolist()]
-    if not rows or not rows[0]:
-        return rows
-    header = [str(h) for h in rows[0]]
-    date_cols = [j for j, h in enumerate(header)
-                 if h in ("first_risk_week", "act_by", "earliest_safe_start", "week")]
-    for row in rows[1:]:
-        for j in date_cols:
-            if j < len(row) and isinstance(row[j], (int, float)) and not isinstance(row[j], bool):
-                row[j] = EXCEL_EPOCH + dt.timedelta(days=int(row[j]))
-    return rows
-
-
-def _blocked(ws, ref: str, anchor: str, old_ref: str | None, formula_cells) -> bool:
-    own = set(_cells_of(old_ref)) if old_ref else set()
-    for coord in _cells_of(ref):
-        if coord == anchor or coord in own:
-            continue
-        cell = ws._cells.get(_rc(coord))
-        if cell is not None and cell.value not in (None, ""):
-            return True
-    return False
-
-
-def _rc(coord: str) -> tuple[int, int]:
-    letters, r = coordinate_from_string(coord)
-    return r, column_index_from_string(letters)
-
-
-def apply_spills(wb, spills: list[Spill]) -> None:
-    """Lay the spill ranges out in an openpyxl workbook: array formula on each anchor, the
-    values in the range's cells (dates formatted as dates), stale cells of a range that
-    shrank cleared."""
-    for s in spills:
-        if s.sheet not in wb.sheetnames:
-            continue
-        ws = wb[s.sheet]
-        if s.old_ref:
-            for coord in _cells_of(s.old_ref):
-                if coord != s.anchor:
-                    ws[coord].value = None
-        ref = None if s.blocked else s.ref
-        if ref is None:
-            ws[s.anchor].value = s.formula
-            continue
-        ws[s.anchor].value = ArrayFormula(ref, s.formula)
-        r0, c0 = _rc(s.anchor)
-        for i, row in enumerate(s.values):
-            for j, v in enumerate(row):
-                cell = ws.cell(r0 + i, c0 + j)
-                if i or j:
-                    cell.value = v
-                if isinstance(v, dt.date) and cell.number_format == "General":
-                    cell.number_format = DATE_FORMAT
-
-
 def evaluate(path: str | os.PathLike, *, spill: bool = True) -> Evaluation:
     """Evaluate pysnop's formulas of the workbook at ``path`` and the formulas reading them
     (see :mod:`pysnop.workbook.formulas.scope`); nothing is written.
@@ -402,15 +209,13 @@ def evaluate(path: str | os.PathLike, *, spill: bool = True) -> Evaluation:
     With ``spill`` (default), results of top-level pysnop calls are laid out over their
     ranges before the values are read, as Excel would show them.
     """
-    from openpyxl.utils import get_column_letter
-
     path = Path(path)
     loaded, solution = _solve(path)
-    spills = _spills(loaded.model, loaded.book, loaded.formulas, solution)
+    spills = find_spills(loaded.model, loaded.book, loaded.formulas, solution)
     if spill and any(s.changed or s.blocked for s in spills):
         with tempfile.TemporaryDirectory(prefix="pysnop-") as tmp:
             copy = Path(tmp) / ("spilled" + path.suffix.lower().replace(".xlsm", ".xlsx"))
-            _spilled_copy(path, spills, copy)
+            spilled_copy(path, spills, copy)
             loaded, solution = _solve(copy)
     ev = Evaluation(_collect(loaded, solution), spills, loaded.formulas)
     ev.pysnop = {sheet: set(cells) for sheet, cells in loaded.scope.pysnop.items()}
@@ -419,20 +224,12 @@ def evaluate(path: str | os.PathLike, *, spill: bool = True) -> Evaluation:
         if s.blocked:
             ev.values.setdefault(s.sheet, {})[s.anchor] = "#SPILL!"
         elif s.ref:
-            r0, c0 = _rc(s.anchor)
+            r0, c0 = row_col(s.anchor)
             cells = ev.values.setdefault(s.sheet, {})
             for i, row in enumerate(s.values):
                 for j, v in enumerate(row):
                     cells[f"{get_column_letter(c0 + j)}{r0 + i}"] = v
     return ev
-
-
-def _spilled_copy(path: Path, spills: list[Spill], dest: Path) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        wb = openpyxl.load_workbook(path)
-    apply_spills(wb, spills)
-    wb.save(dest)
 
 
 # ------------------------------------------------------------------ writing the results

@@ -18,14 +18,14 @@ from pysnop.errors import Problem, show_value
 
 if TYPE_CHECKING:
     from pysnop.workbook.read.layout import SheetLayout
-    from pysnop.workbook.read.reader import _Ctx
+    from pysnop.workbook.read.sheet_context import SheetContext
 
 
 def _fmt_week(d) -> str:
     return pd.Timestamp(d).date().isoformat() if not pd.isna(d) else "?"
 
 
-def order_cells(ctx: _Ctx, sku: np.ndarray, names: list[str]) -> dict[str, np.ndarray]:
+def order_cells(ctx: SheetContext, sku: np.ndarray, names: list[str]) -> dict[str, np.ndarray]:
     """moq and order_multiple as numbers ≥ 0 (NaN = no rule); substitutes as a tuple of SKU
     codes split on ``,`` or ``;`` (() = the same category), never the SKU itself."""
     out: dict[str, np.ndarray] = {}
@@ -54,7 +54,7 @@ def _split_codes(value: str | None) -> tuple[str, ...]:
                                if p.strip()))
 
 
-def flex_cells(ctx: _Ctx, start: np.ndarray, names: list[str]) -> dict[str, np.ndarray]:
+def flex_cells(ctx: SheetContext, start: np.ndarray, names: list[str]) -> dict[str, np.ndarray]:
     """earliest_start / latest_start as dates (NaT = blank: MOVE_WINDOW's own reach); a window
     that ends before it begins is an error, a planned start outside it a warning."""
     out = {name: ctx.date(name) for name in names}
@@ -78,7 +78,7 @@ def flex_cells(ctx: _Ctx, start: np.ndarray, names: list[str]) -> dict[str, np.n
     return out
 
 
-def read_lanes(ctx: _Ctx) -> pd.DataFrame:
+def read_lanes(ctx: SheetContext) -> pd.DataFrame:
     """The transfers that are possible (docs/semantics.md, TRANSFER): from_location,
     to_location, transit_weeks (whole weeks; blank = Settings transfer_lead_weeks),
     cost_per_unit (blank = Settings transfer_cost_per_unit). A pair listed twice counts once,

@@ -1,0 +1,111 @@
+"""One located input table, read column by column into typed arrays.
+
+:class:`SheetContext` is what each sheet's reader works with: the table's block, the
+collector of located problems, and typed columns (text, numbers, dates) with their cell
+problems reported; :func:`report_duplicates` reports every row whose key repeats an earlier
+one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pysnop.errors import Problem, column_letter
+from pysnop.workbook.read.cells import Collector, to_date, to_number, to_text
+from pysnop.workbook.read.grid import GridSource
+from pysnop.workbook.read.layout import Block
+
+NONE = np.asarray(None, dtype=object)  # a blank key, broadcast by np.where
+
+
+class SheetContext:
+    """The block of one sheet's table, its problems' collector and its typed columns."""
+
+    def __init__(self, source: GridSource, block: Block, out: Collector):
+        self.source, self.block, self.out = source, block, out
+        self.n = len(block.rows)
+        self.sheet = block.layout.name
+
+    def errors(self):
+        fn = getattr(self.source, "error_cells", None)
+        if fn is None:
+            return None
+        return lambda: fn(self.sheet)
+
+    def text(self, name: str, *, required: bool = False, label: str | None = None,
+             check: np.ndarray | None = None) -> np.ndarray:
+        col = self.block.col(name)
+        if col is None:
+            return np.full(self.n, None, dtype=object)
+        res = to_text(col.values)
+        if required:
+            blank = np.asarray(res == None, dtype=bool)  # noqa: E711
+            if check is not None:
+                blank &= check
+            if blank.any():
+                self.out.cells(col, np.flatnonzero(blank),
+                               f"expected a {label or name.replace('_', ' ')}, got blank")
+        return res
+
+    def number(self, name: str, *, required=False, nonneg=False, check=None) -> np.ndarray:
+        col = self.block.col(name)
+        if col is None:
+            return np.full(self.n, np.nan)
+        return to_number(col, self.out, required=required, nonneg=nonneg, check=check,
+                         errors=self.errors())
+
+    def date(self, name: str, *, required=False, check=None) -> np.ndarray:
+        col = self.block.col(name)
+        if col is None:
+            return np.full(self.n, np.datetime64("NaT"), dtype="datetime64[ns]")
+        return to_date(col, self.out, required=required, check=check)
+
+    def frame(self, data: dict, columns: list[str], keep: np.ndarray | None = None):
+        data = dict(data)
+        data["row"] = self.block.rows.astype(np.int64)
+        df = pd.DataFrame({c: _series(data[c]) for c in columns})
+        if keep is not None:
+            df = df[keep].reset_index(drop=True)
+        return df
+
+
+def _series(values) -> pd.Series:
+    arr = np.asarray(values)
+    if arr.dtype == object:
+        return pd.Series(arr, dtype=object)
+    return pd.Series(arr)
+
+
+# ---------------------------------------------------------------------------- duplicates
+
+def report_duplicates(ctx: SheetContext, keys: dict[str, np.ndarray], valid: np.ndarray, describe,
+                rows: np.ndarray | None = None, cols: np.ndarray | None = None) -> None:
+    """Report every row whose key repeats an earlier row (valid rows only)."""
+    rows = ctx.block.rows if rows is None else rows
+    idx = np.flatnonzero(valid)
+    if len(idx) < 2:
+        return
+    g = np.zeros(len(idx), dtype=np.int64)
+    for v in keys.values():
+        codes, uniq = pd.factorize(v[idx], use_na_sentinel=False)
+        g, _ = pd.factorize(g * (len(uniq) + 1) + codes)
+    _, first_idx, inverse = np.unique(g, return_index=True, return_inverse=True)
+    first = first_idx[inverse]
+    dup = first != np.arange(len(idx))
+    if not dup.any():
+        return
+    for j in np.flatnonzero(dup):
+        i, f = idx[j], idx[first[j]]
+        key = {k: v[i] for k, v in keys.items()}
+        if cols is None:
+            reason = f"{describe(key)} (also row {rows[f]})"
+            p = Problem(reason, ctx.sheet, int(rows[i]), kind="data")
+        else:
+            reason = f"{describe(key)} (also {column_letter(int(cols[f]))}{rows[f]})"
+            p = Problem(reason, ctx.sheet, int(rows[i]), int(cols[i]), kind="data")
+        ctx.out.add(p, key=(ctx.sheet, "duplicates"))
+
+
+def fmt_week(d) -> str:
+    return pd.Timestamp(d).date().isoformat() if not pd.isna(d) else "?"
