@@ -20,7 +20,9 @@ Two steps each time the Actions sheet is read back:
    Exported, Obsolete and Superseded are set by pysnop only; Exported is final.
    With the run's *cover* frame (``cover=``), approvals are then coordinated per risk: new
    approvals are taken in rank order, and one that would make the risk's approved set more
-   than it needs is refused (undone, with a warning naming both rows); every Proposed or
+   than it needs is refused (undone, with a warning naming both rows) — before them, a
+   standing approval that this review's rejections left more than needed goes to Needs
+   re-approval (the worst-ranked first; an Exported one never) — and every Proposed or
    Superseded alternative is then re-marked against the approved set.
 2. :func:`merge` lays the reviewed rows over the new proposals, keyed by ``action_id``:
    a proposal still made keeps its decision and comment and gets fresh values; a new one is
@@ -44,9 +46,11 @@ alternatives it superseded come back. Who may decide is :mod:`pysnop.core.author
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pysnop.core.authority import Runner, decide_as
@@ -390,12 +394,13 @@ def coordinate(review: Review, cover: pd.DataFrame | Coverage, known: dict[str, 
     rank = pd.to_numeric(rows["rank"], errors="coerce") if "rank" in rows else \
         pd.Series(float("nan"), index=rows.index)
 
-    def order(item: tuple[int, Event]) -> tuple[bool, float, int]:
-        at = position[item[1].action_id]  # better-ranked alternatives are taken first
+    def rank_of(action: str) -> tuple[bool, float, int]:
+        at = position[action]  # better-ranked alternatives are taken first
         value = rank.iloc[at]
         return (bool(pd.isna(value)), 0.0 if pd.isna(value) else float(value), at)
 
-    fresh.sort(key=order)
+    fresh.sort(key=lambda item: rank_of(item[1].action_id))
+    review.events += _withdraw_redundant(rows, coverage, chosen, ids, status, rank_of, now)
     for n, event in fresh:
         verdict = check_approval(coverage, chosen, event.action_id)
         if verdict is None:
@@ -411,6 +416,32 @@ def coordinate(review: Review, cover: pd.DataFrame | Coverage, known: dict[str, 
                                      rows.at[at, "status"], message))
         _set(rows, at, status=back, approver=prior.approver, decided_at=prior.decided_at)
     review.events += mark_superseded(rows, coverage, now, chosen)
+
+
+def _withdraw_redundant(rows: pd.DataFrame, coverage: Coverage, chosen: set[str],
+                        ids: pd.Series, status: pd.Series,
+                        rank_of: Callable[[str], tuple[bool, float, int]],
+                        now: dt.datetime) -> list[Event]:
+    """Standing approvals that a rejection in this review left more than needed go to
+    Needs re-approval (in place; ``chosen`` shrinks): an approval given to make up for an
+    alternative that worsened the risk (a transfer's donor leg) adds nothing once that one
+    is rejected. The worst-ranked goes first, one at a time (each withdrawal can make the
+    others needed again); an Exported action is never withdrawn."""
+    events: list[Event] = []
+    approved = set(ids[(status == APPROVED).to_numpy()]) & chosen
+    while True:
+        spare = [a for a in coverage.redundant_in(chosen) if a in approved]
+        if not spare:
+            return events
+        worst = max(spare, key=rank_of)
+        chosen.discard(worst)
+        approved.discard(worst)
+        at = rows.index[int(np.flatnonzero((ids == worst).to_numpy())[0])]
+        _set(rows, at, status=NEEDS_REAPPROVAL, approver=None, decided_at=None, bound=None,
+             bound_values=None)
+        events.append(Event(worst, "status", APPROVED, NEEDS_REAPPROVAL, SYSTEM, now, "system",
+                            "no longer needed: the risk's other approvals cover what it adds "
+                            "now that an alternative was rejected; approve again to keep it"))
 
 
 def mark_superseded(rows: pd.DataFrame, coverage: Coverage, now: dt.datetime,

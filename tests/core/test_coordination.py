@@ -17,6 +17,7 @@ from pysnop.core.bridge import run_bridge
 from pysnop.core.coordination import Coverage, risk_covered
 from pysnop.core.decisions import (
     APPROVED,
+    NEEDS_REAPPROVAL,
     PROPOSED,
     REJECTED,
     SUPERSEDED,
@@ -172,6 +173,31 @@ def test_values_fingerprint_binds_what_was_approved():
         assert values_fingerprint(row) != values_fingerprint(dict(row, **{field: value}))
 
 
+def test_rejecting_what_an_approval_made_up_for_withdraws_that_approval():
+    # one cell S1 × one week, gap 5. A0 fills 5; A2 worsens it by 1 (a donor leg); A3 adds 1.
+    # Review 1 approves all three: A0 (5), A2 (helps nowhere: nothing to coordinate), then A3:
+    # with A0 + A2 the closed amount is min(5, 5 - 1) = 4 < 5, so A3 adds 1 -> all stand.
+    # Review 2 rejects A2: A0 + A3 total 6 >= 5 without A3, so A3 adds nothing -> withdrawn
+    # to Needs re-approval by pysnop; A0 (without it: 1 < 5) stays Approved.
+    week = pd.Timestamp("2026-11-16")
+    cover = pd.DataFrame([{"action_id": a, "risk_id": "R", "sku": "X", "location": "S1",
+                           "week": week, "gap": 5.0, "fill": f}
+                          for a, f in (("A0", 5.0), ("A1", 2.0), ("A2", -1.0), ("A3", 1.0))])
+    coverage = Coverage.of(cover)
+    first = review_edits(_sheet(4, [APPROVED, None, APPROVED, APPROVED]), {}, ANN, "ann", T0,
+                         cover=coverage)
+    assert list(first.rows["status"]) == [APPROVED, SUPERSEDED, APPROVED, APPROVED]
+    known = {a: Known(s, "Ann" if s == APPROVED else None)
+             for a, s in zip(first.rows["action_id"], first.rows["status"])}
+    second = review_edits(_sheet(4, [APPROVED, SUPERSEDED, REJECTED, APPROVED]), known, ANN,
+                          "ann", T0, cover=coverage)
+    assert list(second.rows["status"]) == [APPROVED, SUPERSEDED, REJECTED, NEEDS_REAPPROVAL]
+    withdrawn = [e for e in second.events if e.action_id == "A3"]
+    assert [(e.old, e.new, e.outcome) for e in withdrawn] == [
+        (APPROVED, NEEDS_REAPPROVAL, "system")]
+    assert "no longer needed" in withdrawn[0].message
+
+
 # --- properties ----------------------------------------------------------------------------
 
 @st.composite
@@ -215,10 +241,14 @@ def test_no_approval_set_ever_exceeds_a_risks_need(frame_n, data):
         status = list(got.rows["status"])
         chosen = {a for a, s in zip(got.rows["action_id"], status) if s == APPROVED}
         assert not _more_than_needed(coverage, chosen)
-        # every approval that did not stand was refused with a message
+        # every approval that did not stand was refused with a message, or (one that stood
+        # before this review) withdrawn to Needs re-approval by pysnop, saying why
         for a, t, s in zip(got.rows["action_id"], typed, status):
             if t == APPROVED and s != APPROVED:
-                assert any(e.action_id == a and e.outcome == "refused" for e in got.events)
+                assert any(e.action_id == a and (e.outcome == "refused" or (
+                    e.outcome == "system" and e.new == NEEDS_REAPPROVAL
+                    and known.get(a, Known(PROPOSED)).status == APPROVED and e.message))
+                    for e in got.events)
         known = {a: Known(s, "Ann" if s == APPROVED else None)
                  for a, s in zip(got.rows["action_id"], status)}
 
