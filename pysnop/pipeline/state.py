@@ -152,19 +152,14 @@ class Run:
         if self.hold is None:
             path = self.store_path()
             assert path is not None  # required: raises for a workbook never saved
-            carried = False
             if (self.options.log is None and self.origin is not None
                     and self.book_path is not None and self.origin != self.book_path):
                 setting = extra_setting(self.inputs.settings.extra, STORE_SETTING)
-                carried = carry(resolve_path(self.origin, setting=setting), path)
+                carry(resolve_path(self.origin, setting=setting), path)  # README: -o
             name = (self.origin or self.book_path or path).name
             self.hold = open_log(path, self.stamp, book=name,
                                  sheet=read_actions_sheet(self.source),
                                  workbook=self.book_path)
-            if carried:
-                self.hold.warnings.append(Problem(
-                    f"the decision log follows the workbook: {path.name} was started as a "
-                    f"copy of the log of {name}", severity="warning", kind="file"))
             self.warnings += self.hold.warnings
         return self.hold
 

@@ -161,8 +161,10 @@ def add_plan_sheets(data: bytes) -> bytes:
 
 # parts every run may edit: the sheet list and its relationships, the part list, the style
 # table (pysnop's formats appended), the cell metadata of dynamic arrays, document properties
+# (the custom ones hold the decision log's stamp, with the package's relationship to them)
 LISTING_PARTS = ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
-                 "xl/styles.xml", "xl/metadata.xml", "docProps/app.xml", "docProps/core.xml")
+                 "xl/styles.xml", "xl/metadata.xml", "docProps/app.xml", "docProps/core.xml",
+                 "_rels/.rels", "docProps/custom.xml")
 
 
 @dataclass
