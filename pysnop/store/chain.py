@@ -69,9 +69,12 @@ class Finding:
     detail: str
 
 
+# one encoder for every row: json.dumps with options builds a new one per call
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def canonical(row: dict[str, Any]) -> str:
-    return json.dumps({k: v for k, v in row.items() if v is not None}, sort_keys=True,
-                      ensure_ascii=False, separators=(",", ":"))
+    return _CANONICAL.encode({k: v for k, v in row.items() if v is not None})
 
 
 def _rows(db: sqlite3.Connection, table: str, where: str, args: tuple[Any, ...]) -> list[str]:

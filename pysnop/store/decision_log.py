@@ -43,7 +43,7 @@ from typing import Any
 
 import pandas as pd
 
-from pysnop.core.binding import normal, parse_values, values_fingerprint, values_json
+from pysnop.core.binding import normal, parse_values, values_record
 from pysnop.core.decisions import APPROVED, EXPORTED, NEEDS_REAPPROVAL, Known
 from pysnop.core.values import is_blank
 from pysnop.errors import FileAccessError
@@ -72,6 +72,8 @@ LEGACY_VALUES = ("type", "owner", "sku", "location", "campaign_id", "qty", "week
 
 
 def _iso(value) -> str | None:
+    if type(value) is str:  # the common case, as the general path below returns it
+        return value
     if is_blank(value):
         return None
     if isinstance(value, pd.Timestamp):
@@ -244,8 +246,8 @@ class DecisionLog:
             self.db.executemany(
                 f"INSERT INTO proposals (run_id, {', '.join(names)}) VALUES "
                 f"({', '.join('?' * (len(names) + 1))})",
-                [(run_id, *_row(rec, PROPOSAL_FIELDS), values_fingerprint(rec),
-                  values_json(rec)) for rec in proposals.to_dict("records")])
+                [(run_id, *_row(rec, PROPOSAL_FIELDS), *values_record(rec))
+                 for rec in proposals.to_dict("records")])
         if risks is not None and len(risks):
             self.db.executemany(
                 f"INSERT INTO risks (run_id, {', '.join(RISK_FIELDS)}) VALUES "
