@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from io import BytesIO
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -239,12 +240,13 @@ def save_workbook(wb, fileobj, compression: int | None = None) -> None:
             ws._drawing = SpreadsheetDrawing()
             ws._drawing.charts = ws._charts
             ws._drawing.images = ws._images
-            writer = FastWorksheetWriter(ws)
+            # in memory: openpyxl's default is a temporary file on disk, written and read
+            # back (megabytes for a big Actions sheet)
+            writer = FastWorksheetWriter(ws, out=BytesIO())
             writer.write()
             ws._rels = writer._rels
-            self._archive.write(writer.out, ws.path[1:])
+            self._archive.writestr(ws.path[1:], writer.read())
             self.manifest.append(ws)
-            writer.cleanup()
 
     archive = ZipFile(fileobj, "w", compression, allowZip64=True)
     wb.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
