@@ -50,6 +50,12 @@ def normal(value: Any) -> Any:
     ISO days, blanks as None."""
     if value is None:
         return None
+    kind = type(value)  # the common exact types first: what the branches below return
+    if kind is str:
+        return value.strip() or None
+    if kind is float:
+        return None if math.isnan(value) else round(value, 6) if math.isfinite(value) \
+            else str(value)
     if isinstance(value, str):
         return value.strip() or None
     if isinstance(value, (bool, np.bool_)):

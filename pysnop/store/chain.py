@@ -80,7 +80,9 @@ def canonical(row: dict[str, Any]) -> str:
 def _rows(db: sqlite3.Connection, table: str, where: str, args: tuple[Any, ...]) -> list[str]:
     cur = db.execute(f"SELECT * FROM {table} WHERE {where}", args)
     names = [d[0] for d in cur.description]
-    return sorted(canonical(dict(zip(names, r))) for r in cur.fetchall())
+    encode = _CANONICAL.encode  # canonical() of each row, without the intermediate dict
+    return sorted(encode({k: v for k, v in zip(names, r) if v is not None})
+                  for r in cur.fetchall())
 
 
 def digest(db: sqlite3.Connection, kind: str, ref: int) -> str:

@@ -72,8 +72,11 @@ LEGACY_VALUES = ("type", "owner", "sku", "location", "campaign_id", "qty", "week
 
 
 def _iso(value) -> str | None:
-    if type(value) is str:  # the common case, as the general path below returns it
+    kind = type(value)  # the common exact types first, as the general path returns them
+    if kind is str:
         return value
+    if kind is float:
+        return None if math.isnan(value) else str(value)
     if is_blank(value):
         return None
     if isinstance(value, pd.Timestamp):

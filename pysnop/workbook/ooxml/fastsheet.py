@@ -26,6 +26,9 @@ from openpyxl.utils.datetime import to_excel
 from pysnop.workbook.ooxml.xlcells import clean_text, is_risky
 
 ATTR = "_pysnop_fast_rows"
+# a comment only pysnop writes (cell text is escaped, so none can look like it)
+FAST_ROWS_MARK = "pysnop-fast-rows"
+FAST_ROWS_BYTES = f"<!--{FAST_ROWS_MARK}-->".encode("ascii")
 _QUOTE = {'"': "&quot;"}
 
 
@@ -226,11 +229,23 @@ def save_workbook(wb, fileobj, compression: int | None = None) -> None:
                 if callable(raw):
                     for part in fast.parts:
                         raw(part)
-                else:  # lxml's xmlfile: hand it parsed elements
-                    from openpyxl.xml.functions import fromstring
-                    for part in fast.parts:
-                        xf.write(fromstring(part))
+                else:  # lxml's xmlfile writes no raw text: a marker the rows replace once
+                    # the part is serialised (parsing each row back costs seconds)
+                    from lxml.etree import Comment
+                    xf.write(Comment(FAST_ROWS_MARK))
+                    self.spliced = True
             self.xf.send(None)
+
+        def read(self) -> bytes:
+            data = super().read()
+            if not getattr(self, "spliced", False):
+                return data
+            fast = getattr(self.ws, ATTR)
+            # lxml writes the part as ASCII with character references: the rows alike
+            rows = "".join(fast.parts).encode("ascii", "xmlcharrefreplace")
+            head, mark, tail = data.partition(FAST_ROWS_BYTES)
+            assert mark, "the fast rows' marker is missing from the worksheet part"
+            return head + rows + tail
 
     class FastExcelWriter(ExcelWriter):
         def write_worksheet(self, ws):
