@@ -56,6 +56,10 @@ def normal(value: Any) -> Any:
     if kind is float:
         return None if math.isnan(value) else round(value, 6) if math.isfinite(value) \
             else str(value)
+    if kind is bool:
+        return value
+    if kind is pd.Timestamp:  # never NaT (that is another type)
+        return value.date().isoformat()
     if isinstance(value, str):
         return value.strip() or None
     if isinstance(value, (bool, np.bool_)):
