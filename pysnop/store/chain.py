@@ -70,7 +70,8 @@ class Finding:
 
 
 # one encoder for every row: json.dumps with options builds a new one per call
-_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                              check_circular=False)  # rows are flat
 
 
 def canonical(row: dict[str, Any]) -> str:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from functools import partial
+from html import escape as _html_escape
 from io import BytesIO
 from typing import Any
-from xml.sax.saxutils import escape
 
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, range_boundaries
@@ -30,6 +31,8 @@ ATTR = "_pysnop_fast_rows"
 FAST_ROWS_MARK = "pysnop-fast-rows"
 FAST_ROWS_BYTES = f"<!--{FAST_ROWS_MARK}-->".encode("ascii")
 _QUOTE = {'"': "&quot;"}
+# &, < and > as xml.sax.saxutils.escape does (which would import urllib, http and ssl)
+escape = partial(_html_escape, quote=False)
 
 
 class FastRows:
