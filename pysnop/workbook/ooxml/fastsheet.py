@@ -244,11 +244,12 @@ def save_workbook(wb, fileobj, compression: int | None = None) -> None:
             if not getattr(self, "spliced", False):
                 return data
             fast = getattr(self.ws, ATTR)
-            # lxml writes the part as ASCII with character references: the rows alike
-            rows = "".join(fast.parts).encode("ascii", "xmlcharrefreplace")
             head, mark, tail = data.partition(FAST_ROWS_BYTES)
             assert mark, "the fast rows' marker is missing from the worksheet part"
-            return head + rows + tail
+            # lxml writes the part as ASCII with character references: the rows alike; one
+            # join, so a big sheet is not copied whole more than once
+            return b"".join([head, *(part.encode("ascii", "xmlcharrefreplace")
+                                     for part in fast.parts), tail])
 
     class FastExcelWriter(ExcelWriter):
         def write_worksheet(self, ws):
