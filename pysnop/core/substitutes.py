@@ -26,7 +26,6 @@ from numpy.typing import NDArray
 from pysnop.core.action_context import MARKETING, ActionContext, percent, units
 from pysnop.core.bridge_math import DECIMALS
 from pysnop.core.campaign_pairs import CampaignPairs
-from pysnop.core.demand import key_lookup
 from pysnop.core.proposals import Batch, empty_batch, make_batch
 from pysnop.core.valuation import avoided_by_week, worth
 
@@ -164,18 +163,28 @@ def _candidate_values(ctx: ActionContext, pairs: CampaignPairs, cands: pd.DataFr
     any_touch = np.zeros(n, dtype=bool)
     carried = np.zeros(n)
     gain = np.zeros(n)
-    scope = pd.DataFrame({"c": pairs.campaign, "p": np.arange(len(pairs))})
-    left = cands.reset_index(names="k")
-    size = np.bincount(pairs.campaign, minlength=len(ctx.grid.lift))[
-        left["c"].to_numpy(np.int64)]
+    # the Bridge row of (candidate SKU, a pair's location), looked up by codes: the SKU's
+    # code once per candidate, the location's once per pair (the keys are unique)
+    sku_code, skus = pd.factorize(res.keys["sku"].to_numpy(dtype=object))
+    loc_code, locs = pd.factorize(res.keys["location"].to_numpy(dtype=object))
+    row_of = pd.Index(sku_code.astype(np.int64) * len(locs) + loc_code)
+    alt_code = pd.Index(skus).get_indexer(cands["alt"].to_numpy(dtype=object))
+    pair_loc = loc_code[pairs.row].astype(np.int64)
+    # each candidate's triples: its campaign's pairs, in pair order
+    c_of = cands["c"].to_numpy(np.int64)
+    count = np.bincount(pairs.campaign, minlength=len(ctx.grid.lift))
+    start = np.cumsum(count) - count
+    by_campaign = np.argsort(pairs.campaign, kind="stable")
+    size = count[c_of]
     block = (np.cumsum(size) - size) // TRIPLES_PER_BLOCK  # by where a candidate starts
     edges = np.flatnonzero(np.diff(block, prepend=-1, append=block[-1] + 1))  # n > 0
     for lo, hi in itertools.pairwise(edges):
-        trip = left.iloc[lo:hi].merge(scope, on="c")
-        p = trip["p"].to_numpy(np.int64)
-        k = trip["k"].to_numpy(np.int64)
-        alt_row = key_lookup(res.keys, trip["alt"].to_numpy(dtype=object),
-                             ctx.location[pairs.row[p]])
+        sz = size[lo:hi]
+        k = np.repeat(np.arange(lo, hi), sz)
+        offset = np.arange(int(sz.sum())) - np.repeat(np.cumsum(sz) - sz, sz)
+        p = by_campaign[np.repeat(start[c_of[lo:hi]], sz) + offset]
+        code = alt_code[k] * len(locs) + pair_loc[p]
+        alt_row = np.where(alt_code[k] >= 0, row_of.get_indexer(code), -1)
         np.logical_and.at(stocked, k, alt_row >= 0)
         j = np.where(alt_row >= 0, alt_row, 0)
         lam = pairs.lam[p][:, None]
