@@ -19,7 +19,6 @@ from pysnop.cli import actions as cli_actions
 from pysnop.cli import addin as cli_addin
 from pysnop.cli import batch as cli_batch
 from pysnop.cli.console import STATUS_STYLE, Failed, err, out, print_problems, run_guarded
-from pysnop.demo import build_demo
 from pysnop.pipeline import run as api
 from pysnop.workbook.render.bridge import shows_network
 
@@ -150,6 +149,8 @@ def demo(ctx, directory, export_dir):
     """
     try:
         directory.mkdir(parents=True, exist_ok=True)
+        from pysnop.demo import build_demo  # only this command builds one
+
         path = build_demo(directory / "pysnop-demo.xlsx")
     except OSError as exc:
         err.print(f"[red]error:[/] cannot write the demo into {directory}: {exc.strerror or exc}")

@@ -50,6 +50,16 @@ def normal(value: Any) -> Any:
     ISO days, blanks as None."""
     if value is None:
         return None
+    kind = type(value)  # the common exact types first: what the branches below return
+    if kind is str:
+        return value.strip() or None
+    if kind is float:
+        return None if math.isnan(value) else round(value, 6) if math.isfinite(value) \
+            else str(value)
+    if kind is bool:
+        return value
+    if kind is pd.Timestamp:  # never NaT (that is another type)
+        return value.date().isoformat()
     if isinstance(value, str):
         return value.strip() or None
     if isinstance(value, (bool, np.bool_)):
@@ -73,10 +83,18 @@ def _get(proposal: Any, name: str) -> Any:
     return getattr(proposal, name, None)
 
 
+# json.dumps with options builds an encoder per call; the log encodes one per proposal
+_FINGERPRINT_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+_VALUES_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, allow_nan=False)
+
+
 def values_fingerprint(proposal: Any) -> str:
     """sha256 of a proposal's BOUND_FIELDS (a mapping or a row), normalised (:func:`normal`)."""
-    values = {name: normal(_get(proposal, name)) for name in BOUND_FIELDS}
-    text = json.dumps(values, sort_keys=True, ensure_ascii=False)
+    return _fingerprint({name: normal(_get(proposal, name)) for name in BOUND_FIELDS})
+
+
+def _fingerprint(values: dict[str, Any]) -> str:
+    text = _FINGERPRINT_JSON.encode(values)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -87,8 +105,15 @@ def values_of(proposal: Mapping[str, Any]) -> dict[str, Any]:
 
 def values_json(proposal: Mapping[str, Any]) -> str:
     """:func:`values_of` as JSON (sorted keys): what the log records with an approval."""
-    return json.dumps(values_of(proposal), sort_keys=True, ensure_ascii=False,
-                      allow_nan=False)
+    return _VALUES_JSON.encode(values_of(proposal))
+
+
+def values_record(proposal: Mapping[str, Any]) -> tuple[str, str]:
+    """(:func:`values_fingerprint`, :func:`values_json`) of a mapping, each value
+    normalised once (the log records both for every proposal)."""
+    values = values_of(proposal)
+    return (_fingerprint({name: values.get(name) for name in BOUND_FIELDS}),
+            _VALUES_JSON.encode(values))
 
 
 def parse_values(text: str | None) -> dict[str, Any] | None:

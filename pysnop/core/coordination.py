@@ -180,5 +180,7 @@ def _codes(frame: pd.DataFrame, columns: list[str]) -> NDArray[np.int64]:
     """One integer per distinct combination of ``columns`` (first-seen order)."""
     if len(frame) == 0:
         return np.zeros(0, dtype=np.int64)
-    index = pd.MultiIndex.from_arrays([frame[c].to_numpy() for c in columns])
-    return np.asarray(index.factorize()[0], dtype=np.int64)
+    # groupby numbers groups in first-seen order with sort=False, as a MultiIndex's
+    # factorize does, without building a tuple per row
+    codes = frame.groupby(columns, sort=False, dropna=False).ngroup()
+    return np.asarray(codes.to_numpy(), dtype=np.int64)

@@ -16,6 +16,7 @@ SKU code). qty = B's promo units.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -25,11 +26,12 @@ from numpy.typing import NDArray
 from pysnop.core.action_context import MARKETING, ActionContext, percent, units
 from pysnop.core.bridge_math import DECIMALS
 from pysnop.core.campaign_pairs import CampaignPairs
-from pysnop.core.demand import key_lookup
 from pysnop.core.proposals import Batch, empty_batch, make_batch
 from pysnop.core.valuation import avoided_by_week, worth
 
 SLACK_TOL = 1e-9
+TRIPLES_PER_BLOCK = 250_000  # (campaign, candidate, pair) triples valued at once
+Floats = NDArray[np.float64]
 
 
 def substitute_lists(ctx: ActionContext, sku: NDArray[Any]) -> list[tuple[str, ...]]:
@@ -71,7 +73,6 @@ def _candidates(ctx: ActionContext, camps: NDArray[np.int64], skus: NDArray[Any]
 def propose_shift_sku(ctx: ActionContext, pairs: CampaignPairs,
                       which: NDArray[np.bool_]) -> Batch:
     horizon = ctx.horizon
-    res = ctx.result
     camps = np.flatnonzero(which)
     if len(camps) == 0:
         return empty_batch(horizon)
@@ -81,31 +82,8 @@ def propose_shift_sku(ctx: ActionContext, pairs: CampaignPairs,
     cands = _candidates(ctx, camps, ctx.sku[own_rows], own_rows)
     if len(cands) == 0:
         return empty_batch(horizon)
-    # every (campaign, candidate, scoped pair) triple
-    scope = pd.DataFrame({"c": pairs.campaign, "p": np.arange(len(pairs))})
-    trip = cands.reset_index(names="k").merge(scope, on="c")
-    p = trip["p"].to_numpy(np.int64)
-    k = trip["k"].to_numpy(np.int64)
-    alt_row = key_lookup(res.keys, trip["alt"].to_numpy(dtype=object),
-                         ctx.location[pairs.row[p]])
-    stocked = np.ones(len(cands), dtype=bool)
-    np.logical_and.at(stocked, k, alt_row >= 0)
-    j = np.where(alt_row >= 0, alt_row, 0)
-    lam = pairs.lam[p][:, None]
-    frac = ctx.grid.frac[pairs.campaign[p]]
-    added_b = res.baseline[j] * frac
-    cum_b = np.cumsum(added_b, axis=1)
-    touched = (cum_b > 0) | (added_b > 0)
     rb = float(ctx.settings.risk_buffer)
-    slack = np.round(res.poh[j] - res.threshold[j] - lam * (cum_b + rb * added_b), DECIMALS)
-    cover = np.full(len(cands), np.inf)
-    np.minimum.at(cover, k, np.where(touched, slack, np.inf).min(axis=1))
-    any_touch = np.zeros(len(cands), dtype=bool)
-    np.logical_or.at(any_touch, k, touched.any(axis=1))
-    carried = np.zeros(len(cands))
-    np.add.at(carried, k, (lam * added_b).sum(axis=1))
-    gain = np.zeros(len(cands))
-    np.add.at(gain, k, worth(lam * added_b, ctx.margin_week[j]))
+    stocked, cover, any_touch, carried, gain = _candidate_values(ctx, pairs, cands, rb)
     ok = stocked & any_touch & (cover >= -SLACK_TOL)
     if not ok.any():
         return empty_batch(horizon)
@@ -166,6 +144,61 @@ def propose_shift_sku(ctx: ActionContext, pairs: CampaignPairs,
         "units_protected": saved[bs], "margin_protected": saved_money[bs] + gain[bk],
         "reason": reason, "act_by": ctx.deadline(np.maximum(week, 0)), "home_campaign": chosen},
         owner, pairs.row[sel[mine]], rb_delta[mine])
+
+
+def _candidate_values(ctx: ActionContext, pairs: CampaignPairs, cands: pd.DataFrame,
+                      rb: float) -> tuple[NDArray[np.bool_], Floats, NDArray[np.bool_],
+                                          Floats, Floats]:
+    """Per candidate: stocked at every scoped location, its least cover over the weeks the
+    lift touches, whether the lift touches any, its promo units and their margin.
+
+    Over every (campaign, candidate, scoped pair) triple, a block of whole candidates at a
+    time: when many SKUs share a category the triples run to tens of millions, and their
+    (triple × week) arrays would not fit in memory at once. Each candidate's triples stay
+    together and in order, so every sum is the same."""
+    res = ctx.result
+    n = len(cands)
+    stocked = np.ones(n, dtype=bool)
+    cover = np.full(n, np.inf)
+    any_touch = np.zeros(n, dtype=bool)
+    carried = np.zeros(n)
+    gain = np.zeros(n)
+    # the Bridge row of (candidate SKU, a pair's location), looked up by codes: the SKU's
+    # code once per candidate, the location's once per pair (the keys are unique)
+    sku_code, skus = pd.factorize(res.keys["sku"].to_numpy(dtype=object))
+    loc_code, locs = pd.factorize(res.keys["location"].to_numpy(dtype=object))
+    row_of = pd.Index(sku_code.astype(np.int64) * len(locs) + loc_code)
+    alt_code = pd.Index(skus).get_indexer(cands["alt"].to_numpy(dtype=object))
+    pair_loc = loc_code[pairs.row].astype(np.int64)
+    # each candidate's triples: its campaign's pairs, in pair order
+    c_of = cands["c"].to_numpy(np.int64)
+    count = np.bincount(pairs.campaign, minlength=len(ctx.grid.lift))
+    start = np.cumsum(count) - count
+    by_campaign = np.argsort(pairs.campaign, kind="stable")
+    size = count[c_of]
+    block = (np.cumsum(size) - size) // TRIPLES_PER_BLOCK  # by where a candidate starts
+    edges = np.flatnonzero(np.diff(block, prepend=-1, append=block[-1] + 1))  # n > 0
+    for lo, hi in itertools.pairwise(edges):
+        sz = size[lo:hi]
+        k = np.repeat(np.arange(lo, hi), sz)
+        offset = np.arange(int(sz.sum())) - np.repeat(np.cumsum(sz) - sz, sz)
+        p = by_campaign[np.repeat(start[c_of[lo:hi]], sz) + offset]
+        code = alt_code[k] * len(locs) + pair_loc[p]
+        alt_row = np.where(alt_code[k] >= 0, row_of.get_indexer(code), -1)
+        np.logical_and.at(stocked, k, alt_row >= 0)
+        j = np.where(alt_row >= 0, alt_row, 0)
+        lam = pairs.lam[p][:, None]
+        frac = ctx.grid.frac[pairs.campaign[p]]
+        added_b = res.baseline[j] * frac
+        cum_b = np.cumsum(added_b, axis=1)
+        touched = (cum_b > 0) | (added_b > 0)
+        slack = np.round(res.poh[j] - res.threshold[j] - lam * (cum_b + rb * added_b),
+                         DECIMALS)
+        np.minimum.at(cover, k, np.where(touched, slack, np.inf).min(axis=1))
+        np.logical_or.at(any_touch, k, touched.any(axis=1))
+        np.add.at(carried, k, (lam * added_b).sum(axis=1))
+        np.add.at(gain, k, worth(lam * added_b, ctx.margin_week[j]))
+    return stocked, cover, any_touch, carried, gain
 
 
 def _facts(ctx: ActionContext, c: NDArray[np.int64]) -> dict[str, Any]:

@@ -73,9 +73,10 @@ def actions_stage(run: Run) -> None:
     proposals = plan.proposals
     who = runner(run.options.user)
     user = who.declared or who.account
-    sheet = read_actions_sheet(run.source)
-    check_owned_sheets(run.source)
-    approvers, approver_warnings = read_approvers(run.source)
+    grids = run.source_grids()
+    sheet = read_actions_sheet(grids)
+    check_owned_sheets(grids)
+    approvers, approver_warnings = read_approvers(grids)
     at = now()
     log = run.log_hold().log
     known = log.known_states()

@@ -26,8 +26,13 @@ def commitments_stage(run: Run) -> None:
     if len(run.inputs.inventory) == 0:
         return
     mark = time.perf_counter()
-    path = run.store_path(required=False)
-    exported = read_exports(path) if path is not None else None
+    if run.hold is not None and not run.hold.done:
+        # the log this run holds: another connection would wait on the hold's lock (the
+        # history it recorded may already be written to the file, uncommitted)
+        exported = run.hold.log.exported_values()
+    else:
+        path = run.store_path(required=False)
+        exported = read_exports(path) if path is not None else None
     if exported is None or exported.empty:
         return
     done = apply_commitments(run.inputs, exported, listed_po_ids=run.read.closed_po_ids)

@@ -35,7 +35,7 @@ from pysnop.pipeline.exports import export_bridge_csv, export_consensus_csv
 from pysnop.pipeline.stages import CHECK_STAGES, STAGES
 from pysnop.pipeline.state import ActionsResult, Run, RunOptions, Stage
 from pysnop.workbook.book import Book, FileBook
-from pysnop.workbook.read.grid import GridSource
+from pysnop.workbook.read.grid import GridSource, RememberingSource
 from pysnop.workbook.read.reader import ReadResult, read_plan
 from pysnop.workbook.render.issues import issues_renderer
 from pysnop.workbook.writer import check_writable
@@ -105,6 +105,8 @@ def execute(book: Book, stages: Sequence[Stage], *, as_of: dt.date | None = None
         run = Run(Path(source), Path(output) if output is not None else book.path,
                   read_result, options, warnings=list(read_result.warnings),
                   origin=book.path, stamp=book_stamp(book))
+        if isinstance(book, FileBook) and Path(source) == book.file:
+            run.grids = RememberingSource(book)  # the file the reader opened and checked
         run.timings["read"] = time.perf_counter() - started
         try:
             for stage in stages:

@@ -44,16 +44,20 @@ _CHANGE_ORDER = {"creates risk": 0, "worse": 1, "removes risk": 2, "better": 3, 
 def previous_recalc(run: Run) -> tuple[dt.date | None, str | None]:
     """The as-of date and on-hand fingerprint of the last recalc the decision log recorded
     (None, None without one: a first run, or a log that cannot be read)."""
-    path = run.store_path(required=False)
-    if path is None or not path.exists():
-        return None, None
-    try:
-        with DecisionLog(path) as log:
-            runs = log.runs("recalc")
-    except FileAccessError as exc:
-        run.warnings.append(Problem(f"{exc}; the as-of check against the last run is skipped",
-                                    severity="warning"))
-        return None, None
+    if run.hold is not None and not run.hold.done:
+        # the log this run holds (a second connection would wait for the hold's lock)
+        runs = run.hold.log.runs("recalc")
+    else:
+        path = run.store_path(required=False)
+        if path is None or not path.exists():
+            return None, None
+        try:
+            with DecisionLog(path) as log:
+                runs = log.runs("recalc")
+        except FileAccessError as exc:
+            run.warnings.append(Problem(f"{exc}; the as-of check against the last run is "
+                                        "skipped", severity="warning"))
+            return None, None
     if not runs:
         return None, None
     last = runs[-1]

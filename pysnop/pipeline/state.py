@@ -42,6 +42,7 @@ from pysnop.store.paths import SETTING as STORE_SETTING
 from pysnop.store.paths import carry, resolve_path
 from pysnop.workbook.book import PostSave
 from pysnop.workbook.read.actions import read_actions_sheet
+from pysnop.workbook.read.grid import GridSource, RememberingSource, open_source
 from pysnop.workbook.read.reader import ReadResult
 from pysnop.workbook.read.settings import extra_setting
 from pysnop.workbook.render.canvas import Renderer
@@ -115,10 +116,18 @@ class Run:
     origin: Path | None = None              # the workbook read, when written elsewhere (-o)
     stamp: Stamp | None = None              # the decision-log stamp the workbook carries
     hold: LogHold | None = None             # the decision log, held until the write
+    # the workbook's sheets for stages that read them (Actions, Approvers), opened once
+    grids: GridSource | None = None
 
     @property
     def inputs(self) -> PlanInputs:
         return self.read.inputs
+
+    def source_grids(self) -> GridSource:
+        """The sheets of ``source`` (its grids read once; see :attr:`grids`)."""
+        if self.grids is None:
+            self.grids = RememberingSource(open_source(self.source))
+        return self.grids
 
     def add_sheets(self, stage: str, render: Renderer) -> None:
         self.sheets.append(StageSheets(stage, render))
@@ -158,7 +167,7 @@ class Run:
                 carry(resolve_path(self.origin, setting=setting), path)  # README: -o
             name = (self.origin or self.book_path or path).name
             self.hold = open_log(path, self.stamp, book=name,
-                                 sheet=read_actions_sheet(self.source),
+                                 sheet=read_actions_sheet(self.source_grids()),
                                  workbook=self.book_path)
             self.warnings += self.hold.warnings
         return self.hold

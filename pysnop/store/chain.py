@@ -69,15 +69,21 @@ class Finding:
     detail: str
 
 
+# one encoder for every row: json.dumps with options builds a new one per call
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                              check_circular=False)  # rows are flat
+
+
 def canonical(row: dict[str, Any]) -> str:
-    return json.dumps({k: v for k, v in row.items() if v is not None}, sort_keys=True,
-                      ensure_ascii=False, separators=(",", ":"))
+    return _CANONICAL.encode({k: v for k, v in row.items() if v is not None})
 
 
 def _rows(db: sqlite3.Connection, table: str, where: str, args: tuple[Any, ...]) -> list[str]:
     cur = db.execute(f"SELECT * FROM {table} WHERE {where}", args)
     names = [d[0] for d in cur.description]
-    return sorted(canonical(dict(zip(names, r))) for r in cur.fetchall())
+    encode = _CANONICAL.encode  # canonical() of each row, without the intermediate dict
+    return sorted(encode({k: v for k, v in zip(names, r) if v is not None})
+                  for r in cur.fetchall())
 
 
 def digest(db: sqlite3.Connection, kind: str, ref: int) -> str:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import io
 import json
 import math
@@ -43,7 +44,7 @@ from typing import Any
 
 import pandas as pd
 
-from pysnop.core.binding import normal, parse_values, values_fingerprint, values_json
+from pysnop.core.binding import normal, parse_values, values_record
 from pysnop.core.decisions import APPROVED, EXPORTED, NEEDS_REAPPROVAL, Known
 from pysnop.core.values import is_blank
 from pysnop.errors import FileAccessError
@@ -72,6 +73,11 @@ LEGACY_VALUES = ("type", "owner", "sku", "location", "campaign_id", "qty", "week
 
 
 def _iso(value) -> str | None:
+    kind = type(value)  # the common exact types first, as the general path returns them
+    if kind is str:
+        return value
+    if kind is float:
+        return None if math.isnan(value) else str(value)
     if is_blank(value):
         return None
     if isinstance(value, pd.Timestamp):
@@ -244,13 +250,13 @@ class DecisionLog:
             self.db.executemany(
                 f"INSERT INTO proposals (run_id, {', '.join(names)}) VALUES "
                 f"({', '.join('?' * (len(names) + 1))})",
-                [(run_id, *_row(rec, PROPOSAL_FIELDS), values_fingerprint(rec),
-                  values_json(rec)) for rec in proposals.to_dict("records")])
+                [(run_id, *_row(rec, PROPOSAL_FIELDS), *values_record(rec))
+                 for rec in _records(proposals)])
         if risks is not None and len(risks):
             self.db.executemany(
                 f"INSERT INTO risks (run_id, {', '.join(RISK_FIELDS)}) VALUES "
                 f"({', '.join('?' * (len(RISK_FIELDS) + 1))})",
-                [(run_id, *_row(rec, RISK_FIELDS)) for rec in risks.to_dict("records")])
+                [(run_id, *_row(rec, RISK_FIELDS)) for rec in _records(risks)])
         self.db.executemany(
             "INSERT INTO decisions (run_id, action_id, field, old, new, who, at, outcome, "
             "message, account, fingerprint, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -276,7 +282,7 @@ class DecisionLog:
                 f"INSERT INTO plan_risks (run_id, {', '.join(PLAN_RISK_FIELDS)}) "
                 f"VALUES ({', '.join('?' * (len(PLAN_RISK_FIELDS) + 1))})",
                 [(run_id, *_row(rec, PLAN_RISK_FIELDS, RISK_COUNTS))
-                 for rec in plan_risks.to_dict("records")])
+                 for rec in _records(plan_risks)])
         if cover is not None:
             self.db.execute("INSERT INTO plan_cover (run_id, format, data) VALUES (?, ?, ?)",
                             (run_id, COVER_FORMAT, _pack(cover)))
@@ -450,19 +456,33 @@ def read_exports(path: str | os.PathLike[str]) -> pd.DataFrame | None:
 
 
 def _row(rec: dict, fields, whole: Collection[str] = WHOLE) -> list:
-    out = []
-    for name in fields:
-        value = rec.get(name)
-        if name in NUMBERS:
-            out.append(_num(value))
-        elif name in WHOLE or name in whole:
-            n = _num(value)
-            out.append(None if n is None else int(n))
-        elif name in FLAGS:
-            out.append(None if is_blank(value) else int(bool(value)))
-        else:
-            out.append(_iso(value))
-    return out
+    return [convert(rec.get(name)) for name, convert in _converters(tuple(fields),
+                                                                    frozenset(whole))]
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame.to_dict("records")``, its text columns walked as plain objects (pandas walks a
+    string array one boxed element at a time; the values are the same)."""
+    text = {c: object for c, kind in frame.dtypes.items() if isinstance(kind, pd.StringDtype)}
+    return (frame.astype(text) if text else frame).to_dict("records")
+
+
+def _whole(value):
+    n = _num(value)
+    return None if n is None else int(n)
+
+
+def _flag(value):
+    return None if is_blank(value) else int(bool(value))
+
+
+@functools.cache
+def _converters(fields: tuple[str, ...], whole: frozenset[str]) -> tuple:
+    """(field, how its value is stored) for a row of ``fields``: the kind of each field is
+    looked up once per table, not once per value."""
+    return tuple((name, _num if name in NUMBERS else
+                  _whole if name in WHOLE or name in whole else
+                  _flag if name in FLAGS else _iso) for name in fields)
 
 
 def _typed(frame: pd.DataFrame, counts: Collection[str] = ()) -> pd.DataFrame:
@@ -478,7 +498,8 @@ def _typed(frame: pd.DataFrame, counts: Collection[str] = ()) -> pd.DataFrame:
 def _pack(cover: pd.DataFrame) -> str:
     """The cover frame as compressed JSON, base64 text (dates as ISO days; text, so the
     chain's canonical JSON of the row can hold it)."""
-    frame = cover.copy()
+    text = {c: object for c, kind in cover.dtypes.items() if isinstance(kind, pd.StringDtype)}
+    frame = cover.astype(text) if text else cover.copy()  # the same JSON, written faster
     if "week" in frame:
         frame["week"] = pd.to_datetime(frame["week"]).dt.strftime("%Y-%m-%d")
     text = frame.to_json(orient="split", index=False, double_precision=10)

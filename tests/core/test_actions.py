@@ -342,3 +342,16 @@ def test_no_risk_no_proposals():
     inv = [{"sku": "A", "location": "S1", "on_hand": 1000, "unit_margin": 1.0}]
     acts = propose(build_plan(inv, weekly("A", "S1", [10] * 4), horizon_weeks=4))
     assert acts.empty and list(acts.columns) == ACTION_COLUMNS
+
+
+def test_shift_sku_is_the_same_valued_one_candidate_at_a_time(monkeypatch):
+    # the candidates are valued in blocks of whole candidates (memory at 100,000 rows): a
+    # block per candidate must give exactly the proposals of one block for all
+    import pysnop.core.substitutes as substitutes
+
+    plan = shift_plan(c_margin=9.0)
+    together = propose(plan)
+    monkeypatch.setattr(substitutes, "TRIPLES_PER_BLOCK", 1)
+    apart = propose(plan)
+    assert "SHIFT_SKU" in set(together["type"])
+    pd.testing.assert_frame_equal(together, apart)

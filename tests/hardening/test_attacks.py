@@ -321,3 +321,13 @@ def test_the_fallback_scan_without_defusedxml_refuses_a_doctype(tmp_path):
         with pytest.raises(UnsafeWorkbookError, match="declares XML entities"):
             safety._scan_xml_part(zf, info, "plan.xlsx", safety.LIMITS)
         safety._scan_xml_part(zf, zf.getinfo("xl/styles.xml"), "plan.xlsx", safety.LIMITS)
+
+
+def test_a_package_found_safe_is_checked_again_under_lower_limits(tmp_path, monkeypatch):
+    # a run checks one file several times and inflates it once; what it remembers is the
+    # content with the limits it passed, so lowered limits still refuse it
+    book = _book(tmp_path)
+    check_package(book)
+    check_package(book.read_bytes())
+    monkeypatch.setattr(safety, "LIMITS", safety.Limits(max_total_uncompressed=20_000))
+    _refused(book, "it unpacks to [\\d,]+ bytes, over pysnop's limit of 20,000 bytes")

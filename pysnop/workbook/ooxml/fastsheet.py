@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from functools import partial
+from html import escape as _html_escape
+from io import BytesIO
 from typing import Any
-from xml.sax.saxutils import escape
 
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, range_boundaries
@@ -25,7 +27,12 @@ from openpyxl.utils.datetime import to_excel
 from pysnop.workbook.ooxml.xlcells import clean_text, is_risky
 
 ATTR = "_pysnop_fast_rows"
+# a comment only pysnop writes (cell text is escaped, so none can look like it)
+FAST_ROWS_MARK = "pysnop-fast-rows"
+FAST_ROWS_BYTES = f"<!--{FAST_ROWS_MARK}-->".encode("ascii")
 _QUOTE = {'"': "&quot;"}
+# &, < and > as xml.sax.saxutils.escape does (which would import urllib, http and ssl)
+escape = partial(_html_escape, quote=False)
 
 
 class FastRows:
@@ -225,11 +232,24 @@ def save_workbook(wb, fileobj, compression: int | None = None) -> None:
                 if callable(raw):
                     for part in fast.parts:
                         raw(part)
-                else:  # lxml's xmlfile: hand it parsed elements
-                    from openpyxl.xml.functions import fromstring
-                    for part in fast.parts:
-                        xf.write(fromstring(part))
+                else:  # lxml's xmlfile writes no raw text: a marker the rows replace once
+                    # the part is serialised (parsing each row back costs seconds)
+                    from lxml.etree import Comment
+                    xf.write(Comment(FAST_ROWS_MARK))
+                    self.spliced = True
             self.xf.send(None)
+
+        def read(self) -> bytes:
+            data = super().read()
+            if not getattr(self, "spliced", False):
+                return data
+            fast = getattr(self.ws, ATTR)
+            head, mark, tail = data.partition(FAST_ROWS_BYTES)
+            assert mark, "the fast rows' marker is missing from the worksheet part"
+            # lxml writes the part as ASCII with character references: the rows alike; one
+            # join, so a big sheet is not copied whole more than once
+            return b"".join([head, *(part.encode("ascii", "xmlcharrefreplace")
+                                     for part in fast.parts), tail])
 
     class FastExcelWriter(ExcelWriter):
         def write_worksheet(self, ws):
@@ -239,12 +259,13 @@ def save_workbook(wb, fileobj, compression: int | None = None) -> None:
             ws._drawing = SpreadsheetDrawing()
             ws._drawing.charts = ws._charts
             ws._drawing.images = ws._images
-            writer = FastWorksheetWriter(ws)
+            # in memory: openpyxl's default is a temporary file on disk, written and read
+            # back (megabytes for a big Actions sheet)
+            writer = FastWorksheetWriter(ws, out=BytesIO())
             writer.write()
             ws._rels = writer._rels
-            self._archive.write(writer.out, ws.path[1:])
+            self._archive.writestr(ws.path[1:], writer.read())
             self.manifest.append(ws)
-            writer.cleanup()
 
     archive = ZipFile(fileobj, "w", compression, allowZip64=True)
     wb.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)

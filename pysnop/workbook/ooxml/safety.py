@@ -32,6 +32,7 @@ Non-zip formats (.xls is an OLE compound file) are only checked for their overal
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import zipfile
@@ -63,6 +64,7 @@ class Limits:
 
 
 LIMITS = Limits()
+_PASSED: set[tuple[bytes, Limits]] = set()  # contents found safe in this process, by digest
 
 
 def set_limits(**changes) -> Limits:
@@ -96,11 +98,8 @@ def check_package(source: str | os.PathLike | BinaryIO | bytes, *, name: str | N
     at all is left to the parser (which reports "not an Excel workbook").
     """
     lim = limits or LIMITS
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        fileobj: BinaryIO = io.BytesIO(source)
-        size = len(source)
-        label = name or "the workbook"
-    elif isinstance(source, (str, os.PathLike)):
+    label = name or "the workbook"
+    if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         label = name or path.name
         try:
@@ -111,18 +110,18 @@ def check_package(source: str | os.PathLike | BinaryIO | bytes, *, name: str | N
             raise UnsafeWorkbookError(f"cannot open {label}: the file is {_size(size)}, over "
                                       f"pysnop's limit of {_size(lim.max_file_bytes)}")
         try:
-            fileobj = open(path, "rb")
+            source = path.read_bytes()
         except OSError:
             return
-    else:
-        fileobj = source
-        label = name or "the workbook"
-        size = None
-    try:
-        _check_zip(fileobj, label, size, lim)
-    finally:
-        if isinstance(source, (str, os.PathLike)):
-            fileobj.close()
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        # one run checks the same file several times (before computing, reading, writing)
+        key = (hashlib.sha256(source).digest(), lim)
+        if key in _PASSED:
+            return
+        _check_zip(io.BytesIO(source), label, len(source), lim)
+        _PASSED.add(key)
+        return
+    _check_zip(source, label, None, lim)
 
 
 def _check_zip(fileobj: BinaryIO, label: str, size: int | None, lim: Limits) -> None:

@@ -188,6 +188,28 @@ def _scan_sheet(path: Path, sheet: str) -> tuple[dict[tuple[int, int], str],
     return errors, unsaved
 
 
+class RememberingSource:
+    """A GridSource whose grids are read once: the stages of a run read the same sheets
+    (Actions, Approvers) from the one workbook already opened (and checked) by the reader.
+    Grids are read-only to their readers."""
+
+    def __init__(self, source: GridSource):
+        self._source = source
+        self._grids: dict[str, Grid] = {}
+
+    def sheet_names(self) -> list[str]:
+        return self._source.sheet_names()
+
+    def grid(self, sheet: str) -> Grid:
+        got = self._grids.get(sheet)
+        if got is None:
+            got = self._grids[sheet] = self._source.grid(sheet)
+        return got
+
+    def tables(self) -> list[tuple[str, str, str]]:
+        return self._source.tables()
+
+
 def open_source(source: str | os.PathLike | GridSource) -> GridSource:
     if isinstance(source, (str, os.PathLike)):
         return CalamineSource(source)

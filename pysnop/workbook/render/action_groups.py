@@ -100,14 +100,17 @@ def _covers_text(rows: pd.DataFrame, risks: pd.DataFrame) -> pd.Series:
     shortfall on its own)."""
     need = pd.Series(pd.to_numeric(risks["shortfall_units"], errors="coerce").to_numpy(),
                      index=risks["risk_id"].astype(str))
+    need_of = need.to_dict() if need.index.is_unique else None
+    used = [c for c in ("risk_id", "covers_units", "covers_risk", "covers") if c in rows]
     out: list[str | None] = []
-    for rec in rows.to_dict("records"):
+    for rec in rows[used].to_dict("records"):  # only the columns read below
         risk = str(rec.get("risk_id")) if _present(rec.get("risk_id")) else None
         units = _number(rec.get("covers_units"))
         if _present(rec.get("covers_risk")) and _flag(rec.get("covers_risk")):
             out.append("all of it")
         elif risk in need.index and units is not None:
-            out.append(f"{units:,.0f} of {float(need[risk]):,.0f} units")
+            shortfall = need_of[risk] if need_of is not None else need[risk]
+            out.append(f"{units:,.0f} of {float(shortfall):,.0f} units")
         else:  # read back from the sheet: as it was written
             out.append(rec.get("covers") if _present(rec.get("covers")) else None)
     return pd.Series(out, index=rows.index, dtype=object)
@@ -123,9 +126,12 @@ def _states(rows: pd.DataFrame, risks: pd.DataFrame,
     for risk, action in zip(chosen["risk_id"], chosen["action_id"]):
         if _present(risk):
             by_risk.setdefault(str(risk), set()).add(str(action))
-    coverage = cover if isinstance(cover, Coverage) or cover is None else Coverage.of(cover)
+    # built only when some risk has a chosen alternative (a fresh plan has none)
+    coverage = None if not by_risk else \
+        cover if isinstance(cover, Coverage) or cover is None else Coverage.of(cover)
     out = {}
-    for rec in risks.to_dict("records"):
+    used = [c for c in ("risk_id", "alternatives") if c in risks]
+    for rec in risks[used].to_dict("records"):
         risk = str(rec["risk_id"])
         picked = by_risk.get(risk, set())
         if not _number(rec.get("alternatives")) and not picked:

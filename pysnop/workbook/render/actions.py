@@ -17,6 +17,7 @@ comments) can never become a formula.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 
 import pandas as pd
@@ -148,6 +149,21 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
             cache[key] = _style(styles, name, kind, status, option, cover)
         return cache[key]
 
+    def column_styles(name):
+        """style() for every line; only the option and covers cells depend on more than
+        the line's kind and status, so the others are looked up once per (kind, status)."""
+        if name in ("option", "covers"):
+            return [style(name, k, st, op, cv)
+                    for k, st, op, cv in zip(kinds, statuses, options, covers)]
+        by_line: dict = {}
+        out = []
+        for line in zip(kinds, statuses):
+            got = by_line.get(line)
+            if got is None:
+                got = by_line[line] = style(name, line[0], line[1], None, None)
+            out.append(got)
+        return out
+
     # the approvers' dropdown: a list typed into the validation while it fits Excel's 255
     # characters, else a range of names in a hidden column right of the table
     names = [x for x in approver_names if x and '"' not in x]
@@ -160,9 +176,8 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
     block = []
     for c, name in enumerate(COLUMNS, start=1):
         raw = lines[name].tolist() if name in lines.columns else [None] * n
-        values = [_cell_value(name, v) for v in raw]
-        cells = [style(name, k, st, op, cv)
-                 for k, st, op, cv in zip(kinds, statuses, options, covers)]
+        values = _cell_values(name, raw)
+        cells = column_styles(name)
         block.append((c, _kind(values), values + pad, cells + pad))
     list_col = len(COLUMNS) + 2
     if listed:
@@ -265,6 +280,25 @@ def _dropdown(ws, name, values, reach, *, strict, source: str | None = None):
     dv.errorTitle = f"pysnop {name}"
     ws.add_data_validation(dv)
     dv.add(f"{letter}{FIRST_ROW}:{letter}{reach}")
+
+
+def _cell_values(name, raw) -> list:
+    """:func:`_cell_value` of a column: text and finite floats as they are (what
+    ``_cell_value`` returns for them outside the date and time columns), the rest through
+    it."""
+    if name in DATES or name in TIMES:
+        return [_cell_value(name, v) for v in raw]
+    text = name in TEXT
+    out = []
+    for v in raw:
+        kind = type(v)
+        if v is None or kind is str:
+            out.append(v)
+        elif kind is float and math.isfinite(v):
+            out.append(str(v) if text else v)
+        else:
+            out.append(_cell_value(name, v))
+    return out
 
 
 def _cell_value(name, value):
