@@ -1,4 +1,4 @@
-"""Action proposals for every risk of a bridge run: one decision per risk (docs/semantics.md §4).
+"""Action proposals for every risk of a bridge run: one decision per risk (docs/semantics.md §3).
 
 :func:`plan_actions` returns an :class:`ActionPlan` of three frames:
 

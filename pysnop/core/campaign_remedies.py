@@ -1,4 +1,4 @@
-"""Marketing remedies for a campaign supply can't carry (docs/semantics.md §4).
+"""Marketing remedies for a campaign supply can't carry (docs/semantics.md §3).
 
 A campaign gets remedies when it is short at some scoped sku-location (a *short pair*,
 :mod:`pysnop.core.campaign_pairs`). Each remedy is valued at the campaign's scoped

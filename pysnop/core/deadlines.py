@@ -1,6 +1,6 @@
 """Deadlines for the weekly review: overdue, due within the week, or later (docs/semantics.md).
 
-An act_by names a week (its Monday, docs/semantics.md §3) or, for a proposal, a date never
+An act_by names a week (its Monday, docs/semantics.md §1) or, for a proposal, a date never
 before the as-of date. Against the as-of date:
 
 overdue   the act_by's week is before the as-of week (act_by < the as-of week's Monday): too

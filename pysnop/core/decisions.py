@@ -1,5 +1,5 @@
 """Decisions on action proposals: who may decide, how a re-run keeps them, how they
-coordinate (docs/semantics.md §4).
+coordinate (docs/semantics.md §3).
 
 Pure functions on pandas frames; no file or clock access (``now`` and ``user`` are passed in).
 

@@ -1,4 +1,4 @@
-"""Supply remedies for one sku-location at a time: EXPEDITE and NEW_ORDER (docs/semantics.md §4).
+"""Supply remedies for one sku-location at a time: EXPEDITE and NEW_ORDER (docs/semantics.md §3).
 
 Both are valued against the bridge's own projection: the receipt or order is added to the
 at-risk row's projected on-hand and the lost-sales run is repeated, on (candidate × week)

@@ -16,7 +16,7 @@ network risk       a DC and the fed rows short because of its fair share (the Br
 sku-location risk  every other sku-location the Bridge has at risk (status not OK in some week).
 
 Every at-risk Bridge row is a cell of exactly one risk. A cell's need is its shortfall: the
-largest weekly gap, max_w max(0, threshold − poh) (docs/semantics.md §3 shortfall_units).
+largest weekly gap, max_w max(0, threshold − poh) (docs/semantics.md §1 shortfall_units).
 """
 
 from __future__ import annotations

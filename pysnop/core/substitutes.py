@@ -1,4 +1,4 @@
-"""SHIFT_SKU: feature a substitute with the supply instead (docs/semantics.md §4).
+"""SHIFT_SKU: feature a substitute with the supply instead (docs/semantics.md §3).
 
 Candidates for a campaign on SKU A: the SKUs Products lists as A's substitutes; when it lists
 none, every other SKU of A's category (Inventory, else Products). A candidate B qualifies when

@@ -1,4 +1,5 @@
-"""Marketing's supply check: can supply carry each campaign as planned? (SPEC §3, last part)
+"""Marketing's supply check: can supply carry each campaign as planned?
+(docs/semantics.md §1, the campaign supply check)
 
 Every campaign is judged on its scoped sku-locations with all *other* counted campaigns in
 place. A Draft or Planned-but-not-counted campaign is judged as if it were added, so marketing

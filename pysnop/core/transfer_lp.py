@@ -1,4 +1,4 @@
-"""The transfer plan over time: one LP over donors, receivers and ship weeks (docs/semantics.md §4).
+"""The transfer plan over time: one LP over donors, receivers and ship weeks (docs/semantics.md §3).
 
 The problem, for every SKU at once (no constraint links two SKUs, so the joint optimum is each
 SKU's optimum; the LP is one sparse block problem built from index arrays):

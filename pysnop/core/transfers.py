@@ -1,4 +1,4 @@
-"""TRANSFER proposals: move surplus between locations of a SKU (docs/semantics.md §4).
+"""TRANSFER proposals: move surplus between locations of a SKU (docs/semantics.md §3).
 
 Receivers are the sku-locations at risk; donors those of the same SKU that are OK in every
 week. Which donor may send to which receiver, in how many weeks and at what cost per unit

@@ -6,7 +6,7 @@ campaign's weeks (docs/semantics.md, "Promotion economics") — plugs in by hand
 :func:`weekly_margin` another array; nothing else changes. Until then the margin of every week
 is the item's regular unit margin.
 
-Lost units are those of the lost-sales run of docs/semantics.md §3: stock never below zero, so
+Lost units are those of the lost-sales run of docs/semantics.md §1: stock never below zero, so
 the units lost up to week w are ``max(0, −min_{i≤w} poh[i])`` and a week's lost units are the
 step of that running figure. A remedy that changes the projection from ``before`` to ``after``
 avoids ``lost_before[w] − lost_after[w]`` units in week w (negative where it makes a later week
