@@ -35,6 +35,7 @@ from pysnop.core.consensus import consensus_baseline
 from pysnop.core.locations import has_network_data
 from pysnop.core.model import RECONCILIATION_METHODS
 from pysnop.errors import Problem, PysnopError, ValidationError, show_value
+from pysnop.workbook.formulas.cache import ResultCache
 from pysnop.workbook.read.cells import parse_number_text
 from pysnop.workbook.read.dates import date_of_value
 from pysnop.workbook.read.grid import Grid
@@ -464,10 +465,30 @@ IMPLEMENTATIONS: dict[str, Callable[..., Any]] = {
 }
 
 
-def call(name: str, *args: Any) -> Any:
-    """Run worksheet function ``name``; a failure becomes its ``#PYSNOP: ...`` cell text."""
+# Results by the content of their arguments (see pysnop.workbook.formulas.cache): Excel calls
+# a formula again whenever anything it depends on is touched, mostly with nothing changed.
+RESULTS = ResultCache()
+
+
+def _is_result(value: Any) -> bool:
+    return not (isinstance(value, str) and value.startswith(ERROR_PREFIX))
+
+
+def call(name: str, *args: Any, convert: Callable[[Any], Any] | None = None) -> Any:
+    """Run worksheet function ``name``; a failure becomes its ``#PYSNOP: ...`` cell text.
+    ``convert`` (the caller's conversion of the result, e.g. into what xlwings hands Excel)
+    is applied before the result is cached.
+
+    A call whose arguments hold the same cells as a recent one (with the same ``convert``)
+    returns that one's result without computing — the same object: do not modify it.
+    Failures are computed afresh each time.
+    """
     fn = IMPLEMENTATIONS[name]
-    try:
-        return fn(*args)
-    except Exception as exc:
-        return error_text(exc)
+
+    def compute() -> Any:
+        try:
+            result = fn(*args)
+        except Exception as exc:
+            result = error_text(exc)
+        return result if convert is None else convert(result)
+    return RESULTS.call((name, convert), args, compute, ok=_is_result)
