@@ -73,7 +73,10 @@ def is_blank(v: Any) -> bool:
 
 
 def as_rows(value: Any) -> list[list]:
-    """Any argument (scalar, 1-D or 2-D list/tuple/array, None) as a list of row lists."""
+    """Any argument (scalar, 1-D or 2-D list/tuple/array, None) as a list of row lists.
+
+    A list of lists (what xlwings hands over for a range) is returned as it is, not copied:
+    nothing here edits an argument."""
     if value is None:
         return []
     if isinstance(value, np.ndarray):
@@ -81,7 +84,12 @@ def as_rows(value: Any) -> list[list]:
     if isinstance(value, (list, tuple)):
         if not value:
             return []
-        if all(isinstance(r, (list, tuple, np.ndarray)) for r in value):
+        kinds = set(map(type, value))  # the few distinct row types, not every row
+        if kinds == {list} and isinstance(value, list):
+            return value
+        if all(issubclass(k, (list, tuple)) for k in kinds):
+            return list(map(list, value))
+        if all(issubclass(k, (list, tuple, np.ndarray)) for k in kinds):
             return [list(r.tolist() if isinstance(r, np.ndarray) else r) for r in value]
         return [list(value)]
     return [[value]]
@@ -176,7 +184,9 @@ class RangeSource:
         return list(self._grids)
 
     def grid(self, sheet: str) -> Grid:
-        rows = [["" if v is None else v for v in r] for r in self._grids[sheet]]
+        # blanks as "" (as python-calamine gives them); rows without a blank are shared
+        rows = [["" if v is None else v for v in r] if None in r else r
+                for r in self._grids[sheet]]
         return Grid(sheet, rows, 1, 1)
 
     def tables(self) -> list[tuple[str, str, str]]:
@@ -263,13 +273,33 @@ def _cell(v: Any) -> Any:
     return v
 
 
+def _cells(column: pd.Series) -> list:
+    """A column as plain cell values (what :func:`_cell` makes of each), whole columns at a
+    time for the plain numpy dtypes."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+        values = column.to_numpy()
+        cells = values.tolist()  # Python floats, ints and bools
+        if dtype.kind == "f":
+            for i in np.flatnonzero(np.isnan(values)).tolist():
+                cells[i] = None
+        return cells
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        days = column.to_numpy().astype("datetime64[D]")
+        cells = days.astype(object).tolist()  # datetime.date; NaT -> None
+        return cells
+    if isinstance(dtype, pd.StringDtype):  # text, or missing
+        cells = column.tolist()
+        for i in np.flatnonzero(column.isna().to_numpy()).tolist():
+            cells[i] = None
+        return cells
+    return [_cell(v) for v in column.tolist()]
+
+
 def frame_rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[list]:
     """Header row + one row per record, as plain cell values."""
-    out = [list(columns)]
-    cols = [frame[c].tolist() for c in columns]
-    for i in range(len(frame)):
-        out.append([_cell(col[i]) for col in cols])
-    return out
+    cols = [_cells(frame[c]) for c in columns]
+    return [list(columns), *map(list, zip(*cols))]
 
 
 # ---------------------------------------------------------------------------- functions
