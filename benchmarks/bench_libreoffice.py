@@ -225,15 +225,21 @@ def main() -> None:
                                "no_actions": bridge}
     print(f"LibreOffice: {fig['libreoffice']}; machine: {fig['machine']['cpus']} cores, "
           f"{fig['machine']['cpu']}\n")
+    print("Wall-clock medians (CPU time, user + system, in brackets).\n")
     print("| sku-locations | LibreOffice (native formulas) | pysnop default run | × faster "
           "| pysnop --no-actions | × faster | same status, min projected | load |")
     print("|---:|---:|---:|---:|---:|---:|---:|---|")
     for n, f in fig["sizes"].items():
         lo, d, b, c = f["libreoffice"], f["default"], f["no_actions"], f["check"]
-        print(f"| {n:,} | {s(lo['median_s'])} | {s(d['median_s'])} "
-              f"| {lo['median_s'] / d['median_s']:.1f}× | {s(b['median_s'])} "
-              f"| {lo['median_s'] / b['median_s']:.1f}× | {c['same_status']:,}, "
-              f"{c['same_min_projected']:,} of {c['rows']:,} "
+
+        def both(r):
+            return f"{s(r['median_s'])} ({s(r['cpu_s'])})"
+
+        def ratio(r):
+            return (f"{lo['median_s'] / r['median_s']:.1f}× "
+                    f"({lo['cpu_s'] / r['cpu_s']:.1f}×)")
+        print(f"| {n:,} | {both(lo)} | {both(d)} | {ratio(d)} | {both(b)} | {ratio(b)} "
+              f"| {c['same_status']:,}, {c['same_min_projected']:,} of {c['rows']:,} "
               f"| {lo['load']}, {d['load']} |")
     if args.json:
         args.json.write_text(json.dumps(fig, indent=2, default=str))
