@@ -6,9 +6,11 @@
     python benchmarks/bench_run.py --json figures.json      # raw figures as well
 
 Every figure is the median of ``--runs`` (default 3) fresh processes timed by hyperfine,
-interpreter start-up and imports included, each starting from no output and no decision log
-(hyperfine ``--prepare``). Besides the wall-clock median, the mean CPU time (user + system)
-is shown: on a shared machine the wall clock waits for the CPU, the CPU time much less so.
+interpreter start-up and imports included, each starting from no output file and the
+decision log an earlier run of the same command left (a re-run in the weekly cycle; restored
+by hyperfine ``--prepare``; ``--fresh-log``: no log, a book's first run). Besides the
+wall-clock median, the mean CPU time (user + system) is shown: on a shared machine the wall
+clock waits for the CPU, the CPU time much less so.
 
 * **default**: ``pysnop recalc BOOK -o OUT --log LOG`` — actions, the Actions and Review
   sheets and the decision log included (what a planner runs);
@@ -91,14 +93,25 @@ def hyperfine(command: str, runs: int, prepare: str | None = None,
             "load": f"{before}–{load()}"}
 
 
-def time_run(book: Path, work: Path, runs: int, extra: str = "") -> dict:
-    """``pysnop recalc`` on ``book`` as a fresh process, ``runs`` times, with peak RSS."""
+def time_run(book: Path, work: Path, runs: int, extra: str = "",
+             fresh_log: bool = False) -> dict:
+    """``pysnop recalc`` on ``book`` as a fresh process, ``runs`` times, with peak RSS.
+
+    Each timed run finds the decision log one earlier run of the same command left (a
+    re-run in the cycle: the log exists); with ``fresh_log`` there is none (a book's first
+    run)."""
     out, log, rss = work / "out.xlsx", work / "out.pysnop.sqlite", work / "rss.txt"
-    rss.unlink(missing_ok=True)
+    seed = work / "seed.pysnop.sqlite"
     pysnop = shlex.quote(str(BIN / "pysnop"))
     cmd = (f"/usr/bin/time -a -o {rss} -f %M {pysnop} recalc {shlex.quote(str(book))} "
            f"-o {out} --log {log} {extra}").strip()
     clean = f"rm -f {out} {log} {log}-journal {log}-wal"
+    subprocess.run(clean, shell=True, check=True)
+    if not fresh_log:  # one untimed run leaves the log every timed run starts from
+        subprocess.run(cmd, shell=True, check=True, capture_output=True)
+        shutil.copyfile(log, seed)
+        clean += f" && cp {seed} {log}"
+    rss.unlink(missing_ok=True)
     try:
         res = hyperfine(cmd, runs, prepare=clean)
     except subprocess.CalledProcessError:  # show why
@@ -190,6 +203,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--cache-dir", type=Path, default=Path("/tmp/pysnop-bench"))
     ap.add_argument("--json", type=Path, help="also write the raw figures here")
+    ap.add_argument("--fresh-log", action="store_true",
+                    help="time a book's first run (no decision log yet) instead of a re-run")
     ap.add_argument("--markdown", action="store_true", help="print only the table")
     args = ap.parse_args()
     if not shutil.which("hyperfine"):
@@ -212,12 +227,12 @@ def main() -> None:
             for n in sizes:
                 book = workbook_for(n, args.cache_dir)
                 note(f"{measure} {n:,} … (load {load()})")
-                fig[measure][n] = time_run(book, work, args.runs, extra)
+                fig[measure][n] = time_run(book, work, args.runs, extra, args.fresh_log)
                 note(f"  median {s(fig[measure][n]['median_s'])}")
         if "network" in only:
             note(f"network {NETWORK_SIZE:,} … (load {load()})")
             fig["network"] = time_run(workbook_for(NETWORK_SIZE, args.cache_dir, network=True),
-                                      work, args.runs)
+                                      work, args.runs, fresh_log=args.fresh_log)
         if "udf" in only:
             note(f"udf … (load {load()})")
             fig["udf"] = udf_times(args.runs, args.cache_dir)
