@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 import udf_network as N
-from test_udfs_xlwings import MISSING, call_as_excel, udf  # noqa: F401  (udf: a fixture)
+from test_udfs_xlwings import udf  # noqa: F401  (a fixture)
 from udf_plan import serial
+from xlwings_udf import MISSING, call_as_excel
 
 TABLES = ("Campaigns", "Inventory", "Receipts", "Forecast")
 

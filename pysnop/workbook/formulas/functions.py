@@ -35,6 +35,7 @@ from pysnop.core.consensus import consensus_baseline
 from pysnop.core.locations import has_network_data
 from pysnop.core.model import RECONCILIATION_METHODS
 from pysnop.errors import Problem, PysnopError, ValidationError, show_value
+from pysnop.workbook.formulas.cache import ResultCache
 from pysnop.workbook.read.campaigns import lift_text
 from pysnop.workbook.read.cells import parse_number_text
 from pysnop.workbook.read.dates import date_of_value
@@ -73,7 +74,10 @@ def is_blank(v: Any) -> bool:
 
 
 def as_rows(value: Any) -> list[list]:
-    """Any argument (scalar, 1-D or 2-D list/tuple/array, None) as a list of row lists."""
+    """Any argument (scalar, 1-D or 2-D list/tuple/array, None) as a list of row lists.
+
+    A list of lists (what xlwings hands over for a range) is returned as it is, not copied:
+    nothing here edits an argument."""
     if value is None:
         return []
     if isinstance(value, np.ndarray):
@@ -81,7 +85,12 @@ def as_rows(value: Any) -> list[list]:
     if isinstance(value, (list, tuple)):
         if not value:
             return []
-        if all(isinstance(r, (list, tuple, np.ndarray)) for r in value):
+        kinds = set(map(type, value))  # the few distinct row types, not every row
+        if kinds == {list} and isinstance(value, list):
+            return value
+        if all(issubclass(k, (list, tuple)) for k in kinds):
+            return list(map(list, value))
+        if all(issubclass(k, (list, tuple, np.ndarray)) for k in kinds):
             return [list(r.tolist() if isinstance(r, np.ndarray) else r) for r in value]
         return [list(value)]
     return [[value]]
@@ -176,7 +185,9 @@ class RangeSource:
         return list(self._grids)
 
     def grid(self, sheet: str) -> Grid:
-        rows = [["" if v is None else v for v in r] for r in self._grids[sheet]]
+        # blanks as "" (as python-calamine gives them); rows without a blank are shared
+        rows = [["" if v is None else v for v in r] if None in r else r
+                for r in self._grids[sheet]]
         return Grid(sheet, rows, 1, 1)
 
     def tables(self) -> list[tuple[str, str, str]]:
@@ -263,13 +274,33 @@ def _cell(v: Any) -> Any:
     return v
 
 
+def _cells(column: pd.Series) -> list:
+    """A column as plain cell values (what :func:`_cell` makes of each), whole columns at a
+    time for the plain numpy dtypes."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+        values = column.to_numpy()
+        cells = values.tolist()  # Python floats, ints and bools
+        if dtype.kind == "f":
+            for i in np.flatnonzero(np.isnan(values)).tolist():
+                cells[i] = None
+        return cells
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        days = column.to_numpy().astype("datetime64[D]")
+        cells = days.astype(object).tolist()  # datetime.date; NaT -> None
+        return cells
+    if isinstance(dtype, pd.StringDtype):  # text, or missing
+        cells = column.tolist()
+        for i in np.flatnonzero(column.isna().to_numpy()).tolist():
+            cells[i] = None
+        return cells
+    return [_cell(v) for v in column.tolist()]
+
+
 def frame_rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[list]:
     """Header row + one row per record, as plain cell values."""
-    out = [list(columns)]
-    cols = [frame[c].tolist() for c in columns]
-    for i in range(len(frame)):
-        out.append([_cell(col[i]) for col in cols])
-    return out
+    cols = [_cells(frame[c]) for c in columns]
+    return [list(columns), *map(list, zip(*cols))]
 
 
 # ---------------------------------------------------------------------------- functions
@@ -465,10 +496,30 @@ IMPLEMENTATIONS: dict[str, Callable[..., Any]] = {
 }
 
 
-def call(name: str, *args: Any) -> Any:
-    """Run worksheet function ``name``; a failure becomes its ``#PYSNOP: ...`` cell text."""
+# Results by the content of their arguments (see pysnop.workbook.formulas.cache): Excel calls
+# a formula again whenever anything it depends on is touched, mostly with nothing changed.
+RESULTS = ResultCache()
+
+
+def _is_result(value: Any) -> bool:
+    return not (isinstance(value, str) and value.startswith(ERROR_PREFIX))
+
+
+def call(name: str, *args: Any, convert: Callable[[Any], Any] | None = None) -> Any:
+    """Run worksheet function ``name``; a failure becomes its ``#PYSNOP: ...`` cell text.
+    ``convert`` (the caller's conversion of the result, e.g. into what xlwings hands Excel)
+    is applied before the result is cached.
+
+    A call whose arguments hold the same cells as a recent one (with the same ``convert``)
+    returns that one's result without computing — the same object: do not modify it.
+    Failures are computed afresh each time.
+    """
     fn = IMPLEMENTATIONS[name]
-    try:
-        return fn(*args)
-    except Exception as exc:
-        return error_text(exc)
+
+    def compute() -> Any:
+        try:
+            result = fn(*args)
+        except Exception as exc:
+            result = error_text(exc)
+        return result if convert is None else convert(result)
+    return RESULTS.call((name, convert), args, compute, ok=_is_result)
