@@ -46,7 +46,8 @@ alternatives it superseded come back. Who may decide is :mod:`pysnop.core.author
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +61,7 @@ from pysnop.core.binding import values_fingerprint as values_fingerprint
 from pysnop.core.coordination import (
     BINDING,
     Coverage,
+    Verdict,
     check_approval,
     fill_of,
     need_of,
@@ -113,7 +115,8 @@ class Event:
 class Approvers:
     """Who may decide for which owner function. Names match case- and space-insensitively."""
 
-    def __init__(self, entries=()):
+    def __init__(self,
+                 entries: Iterable[tuple[str, str] | tuple[str, str, str | None]] = ()) -> None:
         self.entries: list[tuple[str, str]] = []  # (name as typed, function)
         self._allowed: dict[str, set[str]] = {}
         self.accounts: dict[str, str] = {}  # name key -> the OS account that proves it is them
@@ -162,11 +165,11 @@ class Approvers:
         return len(self.entries)
 
 
-def _key(text) -> str:
+def _key(text: object) -> str:
     return " ".join(str(text).split()).casefold() if text is not None else ""
 
 
-def blank(value) -> bool:
+def blank(value: object) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
@@ -177,11 +180,11 @@ def blank(value) -> bool:
         return False
 
 
-def text_or_none(value) -> str | None:
+def text_or_none(value: object) -> str | None:
     return None if blank(value) else str(value).strip()
 
 
-def parse_status(value) -> str | None:
+def parse_status(value: object) -> str | None:
     """A status cell as one of STATUSES; blank is Proposed; None for unknown text."""
     if blank(value):
         return PROPOSED
@@ -189,7 +192,7 @@ def parse_status(value) -> str | None:
     return next((s for s in STATUSES if s.casefold() == wanted), None)
 
 
-def touched(row) -> bool:
+def touched(row: Mapping[str, Any]) -> bool:
     """Did a person act on this row (decided it or wrote a comment)?"""
     status = parse_status(row.get("status"))
     return (status not in (PROPOSED, OBSOLETE, SUPERSEDED) or not blank(row.get("approver"))
@@ -246,14 +249,14 @@ def review_edits(sheet: pd.DataFrame, known: dict[str, Known], approvers: Approv
     return out
 
 
-def _review_row(rec, action, prior, approvers, user, now, out: Review, where,
-                runner=None) -> None:
+def _review_row(rec: dict[str, Any], action: str, prior: Known | None, approvers: Approvers,
+                user: str, now: dt.datetime, out: Review, where: int | None,
+                runner: Runner | None = None) -> None:
     raw_status = rec.get("status")
     typed = parse_status(raw_status)
     sheet_approver = text_or_none(rec.get("approver"))
     if prior is None:  # never recorded: what pysnop set (Exported, Obsolete …) is taken as is
-        by_pysnop = typed in SYSTEM_STATUSES
-        prior = Known(typed if by_pysnop else PROPOSED,
+        prior = Known(typed if typed in SYSTEM_STATUSES else PROPOSED,
                       sheet_approver if typed in (EXPORTED, OBSOLETE) else None,
                       _as_datetime(rec.get("decided_at")) if typed in (EXPORTED, OBSOLETE)
                       else None, None, _as_datetime(rec.get("exported_at")))
@@ -308,7 +311,7 @@ def _review_row(rec, action, prior, approvers, user, now, out: Review, where,
 
 
 def merge(reviewed: pd.DataFrame, proposals: pd.DataFrame, now: dt.datetime, *,
-          known: dict[str, Known] | None = None, lapsed: set[str] = frozenset(),
+          known: dict[str, Known] | None = None, lapsed: AbstractSet[str] = frozenset(),
           cover: pd.DataFrame | Coverage | None = None) -> tuple[pd.DataFrame, list[Event]]:
     """Lay the reviewed sheet rows over the new ``proposals`` (see module doc).
 
@@ -320,10 +323,11 @@ def merge(reviewed: pd.DataFrame, proposals: pd.DataFrame, now: dt.datetime, *,
     """
     known = known or {}
     events: list[Event] = []
-    old = {}
+    old: dict[str, dict[str, Any]] = {}
     for rec in reviewed.to_dict("records"):
-        old.setdefault(text_or_none(rec.get("action_id")), rec)
-    old.pop(None, None)
+        key = text_or_none(rec.get("action_id"))
+        if key is not None:
+            old.setdefault(key, rec)
     columns = list(dict.fromkeys([*proposals.columns,
                                   *(c for c in reviewed.columns if c != "row"),
                                   *DECISION_COLUMNS]))
@@ -484,11 +488,11 @@ def _set(rows: pd.DataFrame, at: Any, **values: Any) -> None:
         rows.at[at, column] = value
 
 
-def _too_much(verdict, coverage: Coverage, rows: pd.DataFrame, position: dict,
+def _too_much(verdict: Verdict, coverage: Coverage, rows: pd.DataFrame, position: dict[str, int],
               back: str) -> str:
     def named(action: str) -> str:
         at = position.get(action)
-        row = rows.iloc[at].get("row") if at is not None and "row" in rows else None
+        row: Any = rows.iloc[at].get("row") if at is not None and "row" in rows else None
         return f"{action} (row {int(row)})" if not blank(row) else action
 
     b = verdict.action_id
@@ -510,7 +514,7 @@ def _columns(sheet: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys([*sheet.columns, *DECISION_COLUMNS, BOUND, BOUND_VALUES]))
 
 
-def _as_datetime(value) -> dt.datetime | None:
+def _as_datetime(value: object) -> dt.datetime | None:
     if blank(value):
         return None
     if isinstance(value, dt.datetime):
@@ -518,15 +522,16 @@ def _as_datetime(value) -> dt.datetime | None:
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
     try:
-        return pd.Timestamp(value).to_pydatetime()
+        stamp: dt.datetime = pd.Timestamp(value).to_pydatetime()
+        return stamp
     except (ValueError, TypeError):
         return None
 
 
-def _where(rec) -> int | None:
-    row = rec.get("row")
+def _where(rec: Mapping[str, Any]) -> int | None:
+    row: Any = rec.get("row")  # a cell: whatever the sheet holds
     return None if blank(row) else int(row)
 
 
-def _warn(row, column, value, reason) -> Problem:
+def _warn(row: int | None, column: str, value: object, reason: str) -> Problem:
     return Problem(reason, SHEET, row, None, column, value, "warning")
