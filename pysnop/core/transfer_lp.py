@@ -43,8 +43,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import LinearConstraint, linprog, milp  # type: ignore[import-untyped]
-from scipy.sparse import coo_matrix, csr_matrix  # type: ignore[import-untyped]
+from scipy.optimize import LinearConstraint, linprog, milp
+from scipy.sparse import coo_matrix, csr_matrix
 
 from pysnop.core.valuation import lost_by_week, protected
 
