@@ -127,7 +127,9 @@ class ActionContext:
         lookup = pd.Series(first[column].to_numpy(dtype=object),
                            index=first["sku"].astype(str).to_numpy())
         got = lookup.reindex(pd.Index(np.asarray(sku).astype(str)))
-        return got.map(lambda v: None if _blank(v) else v).astype(object).to_numpy()
+        shown = got.map(lambda v: None if _blank(v) else v).astype(object)
+        values: NDArray[np.object_] = shown.to_numpy()
+        return values
 
     def stockout_at(self, row: int) -> str:
         """'the Black Friday stockout at S01', or '… at S01 (campaign C7)' for unnamed ones."""
@@ -193,7 +195,7 @@ def day(value: Any) -> str:
 
 def days(values: Any) -> NDArray[np.str_]:
     """ISO dates of many datetimes at once (NaT -> 'NaT')."""
-    arr = pd.DatetimeIndex(values).to_numpy(dtype="datetime64[ns]")
+    arr: NDArray[np.datetime64] = pd.DatetimeIndex(values).to_numpy(dtype="datetime64[ns]")
     return np.datetime_as_string(arr, unit="D")
 
 
