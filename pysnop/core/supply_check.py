@@ -29,16 +29,21 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from pysnop.core import calendar
 from pysnop.core.bridge_math import cumulative_lost, weekly_status
+from pysnop.core.demand import CampaignGrid
 from pysnop.core.model import STATUS_LABELS, STATUS_OK
 
 LIFT_STEP = 1e-4
 
 
-def campaign_supply_check(campaigns: pd.DataFrame, grid, *, keys, weeks, baseline, lift_units,
-                          receipts, poh, safety, margin, risk_buffer) -> pd.DataFrame:
+def campaign_supply_check(campaigns: pd.DataFrame, grid: CampaignGrid, *, keys: pd.DataFrame,
+                          weeks: pd.DatetimeIndex, baseline: NDArray[np.float64],
+                          lift_units: NDArray[np.float64], receipts: NDArray[np.float64],
+                          poh: NDArray[np.float64], safety: NDArray[np.float64],
+                          margin: NDArray[np.float64], risk_buffer: float) -> pd.DataFrame:
     n_c = len(campaigns)
     horizon = len(weeks)
     rows = campaigns["row"].to_numpy() if "row" in campaigns else np.full(n_c, -1)
@@ -129,7 +134,9 @@ def campaign_supply_check(campaigns: pd.DataFrame, grid, *, keys, weeks, baselin
     return out
 
 
-def _earliest_safe_start(grid, c, slack, risk_buffer, base, weeks) -> pd.Series:
+def _earliest_safe_start(grid: CampaignGrid, c: NDArray[np.int64], slack: NDArray[np.float64],
+                         risk_buffer: float, base: NDArray[np.float64],
+                         weeks: pd.DatetimeIndex) -> pd.Series:
     """Shift each campaign by 0..H-1 whole weeks; the first shift that keeps it safe wins."""
     n_c, horizon = grid.frac.shape
     week0 = weeks[0]
@@ -178,7 +185,9 @@ def limiting(c: np.ndarray, bound: np.ndarray, location: np.ndarray, n_c: int) -
     return out
 
 
-def _notes(worst, planned, capped, safe_start, grid, checked, limit=None) -> list[str]:
+def _notes(worst: NDArray[np.int8], planned: NDArray[np.float64], capped: NDArray[np.float64],
+           safe_start: pd.Series, grid: CampaignGrid, checked: NDArray[np.bool_],
+           limit: NDArray[np.object_] | None = None) -> list[str]:
     """One plain sentence per checked campaign, for marketing; ``limit`` names, per campaign,
     the location that caps its lift."""
     notes = []
