@@ -169,6 +169,15 @@ def test_demo_builds_and_recalculates(run, tmp_path):
     spilled = [row[2] for row in view[4:] if row[2]]
     assert view[6][15] == spilled.count("STOCKOUT") > 0  # a native COUNTIF over the spill
     assert view[3][15] == f"{view[4][0]} @ {view[4][1]}"
+    # the chain's longest cause (DC1's "short for S01, S02, S03, S04, WEB") can be read whole
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    col = bridge[3].index("risk_cause")
+    longest = max(len(str(r[col])) for r in bridge[4:] if r[col])
+    assert longest > 20  # wider than the column's default
+    ws = openpyxl.load_workbook(tmp_path / "d" / "pysnop-demo.xlsx")["Bridge"]
+    assert ws.column_dimensions[get_column_letter(col + 1)].width >= longest + 2
 
 
 def test_help_has_examples(run):

@@ -225,6 +225,9 @@ def write_bridge_sheet(wb, result: BridgeResult, styles: StyleBook):
     for c, name in enumerate(names, start=1):
         if name in _WIDTHS:
             set_width(ws, get_column_letter(c), _WIDTHS[name])
+        if name == "risk_cause" and name in columns:  # "short for S01, S02, …" on a DC row
+            longest = max([0, *(len(str(v)) for v in columns[name][:5000] if v)])
+            set_width(ws, get_column_letter(c), min(max(_WIDTHS[name], longest + 2), 60))
     for k in range(n_weeks):
         set_width(ws, get_column_letter(first_week_col + k), 11.5)
     if last_col_n > first_week_col + n_weeks - 1:

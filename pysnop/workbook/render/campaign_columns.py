@@ -35,7 +35,7 @@ SUPPLY_COLUMNS = (
     # learned lift beside marketing's plan, and the spend behind lift units supply cannot
     # serve (docs/semantics.md, learned lift and promotion economics)
     ("Supply: learned lift", "learned_lift", FMT_PCT1, 19),
-    ("Supply: learned from", "learned_from", None, 30),
+    ("Supply: learned from", "learned_from", None, 62),  # "past campaign: realised …"
     ("Supply: wasted spend", "wasted_spend", FMT_MONEY, 20),
     ("Supply: note", "note", None, 40),
 )
