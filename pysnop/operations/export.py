@@ -171,7 +171,9 @@ def approved_values(rows: pd.DataFrame, at: Any) -> pd.DataFrame:
                    comment=None if _blank(rec.get("comment")) else rec.get("comment"),
                    decided_at=_time(rec.get("decided_at")), exported_at=_time(at))
         records.append(out)
-    return pd.DataFrame.from_records(records, columns=EXPORT_COLUMNS)
+    # object columns: a blank stays None (pandas' string dtype would turn it into NaN, which
+    # the log's JSON refuses)
+    return pd.DataFrame(records, columns=EXPORT_COLUMNS, dtype=object)
 
 
 def export_frame(rows: pd.DataFrame) -> pd.DataFrame:
