@@ -33,9 +33,9 @@ USER = click.option("--user", help="Who is deciding (default: $PYSNOP_USER; with
 def _guard(ctx, action, *args, **kwargs):
     try:
         return run_guarded(ctx, action, *args, **kwargs)
-    except Failed:
+    except Failed as failed:
         err.print(f"[red]{args[0] if args else ''}: nothing done.[/]")
-        ctx.exit(1)
+        ctx.exit(failed.code)  # 1: the book's problems; 3: an internal error (README)
 
 
 def _warn(problems) -> None:

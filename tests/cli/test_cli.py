@@ -214,6 +214,18 @@ def test_an_internal_error_is_one_line_and_exit_code_3(make_book, run, monkeypat
     assert "Traceback" not in result.output
 
 
+def test_an_internal_error_in_an_actions_command_exits_3_too(make_book, run, monkeypatch):
+    import pysnop.cli.actions
+
+    def broken(*args, **kwargs):
+        raise ValueError("Out of range float values are not JSON compliant")
+
+    monkeypatch.setattr(pysnop.cli.actions, "export_actions", broken)
+    result = run("export", make_book(good_sheets()), "--format", "csv")
+    assert result.exit_code == 3, result.output
+    assert "internal error: ValueError" in result.output and "Traceback" not in result.output
+
+
 def test_no_actions_refreshes_the_bridge_only(make_book, run):
     book = make_book(good_sheets())
     result = run("recalc", book, "--no-actions")
