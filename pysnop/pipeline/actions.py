@@ -21,8 +21,10 @@ import datetime as dt
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from pysnop.core.bridge import run_bridge
-from pysnop.core.decisions import merge, review_edits
+from pysnop.core.decisions import APPROVED, OBSOLETE, Event, merge, review_edits
 from pysnop.core.stale_inputs import on_hand_fingerprint
 from pysnop.errors import Problem
 from pysnop.pipeline.audit import approver_changes, hold_to_log, runner
@@ -108,9 +110,27 @@ def actions_stage(run: Run) -> None:
     layout = run.read.layouts.get("Campaigns")
     if layout is not None and len(inputs.campaigns):
         run.add_sheets(NAME, campaign_actions_renderer(layout, inputs.campaigns, rows))
-    run.warnings += approver_warnings + restored + reviewed.problems
+    run.warnings += approver_warnings + restored + reviewed.problems + lapsed_approvals(
+        changes, rows)
     run.actions = ActionsResult(rows, path, review_data, events, plan.risks, plan.cover)
     run.timings["actions"] = time.perf_counter() - mark
 
 
-__all__ = ["NAME", "actions_stage", "file_digest", "now"]
+def lapsed_approvals(changes: list[Event], rows: pd.DataFrame) -> list[Problem]:
+    """A warning for each approval that lapsed unexported: the proposal it approved is no
+    longer made (its week passed, the numbers moved), so nothing will be exported for it and
+    its risk is open again — never silently."""
+    lapsed = [e.action_id for e in changes if e.old == APPROVED and e.new == OBSOLETE]
+    if not lapsed:
+        return []
+    approver = dict(zip(rows["action_id"].astype(str), rows["approver"])) \
+        if "approver" in rows else {}
+    return [Problem(f"{a}, approved by {approver.get(a) or 'someone'} and not exported, is no "
+                    f"longer proposed (the plan changed since: its week passed or its numbers "
+                    f"moved); it is Obsolete and will not be exported — its risk is open "
+                    f"again: approve one of its current alternatives", ACTIONS_SHEET,
+                    severity="warning")
+            for a in lapsed]
+
+
+__all__ = ["NAME", "actions_stage", "file_digest", "lapsed_approvals", "now"]

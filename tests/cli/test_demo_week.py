@@ -59,3 +59,29 @@ def test_supplys_expedite_and_order_export_together(tmp_path):
     assert (expedite["po_id"], float(expedite["qty"]), expedite["campaign_id"]) == (
         "PO-88262", 600.0, "")
     assert by_type["NEW_ORDER"]["campaign_id"] and by_type["NEW_ORDER"]["po_id"] == ""
+
+
+def test_an_approval_not_exported_that_lapses_is_said(tmp_path):
+    import datetime as dt
+
+    import pysnop
+    from python_calamine import CalamineWorkbook
+
+    runner = CliRunner()
+    assert runner.invoke(cli, ["demo", str(tmp_path)]).exit_code == 0
+    book = tmp_path / "pysnop-demo.xlsx"
+    ids = _approve(book, ("EXPEDITE", "NEW_ORDER"), "Sam Ortiz")
+    assert runner.invoke(cli, ["decide", str(book)]).exit_code == 0
+    # a week later, nothing exported and no inventory refreshed: the plan proposes other
+    # actions now, so the approved ones become Obsolete — which must be said, not silent
+    report = pysnop.recalc(book, as_of=dt.date(2026, 11, 25))
+    rows = CalamineWorkbook.from_path(str(book)).get_sheet_by_name("Actions").to_python()
+    at = next(i for i, r in enumerate(rows) if "action_id" in r and "type" in r)
+    head = rows[at]
+    status = {r[head.index("action_id")]: r[head.index("status")] for r in rows[at + 1:]
+              if r[head.index("action_id")]}
+    lapsed = [a for a in ids if status.get(a) == "Obsolete"]
+    assert lapsed, status  # the demo's approvals do lapse a week on
+    said = [str(w) for w in report.warnings if "no longer proposed" in str(w)]
+    for action in lapsed:
+        assert any(action in w and "Sam Ortiz" in w and "not exported" in w for w in said)
