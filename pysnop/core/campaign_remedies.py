@@ -25,7 +25,8 @@ MOVE_WINDOW        start the campaign whole weeks earlier or later (same weekday
                    horizon, so nothing it moves is left unvalued.
 SHIFT_SKU          :mod:`pysnop.core.substitutes`.
 qty: the promo units given up (EXCLUDE_LOCATIONS, REDUCE_LIFT) or moved (MOVE_WINDOW).
-act_by: the Monday of the campaign's planned start, never before the as-of date.
+act_by: the Monday of the campaign's planned start (MOVE_WINDOW: of the earlier of the planned
+and the new start), never before the as-of date.
 """
 
 from __future__ import annotations
@@ -253,7 +254,8 @@ def _move(ctx: ActionContext, pairs: CampaignPairs, which: NDArray[np.bool_]) ->
               for name, new, old, where, s, bad in zip(facts["name"], days(new_start),
                                                        days(facts["start"]),
                                                        at, saved[pick, kb], still)]
-    week = start_week(ctx, facts["start"])
+    # decided before whichever comes first: the planned start, or the new one when earlier
+    week = np.minimum(start_week(ctx, facts["start"]), start_week(ctx, new_start))
     cols = {"type": ["MOVE_WINDOW"] * len(pick), "owner": [MARKETING] * len(pick),
             "sku": facts["sku"], "location": [w or None for w in at],
             "campaign_id": facts["id"], "qty": moved,

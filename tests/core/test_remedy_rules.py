@@ -170,6 +170,23 @@ def test_no_move_to_a_start_outside_the_horizon():
     assert move["new_start"] == W[3]
 
 
+def test_a_campaign_moved_earlier_must_be_decided_by_its_new_start():
+    # on_hand 120, base 10, 10, 10, 40, 40 (a season building), no receipts: without the
+    # campaign poh = 110, 100, 90, 50, 10. C1 at +100 % in week 3 (2026-12-07) adds 40:
+    # 110, 100, 90, 10, -30 -> loses 30. Week 4 (+1): adds 40 there: ..., 50, -30 -> loses.
+    # Week 2 (-1): adds 10: 110, 100, 80, 40, 0 -> safe (nearest safe start, later tried
+    # first). Moving it to 2026-11-30 must be decided before 2026-11-30, not by the planned
+    # start a week later.
+    inv = [{"sku": "A", "location": "S1", "on_hand": 120, "unit_margin": 2.0}]
+    camp = {"campaign_id": "C1", "name": "Holiday", "sku": "A", "start": "2026-12-07",
+            "end": "2026-12-13", "lift": 1.0}
+    plan = build_plan(inv, weekly("A", "S1", [10, 10, 10, 40, 40]), [camp], [],
+                      horizon_weeks=5)
+    move = only(propose(plan), "MOVE_WINDOW")
+    assert move["new_start"] == W[2]
+    assert move["act_by"] == W[2]
+
+
 def test_a_started_campaign_is_not_moved():
     # the same campaign starting in week 0 (Mon 11-16, before the as-of date)
     plan = move_plan()
