@@ -64,8 +64,9 @@ def test_supplys_expedite_and_order_export_together(tmp_path):
 def test_an_approval_not_exported_that_lapses_is_said(tmp_path):
     import datetime as dt
 
-    import pysnop
     from python_calamine import CalamineWorkbook
+
+    import pysnop
 
     runner = CliRunner()
     assert runner.invoke(cli, ["demo", str(tmp_path)]).exit_code == 0
