@@ -67,6 +67,7 @@ from pysnop.core.coordination import (
     need_of,
     superseded,
 )
+from pysnop.core.values import is_blank_text
 from pysnop.errors import Problem
 
 PROPOSED, APPROVED, REJECTED, EXPORTED, OBSOLETE, SUPERSEDED = (
@@ -169,24 +170,13 @@ def _key(text: object) -> str:
     return " ".join(str(text).split()).casefold() if text is not None else ""
 
 
-def blank(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def text_or_none(value: object) -> str | None:
-    return None if blank(value) else str(value).strip()
+    return None if is_blank_text(value) else str(value).strip()
 
 
 def parse_status(value: object) -> str | None:
     """A status cell as one of STATUSES; blank is Proposed; None for unknown text."""
-    if blank(value):
+    if is_blank_text(value):
         return PROPOSED
     wanted = _key(value)
     return next((s for s in STATUSES if s.casefold() == wanted), None)
@@ -195,8 +185,8 @@ def parse_status(value: object) -> str | None:
 def touched(row: Mapping[str, Any]) -> bool:
     """Did a person act on this row (decided it or wrote a comment)?"""
     status = parse_status(row.get("status"))
-    return (status not in (PROPOSED, OBSOLETE, SUPERSEDED) or not blank(row.get("approver"))
-            or not blank(row.get("comment")))
+    return (status not in (PROPOSED, OBSOLETE, SUPERSEDED) or not is_blank_text(row.get("approver"))
+            or not is_blank_text(row.get("comment")))
 
 
 @dataclass
@@ -232,7 +222,7 @@ def review_edits(sheet: pd.DataFrame, known: dict[str, Known], approvers: Approv
         where = _where(rec)
         action = text_or_none(rec.get("action_id"))
         if action is None:
-            if any(not blank(rec.get(c)) for c in ("status", "approver", "comment")):
+            if any(not is_blank_text(rec.get(c)) for c in ("status", "approver", "comment")):
                 out.problems.append(_warn(where, "action_id", None,
                                           "a decision on a row without an action_id is ignored"))
             continue
@@ -493,7 +483,7 @@ def _too_much(verdict: Verdict, coverage: Coverage, rows: pd.DataFrame, position
     def named(action: str) -> str:
         at = position.get(action)
         row: Any = rows.iloc[at].get("row") if at is not None and "row" in rows else None
-        return f"{action} (row {int(row)})" if not blank(row) else action
+        return f"{action} (row {int(row)})" if not is_blank_text(row) else action
 
     b = verdict.action_id
     others = ", ".join(named(a) for a in verdict.others)
@@ -515,7 +505,7 @@ def _columns(sheet: pd.DataFrame) -> list[str]:
 
 
 def _as_datetime(value: object) -> dt.datetime | None:
-    if blank(value):
+    if is_blank_text(value):
         return None
     if isinstance(value, dt.datetime):
         return value
@@ -530,7 +520,7 @@ def _as_datetime(value: object) -> dt.datetime | None:
 
 def _where(rec: Mapping[str, Any]) -> int | None:
     row: Any = rec.get("row")  # a cell: whatever the sheet holds
-    return None if blank(row) else int(row)
+    return None if is_blank_text(row) else int(row)
 
 
 def _warn(row: int | None, column: str, value: object, reason: str) -> Problem:

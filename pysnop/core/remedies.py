@@ -39,6 +39,7 @@ from pysnop.core.network_remedies import (Valued, inside, need_weeks, network_vi
 from pysnop.core.network_whatif import Scenarios
 from pysnop.core.proposals import Batch, empty_batch, make_batch
 from pysnop.core.valuation import protected
+from pysnop.core.values import is_blank_text
 
 
 def propose_expedites(ctx: ActionContext) -> Batch:
@@ -73,7 +74,7 @@ def propose_expedites(ctx: ActionContext) -> Batch:
     per_unit = float(ctx.settings.expedite_cost_per_unit)
     raw_po = rc["po_id"].to_numpy(dtype=object)[cand] if "po_id" in rc else \
         np.full(len(cand), None)
-    po = np.array([None if _blank(p) else str(p).strip() for p in raw_po], dtype=object)
+    po = np.array([None if is_blank_text(p) else str(p).strip() for p in raw_po], dtype=object)
     due = pd.DatetimeIndex(rc["due"].to_numpy()[cand])
     weeks = ctx.weeks(t)
     what = [f"PO {p}" if p else "the open receipt" for p in po]
@@ -195,12 +196,3 @@ def _numbers(values: NDArray[Any]) -> NDArray[np.float64]:
                       .to_numpy(dtype=float), dtype=float)
 
 
-def _blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False

@@ -16,3 +16,10 @@ def is_blank(value: Any) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):  # lists, arrays: not a single missing value
         return False
+
+
+def is_blank_text(value: Any) -> bool:
+    """:func:`is_blank`, or text of nothing but spaces — a cell a person left empty."""
+    if isinstance(value, str):
+        return not value.strip()
+    return is_blank(value)

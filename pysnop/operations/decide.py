@@ -197,6 +197,16 @@ def apply_decisions(book: str | os.PathLike[str] | Book, *, user: str | None = N
     sheet = read_actions_sheet(book)
     if not len(sheet):
         raise PysnopError(no_proposals(book))
+    reviewed, warnings, rows, path = _decide(book, sheet, who, log)
+    return ActionsReport(book.path, path, rows, reviewed.events, warnings + reviewed.problems)
+
+
+def _decide(book: Book, sheet: pd.DataFrame, who: Runner,
+            log: str | os.PathLike[str] | None) -> tuple[Review, list[Problem], pd.DataFrame,
+                                                           Path]:
+    """Review the typed decisions, record them and write the Actions sheet back (one
+    transaction with the log: a failure records nothing). Returns the review, the reading
+    warnings, the sheet's rows as written and the log's path."""
     at = now()
     hold = open_book_log(book, log, sheet)
     try:
@@ -208,8 +218,7 @@ def apply_decisions(book: str | os.PathLike[str] | Book, *, user: str | None = N
         raise
     rows = reviewed.rows.drop(columns=["row"], errors="ignore")
     write_actions(book, rows, approvers, hold)
-    return ActionsReport(book.path, hold.log.path, rows, reviewed.events,
-                         warnings + reviewed.problems)
+    return reviewed, warnings, rows, hold.log.path
 
 
 def decide_selected(book: Book, status: str, *, user: str | None = None,
@@ -238,23 +247,13 @@ def decide_selected(book: Book, status: str, *, user: str | None = None,
     frame.loc[chosen, "approver"] = who.declared or who.account
     if comment:
         frame.loc[chosen, "comment"] = comment
-    at = now()
-    hold = open_book_log(book, log, frame)
-    try:
-        reviewed, approvers, warnings = review_sheet(book, frame, hold, who, at)
-        record_decisions(hold.log, reviewed, at=at, workbook=book.path,
-                         digest=file_digest_of(book), who=who, approvers=approvers)
-    except BaseException:
-        hold.rollback()
-        raise
-    result = reviewed.rows.drop(columns=["row"], errors="ignore")
-    write_actions(book, result, approvers, hold)
+    reviewed, warnings, result, path = _decide(book, frame, who, log)
     # the refusals are in the message already; other warnings (bad rows, Approvers) are not
     refused_ids = {e.action_id for e in reviewed.refused}
     refused_rows = set(frame.loc[frame["action_id"].isin(refused_ids), "row"])
     others = [w for w in warnings + reviewed.problems
               if not (w.sheet == ACTIONS_SHEET and w.row in refused_rows)]
-    report = ActionsReport(book.path, hold.log.path, result, reviewed.events, others)
+    report = ActionsReport(book.path, path, result, reviewed.events, others)
     return report, list(frame.loc[chosen, "action_id"])
 
 

@@ -27,6 +27,7 @@ import pandas as pd
 
 from pysnop.core.binding import BOUND_FIELDS, parse_values
 from pysnop.core.decisions import APPROVED, BOUND, BOUND_VALUES, EXPORTED, Event
+from pysnop.core.values import is_blank
 from pysnop.errors import Problem, PysnopError
 from pysnop.operations.decide import (
     ActionsReport,
@@ -168,7 +169,7 @@ def approved_values(rows: pd.DataFrame, at: Any) -> pd.DataFrame:
             if name in out:
                 out[name] = values.get(name)
         out.update(action_id=rec["action_id"], approver=rec.get("approver"),
-                   comment=None if _blank(rec.get("comment")) else rec.get("comment"),
+                   comment=None if is_blank(rec.get("comment")) else rec.get("comment"),
                    decided_at=_time(rec.get("decided_at")), exported_at=_time(at))
         records.append(out)
     # object columns: a blank stays None (pandas' string dtype would turn it into NaN, which
@@ -181,21 +182,14 @@ def export_frame(rows: pd.DataFrame) -> pd.DataFrame:
     a frame they hold; :func:`export_actions` exports from the log)."""
     out = rows.reindex(columns=EXPORT_COLUMNS).copy()
     for col in ("week", "new_start"):
-        out[col] = [None if _blank(v) else pd.Timestamp(v).date().isoformat() for v in out[col]]
+        out[col] = [None if is_blank(v) else pd.Timestamp(v).date().isoformat() for v in out[col]]
     for col in ("decided_at", "exported_at"):
         out[col] = [_time(v) for v in out[col]]
     return out
 
 
 def _time(value: Any) -> str | None:
-    return None if _blank(value) else pd.Timestamp(value).isoformat()
-
-
-def _blank(value: Any) -> bool:
-    try:
-        return value is None or bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+    return None if is_blank(value) else pd.Timestamp(value).isoformat()
 
 
 def formula_safe(value: Any) -> Any:
@@ -207,7 +201,7 @@ def formula_safe(value: Any) -> Any:
 
 def encode(data: pd.DataFrame, fmt: str) -> bytes:
     """The export file's bytes: CSV (formula-safe text cells) or JSON (valid: no NaN)."""
-    records = [{k: (None if _blank(v) else v.item() if hasattr(v, "item") else v)
+    records = [{k: (None if is_blank(v) else v.item() if hasattr(v, "item") else v)
                 for k, v in rec.items()} for rec in data.to_dict("records")]
     if fmt == "csv":
         safe = pd.DataFrame.from_records(
