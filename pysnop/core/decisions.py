@@ -46,158 +46,46 @@ alternatives it superseded come back. Who may decide is :mod:`pysnop.core.author
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from pysnop.core.authority import Runner, decide_as
 from pysnop.core.binding import BOUND_FIELDS as BOUND_FIELDS  # what an approval is of
 from pysnop.core.binding import rebind, values_json
 from pysnop.core.binding import values_fingerprint as values_fingerprint
-from pysnop.core.coordination import (
-    BINDING,
-    Coverage,
-    Verdict,
-    check_approval,
-    fill_of,
-    need_of,
-    superseded,
-)
+from pysnop.core.coordination import Coverage
+# the records live in their own module; importers keep reading them from here
+from pysnop.core.decision_records import PROPOSED as PROPOSED
+from pysnop.core.decision_records import APPROVED as APPROVED
+from pysnop.core.decision_records import REJECTED as REJECTED
+from pysnop.core.decision_records import EXPORTED as EXPORTED
+from pysnop.core.decision_records import OBSOLETE as OBSOLETE
+from pysnop.core.decision_records import SUPERSEDED as SUPERSEDED
+from pysnop.core.decision_records import NEEDS_REAPPROVAL as NEEDS_REAPPROVAL
+from pysnop.core.decision_records import STATUSES as STATUSES
+from pysnop.core.decision_records import EDITABLE_STATUSES as EDITABLE_STATUSES
+from pysnop.core.decision_records import SYSTEM_STATUSES as SYSTEM_STATUSES
+from pysnop.core.decision_records import BOUND as BOUND
+from pysnop.core.decision_records import BOUND_VALUES as BOUND_VALUES
+from pysnop.core.decision_records import FUNCTIONS as FUNCTIONS
+from pysnop.core.decision_records import SYSTEM as SYSTEM
+from pysnop.core.decision_records import DECISION_COLUMNS as DECISION_COLUMNS
+from pysnop.core.decision_records import SHEET as SHEET
+from pysnop.core.decision_records import Known as Known
+from pysnop.core.decision_records import Event as Event
+from pysnop.core.decision_records import Approvers as Approvers
+from pysnop.core.decision_records import Review as Review
+from pysnop.core.decision_records import text_or_none as text_or_none
+from pysnop.core.decision_records import parse_status as parse_status
+from pysnop.core.decision_records import touched as touched
+from pysnop.core.decision_records import row_of as row_of
+from pysnop.core.decision_records import row_warning as row_warning
+from pysnop.core.review_coordination import coordinate as coordinate
+from pysnop.core.review_coordination import coverage_of
+from pysnop.core.review_coordination import mark_superseded as mark_superseded
 from pysnop.core.values import is_blank_text
-from pysnop.errors import Problem
-
-PROPOSED, APPROVED, REJECTED, EXPORTED, OBSOLETE, SUPERSEDED = (
-    "Proposed", "Approved", "Rejected", "Exported", "Obsolete", "Superseded")
-NEEDS_REAPPROVAL = "Needs re-approval"  # approved values changed by a re-run (core.binding)
-STATUSES = (PROPOSED, APPROVED, REJECTED, EXPORTED, OBSOLETE, SUPERSEDED, NEEDS_REAPPROVAL)
-EDITABLE_STATUSES = (PROPOSED, APPROVED, REJECTED)  # the dropdown
-SYSTEM_STATUSES = (EXPORTED, OBSOLETE, SUPERSEDED, NEEDS_REAPPROVAL)  # set by pysnop only
-BOUND, BOUND_VALUES = "bound", "bound_values"  # an approved row's fingerprint and values
-FUNCTIONS = ("Supply", "Marketing")
-SYSTEM = "pysnop"  # the "who" of the transitions pysnop makes itself
-DECISION_COLUMNS = ["status", "approver", "decided_at", "comment", "scenario", "exported_at"]
-SHEET = "Actions"
-
-
-@dataclass(frozen=True)
-class Known:
-    """The last state pysnop recorded for one action (from the decision log)."""
-
-    status: str = PROPOSED
-    approver: str | None = None
-    decided_at: dt.datetime | None = None
-    comment: str | None = None
-    exported_at: dt.datetime | None = None
-    fingerprint: str | None = None  # of the values approved (values_fingerprint)
-    detail: str | None = None       # those values, as JSON (core.binding.values_json)
-
-
-@dataclass(frozen=True)
-class Event:
-    """One change to a decision, for the log: who changed what, when, old → new."""
-
-    action_id: str
-    field: str  # "status" or "comment"
-    old: str | None
-    new: str | None
-    who: str
-    at: dt.datetime
-    outcome: str  # "accepted", "refused" (person) or "system" (pysnop)
-    message: str = ""
-    account: str | None = None      # the OS account that ran pysnop (core.authority.Runner)
-    fingerprint: str | None = None  # an approval: the fingerprint of the values approved
-    detail: str | None = None       # an approval: those values as JSON
-
-
-class Approvers:
-    """Who may decide for which owner function. Names match case- and space-insensitively."""
-
-    def __init__(self,
-                 entries: Iterable[tuple[str, str] | tuple[str, str, str | None]] = ()) -> None:
-        self.entries: list[tuple[str, str]] = []  # (name as typed, function)
-        self._allowed: dict[str, set[str]] = {}
-        self.accounts: dict[str, str] = {}  # name key -> the OS account that proves it is them
-        for entry in entries:
-            self.add(*entry)
-
-    def add(self, name: str, function: str, account: str | None = None) -> None:
-        self.entries.append((name, function))
-        self._allowed.setdefault(_key(function), set()).add(_key(name))
-        if account is not None and str(account).strip():
-            self.accounts[_key(name)] = str(account).strip()
-
-    def account_of(self, name: str | None) -> str | None:
-        """The account listed for ``name`` (None: no account column, or left blank)."""
-        return self.accounts.get(_key(name)) if name else None
-
-    def person(self, who: str | None) -> str | None:
-        """The listed name ``who`` is: a name, or the account of a listed person."""
-        if not who:
-            return None
-        for name, _ in self.entries:
-            if _key(name) == _key(who):
-                return name
-        for name, _ in self.entries:
-            account = self.accounts.get(_key(name))
-            if account is not None and _key(account) == _key(who):
-                return name
-        return None
-
-    def listing(self) -> list[tuple[str, str, str | None]]:
-        """(name, function, account) per entry, for the log's record of the list."""
-        return [(n, f, self.accounts.get(_key(n))) for n, f in self.entries]
-
-    def allows(self, name: str | None, function: str | None) -> bool:
-        return bool(name) and _key(name) in self._allowed.get(_key(function), set())
-
-    def names(self, function: str | None = None) -> list[str]:
-        seen, out = set(), []
-        for name, fn in self.entries:
-            if (function is None or _key(fn) == _key(function)) and _key(name) not in seen:
-                seen.add(_key(name))
-                out.append(name)
-        return out
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-
-def _key(text: object) -> str:
-    return " ".join(str(text).split()).casefold() if text is not None else ""
-
-
-def text_or_none(value: object) -> str | None:
-    return None if is_blank_text(value) else str(value).strip()
-
-
-def parse_status(value: object) -> str | None:
-    """A status cell as one of STATUSES; blank is Proposed; None for unknown text."""
-    if is_blank_text(value):
-        return PROPOSED
-    wanted = _key(value)
-    return next((s for s in STATUSES if s.casefold() == wanted), None)
-
-
-def touched(row: Mapping[str, Any]) -> bool:
-    """Did a person act on this row (decided it or wrote a comment)?"""
-    status = parse_status(row.get("status"))
-    return (status not in (PROPOSED, OBSOLETE, SUPERSEDED) or not is_blank_text(row.get("approver"))
-            or not is_blank_text(row.get("comment")))
-
-
-@dataclass
-class Review:
-    rows: pd.DataFrame
-    events: list[Event] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def refused(self) -> list[Event]:
-        return [e for e in self.events if e.outcome == "refused"]
 
 
 def review_edits(sheet: pd.DataFrame, known: dict[str, Known], approvers: Approvers,
@@ -219,15 +107,15 @@ def review_edits(sheet: pd.DataFrame, known: dict[str, Known], approvers: Approv
     for rec in sheet.to_dict("records"):
         for col in DECISION_COLUMNS:
             rec.setdefault(col, None)
-        where = _where(rec)
+        where = row_of(rec)
         action = text_or_none(rec.get("action_id"))
         if action is None:
             if any(not is_blank_text(rec.get(c)) for c in ("status", "approver", "comment")):
-                out.problems.append(_warn(where, "action_id", None,
+                out.problems.append(row_warning(where, "action_id", None,
                                           "a decision on a row without an action_id is ignored"))
             continue
         if action in seen:
-            out.problems.append(_warn(where, "action_id", action,
+            out.problems.append(row_warning(where, "action_id", action,
                                       f"action {action} appears twice; only its first row is kept"))
             continue
         seen.add(action)
@@ -260,7 +148,7 @@ def _review_row(rec: dict[str, Any], action: str, prior: Known | None, approvers
     rec["exported_at"] = prior.exported_at or _as_datetime(rec.get("exported_at"))
     keep = dict(status=prior.status, approver=prior.approver, decided_at=prior.decided_at)
     if typed is None:
-        out.problems.append(_warn(where, "status", raw_status,
+        out.problems.append(row_warning(where, "status", raw_status,
                                   f"unknown status for {action}; expected Proposed, Approved "
                                   f"or Rejected; kept {prior.status}"))
         rec.update(keep)
@@ -274,7 +162,7 @@ def _review_row(rec: dict[str, Any], action: str, prior: Known | None, approvers
         reason = ("was exported; an exported action cannot change" if prior.status == EXPORTED
                   else "is no longer proposed; it cannot be decided" if prior.status == OBSOLETE
                   else f"{typed} is set by pysnop, not typed")
-        out.problems.append(_warn(where, "status", raw_status,
+        out.problems.append(row_warning(where, "status", raw_status,
                                   f"{action} {reason}; status stays {prior.status}"))
         if prior.status == OBSOLETE and prior.approver is None:
             keep["approver"] = sheet_approver  # the row was touched: it must not be dropped
@@ -296,7 +184,7 @@ def _review_row(rec: dict[str, Any], action: str, prior: Known | None, approvers
     message = f"{typed} of {action} refused: {why}; left {prior.status}"
     out.events.append(Event(action, "status", prior.status, typed, decider, now, "refused",
                             message, account=account))
-    out.problems.append(_warn(where, "status", raw_status, message))
+    out.problems.append(row_warning(where, "status", raw_status, message))
     rec.update(keep)
 
 
@@ -367,137 +255,8 @@ def merge(reviewed: pd.DataFrame, proposals: pd.DataFrame, now: dt.datetime, *,
         events += [Event(action, "status", APPROVED, NEEDS_REAPPROVAL, SYSTEM, now, "system",
                          why) for action, why in rebind(frame)]
     if cover is not None:
-        events += mark_superseded(frame, _coverage(cover), now)
+        events += mark_superseded(frame, coverage_of(cover), now)
     return frame, events
-
-
-def coordinate(review: Review, cover: pd.DataFrame | Coverage, known: dict[str, Known],
-               now: dt.datetime) -> None:
-    """Refuse approvals that give a risk more than it needs; re-mark Superseded (in place)."""
-    rows = review.rows
-    if rows.empty:
-        return
-    coverage = _coverage(cover)
-    ids = rows["action_id"].astype(str)
-    status = rows["status"].map(parse_status)
-    fresh = [(n, e) for n, e in enumerate(review.events)
-             if e.field == "status" and e.outcome == "accepted" and e.new == APPROVED]
-    fresh_ids = {e.action_id for _, e in fresh}
-    chosen = set(ids[status.isin(BINDING).to_numpy()]) - fresh_ids
-    position = {a: p for p, a in enumerate(ids)}
-    rank = pd.to_numeric(rows["rank"], errors="coerce") if "rank" in rows else \
-        pd.Series(float("nan"), index=rows.index)
-
-    def rank_of(action: str) -> tuple[bool, float, int]:
-        at = position[action]  # better-ranked alternatives are taken first
-        value = rank.iloc[at]
-        return (bool(pd.isna(value)), 0.0 if pd.isna(value) else float(value), at)
-
-    fresh.sort(key=lambda item: rank_of(item[1].action_id))
-    review.events += _withdraw_redundant(rows, coverage, chosen, ids, status, rank_of, now)
-    for n, event in fresh:
-        verdict = check_approval(coverage, chosen, event.action_id)
-        if verdict is None:
-            chosen.add(event.action_id)
-            continue
-        at = rows.index[position[event.action_id]]
-        prior = known.get(event.action_id) or Known(event.old or PROPOSED)
-        back = prior.status if prior.status != APPROVED else PROPOSED
-        message = _too_much(verdict, coverage, rows, position, back)
-        review.events[n] = Event(event.action_id, "status", event.old, APPROVED, event.who,
-                                 now, "refused", message)
-        review.problems.append(_warn(_where(rows.loc[at].to_dict()), "status",
-                                     rows.at[at, "status"], message))
-        _set(rows, at, status=back, approver=prior.approver, decided_at=prior.decided_at)
-    review.events += mark_superseded(rows, coverage, now, chosen)
-
-
-def _withdraw_redundant(rows: pd.DataFrame, coverage: Coverage, chosen: set[str],
-                        ids: pd.Series, status: pd.Series,
-                        rank_of: Callable[[str], tuple[bool, float, int]],
-                        now: dt.datetime) -> list[Event]:
-    """Standing approvals that a rejection in this review left more than needed go to
-    Needs re-approval (in place; ``chosen`` shrinks): an approval given to make up for an
-    alternative that worsened the risk (a transfer's donor leg) adds nothing once that one
-    is rejected. The worst-ranked goes first, one at a time (each withdrawal can make the
-    others needed again); an Exported action is never withdrawn."""
-    events: list[Event] = []
-    approved = set(ids[(status == APPROVED).to_numpy()]) & chosen
-    while True:
-        spare = [a for a in coverage.redundant_in(chosen) if a in approved]
-        if not spare:
-            return events
-        worst = max(spare, key=rank_of)
-        chosen.discard(worst)
-        approved.discard(worst)
-        at = rows.index[int(np.flatnonzero((ids == worst).to_numpy())[0])]
-        _set(rows, at, status=NEEDS_REAPPROVAL, approver=None, decided_at=None, bound=None,
-             bound_values=None)
-        events.append(Event(worst, "status", APPROVED, NEEDS_REAPPROVAL, SYSTEM, now, "system",
-                            "no longer needed: the risk's other approvals cover what it adds "
-                            "now that an alternative was rejected; approve again to keep it"))
-
-
-def mark_superseded(rows: pd.DataFrame, coverage: Coverage, now: dt.datetime,
-                    chosen: set[str] | None = None) -> list[Event]:
-    """Proposed alternatives the chosen set makes redundant become Superseded, Superseded ones
-    it no longer does return to Proposed (in place); the events of the changes."""
-    if rows.empty:
-        return []
-    ids = rows["action_id"].astype(str)
-    status = rows["status"].map(parse_status)
-    if chosen is None:
-        chosen = set(ids[status.isin(BINDING).to_numpy()])
-    open_rows = status.isin((PROPOSED, SUPERSEDED)).to_numpy()
-    gone = superseded(coverage, chosen, set(ids[open_rows]))
-    events = []
-    for at, action, was in zip(rows.index[open_rows], ids[open_rows], status[open_rows]):
-        now_status = SUPERSEDED if action in gone else PROPOSED
-        if now_status == was:
-            continue
-        risk = coverage.risk_of(action)
-        by = sorted(a for a in chosen if coverage.risk_of(a) == risk)
-        note = (f"superseded: what it would fill is covered by approved {', '.join(by)}"
-                if now_status == SUPERSEDED else "no longer superseded: the approved "
-                "alternatives leave a gap it fills")
-        _set(rows, at, status=now_status, approver=None, decided_at=None)
-        events.append(Event(action, "status", was, now_status, SYSTEM, now, "system", note))
-    return events
-
-
-def _coverage(cover: pd.DataFrame | Coverage) -> Coverage:
-    return cover if isinstance(cover, Coverage) else Coverage.of(cover)
-
-
-def _set(rows: pd.DataFrame, at: Any, **values: Any) -> None:
-    for column, value in values.items():
-        if column not in rows:
-            rows[column] = None
-        if rows[column].dtype != object:
-            rows[column] = rows[column].astype(object)
-        rows.at[at, column] = value
-
-
-def _too_much(verdict: Verdict, coverage: Coverage, rows: pd.DataFrame, position: dict[str, int],
-              back: str) -> str:
-    def named(action: str) -> str:
-        at = position.get(action)
-        row: Any = rows.iloc[at].get("row") if at is not None and "row" in rows else None
-        return f"{action} (row {int(row)})" if not is_blank_text(row) else action
-
-    b = verdict.action_id
-    others = ", ".join(named(a) for a in verdict.others)
-    need = need_of(coverage, verdict.risk_id)
-    fills = "; ".join(f"{a} fills {fill_of(coverage, a):,.0f}" for a in [b, *verdict.others])
-    if verdict.adds_nothing:
-        why = (f"{others}, already approved, closes every gap {named(b)} would fill, so both "
-               f"together are more than risk {verdict.risk_id} needs (shortfall "
-               f"{need:,.0f} units; {fills})")
-    else:
-        why = (f"with it, {others} (approved) would add nothing to risk {verdict.risk_id} "
-               f"(shortfall {need:,.0f} units; {fills}); reject {others} first to approve "
-               f"{named(b)} instead")
-    return f"Approved of {b} refused: {why}; left {back}"
 
 
 def _columns(sheet: pd.DataFrame) -> list[str]:
@@ -516,12 +275,3 @@ def _as_datetime(value: object) -> dt.datetime | None:
         return stamp
     except (ValueError, TypeError):
         return None
-
-
-def _where(rec: Mapping[str, Any]) -> int | None:
-    row: Any = rec.get("row")  # a cell: whatever the sheet holds
-    return None if is_blank_text(row) else int(row)
-
-
-def _warn(row: int | None, column: str, value: object, reason: str) -> Problem:
-    return Problem(reason, SHEET, row, None, column, value, "warning")
