@@ -35,10 +35,17 @@ from pysnop.core.consensus import consensus_baseline
 from pysnop.core.locations import has_network_data
 from pysnop.core.model import RECONCILIATION_METHODS
 from pysnop.errors import Problem, PysnopError, ValidationError, show_value
+from pysnop.workbook.formulas.arguments import ArgumentError as ArgumentError
+from pysnop.workbook.formulas.arguments import as_rows as as_rows
+from pysnop.workbook.formulas.arguments import date_arg as date_arg
+from pysnop.workbook.formulas.arguments import flat_cells
+from pysnop.workbook.formulas.arguments import is_blank as is_blank
+from pysnop.workbook.formulas.arguments import is_empty_arg as is_empty_arg
+from pysnop.workbook.formulas.arguments import number_list as number_list
+from pysnop.workbook.formulas.arguments import text_arg as text_arg
+from pysnop.workbook.formulas.arguments import whole_number_arg as whole_number_arg
 from pysnop.workbook.formulas.cache import ResultCache
 from pysnop.workbook.read.campaigns import lift_text
-from pysnop.workbook.read.cells import parse_number_text
-from pysnop.workbook.read.dates import date_of_value
 from pysnop.workbook.read.grid import Grid
 from pysnop.workbook.read.reader import read_plan
 from pysnop.workbook.read.schema import norm
@@ -53,10 +60,6 @@ SUPPLY_CHECK_HEADER = ["campaign_id", "sku", "supply_status", "coverage",
 CONSENSUS_HEADER = ["sku", "location", "week", "units"]
 
 
-class ArgumentError(PysnopError):
-    """A worksheet function's argument is wrong; ``str()`` is the short cell text."""
-
-
 def error_text(exc: BaseException) -> str:
     """The cell text for a failure: ``#PYSNOP: <what and where>``; never a traceback."""
     if isinstance(exc, PysnopError):
@@ -64,109 +67,6 @@ def error_text(exc: BaseException) -> str:
     else:
         text = f"internal error ({type(exc).__name__}: {exc}); please report it"
     return ERROR_PREFIX + text
-
-
-# ------------------------------------------------------------------------ argument values
-
-def is_blank(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip()) or (
-        isinstance(v, float) and math.isnan(v))
-
-
-def as_rows(value: Any) -> list[list]:
-    """Any argument (scalar, 1-D or 2-D list/tuple/array, None) as a list of row lists.
-
-    A list of lists (what xlwings hands over for a range) is returned as it is, not copied:
-    nothing here edits an argument."""
-    if value is None:
-        return []
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if isinstance(value, (list, tuple)):
-        if not value:
-            return []
-        kinds = set(map(type, value))  # the few distinct row types, not every row
-        if kinds == {list} and isinstance(value, list):
-            return value
-        if all(issubclass(k, (list, tuple)) for k in kinds):
-            return list(map(list, value))
-        if all(issubclass(k, (list, tuple, np.ndarray)) for k in kinds):
-            return [list(r.tolist() if isinstance(r, np.ndarray) else r) for r in value]
-        return [list(value)]
-    return [[value]]
-
-
-def is_empty_arg(value: Any) -> bool:
-    """True when an argument is omitted, or a range with nothing in it."""
-    return all(is_blank(v) for row in as_rows(value) for v in row)
-
-
-def _flat(value: Any) -> list:
-    return [v for row in as_rows(value) for v in row]
-
-
-def number_list(value: Any, name: str, *, blank: float | None = 0.0,
-                nonneg: bool = False) -> np.ndarray:
-    """A row (or column) of numbers; blanks become ``blank``; text numbers are accepted."""
-    out = []
-    for i, v in enumerate(_flat(value), start=1):
-        if is_blank(v):
-            if blank is None:
-                raise ArgumentError(f"{name} cell {i}: expected a number, got blank")
-            out.append(blank)
-            continue
-        f = None
-        if isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)):
-            f = float(v)
-        elif isinstance(v, str):
-            f = parse_number_text(v)
-        if f is None or math.isnan(f):
-            raise ArgumentError(f"{name} cell {i}: expected a number, got {show_value(v)}")
-        if nonneg and f < 0:
-            raise ArgumentError(f"{name} cell {i}: must not be negative, got {show_value(v)}")
-        out.append(f)
-    return np.asarray(out, dtype=float)
-
-
-def date_arg(value: Any, name: str) -> dt.date | None:
-    """A date argument: Excel serial, date/datetime or date text; None when omitted."""
-    if isinstance(value, (list, tuple, np.ndarray)):
-        flat = _flat(value)
-        if len(flat) != 1:
-            raise ArgumentError(f"{name}: expected one date, got {len(flat)} cells")
-        value = flat[0]
-    if is_blank(value):
-        return None
-    d, reason = date_of_value(value)
-    if d is None:
-        raise ArgumentError(f"{name}: {reason or 'expected a date, got ' + show_value(value)}")
-    return d
-
-
-def whole_number_arg(value: Any, name: str, lo: int, hi: int) -> int | None:
-    if isinstance(value, (list, tuple, np.ndarray)):
-        flat = _flat(value)
-        value = flat[0] if len(flat) == 1 else value
-    if is_blank(value):
-        return None
-    f = number_list(value, name, blank=None)
-    if len(f) != 1 or not float(f[0]).is_integer():
-        raise ArgumentError(f"{name}: expected a whole number, got {show_value(value)}")
-    if not lo <= f[0] <= hi:
-        raise ArgumentError(f"{name}: must be between {lo} and {hi}, got {show_value(value)}")
-    return int(f[0])
-
-
-def text_arg(value: Any, name: str) -> str | None:
-    flat = _flat(value)
-    if not flat or all(is_blank(v) for v in flat):
-        return None
-    if len(flat) != 1:
-        raise ArgumentError(f"{name}: expected one value, got {len(flat)} cells")
-    v = flat[0]
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
 
 
 # ----------------------------------------------------------------------- tables via reader
@@ -368,8 +268,8 @@ def promo_demand(baseline, first_week, start, end, lift) -> list[list]:
     week0 = date_arg(first_week, "first_week")
     if week0 is None:
         raise ArgumentError("first_week: expected a date, got blank")
-    starts = [date_arg(v, "start") for v in _flat(start)]
-    ends = [date_arg(v, "end") for v in _flat(end)]
+    starts = [date_arg(v, "start") for v in flat_cells(start)]
+    ends = [date_arg(v, "end") for v in flat_cells(end)]
     lifts = _lifts(lift)
     if not (len(starts) == len(ends) == len(lifts)):
         raise ArgumentError(f"start, end and lift: expected the same number of campaigns, got "
@@ -390,7 +290,7 @@ def promo_demand(baseline, first_week, start, end, lift) -> list[list]:
 
 def _lifts(value) -> list[float]:
     out = []
-    for k, v in enumerate(_flat(value), start=1):
+    for k, v in enumerate(flat_cells(value), start=1):
         raw = v
         if isinstance(v, str):
             f = lift_text(v)
