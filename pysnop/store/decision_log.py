@@ -29,16 +29,11 @@ Tables
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import functools
-import io
 import json
-import math
 import os
 import sqlite3
-import zlib
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -46,60 +41,25 @@ import pandas as pd
 
 from pysnop.core.binding import normal, parse_values, values_record
 from pysnop.core.decisions import APPROVED, EXPORTED, NEEDS_REAPPROVAL, Known
-from pysnop.core.values import is_blank
 from pysnop.errors import FileAccessError
 from pysnop.store import chain
 from pysnop.store.chain import Finding, Stamp
 from pysnop.store.connection import COLUMNS, connect, schema_version
-
-PROPOSAL_FIELDS = ("action_id", "type", "owner", "sku", "location", "campaign_id", "qty", "week",
-                   "margin_protected", "net_value", "rank", "reason", "from_location", "po_id",
-                   "alt_sku", "new_lift", "new_start", "cost", "risk_id", "recommended",
-                   "act_by")
-RISK_FIELDS = ("sku", "location", "status", "first_risk_week", "act_by", "lost_units",
-               "margin_at_risk")
-PLAN_RISK_FIELDS = ("risk_id", "kind", "draft", "sku", "location", "campaign_id", "status",
-                    "first_risk_week", "shortfall_units", "lost_units", "margin_at_risk",
-                    "act_by", "too_late", "alternatives", "recommended", "best_action_id",
-                    "fixable", "note", "rank", "dc")
-NUMBERS = {"qty", "margin_protected", "net_value", "lost_units", "margin_at_risk", "new_lift",
-           "cost", "shortfall_units"}
-WHOLE = {"rank", "alternatives"}
-FLAGS = {"recommended", "draft", "too_late", "fixable"}
-RISK_COUNTS = {"alternatives", "recommended"}  # on plan_risks, "recommended" is a count
-COVER_FORMAT = "json-split+zlib+base64"
-LEGACY_VALUES = ("type", "owner", "sku", "location", "campaign_id", "qty", "week",
-                 "margin_protected", "net_value", "reason")
-
-
-def _iso(value) -> str | None:
-    kind = type(value)  # the common exact types first, as the general path returns them
-    if kind is str:
-        return value
-    if kind is float:
-        return None if math.isnan(value) else str(value)
-    if is_blank(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    if isinstance(value, dt.datetime):
-        return value.isoformat(timespec="seconds") if (value.hour or value.minute or
-                                                       value.second) else value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _num(value):
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
-def _parse_time(text):
-    return dt.datetime.fromisoformat(text) if text else None
+from pysnop.store.log_values import (
+    COVER_FORMAT,
+    LEGACY_VALUES,
+    PLAN_RISK_FIELDS,
+    PROPOSAL_FIELDS,
+    RISK_COUNTS,
+    RISK_FIELDS,
+    pack_cover,
+    parse_time,
+    plain_records,
+    stored_row,
+    stored_text,
+    typed_frame,
+    unpack_cover,
+)
 
 
 class DecisionLog:
@@ -227,7 +187,7 @@ class DecisionLog:
             run_id = self._insert_run(kind, at, workbook, fingerprint, as_of, user, counts,
                                       proposals, risks, events, exports, account, approvers)
             self._insert_plan(run_id, plan_risks, cover)
-            chain.append(self.db, "run", run_id, _iso(at) or chain.now_text())
+            chain.append(self.db, "run", run_id, stored_text(at) or chain.now_text())
             if own:
                 self.db.commit()
             return run_id
@@ -241,8 +201,8 @@ class DecisionLog:
         cur = self.db.execute(
             "INSERT INTO runs (at, kind, workbook, fingerprint, as_of, user, counts, account) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (_iso(at), kind, None if workbook is None else str(workbook), fingerprint,
-             _iso(as_of), user, json.dumps(counts or {}, sort_keys=True), account))
+            (stored_text(at), kind, None if workbook is None else str(workbook), fingerprint,
+             stored_text(as_of), user, json.dumps(counts or {}, sort_keys=True), account))
         run_id = cur.lastrowid
         assert run_id is not None  # an INSERT gives its row id
         if proposals is not None and len(proposals):
@@ -250,23 +210,23 @@ class DecisionLog:
             self.db.executemany(
                 f"INSERT INTO proposals (run_id, {', '.join(names)}) VALUES "
                 f"({', '.join('?' * (len(names) + 1))})",
-                [(run_id, *_row(rec, PROPOSAL_FIELDS), *values_record(rec))
-                 for rec in _records(proposals)])
+                [(run_id, *stored_row(rec, PROPOSAL_FIELDS), *values_record(rec))
+                 for rec in plain_records(proposals)])
         if risks is not None and len(risks):
             self.db.executemany(
                 f"INSERT INTO risks (run_id, {', '.join(RISK_FIELDS)}) VALUES "
                 f"({', '.join('?' * (len(RISK_FIELDS) + 1))})",
-                [(run_id, *_row(rec, RISK_FIELDS)) for rec in _records(risks)])
+                [(run_id, *stored_row(rec, RISK_FIELDS)) for rec in plain_records(risks)])
         self.db.executemany(
             "INSERT INTO decisions (run_id, action_id, field, old, new, who, at, outcome, "
             "message, account, fingerprint, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(run_id, e.action_id, e.field, e.old, e.new, e.who, _iso(e.at), e.outcome,
+            [(run_id, e.action_id, e.field, e.old, e.new, e.who, stored_text(e.at), e.outcome,
               e.message or None, getattr(e, "account", None) or account,
               getattr(e, "fingerprint", None), getattr(e, "detail", None)) for e in events])
         self.db.executemany(
             "INSERT INTO exports (run_id, action_id, at, format, file, who, account, "
             "fingerprint, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(run_id, x["action_id"], _iso(x["at"]), x.get("format"),
+            [(run_id, x["action_id"], stored_text(x["at"]), x.get("format"),
               None if x.get("file") is None else str(x["file"]), x.get("who"),
               x.get("account", account), x.get("fingerprint"), x.get("detail"))
              for x in exports])
@@ -281,11 +241,11 @@ class DecisionLog:
             self.db.executemany(
                 f"INSERT INTO plan_risks (run_id, {', '.join(PLAN_RISK_FIELDS)}) "
                 f"VALUES ({', '.join('?' * (len(PLAN_RISK_FIELDS) + 1))})",
-                [(run_id, *_row(rec, PLAN_RISK_FIELDS, RISK_COUNTS))
-                 for rec in _records(plan_risks)])
+                [(run_id, *stored_row(rec, PLAN_RISK_FIELDS, RISK_COUNTS))
+                 for rec in plain_records(plan_risks)])
         if cover is not None:
             self.db.execute("INSERT INTO plan_cover (run_id, format, data) VALUES (?, ?, ?)",
-                            (run_id, COVER_FORMAT, _pack(cover)))
+                            (run_id, COVER_FORMAT, pack_cover(cover)))
 
     # ------------------------------------------------------------------------ reading
     def known_states(self) -> dict[str, Known]:
@@ -301,12 +261,12 @@ class DecisionLog:
             elif fld == "status":
                 s["status"] = new
                 if new == EXPORTED:
-                    s["exported_at"] = _parse_time(at)
+                    s["exported_at"] = parse_time(at)
                 elif new == APPROVED:
-                    s.update(approver=who, decided_at=_parse_time(at), exported_at=None,
+                    s.update(approver=who, decided_at=parse_time(at), exported_at=None,
                              fingerprint=fp, detail=detail)
                 elif new == "Rejected":
-                    s.update(approver=who, decided_at=_parse_time(at), exported_at=None,
+                    s.update(approver=who, decided_at=parse_time(at), exported_at=None,
                              fingerprint=None, detail=None)
                 elif new in ("Proposed", NEEDS_REAPPROVAL):
                     s.update(approver=None, decided_at=None, exported_at=None,
@@ -365,8 +325,8 @@ class DecisionLog:
         risks = self.frame("plan_risks", "WHERE run_id = ? ORDER BY rank", (run_id,))
         blob = self.db.execute("SELECT format, data FROM plan_cover WHERE run_id = ?",
                                (run_id,)).fetchone()
-        cover = _unpack(blob[1]) if blob is not None and blob[0] == COVER_FORMAT else None
-        return _typed(proposals), _typed(risks, RISK_COUNTS), cover
+        cover = unpack_cover(blob[1]) if blob is not None and blob[0] == COVER_FORMAT else None
+        return typed_frame(proposals), typed_frame(risks, RISK_COUNTS), cover
 
     def exported_values(self) -> pd.DataFrame:
         """Every export with the values that were exported, in export order: one row per
@@ -453,69 +413,6 @@ def read_exports(path: str | os.PathLike[str]) -> pd.DataFrame | None:
         return None
     finally:
         db.close()
-
-
-def _row(rec: dict, fields, whole: Collection[str] = WHOLE) -> list:
-    return [convert(rec.get(name)) for name, convert in _converters(tuple(fields),
-                                                                    frozenset(whole))]
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """``frame.to_dict("records")``, its text columns walked as plain objects (pandas walks a
-    string array one boxed element at a time; the values are the same)."""
-    text = {c: object for c, kind in frame.dtypes.items() if isinstance(kind, pd.StringDtype)}
-    return (frame.astype(text) if text else frame).to_dict("records")
-
-
-def _whole(value):
-    n = _num(value)
-    return None if n is None else int(n)
-
-
-def _flag(value):
-    return None if is_blank(value) else int(bool(value))
-
-
-@functools.cache
-def _converters(fields: tuple[str, ...], whole: frozenset[str]) -> tuple:
-    """(field, how its value is stored) for a row of ``fields``: the kind of each field is
-    looked up once per table, not once per value."""
-    return tuple((name, _num if name in NUMBERS else
-                  _whole if name in WHOLE or name in whole else
-                  _flag if name in FLAGS else _iso) for name in fields)
-
-
-def _typed(frame: pd.DataFrame, counts: Collection[str] = ()) -> pd.DataFrame:
-    """Flags back to booleans, dates back to timestamps (a frame read from the log)."""
-    frame = frame.copy()
-    for col in (FLAGS - set(counts)) & set(frame.columns):
-        frame[col] = frame[col].map(lambda v: None if v is None else bool(v)).astype(object)
-    for col in {"first_risk_week", "act_by", "week", "new_start"} & set(frame.columns):
-        frame[col] = pd.to_datetime(frame[col], errors="coerce")
-    return frame
-
-
-def _pack(cover: pd.DataFrame) -> str:
-    """The cover frame as compressed JSON, base64 text (dates as ISO days; text, so the
-    chain's canonical JSON of the row can hold it)."""
-    text = {c: object for c, kind in cover.dtypes.items() if isinstance(kind, pd.StringDtype)}
-    frame = cover.astype(text) if text else cover.copy()  # the same JSON, written faster
-    if "week" in frame:
-        frame["week"] = pd.to_datetime(frame["week"]).dt.strftime("%Y-%m-%d")
-    text = frame.to_json(orient="split", index=False, double_precision=10)
-    return base64.b64encode(zlib.compress(text.encode("utf-8"), 6)).decode("ascii")
-
-
-def _unpack(data: str) -> pd.DataFrame:
-    text = zlib.decompress(base64.b64decode(data)).decode("utf-8")
-    frame = pd.read_json(io.StringIO(text), orient="split", dtype=False)
-    if "week" in frame:
-        frame["week"] = pd.to_datetime(frame["week"])
-    for col in ("action_id", "risk_id", "sku", "location"):
-        if col in frame:
-            frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
-            frame[col] = frame[col].map(lambda v: v if v is None else str(v))
-    return frame
 
 
 __all__ = ["PROPOSAL_FIELDS", "RISK_FIELDS", "DecisionLog", "read_exports", "was_unchained"]
