@@ -67,6 +67,8 @@ def test_several_problems_are_counted():
     ("CONSENSUS_FORECAST", (P.as_excel("Forecast"), None, "average"),
      "#PYSNOP: method: expected one of bottom_up, top_down, mint_ols, mint_wls_struct, none"),
     ("WEEKS_OF_SUPPLY", (-5.0, ((1.0,),)), "#PYSNOP: on_hand cell 1: must not be negative"),
+    ("WEEKS_OF_SUPPLY", (5.0, ((1e300,),)),
+     "#PYSNOP: demand cell 1: too large to plan with (limit 1e15), got 1e+300"),
 ])
 def test_other_function_errors(name, args, text):
     assert core.call(name, *args).startswith(text)

@@ -85,6 +85,17 @@ def test_bad_date_and_ambiguous_date(make_book):
         "Forecast!C6 (week): expected a date, got blank"]
 
 
+def test_numbers_too_large_to_plan_with(make_book):
+    # found by the fuzz test: a 1.8e299 safety stock overflowed to infinity in the Actions sheet
+    sheets = {"Inventory": inventory(["A", "S", 5, 1.7976931348623156e+299],
+                                     ["B", "S", "2e15", 1e15]),
+              "Forecast": [["sku", "location", "week", "units"], ["A", "S", "2026-12-07", -3e20]]}
+    assert problems(make_book, sheets) == [
+        "Inventory!D2 (safety_stock): too large to plan with (limit 1e15), got 1.8e+299",
+        'Inventory!C3 (on_hand): too large to plan with (limit 1e15), got "2e15"',
+        "Forecast!D2 (units): too large to plan with (limit 1e15), got -3e+20"]
+
+
 def test_campaign_messages(make_book):
     camp = [["campaign_id", "sku", "start", "end", "lift"],
             ["C1", "A", "2026-12-10", "2026-12-01", 0.1],
@@ -134,14 +145,15 @@ def test_receipt_messages(make_book):
 
 def test_settings_messages(make_book):
     settings = [["horizon_weeks", 200], ["risk_buffer", "lots"], ["reconciliation", "magic"],
-                ["as_of", "tomorrow"], ["horizon_weeks", 4]]
+                ["as_of", "tomorrow"], ["horizon_weeks", 4], ["expedite_cost_per_unit", 1e300]]
     assert problems(make_book, {"Settings": settings}) == [
         "Settings!B1 (horizon_weeks): must be between 1 and 104, got 200",
         'Settings!B2 (risk_buffer): expected a number, got "lots"',
         'Settings!B3 (reconciliation): expected one of bottom_up, top_down, mint_ols, '
         'mint_wls_struct, none, got "magic"',
         'Settings!B4 (as_of): expected a date, got "tomorrow"',
-        "Settings!A5 (horizon_weeks): setting given twice (also row 1)"]
+        "Settings!A5 (horizon_weeks): setting given twice (also row 1)",
+        "Settings!B6 (expedite_cost_per_unit): too large to plan with (limit 1e15), got 1e+300"]
 
 
 def test_missing_sheet(make_book):

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from pysnop.errors import PysnopError, show_value
-from pysnop.workbook.read.cells import parse_number_text
+from pysnop.workbook.read.cells import LARGEST_NUMBER, parse_number_text, too_large
 from pysnop.workbook.read.dates import date_of_value
 
 
@@ -74,6 +74,8 @@ def number_list(value: Any, name: str, *, blank: float | None = 0.0,
             f = parse_number_text(v)
         if f is None or math.isnan(f):
             raise ArgumentError(f"{name} cell {i}: expected a number, got {show_value(v)}")
+        if abs(f) > LARGEST_NUMBER:
+            raise ArgumentError(f"{name} cell {i}: {too_large(v)}")
         if nonneg and f < 0:
             raise ArgumentError(f"{name} cell {i}: must not be negative, got {show_value(v)}")
         out.append(f)

@@ -230,6 +230,17 @@ def expected_number(v: Any) -> str:
     return f"expected a number, got {show_value(v)}"
 
 
+# Beyond any quantity, price or cost a plan can hold, and far enough below float's range that
+# sums and products over a horizon stay finite (a 1e299 on-hand would overflow to infinity).
+LARGEST_NUMBER = 1e15
+
+
+def too_large(v: Any) -> str:
+    shown = f"{v:.3g}" if isinstance(v, (int, float)) and not isinstance(v, bool) else \
+        show_value(v)
+    return f"too large to plan with (limit 1e15), got {shown}"
+
+
 def to_number(col: Col, out: Collector, *, required: bool = False, nonneg: bool = False,
               check: np.ndarray | None = None, errors: Callable[[], dict] | None = None,
               text_parser: Callable[[str], float | None] = parse_number_text) -> np.ndarray:
@@ -286,6 +297,13 @@ def to_number(col: Col, out: Collector, *, required: bool = False, nonneg: bool 
             blank_rep[hi] = False
     if bad_rep.any():
         out.cells(col, np.flatnonzero(bad_rep), expected_number)
+    with np.errstate(invalid="ignore"):
+        huge = np.abs(res) > LARGEST_NUMBER
+    if check is not None:
+        huge &= check
+    if huge.any():
+        out.cells(col, np.flatnonzero(huge), too_large)
+        res[huge] = np.nan
     if required and blank_rep.any():
         out.cells(col, np.flatnonzero(blank_rep), "expected a number, got blank")
     if nonneg:

@@ -9,12 +9,19 @@ no "unknown setting" warning.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from typing import Any
 
 from pysnop.core.model import LIFT_SOURCES, RECONCILIATION_METHODS, Settings
 from pysnop.errors import Problem, show_value
-from pysnop.workbook.read.cells import Collector, date_of_value, parse_number_text
+from pysnop.workbook.read.cells import (
+    LARGEST_NUMBER,
+    Collector,
+    date_of_value,
+    parse_number_text,
+    too_large,
+)
 from pysnop.workbook.read.dates import LATEST_AS_OF
 from pysnop.workbook.read.grid import Grid, GridSource
 from pysnop.workbook.read.layout import SheetLayout
@@ -71,8 +78,10 @@ def _parse(key: str, v: Any) -> tuple[Any, str | None]:
         if f is None and isinstance(v, str) and v.strip().endswith("%"):
             p = parse_number_text(v.strip()[:-1])
             f = None if p is None else p / 100
-        if f is None:
+        if f is None or not math.isfinite(f):
             return None, f"expected a number, got {got}"
+        if abs(f) > LARGEST_NUMBER:
+            return None, too_large(v)
         if key == "divergence_threshold" and f <= 0:
             return None, f"must be greater than 0, got {got}"
         if f < 0:
