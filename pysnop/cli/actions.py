@@ -12,14 +12,8 @@ import datetime as dt
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from pysnop.cli.console import STATUS_STYLE, Failed, err, out, print_problems, run_guarded
-from pysnop.operations.decide import apply_decisions
-from pysnop.operations.export import export_actions
-from pysnop.operations.log_audit import adopt_log, verify_log
-from pysnop.operations.review import log_history, weekly_review
-from pysnop.operations.simulate import simulate
 
 BOOK = click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
 LOG = click.option("--log", "log", type=click.Path(dir_okay=False, path_type=Path),
@@ -76,6 +70,9 @@ def log_cmd():
 def log_show(ctx, book, log, limit):
     """Print the decision log of BOOK: runs, decisions (who, account, when, old -> new),
     Approvers changes, exports. The log is verified first."""
+    from rich.table import Table
+
+    from pysnop.operations.review import log_history
     _ctx_obj(ctx)
     history = _guard(ctx, log_history, book, log=log)
     info = history["info"]
@@ -139,6 +136,7 @@ def log_verify(ctx, book, log):
     Example:
       pysnop log verify plan.xlsx
     """
+    from pysnop.operations.log_audit import verify_log
     _ctx_obj(ctx)
     path, diagnosis = _guard(ctx, verify_log, book, log=log)
     if diagnosis.refused:
@@ -164,6 +162,7 @@ def log_adopt(ctx, book, user, log):
     Example:
       pysnop log adopt plan.xlsx --user ann
     """
+    from pysnop.operations.log_audit import adopt_log
     _ctx_obj(ctx)
     report = _guard(ctx, adopt_log, book, user=user, log=log)
     _warn(report.warnings)
@@ -194,6 +193,7 @@ def export_cmd(ctx, book, fmt, output, user, log):
     Example:
       pysnop export plan.xlsx --format json -o approved.json --user ann
     """
+    from pysnop.operations.export import export_actions
     _ctx_obj(ctx)
     report = _guard(ctx, export_actions, book, fmt, output, user=user, log=log)
     _warn(report.warnings)
@@ -223,6 +223,9 @@ def simulate_cmd(ctx, book, actions, approved, as_of):
       pysnop simulate plan.xlsx --actions TRF-405d0e8e,EXP-1bf58bbe
       pysnop simulate plan.xlsx --approved
     """
+    from rich.table import Table
+
+    from pysnop.operations.simulate import simulate
     _ctx_obj(ctx)
     if actions and approved:
         raise click.UsageError("give --actions or --approved, not both")
@@ -277,6 +280,7 @@ def review_cmd(ctx, book, markdown, output, log):
     Example:
       pysnop review plan.xlsx --markdown -o review.md
     """
+    from pysnop.operations.review import weekly_review
     _ctx_obj(ctx)
     text = _guard(ctx, weekly_review, book, "markdown" if markdown else "text", log=log)
     if output is None:
@@ -303,6 +307,7 @@ def decide_cmd(ctx, book, user, log):
     Example:
       pysnop decide plan.xlsx --user ann
     """
+    from pysnop.operations.decide import apply_decisions
     _ctx_obj(ctx)
     report = _guard(ctx, apply_decisions, book, user=user, log=log)
     _warn(report.warnings)

@@ -10,15 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from pysnop.errors import PysnopError
-from pysnop.operations.batch import BookSummary, default_workers, plan_jobs, run_batch
-from pysnop.operations.watch import watch
+
+if TYPE_CHECKING:  # the batch machinery (multiprocessing, rich.progress) loads when used
+    from pysnop.operations.batch import BookSummary
 
 MAX_ERRORS_SHOWN = 20
 
@@ -36,6 +36,16 @@ def run_books(books: Sequence[Path], output: Path | None, as_of: dt.date | None,
     code: 0 all written, 1 some workbook had errors or could not be written, 2 wrong usage
     (e.g. ``-o`` a file, or two books that would write the same output), 3 an internal error.
     """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from pysnop.operations.batch import default_workers, plan_jobs, run_batch
+
     err = err or console
     books = [Path(b) for b in books]
     if output is not None and output.suffix.lower() in (".xlsx", ".xlsm"):
@@ -90,6 +100,8 @@ def run_books(books: Sequence[Path], output: Path | None, as_of: dt.date | None,
 
 
 def print_summaries(summaries: Sequence[BookSummary], console: Console) -> None:
+    from rich.table import Table
+
     table = Table(title="pysnop recalc")
     for col in ("workbook", "result", "STOCKOUT", "AT RISK", "OK", "warnings", "seconds"):
         table.add_column(col, justify="right" if col not in ("workbook", "result") else "left")
@@ -130,6 +142,8 @@ def watch_command(paths, as_of, debounce, interval, run_at_start, no_backup):
       pysnop watch plan.xlsx
       pysnop watch shared/plans/ --debounce 5
     """
+    from pysnop.operations.watch import watch
+
     out = Console(highlight=False, soft_wrap=True)
     for path in paths:
         if not path.exists():

@@ -10,17 +10,18 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
 from pysnop import __version__
 from pysnop.cli import actions as cli_actions
 from pysnop.cli import addin as cli_addin
 from pysnop.cli import batch as cli_batch
 from pysnop.cli.console import STATUS_STYLE, Failed, err, out, print_problems, run_guarded
-from pysnop.pipeline import run as api
-from pysnop.workbook.render.bridge import shows_network
+
+if TYPE_CHECKING:  # the pipeline (pandas, openpyxl) loads when a command runs, not for --help
+    from pysnop.pipeline.run import RunReport
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -87,7 +88,7 @@ def recalc(ctx, books, output, as_of, export_dir, no_backup, user, log_path, no_
         try:
             with err.status(f"{books[0].name}: starting") as status:
                 step = lambda name: status.update(f"{books[0].name}: {name}")
-                report = run_guarded(ctx, api.recalc, books[0], output=output,
+                report = run_guarded(ctx, _api().recalc, books[0], output=output,
                                       as_of=as_of_date, export_dir=export_dir,
                                       backup=not no_backup, user=user, log=log_path,
                                       actions=not no_actions, progress=step)
@@ -121,7 +122,7 @@ def check(ctx, books, as_of):
     failed = 0
     for book in books:
         try:
-            report = run_guarded(ctx, api.check, book, as_of=as_of.date() if as_of else None)
+            report = run_guarded(ctx, _api().check, book, as_of=as_of.date() if as_of else None)
         except Failed as failure:
             err.print(f"[red]{book}: has errors.[/]")
             failed = max(failed, failure.code)
@@ -156,18 +157,29 @@ def demo(ctx, directory, export_dir):
         err.print(f"[red]error:[/] cannot write the demo into {directory}: {exc.strerror or exc}")
         ctx.exit(1)
     try:
-        report = run_guarded(ctx, api.recalc, path, export_dir=export_dir, backup=False)
+        report = run_guarded(ctx, _api().recalc, path, export_dir=export_dir, backup=False)
     except Failed as failure:
         ctx.exit(failure.code)
     _print_report(report)
     out.print(f"Open [bold]{path}[/] and look at the Bridge sheet.")
 
 
-def _print_report(report: api.RunReport) -> None:
+def _api():
+    """pysnop.pipeline.run, imported when a command runs (``pysnop --help`` stays instant)."""
+    from pysnop.pipeline import run
+
+    return run
+
+
+def _print_report(report: RunReport) -> None:
+    from pysnop.workbook.render.bridge import shows_network
+
     print_problems(report.warnings, "warning")
     summary = report.result.summary
     at_risk = summary[summary["status"] != "OK"].head(10)
     if len(at_risk):
+        from rich.table import Table
+
         table = Table(title=f"Most at risk (as of {report.result.as_of:%Y-%m-%d})")
         chain = shows_network(report.result)  # a DC's rows and who feeds whom
         # two more columns: shorter headers keep the table within a log's width

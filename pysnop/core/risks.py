@@ -27,11 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from pysnop.core.action_context import ActionContext
 from pysnop.core.campaign_pairs import campaign_pairs
+from pysnop.core.graph import connected_components
 from pysnop.core.network_remedies import lost_weekly, network_view
 from pysnop.core.valuation import lost_by_week
 
@@ -85,10 +84,8 @@ def build_risks(ctx: ActionContext) -> RiskBook:
     view = network_view(ctx)
     hurt = np.flatnonzero(view.hurt) if view is not None else np.zeros(0, dtype=np.int64)
     dc_of = view.dc[hurt] if view is not None else np.zeros(0, dtype=np.int64)
-    graph = coo_matrix((np.ones(len(c) + len(hurt)),
-                        (np.concatenate([c, n_c + dc_of]), np.concatenate([n_c + i, n_c + hurt]))),
-                       shape=(n_c + n, n_c + n))
-    _, label = connected_components(graph, directed=False)
+    label = connected_components(np.concatenate([c, n_c + dc_of]), np.concatenate([n_c + i, n_c + hurt]),
+                        n_c + n)
     involved = np.zeros(n_c, dtype=bool)
     involved[c] = True
     groups = pd.Series(np.flatnonzero(involved)).groupby(label[:n_c][involved], sort=False)

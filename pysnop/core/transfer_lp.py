@@ -43,9 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import LinearConstraint, linprog, milp
-from scipy.sparse import coo_matrix, csr_matrix
-
+from pysnop.core.lp import Triplets, solve
 from pysnop.core.valuation import lost_by_week, protected
 
 Ints = NDArray[np.int64]
@@ -99,7 +97,7 @@ class TransferPlan:
 @dataclass
 class _Model:
     c: Floats
-    a_ub: csr_matrix
+    a_ub: Triplets
     b_ub: Floats
     upper: Floats
     n_x: int
@@ -220,8 +218,8 @@ def build_model(net: TransferNetwork) -> _Model | None:
     b.append(need)
     n_rows += len(recv)
 
-    a_ub = coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                      shape=(n_rows, n_x + n_p)).tocsr()
+    a_ub = Triplets(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
+                    (n_rows, n_x + n_p))
     cost = net.arc_cost[arc]
     c = np.concatenate([pack * (cost + LATE * arrive / horizon
                                 - np.where(cost <= 0, FREE_BONUS, 0.0)),
@@ -239,11 +237,9 @@ def plan_transfers(net: TransferNetwork) -> TransferPlan:
     model = build_model(net)
     if model is None:
         return _empty()
-    bounds = np.column_stack([np.zeros_like(model.upper), model.upper])
-    res = linprog(model.c, A_ub=model.a_ub, b_ub=model.b_ub, bounds=bounds, method="highs")
-    if res.status != 0:  # the empty plan is always feasible; keep it if HiGHS gives up
+    x = solve(model.c, model.a_ub, model.b_ub, np.zeros_like(model.upper), model.upper)
+    if x is None:  # the empty plan is always feasible; keep it if HiGHS gives up
         return _empty()
-    x = res.x
     qty = np.floor(np.maximum(x[:model.n_x], 0.0) + 1e-6)
     real = _real_objective(net, model, x)
     n_groups = int(net.group.max()) + 1
@@ -308,20 +304,19 @@ def _solve_whole(model: _Model, groups: Ints, near: Floats | None) -> Floats | N
     their floor or ceiling."""
     cols = np.flatnonzero(np.isin(model.var_group, groups))
     rows = np.flatnonzero(np.isin(model.row_group, groups))
-    sub = model.a_ub[rows][:, cols]
+    sub = model.a_ub.select(rows, cols)
     is_x = cols < model.n_x
     lower, upper = np.zeros(len(cols)), model.upper[cols].copy()
     if near is not None:
         value = near[cols[is_x]]
         lower[is_x] = np.floor(value + 1e-6)
         upper[is_x] = np.ceil(value - 1e-6)
-    res = milp(model.c[cols], integrality=is_x.astype(np.int64), bounds=(lower, upper),
-               constraints=LinearConstraint(sub, -np.inf, model.b_ub[rows]),
-               options={"time_limit": MILP_TIME, "mip_rel_gap": 1e-7})
-    if res.x is None:
+    x = solve(model.c[cols], sub, model.b_ub[rows], lower, upper, integer=is_x,
+              time_limit=MILP_TIME, mip_rel_gap=1e-7)
+    if x is None:
         return None
     out = np.zeros(model.n_x)
-    out[cols[is_x]] = np.round(res.x[is_x])
+    out[cols[is_x]] = np.round(x[is_x])
     return np.asarray(out, dtype=float)
 
 

@@ -215,12 +215,13 @@ def test_an_internal_error_is_one_line_and_exit_code_3(make_book, run, monkeypat
 
 
 def test_an_internal_error_in_an_actions_command_exits_3_too(make_book, run, monkeypatch):
-    import pysnop.cli.actions
+    import pysnop.operations.export
 
     def broken(*args, **kwargs):
         raise ValueError("Out of range float values are not JSON compliant")
 
-    monkeypatch.setattr(pysnop.cli.actions, "export_actions", broken)
+    # the command imports its operation when it runs (pysnop/cli/actions.py)
+    monkeypatch.setattr(pysnop.operations.export, "export_actions", broken)
     result = run("export", make_book(good_sheets()), "--format", "csv")
     assert result.exit_code == 3, result.output
     assert "internal error: ValueError" in result.output and "Traceback" not in result.output
