@@ -150,7 +150,10 @@ def blank_mask(values: np.ndarray) -> np.ndarray:
     if kind == "integer":
         return np.zeros(len(values), dtype=bool)
     if kind == "string":  # whitespace-only text is blank too, as kinds() says
-        return pd.Series(values, dtype=object).str.strip().to_numpy(dtype=object) == ""
+        # a column holds few distinct texts (skus, locations, sources): strip each once
+        codes, uniq = pd.factorize(values)
+        blank = np.fromiter((not u.strip() for u in uniq), dtype=bool, count=len(uniq))
+        return blank[codes]
     return kinds(values) == BLANK
 
 
@@ -384,7 +387,12 @@ def _dates(values: np.ndarray) -> np.ndarray:
     """Date and datetime cells as datetime64[ns] at midnight; a date pandas cannot hold
     (9999-12-31) as FAR_FUTURE (see dates.within_range)."""
     try:
-        days = np.array(values, dtype="datetime64[D]")  # numpy's days reach year 9999
+        # a column holds few distinct dates (weeks): convert each once
+        codes, uniq = pd.factorize(values)
+        if len(codes) and codes.min() < 0:  # a missing value among the dates
+            days = np.array(values, dtype="datetime64[D]")
+        else:
+            days = np.array(uniq, dtype="datetime64[D]")[codes]  # numpy's days reach 9999
     except (TypeError, ValueError):
         idx = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce")
         return idx.dt.normalize().to_numpy(dtype="datetime64[ns]")
