@@ -100,7 +100,7 @@ def _covers_text(rows: pd.DataFrame, risks: pd.DataFrame) -> pd.Series:
     shortfall on its own)."""
     need = pd.Series(pd.to_numeric(risks["shortfall_units"], errors="coerce").to_numpy(),
                      index=risks["risk_id"].astype(str))
-    if not need.index.is_unique:
+    if not need.index.is_unique or len(rows) == 0:
         return _covers_text_rows(rows, need)
     risk = _col_text(rows, "risk_id").where(_present_in(rows, "risk_id"), None)
     units = _col_number(rows, "covers_units")
