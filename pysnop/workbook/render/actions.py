@@ -287,7 +287,7 @@ def _column_values(name: str, column: pd.Series) -> list:
     datetimes converted whole."""
     if name in DATES and pd.api.types.is_datetime64_any_dtype(column):
         wall = column.dt.tz_localize(None) if column.dt.tz is not None else column
-        days = wall.dt.date.to_numpy(dtype=object)
+        days = np.array(wall.dt.date, dtype=object)  # a copy: pandas' may be read-only
         days[wall.isna().to_numpy()] = None  # NaT: blank
         return days.tolist()
     if (name not in TEXT and name not in DATES and name not in TIMES
