@@ -44,6 +44,7 @@ class FastRows:
         self.styles = styles  # StyleBook, for quote-prefixed variants
         self._sid: dict[int, int] = {}
         self._qsid: dict[int, int] = {}
+        self._style_of: dict[int, Any] = {}  # a style id -> a style it was registered for
         self._keep: list[Any] = []
         self._letters: dict[int, str] = {}
         self._dates: dict[dt.date, str] = {}
@@ -60,6 +61,7 @@ class FastRows:
             sid = self.wb._cell_styles.add(style) if style is not None else 0
             self._sid[key] = sid
             self._keep.append(style)
+            self._style_of.setdefault(sid, style)
         return sid
 
     def _quoted_id(self, style) -> int:
@@ -146,17 +148,12 @@ class FastRows:
         for col, kind, values, styles in columns:
             letter = self._letter(col)
             sids: list[int | None]
-            quoted: list[int | None] | None
             if isinstance(styles, StyleArray) or styles is None:
                 sids = [self._style_id(styles)] * n
-                quoted = [self._quoted_id(styles)] * n if kind == "text" else None
             else:
-                sids = [None if st is None else self._style_id(st) for st in styles]
-                quoted = [None if st is None else self._quoted_id(st)
-                          for st in styles] if kind == "text" else None
+                sids = self._style_ids(styles)
             if kind == "text":
-                cells = [self._text_cell(f"{letter}{r}", v, sid, q)
-                         for r, v, sid, q in zip(refs, values, sids, quoted)]
+                cells = self._text_cells(letter, refs, values, sids)
             elif kind == "number":
                 cells = [f'<c r="{letter}{r}" s="{sid}" t="n"><v>{v!r}</v></c>'
                          if v is not None and math.isfinite(v) else _empty(letter, r, sid)
@@ -175,14 +172,45 @@ class FastRows:
             self.min_row = first_row
         self.max_row = first_row + n - 1
 
-    @staticmethod
-    def _text_cell(ref: str, value, sid: int | None, quoted_sid: int | None) -> str:
+    def _style_ids(self, styles) -> list[int | None]:
+        """The style id of each cell's style (None: no style), looking each distinct style
+        object up once."""
+        known: dict[int, int | None] = {id(None): None}
+        out = []
+        for st in styles:
+            sid = known.get(id(st), -1)
+            if sid == -1:
+                sid = known[id(st)] = self._style_id(st)
+            out.append(sid)
+        return out
+
+    def _text_cells(self, letter: str, refs: range, values, sids: list[int | None]
+                    ) -> list[str]:
+        """A column's text cells. A cell's text (cleaned, escaped, quote-prefixed when it
+        could be read as a formula) is rendered once per distinct (text, style): most
+        columns repeat a few values (types, owners, statuses, codes)."""
+        done: dict[tuple[Any, int | None], str] = {}
+        out = []
+        for r, v, sid in zip(refs, values, sids):
+            try:
+                tail = done.get((v, sid))
+                if tail is None:
+                    tail = done[(v, sid)] = self._text_tail(v, sid)
+            except TypeError:  # a value that cannot be a key: rendered as it comes
+                tail = self._text_tail(v, sid)
+            out.append(f'<c r="{letter}{r}"{tail}' if tail else "")
+        return out
+
+    def _text_tail(self, value, sid: int | None) -> str:
+        """What follows ``<c r="A1"`` for a text cell ("" when nothing is written)."""
         if value is None:
-            return "" if sid is None else f'<c r="{ref}" s="{sid}"/>'
+            return "" if sid is None else f' s="{sid}"/>'
         text = clean_text(value)
+        if is_risky(text):
+            sid = self._quoted_id(self._style_of[sid]) if sid is not None else \
+                self._quoted_id(None)
         space = ' xml:space="preserve"' if text != text.strip() else ""
-        return (f'<c r="{ref}" s="{quoted_sid if is_risky(text) else sid}" t="inlineStr">'
-                f'<is><t{space}>{escape(text)}</t></is></c>')
+        return f' s="{sid}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
 
 
 def _empty(letter: str, row: int, sid: int | None) -> str:

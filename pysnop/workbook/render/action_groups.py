@@ -50,19 +50,19 @@ def sheet_lines(rows: pd.DataFrame, risks: pd.DataFrame | None,
         rows["risk_id"] = None
     known = set(risks["risk_id"].astype(str))
     risk_of = rows["risk_id"].map(lambda v: str(v) if _present(v) else None)
-    gone = rows["status"].map(parse_status).eq(OBSOLETE).to_numpy() if "status" in rows \
+    status = _parsed_status(rows)
+    gone = status.eq(OBSOLETE).to_numpy() if "status" in rows \
         else np.zeros(len(rows), dtype=bool)
     mine = risk_of.isin(known).to_numpy() & ~gone  # Obsolete rows: with the record
     rank = pd.to_numeric(rows["rank"], errors="coerce") if "rank" in rows else \
         pd.Series(np.arange(len(rows)), dtype=float)
     rows["option"] = _options(rows)
     rows["covers"] = _covers_text(rows, risks)
-    state = _states(rows, risks, cover)
+    state = _states(rows, risks, cover, status)
     position = {r: n for n, r in enumerate(risks["risk_id"].astype(str))}
     grouped = rows[mine].assign(_risk=risk_of[mine].map(position), _rank=rank[mine])
     grouped = grouped.sort_values(["_risk", "_rank"], kind="stable")
-    heads = pd.DataFrame([_risk_line(rec, state.get(str(rec["risk_id"]), OPEN))
-                          for rec in risks.to_dict("records")])
+    heads = risk_lines(risks, state) if len(risks) else pd.DataFrame([])
     heads["_risk"] = np.arange(len(heads))
     heads["_rank"] = -np.inf
     ordered = pd.concat([heads, grouped], ignore_index=True) \
@@ -100,27 +100,51 @@ def _covers_text(rows: pd.DataFrame, risks: pd.DataFrame) -> pd.Series:
     shortfall on its own)."""
     need = pd.Series(pd.to_numeric(risks["shortfall_units"], errors="coerce").to_numpy(),
                      index=risks["risk_id"].astype(str))
-    need_of = need.to_dict() if need.index.is_unique else None
+    if not need.index.is_unique or len(rows) == 0:
+        return _covers_text_rows(rows, need)
+    risk = _col_text(rows, "risk_id").where(_present_in(rows, "risk_id"), None)
+    units = _col_number(rows, "covers_units")
+    shortfall = risk.map(need.to_dict())
+    known = risk.isin(need.index).to_numpy() & units.notna().to_numpy()
+    whole = (_present_in(rows, "covers_risk") & _col_flag(rows, "covers_risk")).to_numpy()
+    part = units.map("{:,.0f}".format) + " of " \
+        + shortfall.astype(float).map("{:,.0f}".format) + " units"
+    said = _col(rows, "covers")  # read back from the sheet: as it was written
+    said = said.where(_present_in(rows, "covers"), None)
+    out = np.where(whole, "all of it", np.where(known, part.to_numpy(dtype=object),
+                                                said.to_numpy(dtype=object)))
+    return pd.Series(out, index=rows.index, dtype=object)
+
+
+def _covers_text_rows(rows: pd.DataFrame, need: pd.Series) -> pd.Series:
+    """_covers_text row by row, for risks whose ids repeat (not a run's own risks)."""
     used = [c for c in ("risk_id", "covers_units", "covers_risk", "covers") if c in rows]
     out: list[str | None] = []
-    for rec in rows[used].to_dict("records"):  # only the columns read below
+    for rec in rows[used].to_dict("records"):
         risk = str(rec.get("risk_id")) if _present(rec.get("risk_id")) else None
         units = _number(rec.get("covers_units"))
         if _present(rec.get("covers_risk")) and _flag(rec.get("covers_risk")):
             out.append("all of it")
         elif risk in need.index and units is not None:
-            shortfall = need_of[risk] if need_of is not None else need[risk]
-            out.append(f"{units:,.0f} of {float(shortfall):,.0f} units")
-        else:  # read back from the sheet: as it was written
+            out.append(f"{units:,.0f} of {float(need[risk]):,.0f} units")
+        else:
             out.append(rec.get("covers") if _present(rec.get("covers")) else None)
     return pd.Series(out, index=rows.index, dtype=object)
 
 
+def _parsed_status(rows: pd.DataFrame) -> pd.Series:
+    """parse_status of every row's status, parsing each distinct status once."""
+    if "status" not in rows:
+        return pd.Series(None, index=rows.index, dtype=object)
+    codes, uniques = pd.factorize(rows["status"])
+    parsed = np.array([parse_status(u) for u in uniques] + [parse_status(None)], dtype=object)
+    return pd.Series(parsed[codes], index=rows.index, dtype=object)  # NA's code -1: blank
+
+
 def _states(rows: pd.DataFrame, risks: pd.DataFrame,
-            cover: pd.DataFrame | Coverage | None) -> dict[str, str]:
-    """covered / partly covered / open / nothing to approve, per risk."""
-    status = rows["status"].map(parse_status) if "status" in rows else \
-        pd.Series(None, index=rows.index)
+            cover: pd.DataFrame | Coverage | None, status: pd.Series) -> dict[str, str]:
+    """covered / partly covered / open / nothing to approve, per risk (``status``: each
+    row's parsed status)."""
     chosen = rows[status.isin(BINDING).to_numpy()]
     by_risk: dict[str, set[str]] = {}
     for risk, action in zip(chosen["risk_id"], chosen["action_id"]):
@@ -151,6 +175,141 @@ def _risk_line(risk: dict[str, Any], state: str) -> dict[str, Any]:
     return {"line": RISK, "option": risk["risk_id"], "type": risk_headline(risk),
             "covers": state, "reason": risk_remedies(risk), "status": None,
             "risk_id": risk["risk_id"]}
+
+
+def risk_lines(risks: pd.DataFrame, state: dict[str, str]) -> pd.DataFrame:
+    """:func:`_risk_line` of every risk at once: the headlines and remedies built column by
+    column (thousands of risks on a big workbook); ``state`` by str(risk_id), else open."""
+    ids = risks["risk_id"].tolist()
+    n = len(ids)
+    return pd.DataFrame({
+        "line": [RISK] * n, "option": ids, "type": risk_headlines(risks).tolist(),
+        "covers": [state.get(str(r), OPEN) for r in ids],
+        "reason": risk_remedies_all(risks).tolist(), "status": [None] * n, "risk_id": ids})
+
+
+def risk_headlines(risks: pd.DataFrame) -> pd.Series:
+    """:func:`risk_headline` of every risk, as whole columns."""
+    n = len(risks)
+    sku, where = _col_text(risks, "sku"), _col_text(risks, "location")
+    dc = _col_text(risks, "dc")
+    has_dc = (_present_in(risks, "dc") & _col(risks, "dc").map(bool).astype(bool)).to_numpy()
+    kind = _col(risks, "kind").to_numpy(dtype=object)
+    campaign = kind == "campaign"
+    network = (kind == "network") & has_dc & ~campaign
+    draft = _col_flag(risks, "draft").to_numpy()
+    plain = sku + " at " + where
+    camp = (pd.Series(np.where(draft, "Draft campaign ", "Campaign "), dtype=object)
+            + _col_text(risks, "campaign_id") + ", " + plain
+            + pd.Series(np.where(draft, " if confirmed", ""), dtype=object)
+            + pd.Series(np.where(has_dc, " (through " + dc + ")", ""), dtype=object))
+    net = plain + ": " + dc + " and the locations it leaves short"
+    what = pd.Series(np.where(campaign, camp, np.where(network, net, plain)), dtype=object)
+    status_raw = _col(risks, "status")
+    status = pd.Series(np.where(status_raw.map(bool).astype(bool).to_numpy(),
+                                _col_text(risks, "status"), "AT RISK"), dtype=object)
+    text = what + ": " + status + " from " + _col_day(risks, "first_risk_week") \
+        + " · short " + _col_units(_col_number(risks, "shortfall_units")) + " units"
+    lost = _col_number(risks, "lost_units")
+    margin = _col_number(risks, "margin_at_risk").fillna(0.0)
+    margin = margin.where(margin != 0, 0.0).map("{:,.2f}".format)
+    lost_text = " · " + _col_units(lost) + " lost · margin at risk " + margin
+    text = text + pd.Series(np.where((lost.fillna(0.0) > 1e-6).to_numpy(), lost_text,
+                                     " · no sale lost"), dtype=object)
+    act = _col_day(risks, "act_by")
+    late = pd.Series(np.where(_col_flag(risks, "too_late").to_numpy(),
+                              " (too late to order)", ""), dtype=object)
+    text = text + pd.Series(np.where(act.ne("").to_numpy(), " · act by " + act + late, ""),
+                            dtype=object)
+    return text.set_axis(risks.index) if n else pd.Series([], dtype=object)
+
+
+def risk_remedies_all(risks: pd.DataFrame) -> pd.Series:
+    """:func:`risk_remedies` of every risk, as whole columns."""
+    note = _col_text(risks, "note")
+    has_note = _present_in(risks, "note").to_numpy()
+    n = np.trunc(_col_number(risks, "alternatives").fillna(0.0).to_numpy()).astype(np.int64)
+    rec = np.trunc(_col_number(risks, "recommended").fillna(0.0).to_numpy()).astype(np.int64)
+    count = pd.Series(n).map(str)
+    text = count + pd.Series(np.where(n != 1, " alternatives below", " alternative below"),
+                             dtype=object)
+    best = _col_text(risks, "best_action_id")
+    text = text + pd.Series(np.where(_present_in(risks, "best_action_id").to_numpy(),
+                                     ", best " + best, ""), dtype=object)
+    losing = pd.Series(n - rec).map(str)
+    text = text + pd.Series(np.where(rec < n, "; " + losing + pd.Series(np.where(
+        n - rec == 1, " not recommended (it loses money)",
+        " not recommended (they lose money)"), dtype=object), ""), dtype=object)
+    text = text + pd.Series(np.where(has_note, "; " + note, ""), dtype=object) \
+        + ". Approve the one you choose: the others it makes unnecessary become Superseded."
+    nothing = has_note & note.str.startswith("nothing can fix it").to_numpy(dtype=bool)
+    told = "Nothing can fix this: " + note.str.split(": ", n=1).str[-1] + "."
+    capital = note.str[:1].str.upper() + note.str[1:] + "."
+    out = np.where(nothing, told, np.where(has_note & (n == 0), capital, text))
+    return pd.Series(out, index=risks.index, dtype=object)
+
+
+def _col(risks: pd.DataFrame, name: str) -> pd.Series:
+    """A column as plain Python objects (None where the frame has no such column)."""
+    if name in risks:
+        return pd.Series(risks[name].to_numpy(dtype=object), dtype=object)
+    return pd.Series([None] * len(risks), dtype=object)
+
+
+def _col_text(risks: pd.DataFrame, name: str) -> pd.Series:
+    """str() of every value, as an f-string shows it."""
+    return _col(risks, name).map(str)
+
+
+def _col_present(values: pd.Series) -> pd.Series:
+    """:func:`_present` of a column of Python objects."""
+    blank = values.map(lambda v: isinstance(v, str) and not v.strip()) \
+        if len(values) else values.astype(bool)
+    return (values.notna() & ~blank.astype(bool)).astype(bool)
+
+
+def _present_in(frame: pd.DataFrame, name: str) -> pd.Series:
+    """:func:`_present` of a column of ``frame`` (all False when it has none)."""
+    if name not in frame:
+        return pd.Series(np.zeros(len(frame), dtype=bool))
+    column = frame[name]
+    if pd.api.types.is_string_dtype(column) and not pd.api.types.is_object_dtype(column):
+        return pd.Series((column.notna() & column.str.strip().ne("")).to_numpy(dtype=bool))
+    if column.dtype.kind in "biufcmM":
+        return pd.Series(column.notna().to_numpy(dtype=bool))
+    return _col_present(_col(frame, name))
+
+
+def _col_number(risks: pd.DataFrame, name: str) -> pd.Series:
+    """:func:`_number` of a column: float, NaN where it is not a number."""
+    if name in risks and pd.api.types.is_numeric_dtype(risks[name]):
+        return pd.Series(risks[name].to_numpy(dtype=float), dtype=float)
+    return _col(risks, name).map(_number).astype(float)
+
+
+def _col_flag(risks: pd.DataFrame, name: str) -> pd.Series:
+    """:func:`_flag` of a column."""
+    if name in risks and pd.api.types.is_bool_dtype(risks[name]):
+        return pd.Series(risks[name].to_numpy(dtype=bool))
+    return _col(risks, name).map(_flag).astype(bool)
+
+
+def _col_units(values: pd.Series) -> pd.Series:
+    """:func:`_units` of a column of floats."""
+    f = values.fillna(0.0)
+    f = f.where(f != 0, 0.0)  # as `x or 0.0`: no "-0"
+    whole = ((f - f.round()).abs() < 1e-6) | (f.abs() >= 100)
+    return pd.Series(np.where(whole.to_numpy(), f.map("{:,.0f}".format),
+                              f.map("{:,.1f}".format)), dtype=object)
+
+
+def _col_day(risks: pd.DataFrame, name: str) -> pd.Series:
+    """:func:`_day` of a column: yyyy-mm-dd, "" where blank."""
+    if name in risks and pd.api.types.is_datetime64_any_dtype(risks[name]):
+        days = risks[name].dt.strftime("%Y-%m-%d")
+        return pd.Series(days.to_numpy(dtype=object), dtype=object).where(
+            days.notna().to_numpy(), "")
+    return _col(risks, name).map(_day)
 
 
 def risk_headline(risk: dict[str, Any]) -> str:
@@ -248,5 +407,5 @@ def _day(value: Any) -> str:
         return str(value)
 
 
-__all__ = ["ACTION", "GROUP", "NOT_RECOMMENDED", "RISK", "risk_headline", "risk_remedies",
-           "sheet_lines"]
+__all__ = ["ACTION", "GROUP", "NOT_RECOMMENDED", "RISK", "risk_headline", "risk_headlines",
+           "risk_lines", "risk_remedies", "risk_remedies_all", "sheet_lines"]

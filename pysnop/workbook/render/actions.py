@@ -20,6 +20,7 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -175,8 +176,7 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
     pad = [None] * (height - n)
     block = []
     for c, name in enumerate(COLUMNS, start=1):
-        raw = lines[name].tolist() if name in lines.columns else [None] * n
-        values = _cell_values(name, raw)
+        values = _column_values(name, lines[name]) if name in lines.columns else [None] * n
         cells = column_styles(name)
         block.append((c, _kind(values), values + pad, cells + pad))
     list_col = len(COLUMNS) + 2
@@ -280,6 +280,26 @@ def _dropdown(ws, name, values, reach, *, strict, source: str | None = None):
     dv.errorTitle = f"pysnop {name}"
     ws.add_data_validation(dv)
     dv.add(f"{letter}{FIRST_ROW}:{letter}{reach}")
+
+
+def _column_values(name: str, column: pd.Series) -> list:
+    """The cell values of a column of lines: as :func:`_cell_values`, a date column of
+    datetimes converted whole."""
+    if name in DATES and pd.api.types.is_datetime64_any_dtype(column):
+        wall = column.dt.tz_localize(None) if column.dt.tz is not None else column
+        days = np.array(wall.dt.date, dtype=object)  # a copy: pandas' may be read-only
+        days[wall.isna().to_numpy()] = None  # NaT: blank
+        return days.tolist()
+    if (name not in TEXT and name not in DATES and name not in TIMES
+            and pd.api.types.is_float_dtype(column)):
+        numbers = column.to_numpy(dtype=float)
+        finite = np.isfinite(numbers)
+        if finite.all():
+            return numbers.tolist()
+        out = np.full(len(numbers), None, dtype=object)
+        out[finite] = numbers[finite]
+        return out.tolist()
+    return _cell_values(name, column.tolist())
 
 
 def _cell_values(name, raw) -> list:
