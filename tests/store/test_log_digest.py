@@ -2,14 +2,16 @@
 :func:`pysnop.store.chain.digest` reads back from the file, and both are the digests logs
 written by earlier pysnop versions carry (so those logs still verify)."""
 
+import base64
 import datetime as dt
 import sqlite3
+import zlib
 
 import numpy as np
 import pandas as pd
 
 from pysnop.core.decisions import APPROVED, PROPOSED, Event
-from pysnop.store import chain
+from pysnop.store import chain, log_values
 from pysnop.store.decision_log import DecisionLog
 
 AT = dt.datetime(2026, 11, 16, 9, 30)
@@ -118,3 +120,44 @@ def test_the_digest_sealed_at_insert_is_the_digest_of_the_stored_rows(tmp_path):
     assert (rank, qty, week, sku) == (1, 10.0, "2026-11-30", "00123")
     assert chain.verify(db) == []
     db.close()
+
+
+def test_the_cover_is_packed_as_pandas_writes_split_json():
+    """pack_cover writes the text ``to_json(orient="split", index=False)`` writes (faster):
+    covers packed before and after read back the same."""
+    cover = pd.DataFrame({"action_id": pd.array(["A-1", "B-é", None], dtype="string"),
+                          "risk_id": ["R1", "R\"2", "R/3"], "sku": ["00123", "🍰", None],
+                          "location": ["S01", "S02", "S03"],
+                          "week": pd.to_datetime(["2026-11-30", "2026-12-07", None]),
+                          "gap": [1.0 / 3.0, NAN, 1e12], "fill": [0.0, -2.5, 123456.789012345]})
+    frame = cover.astype({"action_id": object})
+    frame["week"] = frame["week"].dt.strftime("%Y-%m-%d")
+    expected = frame.to_json(orient="split", index=False, double_precision=10)
+    packed = log_values.pack_cover(cover)
+    assert zlib.decompress(base64.b64decode(packed)).decode("utf-8") == expected
+    back = log_values.unpack_cover(packed)
+    assert back["sku"].tolist()[:2] == ["00123", "🍰"]
+    assert abs(back["gap"].tolist()[0] - 1.0 / 3.0) < 1e-10  # 10 significant digits
+
+
+def same(a, b) -> bool:
+    """Equal values of equal types (NaN equal to NaN)."""
+    return type(a) is type(b) and (a == b or (a != a and b != b))
+
+
+def test_rows_converted_by_column_equal_rows_converted_by_record():
+    """stored_rows / plain_records (column by column) give the values, and types,
+    stored_row of each ``to_dict("records")`` record gave."""
+    for frame, fields, whole in ((proposals(), log_values.PROPOSAL_FIELDS, log_values.WHOLE),
+                                 (plan_risks(), log_values.PLAN_RISK_FIELDS,
+                                  log_values.RISK_COUNTS)):
+        text = {c: object for c, k in frame.dtypes.items() if isinstance(k, pd.StringDtype)}
+        records = frame.astype(text).to_dict("records")
+        plain = log_values.plain_records(frame)
+        assert [list(r) for r in plain] == [list(r) for r in records]
+        assert all(same(r[k], p[k]) for r, p in zip(records, plain) for k in r)
+        expected = [tuple(log_values.stored_row(r, fields, whole)) for r in records]
+        got = log_values.stored_rows(frame, fields, whole)
+        assert len(got) == len(expected)
+        for row, want in zip(got, expected):
+            assert all(same(a, b) for a, b in zip(row, want, strict=True)), (row, want)
