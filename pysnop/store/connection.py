@@ -96,6 +96,8 @@ TABLES = {name: ", ".join(cols) for name, cols in COLUMNS.items()}
 INDEXES = {
     "decisions_action": "decisions(action_id)",
     "proposals_run": "proposals(run_id)",
+    # each action's latest proposal without reading the older ones (DecisionLog.logged_values)
+    "proposals_action_run": "proposals(action_id, run_id)",
     "forecast_history_week": "forecast_history(week)",
     "forecast_history_run": "forecast_history(run_id)",
     # the chain's digests read every table by run (pysnop.store.chain)
@@ -178,9 +180,11 @@ def schema_version(db: sqlite3.Connection) -> int:
 
 
 def _complete(db: sqlite3.Connection) -> bool:
-    """Every table there, with every column (a column added since is added by _create)."""
-    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if not set(TABLES) <= names:
+    """Every table there, with every column and index (those added since are added by
+    _create)."""
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type IN "
+                                      "('table', 'index')")}
+    if not set(TABLES) <= names or not set(INDEXES) <= names:
         return False
     return all({c.split()[0] for c in columns}
                <= {r[1] for r in db.execute(f"PRAGMA table_info({name})")}

@@ -280,8 +280,13 @@ class DecisionLog:
         for an Approved or Exported action, else its latest proposal's (normalised)."""
         known = self.known_states() if known is None else known
         out: dict[str, dict[str, Any]] = {}
-        cur = self.db.execute(f"SELECT action_id, detail, {', '.join(LEGACY_VALUES)} "
-                              f"FROM proposals ORDER BY run_id")
+        # each action's proposals of its latest run only (by the index on action_id, run_id:
+        # the older runs' values are not read), the last written winning as before
+        legacy = ", ".join(f"p.{name}" for name in LEGACY_VALUES)
+        cur = self.db.execute(
+            f"SELECT p.action_id, p.detail, {legacy} FROM proposals p JOIN (SELECT action_id, "
+            f"MAX(run_id) AS run_id FROM proposals GROUP BY action_id) latest ON "
+            f"p.action_id = latest.action_id AND p.run_id = latest.run_id ORDER BY p.rowid")
         for action, detail, *legacy in cur:
             values = parse_values(detail)
             out[str(action)] = values if values is not None else {
