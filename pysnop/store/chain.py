@@ -32,6 +32,7 @@ import hashlib
 import json
 import sqlite3
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,14 +75,31 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",
                               check_circular=False)  # rows are flat
 
 
+def _row_encoder() -> Callable[[dict[str, Any]], str]:
+    """``_CANONICAL.encode`` of a row, calling json's C encoder directly: the one
+    ``encode`` makes (and builds anew) on every call, so the text is the same."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # no C accelerator: the encoder as it is
+        return _CANONICAL.encode
+    try:
+        c_encode = make(None, _CANONICAL.default, json.encoder.encode_basestring, None, ":",
+                        ",", True, False, True)
+    except TypeError:  # another signature: the encoder as it is
+        return _CANONICAL.encode
+    return lambda row: "".join(c_encode(row, 0))
+
+
+_encode_row = _row_encoder()
+
+
 def canonical(row: dict[str, Any]) -> str:
-    return _CANONICAL.encode({k: v for k, v in row.items() if v is not None})
+    return _encode_row({k: v for k, v in row.items() if v is not None})
 
 
 def _rows(db: sqlite3.Connection, table: str, where: str, args: tuple[Any, ...]) -> list[str]:
     cur = db.execute(f"SELECT * FROM {table} WHERE {where}", args)
     names = [d[0] for d in cur.description]
-    encode = _CANONICAL.encode  # canonical() of each row, without the intermediate dict
+    encode = _encode_row  # canonical() of each row, without the intermediate dict
     return sorted(encode({k: v for k, v in zip(names, r) if v is not None})
                   for r in cur.fetchall())
 
@@ -91,8 +109,9 @@ def digest(db: sqlite3.Connection, kind: str, ref: int) -> str:
     head, children = KINDS[kind]
     h = hashlib.sha256()
     for table, where in ((head, "id = ?"), *((t, "run_id = ?") for t in children)):
-        for line in _rows(db, table, where, (ref,)):
-            h.update(f"{table}\t{line}\n".encode())
+        # one update per table: the bytes hashed are those of one update per row
+        h.update("".join([f"{table}\t{line}\n" for line in _rows(db, table, where, (ref,))]
+                         ).encode())
     return h.hexdigest()
 
 

@@ -161,3 +161,14 @@ def test_rows_converted_by_column_equal_rows_converted_by_record():
         assert len(got) == len(expected)
         for row, want in zip(got, expected):
             assert all(same(a, b) for a, b in zip(row, want, strict=True)), (row, want)
+
+
+def test_a_row_is_encoded_as_the_json_module_encodes_it():
+    """chain.canonical calls json's C encoder directly: the text json.dumps gives."""
+    import json
+    row = {"z": "ünï 🍰 \u2028 \x00 \"q\" \\", "a": NAN, "b": float("inf"),
+           "c": float("-inf"), "d": -0.0, "e": 1e-300, "f": 2**62, "g": None, "h": 0.1 + 0.2,
+           "B": "upper sorts first", "i": True}
+    expected = json.dumps({k: v for k, v in row.items() if v is not None}, sort_keys=True,
+                          ensure_ascii=False, separators=(",", ":"))
+    assert chain.canonical(row) == expected
