@@ -130,7 +130,13 @@ def head(db: sqlite3.Connection) -> Stamp | None:
 
 
 def append(db: sqlite3.Connection, kind: str, ref: int, at: str) -> Stamp:
-    """Seal entry (``kind``, ``ref``) onto the chain (inside the caller's transaction)."""
+    """Seal entry (``kind``, ``ref``) onto the chain (inside the caller's transaction).
+
+    The digest is of the rows read back, not of the values the caller inserted: SQLite's
+    type affinity changes some on the way in (-0.0 in a REAL column reads back 0.0, NaN is
+    stored as NULL, a whole float in an INTEGER column becomes an integer, ids are
+    assigned), and a digest that differed from what :func:`verify` reads would have the
+    next run refuse the log; reading back costs about a fifth of the digest."""
     last = db.execute("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (1, GENESIS) if last is None else (int(last[0]) + 1, str(last[1]))
     d = digest(db, kind, ref)
