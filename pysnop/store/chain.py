@@ -136,7 +136,7 @@ def append(db: sqlite3.Connection, kind: str, ref: int, at: str) -> Stamp:
     type affinity changes some on the way in (-0.0 in a REAL column reads back 0.0, NaN is
     stored as NULL, a whole float in an INTEGER column becomes an integer, ids are
     assigned), and a digest that differed from what :func:`verify` reads would have the
-    next run refuse the log; reading back costs about a fifth of the digest."""
+    next run refuse the log; reading back costs about a quarter of the digest."""
     last = db.execute("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (1, GENESIS) if last is None else (int(last[0]) + 1, str(last[1]))
     d = digest(db, kind, ref)
