@@ -32,10 +32,11 @@ import hashlib
 import json
 import sqlite3
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pysnop.store.connection import COLUMNS, trigger_sql
+from pysnop.store.connection import COLUMNS, GUARDED, schema_version, trigger_sql, trigger_verbs
 
 RUN_TABLES = ("proposals", "risks", "decisions", "exports", "approvers", "plan_risks",
               "plan_cover")
@@ -74,14 +75,31 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",
                               check_circular=False)  # rows are flat
 
 
+def _row_encoder() -> Callable[[dict[str, Any]], str]:
+    """``_CANONICAL.encode`` of a row, calling json's C encoder directly: the one
+    ``encode`` makes (and builds anew) on every call, so the text is the same."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # no C accelerator: the encoder as it is
+        return _CANONICAL.encode
+    try:
+        c_encode = make(None, _CANONICAL.default, json.encoder.encode_basestring, None, ":",
+                        ",", True, False, True)
+    except TypeError:  # another signature: the encoder as it is
+        return _CANONICAL.encode
+    return lambda row: "".join(c_encode(row, 0))
+
+
+_encode_row = _row_encoder()
+
+
 def canonical(row: dict[str, Any]) -> str:
-    return _CANONICAL.encode({k: v for k, v in row.items() if v is not None})
+    return _encode_row({k: v for k, v in row.items() if v is not None})
 
 
 def _rows(db: sqlite3.Connection, table: str, where: str, args: tuple[Any, ...]) -> list[str]:
     cur = db.execute(f"SELECT * FROM {table} WHERE {where}", args)
     names = [d[0] for d in cur.description]
-    encode = _CANONICAL.encode  # canonical() of each row, without the intermediate dict
+    encode = _encode_row  # canonical() of each row, without the intermediate dict
     return sorted(encode({k: v for k, v in zip(names, r) if v is not None})
                   for r in cur.fetchall())
 
@@ -91,8 +109,9 @@ def digest(db: sqlite3.Connection, kind: str, ref: int) -> str:
     head, children = KINDS[kind]
     h = hashlib.sha256()
     for table, where in ((head, "id = ?"), *((t, "run_id = ?") for t in children)):
-        for line in _rows(db, table, where, (ref,)):
-            h.update(f"{table}\t{line}\n".encode())
+        # one update per table: the bytes hashed are those of one update per row
+        h.update("".join([f"{table}\t{line}\n" for line in _rows(db, table, where, (ref,))]
+                         ).encode())
     return h.hexdigest()
 
 
@@ -111,7 +130,13 @@ def head(db: sqlite3.Connection) -> Stamp | None:
 
 
 def append(db: sqlite3.Connection, kind: str, ref: int, at: str) -> Stamp:
-    """Seal entry (``kind``, ``ref``) onto the chain (inside the caller's transaction)."""
+    """Seal entry (``kind``, ``ref``) onto the chain (inside the caller's transaction).
+
+    The digest is of the rows read back, not of the values the caller inserted: SQLite's
+    type affinity changes some on the way in (-0.0 in a REAL column reads back 0.0, NaN is
+    stored as NULL, a whole float in an INTEGER column becomes an integer, ids are
+    assigned), and a digest that differed from what :func:`verify` reads would have the
+    next run refuse the log; reading back costs about a quarter of the digest."""
     last = db.execute("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev = (1, GENESIS) if last is None else (int(last[0]) + 1, str(last[1]))
     d = digest(db, kind, ref)
@@ -155,28 +180,38 @@ def unsealed(db: sqlite3.Connection) -> int:
     return n
 
 
-RECENT_FORECASTS = 2  # forecast records re-hashed on every run (all by ``full``)
+RECENT = {"run": 2, "forecast_run": 2}  # entries of each kind re-hashed on every run
+RECENT_RUNS = RECENT["run"]
+RECENT_FORECASTS = RECENT["forecast_run"]
 
 
 def verify(db: sqlite3.Connection, *, full: bool = True) -> list[Finding]:
     """Every way the file differs from its chain (empty: intact). See the module doc.
 
-    ``full=False`` (what every run does) checks the triggers, every link and hash of the
-    chain, that no row lies outside it, and the rows of the log's identity, of every run and
-    of the newest :data:`RECENT_FORECASTS` forecast records; the older forecast history
-    (the bulk of the file) is re-hashed by ``full`` (``pysnop log verify``). Rewriting it
-    unnoticed between two full checks takes dropping the triggers (found by every run) or
-    writing the file's pages directly."""
+    ``full=False`` is what every run does, at a cost that does not grow with the log's
+    age: it checks the triggers, every link and hash of the chain, that no row lies outside
+    it, and re-hashes the rows of the log's identity, of the newest :data:`RECENT_RUNS`
+    runs and of the newest :data:`RECENT_FORECASTS` forecast records. ``full=True``
+    (``pysnop log verify``) re-hashes the rows of every entry, so it is what proves that no
+    older run or forecast record was rewritten. Rewriting one unnoticed between two full
+    checks takes an UPDATE (or DELETE and INSERT) past the append-only triggers — dropping
+    them is found by every run, so they must be dropped and re-created exactly — or writing
+    the file's pages directly; either way the deliberate work of someone who can write the
+    file (README, "The trust model")."""
     out: list[Finding] = []
     skip: set[int] = set()
-    if not full:
-        refs = [int(r[0]) for r in db.execute(
-            "SELECT seq FROM chain WHERE kind = 'forecast_run' ORDER BY seq")]
-        skip = set(refs[:-RECENT_FORECASTS])
+    version = schema_version(db)
+    for kind, recent in RECENT.items():
+        # a file from before the INSERT triggers (or set back to look like one) has every
+        # run re-hashed: rows added to an earlier run were not refused when it was written
+        if not full and (version >= GUARDED or kind == "forecast_run"):
+            seqs = [int(r[0]) for r in db.execute(
+                "SELECT seq FROM chain WHERE kind = ? ORDER BY seq", (kind,))]
+            skip.update(seqs[:-recent])
     triggers = {str(r[0]): " ".join(str(r[1]).split()) for r in db.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")}
     for table in COLUMNS:
-        for verb in ("UPDATE", "DELETE"):
+        for verb in trigger_verbs(version):
             name = f"{table}_no_{verb.lower()}"
             if triggers.get(name) != " ".join(trigger_sql(table, verb).split()):
                 out.append(Finding("triggers", f"{table} ({verb} is not refused)"))
@@ -202,16 +237,29 @@ def verify(db: sqlite3.Connection, *, full: bool = True) -> list[Finding]:
             if seq not in skip and digest(db, kind, ref) != d:
                 out.append(Finding("edited", _what(db, kind, ref, seq)))
         prev, expect = h, seq + 1
+    indexed = {str(r[0]) for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index'")}
     for kind, (table, children) in KINDS.items():
         key = "id"
         ids = {int(r[0]) for r in db.execute(f"SELECT {key} FROM {table}")}
         for ref in sorted(ids - sealed[kind]):
             out.append(Finding("outside", f"{table} {ref}"))
         for child in children:
-            for (ref,) in db.execute(f"SELECT DISTINCT run_id FROM {child}"):
+            for ref in _run_ids(db, child, f"{child}_run" in indexed):
                 if ref not in sealed[kind]:
                     out.append(Finding("outside", f"{child} rows of {table} {ref}"))
     return out
+
+
+def _run_ids(db: sqlite3.Connection, table: str, indexed: bool) -> list[Any]:
+    """The distinct ``run_id`` values of ``table``: with its index, one seek per run (a
+    skip scan), so the check costs the number of runs, not of rows."""
+    if not indexed:
+        return [r[0] for r in db.execute(f"SELECT DISTINCT run_id FROM {table}")]
+    return [r[0] for r in db.execute(
+        f"WITH RECURSIVE ids(x) AS (SELECT MIN(run_id) FROM {table} UNION ALL "
+        f"SELECT (SELECT MIN(run_id) FROM {table} WHERE run_id > x) FROM ids "
+        f"WHERE x IS NOT NULL) SELECT x FROM ids WHERE x IS NOT NULL")]
 
 
 def _what(db: sqlite3.Connection, kind: str, ref: int, seq: int) -> str:
@@ -238,6 +286,6 @@ def runs_after(db: sqlite3.Connection, seq: int) -> list[dict[str, Any]]:
     return [dict(zip(("id", "kind", "at", "user", "account"), r)) for r in rows]
 
 
-__all__ = ["FORECAST_TABLES", "GENESIS", "KINDS", "RUN_TABLES", "Finding", "Stamp", "append",
-           "canonical", "digest", "entry_of", "head", "link", "now_text", "runs_after", "start",
-           "unsealed", "verify"]
+__all__ = ["FORECAST_TABLES", "GENESIS", "KINDS", "RECENT", "RECENT_FORECASTS", "RECENT_RUNS",
+           "RUN_TABLES", "Finding", "Stamp", "append", "canonical", "digest", "entry_of", "head",
+           "link", "now_text", "runs_after", "start", "unsealed", "verify"]

@@ -15,6 +15,13 @@ It also adds what coordinated decisions need (docs/semantics.md, "Risks and deci
 rest of each proposal's values (from_location, po_id, alt_sku, new_lift, new_start, cost, its
 risk and deadline), the risks of each recalculation (``plan_risks``) and what each proposal
 covers (``plan_cover``).
+
+Version 3 adds a trigger refusing INSERTs that would change an earlier run on every table:
+a row replacing another (``INSERT OR REPLACE`` deletes without firing the DELETE trigger)
+and, on the tables whose rows belong to a run, a row for any run but the newest. So an
+earlier run's rows can change only past a trigger, and every run need not re-hash every
+earlier run to know it (:func:`pysnop.store.chain.verify`). A version-2 file gets these
+triggers when opened.
 """
 
 from __future__ import annotations
@@ -24,7 +31,8 @@ from pathlib import Path
 
 from pysnop.errors import FileAccessError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+GUARDED = 3  # the version whose files carry the INSERT triggers
 
 DECISION_COLUMNS: dict[str, list[str]] = {
     "runs": ["id INTEGER PRIMARY KEY", "at TEXT NOT NULL", "kind TEXT NOT NULL", "workbook TEXT",
@@ -88,6 +96,8 @@ TABLES = {name: ", ".join(cols) for name, cols in COLUMNS.items()}
 INDEXES = {
     "decisions_action": "decisions(action_id)",
     "proposals_run": "proposals(run_id)",
+    # each action's latest proposal without reading the older ones (DecisionLog.logged_values)
+    "proposals_action_run": "proposals(action_id, run_id)",
     "forecast_history_week": "forecast_history(week)",
     "forecast_history_run": "forecast_history(run_id)",
     # the chain's digests read every table by run (pysnop.store.chain)
@@ -106,11 +116,31 @@ _REFUSALS = {  # the message of each table's append-only trigger (as the first r
 }
 
 
+# the tables whose rows belong to a run, and the table of those runs
+RUN_OF = {**{name: "runs" for name, cols in DECISION_COLUMNS.items()
+             if any(col.startswith("run_id ") for col in cols)},
+          **{name: "forecast_runs" for name in ("forecast_history", "consensus_overrides")}}
+
+
 def trigger_sql(name: str, verb: str) -> str:
-    """The statement that creates the trigger refusing ``verb`` (UPDATE/DELETE) on ``name``."""
+    """The statement that creates the trigger refusing ``verb`` on ``name``: UPDATE, DELETE,
+    or INSERT of a row that replaces another or (rows of a run) belongs to an earlier run."""
+    if verb == "INSERT":
+        message = f"the decision log is append-only: a row replacing another or belonging " \
+                  f"to an earlier run refused on {name}"
+        when = f"EXISTS (SELECT 1 FROM {name} WHERE rowid = NEW.rowid)"
+        if name in RUN_OF:
+            when += f" OR NEW.run_id IS NOT (SELECT MAX(id) FROM {RUN_OF[name]})"
+        return (f"CREATE TRIGGER {name}_no_insert BEFORE INSERT ON {name} WHEN {when} BEGIN "
+                f"SELECT RAISE(ABORT, '{message}'); END")
     message = _REFUSALS[name].format(verb=verb, name=name)
     return (f"CREATE TRIGGER {name}_no_{verb.lower()} BEFORE {verb} ON {name} BEGIN "
             f"SELECT RAISE(ABORT, '{message}'); END")
+
+
+def trigger_verbs(version: int) -> tuple[str, ...]:
+    """The statements each table's triggers refuse in a file of schema ``version``."""
+    return ("UPDATE", "DELETE", "INSERT") if version >= GUARDED else ("UPDATE", "DELETE")
 
 
 def connect(path: Path, what: str) -> sqlite3.Connection:
@@ -150,9 +180,11 @@ def schema_version(db: sqlite3.Connection) -> int:
 
 
 def _complete(db: sqlite3.Connection) -> bool:
-    """Every table there, with every column (a column added since is added by _create)."""
-    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if not set(TABLES) <= names:
+    """Every table there, with every column and index (those added since are added by
+    _create)."""
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type IN "
+                                      "('table', 'index')")}
+    if not set(TABLES) <= names or not set(INDEXES) <= names:
         return False
     return all({c.split()[0] for c in columns}
                <= {r[1] for r in db.execute(f"PRAGMA table_info({name})")}
@@ -173,7 +205,7 @@ def _create(db: sqlite3.Connection) -> None:
                                              "'table'")}
         triggers = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = "
                                               "'trigger'")}
-        fresh = schema_version(db) < SCHEMA_VERSION
+        version = schema_version(db)
         for name, columns in COLUMNS.items():
             if name not in existing:
                 db.execute(f"CREATE TABLE {name} ({', '.join(columns)})")
@@ -183,14 +215,14 @@ def _create(db: sqlite3.Connection) -> None:
                     if column.split()[0] not in have:
                         db.execute(f"ALTER TABLE {name} ADD COLUMN {column.split()[0]} "
                                    f"{column.split()[1]}")
-            for verb in ("UPDATE", "DELETE"):
+            for verb, since in (("UPDATE", 2), ("DELETE", 2), ("INSERT", GUARDED)):
                 if f"{name}_no_{verb.lower()}" not in triggers and (name not in existing
-                                                                    or fresh):
+                                                                    or version < since):
                     db.execute(trigger_sql(name, verb))
         for index, target in INDEXES.items():
             db.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {target}")
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
-__all__ = ["COLUMNS", "DECISION_TABLES", "HISTORY_TABLES", "SCHEMA_VERSION", "TABLES",
-           "connect", "schema_version", "trigger_sql"]
+__all__ = ["COLUMNS", "DECISION_TABLES", "GUARDED", "HISTORY_TABLES", "RUN_OF", "SCHEMA_VERSION",
+           "TABLES", "connect", "schema_version", "trigger_sql", "trigger_verbs"]

@@ -55,7 +55,7 @@ from pysnop.store.log_values import (
     pack_cover,
     parse_time,
     plain_records,
-    stored_row,
+    stored_rows,
     stored_text,
     typed_frame,
     unpack_cover,
@@ -210,13 +210,13 @@ class DecisionLog:
             self.db.executemany(
                 f"INSERT INTO proposals (run_id, {', '.join(names)}) VALUES "
                 f"({', '.join('?' * (len(names) + 1))})",
-                [(run_id, *stored_row(rec, PROPOSAL_FIELDS), *values_record(rec))
-                 for rec in plain_records(proposals)])
+                [(run_id, *row, *values_record(rec)) for row, rec in
+                 zip(stored_rows(proposals, PROPOSAL_FIELDS), plain_records(proposals))])
         if risks is not None and len(risks):
             self.db.executemany(
                 f"INSERT INTO risks (run_id, {', '.join(RISK_FIELDS)}) VALUES "
                 f"({', '.join('?' * (len(RISK_FIELDS) + 1))})",
-                [(run_id, *stored_row(rec, RISK_FIELDS)) for rec in plain_records(risks)])
+                [(run_id, *row) for row in stored_rows(risks, RISK_FIELDS)])
         self.db.executemany(
             "INSERT INTO decisions (run_id, action_id, field, old, new, who, at, outcome, "
             "message, account, fingerprint, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -241,8 +241,8 @@ class DecisionLog:
             self.db.executemany(
                 f"INSERT INTO plan_risks (run_id, {', '.join(PLAN_RISK_FIELDS)}) "
                 f"VALUES ({', '.join('?' * (len(PLAN_RISK_FIELDS) + 1))})",
-                [(run_id, *stored_row(rec, PLAN_RISK_FIELDS, RISK_COUNTS))
-                 for rec in plain_records(plan_risks)])
+                [(run_id, *row) for row in stored_rows(plan_risks, PLAN_RISK_FIELDS,
+                                                        RISK_COUNTS)])
         if cover is not None:
             self.db.execute("INSERT INTO plan_cover (run_id, format, data) VALUES (?, ?, ?)",
                             (run_id, COVER_FORMAT, pack_cover(cover)))
@@ -280,8 +280,13 @@ class DecisionLog:
         for an Approved or Exported action, else its latest proposal's (normalised)."""
         known = self.known_states() if known is None else known
         out: dict[str, dict[str, Any]] = {}
-        cur = self.db.execute(f"SELECT action_id, detail, {', '.join(LEGACY_VALUES)} "
-                              f"FROM proposals ORDER BY run_id")
+        # each action's proposals of its latest run only (by the index on action_id, run_id:
+        # the older runs' values are not read), the last written winning as before
+        legacy = ", ".join(f"p.{name}" for name in LEGACY_VALUES)
+        cur = self.db.execute(
+            f"SELECT p.action_id, p.detail, {legacy} FROM proposals p JOIN (SELECT action_id, "
+            f"MAX(run_id) AS run_id FROM proposals GROUP BY action_id) latest ON "
+            f"p.action_id = latest.action_id AND p.run_id = latest.run_id ORDER BY p.rowid")
         for action, detail, *legacy in cur:
             values = parse_values(detail)
             out[str(action)] = values if values is not None else {

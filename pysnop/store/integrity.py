@@ -94,8 +94,8 @@ def diagnose(path: Path, stamp: Stamp | None, *, book: str, decided_rows: int = 
     """How the log at ``path`` stands against the workbook's ``stamp`` (see the module doc).
 
     Reads only. ``decided_rows``: Approved / Rejected / Exported rows on the Actions sheet
-    (decisions with no log to hold them). ``full``: re-hash the whole forecast history too
-    (:func:`pysnop.store.chain.verify`)."""
+    (decisions with no log to hold them). ``full``: re-hash the rows of every run and
+    forecast record, not only the newest (:func:`pysnop.store.chain.verify`)."""
     name = path.name
     if not path.exists():
         if stamp is not None:

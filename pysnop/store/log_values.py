@@ -8,12 +8,15 @@ import base64
 import datetime as dt
 import functools
 import io
+import json
 import math
 import zlib
 from collections.abc import Collection
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from pandas.core.dtypes.cast import maybe_box_native
 
 from pysnop.core.values import is_blank
 
@@ -73,10 +76,50 @@ def stored_row(rec: dict, fields, whole: Collection[str] = WHOLE) -> list:
 
 
 def plain_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """``frame.to_dict("records")``, its text columns walked as plain objects (pandas walks a
-    string array one boxed element at a time; the values are the same)."""
-    text = {c: object for c, kind in frame.dtypes.items() if isinstance(kind, pd.StringDtype)}
-    return (frame.astype(text) if text else frame).to_dict("records")
+    """``frame.to_dict("records")``, built column by column (the same values: numpy
+    scalars of object columns boxed as pandas boxes them, text columns as plain objects)."""
+    names = [str(c) for c in frame.columns]
+    return [dict(zip(names, row)) for row in zip(*(_plain(frame, c) for c in frame.columns))]
+
+
+def _plain(frame: pd.DataFrame, name: Any) -> list[Any]:
+    """One column's values as ``to_dict("records")`` gives them."""
+    col = frame[name]
+    if isinstance(col.dtype, pd.StringDtype):
+        col = col.astype(object)
+    values = col.tolist()
+    if col.dtype == object or isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
+        return list(map(maybe_box_native, values))
+    return values
+
+
+def stored_rows(frame: pd.DataFrame, fields, whole: Collection[str] = WHOLE) -> list[tuple]:
+    """:func:`stored_row` of every record of ``frame`` (the same values), converted column
+    by column: numbers, flags and dates of numpy columns in one step each."""
+    n = len(frame)
+    columns = [_stored(frame, name, convert) if name in frame.columns else [None] * n
+               for name, convert in converters(tuple(fields), frozenset(whole))]
+    return list(zip(*columns)) if columns else [() for _ in range(n)]
+
+
+def _stored(frame: pd.DataFrame, name: str, convert) -> list[Any]:
+    col = frame[name]
+    kind = col.dtype.kind if isinstance(col.dtype, np.dtype) else None
+    if kind in ("f", "i", "u") and convert in (stored_number, stored_whole):
+        numbers = col.to_numpy(dtype=np.float64)  # what float() makes of each value
+        finite = np.isfinite(numbers).tolist()
+        if convert is stored_number:
+            return [v if ok else None for v, ok in zip(numbers.tolist(), finite)]
+        return [int(v) if ok else None for v, ok in zip(numbers.tolist(), finite)]
+    if kind == "b" and convert is stored_flag:
+        return col.to_numpy(dtype=np.int64).tolist()
+    if kind == "M" and convert is stored_text and col.dt.tz is None:
+        # stored_text of a Timestamp: the day, or the time to the second when it has one
+        text = col.dt.strftime("%Y-%m-%dT%H:%M:%S")
+        timed = (col.dt.hour != 0) | (col.dt.minute != 0) | (col.dt.second != 0)
+        text = text.where(timed, col.dt.strftime("%Y-%m-%d"))
+        return text.astype(object).where(col.notna(), None).tolist()
+    return [convert(v) for v in _plain(frame, name)]
 
 
 def stored_whole(value):
@@ -114,8 +157,12 @@ def pack_cover(cover: pd.DataFrame) -> str:
     frame = cover.astype(text) if text else cover.copy()  # the same JSON, written faster
     if "week" in frame:
         frame["week"] = pd.to_datetime(frame["week"]).dt.strftime("%Y-%m-%d")
-    text = frame.to_json(orient="split", index=False, double_precision=10)
-    return base64.b64encode(zlib.compress(text.encode("utf-8"), 6)).decode("ascii")
+    # to_json(orient="split", index=False), written without the slow to_dict pandas makes
+    # of it first: the same text (tests/store/test_log_digest.py)
+    columns = json.dumps([str(c) for c in frame.columns], separators=(",", ":"))
+    doc = (f'{{"columns":{columns},"data":'
+           f'{frame.to_json(orient="values", double_precision=10)}}}')
+    return base64.b64encode(zlib.compress(doc.encode("utf-8"), 6)).decode("ascii")
 
 
 def unpack_cover(data: str) -> pd.DataFrame:

@@ -146,3 +146,118 @@ def test_runs_rehash_recent_forecasts_and_log_verify_all(tmp_path):
     db.commit()
     assert [f.detail for f in chain.verify(db, full=False)] == ["forecast record 3 (entry 4)"]
     db.close()
+
+
+def test_runs_rehash_recent_runs_and_log_verify_all(tmp_path):
+    """A decision run older than the newest RECENT_RUNS, rewritten past its triggers (dropped,
+    then put back exactly), is found by `pysnop log verify`; a recent one by every run."""
+    assert chain.RECENT_RUNS == 2
+    path = tmp_path / "log.sqlite"
+    with DecisionLog(path) as log:
+        for day in range(4):  # runs 1..4, entries 2..5
+            log.record_run(kind="decisions", at=T[day], events=[ev(f"A{day}", APPROVED)])
+    db = sqlite3.connect(path)
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'decisions_no_update'"
+                     ).fetchone()[0]
+
+    def rewrite(run_id, who):
+        db.execute("DROP TRIGGER decisions_no_update")
+        db.execute("UPDATE decisions SET who = ? WHERE run_id = ?", (who, run_id))
+        db.execute(sql)  # put back as it was
+        db.commit()
+
+    rewrite(2, "mallory")  # run 2 of 4: not among the newest two
+    assert chain.verify(db, full=False) == []
+    [found] = chain.verify(db, full=True)
+    assert found.code == "edited" and found.detail.startswith("run 2 (decisions of ")
+    assert found.detail.endswith("entry 3)")
+    rewrite(3, "mallory")  # run 3 of 4: the newest two are runs 3 and 4
+    assert [f.detail[:5] for f in chain.verify(db, full=False)] == ["run 3"]
+    assert [f.detail[:5] for f in chain.verify(db, full=True)] == ["run 2", "run 3"]
+    db.close()
+    # and what every run does (the diagnosis before a run) is the same check
+    assert diagnose(path, None, book="b.xlsx").code == "edited"
+
+
+def test_rows_outside_the_chain_are_found_in_any_run(tmp_path):
+    """The outside-rows check walks the run ids of each table by its index: a row (past the
+    INSERT trigger) given the id of no run, or a text id, is found by every run."""
+    path = tmp_path / "log.sqlite"
+    two_runs(path)
+    with DecisionLog(path) as log:
+        for day in range(2, 4):
+            log.record_run(kind="decisions", at=T[day], events=[ev(f"A{day}", APPROVED)])
+    db = sqlite3.connect(path)
+    db.execute("DROP TRIGGER risks_no_insert")
+    for run_id in (7, "x"):
+        db.execute("INSERT INTO risks (run_id, sku) VALUES (?, 'back-dated')", (run_id,))
+    db.commit()
+    found = [(f.code, f.detail) for f in chain.verify(db, full=False)]
+    assert found == [("triggers", "risks (INSERT is not refused)"),
+                     ("outside", "risks rows of runs 7"), ("outside", "risks rows of runs x")]
+    db.close()
+
+
+def test_rows_of_earlier_runs_cannot_be_replaced_or_added(tmp_path):
+    """INSERT OR REPLACE deletes the row it replaces without firing the DELETE trigger, and
+    a plain INSERT can name any run: the INSERT trigger refuses both for earlier runs."""
+    path = tmp_path / "log.sqlite"
+    two_runs(path)  # runs 1 (recalc) and 2 (decisions)
+    db = sqlite3.connect(path)
+    attempts = [
+        "INSERT OR REPLACE INTO decisions (id, run_id, action_id, field, new, who, at, "
+        "outcome) VALUES (1, 2, 'A', 'status', 'Rejected', 'eve', 'x', 'accepted')",
+        "INSERT OR REPLACE INTO proposals (rowid, run_id, action_id) VALUES (1, 2, 'A')",
+        "INSERT OR REPLACE INTO runs (id, at, kind) VALUES (1, 'x', 'recalc')",
+        "INSERT INTO proposals (run_id, action_id) VALUES (1, 'B')",
+        "INSERT INTO decisions (run_id, action_id, field, who, at, outcome) "
+        "VALUES (1, 'A', 'comment', 'eve', 'x', 'accepted')",
+    ]
+    for sql in attempts:
+        try:
+            db.execute(sql)
+        except sqlite3.IntegrityError as exc:
+            assert "append-only" in str(exc)
+        else:
+            raise AssertionError(f"not refused: {sql}")
+    db.close()
+    with DecisionLog(path) as log:  # pysnop's own next run is not
+        log.record_run(kind="decisions", at=T[2], events=[ev("A", APPROVED)])
+        assert log.verify() == []
+
+
+def test_a_file_from_before_the_insert_triggers_has_every_run_rehashed(tmp_path):
+    """A version-2 file (or one set back to version 2 to shed its INSERT triggers): rows may
+    have been added to any earlier run, so every run re-hashes all of them; opening it
+    with pysnop gives it the triggers."""
+    path = tmp_path / "log.sqlite"
+    with DecisionLog(path) as log:
+        for day in range(4):
+            log.record_run(kind="decisions", at=T[day], events=[ev(f"A{day}", APPROVED)])
+    db = sqlite3.connect(path)
+    db.execute("DROP TRIGGER decisions_no_insert")
+    db.execute("INSERT INTO decisions (run_id, action_id, field, who, at, outcome) "
+               "VALUES (1, 'A0', 'comment', 'eve', 'x', 'accepted')")
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    assert [(f.code, f.detail[:5]) for f in chain.verify(db, full=False)] == [
+        ("edited", "run 1")]
+    db.close()
+    # a file as version 2 wrote it (no INSERT triggers) gets them when pysnop opens it
+    path = tmp_path / "v2.sqlite"
+    two_runs(path)
+    db = sqlite3.connect(path)
+    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE name LIKE '%_no_insert'"
+                              ).fetchall():
+        db.execute(f"DROP TRIGGER {name}")
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    assert chain.verify(db, full=False) == []
+    db.close()
+    DecisionLog(path).close()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert {"runs_no_insert", "decisions_no_insert", "forecast_history_no_insert"} <= names
+    assert chain.verify(db, full=False) == []
+    db.close()

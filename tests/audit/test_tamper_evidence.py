@@ -97,15 +97,38 @@ def test_restored_older_log_is_refused_and_nothing_exports_twice(exported, tmp_p
     assert not list(tmp_path.glob("*.csv"))[1:]  # only the one export file
 
 
+BACK_DATED = ("INSERT INTO decisions (run_id, action_id, field, old, new, who, at, outcome) "
+              "VALUES (1, ?, 'status', 'Exported', 'Rejected', 'eve', '2026-11-01T09:00:00', "
+              "'accepted')")
+
+
 def test_back_dated_decision_row_is_refused(exported):
     book, order, _ = exported
     db = sqlite3.connect(log_path(book))
-    with db:  # INSERT is not refused by the triggers: the chain catches it
-        db.execute("INSERT INTO decisions (run_id, action_id, field, old, new, who, at, outcome)"
-                   " VALUES (1, ?, 'status', 'Exported', 'Rejected', 'eve', "
-                   "'2026-11-01T09:00:00', 'accepted')", (order,))
+    with pytest.raises(sqlite3.IntegrityError, match="earlier run refused on decisions"):
+        db.execute(BACK_DATED, (order,))  # SQLite refuses a row for an earlier run
+    with db:  # past the trigger: every run finds it gone
+        db.execute("DROP TRIGGER decisions_no_insert")
+        db.execute(BACK_DATED, (order,))
     db.close()
-    refused(book, code="edited", words="no longer match the hash")
+    refused(book, code="triggers", words="append-only triggers were dropped or changed")
+
+
+def test_back_dated_row_behind_restored_triggers_is_found_by_log_verify(exported):
+    """Dropping the trigger, inserting and re-creating it exactly leaves no trace a run's
+    check sees in an old run (run 1 of 3; runs re-hash the newest two): `pysnop log verify`
+    re-hashes every run and finds it (README, "The trust model")."""
+    book, order, _ = exported
+    db = sqlite3.connect(log_path(book))
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'decisions_no_insert'"
+                     ).fetchone()[0]
+    with db:
+        db.execute("DROP TRIGGER decisions_no_insert")
+        db.execute(BACK_DATED, (order,))
+        db.execute(sql)
+    db.close()
+    status, output = run("log", "verify", book)
+    assert status == 1 and "edited" in output and "run 1 " in output, output
 
 
 def test_inserted_run_is_refused(exported):

@@ -84,3 +84,22 @@ def test_paths(tmp_path):
                 "sub\\l.db", "~/l.db"):
         with pytest.raises(DataError, match="decision_log must name a file"):
             resolve_path(book, setting=bad)
+
+
+def test_logged_values_are_each_actions_latest_proposal(tmp_path):
+    """A proposed in runs 1 and 3 (qty 1 then 3), B in run 1 only, C in run 2 and approved
+    there at qty 2: A shows run 3's values, B run 1's, C the values approved."""
+    def plan(ids, qty):
+        return pd.DataFrame({"action_id": ids, "type": "NEW_ORDER", "owner": "Supply",
+                             "qty": qty, "rank": range(1, len(ids) + 1)})
+    with DecisionLog(tmp_path / "log.sqlite") as log:
+        log.record_run(kind="recalc", at=T[0], proposals=plan(["A", "B"], 1.0))
+        log.record_run(kind="recalc", at=T[1], proposals=plan(["C"], 2.0))
+        log.record_run(kind="decisions", at=T[2], events=[Event(
+            "C", "status", PROPOSED, APPROVED, "Zed", T[2], "accepted",
+            fingerprint="f", detail='{"action_id": "C", "qty": 2.0, "note": "approved"}')])
+        log.record_run(kind="recalc", at=T[3], proposals=plan(["A", "C"], 3.0))
+        values = log.logged_values()
+    assert (values["A"]["qty"], values["B"]["qty"]) == (3.0, 1.0)
+    assert values["C"] == {"action_id": "C", "qty": 2.0, "note": "approved"}
+    assert set(values) == {"A", "B", "C"}
