@@ -82,12 +82,6 @@ def propose_shift_sku(ctx: ActionContext, pairs: CampaignPairs,
     cands = _candidates(ctx, camps, ctx.sku[own_rows], own_rows)
     if len(cands) == 0:
         return empty_batch(horizon)
-    rb = float(ctx.settings.risk_buffer)
-    stocked, cover, any_touch, carried, gain = _candidate_values(ctx, pairs, cands, rb)
-    ok = stocked & any_touch & (cover >= -SLACK_TOL)
-    if not ok.any():
-        return empty_batch(horizon)
-
     # A's side, per campaign: its lift removed at every scoped pair
     sel = np.flatnonzero(np.isin(pairs.campaign, camps))
     lam_a = pairs.lam[sel][:, None]
@@ -102,6 +96,19 @@ def propose_shift_sku(ctx: ActionContext, pairs: CampaignPairs,
     np.add.at(saved_money, slot, worth(avoided, m_a))
     forgone = np.zeros(len(camps))
     np.add.at(forgone, slot, worth(lam_a * pairs.added[sel], m_a))
+
+    # only a campaign whose lift removed avoids lost sales can get a SHIFT_SKU (best is kept
+    # where saved > 0 below), so only its candidates are valued: each candidate's values
+    # come from its own (campaign, pair) triples alone, so dropping the others changes none
+    cands = cands[saved[pos_of.reindex(cands["c"]).to_numpy(np.int64)] > 0]
+    cands = cands.reset_index(drop=True)
+    if len(cands) == 0:
+        return empty_batch(horizon)
+    rb = float(ctx.settings.risk_buffer)
+    stocked, cover, any_touch, carried, gain = _candidate_values(ctx, pairs, cands, rb)
+    ok = stocked & any_touch & (cover >= -SLACK_TOL)
+    if not ok.any():
+        return empty_batch(horizon)
 
     c_of = pos_of.reindex(cands["c"]).to_numpy(np.int64)
     net = saved_money[c_of] + gain - forgone[c_of]
@@ -170,6 +177,8 @@ def _candidate_values(ctx: ActionContext, pairs: CampaignPairs, cands: pd.DataFr
     row_of = pd.Index(sku_code.astype(np.int64) * len(locs) + loc_code)
     alt_code = pd.Index(skus).get_indexer(cands["alt"].to_numpy(dtype=object))
     pair_loc = loc_code[pairs.row].astype(np.int64)
+    # poh − threshold once per row: the slack below subtracts in that order, so it is the same
+    headroom = res.poh - res.threshold
     # each candidate's triples: its campaign's pairs, in pair order
     c_of = cands["c"].to_numpy(np.int64)
     count = np.bincount(pairs.campaign, minlength=len(ctx.grid.lift))
@@ -180,24 +189,34 @@ def _candidate_values(ctx: ActionContext, pairs: CampaignPairs, cands: pd.DataFr
     edges = np.flatnonzero(np.diff(block, prepend=-1, append=block[-1] + 1))  # n > 0
     for lo, hi in itertools.pairwise(edges):
         sz = size[lo:hi]
-        k = np.repeat(np.arange(lo, hi), sz)
+        # a block's triples run candidate by candidate: per-candidate reductions are
+        # reduceat over each run (min, any, all) and bincount (sums, added in triple order
+        # from 0 as ufunc.at would, so every sum is the same), not the slow ufunc.at
+        has = sz > 0
+        first = (np.cumsum(sz) - sz)[has]
+        mine = np.arange(lo, hi)[has]
+        k = np.repeat(np.arange(hi - lo), sz)
         offset = np.arange(int(sz.sum())) - np.repeat(np.cumsum(sz) - sz, sz)
         p = by_campaign[np.repeat(start[c_of[lo:hi]], sz) + offset]
-        code = alt_code[k] * len(locs) + pair_loc[p]
-        alt_row = np.where(alt_code[k] >= 0, row_of.get_indexer(code), -1)
-        np.logical_and.at(stocked, k, alt_row >= 0)
+        alt = alt_code[lo:hi][k]
+        alt_row = np.where(alt >= 0, row_of.get_indexer(alt * len(locs) + pair_loc[p]), -1)
+        if len(k) == 0:
+            continue
+        stocked[mine] &= np.logical_and.reduceat(alt_row >= 0, first)
         j = np.where(alt_row >= 0, alt_row, 0)
         lam = pairs.lam[p][:, None]
         frac = ctx.grid.frac[pairs.campaign[p]]
         added_b = res.baseline[j] * frac
         cum_b = np.cumsum(added_b, axis=1)
         touched = (cum_b > 0) | (added_b > 0)
-        slack = np.round(res.poh[j] - res.threshold[j] - lam * (cum_b + rb * added_b),
-                         DECIMALS)
-        np.minimum.at(cover, k, np.where(touched, slack, np.inf).min(axis=1))
-        np.logical_or.at(any_touch, k, touched.any(axis=1))
-        np.add.at(carried, k, (lam * added_b).sum(axis=1))
-        np.add.at(gain, k, worth(lam * added_b, ctx.margin_week[j]))
+        slack = np.round(headroom[j] - lam * (cum_b + rb * added_b), DECIMALS)
+        least = np.where(touched, slack, np.inf).min(axis=1)
+        cover[mine] = np.minimum(cover[mine], np.minimum.reduceat(least, first))
+        any_touch[mine] |= np.logical_or.reduceat(touched.any(axis=1), first)
+        promo = lam * added_b
+        carried[lo:hi] += np.bincount(k, weights=promo.sum(axis=1), minlength=hi - lo)
+        gain[lo:hi] += np.bincount(k, weights=worth(promo, ctx.margin_week[j]),
+                                   minlength=hi - lo)
     return stocked, cover, any_touch, carried, gain
 
 
