@@ -17,6 +17,7 @@ SKU code). qty = B's promo units.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,8 @@ from pysnop.core.valuation import avoided_by_week, worth
 
 SLACK_TOL = 1e-9
 TRIPLES_PER_BLOCK = 250_000  # (campaign, candidate, pair) triples valued at once
+TINY = 1e-300  # a positive baseline below this times an overlap could round to 0
+Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
 
 
@@ -82,12 +85,6 @@ def propose_shift_sku(ctx: ActionContext, pairs: CampaignPairs,
     cands = _candidates(ctx, camps, ctx.sku[own_rows], own_rows)
     if len(cands) == 0:
         return empty_batch(horizon)
-    rb = float(ctx.settings.risk_buffer)
-    stocked, cover, any_touch, carried, gain = _candidate_values(ctx, pairs, cands, rb)
-    ok = stocked & any_touch & (cover >= -SLACK_TOL)
-    if not ok.any():
-        return empty_batch(horizon)
-
     # A's side, per campaign: its lift removed at every scoped pair
     sel = np.flatnonzero(np.isin(pairs.campaign, camps))
     lam_a = pairs.lam[sel][:, None]
@@ -102,6 +99,19 @@ def propose_shift_sku(ctx: ActionContext, pairs: CampaignPairs,
     np.add.at(saved_money, slot, worth(avoided, m_a))
     forgone = np.zeros(len(camps))
     np.add.at(forgone, slot, worth(lam_a * pairs.added[sel], m_a))
+
+    # only a campaign whose lift removed avoids lost sales can get a SHIFT_SKU (best is kept
+    # where saved > 0 below), so only its candidates are valued: each candidate's values
+    # come from its own (campaign, pair) triples alone, so dropping the others changes none
+    cands = cands[saved[pos_of.reindex(cands["c"]).to_numpy(np.int64)] > 0]
+    cands = cands.reset_index(drop=True)
+    if len(cands) == 0:
+        return empty_batch(horizon)
+    rb = float(ctx.settings.risk_buffer)
+    stocked, cover, any_touch, carried, gain = _candidate_values(ctx, pairs, cands, rb)
+    ok = stocked & any_touch & (cover >= -SLACK_TOL)
+    if not ok.any():
+        return empty_batch(horizon)
 
     c_of = pos_of.reindex(cands["c"]).to_numpy(np.int64)
     net = saved_money[c_of] + gain - forgone[c_of]
@@ -152,52 +162,151 @@ def _candidate_values(ctx: ActionContext, pairs: CampaignPairs, cands: pd.DataFr
     """Per candidate: stocked at every scoped location, its least cover over the weeks the
     lift touches, whether the lift touches any, its promo units and their margin.
 
-    Over every (campaign, candidate, scoped pair) triple, a block of whole candidates at a
+    A candidate :func:`_ruled_out` cannot qualify; it is not valued (cover −inf, the other
+    figures 0): at scale nearly every same-category SKU is ruled out, and valuing each
+    (campaign, candidate, pair) triple week by week is what grows with SKUs × campaigns.
+    Every other candidate is valued from its own triples alone, so its figures are the ones
+    valuing every candidate would give."""
+    n = len(cands)
+    stocked = np.ones(n, dtype=bool)
+    cover = np.full(n, -np.inf)
+    any_touch = np.zeros(n, dtype=bool)
+    carried = np.zeros(n)
+    gain = np.zeros(n)
+    trip = _Triples(ctx, pairs, cands)
+    keep = np.flatnonzero(~_ruled_out(ctx, pairs, trip, rb))
+    if len(keep) == 0:
+        return stocked, cover, any_touch, carried, gain
+    values = _value(ctx, pairs, _Triples(ctx, pairs, cands.iloc[keep]), rb)
+    stocked[keep], cover[keep], any_touch[keep], carried[keep], gain[keep] = values
+    return stocked, cover, any_touch, carried, gain
+
+
+class _Triples:
+    """The (candidate, scoped pair) triples of candidates, a block of whole candidates at a
     time: when many SKUs share a category the triples run to tens of millions, and their
     (triple × week) arrays would not fit in memory at once. Each candidate's triples stay
-    together and in order, so every sum is the same."""
+    together and in pair order."""
+
+    def __init__(self, ctx: ActionContext, pairs: CampaignPairs, cands: pd.DataFrame) -> None:
+        res = ctx.result
+        # the Bridge row of (candidate SKU, a pair's location), looked up by codes: the
+        # SKU's code once per candidate, the location's once per pair (the keys are unique)
+        sku_code, skus = pd.factorize(res.keys["sku"].to_numpy(dtype=object))
+        loc_code, locs = pd.factorize(res.keys["location"].to_numpy(dtype=object))
+        self.n_locs = len(locs)
+        self.row_of = pd.Index(sku_code.astype(np.int64) * len(locs) + loc_code)
+        self.alt_code = pd.Index(skus).get_indexer(cands["alt"].to_numpy(dtype=object))
+        self.pair_loc = loc_code[pairs.row].astype(np.int64)
+        self.c_of = cands["c"].to_numpy(np.int64)
+        count = np.bincount(pairs.campaign, minlength=len(ctx.grid.lift))
+        self.start = np.cumsum(count) - count
+        self.by_campaign = np.argsort(pairs.campaign, kind="stable")
+        self.size = count[self.c_of]
+
+    def blocks(self) -> Iterator[tuple[int, int, Ints, Ints, Ints, Ints, Ints]]:
+        """Per block: lo, hi (its candidates), the positions among them of those with
+        triples and where their runs start, and per triple: candidate (0 = lo), pair, Bridge
+        row of the candidate SKU at the pair's location (−1: not stocked there)."""
+        size = self.size
+        if len(size) == 0:
+            return
+        block = (np.cumsum(size) - size) // TRIPLES_PER_BLOCK  # by where a candidate starts
+        edges = np.flatnonzero(np.diff(block, prepend=-1, append=block[-1] + 1))
+        for lo, hi in itertools.pairwise(edges.tolist()):
+            sz = size[lo:hi]
+            has = np.flatnonzero(sz > 0)
+            first = (np.cumsum(sz) - sz)[has]
+            k = np.repeat(np.arange(hi - lo), sz)
+            offset = np.arange(int(sz.sum())) - np.repeat(np.cumsum(sz) - sz, sz)
+            p = self.by_campaign[np.repeat(self.start[self.c_of[lo:hi]], sz) + offset]
+            alt = self.alt_code[lo:hi][k]
+            code = alt * self.n_locs + self.pair_loc[p]
+            row = np.where(alt >= 0, self.row_of.get_indexer(code), -1)
+            yield lo, hi, has, first, k, p, row
+
+
+def _ruled_out(ctx: ActionContext, pairs: CampaignPairs, trip: _Triples,
+               rb: float) -> NDArray[np.bool_]:
+    """Candidates that cannot qualify, found without valuing them week by week.
+
+    With a lift, baseline, overlap and risk_buffer of 0 or more, the units a candidate's lift
+    adds at a pair are 0 or more, so each week's slack is at most the row's own
+    round(poh − threshold); and the weeks the lift touches are every week from the first
+    one where both the row's baseline and the campaign's overlap are above 0. A triple whose
+    row is below threshold (by more than SLACK_TOL) in such a week makes its candidate's
+    cover negative. Triples outside those conditions (a negative or NaN figure, a campaign
+    whose weeks are not one run, a baseline so small that a product could round to 0) rule
+    nothing out; the candidate is then valued as usual."""
     res = ctx.result
-    n = len(cands)
+    n = len(trip.c_of)
+    out = np.zeros(n, dtype=bool)
+    if not rb >= 0:
+        return out
+    base = res.baseline
+    horizon = base.shape[1]
+    frac = ctx.grid.frac
+    plain_row = ((base == 0) | (base >= TINY)).all(axis=1)
+    bad = np.round(res.poh - res.threshold, DECIMALS) < -SLACK_TOL
+    # from_week[r, w]: the first week ≥ w with baseline > 0 (H: none); bad_from[r, w]:
+    # any bad week ≥ w (the lift, once touching, touches every later week: its sum goes on)
+    from_week = np.full((len(base), horizon + 1), horizon, dtype=np.int64)
+    bad_from = np.zeros((len(base), horizon + 1), dtype=bool)
+    for w in range(horizon - 1, -1, -1):
+        from_week[:, w] = np.where(base[:, w] > 0, w, from_week[:, w + 1])
+        bad_from[:, w] = bad[:, w] | bad_from[:, w + 1]
+    live = frac > 0
+    first_wk = np.where(live.any(axis=1), np.argmax(live, axis=1), horizon)
+    last_wk = horizon - 1 - np.argmax(live[:, ::-1], axis=1)
+    one_run = (live.sum(axis=1) == np.maximum(last_wk - first_wk + 1, 0)) \
+        & (frac >= 0).all(axis=1)
+    plain_pair = pairs.lam >= 0
+    for lo, hi, has, first, _k, p, row in trip.blocks():
+        if len(p) == 0:
+            continue
+        c = pairs.campaign[p]
+        j = np.maximum(row, 0)
+        touch = from_week[j, np.minimum(first_wk[c], horizon)]
+        sure = (row >= 0) & plain_row[j] & one_run[c] & plain_pair[p] & (touch <= last_wk[c])
+        fails = sure & bad_from[j, touch]
+        out[lo:hi][has] = np.logical_or.reduceat(fails, first)
+    return out
+
+
+def _value(ctx: ActionContext, pairs: CampaignPairs, trip: _Triples, rb: float
+           ) -> tuple[NDArray[np.bool_], Floats, NDArray[np.bool_], Floats, Floats]:
+    """The figures of :func:`_candidate_values`, every triple valued week by week.
+
+    Per-candidate reductions run over each candidate's run of triples: reduceat (min, any,
+    all) and bincount (sums, added in triple order from 0 as ufunc.at would)."""
+    res = ctx.result
+    n = len(trip.c_of)
     stocked = np.ones(n, dtype=bool)
     cover = np.full(n, np.inf)
     any_touch = np.zeros(n, dtype=bool)
     carried = np.zeros(n)
     gain = np.zeros(n)
-    # the Bridge row of (candidate SKU, a pair's location), looked up by codes: the SKU's
-    # code once per candidate, the location's once per pair (the keys are unique)
-    sku_code, skus = pd.factorize(res.keys["sku"].to_numpy(dtype=object))
-    loc_code, locs = pd.factorize(res.keys["location"].to_numpy(dtype=object))
-    row_of = pd.Index(sku_code.astype(np.int64) * len(locs) + loc_code)
-    alt_code = pd.Index(skus).get_indexer(cands["alt"].to_numpy(dtype=object))
-    pair_loc = loc_code[pairs.row].astype(np.int64)
-    # each candidate's triples: its campaign's pairs, in pair order
-    c_of = cands["c"].to_numpy(np.int64)
-    count = np.bincount(pairs.campaign, minlength=len(ctx.grid.lift))
-    start = np.cumsum(count) - count
-    by_campaign = np.argsort(pairs.campaign, kind="stable")
-    size = count[c_of]
-    block = (np.cumsum(size) - size) // TRIPLES_PER_BLOCK  # by where a candidate starts
-    edges = np.flatnonzero(np.diff(block, prepend=-1, append=block[-1] + 1))  # n > 0
-    for lo, hi in itertools.pairwise(edges):
-        sz = size[lo:hi]
-        k = np.repeat(np.arange(lo, hi), sz)
-        offset = np.arange(int(sz.sum())) - np.repeat(np.cumsum(sz) - sz, sz)
-        p = by_campaign[np.repeat(start[c_of[lo:hi]], sz) + offset]
-        code = alt_code[k] * len(locs) + pair_loc[p]
-        alt_row = np.where(alt_code[k] >= 0, row_of.get_indexer(code), -1)
-        np.logical_and.at(stocked, k, alt_row >= 0)
-        j = np.where(alt_row >= 0, alt_row, 0)
+    # poh − threshold once per row: the slack below subtracts in that order, so it is the same
+    headroom = res.poh - res.threshold
+    for lo, hi, has, first, k, p, row in trip.blocks():
+        if len(p) == 0:
+            continue
+        mine = lo + has
+        stocked[mine] &= np.logical_and.reduceat(row >= 0, first)
+        j = np.where(row >= 0, row, 0)
         lam = pairs.lam[p][:, None]
         frac = ctx.grid.frac[pairs.campaign[p]]
         added_b = res.baseline[j] * frac
         cum_b = np.cumsum(added_b, axis=1)
         touched = (cum_b > 0) | (added_b > 0)
-        slack = np.round(res.poh[j] - res.threshold[j] - lam * (cum_b + rb * added_b),
-                         DECIMALS)
-        np.minimum.at(cover, k, np.where(touched, slack, np.inf).min(axis=1))
-        np.logical_or.at(any_touch, k, touched.any(axis=1))
-        np.add.at(carried, k, (lam * added_b).sum(axis=1))
-        np.add.at(gain, k, worth(lam * added_b, ctx.margin_week[j]))
+        slack = np.round(headroom[j] - lam * (cum_b + rb * added_b), DECIMALS)
+        least = np.where(touched, slack, np.inf).min(axis=1)
+        cover[mine] = np.minimum(cover[mine], np.minimum.reduceat(least, first))
+        any_touch[mine] |= np.logical_or.reduceat(touched.any(axis=1), first)
+        promo = lam * added_b
+        carried[lo:hi] += np.bincount(k, weights=promo.sum(axis=1), minlength=hi - lo)
+        gain[lo:hi] += np.bincount(k, weights=worth(promo, ctx.margin_week[j]),
+                                   minlength=hi - lo)
     return stocked, cover, any_touch, carried, gain
 
 
