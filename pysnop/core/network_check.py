@@ -129,10 +129,19 @@ def _bisect(runner: _Scenarios, camps: np.ndarray, planned: np.ndarray,
 
     A search over whole steps that tries ``probes`` lifts per campaign at once (one batched
     projection per round), narrowing each campaign's bracket (lo passes, hi fails) by a
-    factor probes + 1 per round."""
+    factor probes + 1 per round.
+
+    Most short campaigns are short at any lift (their SKU is short without them): one probe
+    of the smallest step first settles those at (0, one step) — where the rounds would end
+    too, every probe failing — so the rounds only search the campaigns that pass it."""
     lo = np.zeros(len(camps), dtype=np.int64)
     hi = np.ceil(np.round(planned[camps] / LIFT_STEP, DECIMALS)).astype(np.int64)
     active = np.flatnonzero(hi - lo > 1)
+    if len(active):
+        step_ok = runner.worst(camps[active], np.full(len(active), np.round(LIFT_STEP, 10)),
+                               frac[camps[active]]) == STATUS_OK
+        hi[active[~step_ok]] = 1
+        active = active[step_ok]
     while len(active):
         span = hi[active] - lo[active]
         tries = lo[active, None] + np.maximum(

@@ -166,3 +166,58 @@ def test_coverage_is_the_tightest_scoped_location_and_the_note_names_it():
     assert chk["coverage"] == pytest.approx(0.75)
     assert chk["max_supportable_lift"] == pytest.approx(0.5, abs=1e-12)
     assert "supports at most 50.0% lift (limited by S1)" in chk["note"]
+
+
+def test_a_campaign_short_without_its_lift_supports_none():
+    # DC on hand 5: at t=1 S1 asks 10(1 + λ) for week 2 and gets 5, so poh[2] = 5 − 10(1 + λ)
+    # < 0 at any lift, 0 included: STOCKOUT, and no lift (not even one step) keeps it OK.
+    chk = case(1.0, dc_on_hand=5).campaign_check.iloc[0]
+    assert chk["supply_status"] == "STOCKOUT"
+    assert chk["max_supportable_lift"] == 0.0
+
+
+def test_max_lift_is_where_the_cells_turn():
+    # Generated networks: each failing campaign's max supportable lift keeps its cells OK and
+    # one step more does not (0: even one step fails) — judged by single what-if projections,
+    # not the batched search.
+    from pysnop.core import network_check as nc
+    from pysnop.core.supply_check import LIFT_STEP
+    rng = np.random.default_rng(5)
+    seen_zero = seen_inner = 0
+    for _ in range(10):
+        stores = [f"S{i}" for i in range(1, 4)]
+        inv = [{"sku": "A", "location": "DC1", "on_hand": float(rng.integers(0, 120))}]
+        inv += [{"sku": "A", "location": s, "on_hand": float(rng.integers(0, 40))}
+                for s in stores]
+        fc = [r for s in stores for r in weekly("A", s, rng.integers(2, 15, 5).astype(float)
+                                                   .tolist())]
+        locs = [{"location": "DC1", "role": "dc"}] + [
+            {"location": s, "supplied_by": "DC1", "transit_weeks": int(rng.integers(0, 2))}
+            for s in stores]
+        camps = [{"campaign_id": "C1", "sku": "A", "lift": float(rng.choice([0.5, 1.5, 3.0])),
+                  **WEEK2}]
+        calls = []
+        real = nc._bisect
+
+        def spy(runner, camps_, planned, frac, probes=7):
+            lo, hi = real(runner, camps_, planned, frac, probes)
+            calls.append((runner, camps_, frac, lo))
+            return lo, hi
+
+        nc._bisect = spy
+        try:
+            run_bridge(build_plan(inv, fc, camps, locations=locs, horizon_weeks=5))
+        finally:
+            nc._bisect = real
+        for runner, camps_, frac, lo in calls:
+            for c, best in zip(camps_, lo):
+                one = np.array([c])
+                at_best = runner.worst(one, np.array([best]), frac[one])[0]
+                above = runner.worst(one, np.array([round(best + LIFT_STEP, 10)]), frac[one])[0]
+                assert above != 0
+                if best > 0:
+                    assert at_best == 0
+                    seen_inner += 1
+                else:
+                    seen_zero += 1
+    assert seen_zero and seen_inner  # both kinds of campaign were searched
