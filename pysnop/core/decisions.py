@@ -49,7 +49,10 @@ import datetime as dt
 from collections.abc import Set as AbstractSet
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
+from pandas.core.dtypes.cast import maybe_box_native  # what to_dict boxes cells with
 
 from pysnop.core.authority import Runner, decide_as
 from pysnop.core.binding import BOUND_FIELDS as BOUND_FIELDS  # what an approval is of
@@ -200,63 +203,132 @@ def merge(reviewed: pd.DataFrame, proposals: pd.DataFrame, now: dt.datetime, *,
     current proposals in rank order, then the rows no longer proposed in their old order.
     """
     known = known or {}
-    events: list[Event] = []
-    old: dict[str, dict[str, Any]] = {}
-    for rec in reviewed.to_dict("records"):
-        key = text_or_none(rec.get("action_id"))
-        if key is not None:
-            old.setdefault(key, rec)
     columns = list(dict.fromkeys([*proposals.columns,
                                   *(c for c in reviewed.columns if c != "row"),
                                   *DECISION_COLUMNS]))
-    records = []
-    current = set()
-    for rec in proposals.to_dict("records"):
-        action = rec["action_id"]
-        current.add(action)
-        prev = old.get(action)
-        prior = known.get(action)
-        if prev is None:
-            prev = ({"status": EXPORTED, "approver": prior.approver,
-                     "decided_at": prior.decided_at, "comment": prior.comment,
-                     "exported_at": prior.exported_at}
-                    if prior is not None and prior.status == EXPORTED else {})
-        decision = {c: prev.get(c) for c in (*DECISION_COLUMNS, BOUND, BOUND_VALUES)}
-        status = parse_status(decision["status"]) or PROPOSED
-        if status == EXPORTED and action not in lapsed:
-            records.append({**rec, **{k: v for k, v in prev.items() if k in columns},
-                            **decision, "rank": rec.get("rank")})  # values as exported
-            continue
-        if not prev or status in (OBSOLETE, EXPORTED):
-            was = status if prev else (prior.status if prior is not None else None)
-            if was != PROPOSED:
-                events.append(Event(action, "status", was, PROPOSED, SYSTEM, now, "system",
-                                    "new proposal" if was is None else "proposed again"))
-            status = PROPOSED
-            decision.update(approver=None, decided_at=None, exported_at=None, bound=None,
-                            bound_values=None)
-        decision["status"] = status
-        records.append({**rec, **decision})
-    for action, prev in old.items():
-        if action in current:
-            continue
-        status = parse_status(prev.get("status")) or PROPOSED
-        if status == EXPORTED:
-            records.append(dict(prev))
-            continue
-        if status == OBSOLETE and not touched(prev):
-            continue  # shown Obsolete once already; the log keeps it
-        if status != OBSOLETE:
-            events.append(Event(action, "status", status, OBSOLETE, SYSTEM, now, "system",
-                                "no longer proposed"))
-        records.append({**prev, "status": OBSOLETE})
-    frame = pd.DataFrame.from_records(records, columns=columns)
+    # the sheet's rows by action, the first row of each (column arrays, not row dicts)
+    ids = pd.Series([text_or_none(v) for v in reviewed["action_id"]] if "action_id" in reviewed
+                    else [None] * len(reviewed), dtype=object)
+    old_at = np.flatnonzero((ids.notna() & ~ids.duplicated()).to_numpy())
+    old_ids = ids.to_numpy()[old_at]
+    sheet = {c: _cells(reviewed[c])[old_at] for c in reviewed.columns}
+    current, events = _current(proposals, columns, old_ids, sheet, now, known, lapsed)
+    gone, gone_events = _no_longer_proposed(columns, old_ids, sheet, now,
+                                            pd.Index(old_ids).isin(proposals["action_id"]))
+    events += gone_events
+    values = [np.concatenate([current[c], gone[c]]) for c in columns]
+    frame = pd.DataFrame.from_records(list(zip(*values)), columns=columns)
     if BOUND in reviewed.columns:  # reviewed by review_edits: approvals are bound to values
         events += [Event(action, "status", APPROVED, NEEDS_REAPPROVAL, SYSTEM, now, "system",
                          why) for action, why in rebind(frame)]
     if cover is not None:
         events += mark_superseded(frame, coverage_of(cover), now)
     return frame, events
+
+
+Columns = dict[str, NDArray[np.object_]]
+KEPT = (*DECISION_COLUMNS, BOUND, BOUND_VALUES)  # what a proposal takes over from its row
+CLEARED = ("approver", "decided_at", "exported_at", BOUND, BOUND_VALUES)  # when it restarts
+
+
+def _statuses(cells: NDArray[np.object_]) -> NDArray[np.object_]:
+    """parse_status of each cell, unknown text as Proposed (each distinct cell parsed once)."""
+    codes, uniq = pd.factorize(pd.Series(cells, dtype=object), use_na_sentinel=True)
+    parsed = np.array([parse_status(u) or PROPOSED for u in uniq] + [PROPOSED], dtype=object)
+    return np.asarray(parsed[codes], dtype=object)  # -1 (a blank cell): the last, Proposed
+
+
+def _cells(column: pd.Series) -> NDArray[np.object_]:
+    """A column's cells as ``to_dict("records")`` hands them out (Python scalars; a masked
+    column's missing cells None), so that the rows come out as the row-by-row merge made them."""
+    cells = np.fromiter(column, dtype=object, count=len(column))
+    dtype = column.dtype
+    if (dtype == np.dtype(object) or isinstance(dtype, pd.api.extensions.ExtensionDtype)) \
+            and not isinstance(dtype, pd.StringDtype):  # text and NaN are as they are
+        cells[:] = [maybe_box_native(v) for v in cells]
+    return cells
+
+
+def _nan_column(n: int) -> NDArray[np.object_]:
+    return np.full(n, np.nan, dtype=object)  # what from_records puts where a row has no key
+
+
+def _current(proposals: pd.DataFrame, columns: list[str], old_ids: NDArray[np.object_],
+             sheet: Columns, now: dt.datetime, known: dict[str, Known],
+             lapsed: AbstractSet[str]) -> tuple[Columns, list[Event]]:
+    """The rows of the proposals still made, each with its decision (see the module doc)."""
+    n = len(proposals)
+    action = proposals["action_id"].to_numpy(dtype=object)
+    where = pd.Index(old_ids, dtype=object).get_indexer(action) if len(old_ids) else \
+        np.full(n, -1)
+    on_sheet = where >= 0
+    pick = where[on_sheet]
+    prior = [known.get(a) for a in action]
+    prior_status = np.array([k.status if k is not None else None for k in prior], dtype=object)
+    # an action deleted from the sheet but exported keeps its exported decision (the log's)
+    exported = ~on_sheet & (prior_status == EXPORTED)
+    decision: Columns = {}
+    for c in KEPT:
+        cells = np.full(n, None, dtype=object)
+        if c in sheet:
+            cells[on_sheet] = sheet[c][pick]
+        decision[c] = cells
+    if exported.any():
+        decision["status"][exported] = EXPORTED
+        for c in ("approver", "decided_at", "comment", "exported_at"):
+            decision[c][exported] = [getattr(prior[i], c) for i in np.flatnonzero(exported)]
+    has_prev = on_sheet | exported
+    status = _statuses(decision["status"])
+    stays_exported = (status == EXPORTED) & ~pd.Index(action).isin(list(lapsed))
+    restart = ~stays_exported & (~has_prev | (status == OBSOLETE) | (status == EXPORTED))
+    was = np.where(has_prev, status, prior_status)
+    told = np.flatnonzero(restart & (was != PROPOSED))
+    events = [Event(action[i], "status", was[i], PROPOSED, SYSTEM, now, "system",
+                    "new proposal" if was[i] is None else "proposed again") for i in told]
+    # an exported row shows the values it was exported with, and its cells as they stand
+    status[restart] = PROPOSED
+    decision["status"] = np.where(stays_exported, decision["status"], status)
+    for c in CLEARED:
+        decision[c][restart] = None
+    as_exported = stays_exported & on_sheet
+    out: Columns = {}
+    for c in columns:
+        if c in decision:
+            out[c] = decision[c]
+            continue
+        cells = _cells(proposals[c]) if c in proposals else _nan_column(n)
+        if c == "rank":  # an exported row keeps its place in the ranking
+            if c not in proposals:
+                cells[stays_exported] = None
+        elif c in sheet and as_exported.any():
+            cells = cells.copy()
+            cells[as_exported] = sheet[c][where[as_exported]]
+        out[c] = cells
+    return out, events
+
+
+def _no_longer_proposed(columns: list[str], old_ids: NDArray[np.object_], sheet: Columns,
+                        now: dt.datetime, proposed: NDArray[np.bool_]
+                        ) -> tuple[Columns, list[Event]]:
+    """The sheet's rows whose action is no longer proposed, in their order: Exported as they
+    are, the others Obsolete; an untouched one that was Obsolete already is dropped."""
+    n = len(old_ids)
+    blank = np.full(n, None, dtype=object)
+    status = _statuses(sheet.get("status", blank))
+    person = ~(np.isin(status, (PROPOSED, OBSOLETE, SUPERSEDED))
+               & np.array([is_blank_text(v) for v in sheet.get("approver", blank)], dtype=bool)
+               & np.array([is_blank_text(v) for v in sheet.get("comment", blank)], dtype=bool))
+    keep = ~proposed & ~((status == OBSOLETE) & ~person)
+    told = np.flatnonzero(keep & (status != OBSOLETE) & (status != EXPORTED))
+    events = [Event(old_ids[i], "status", status[i], OBSOLETE, SYSTEM, now, "system",
+                    "no longer proposed") for i in told]
+    out: Columns = {}
+    for c in columns:
+        cells = sheet[c][keep] if c in sheet else _nan_column(int(keep.sum()))
+        if c == "status":
+            cells = np.where(status[keep] == EXPORTED, cells, OBSOLETE).astype(object)
+        out[c] = cells
+    return out, events
 
 
 def _columns(sheet: pd.DataFrame) -> list[str]:
