@@ -10,7 +10,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from pysnop.core.values import is_blank_text
 from pysnop.errors import Problem
@@ -126,6 +128,13 @@ def parse_status(value: object) -> str | None:
     wanted = _key(value)
     return next((s for s in STATUSES if s.casefold() == wanted), None)
 
+
+
+def parse_statuses(cells: Any) -> NDArray[np.object_]:
+    """:func:`parse_status` of every cell (a column), each distinct cell parsed once."""
+    codes, uniq = pd.factorize(pd.Series(np.asarray(cells, dtype=object), dtype=object))
+    parsed = np.array([parse_status(u) for u in uniq] + [PROPOSED], dtype=object)
+    return np.asarray(parsed[codes], dtype=object)  # -1 (a blank cell): the last, Proposed
 
 def touched(row: Mapping[str, Any]) -> bool:
     """Did a person act on this row (decided it or wrote a comment)?"""

@@ -82,6 +82,7 @@ from pysnop.core.decision_records import Approvers as Approvers
 from pysnop.core.decision_records import Review as Review
 from pysnop.core.decision_records import text_or_none as text_or_none
 from pysnop.core.decision_records import parse_status as parse_status
+from pysnop.core.decision_records import parse_statuses
 from pysnop.core.decision_records import touched as touched
 from pysnop.core.decision_records import row_of as row_of
 from pysnop.core.decision_records import row_warning as row_warning
@@ -232,20 +233,23 @@ CLEARED = ("approver", "decided_at", "exported_at", BOUND, BOUND_VALUES)  # when
 
 
 def _statuses(cells: NDArray[np.object_]) -> NDArray[np.object_]:
-    """parse_status of each cell, unknown text as Proposed (each distinct cell parsed once)."""
-    codes, uniq = pd.factorize(pd.Series(cells, dtype=object), use_na_sentinel=True)
-    parsed = np.array([parse_status(u) or PROPOSED for u in uniq] + [PROPOSED], dtype=object)
-    return np.asarray(parsed[codes], dtype=object)  # -1 (a blank cell): the last, Proposed
+    """parse_status of each cell, unknown text as Proposed."""
+    parsed = parse_statuses(cells)
+    parsed[pd.isna(parsed)] = PROPOSED
+    return parsed
 
 
 def _cells(column: pd.Series) -> NDArray[np.object_]:
     """A column's cells as ``to_dict("records")`` hands them out (Python scalars; a masked
     column's missing cells None), so that the rows come out as the row-by-row merge made them."""
-    cells = np.fromiter(column, dtype=object, count=len(column))
     dtype = column.dtype
-    if (dtype == np.dtype(object) or isinstance(dtype, pd.api.extensions.ExtensionDtype)) \
-            and not isinstance(dtype, pd.StringDtype):  # text and NaN are as they are
-        cells[:] = [maybe_box_native(v) for v in cells]
+    if isinstance(dtype, np.dtype) and dtype.kind in "biufcmM":
+        # numpy's own conversion: Python numbers, Timestamps for datetime64 (as iteration)
+        return np.asarray(column.to_numpy(dtype=object), dtype=object)
+    if isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan:
+        return np.asarray(column.to_numpy(dtype=object), dtype=object)  # text and NaN as is
+    cells = np.fromiter(column, dtype=object, count=len(column))
+    cells[:] = [maybe_box_native(v) for v in cells]
     return cells
 
 

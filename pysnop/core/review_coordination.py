@@ -32,6 +32,7 @@ from pysnop.core.decision_records import (
     Known,
     Review,
     parse_status,
+    parse_statuses,
     row_of,
     row_warning,
     set_cells,
@@ -112,7 +113,7 @@ def mark_superseded(rows: pd.DataFrame, coverage: Coverage, now: dt.datetime,
     if rows.empty:
         return []
     ids = rows["action_id"].astype(str)
-    status = rows["status"].map(parse_status)
+    status = pd.Series(parse_statuses(rows["status"]), index=rows.index)
     if chosen is None:
         chosen = set(ids[status.isin(BINDING).to_numpy()])
     open_rows = status.isin((PROPOSED, SUPERSEDED)).to_numpy()
