@@ -25,6 +25,7 @@ import pandas as pd
 
 from pysnop.core.bridge import run_bridge
 from pysnop.core.decisions import APPROVED, OBSOLETE, Event, merge, review_edits
+from pysnop.core.review_coordination import coverage_of
 from pysnop.core.stale_inputs import on_hand_fingerprint
 from pysnop.errors import Problem
 from pysnop.pipeline.audit import approver_changes, hold_to_log, runner
@@ -83,9 +84,10 @@ def actions_stage(run: Run) -> None:
     log = run.log_hold().log
     known = log.known_states()
     sheet, restored = hold_to_log(sheet, run.log_hold(), known, log.logged_values(known))
-    reviewed = review_edits(sheet, known, approvers, user, at, runner=who, cover=plan.cover)
+    coverage = coverage_of(plan.cover)  # the cover as arrays, once for review and merge
+    reviewed = review_edits(sheet, known, approvers, user, at, runner=who, cover=coverage)
     rows, changes = merge(reviewed.rows, proposals, at, known=known,
-                          lapsed=log.lapsed_exports(), cover=plan.cover)
+                          lapsed=log.lapsed_exports(), cover=coverage)
     events = reviewed.events + changes
     summary = result.summary
     counts: dict[str, int | str] = {s: int((summary["status"] == s).sum())
