@@ -39,6 +39,7 @@ run on the receivers with the whole-unit arrivals.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +54,12 @@ FREE_BONUS = 1e-5  # per unit on a lane that costs nothing: fill receivers up to
 LATE = 1e-6  # per unit and horizon of lateness: prefer the earliest of equal plans
 LOSS_EPS = 1e-6  # lost units below this are float noise
 MILP_TIME = 20.0  # seconds; past it the floored LP plan stands
+# A problem of more than LARGE variables is solved in chunks of SKU groups of about CHUNK
+# variables: HiGHS's time grows faster than the size of one block-diagonal problem
+# (100,000 sku-locations: 426k LP variables), and the blocks are independent
+LARGE = 60_000
+CHUNK = 20_000
+MIP_CHUNK = 20_000
 
 
 @dataclass
@@ -237,7 +244,7 @@ def plan_transfers(net: TransferNetwork) -> TransferPlan:
     model = build_model(net)
     if model is None:
         return _empty()
-    x = solve(model.c, model.a_ub, model.b_ub, np.zeros_like(model.upper), model.upper)
+    x = _solve_lp(model)
     if x is None:  # the empty plan is always feasible; keep it if HiGHS gives up
         return _empty()
     qty = np.floor(np.maximum(x[:model.n_x], 0.0) + 1e-6)
@@ -298,26 +305,71 @@ def _group_values(net: TransferNetwork, model: _Model, qty: Floats, n_groups: in
     return out
 
 
+def _chunks(model: _Model, groups: Ints, chunk: int) -> list[Ints]:
+    """``groups`` (sorted) in runs of about ``chunk`` variables (a group is never split), or
+    all at once when they have at most LARGE."""
+    size = np.bincount(model.var_group, minlength=int(groups.max()) + 1 if len(groups) else 0)
+    if size[groups].sum() <= LARGE:
+        return [groups]
+    label = (np.cumsum(size[groups]) - 1) // chunk
+    cut = np.flatnonzero(np.diff(label)) + 1
+    return np.split(groups, cut)
+
+
+def _solve_lp(model: _Model) -> Floats | None:
+    """The LP optimum: at once, or SKU group by group in chunks for a large problem (the
+    groups share no constraint, so each chunk's optimum is its groups' part of the whole)."""
+    groups = np.unique(model.var_group)
+    parts = _chunks(model, groups, CHUNK)
+    if len(parts) == 1:
+        return solve(model.c, model.a_ub, model.b_ub, np.zeros_like(model.upper), model.upper)
+    x = np.zeros(len(model.c))
+    for part in parts:
+        cols, rows = _members(model, part)
+        sub = solve(model.c[cols], model.a_ub.select(rows, cols), model.b_ub[rows],
+                    np.zeros(len(cols)), model.upper[cols])
+        if sub is None:
+            return None
+        x[cols] = sub
+    return x
+
+
+def _members(model: _Model, groups: Ints) -> tuple[Ints, Ints]:
+    """The variables (columns) and constraints (rows) of ``groups``."""
+    return (np.flatnonzero(np.isin(model.var_group, groups)),
+            np.flatnonzero(np.isin(model.row_group, groups)))
+
+
 def _solve_whole(model: _Model, groups: Ints, near: Floats | None) -> Floats | None:
-    """Whole-unit x for the variables of ``groups`` (a MILP over just those SKUs); with
-    ``near`` (an LP solution) every x that is whole there stays, the others may only move to
-    their floor or ceiling."""
-    cols = np.flatnonzero(np.isin(model.var_group, groups))
-    rows = np.flatnonzero(np.isin(model.row_group, groups))
-    sub = model.a_ub.select(rows, cols)
-    is_x = cols < model.n_x
-    lower, upper = np.zeros(len(cols)), model.upper[cols].copy()
-    if near is not None:
-        value = near[cols[is_x]]
-        lower[is_x] = np.floor(value + 1e-6)
-        upper[is_x] = np.ceil(value - 1e-6)
-    x = solve(model.c[cols], sub, model.b_ub[rows], lower, upper, integer=is_x,
-              time_limit=MILP_TIME, mip_rel_gap=1e-7)
-    if x is None:
-        return None
+    """Whole-unit x for the variables of ``groups`` (a MILP over just those SKUs, in chunks
+    for many; a chunk HiGHS finds nothing for keeps x = 0, the empty plan); with ``near``
+    (an LP solution) every x that is whole there stays, the others may only move to their
+    floor or ceiling."""
+    parts = _chunks(model, groups, MIP_CHUNK)
     out = np.zeros(model.n_x)
-    out[cols[is_x]] = np.round(x[is_x])
-    return np.asarray(out, dtype=float)
+    found = False
+    started = time.perf_counter()
+    for part in parts:
+        cols, rows = _members(model, part)
+        sub = model.a_ub.select(rows, cols)
+        is_x = cols < model.n_x
+        lower, upper = np.zeros(len(cols)), model.upper[cols].copy()
+        if near is not None:
+            value = near[cols[is_x]]
+            lower[is_x] = np.floor(value + 1e-6)
+            upper[is_x] = np.ceil(value - 1e-6)
+        # one time budget for all chunks (at least a second each)
+        budget = MILP_TIME if len(parts) == 1 else max(
+            MILP_TIME - (time.perf_counter() - started), 1.0)
+        x = solve(model.c[cols], sub, model.b_ub[rows], lower, upper, integer=is_x,
+                  time_limit=budget, mip_rel_gap=1e-7)
+        if x is None:
+            if len(parts) == 1:
+                return None
+            continue
+        found = True
+        out[cols[is_x]] = np.round(x[is_x])
+    return np.asarray(out, dtype=float) if found else None
 
 
 def _plan(net: TransferNetwork, model: _Model, qty: Floats, bound: float) -> TransferPlan:

@@ -460,3 +460,38 @@ def test_without_a_lane_nothing_moves():
     assert moves[["from_location", "qty", "week", "cost"]].values.tolist() == [
         ["S3", 15.0, W[2], 15.0]]
     assert moves.iloc[0]["margin_protected"] == 75.0
+
+
+def test_a_large_problem_solved_in_chunks_of_skus_has_the_same_optimum(monkeypatch):
+    # The SKU groups share no constraint, so solving them chunk by chunk (as a problem of more
+    # than LARGE variables is) must reach the joint LP optimum (the bound) and the same value
+    # of the whole-unit plan; shipments may differ only among plans of equal value.
+    import pysnop.core.transfer_lp as tl
+    parts = [w for w in map(generated, range(120)) if w.horizon == 5][:24]
+    fields = ("on_hand", "receipts", "demand", "threshold", "margin")
+    arcs, group, start = [], [], 0
+    for k, w in enumerate(parts):
+        arcs += [(d + start, r + start, t, c) for d, r, t, c in w.arcs]
+        group += [k] * len(w.on_hand)
+        start += len(w.on_hand)
+    world = World(*(np.concatenate([getattr(w, f) for w in parts]) for f in fields),
+                  group, arcs)
+    joint_ships, joint = produced(world)
+    monkeypatch.setattr(tl, "LARGE", 0)
+    monkeypatch.setattr(tl, "CHUNK", 40)
+    monkeypatch.setattr(tl, "MIP_CHUNK", 40)
+    solves = []
+    real_solve = tl.solve
+
+    def counted(*args, **kw):
+        solves.append(kw.get("integer") is not None)
+        return real_solve(*args, **kw)
+
+    monkeypatch.setattr(tl, "solve", counted)
+    ships, chunked = produced(world)
+    assert solves.count(False) > 3 and solves.count(True) > 1  # LP and MILP in chunks
+    assert world.feasible(ships)
+    assert chunked.objective == pytest.approx(world.value(ships), abs=1e-6)
+    assert chunked.bound == pytest.approx(joint.bound, rel=1e-9)
+    assert chunked.objective == pytest.approx(joint.objective, rel=1e-9)
+    assert joint.objective > 0
