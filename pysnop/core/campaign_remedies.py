@@ -197,6 +197,11 @@ def _move(ctx: ActionContext, pairs: CampaignPairs, which: NDArray[np.bool_]) ->
     last_day = int(np.datetime64(ctx.week0.date(), "D").astype(np.int64)) + 7 * horizon - 1
     allowed = ((shifts != 0)[None, :] & (start >= lo[:, None]) & (start <= hi[:, None])
                & (start >= as_of) & (e0[:, None] + 7 * shifts[None, :] <= last_day))
+    # only the shifts some campaign may take are valued (max_move_weeks, the horizon)
+    keep = np.flatnonzero(allowed.any(axis=0))
+    if len(keep) == 0:
+        return empty_batch(horizon)
+    shifts, start, allowed = shifts[keep], start[:, keep], allowed[:, keep]
     slot_of = np.full(len(grid.lift), -1, dtype=np.int64)
     slot_of[camps] = np.arange(len(camps))
     sel = np.flatnonzero(slot_of[pairs.campaign] >= 0)
