@@ -97,53 +97,11 @@ def canonical(row: dict[str, Any]) -> str:
 
 
 def _rows(db: sqlite3.Connection, table: str, where: str, args: tuple[Any, ...]) -> list[str]:
-    """:func:`canonical` of every row, sorted."""
     cur = db.execute(f"SELECT * FROM {table} WHERE {where}", args)
     names = [d[0] for d in cur.description]
-    rows = cur.fetchall()
-    if not rows:
-        return []
-    # column by column: each value's JSON under its key (None for a null, left out), in
-    # the order of the sorted keys, then one join per row; the text of canonical()
-    columns = list(zip(*rows))
-    order = sorted(range(len(names)), key=names.__getitem__)
-    texts = [_column_texts(names[i], columns[i]) for i in order]
-    if any(t is None for t in texts):  # a value json encodes otherwise: row by row
-        encode = _encode_row
-        return sorted(encode({k: v for k, v in zip(names, r) if v is not None}) for r in rows)
-    present = [t for t in texts if t is not _ABSENT]
-    return sorted(["{%s}" % ",".join(filter(None, r)) for r in zip(*present)]
-                  if present else ["{}"] * len(rows))
-
-
-_ABSENT: list[str | None] = []  # a column null in every row
-_FLOAT_SPECIAL = {"inf": "Infinity", "-inf": "-Infinity", "nan": "NaN"}  # json's spelling
-
-
-def _column_texts(name: str, values: tuple[Any, ...]) -> list[str | None] | None:
-    """``"name":value`` of each value as :func:`canonical` writes it (None for a null);
-    None when the column holds a type other than text, int and float."""
-    kinds = set(map(type, values))
-    kinds.discard(type(None))
-    if not kinds:
-        return _ABSENT
-    key = json.encoder.encode_basestring(name) + ":"
-    if kinds == {str}:
-        encode: Callable[[Any], str] = json.encoder.encode_basestring
-    elif kinds == {int}:
-        encode = int.__repr__
-    elif kinds <= {int, float}:
-        encode = _number_json
-    else:
-        return None
-    if None not in values:
-        return list(map(key.__add__, map(encode, values)))
-    return [None if v is None else key + encode(v) for v in values]
-
-
-def _number_json(value: int | float) -> str:
-    text = repr(value)
-    return _FLOAT_SPECIAL.get(text, text) if type(value) is float else text
+    encode = _encode_row  # canonical() of each row, without the intermediate dict
+    return sorted(encode({k: v for k, v in zip(names, r) if v is not None})
+                  for r in cur.fetchall())
 
 
 def digest(db: sqlite3.Connection, kind: str, ref: int) -> str:
