@@ -115,10 +115,19 @@ def _stored(frame: pd.DataFrame, name: str, convert) -> list[Any]:
         return col.to_numpy(dtype=np.int64).tolist()
     if kind == "M" and convert is stored_text and col.dt.tz is None:
         # stored_text of a Timestamp: the day, or the time to the second when it has one
-        text = col.dt.strftime("%Y-%m-%dT%H:%M:%S")
-        timed = (col.dt.hour != 0) | (col.dt.minute != 0) | (col.dt.second != 0)
-        text = text.where(timed, col.dt.strftime("%Y-%m-%d"))
-        return text.astype(object).where(col.notna(), None).tolist()
+        stamps = col.to_numpy()
+        days, seconds = stamps.astype("datetime64[D]"), stamps.astype("datetime64[s]")
+        text = np.where(seconds != days, np.datetime_as_string(seconds),
+                        np.datetime_as_string(days)).astype(object)
+        text[np.isnat(stamps)] = None
+        return list(text.tolist())
+    if convert is stored_text and (col.dtype == np.dtype(object) or
+                                   isinstance(col.dtype, pd.StringDtype)):
+        # text is stored as it is, blanks as None: a column of nothing else in one step
+        values = col.astype(object)
+        plain = values.where(values.notna(), None).tolist()
+        if set(map(type, plain)) <= {str, type(None)}:
+            return plain
     return [convert(v) for v in _plain(frame, name)]
 
 

@@ -101,3 +101,27 @@ def test_numbers_round_as_python_rounds_them():
          np.inf, -np.inf, np.nan, 0.1 + 0.2, 2.675, 1.0000005],
     ])
     assert _json_numbers(a) == [_VALUES_JSON.encode(normal(v)) for v in a.tolist()]
+
+
+def test_text_and_times_are_stored_as_value_by_value():
+    """The column-wise stored forms (log_values._stored) of text and date columns are what
+    stored_text makes of each value: times to the second (before 1970 too), days alone
+    when a time is midnight to the second, blanks None, other objects as before."""
+    import warnings
+
+    from pysnop.store.log_values import _plain, _stored, stored_text
+
+    rng = np.random.default_rng(3)
+    ns = rng.integers(-6 * 10 ** 18, 9 * 10 ** 18, 5000)
+    ns[:1500] = ns[:1500] // 86_400_000_000_000 * 86_400_000_000_000  # midnights
+    ns[1500:2000] = ns[1500:2000] // 1_000_000_000 * 1_000_000_000 + 500  # +500 ns
+    stamps = pd.to_datetime(ns)
+    frame = pd.concat([pd.DataFrame({
+        "t": stamps, "u": stamps.where(rng.random(5000) < 0.9)}),
+        adversarial().iloc[[i % 8 for i in range(5000)]].reset_index(drop=True)], axis=1)
+    with warnings.catch_warnings():  # to_pydatetime drops the nanoseconds, as it did
+        warnings.simplefilter("ignore")
+        for name in frame.columns:
+            got = _stored(frame, name, stored_text)
+            want = [stored_text(v) for v in _plain(frame, name)]
+            assert [(type(v), v) for v in got] == [(type(v), v) for v in want], name
