@@ -154,17 +154,18 @@ def _json_column(col: pd.Series) -> list[str]:
     if isinstance(dtype, np.dtype) and dtype.kind == "b":
         return ["true" if v else "false" for v in col.to_numpy().tolist()]
     if isinstance(dtype, np.dtype) and dtype.kind == "M":  # tz-naive: Timestamps' days
-        days = col.dt.strftime('"%Y-%m-%d"')
-        texts: list[str] = days.astype(object).where(col.notna(), "null").tolist()
-        return texts
-    if isinstance(dtype, pd.StringDtype) or (dtype == np.dtype(object) and pd.api.types.infer_dtype(
-            col, skipna=True) in ("string", "empty")):
+        stamps = col.to_numpy()
+        days = np.char.add(np.char.add('"', np.datetime_as_string(
+            stamps.astype("datetime64[D]"))), '"').astype(object)
+        days[np.isnat(stamps)] = "null"
+        return list(days.tolist())
+    if isinstance(dtype, pd.StringDtype) or (dtype == np.dtype(object) and
+                                             pd.api.types.infer_dtype(col, skipna=True)
+                                             in ("string", "empty")):
         text = col.astype(object)
-        blank = text.isna().to_numpy().copy()
-        stripped = text.where(~blank, "").str.strip()
-        blank |= (stripped == "").to_numpy()
+        stripped = map(str.strip, text.where(text.notna(), "").tolist())
         encode = json.encoder.encode_basestring
-        return ["null" if b else encode(v) for v, b in zip(stripped.tolist(), blank.tolist())]
+        return [encode(v) if v else "null" for v in stripped]
     encode_value = _VALUES_JSON.encode  # any other column: value by value, as normal()
     return [encode_value(normal(v)) for v in _records_column(col)]
 

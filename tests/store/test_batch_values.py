@@ -61,9 +61,18 @@ def realistic(n: int = 600, seed: int = 7) -> pd.DataFrame:
     })
 
 
+def stamps(n: int = 3000, seed: int = 5) -> pd.DataFrame:
+    """Times from 1779 to 2255, before 1970 too, some at midnight, some blank."""
+    rng = np.random.default_rng(seed)
+    ns = rng.integers(-6 * 10 ** 18, 9 * 10 ** 18, n)
+    ns[: n // 3] = ns[: n // 3] // 86_400_000_000_000 * 86_400_000_000_000
+    at = pd.to_datetime(ns)
+    return pd.DataFrame({"week": at, "new_start": at.where(rng.random(n) < 0.8)})
+
+
 @pytest.mark.parametrize("frame", [adversarial(), realistic(), realistic().iloc[:0],
-                                   realistic()[["qty"]]],
-                         ids=["adversarial", "realistic", "empty", "one column"])
+                                   realistic()[["qty"]], stamps()],
+                         ids=["adversarial", "realistic", "empty", "one column", "times"])
 def test_by_column_equals_by_row(frame):
     assert values_records(frame) == [values_record(r) for r in plain_records(frame)]
 
