@@ -154,11 +154,10 @@ def _json_column(col: pd.Series) -> list[str]:
     if isinstance(dtype, np.dtype) and dtype.kind == "b":
         return ["true" if v else "false" for v in col.to_numpy().tolist()]
     if isinstance(dtype, np.dtype) and dtype.kind == "M":  # tz-naive: Timestamps' days
-        stamps = col.to_numpy()
-        days = np.char.add(np.char.add('"', np.datetime_as_string(
-            stamps.astype("datetime64[D]"))), '"').astype(object)
-        days[np.isnat(stamps)] = "null"
-        return list(days.tolist())
+        codes, stamps = pd.factorize(col.to_numpy())  # each distinct time written once
+        days = np.datetime_as_string(np.asarray(stamps, dtype=dtype).astype("datetime64[D]"))
+        quoted = np.array([f'"{day}"' for day in days.tolist()] + ["null"], dtype=object)
+        return list(quoted[codes].tolist())  # code -1 (NaT): null
     if isinstance(dtype, pd.StringDtype) or (dtype == np.dtype(object) and
                                              pd.api.types.infer_dtype(col, skipna=True)
                                              in ("string", "empty")):

@@ -115,12 +115,13 @@ def _stored(frame: pd.DataFrame, name: str, convert) -> list[Any]:
         return col.to_numpy(dtype=np.int64).tolist()
     if kind == "M" and convert is stored_text and col.dt.tz is None:
         # stored_text of a Timestamp: the day, or the time to the second when it has one
-        stamps = col.to_numpy()
+        # (each distinct time written once: a column holds a few weeks)
+        codes, stamps = pd.factorize(col.to_numpy())
+        stamps = np.asarray(stamps, dtype=col.dtype)
         days, seconds = stamps.astype("datetime64[D]"), stamps.astype("datetime64[s]")
         text = np.where(seconds != days, np.datetime_as_string(seconds),
                         np.datetime_as_string(days)).astype(object)
-        text[np.isnat(stamps)] = None
-        return list(text.tolist())
+        return list(np.append(text, None)[codes].tolist())  # code -1 (NaT): None
     if convert is stored_text and (col.dtype == np.dtype(object) or
                                    isinstance(col.dtype, pd.StringDtype)):
         # text is stored as it is, blanks as None: a column of nothing else in one step
