@@ -121,7 +121,7 @@ def _stored(frame: pd.DataFrame, name: str, convert) -> list[Any]:
         days, seconds = stamps.astype("datetime64[D]"), stamps.astype("datetime64[s]")
         text = np.where(seconds != days, np.datetime_as_string(seconds),
                         np.datetime_as_string(days)).astype(object)
-        return list(np.append(text, None)[codes].tolist())  # code -1 (NaT): None
+        return list(np.append(text, [None])[codes].tolist())  # code -1 (NaT): None
     if convert is stored_text and (col.dtype == np.dtype(object) or
                                    isinstance(col.dtype, pd.StringDtype)):
         # text is stored as it is, blanks as None: a column of nothing else in one step
