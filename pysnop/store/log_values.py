@@ -165,8 +165,10 @@ def pack_cover(cover: pd.DataFrame) -> str:
     chain's canonical JSON of the row can hold it)."""
     text = {c: object for c, kind in cover.dtypes.items() if isinstance(kind, pd.StringDtype)}
     frame = cover.astype(text) if text else cover.copy()  # the same JSON, written faster
-    if "week" in frame:
-        frame["week"] = pd.to_datetime(frame["week"]).dt.strftime("%Y-%m-%d")
+    if "week" in frame:  # each distinct week written once (dt.strftime writes every row)
+        codes, weeks = pd.factorize(pd.to_datetime(frame["week"]).to_numpy())
+        days = pd.DatetimeIndex(weeks).strftime("%Y-%m-%d").tolist()
+        frame["week"] = np.array([*days, None], dtype=object)[codes]  # code -1 (NaT): null
     # to_json(orient="split", index=False), written without the slow to_dict pandas makes
     # of it first: the same text (tests/store/test_log_digest.py)
     columns = json.dumps([str(c) for c in frame.columns], separators=(",", ":"))
