@@ -126,14 +126,12 @@ def values_records(frame: pd.DataFrame) -> list[tuple[str, str]]:
     names = sorted(n for n in position if n not in NOT_VALUES)
     texts = [_json_column(frame.iloc[:, position[n]]) for n in names]
     n_rows = len(frame)
-    if not names:
-        texts, names = [[""] * n_rows], []
     # % templates: one C call per row joins the encoded values under their encoded keys
-    values_tpl = "{" + ", ".join(f"{_key(n)}: %s" for n in names) + "}"
-    bound = [n for n in sorted(BOUND_FIELDS)]
-    bound_tpl = "{" + ", ".join(f"{_key(n)}: " + ("%s" if n in position and n in names
-                                                   else "null") for n in bound) + "}"
     at = {n: i for i, n in enumerate(names)}
+    values_tpl = "{" + ", ".join(f"{_key(n)}: %s" for n in names) + "}"
+    bound = sorted(BOUND_FIELDS)
+    bound_tpl = "{" + ", ".join(f"{_key(n)}: " + ("%s" if n in at else "null")
+                                for n in bound) + "}"
     bound_cols = [texts[at[n]] for n in bound if n in at]
     value_rows = [values_tpl % row for row in zip(*texts)] if names else ["{}"] * n_rows
     bound_rows = [bound_tpl % row for row in zip(*bound_cols)] if bound_cols \
@@ -183,7 +181,7 @@ _EXACT = 2.0 ** 50  # below this, rint(x * 1e6) / 1e6 is round(x, 6) away from t
 
 
 def _json_numbers(a: np.ndarray) -> list[str]:
-    """``normal`` of each float of ``a``, as JSON: None for NaN, text for infinities,
+    """``normal`` of each float of ``a``, as JSON: null for NaN, text for infinities,
     ``round(x, 6)`` (correctly rounded) for the rest.
 
     ``rint(x * 1e6) / 1e6`` is exactly ``round(x, 6)`` when the product's rounding cannot
