@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.core.dtypes.cast import maybe_box_native
+from pandas.core.dtypes.dtypes import BaseMaskedDtype
 
 from pysnop.errors import Problem
 
@@ -114,6 +116,92 @@ def values_record(proposal: Mapping[str, Any]) -> tuple[str, str]:
     values = values_of(proposal)
     return (_fingerprint({name: values.get(name) for name in BOUND_FIELDS}),
             _VALUES_JSON.encode(values))
+
+
+def values_records(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """:func:`values_record` of every row of ``frame`` (as ``to_dict("records")`` gives
+    them), the same texts: each column normalised and encoded whole, then one fingerprint
+    per row of the joined text (tests/store/test_batch_values.py)."""
+    position = {str(c): i for i, c in enumerate(frame.columns)}  # last wins, as in a dict
+    names = sorted(n for n in position if n not in NOT_VALUES)
+    texts = [_json_column(frame.iloc[:, position[n]]) for n in names]
+    n_rows = len(frame)
+    # % templates: one C call per row joins the encoded values under their encoded keys
+    at = {n: i for i, n in enumerate(names)}
+    values_tpl = "{" + ", ".join(f"{_key(n)}: %s" for n in names) + "}"
+    bound = sorted(BOUND_FIELDS)
+    bound_tpl = "{" + ", ".join(f"{_key(n)}: " + ("%s" if n in at else "null")
+                                for n in bound) + "}"
+    bound_cols = [texts[at[n]] for n in bound if n in at]
+    value_rows = [values_tpl % row for row in zip(*texts)] if names else ["{}"] * n_rows
+    bound_rows = [bound_tpl % row for row in zip(*bound_cols)] if bound_cols \
+        else [bound_tpl] * n_rows
+    sha = hashlib.sha256
+    return [(sha(b.encode("utf-8")).hexdigest(), v) for b, v in zip(bound_rows, value_rows)]
+
+
+def _key(name: str) -> str:
+    return json.encoder.encode_basestring(name).replace("%", "%%")
+
+
+def _json_column(col: pd.Series) -> list[str]:
+    """The JSON text of :func:`normal` of each value of a column."""
+    dtype = col.dtype
+    if isinstance(dtype, (np.dtype, BaseMaskedDtype)) and dtype.kind in "fiu":
+        return _json_numbers(col.to_numpy(dtype=np.float64, na_value=np.nan))
+    if isinstance(dtype, np.dtype) and dtype.kind == "b":
+        return ["true" if v else "false" for v in col.to_numpy().tolist()]
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":  # tz-naive: Timestamps' days
+        codes, stamps = pd.factorize(col.to_numpy())  # each distinct time written once
+        days = np.datetime_as_string(np.asarray(stamps, dtype=dtype).astype("datetime64[D]"))
+        quoted = np.array([f'"{day}"' for day in days.tolist()] + ["null"], dtype=object)
+        return list(quoted[codes].tolist())  # code -1 (NaT): null
+    if isinstance(dtype, pd.StringDtype) or (dtype == np.dtype(object) and
+                                             pd.api.types.infer_dtype(col, skipna=True)
+                                             in ("string", "empty")):
+        text = col.astype(object)
+        stripped = map(str.strip, text.where(text.notna(), "").tolist())
+        encode = json.encoder.encode_basestring
+        return [encode(v) if v else "null" for v in stripped]
+    encode_value = _VALUES_JSON.encode  # any other column: value by value, as normal()
+    return [encode_value(normal(v)) for v in _records_column(col)]
+
+
+def _records_column(col: pd.Series) -> list[Any]:
+    """A column's values as ``to_dict("records")`` gives them."""
+    values: list[Any] = col.astype(object).tolist() if isinstance(col.dtype, pd.StringDtype) \
+        else col.tolist()
+    if col.dtype == object or isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
+        return list(map(maybe_box_native, values))
+    return values
+
+
+_SCALE = 1e6  # normal() rounds numbers to 6 decimals
+_EXACT = 2.0 ** 50  # below this, rint(x * 1e6) / 1e6 is round(x, 6) away from the ties
+
+
+def _json_numbers(a: np.ndarray) -> list[str]:
+    """``normal`` of each float of ``a``, as JSON: null for NaN, text for infinities,
+    ``round(x, 6)`` (correctly rounded) for the rest.
+
+    ``rint(x * 1e6) / 1e6`` is exactly ``round(x, 6)`` when the product's rounding cannot
+    carry it across a half (it is more than one ulp from one): the integer is the right
+    one, and dividing it by 1e6 (both exact) gives the float nearest the decimal, as
+    ``round`` does. The few values near a half are rounded by ``round`` itself."""
+    finite = np.isfinite(a)
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = a * _SCALE
+        whole = finite & (a == np.trunc(a))
+        near_half = np.abs(scaled - np.floor(scaled) - 0.5) <= np.abs(np.spacing(scaled))
+        exact = finite & ~whole & (np.abs(scaled) < _EXACT) & ~near_half
+        rounded = np.where(exact, np.rint(scaled) / _SCALE, a)
+    out = list(map(float.__repr__, rounded.tolist()))
+    for i in np.flatnonzero(finite & ~whole & ~exact).tolist():
+        out[i] = float.__repr__(round(float(a[i]), 6))
+    for i in np.flatnonzero(~finite).tolist():
+        value = float(a[i])
+        out[i] = "null" if math.isnan(value) else f'"{value}"'
+    return out
 
 
 def parse_values(text: str | None) -> dict[str, Any] | None:
@@ -240,4 +328,4 @@ def restore_deleted(rows: pd.DataFrame, known: Mapping[str, Any],
 
 __all__ = ["BOUND_FIELDS", "NEEDS_REAPPROVAL", "changes", "normal", "parse_values", "rebind",
            "restore_deleted", "restore_owned", "sheet_value", "values_fingerprint",
-           "values_json", "values_of"]
+           "values_json", "values_of", "values_records"]

@@ -75,21 +75,27 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",
                               check_circular=False)  # rows are flat
 
 
-def _row_encoder() -> Callable[[dict[str, Any]], str]:
+def _row_encoder(sort_keys: bool = True) -> Callable[[dict[str, Any]], str]:
     """``_CANONICAL.encode`` of a row, calling json's C encoder directly: the one
-    ``encode`` makes (and builds anew) on every call, so the text is the same."""
+    ``encode`` makes (and builds anew) on every call, so the text is the same.
+    ``sort_keys=False``: for a row whose keys are in sorted order already (the same text,
+    without sorting every row's keys again)."""
+    encoder = _CANONICAL if sort_keys else _IN_ORDER
     make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:  # no C accelerator: the encoder as it is
-        return _CANONICAL.encode
+        return encoder.encode
     try:
-        c_encode = make(None, _CANONICAL.default, json.encoder.encode_basestring, None, ":",
-                        ",", True, False, True)
+        c_encode = make(None, encoder.default, json.encoder.encode_basestring, None, ":",
+                        ",", sort_keys, False, True)
     except TypeError:  # another signature: the encoder as it is
-        return _CANONICAL.encode
+        return encoder.encode
     return lambda row: "".join(c_encode(row, 0))
 
 
+_IN_ORDER = json.JSONEncoder(sort_keys=False, ensure_ascii=False, separators=(",", ":"),
+                             check_circular=False)
 _encode_row = _row_encoder()
+_encode_sorted_row = _row_encoder(sort_keys=False)
 
 
 def canonical(row: dict[str, Any]) -> str:
@@ -97,9 +103,12 @@ def canonical(row: dict[str, Any]) -> str:
 
 
 def _rows(db: sqlite3.Connection, table: str, where: str, args: tuple[Any, ...]) -> list[str]:
-    cur = db.execute(f"SELECT * FROM {table} WHERE {where}", args)
-    names = [d[0] for d in cur.description]
-    encode = _encode_row  # canonical() of each row, without the intermediate dict
+    """:func:`canonical` of every row, sorted. The columns are read in the order of their
+    names, so each row's dict is built with its keys sorted (what canonical() sorts)."""
+    names = sorted(str(d[0]) for d in db.execute(f"SELECT * FROM {table} LIMIT 0").description)
+    columns = ", ".join('"' + name.replace('"', '""') + '"' for name in names)
+    cur = db.execute(f"SELECT {columns} FROM {table} WHERE {where}", args)
+    encode = _encode_sorted_row  # canonical() of each row, without sorting its keys
     return sorted(encode({k: v for k, v in zip(names, r) if v is not None})
                   for r in cur.fetchall())
 

@@ -39,7 +39,7 @@ from typing import Any
 
 import pandas as pd
 
-from pysnop.core.binding import normal, parse_values, values_record
+from pysnop.core.binding import normal, parse_values, values_records
 from pysnop.core.decisions import APPROVED, EXPORTED, NEEDS_REAPPROVAL, Known
 from pysnop.errors import FileAccessError
 from pysnop.store import chain
@@ -54,7 +54,6 @@ from pysnop.store.log_values import (
     RISK_FIELDS,
     pack_cover,
     parse_time,
-    plain_records,
     stored_rows,
     stored_text,
     typed_frame,
@@ -210,8 +209,8 @@ class DecisionLog:
             self.db.executemany(
                 f"INSERT INTO proposals (run_id, {', '.join(names)}) VALUES "
                 f"({', '.join('?' * (len(names) + 1))})",
-                [(run_id, *row, *values_record(rec)) for row, rec in
-                 zip(stored_rows(proposals, PROPOSAL_FIELDS), plain_records(proposals))])
+                [(run_id, *row, *record) for row, record in
+                 zip(stored_rows(proposals, PROPOSAL_FIELDS), values_records(proposals))])
         if risks is not None and len(risks):
             self.db.executemany(
                 f"INSERT INTO risks (run_id, {', '.join(RISK_FIELDS)}) VALUES "

@@ -115,10 +115,20 @@ def _stored(frame: pd.DataFrame, name: str, convert) -> list[Any]:
         return col.to_numpy(dtype=np.int64).tolist()
     if kind == "M" and convert is stored_text and col.dt.tz is None:
         # stored_text of a Timestamp: the day, or the time to the second when it has one
-        text = col.dt.strftime("%Y-%m-%dT%H:%M:%S")
-        timed = (col.dt.hour != 0) | (col.dt.minute != 0) | (col.dt.second != 0)
-        text = text.where(timed, col.dt.strftime("%Y-%m-%d"))
-        return text.astype(object).where(col.notna(), None).tolist()
+        # (each distinct time written once: a column holds a few weeks)
+        codes, stamps = pd.factorize(col.to_numpy())
+        stamps = np.asarray(stamps, dtype=col.dtype)
+        days, seconds = stamps.astype("datetime64[D]"), stamps.astype("datetime64[s]")
+        text = np.where(seconds != days, np.datetime_as_string(seconds),
+                        np.datetime_as_string(days)).astype(object)
+        return list(np.append(text, [None])[codes].tolist())  # code -1 (NaT): None
+    if convert is stored_text and (col.dtype == np.dtype(object) or
+                                   isinstance(col.dtype, pd.StringDtype)):
+        # text is stored as it is, blanks as None: a column of nothing else in one step
+        values = col.astype(object)
+        plain = values.where(values.notna(), None).tolist()
+        if set(map(type, plain)) <= {str, type(None)}:
+            return plain
     return [convert(v) for v in _plain(frame, name)]
 
 
@@ -155,8 +165,10 @@ def pack_cover(cover: pd.DataFrame) -> str:
     chain's canonical JSON of the row can hold it)."""
     text = {c: object for c, kind in cover.dtypes.items() if isinstance(kind, pd.StringDtype)}
     frame = cover.astype(text) if text else cover.copy()  # the same JSON, written faster
-    if "week" in frame:
-        frame["week"] = pd.to_datetime(frame["week"]).dt.strftime("%Y-%m-%d")
+    if "week" in frame:  # each distinct week written once (dt.strftime writes every row)
+        codes, weeks = pd.factorize(pd.to_datetime(frame["week"]).to_numpy())
+        days = pd.DatetimeIndex(weeks).strftime("%Y-%m-%d").tolist()
+        frame["week"] = np.array([*days, None], dtype=object)[codes]  # code -1 (NaT): null
     # to_json(orient="split", index=False), written without the slow to_dict pandas makes
     # of it first: the same text (tests/store/test_log_digest.py)
     columns = json.dumps([str(c) for c in frame.columns], separators=(",", ":"))
