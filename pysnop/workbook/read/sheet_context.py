@@ -86,12 +86,13 @@ def report_duplicates(ctx: SheetContext, keys: dict[str, np.ndarray], valid: np.
     idx = np.flatnonzero(valid)
     if len(idx) < 2:
         return
-    g = np.zeros(len(idx), dtype=np.int64)
-    for v in keys.values():
-        codes, uniq = pd.factorize(v[idx], use_na_sentinel=False)
-        g, _ = pd.factorize(g * (len(uniq) + 1) + codes)
-    _, first_idx, inverse = np.unique(g, return_index=True, return_inverse=True)
-    first = first_idx[inverse]
+    group = _group_codes([v[idx] for v in keys.values()])
+    # the codes count up in order of first appearance, so a group's first row is where
+    # the code passes every code before it
+    new = np.empty(len(group), dtype=bool)
+    new[0] = True
+    new[1:] = group[1:] > np.maximum.accumulate(group)[:-1]
+    first = np.flatnonzero(new)[group]
     dup = first != np.arange(len(idx))
     if not dup.any():
         return
@@ -105,6 +106,25 @@ def report_duplicates(ctx: SheetContext, keys: dict[str, np.ndarray], valid: np.
             reason = f"{describe(key)} (also {column_letter(int(cols[f]))}{rows[f]})"
             p = Problem(reason, ctx.sheet, int(rows[i]), int(cols[i]), kind="data")
         ctx.out.add(p, key=(ctx.sheet, "duplicates"))
+
+
+def _group_codes(keys: list[np.ndarray]) -> np.ndarray:
+    """One int code per row, equal exactly where every key is equal (blanks equal blanks).
+
+    Each key is factorised once; the codes are combined arithmetically, and compressed
+    (factorised again) only when the combined range would leave int64."""
+    n = len(keys[0])
+    group = np.zeros(n, dtype=np.int64)
+    span = 1  # group < span
+    for v in keys:
+        codes, uniq = pd.factorize(v)
+        k = len(uniq) + 1  # the blanks (code -1) are one more value
+        if span * k >= 1 << 62:
+            group, distinct = pd.factorize(group)
+            span = len(distinct)
+        group = group * k + (codes + 1)
+        span *= k
+    return pd.factorize(group)[0]  # in order of first appearance
 
 
 def fmt_week(d) -> str:
