@@ -64,17 +64,20 @@ class SheetContext:
     def frame(self, data: dict, columns: list[str], keep: np.ndarray | None = None):
         data = dict(data)
         data["row"] = self.block.rows.astype(np.int64)
-        df = pd.DataFrame({c: _series(data[c]) for c in columns})
+        # one index shared by every column, nothing copied: no alignment, no copies (the
+        # arrays are this reader's own, and pandas copies on write)
+        index = pd.RangeIndex(self.n)
+        df = pd.DataFrame({c: _series(data[c], index) for c in columns}, copy=False)
         if keep is not None:
             df = df[keep].reset_index(drop=True)
         return df
 
 
-def _series(values) -> pd.Series:
+def _series(values, index: pd.RangeIndex) -> pd.Series:
     arr = np.asarray(values)
-    if arr.dtype == object:
-        return pd.Series(arr, dtype=object)
-    return pd.Series(arr)
+    if arr.dtype == object:  # kept object (pandas would infer its string dtype)
+        return pd.Series(arr, dtype=object, index=index, copy=False)
+    return pd.Series(arr, index=index, copy=False)
 
 
 # ---------------------------------------------------------------------------- duplicates
