@@ -145,7 +145,7 @@ def kinds(values: np.ndarray) -> np.ndarray:
 def blank_mask(values: np.ndarray) -> np.ndarray:
     """True where the cell is blank ("" / None / whitespace / NaN). Fast on the happy path."""
     kind = infer_dtype(values, skipna=False)
-    if kind == "floating":
+    if kind in ("floating", "mixed-integer-float"):
         return np.isnan(values.astype(float))
     if kind == "integer":
         return np.zeros(len(values), dtype=bool)
