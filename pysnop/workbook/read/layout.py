@@ -207,16 +207,16 @@ def locate(grid: Grid, schema: SheetSchema, problems: list[Problem],
         return None
     chosen = best.chosen()
     hi = best.row - grid.first_row
-    cells = _cells_2d(rows[hi + 1:hi_r])
-    n = len(cells)
+    grid_cells = _cells_2d(rows[hi + 1:hi_r])
+    n = len(grid_cells)
     excel_rows = np.arange(best.row + 1, best.row + 1 + n)
     raw: dict[str, np.ndarray] = {}
     for canon, (c, _text) in chosen.items():
-        raw[canon] = _column(cells, c - grid.first_col)
+        raw[canon] = _column(grid_cells, c - grid.first_col)
     wide: dict[int, np.ndarray] = {}
     if schema is FORECAST and "units" not in chosen:
         for c in best.dates:
-            wide[c] = _column(cells, c - grid.first_col)
+            wide[c] = _column(grid_cells, c - grid.first_col)
     # drop rows blank in every column we read
     keep = _any_filled(list(raw.values()) + list(wide.values()), n)
     if n and not keep.all():
