@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from pysnop.errors import Problem, column_letter
-from pysnop.workbook.read.cells import Collector, to_date, to_number, to_text
+from pysnop.workbook.read.cells import Collector, text_and_groups, to_date, to_number
 from pysnop.workbook.read.grid import GridSource
 from pysnop.workbook.read.layout import Block
 
@@ -26,6 +26,12 @@ class SheetContext:
         self.source, self.block, self.out = source, block, out
         self.n = len(block.rows)
         self.sheet = block.layout.name
+        self._groups: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def groups_of(self, values: np.ndarray) -> np.ndarray | None:
+        """The group codes of a text column this context made (see text_and_groups)."""
+        got = self._groups.get(id(values))
+        return got[1] if got is not None and got[0] is values else None
 
     def errors(self):
         fn = getattr(self.source, "error_cells", None)
@@ -38,7 +44,9 @@ class SheetContext:
         col = self.block.col(name)
         if col is None:
             return np.full(self.n, None, dtype=object)
-        res = to_text(col.values)
+        res, groups = text_and_groups(col.values)
+        if groups is not None:  # kept for report_duplicates, by the very array handed out
+            self._groups[id(res)] = (res, groups)
         if required:
             blank = np.asarray(res == None, dtype=bool)  # noqa: E711
             if check is not None:
@@ -89,7 +97,7 @@ def report_duplicates(ctx: SheetContext, keys: dict[str, np.ndarray], valid: np.
     idx = np.flatnonzero(valid)
     if len(idx) < 2:
         return
-    group = _group_codes([v[idx] for v in keys.values()])
+    group = _group_codes([_codes(ctx, v, idx) for v in keys.values()])
     # the codes count up in order of first appearance, so a group's first row is where
     # the code passes every code before it
     new = np.empty(len(group), dtype=bool)
@@ -111,17 +119,26 @@ def report_duplicates(ctx: SheetContext, keys: dict[str, np.ndarray], valid: np.
         ctx.out.add(p, key=(ctx.sheet, "duplicates"))
 
 
-def _group_codes(keys: list[np.ndarray]) -> np.ndarray:
+def _codes(ctx: SheetContext, values: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes of ``values[idx]`` grouping equal values (-1 for blank), and an upper bound of
+    the codes: the text columns' from when they were read, the others factorised here."""
+    known = ctx.groups_of(values)
+    if known is not None:
+        return known[idx], int(known.max(initial=-1)) + 1
+    codes, uniq = pd.factorize(values[idx])
+    return codes, len(uniq)
+
+
+def _group_codes(keys: list[tuple[np.ndarray, int]]) -> np.ndarray:
     """One int code per row, equal exactly where every key is equal (blanks equal blanks).
 
-    Each key is factorised once; the codes are combined arithmetically, and compressed
-    (factorised again) only when the combined range would leave int64."""
-    n = len(keys[0])
+    The keys' codes are combined arithmetically, and compressed (factorised again) only
+    when the combined range would leave int64."""
+    n = len(keys[0][0])
     group = np.zeros(n, dtype=np.int64)
     span = 1  # group < span
-    for v in keys:
-        codes, uniq = pd.factorize(v)
-        k = len(uniq) + 1  # the blanks (code -1) are one more value
+    for codes, size in keys:
+        k = size + 1  # the blanks (code -1) are one more value
         if span * k >= 1 << 62:
             group, distinct = pd.factorize(group)
             span = len(distinct)
