@@ -85,10 +85,9 @@ class RangeSource:
         return list(self._grids)
 
     def grid(self, sheet: str) -> Grid:
-        # blanks as "" (as python-calamine gives them); rows without a blank are shared
-        rows = [["" if v is None else v for v in r] if None in r else r
-                for r in self._grids[sheet]]
-        return Grid(sheet, rows, 1, 1)
+        # the rows as handed over, blanks None: the reader reads None as blank, as it does
+        # a live workbook's (pysnop.excel.book); not copied (nothing edits a grid)
+        return Grid(sheet, self._grids[sheet], 1, 1)
 
     def tables(self) -> list[tuple[str, str, str]]:
         return []

@@ -145,7 +145,7 @@ def kinds(values: np.ndarray) -> np.ndarray:
 def blank_mask(values: np.ndarray) -> np.ndarray:
     """True where the cell is blank ("" / None / whitespace / NaN). Fast on the happy path."""
     kind = infer_dtype(values, skipna=False)
-    if kind == "floating":
+    if kind in ("floating", "mixed-integer-float"):
         return np.isnan(values.astype(float))
     if kind == "integer":
         return np.zeros(len(values), dtype=bool)
@@ -181,12 +181,23 @@ def _any_text(v: Any) -> str:
 
 def to_text(values: np.ndarray) -> np.ndarray:
     """Text of each cell (object array of str, None for blank). 123.0 -> "123"; spaces stripped."""
+    return text_and_groups(values)[0]
+
+
+def text_and_groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`to_text`, and for a column of text cells its group codes: equal where the
+    texts are equal, -1 where blank (what ``pd.factorize`` of the texts would group), so a
+    duplicate check need not hash the texts again. None for other columns."""
     n = len(values)
     if n == 0:
-        return np.empty(0, dtype=object)
+        return np.empty(0, dtype=object), None
     kind = infer_dtype(values, skipna=False)
     if kind == "string":
-        return _strip_strings(values)
+        codes, texts = pd.factorize(values)
+        stripped = np.array([u.strip() or None for u in texts] + [None], dtype=object)
+        # codes of the stripped texts: "a" and "a " are one text once stripped
+        merged = pd.factorize(stripped)[0]
+        return stripped[codes], merged[codes]
     out = np.empty(n, dtype=object)
     k = kinds(values)
     s = k == STR
@@ -205,7 +216,7 @@ def to_text(values: np.ndarray) -> np.ndarray:
             res[j] = t
         out[rest] = res
     out[k == BLANK] = None
-    return out
+    return out, None
 
 
 def _strip_strings(values: np.ndarray) -> np.ndarray:

@@ -7,8 +7,11 @@ implementation, :class:`CalamineSource`, reads .xlsx/.xlsm/.xlsb/.xls/.ods with 
 
 from __future__ import annotations
 
+import gc
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -55,6 +58,23 @@ class GridSource(Protocol):
     def grid(self, sheet: str) -> Grid: ...
 
     def tables(self) -> list[tuple[str, str, str]]: ...  # (table name, sheet name, "A1:F20")
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a sheet becomes Python rows (restored after).
+
+    A sheet of 800,000 rows is 800,000 new lists; each time the new containers pass a
+    quarter of the old ones Python walks all of them, which made up three quarters of
+    calamine's ``to_python`` there (0.93 s against 0.23 s). Rows of cell values hold no
+    cycles, so there is nothing for it to find."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?([A-Za-z]{1,3})\$?(\d+))?$")
@@ -125,7 +145,8 @@ class CalamineSource:
         start = ws.start
         if start is None:
             return Grid(sheet, [], 1, 1)
-        rows = ws.to_python(skip_empty_area=True)
+        with gc_paused():
+            rows = ws.to_python(skip_empty_area=True)
         return Grid(sheet, rows, start[0] + 1, start[1] + 1)
 
     def tables(self) -> list[tuple[str, str, str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -206,24 +207,18 @@ def locate(grid: Grid, schema: SheetSchema, problems: list[Problem],
         return None
     chosen = best.chosen()
     hi = best.row - grid.first_row
-    data = rows[hi + 1:hi_r]
-    width = max((len(r) for r in data), default=0)
-    if any(len(r) != width for r in data):
-        data = [list(r) + [""] * (width - len(r)) for r in data]
-    n = len(data)
+    grid_cells = _cells_2d(rows[hi + 1:hi_r])
+    n = len(grid_cells)
     excel_rows = np.arange(best.row + 1, best.row + 1 + n)
     raw: dict[str, np.ndarray] = {}
     for canon, (c, _text) in chosen.items():
-        j = c - grid.first_col
-        raw[canon] = _column(data, j, width)
+        raw[canon] = _column(grid_cells, c - grid.first_col)
     wide: dict[int, np.ndarray] = {}
     if schema is FORECAST and "units" not in chosen:
         for c in best.dates:
-            wide[c] = _column(data, c - grid.first_col, width)
+            wide[c] = _column(grid_cells, c - grid.first_col)
     # drop rows blank in every column we read
-    keep = np.zeros(n, dtype=bool)
-    for arr in list(raw.values()) + list(wide.values()):
-        keep |= ~_blank(arr)
+    keep = _any_filled(list(raw.values()) + list(wide.values()), n)
     if n and not keep.all():
         raw = {k: v[keep] for k, v in raw.items()}
         wide = {k: v[keep] for k, v in wide.items()}
@@ -243,17 +238,40 @@ def locate(grid: Grid, schema: SheetSchema, problems: list[Problem],
     return block
 
 
-def _column(data: list[list], j: int, width: int) -> np.ndarray:
-    out = np.empty(len(data), dtype=object)
+def _cells_2d(data: list[list]) -> np.ndarray:
+    """The data rows as one 2-D object array, short rows padded with blanks ("").
+
+    Built by one pass over the cells in C (``np.fromiter``), not a list per column; a cell
+    is stored as it is, whatever it holds."""
+    n = len(data)
+    lens = np.fromiter(map(len, data), dtype=np.int64, count=n)
+    width = int(lens.max()) if n else 0
+    if n and (lens != width).any():
+        data = [r if len(r) == width else list(r) + [""] * (width - len(r)) for r in data]
+    flat = np.fromiter(itertools.chain.from_iterable(data), dtype=object, count=n * width)
+    return flat.reshape(n, width)
+
+
+def _column(cells: np.ndarray, j: int) -> np.ndarray:
+    n, width = cells.shape
     if 0 <= j < width:
-        out[:] = [r[j] for r in data]
-    else:
-        out[:] = ""
-    return out
+        return cells[:, j].copy()
+    return np.full(n, "", dtype=object)
 
 
-def _blank(arr: np.ndarray) -> np.ndarray:
-    return blank_mask(arr)
+def _any_filled(columns: list[np.ndarray], n: int) -> np.ndarray:
+    """True for the rows not blank in every one of ``columns``. Each column is checked only
+    on the rows all columns before it left blank: a table's first columns are mostly filled,
+    so the rest cost next to nothing."""
+    keep = np.zeros(n, dtype=bool)
+    open_rows = np.arange(n)
+    for arr in columns:
+        if not len(open_rows):
+            break
+        blank = blank_mask(arr if len(open_rows) == n else arr[open_rows])
+        keep[open_rows[~blank]] = True
+        open_rows = open_rows[blank]
+    return keep
 
 
 def _listing(names) -> str:

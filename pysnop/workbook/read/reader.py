@@ -257,8 +257,8 @@ def read_plan(source: str | os.PathLike | GridSource, *,
     closed = frames["Receipts"].attrs.pop(CLOSED_PO_IDS, []) if "Receipts" in frames else []
     inputs = PlanInputs(
         settings=settings, inventory=frames["Inventory"], forecast=frames["Forecast"],
-        campaigns=frames.get("Campaigns", empty_frame("Campaigns")),
-        receipts=frames.get("Receipts", empty_frame("Receipts")),
+        campaigns=frames["Campaigns"] if "Campaigns" in frames else empty_frame("Campaigns"),
+        receipts=frames["Receipts"] if "Receipts" in frames else empty_frame("Receipts"),
         products=frames.get("Products"), actuals=frames.get("Actuals"),
         lanes=frames.get("Lanes"), locations=nonempty(frames.get("Locations")))
     return ReadResult(inputs, warnings, layouts, frames.get("Overrides"), closed)

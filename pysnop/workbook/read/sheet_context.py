@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from pysnop.errors import Problem, column_letter
-from pysnop.workbook.read.cells import Collector, to_date, to_number, to_text
+from pysnop.workbook.read.cells import Collector, text_and_groups, to_date, to_number
 from pysnop.workbook.read.grid import GridSource
 from pysnop.workbook.read.layout import Block
 
@@ -26,6 +26,12 @@ class SheetContext:
         self.source, self.block, self.out = source, block, out
         self.n = len(block.rows)
         self.sheet = block.layout.name
+        self._groups: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def groups_of(self, values: np.ndarray) -> np.ndarray | None:
+        """The group codes of a text column this context made (see text_and_groups)."""
+        got = self._groups.get(id(values))
+        return got[1] if got is not None and got[0] is values else None
 
     def errors(self):
         fn = getattr(self.source, "error_cells", None)
@@ -38,7 +44,9 @@ class SheetContext:
         col = self.block.col(name)
         if col is None:
             return np.full(self.n, None, dtype=object)
-        res = to_text(col.values)
+        res, groups = text_and_groups(col.values)
+        if groups is not None:  # kept for report_duplicates, by the very array handed out
+            self._groups[id(res)] = (res, groups)
         if required:
             blank = np.asarray(res == None, dtype=bool)  # noqa: E711
             if check is not None:
@@ -64,17 +72,20 @@ class SheetContext:
     def frame(self, data: dict, columns: list[str], keep: np.ndarray | None = None):
         data = dict(data)
         data["row"] = self.block.rows.astype(np.int64)
-        df = pd.DataFrame({c: _series(data[c]) for c in columns})
+        # one index shared by every column, nothing copied: no alignment, no copies (the
+        # arrays are this reader's own, and pandas copies on write)
+        index = pd.RangeIndex(self.n)
+        df = pd.DataFrame({c: _series(data[c], index) for c in columns}, copy=False)
         if keep is not None:
             df = df[keep].reset_index(drop=True)
         return df
 
 
-def _series(values) -> pd.Series:
+def _series(values, index: pd.RangeIndex) -> pd.Series:
     arr = np.asarray(values)
-    if arr.dtype == object:
-        return pd.Series(arr, dtype=object)
-    return pd.Series(arr)
+    if arr.dtype == object:  # kept object (pandas would infer its string dtype)
+        return pd.Series(arr, dtype=object, index=index, copy=False)
+    return pd.Series(arr, index=index, copy=False)
 
 
 # ---------------------------------------------------------------------------- duplicates
@@ -86,12 +97,13 @@ def report_duplicates(ctx: SheetContext, keys: dict[str, np.ndarray], valid: np.
     idx = np.flatnonzero(valid)
     if len(idx) < 2:
         return
-    g = np.zeros(len(idx), dtype=np.int64)
-    for v in keys.values():
-        codes, uniq = pd.factorize(v[idx], use_na_sentinel=False)
-        g, _ = pd.factorize(g * (len(uniq) + 1) + codes)
-    _, first_idx, inverse = np.unique(g, return_index=True, return_inverse=True)
-    first = first_idx[inverse]
+    group = _group_codes([_codes(ctx, v, idx) for v in keys.values()])
+    # the codes count up in order of first appearance, so a group's first row is where
+    # the code passes every code before it
+    new = np.empty(len(group), dtype=bool)
+    new[0] = True
+    new[1:] = group[1:] > np.maximum.accumulate(group)[:-1]
+    first = np.flatnonzero(new)[group]
     dup = first != np.arange(len(idx))
     if not dup.any():
         return
@@ -105,6 +117,34 @@ def report_duplicates(ctx: SheetContext, keys: dict[str, np.ndarray], valid: np.
             reason = f"{describe(key)} (also {column_letter(int(cols[f]))}{rows[f]})"
             p = Problem(reason, ctx.sheet, int(rows[i]), int(cols[i]), kind="data")
         ctx.out.add(p, key=(ctx.sheet, "duplicates"))
+
+
+def _codes(ctx: SheetContext, values: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes of ``values[idx]`` grouping equal values (-1 for blank), and an upper bound of
+    the codes: the text columns' from when they were read, the others factorised here."""
+    known = ctx.groups_of(values)
+    if known is not None:
+        return known[idx], int(known.max(initial=-1)) + 1
+    codes, uniq = pd.factorize(values[idx])
+    return codes, len(uniq)
+
+
+def _group_codes(keys: list[tuple[np.ndarray, int]]) -> np.ndarray:
+    """One int code per row, equal exactly where every key is equal (blanks equal blanks).
+
+    The keys' codes are combined arithmetically, and compressed (factorised again) only
+    when the combined range would leave int64."""
+    n = len(keys[0][0])
+    group = np.zeros(n, dtype=np.int64)
+    span = 1  # group < span
+    for codes, size in keys:
+        k = size + 1  # the blanks (code -1) are one more value
+        if span * k >= 1 << 62:
+            group, distinct = pd.factorize(group)
+            span = len(distinct)
+        group = group * k + (codes + 1)
+        span *= k
+    return pd.factorize(group)[0]  # in order of first appearance
 
 
 def fmt_week(d) -> str:
