@@ -18,6 +18,7 @@ import math
 from functools import partial
 from html import escape as _html_escape
 from io import BytesIO
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import to_excel
 
-from pysnop.workbook.ooxml.xlcells import clean_text, is_risky
+from pysnop.workbook.ooxml.xlcells import RISKY_PREFIXES, clean_text, clean_texts, is_risky
 
 ATTR = "_pysnop_fast_rows"
 # a comment only pysnop writes (cell text is escaped, so none can look like it)
@@ -209,37 +210,54 @@ class FastRows:
 
     def _text_column(self, cell, values, codes: np.ndarray, sids: list[int | None]
                      ) -> np.ndarray:
-        """A text column's cells. A cell's text (cleaned, escaped, quote-prefixed when it
-        could be read as a formula) is rendered once per distinct (text, style): most
-        columns repeat a few values (types, owners, statuses, codes)."""
+        """A text column's cells. Texts are cleaned, escaped and told apart from formulas
+        (quote-prefixed) once per distinct text, all at once; the style of a cell once per
+        distinct (text, style): most columns repeat a few values (types, owners, statuses)."""
         try:
             uniques, which = _factorize(values)
         except TypeError:  # a value that cannot be a key: its text is what is written
             uniques, which = _factorize([v if v is None or isinstance(v, str) else str(v)
                                          for v in values])
-        # (text, style) pairs: the text's index (the last one for None) and the style's
-        pair = (np.where(which >= 0, which, len(uniques)) * len(sids)) + codes
-        seen, inverse = np.unique(pair, return_inverse=True)
-        texts = [*uniques, None]
-        tails = np.array([self._text_tail(texts[p // len(sids)], sids[p % len(sids)])
-                          for p in seen.tolist()], dtype=object)[inverse]
+        texts = clean_texts(uniques)
+        risky = np.append(np.fromiter(map(str.startswith, texts, repeat(RISKY_PREFIXES)),
+                                      dtype=bool, count=len(texts)), False)
+        bodies = np.append(_inline_bodies(texts), "")
+        # the distinct (text, style) pairs: the text's index (the last one for None) and
+        # the style's
+        k = len(sids)
+        seen, inverse = np.unique(np.where(which >= 0, which, len(texts)) * k + codes,
+                                  return_inverse=True)
+        text_of, style_of = seen // k, seen % k
+        quoted = risky[text_of]
+        plain_ids = np.array([str(sid or 0) for sid in sids], dtype=object)
+        quoted_ids = plain_ids.copy()
+        for i in np.unique(style_of[quoted]).tolist():  # a text that could be a formula
+            sid = sids[i]
+            quoted_ids[i] = str(self._quoted_id(self._style_of[sid] if sid is not None
+                                                else None))
+        shown = text_of < len(texts)
+        tails = np.full(len(seen), "", dtype=object)
+        tails[shown] = (' s="' + np.where(quoted, quoted_ids[style_of], plain_ids[style_of]
+                                          )[shown] + '" t="inlineStr">'
+                        + bodies[text_of[shown]])  # type: ignore[operator]
+        styled = ~shown & np.array([sid is not None for sid in sids])[style_of]
+        tails[styled] = ' s="' + plain_ids[style_of[styled]] + '"/>'  # type: ignore[operator]
+        cells = tails[inverse.reshape(-1)]
         out = np.full(len(codes), "", dtype=object)
-        written = tails != ""
-        out[written] = cell[written] + tails[written]
+        written = cells != ""
+        out[written] = cell[written] + cells[written]
         return out
 
-    def _text_tail(self, value, sid: int | None) -> str:
-        """What follows ``<c r="A1"`` for a text cell ("" when nothing is written)."""
-        if value is None:
-            return "" if sid is None else f' s="{sid}"/>'
-        text = clean_text(value)
-        if is_risky(text):
-            sid = self._quoted_id(self._style_of[sid]) if sid is not None else \
-                self._quoted_id(None)
-        elif sid is None:  # a text without a style has the default one, as in add_row
-            sid = 0
-        space = ' xml:space="preserve"' if text != text.strip() else ""
-        return f' s="{sid}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+
+def _inline_bodies(texts: list[str]) -> np.ndarray:
+    """``<is><t>escaped text</t></is></c>`` for each (cleaned) text: escaped in one pass
+    over all of them joined by a character no cleaned text holds; a text with spaces at
+    either end keeps them (xml:space)."""
+    escaped = escape("\x00".join(texts)).split("\x00") if texts else []
+    padded = (np.array(texts, dtype=object)
+              != np.array(list(map(str.strip, texts)), dtype=object))
+    heads = np.where(padded, '<is><t xml:space="preserve">', "<is><t>").astype(object)
+    return heads + np.array(escaped, dtype=object) + "</t></is></c>"
 
 
 def _row_starts(refs: np.ndarray, heights: list[float | None] | None) -> np.ndarray:
