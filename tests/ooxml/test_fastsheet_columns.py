@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.styles import Font, PatternFill
 
+from pysnop.workbook.ooxml import fastsheet
 from pysnop.workbook.ooxml.fastsheet import FastRows, save_workbook
 from pysnop.workbook.ooxml.xlcells import StyleBook
 
@@ -102,5 +103,11 @@ def test_columns_render_as_the_rows_do(data, n):
                 cells.append((c, v, style))
         rows.add_row(2 + i, cells)
     cols = FastRows(wb.create_sheet("columns"), styles)
-    cols.add_columns(2, n, [(c, kind, values, given) for c, kind, values, _, given in columns])
+    block = fastsheet.BLOCK_ROWS
+    fastsheet.BLOCK_ROWS = data.draw(st.integers(1, 13))  # rows joined a block at a time
+    try:
+        cols.add_columns(2, n, [(c, kind, values, given)
+                                for c, kind, values, _, given in columns])
+    finally:
+        fastsheet.BLOCK_ROWS = block
     assert "".join(cols.parts) == "".join(rows.parts)

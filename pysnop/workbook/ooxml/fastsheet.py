@@ -35,6 +35,7 @@ FAST_ROWS_BYTES = f"<!--{FAST_ROWS_MARK}-->".encode("ascii")
 _QUOTE = {'"': "&quot;"}
 # &, < and > as xml.sax.saxutils.escape does (which would import urllib, http and ssl)
 escape = partial(_html_escape, quote=False)
+BLOCK_ROWS = 20_000  # rows of bulk cells joined into one string at a time
 
 
 class FastRows:
@@ -142,26 +143,31 @@ class FastRows:
         None is not written at all (a column shorter than the others). ``heights``: a row
         height in points per row (None: Excel's default), for wrapped text.
 
-        Each column's cells are concatenated as arrays of strings: the text of a cell is
-        rendered once per distinct (text, style), a style id looked up once per distinct
-        style, and the rows joined once.
+        Each cell is a few pieces (its tag and row number, its style and value) in
+        arrays of strings, one per column: the text of a cell is rendered once per distinct
+        (text, style), a style id looked up once per distinct style; the pieces are joined
+        once, a block of rows at a time, without a string per cell in between.
         """
         if n == 0:
             return
         if first_row <= self.max_row:
             raise ValueError("fast rows must be added in increasing row order")
         refs = np.arange(first_row, first_row + n).astype(str).astype(object)
-        grid = np.empty((n, len(columns) + 2), dtype=object)
-        grid[:, 0] = _row_starts(refs, heights)
-        grid[:, -1] = "</row>"
-        for j, (col, kind, values, styles) in enumerate(columns, start=1):
-            cell = '<c r="' + self._letter(col) + refs + '"'  # type: ignore[operator]
+        pieces: list[Any] = ['<row r="', refs, _row_tails(n, heights)]
+        for col, kind, values, styles in columns:
+            tag = '<c r="' + self._letter(col)
             codes, sids = self._style_codes(styles, n)
             if kind == "text":
-                grid[:, j] = self._text_column(cell, values, codes, sids)
+                pieces += self._text_column(tag, refs, values, codes, sids)
             else:
-                grid[:, j] = self._value_column(cell, kind, values, codes, sids)
-        self.parts.append("".join(grid.ravel().tolist()))
+                pieces += self._value_column(tag, refs, kind, values, codes, sids)
+        pieces.append("</row>")
+        for start in range(0, n, BLOCK_ROWS):  # bounded memory for the pointers joined
+            stop = min(start + BLOCK_ROWS, n)
+            grid = np.empty((stop - start, len(pieces)), dtype=object)
+            for j, piece in enumerate(pieces):
+                grid[:, j] = piece if isinstance(piece, str) else piece[start:stop]
+            self.parts.append("".join(grid.ravel().tolist()))
         if not self.min_row:
             self.min_row = first_row
         self.max_row = first_row + n - 1
@@ -183,36 +189,36 @@ class FastRows:
         return codes.reshape(-1), [None if styles[i] is None else self._style_id(styles[i])
                                    for i in first.tolist()]
 
-    def _value_column(self, cell, kind: str, values, codes: np.ndarray,
-                      sids: list[int | None]) -> np.ndarray:
-        """A number or date column's cells."""
+    def _value_column(self, tag: str, refs: np.ndarray, kind: str, values,
+                      codes: np.ndarray, sids: list[int | None]) -> list[Any]:
+        """The pieces of a number or date column's cells."""
+        shown = np.full(len(codes), "", dtype=object)
         if kind == "number":
             array = np.empty(len(values), dtype=object)
             array[:] = values
             array[np.equal(array, None)] = np.nan
             present = np.isfinite(array.astype(float))
-            shown = np.empty(len(values), dtype=object)
             shown[present] = list(map(repr, array[present].tolist()))
         else:
             uniques, which = _factorize(values)
             serials = np.array([self._date_serial(v) for v in uniques] + [""], dtype=object)
             present = which >= 0
             shown = serials[which]
-        # a value without a style has the default one (0), as in add_row
-        heads = np.array([f' s="{sid or 0}" t="n"><v>' for sid in sids], dtype=object)
-        empties = np.array(["" if sid is None else f' s="{sid}"/>' for sid in sids],
+        # a value without a style has the default one (0), as in add_row; a blank only
+        # its style, if any
+        heads = np.array([f'" s="{sid or 0}" t="n"><v>' for sid in sids], dtype=object)
+        empties = np.array(["" if sid is None else f'" s="{sid}"/>' for sid in sids],
                            dtype=object)
-        out = np.full(len(codes), "", dtype=object)
-        out[present] = cell[present] + heads[codes[present]] + shown[present] + "</v></c>"
-        blank = ~present & np.array([sid is not None for sid in sids])[codes]
-        out[blank] = cell[blank] + empties[codes[blank]]
-        return out
+        styled = np.where(present, heads[codes], empties[codes])
+        written = styled != ""
+        return [_where(written, tag), _where(written, refs), styled, shown,
+                _where(present, "</v></c>")]
 
-    def _text_column(self, cell, values, codes: np.ndarray, sids: list[int | None]
-                     ) -> np.ndarray:
-        """A text column's cells. Texts are cleaned, escaped and told apart from formulas
-        (quote-prefixed) once per distinct text, all at once; the style of a cell once per
-        distinct (text, style): most columns repeat a few values (types, owners, statuses)."""
+    def _text_column(self, tag: str, refs: np.ndarray, values, codes: np.ndarray,
+                     sids: list[int | None]) -> list[Any]:
+        """The pieces of a text column's cells. Texts are cleaned, escaped and told apart
+        from formulas (quote-prefixed) once per distinct text, all at once; the style of a
+        cell once per distinct (text, style): most columns repeat a few values."""
         try:
             uniques, which = _factorize(values)
         except TypeError:  # a value that cannot be a key: its text is what is written
@@ -237,16 +243,21 @@ class FastRows:
                                                 else None))
         shown = text_of < len(texts)
         tails = np.full(len(seen), "", dtype=object)
-        tails[shown] = (' s="' + np.where(quoted, quoted_ids[style_of], plain_ids[style_of]
-                                          )[shown] + '" t="inlineStr">'
+        tails[shown] = ('" s="' + np.where(quoted, quoted_ids[style_of], plain_ids[style_of]
+                                           )[shown] + '" t="inlineStr">'
                         + bodies[text_of[shown]])  # type: ignore[operator]
         styled = ~shown & np.array([sid is not None for sid in sids])[style_of]
-        tails[styled] = ' s="' + plain_ids[style_of[styled]] + '"/>'  # type: ignore[operator]
+        tails[styled] = '" s="' + plain_ids[style_of[styled]] + '"/>'  # type: ignore[operator]
         cells = tails[inverse.reshape(-1)]
-        out = np.full(len(codes), "", dtype=object)
         written = cells != ""
-        out[written] = cell[written] + cells[written]
-        return out
+        return [_where(written, tag), _where(written, refs), cells]
+
+
+def _where(mask: np.ndarray, piece: Any) -> np.ndarray:
+    """``piece`` (a string, or an array of them) where ``mask``, else ""."""
+    out = np.full(len(mask), "", dtype=object)
+    out[mask] = piece if isinstance(piece, str) else piece[mask]
+    return out
 
 
 def _inline_bodies(texts: list[str]) -> np.ndarray:
@@ -260,16 +271,14 @@ def _inline_bodies(texts: list[str]) -> np.ndarray:
     return heads + np.array(escaped, dtype=object) + "</t></is></c>"
 
 
-def _row_starts(refs: np.ndarray, heights: list[float | None] | None) -> np.ndarray:
-    """``<row r="..">`` for each row, with its height when it has one."""
-    starts = '<row r="' + refs + '"'  # type: ignore[operator]
-    tails = np.full(len(refs), ">", dtype=object)
-    if heights is not None:
-        uniques, which = _factorize(heights)
-        marks = np.array([f' ht="{h:g}" customHeight="1">' for h in uniques] + [">"],
-                         dtype=object)
-        tails = marks[which]
-    return starts + tails
+def _row_tails(n: int, heights: list[float | None] | None) -> Any:
+    """What follows ``<row r="..`` for each row: its height when it has one."""
+    if heights is None:
+        return '">'
+    uniques, which = _factorize(heights)
+    marks = np.array([f'" ht="{h:g}" customHeight="1">' for h in uniques] + ['">'],
+                     dtype=object)
+    return marks[which]
 
 
 def _factorize(values) -> tuple[list[Any], np.ndarray]:
