@@ -196,10 +196,9 @@ def write_bridge_sheet(wb, result: BridgeResult, styles: StyleBook):
               columns[name], special.get(name, col_styles.get(name, plain)))
              for c, name in enumerate(names, start=1)]
     style_table = [poh_styles[(code, flag)] for code in range(3) for flag in (False, True)]
-    for k in range(n_weeks):
-        picks = (status[:, k] * 2 + promo[:, k]).tolist()
-        block.append((first_week_col + k, "number", poh[:, k].tolist(),
-                      [style_table[p] for p in picks]))
+    for k in range(n_weeks):  # each cell's style an index into style_table
+        block.append((first_week_col + k, "number", poh[:, k],
+                      (status[:, k] * 2 + promo[:, k], style_table)))
     # the closed loop: which exported actions the projection counts, after the weeks (only
     # when there are any, so the week columns never move)
     covered = column_values(summary, COVERED_COLUMN) if COVERED_COLUMN in summary else []
