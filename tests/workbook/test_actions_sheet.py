@@ -199,9 +199,10 @@ def test_bulk_cells_are_what_the_per_cell_functions_give(tmp_path):
     raw value and the look ``_style`` gives its (line kind, status, option, cover): the
     column-wise rendering (styles per distinct key, text columns converted whole) changes
     neither."""
+    from test_risk_lines import RISKS
+
     from pysnop.workbook.render.action_groups import sheet_lines
     from pysnop.workbook.render.actions import FIRST_ROW, _cell_value, _style
-    from test_risk_lines import RISKS
 
     frame = pd.concat([rows()] * 3, ignore_index=True)
     frame["action_id"] = [f"A-{i}" for i in range(len(frame))]

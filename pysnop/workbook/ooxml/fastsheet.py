@@ -200,7 +200,7 @@ class FastRows:
         elif kind == "number":
             array = np.empty(len(values), dtype=object)
             array[:] = values
-            array[np.equal(array, None)] = np.nan
+            array[_is_none(array)] = np.nan
             present = np.isfinite(array.astype(float))
             shown[present] = list(map(repr, array[present].tolist()))
         else:
@@ -285,6 +285,11 @@ def _row_tails(n: int, heights: list[float | None] | None) -> Any:
     return marks[which]
 
 
+def _is_none(array: np.ndarray) -> np.ndarray:
+    """Where an object array holds None (compared element by element)."""
+    return np.asarray(array == None)  # noqa: E711
+
+
 def _factorize(values) -> tuple[list[Any], np.ndarray]:
     """The distinct values (None left out) and each value's index among them (-1: None),
     told apart by hash and equality as a dict would (a float NaN is a value)."""
@@ -292,7 +297,7 @@ def _factorize(values) -> tuple[list[Any], np.ndarray]:
 
     array = np.empty(len(values), dtype=object)
     array[:] = values
-    missing = np.equal(array, None)
+    missing = _is_none(array)
     codes = np.full(len(array), -1, dtype=np.intp)
     found, uniques = pd.factorize(array[~missing], use_na_sentinel=False)
     codes[~missing] = found

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from functools import lru_cache
+from functools import cache
 
 from lxml import etree
 from openpyxl.utils import get_column_letter
@@ -30,7 +30,6 @@ from pysnop.workbook.ooxml.xmlparts import (
     serialise,
 )
 
-
 _PLAIN_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 
 
@@ -44,7 +43,7 @@ def split_ref(ref: str) -> tuple[int, int]:
     return row, column_index_from_string(letters)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _column_index(letters: str) -> int:
     return column_index_from_string(letters)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -153,8 +154,8 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
     # each line's (kind, status): the style of most cells depends on nothing else
     lines_key = _codes(np.array(kinds, dtype=object), np.array(statuses, dtype=object))
     not_recommended = np.array(options, dtype=object) == NOT_RECOMMENDED
-    risk_cover = np.where(np.array(kinds, dtype=object) == RISK,
-                          np.array(covers, dtype=object), None)
+    risk_cover = np.array(covers, dtype=object)
+    risk_cover[np.array(kinds, dtype=object) != RISK] = None  # only a risk line's counts
 
     def column_styles(name):
         """style() of every line, as (codes, palette): looked up once per distinct key,
@@ -175,7 +176,7 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
 
     # bulk rows, column by column (thousands of proposals on a big workbook)
     pad = [None] * (height - n)
-    block = []
+    block: list[tuple[int, str, Any, Any]] = []
     for c, name in enumerate(COLUMNS, start=1):
         values = _column_values(name, lines[name]) if name in lines.columns else [None] * n
         codes, palette = column_styles(name) if n else (np.zeros(0, dtype=np.intp), [])
