@@ -3,11 +3,17 @@ cell's text, style and formula guard as given, whatever repeats between cells.""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import math
 
+import numpy as np
 import openpyxl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl.styles import Font, PatternFill
 
+from pysnop.workbook.ooxml import fastsheet
 from pysnop.workbook.ooxml.fastsheet import FastRows, save_workbook
 from pysnop.workbook.ooxml.xlcells import StyleBook
 
@@ -47,3 +53,65 @@ def test_repeated_text_keeps_each_cells_style_and_formula_guard():
     assert [ws.cell(row=r, column=2).value for r in range(2, 8)] == \
         [1.5, 1.5, None, 2.0, None, 3.0]
     assert ws.row_dimensions[3].height == 30.0
+
+
+# the column-wise renderer against the row-wise one (add_row, a cell at a time): the same
+# XML for any mix of texts (risky, padded, escaped, with control characters), numbers (ints,
+# floats, NaN, inf, blanks), dates and per-cell styles
+TEXTS = st.one_of(st.none(), st.sampled_from(
+    ["Proposed", "=1+1", " padded ", "a<b & c>d", "bell\x07", "-3", "@x", "", "ünï"]),
+    st.text(max_size=6))
+NUMBERS = st.one_of(st.none(), st.integers(-10**6, 10**6),
+                    st.floats(allow_nan=True, allow_infinity=True))
+DATES = st.one_of(st.none(), st.dates(dt.date(1990, 1, 1), dt.date(2100, 1, 1)),
+                  st.datetimes(dt.datetime(1990, 1, 1), dt.datetime(2100, 1, 1)))
+STYLE = st.sampled_from([0, 1, 2, None])  # index into the palette below; None: no style
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.integers(1, 12))
+def test_columns_render_as_the_rows_do(data, n):
+    kinds = data.draw(st.lists(st.sampled_from(["text", "number", "date"]), min_size=1,
+                               max_size=5))
+    wb = openpyxl.Workbook()
+    styles = StyleBook(wb)
+    palette = [styles.get(), styles.get(fill=GREEN), styles.get(font=GREY)]
+    columns = []
+    for c, kind in enumerate(kinds, start=1):
+        values = data.draw(st.lists({"text": TEXTS, "number": NUMBERS, "date": DATES}[kind],
+                                    min_size=n, max_size=n))
+        how = data.draw(st.sampled_from(["one", "each", "codes"]))
+        picks = data.draw(st.lists(STYLE, min_size=n, max_size=n))
+        if how == "one":
+            cell_styles = [palette[0]] * n
+            given_styles = palette[0]
+        elif how == "each":
+            cell_styles = [None if p is None else palette[p] for p in picks]
+            given_styles = cell_styles
+        else:
+            cell_styles = [None if p is None else palette[p] for p in picks]
+            given_styles = (np.array([3 if p is None else p for p in picks]), [*palette, None])
+        given_values = values
+        if kind == "number" and all(v is None or isinstance(v, float) for v in values) \
+                and data.draw(st.booleans()):  # a float array, NaN for the blanks
+            given_values = np.array([np.nan if v is None else v for v in values])
+        columns.append((c, kind, values, cell_styles, given_styles, given_values))
+
+    rows = FastRows(wb.create_sheet("rows"), styles)
+    for i in range(n):
+        cells = []
+        for c, kind, values, cell_styles, _, _ in columns:
+            v, style = values[i], cell_styles[i]
+            blank = v is None or (kind == "number" and not math.isfinite(v))
+            if not (blank and style is None):  # no value, no style: no cell
+                cells.append((c, v, style))
+        rows.add_row(2 + i, cells)
+    cols = FastRows(wb.create_sheet("columns"), styles)
+    block = fastsheet.BLOCK_ROWS
+    fastsheet.BLOCK_ROWS = data.draw(st.integers(1, 13))  # rows joined a block at a time
+    try:
+        cols.add_columns(2, n, [(c, kind, given_values, given)
+                                for c, kind, _, _, given, given_values in columns])
+    finally:
+        fastsheet.BLOCK_ROWS = block
+    assert "".join(cols.parts) == "".join(rows.parts)

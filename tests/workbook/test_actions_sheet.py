@@ -1,9 +1,11 @@
 """The Actions and Review sheets: dropdowns, highlighting, read-back, formula injection."""
 
 import datetime as dt
+from copy import copy
 
 import openpyxl
 import pandas as pd
+from openpyxl.cell.cell import Cell
 
 from pysnop.workbook.ooxml.fastsheet import save_workbook
 from pysnop.workbook.ooxml.xlcells import StyleBook
@@ -190,3 +192,57 @@ def test_a_decision_typed_on_a_risk_line_is_reported_not_lost(tmp_path):
                        dt.datetime(2026, 11, 18, 9))
     [problem] = [p for p in got.problems if p.row == HEADER_ROW + 4]
     assert "without an action_id is ignored" in problem.reason
+
+
+def test_bulk_cells_are_what_the_per_cell_functions_give(tmp_path):
+    """Every cell of the grouped sheet, read back: the value ``_cell_value`` gives the line's
+    raw value and the look ``_style`` gives its (line kind, status, option, cover): the
+    column-wise rendering (styles per distinct key, text columns converted whole) changes
+    neither."""
+    from test_risk_lines import RISKS
+
+    from pysnop.workbook.render.action_groups import sheet_lines
+    from pysnop.workbook.render.actions import FIRST_ROW, _cell_value, _style
+
+    frame = pd.concat([rows()] * 3, ignore_index=True)
+    frame["action_id"] = [f"A-{i}" for i in range(len(frame))]
+    # two Proposed alternatives of one risk, one losing money ("not recommended": its
+    # option in the warning font), and every other status
+    frame["status"] = ["Approved", "Obsolete", "Proposed", "Superseded", "Needs re-approval",
+                       "Rejected", "Proposed", "Proposed", "Exported"]
+    frame["risk_id"] = ["R1", "R1", "R2", "R2", None, "R9", "R5", "R5", "R6"]
+    frame["net_value"] = [25.0, -3.0, None, -1.0, 4.0, float("nan"), -2.0, 5.0, 1.0]
+    frame["comment"] = [EVIL[1], None, float("nan"), " padded ", "a&b<c>", "x\x07y", "", "ok",
+                        "@"]
+    wb = openpyxl.Workbook()
+    styles = StyleBook(wb)
+    write_actions_sheet(wb, frame, styles, ["Ann"], RISKS)
+    path = tmp_path / "g.xlsx"
+    with open(path, "wb") as handle:
+        save_workbook(wb, handle)
+    ws = openpyxl.load_workbook(path)["Actions"]
+    lines = sheet_lines(frame, RISKS)
+    assert len(lines) > len(frame)  # risk lines among the alternatives
+    look = StyleBook(openpyxl.Workbook())
+    for i, line in enumerate(lines.to_dict("records")):
+        status = line.get("status") if isinstance(line.get("status"), str) else ""
+        for c, name in enumerate(COLUMNS, start=1):
+            cell = ws.cell(FIRST_ROW + i, c)
+            raw = line.get(name)
+            want = _cell_value(name, raw)
+            if name not in ("week", "act_by", "new_start", "decided_at", "exported_at",
+                            "qty", "cost", "margin_protected", "net_value", "new_lift",
+                            "units_protected", "rank") and want is not None:
+                want = str(want).replace("\x07", "")  # text, cleaned of control characters
+            got = cell.value
+            if isinstance(got, dt.datetime) and not isinstance(want, dt.datetime):
+                got = got.date()
+            assert got == want, (i, name)
+            style = _style(look, name, line["line"], status, line.get("option"),
+                           line.get("covers"))
+            ref = Cell(look.wb.active, row=1, column=1, style_array=style)
+            for part in ("font", "fill", "alignment"):
+                assert copy(getattr(cell, part)) == copy(getattr(ref, part)), (i, name, part)
+            assert cell.number_format == ref.number_format, (i, name)
+            assert bool(cell.quotePrefix) == (isinstance(want, str)
+                                              and want.startswith(("=", "+", "-", "@")))

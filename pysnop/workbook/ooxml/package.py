@@ -26,6 +26,10 @@ CT_PART = "[Content_Types].xml"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 WORKSHEET_REL = REL_NS + "/worksheet"
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
+# the parts pysnop writes (its own sheets, and the few listing parts it edits) are deflated
+# at zlib's fastest level: about a third of the time of the default level for a part a
+# third larger, until Excel re-saves the file; the user's parts are copied as they are
+FAST_LEVEL = 1
 
 
 def rels_name(part: str) -> str:
@@ -201,21 +205,21 @@ class Package:
         """Write the package; untouched parts keep their compressed bytes exactly."""
         if self._ct_changed or CT_PART in self.changed:
             self.changed[CT_PART] = self.content_types.xml()
-        with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as out:
+        with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as out:
             if CT_PART in self.changed:
-                out.writestr(_info(CT_PART), self.changed[CT_PART])
+                _write(out, CT_PART, self.changed[CT_PART])
             elif CT_PART in self.infos:
                 self._copy_raw(out, self.infos[CT_PART])
             for name, info in self.infos.items():
                 if name == CT_PART or name in self.dropped:
                     continue
                 if name in self.changed:
-                    out.writestr(_info(name), self.changed[name])
+                    _write(out, name, self.changed[name])
                 else:
                     self._copy_raw(out, info)
             for name, data in self.changed.items():
                 if name not in self.infos and name != CT_PART:
-                    out.writestr(_info(name), data)
+                    _write(out, name, data)
 
     def _copy_raw(self, out: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
         raw = self._raw_bytes(info)
@@ -245,6 +249,11 @@ class Package:
         fields = _LOCAL_HEADER.unpack(header)
         start = info.header_offset + _LOCAL_HEADER.size + fields[10] + fields[11]
         return self.data[start:start + info.compress_size]
+
+
+def _write(out: zipfile.ZipFile, name: str, data: bytes) -> None:
+    # a ZipInfo's own level, not the ZipFile's, is the one zipfile uses
+    out.writestr(_info(name), data, compresslevel=FAST_LEVEL)
 
 
 def _info(name: str) -> zipfile.ZipInfo:

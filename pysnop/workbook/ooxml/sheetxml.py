@@ -10,7 +10,9 @@ spelt out) so that an inserted cell cannot shift its neighbours.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
+from functools import cache
 
 from lxml import etree
 from openpyxl.utils import get_column_letter
@@ -28,11 +30,22 @@ from pysnop.workbook.ooxml.xmlparts import (
     serialise,
 )
 
+_PLAIN_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+
 
 def split_ref(ref: str) -> tuple[int, int]:
-    """"C7" -> (7, 3)."""
+    """"C7" -> (7, 3). A plain reference (what every producer writes) is read with one
+    match and a cached column; anything else as openpyxl reads it."""
+    plain = _PLAIN_REF.fullmatch(ref)
+    if plain is not None:
+        return int(plain[2]), _column_index(plain[1])
     letters, row = coordinate_from_string(ref)
     return row, column_index_from_string(letters)
+
+
+@cache
+def _column_index(letters: str) -> int:
+    return column_index_from_string(letters)
 
 
 def cell_ref(row: int, col: int) -> str:

@@ -112,6 +112,16 @@ def clean_text(value: Any) -> str:
     return text
 
 
+def clean_texts(values: list[Any]) -> list[str]:
+    """:func:`clean_text` of each value, the usual case (no control characters, nothing
+    too long) found for all of them at once."""
+    texts = list(map(str, values))  # a str is itself
+    if ILLEGAL_CHARACTERS_RE.search("".join(texts)) or \
+            any(n > MAX_CELL_TEXT for n in map(len, texts)):
+        return [clean_text(text) for text in texts]
+    return texts
+
+
 def is_risky(text: str) -> bool:
     return text.startswith(RISKY_PREFIXES)
 

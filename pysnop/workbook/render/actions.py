@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -150,20 +151,21 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
             cache[key] = _style(styles, name, kind, status, option, cover)
         return cache[key]
 
+    # each line's (kind, status): the style of most cells depends on nothing else
+    lines_key = _codes(np.array(kinds, dtype=object), np.array(statuses, dtype=object))
+    not_recommended = np.array(options, dtype=object) == NOT_RECOMMENDED
+    risk_cover = np.array(covers, dtype=object)
+    risk_cover[np.array(kinds, dtype=object) != RISK] = None  # only a risk line's counts
+
     def column_styles(name):
-        """style() for every line; only the option and covers cells depend on more than
-        the line's kind and status, so the others are looked up once per (kind, status)."""
-        if name in ("option", "covers"):
-            return [style(name, k, st, op, cv)
-                    for k, st, op, cv in zip(kinds, statuses, options, covers)]
-        by_line: dict = {}
-        out = []
-        for line in zip(kinds, statuses):
-            got = by_line.get(line)
-            if got is None:
-                got = by_line[line] = style(name, line[0], line[1], None, None)
-            out.append(got)
-        return out
+        """style() of every line, as (codes, palette): looked up once per distinct key,
+        from the key's first line (the option and covers cells also depend on the option
+        and the risk's cover)."""
+        key = (_codes(lines_key, not_recommended) if name == "option" else
+               _codes(lines_key, risk_cover) if name == "covers" else lines_key)
+        _, first, codes = np.unique(key, return_index=True, return_inverse=True)
+        return codes.reshape(-1), [style(name, kinds[i], statuses[i], options[i], covers[i])
+                                   for i in first.tolist()]
 
     # the approvers' dropdown: a list typed into the validation while it fits Excel's 255
     # characters, else a range of names in a hidden column right of the table
@@ -174,11 +176,12 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
 
     # bulk rows, column by column (thousands of proposals on a big workbook)
     pad = [None] * (height - n)
-    block = []
+    block: list[tuple[int, str, Any, Any]] = []
     for c, name in enumerate(COLUMNS, start=1):
         values = _column_values(name, lines[name]) if name in lines.columns else [None] * n
-        cells = column_styles(name)
-        block.append((c, _kind(values), values + pad, cells + pad))
+        codes, palette = column_styles(name) if n else (np.zeros(0, dtype=np.intp), [])
+        codes = np.concatenate([codes, np.full(height - n, len(palette), dtype=np.intp)])
+        block.append((c, _kind(values), values + pad, (codes, [*palette, None])))
     list_col = len(COLUMNS) + 2
     if listed:
         put(ws, HEADER_ROW, list_col, "approvers", head)
@@ -253,16 +256,28 @@ def _style(styles: StyleBook, name: str, kind: str, status: str, option, cover):
     return styles.get(fill=fill, font=font, number_format=fmt, alignment=align)
 
 
+def _codes(*keys: np.ndarray) -> np.ndarray:
+    """One integer per position telling apart the distinct combinations of ``keys``
+    (None and NaN one value)."""
+    out = np.zeros(len(keys[0]), dtype=np.int64)
+    for key in keys:
+        codes, uniques = pd.factorize(key, use_na_sentinel=False)
+        out = out * len(uniques) + codes
+    return out
+
+
 def _kind(values) -> str:
-    """How a column's cells are written: numbers, dates, or (anything else) text."""
-    present = [v for v in values if v is not None]
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+    """How a column's cells are written: numbers, dates, or (anything else) text, the
+    cells' types looked at once per distinct type."""
+    present = set(map(type, values)) - {type(None)}
+    if all(issubclass(t, (int, float)) and not issubclass(t, bool) for t in present):
         return "number"
-    if all(isinstance(v, (dt.date, dt.datetime)) for v in present):
+    if all(issubclass(t, dt.date) for t in present):
         return "date"
-    for i, v in enumerate(values):
-        if v is not None and not isinstance(v, str):
-            values[i] = str(v)
+    if not all(issubclass(t, str) for t in present):
+        for i, v in enumerate(values):
+            if v is not None and not isinstance(v, str):
+                values[i] = str(v)
     return "text"
 
 
@@ -299,6 +314,12 @@ def _column_values(name: str, column: pd.Series) -> list:
         out = np.full(len(numbers), None, dtype=object)
         out[finite] = numbers[finite]
         return out.tolist()
+    if (name not in DATES and name not in TIMES
+            and pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")):
+        # text and blanks (None, NaN, NA): the text as it is, the blanks None
+        values = column.to_numpy(dtype=object, copy=True)
+        values[column.isna().to_numpy()] = None
+        return values.tolist()
     return _cell_values(name, column.tolist())
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -192,14 +192,14 @@ def write_bridge_sheet(wb, result: BridgeResult, styles: StyleBook):
         "status": [status_styles.get(label, plain) for label in labels],
         "act_by": [too_late_style if late else col_styles["act_by"] for late in too_late]}
     columns["status"] = [label or None for label in labels]
-    block = [(c, "date" if name in _DATES else "number" if name in _NUMERIC else "text",
-              columns[name], special.get(name, col_styles.get(name, plain)))
-             for c, name in enumerate(names, start=1)]
+    block: list[tuple[int, str, Any, Any]] = [
+        (c, "date" if name in _DATES else "number" if name in _NUMERIC else "text",
+         columns[name], special.get(name, col_styles.get(name, plain)))
+        for c, name in enumerate(names, start=1)]
     style_table = [poh_styles[(code, flag)] for code in range(3) for flag in (False, True)]
-    for k in range(n_weeks):
-        picks = (status[:, k] * 2 + promo[:, k]).tolist()
-        block.append((first_week_col + k, "number", poh[:, k].tolist(),
-                      [style_table[p] for p in picks]))
+    for k in range(n_weeks):  # each cell's style an index into style_table
+        block.append((first_week_col + k, "number", poh[:, k],
+                      (status[:, k] * 2 + promo[:, k], style_table)))
     # the closed loop: which exported actions the projection counts, after the weeks (only
     # when there are any, so the week columns never move)
     covered = column_values(summary, COVERED_COLUMN) if COVERED_COLUMN in summary else []

@@ -112,8 +112,9 @@ def build_review(log) -> ReviewData:
         alternatives = pd.to_numeric(decisions["alternatives"], errors="coerce").fillna(0)
         open_risks = decisions[~decisions["risk_id"].isin(chosen).to_numpy()
                                & ((lost > 1e-6) | (alternatives > 0)).to_numpy()]
+        said = [c for c in DECISION_INPUTS if c in open_risks.columns]  # not 50 columns a row
         open_risks = open_risks.assign(decision=[_decision(r) for r in
-                                                 open_risks.to_dict("records")])
+                                                 open_risks[said].to_dict("records")])
         columns, dated = DECISION_COLS, open_risks
     else:  # a log from before risks were recorded: the Bridge's rows
         open_risks, columns, dated = None, RISK_COLS, risks
@@ -136,6 +137,9 @@ def build_review(log) -> ReviewData:
     sections = {k: sections[k] for k in ReviewData.TITLES if k in sections}
     return ReviewData(last["as_of"], last["at"], prev["at"] if prev else None,
                       {k: v.reset_index(drop=True) for k, v in sections.items()})
+
+
+DECISION_INPUTS = ("campaign_id", "shortfall_units", "margin_at_risk", "best_action_id", "note")
 
 
 def _decision(risk: dict) -> str:
