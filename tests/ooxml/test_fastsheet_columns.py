@@ -115,3 +115,25 @@ def test_columns_render_as_the_rows_do(data, n):
     finally:
         fastsheet.BLOCK_ROWS = block
     assert "".join(cols.parts) == "".join(rows.parts)
+
+
+def test_values_equal_to_a_dict_but_written_apart():
+    # True == 1 == 1.0 and 0.0 == -0.0 as dict keys; the column writer renders each distinct
+    # value once, and must not merge them (a review found "True" written for a 1): a text
+    # column writes each cell's own text, a number column each cell as add_row does
+    wb = openpyxl.Workbook()
+    styles = StyleBook(wb)
+    style = styles.get()
+
+    def columns(kind, values):
+        fast = FastRows(wb.create_sheet(), styles)
+        fast.add_columns(2, len(values), [(1, kind, values, style)])
+        return "".join(fast.parts)
+
+    mixed = [True, 1, 1.0, "1", True]
+    assert columns("text", mixed) == columns("text", ["True", "1", "1.0", "1", "True"])
+    numbers = [0.0, 1, 1.0, 2.5, 1]
+    rows = FastRows(wb.create_sheet(), styles)
+    for i, v in enumerate(numbers):
+        rows.add_row(2 + i, [(1, v, style)])
+    assert columns("number", numbers) == "".join(rows.parts)

@@ -292,16 +292,26 @@ def _is_none(array: np.ndarray) -> np.ndarray:
 
 def _factorize(values) -> tuple[list[Any], np.ndarray]:
     """The distinct values (None left out) and each value's index among them (-1: None),
-    told apart by hash and equality as a dict would (a float NaN is a value)."""
+    told apart by hash and equality as a dict would (a float NaN is a value) and, for
+    anything but text, by type too: True, 1 and 1.0 are equal to a dict but not written
+    alike."""
     import pandas as pd
 
     array = np.empty(len(values), dtype=object)
     array[:] = values
     missing = _is_none(array)
     codes = np.full(len(array), -1, dtype=np.intp)
-    found, uniques = pd.factorize(array[~missing], use_na_sentinel=False)
+    present = array[~missing]
+    if pd.api.types.infer_dtype(present, skipna=False) in ("string", "empty"):
+        found, uniques = pd.factorize(present, use_na_sentinel=False)
+        codes[~missing] = found
+        return list(uniques), codes
+    keys = np.empty(len(present), dtype=object)
+    keys[:] = [v if isinstance(v, str) else (type(v), v) for v in present]
+    found, _ = pd.factorize(keys, use_na_sentinel=False)
     codes[~missing] = found
-    return list(uniques), codes
+    _, first = np.unique(found, return_index=True)  # codes count up in order of appearance
+    return list(present[first]), codes
 
 
 def dimension(ws, fast: FastRows) -> str:
