@@ -1,19 +1,83 @@
 """The Actions sheet's risk lines, built for all risks at once (render/action_groups.py):
-each headline and remedy is what the one-risk functions write, and a hand-worked pair."""
+each headline and remedy is what the one-risk reference below (the code the column-wise
+version replaced) writes, and a hand-worked pair."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 
 from pysnop.workbook.render.action_groups import (
     OPEN,
     RISK,
-    risk_headline,
+    _day,
+    _flag,
+    _number,
+    _present,
     risk_headlines,
     risk_lines,
-    risk_remedies,
     risk_remedies_all,
 )
+
+
+# the reference: one risk at a time, as the Actions sheet was written before
+def risk_headline(risk: dict[str, Any]) -> str:
+    """What the decision is about, when, how much: '000311 at S01: STOCKOUT from
+    2026-11-23 · short 84 units · 84 lost · margin at risk 3,519.96 · act by 2026-11-02
+    (too late to order)'."""
+    sku, where = risk.get("sku"), risk.get("location")
+    dc = risk.get("dc") if _present(risk.get("dc")) else None
+    if risk.get("kind") == "campaign":
+        draft = _flag(risk.get("draft"))
+        what = f"{'Draft campaign' if draft else 'Campaign'} {risk.get('campaign_id')}, " \
+               f"{sku} at {where}{' if confirmed' if draft else ''}"
+        if dc:
+            what += f" (through {dc})"
+    elif risk.get("kind") == "network" and dc:
+        what = f"{sku} at {where}: {dc} and the locations it leaves short"
+    else:
+        what = f"{sku} at {where}"
+    parts = [f"{what}: {risk.get('status') or 'AT RISK'} from "
+             f"{_day(risk.get('first_risk_week'))}",
+             f"short {_units(risk.get('shortfall_units'))} units"]
+    if (_number(risk.get("lost_units")) or 0) > 1e-6:
+        parts += [f"{_units(risk.get('lost_units'))} lost",
+                  f"margin at risk {_number(risk.get('margin_at_risk')) or 0:,.2f}"]
+    else:
+        parts.append("no sale lost")
+    act = _day(risk.get("act_by"))
+    if act:
+        parts.append(f"act by {act}" + (" (too late to order)" if _flag(risk.get("too_late"))
+                                        else ""))
+    return " · ".join(parts)
+
+
+def risk_remedies(risk: dict[str, Any]) -> str:
+    """What can fix the risk: its alternatives and the best one, or why nothing can."""
+    note = risk.get("note")
+    n = int(_number(risk.get("alternatives")) or 0)
+    if _present(note) and str(note).startswith("nothing can fix it"):
+        return "Nothing can fix this: " + str(note).split(": ", 1)[-1] + "."
+    if _present(note) and n == 0:
+        return str(note)[:1].upper() + str(note)[1:] + "."
+    rec = int(_number(risk.get("recommended")) or 0)
+    text = f"{n} alternative{'s' if n != 1 else ''} below"
+    if _present(risk.get("best_action_id")):
+        text += f", best {risk['best_action_id']}"
+    if rec < n:
+        text += f"; {n - rec} not recommended ({'it loses' if n - rec == 1 else 'they lose'}" \
+                f" money)"
+    if _present(note):
+        text += f"; {note}"
+    return text + ". Approve the one you choose: the others it makes unnecessary become " \
+        "Superseded."
+
+
+def _units(value: Any) -> str:
+    f = _number(value) or 0.0
+    return f"{f:,.0f}" if abs(f - round(f)) < 1e-6 or abs(f) >= 100 else f"{f:,.1f}"
+
 
 RISKS = pd.DataFrame({
     "risk_id": ["R1", "R2", "R3", "R4", "R5", "R6"],

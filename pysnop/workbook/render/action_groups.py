@@ -169,17 +169,10 @@ def _states(rows: pd.DataFrame, risks: pd.DataFrame,
     return out
 
 
-def _risk_line(risk: dict[str, Any], state: str) -> dict[str, Any]:
-    """A risk line: its headline in ``type`` (it runs over the blank cells to its right), its
-    state in ``covers``, what can fix it in ``reason``."""
-    return {"line": RISK, "option": risk["risk_id"], "type": risk_headline(risk),
-            "covers": state, "reason": risk_remedies(risk), "status": None,
-            "risk_id": risk["risk_id"]}
-
-
 def risk_lines(risks: pd.DataFrame, state: dict[str, str]) -> pd.DataFrame:
-    """:func:`_risk_line` of every risk at once: the headlines and remedies built column by
-    column (thousands of risks on a big workbook); ``state`` by str(risk_id), else open."""
+    """The risk lines: each risk's headline in ``type`` (it runs over the blank cells to its
+    right), its state in ``covers`` (``state`` by str(risk_id)), what can fix it in
+    ``reason`` — built column by column (thousands of risks on a big workbook)."""
     ids = risks["risk_id"].tolist()
     n = len(ids)
     return pd.DataFrame({
@@ -189,7 +182,9 @@ def risk_lines(risks: pd.DataFrame, state: dict[str, str]) -> pd.DataFrame:
 
 
 def risk_headlines(risks: pd.DataFrame) -> pd.Series:
-    """:func:`risk_headline` of every risk, as whole columns."""
+    """What each decision is about, when, how much: '000311 at S01: STOCKOUT from
+    2026-11-23 · short 84 units · 84 lost · margin at risk 3,519.96 · act by 2026-11-02
+    (too late to order)'."""
     n = len(risks)
     sku, where = _col_text(risks, "sku"), _col_text(risks, "location")
     dc = _col_text(risks, "dc")
@@ -225,7 +220,7 @@ def risk_headlines(risks: pd.DataFrame) -> pd.Series:
 
 
 def risk_remedies_all(risks: pd.DataFrame) -> pd.Series:
-    """:func:`risk_remedies` of every risk, as whole columns."""
+    """What can fix each risk: its alternatives and the best one, or why nothing can."""
     note = _col_text(risks, "note")
     has_note = _present_in(risks, "note").to_numpy()
     n = np.trunc(_col_number(risks, "alternatives").fillna(0.0).to_numpy()).astype(np.int64)
@@ -295,7 +290,7 @@ def _col_flag(risks: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _col_units(values: pd.Series) -> pd.Series:
-    """:func:`_units` of a column of floats."""
+    """Units as the sheet shows them: whole (or ≥ 100) without decimals, else one."""
     f = values.fillna(0.0)
     f = f.where(f != 0, 0.0)  # as `x or 0.0`: no "-0"
     whole = ((f - f.round()).abs() < 1e-6) | (f.abs() >= 100)
@@ -310,58 +305,6 @@ def _col_day(risks: pd.DataFrame, name: str) -> pd.Series:
         return pd.Series(days.to_numpy(dtype=object), dtype=object).where(
             days.notna().to_numpy(), "")
     return _col(risks, name).map(_day)
-
-
-def risk_headline(risk: dict[str, Any]) -> str:
-    """What the decision is about, when, how much: '000311 at S01: STOCKOUT from
-    2026-11-23 · short 84 units · 84 lost · margin at risk 3,519.96 · act by 2026-11-02
-    (too late to order)'."""
-    sku, where = risk.get("sku"), risk.get("location")
-    dc = risk.get("dc") if _present(risk.get("dc")) else None
-    if risk.get("kind") == "campaign":
-        draft = _flag(risk.get("draft"))
-        what = f"{'Draft campaign' if draft else 'Campaign'} {risk.get('campaign_id')}, " \
-               f"{sku} at {where}{' if confirmed' if draft else ''}"
-        if dc:
-            what += f" (through {dc})"
-    elif risk.get("kind") == "network" and dc:
-        what = f"{sku} at {where}: {dc} and the locations it leaves short"
-    else:
-        what = f"{sku} at {where}"
-    parts = [f"{what}: {risk.get('status') or 'AT RISK'} from "
-             f"{_day(risk.get('first_risk_week'))}",
-             f"short {_units(risk.get('shortfall_units'))} units"]
-    if (_number(risk.get("lost_units")) or 0) > 1e-6:
-        parts += [f"{_units(risk.get('lost_units'))} lost",
-                  f"margin at risk {_number(risk.get('margin_at_risk')) or 0:,.2f}"]
-    else:
-        parts.append("no sale lost")
-    act = _day(risk.get("act_by"))
-    if act:
-        parts.append(f"act by {act}" + (" (too late to order)" if _flag(risk.get("too_late"))
-                                        else ""))
-    return " · ".join(parts)
-
-
-def risk_remedies(risk: dict[str, Any]) -> str:
-    """What can fix the risk: its alternatives and the best one, or why nothing can."""
-    note = risk.get("note")
-    n = int(_number(risk.get("alternatives")) or 0)
-    if _present(note) and str(note).startswith("nothing can fix it"):
-        return "Nothing can fix this: " + str(note).split(": ", 1)[-1] + "."
-    if _present(note) and n == 0:
-        return str(note)[:1].upper() + str(note)[1:] + "."
-    rec = int(_number(risk.get("recommended")) or 0)
-    text = f"{n} alternative{'s' if n != 1 else ''} below"
-    if _present(risk.get("best_action_id")):
-        text += f", best {risk['best_action_id']}"
-    if rec < n:
-        text += f"; {n - rec} not recommended ({'it loses' if n - rec == 1 else 'they lose'}" \
-                f" money)"
-    if _present(note):
-        text += f"; {note}"
-    return text + ". Approve the one you choose: the others it makes unnecessary become " \
-        "Superseded."
 
 
 def _has(rows: pd.DataFrame, column: str) -> bool:
@@ -393,11 +336,6 @@ def _flag(value: Any) -> bool:
     return _present(value) and bool(value)
 
 
-def _units(value: Any) -> str:
-    f = _number(value) or 0.0
-    return f"{f:,.0f}" if abs(f - round(f)) < 1e-6 or abs(f) >= 100 else f"{f:,.1f}"
-
-
 def _day(value: Any) -> str:
     if not _present(value):
         return ""
@@ -407,5 +345,5 @@ def _day(value: Any) -> str:
         return str(value)
 
 
-__all__ = ["ACTION", "GROUP", "NOT_RECOMMENDED", "RISK", "risk_headline", "risk_headlines",
-           "risk_lines", "risk_remedies", "risk_remedies_all", "sheet_lines"]
+__all__ = ["ACTION", "GROUP", "NOT_RECOMMENDED", "RISK", "risk_headlines", "risk_lines",
+           "risk_remedies_all", "sheet_lines"]
