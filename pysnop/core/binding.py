@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.core.dtypes.cast import maybe_box_native
 from pandas.core.dtypes.dtypes import BaseMaskedDtype
 
+from pysnop.core.values import records_column
 from pysnop.errors import Problem
 
 # what an approval is of: a re-run that changes any of them changes the fingerprint
@@ -164,16 +164,7 @@ def _json_column(col: pd.Series) -> list[str]:
         encode = json.encoder.encode_basestring
         return [encode(v) if v else "null" for v in stripped]
     encode_value = _VALUES_JSON.encode  # any other column: value by value, as normal()
-    return [encode_value(normal(v)) for v in _records_column(col)]
-
-
-def _records_column(col: pd.Series) -> list[Any]:
-    """A column's values as ``to_dict("records")`` gives them."""
-    values: list[Any] = col.astype(object).tolist() if isinstance(col.dtype, pd.StringDtype) \
-        else col.tolist()
-    if col.dtype == object or isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
-        return list(map(maybe_box_native, values))
-    return values
+    return [encode_value(normal(v)) for v in records_column(col)]
 
 
 _SCALE = 1e6  # normal() rounds numbers to 6 decimals

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 import pandas as pd
+from pandas.core.dtypes.cast import maybe_box_native  # how to_dict boxes a cell
 
 
 def is_blank(value: Any) -> bool:
@@ -23,3 +24,14 @@ def is_blank_text(value: Any) -> bool:
     if isinstance(value, str):
         return not value.strip()
     return is_blank(value)
+
+
+def records_column(col: pd.Series) -> list[Any]:
+    """A column's values as ``to_dict("records")`` gives them (numpy scalars of object and
+    extension columns boxed as pandas boxes them, text as plain str): the decision log's
+    stored forms and fingerprints follow exactly what a record would hold."""
+    values: list[Any] = col.astype(object).tolist() if isinstance(col.dtype, pd.StringDtype) \
+        else col.tolist()
+    if col.dtype == object or isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
+        return list(map(maybe_box_native, values))
+    return values

@@ -16,9 +16,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.core.dtypes.cast import maybe_box_native
 
-from pysnop.core.values import is_blank
+from pysnop.core.values import is_blank, records_column
 
 PROPOSAL_FIELDS = ("action_id", "type", "owner", "sku", "location", "campaign_id", "qty", "week",
                    "margin_protected", "net_value", "rank", "reason", "from_location", "po_id",
@@ -79,18 +78,8 @@ def plain_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """``frame.to_dict("records")``, built column by column (the same values: numpy
     scalars of object columns boxed as pandas boxes them, text columns as plain objects)."""
     names = [str(c) for c in frame.columns]
-    return [dict(zip(names, row)) for row in zip(*(_plain(frame, c) for c in frame.columns))]
-
-
-def _plain(frame: pd.DataFrame, name: Any) -> list[Any]:
-    """One column's values as ``to_dict("records")`` gives them."""
-    col = frame[name]
-    if isinstance(col.dtype, pd.StringDtype):
-        col = col.astype(object)
-    values = col.tolist()
-    if col.dtype == object or isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
-        return list(map(maybe_box_native, values))
-    return values
+    columns = (records_column(frame[c]) for c in frame.columns)
+    return [dict(zip(names, row)) for row in zip(*columns)]
 
 
 def stored_rows(frame: pd.DataFrame, fields, whole: Collection[str] = WHOLE) -> list[tuple]:
@@ -129,7 +118,7 @@ def _stored(frame: pd.DataFrame, name: str, convert) -> list[Any]:
         plain = values.where(values.notna(), None).tolist()
         if set(map(type, plain)) <= {str, type(None)}:
             return plain
-    return [convert(v) for v in _plain(frame, name)]
+    return [convert(v) for v in records_column(frame[name])]
 
 
 def stored_whole(value):

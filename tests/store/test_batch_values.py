@@ -118,7 +118,8 @@ def test_text_and_times_are_stored_as_value_by_value():
     when a time is midnight to the second, blanks None, other objects as before."""
     import warnings
 
-    from pysnop.store.log_values import _plain, _stored, stored_text
+    from pysnop.core.values import records_column
+    from pysnop.store.log_values import _stored, stored_text
 
     rng = np.random.default_rng(3)
     ns = rng.integers(-6 * 10 ** 18, 9 * 10 ** 18, 5000)
@@ -132,5 +133,5 @@ def test_text_and_times_are_stored_as_value_by_value():
         warnings.simplefilter("ignore")
         for name in frame.columns:
             got = _stored(frame, name, stored_text)
-            want = [stored_text(v) for v in _plain(frame, name)]
+            want = [stored_text(v) for v in records_column(frame[name])]
             assert [(type(v), v) for v in got] == [(type(v), v) for v in want], name
