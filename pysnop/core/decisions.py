@@ -52,7 +52,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from pandas.core.dtypes.cast import maybe_box_native  # what to_dict boxes cells with
 
 from pysnop.core.authority import Runner, decide_as
 from pysnop.core.binding import BOUND_FIELDS as BOUND_FIELDS  # what an approval is of
@@ -89,7 +88,7 @@ from pysnop.core.decision_records import row_warning as row_warning
 from pysnop.core.review_coordination import coordinate as coordinate
 from pysnop.core.review_coordination import coverage_of
 from pysnop.core.review_coordination import mark_superseded as mark_superseded
-from pysnop.core.values import is_blank_text
+from pysnop.core.values import is_blank_text, records_column
 
 
 def review_edits(sheet: pd.DataFrame, known: dict[str, Known], approvers: Approvers,
@@ -240,16 +239,10 @@ def _statuses(cells: NDArray[np.object_]) -> NDArray[np.object_]:
 
 
 def _cells(column: pd.Series) -> NDArray[np.object_]:
-    """A column's cells as ``to_dict("records")`` hands them out (Python scalars; a masked
-    column's missing cells None), so that the rows come out as the row-by-row merge made them."""
-    dtype = column.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind in "biufcmM":
-        # numpy's own conversion: Python numbers, Timestamps for datetime64 (as iteration)
-        return np.asarray(column.to_numpy(dtype=object), dtype=object)
-    if isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan:
-        return np.asarray(column.to_numpy(dtype=object), dtype=object)  # text and NaN as is
-    cells = np.fromiter(column, dtype=object, count=len(column))
-    cells[:] = [maybe_box_native(v) for v in cells]
+    """A column's cells as ``to_dict("records")`` hands them out, so that the rows come out
+    as the row-by-row merge made them."""
+    cells = np.empty(len(column), dtype=object)
+    cells[:] = records_column(column)
     return cells
 
 
