@@ -44,6 +44,7 @@ unit are dropped (a risk that is only below safety stock loses no sale: nothing 
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,7 +59,7 @@ from pysnop.core.proposals import PROPOSAL_COLUMNS, Batch, concat, keep
 from pysnop.core.remedies import propose_expedites, propose_new_orders
 from pysnop.core.risk_frame import RISK_COLUMNS, risk_frame, risk_order
 from pysnop.core.risks import RiskBook, build_risks
-from pysnop.core.transfers import propose_transfers
+from pysnop.core.transfers import propose_transfers, start_transfers
 
 ACTION_TYPES = ("EXPEDITE", "TRANSFER", "NEW_ORDER", "EXCLUDE_LOCATIONS", "REDUCE_LIFT",
                 "MOVE_WINDOW", "SHIFT_SKU")
@@ -97,8 +98,15 @@ def plan_actions(inputs: PlanInputs, result: BridgeResult, *,
     ctx = build_context(inputs, result, margin_week)
     book = build_risks(ctx)
     horizon = ctx.horizon
-    batch = concat([propose_expedites(ctx), propose_transfers(ctx), propose_new_orders(ctx),
-                    propose_campaign_remedies(ctx)], horizon)
+    # the transfer LP is solved on a second thread while the other remedies are made (HiGHS
+    # frees the GIL); the batches are joined in the same order whichever finishes first
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pysnop-transfers") as pool:
+        pending = start_transfers(ctx, pool)
+        expedites = propose_expedites(ctx)
+        orders = propose_new_orders(ctx)
+        campaign = propose_campaign_remedies(ctx)
+        batch = concat([expedites, propose_transfers(ctx, pending), orders, campaign],
+                       horizon)
     saves = batch.frame["units_protected"].astype(float).to_numpy() > UNIT_EPS
     batch = keep(batch, saves)
     home_row = batch.frame["home_row"].to_numpy(dtype=np.int64)

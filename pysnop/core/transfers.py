@@ -22,6 +22,10 @@ now needs more from a DC that cannot ship it) gives nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -30,7 +34,7 @@ from pysnop.core.lanes import lane_table, transfer_arcs
 from pysnop.core.network_remedies import network_view
 from pysnop.core.network_transfers import through_network
 from pysnop.core.proposals import Batch, empty_batch, make_batch
-from pysnop.core.transfer_lp import TransferNetwork, plan_transfers
+from pysnop.core.transfer_lp import TransferNetwork, TransferPlan, plan_transfers
 
 
 def transfer_network(ctx: ActionContext) -> TransferNetwork:
@@ -57,12 +61,40 @@ def transfer_network(ctx: ActionContext) -> TransferNetwork:
                            lost=result.network.lost_weekly)
 
 
-def propose_transfers(ctx: ActionContext) -> Batch:
-    horizon = ctx.horizon
-    if horizon == 0 or len(ctx.sku) == 0:
-        return empty_batch(horizon)
+@dataclass
+class PendingTransfers:
+    """A transfer plan being solved: its network and the plan to come (None: nothing to
+    plan)."""
+
+    net: TransferNetwork | None
+    plan: Callable[[], TransferPlan] | None
+
+
+def start_transfers(ctx: ActionContext, pool: Executor | None = None) -> PendingTransfers:
+    """Build the transfer problem here and solve it on ``pool`` (None: here, now).
+
+    Only :func:`plan_transfers` goes to the pool: numpy on the network's own arrays and HiGHS,
+    which lets go of the GIL while it solves, so the other proposals are made meanwhile on
+    the second core; everything that reads the context's frames stays on the calling thread.
+    """
+    if ctx.horizon == 0 or len(ctx.sku) == 0:
+        return PendingTransfers(None, None)
     net = transfer_network(ctx)
-    plan = plan_transfers(net)
+    if pool is None:
+        plan = plan_transfers(net)
+        return PendingTransfers(net, lambda: plan)
+    future: Future[TransferPlan] = pool.submit(plan_transfers, net)
+    return PendingTransfers(net, future.result)
+
+
+def propose_transfers(ctx: ActionContext, pending: PendingTransfers | None = None) -> Batch:
+    """The TRANSFER proposals; ``pending``: a plan :func:`start_transfers` started."""
+    horizon = ctx.horizon
+    pending = start_transfers(ctx) if pending is None else pending
+    net = pending.net
+    if net is None or pending.plan is None:
+        return empty_batch(horizon)
+    plan = pending.plan()
     if len(plan.qty) == 0:
         return empty_batch(horizon)
     w = np.arange(horizon)[None, :]

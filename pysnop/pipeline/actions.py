@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -58,32 +59,36 @@ def actions_stage(run: Run) -> None:
     inputs = run.inputs
     if len(inputs.inventory) == 0:
         return
-    # scipy's HiGHS (the transfer LP) loads with core.actions: imported here so that a
-    # bridge-only run, and `import pysnop`, never pay for loading scipy.optimize
+    # HiGHS (the transfer LP, highspy) loads with core.actions: imported here so that a
+    # bridge-only run, and `import pysnop`, never pay for loading it
     from pysnop.core.actions import plan_actions
 
     mark = time.perf_counter()
     result = run.result if run.result is not None else run_bridge(inputs)
-    try:
-        # lost units valued at the week's margin (promo margin in promo weeks), as the
-        # Bridge's margin at risk (docs/semantics.md, promotion economics)
-        plan = plan_actions(inputs, result, margin_week=result.margin_weekly)
-    except (ValueError, ArithmeticError) as exc:  # e.g. the transfer LP on absurd numbers
-        run.warnings.append(Problem(f"action proposals were not computed ({exc}); the Actions "
-                                    f"sheet and its decisions are left as they were",
-                                    ACTIONS_SHEET, severity="warning"))
-        return
-    proposals = plan.proposals
     who = runner(run.options.user)
     user = who.declared or who.account
-    grids = run.source_grids()
-    sheet = read_actions_sheet(grids)
-    check_owned_sheets(grids)
-    approvers, approver_warnings = read_approvers(grids)
-    at = now()
-    log = run.log_hold().log
-    known = log.known_states()
-    sheet, restored = hold_to_log(sheet, run.log_hold(), known, log.logged_values(known))
+    # the plan is made on a second thread while this one reads the sheet and the log, which
+    # the plan does not depend on: its transfer LPs free the GIL while HiGHS solves
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pysnop-plan") as pool:
+        # lost units valued at the week's margin (promo margin in promo weeks), as the
+        # Bridge's margin at risk (docs/semantics.md, promotion economics)
+        planned = pool.submit(plan_actions, inputs, result, margin_week=result.margin_weekly)
+        grids = run.source_grids()
+        sheet = read_actions_sheet(grids)
+        check_owned_sheets(grids)
+        approvers, approver_warnings = read_approvers(grids)
+        at = now()
+        log = run.log_hold().log
+        known = log.known_states()
+        sheet, restored = hold_to_log(sheet, run.log_hold(), known, log.logged_values(known))
+        try:
+            plan = planned.result()
+        except (ValueError, ArithmeticError) as exc:  # e.g. the transfer LP on absurd numbers
+            run.warnings.append(Problem(
+                f"action proposals were not computed ({exc}); the Actions sheet and its "
+                f"decisions are left as they were", ACTIONS_SHEET, severity="warning"))
+            return
+    proposals = plan.proposals
     coverage = coverage_of(plan.cover)  # the cover as arrays, once for review and merge
     reviewed = review_edits(sheet, known, approvers, user, at, runner=who, cover=coverage)
     rows, changes = merge(reviewed.rows, proposals, at, known=known,
