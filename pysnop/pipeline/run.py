@@ -32,7 +32,7 @@ from pysnop.core.scorecard import Scorecard
 from pysnop.errors import Problem, PysnopError
 from pysnop.pipeline.audit import book_stamp, stamp_renderer
 from pysnop.pipeline.exports import export_bridge_csv, export_consensus_csv
-from pysnop.pipeline.stages import CHECK_STAGES, STAGES
+from pysnop.pipeline.stages import CHECK_STAGES, STAGES, start_formula_scan
 from pysnop.pipeline.state import ActionsResult, Run, RunOptions, Stage
 from pysnop.workbook.book import Book, FileBook
 from pysnop.workbook.read.grid import GridSource, RememberingSource
@@ -99,12 +99,13 @@ def execute(book: Book, stages: Sequence[Stage], *, as_of: dt.date | None = None
     tell = progress or (lambda step: None)
     started = time.perf_counter()
     tell("reading")
+    scan = start_formula_scan(book, stages)
     read_result = read(book, as_of=as_of)
     output = getattr(book, "output", None)  # a FileBook written elsewhere (-o)
     with book.source_file() as source:
         run = Run(Path(source), Path(output) if output is not None else book.path,
                   read_result, options, warnings=list(read_result.warnings),
-                  origin=book.path, stamp=book_stamp(book))
+                  origin=book.path, stamp=book_stamp(book), formula_scan=scan)
         if isinstance(book, FileBook) and Path(source) == book.file:
             run.grids = RememberingSource(book)  # the file the reader opened and checked
         run.timings["read"] = time.perf_counter() - started

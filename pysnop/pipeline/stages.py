@@ -13,6 +13,9 @@ prefix of) this list through :func:`pysnop.pipeline.run.execute`.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 from pysnop.core.bridge import run_bridge
 from pysnop.core.commitments import covered_by
@@ -22,6 +25,7 @@ from pysnop.errors import Problem
 from pysnop.pipeline import actions, commitments, consensus, signals
 from pysnop.pipeline.economics import bridge_campaigns, with_learned_lift
 from pysnop.pipeline.state import Run, Stage
+from pysnop.workbook.book import Book
 from pysnop.workbook.formulas.engine import has_pysnop_formulas
 from pysnop.workbook.formulas.headless import post_save
 from pysnop.workbook.read.layout import SheetLayout
@@ -73,7 +77,9 @@ def formula_stage(run: Run) -> None:
     """If the workbook uses pysnop's worksheet functions, have every formula's value cached
     in the saved file (spilled results laid out): ``run.post_save`` for the writer."""
     mark = time.perf_counter()
-    if has_pysnop_formulas(run.source):
+    found = (run.formula_scan.result() if run.formula_scan is not None
+             else has_pysnop_formulas(run.source))
+    if found:
         def guarded(xlsx: bytes) -> bytes:
             """A formula the engine cannot evaluate must not cost the planner the run."""
             try:
@@ -86,6 +92,22 @@ def formula_stage(run: Run) -> None:
                 return xlsx
         run.post_save = guarded
     run.timings["formulas"] = time.perf_counter() - mark
+
+
+def start_formula_scan(book: Book, stages: Sequence[Stage]) -> Future[bool] | None:
+    """:func:`has_pysnop_formulas` of ``book``'s file on a thread of its own, when
+    ``stages`` will ask (the formula stage of a headless run): it is nearly all inflating the
+    sheets' XML, which zlib does without the GIL, so it costs the run a second core's time
+    rather than its own."""
+    if not book.headless or not any(stage.apply is formula_stage for stage in stages):
+        return None
+    with book.source_file() as source:
+        path = Path(source)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pysnop-formula-scan")
+    try:
+        return pool.submit(has_pysnop_formulas, path)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its one task
 
 
 CONSENSUS = Stage(consensus.NAME, consensus.consensus_stage)
@@ -101,4 +123,4 @@ CHECK_STAGES: tuple[Stage, ...] = (CONSENSUS, COMMITMENTS, BRIDGE, SIGNALS)
 
 __all__ = ["ACTIONS", "BRIDGE", "CHECK_STAGES", "COMMITMENTS", "CONSENSUS", "FORMULAS", "SIGNALS",
            "STAGES",
-           "bridge_renderer", "bridge_stage", "formula_stage"]
+           "bridge_renderer", "bridge_stage", "formula_stage", "start_formula_scan"]

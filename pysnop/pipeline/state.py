@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -118,6 +119,8 @@ class Run:
     hold: LogHold | None = None             # the decision log, held until the write
     # the workbook's sheets for stages that read them (Actions, Approvers), opened once
     grids: GridSource | None = None
+    # whether a formula calls a pysnop function, looked up while the run goes on (stages)
+    formula_scan: Future[bool] | None = None
 
     @property
     def inputs(self) -> PlanInputs:

@@ -185,6 +185,7 @@ def test_formula_stage_pipeline(make_book):
     class Run:
         def __init__(self, source):
             self.source, self.post_save, self.warnings, self.timings = source, None, [], {}
+            self.formula_scan = None  # looked up here, not on a thread
 
     run = Run(book)
     formula_stage(run)
