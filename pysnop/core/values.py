@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -33,5 +34,13 @@ def records_column(col: pd.Series) -> list[Any]:
     values: list[Any] = col.astype(object).tolist() if isinstance(col.dtype, pd.StringDtype) \
         else col.tolist()
     if col.dtype == object or isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
+        if set(map(type, values)) <= _NATIVE:  # nothing maybe_box_native would change
+            return values
         return list(map(maybe_box_native, values))
     return values
+
+
+# the exact types maybe_box_native hands back as they are (numpy scalars, whose types are
+# subclasses of some of these, are not among them: a type is compared, not isinstance)
+_NATIVE = frozenset({str, type(None), float, int, bool, type(pd.NaT),
+                     pd.Timestamp, dt.datetime, dt.date})
