@@ -133,6 +133,13 @@ class ActionContext:
 
     def stockout_at(self, row: int) -> str:
         """'the Black Friday stockout at S01', or '… at S01 (campaign C7)' for unnamed ones."""
+        said: dict[int, str] = self.cache.setdefault("stockout_at", {})
+        text = said.get(row)
+        if text is None:
+            text = said[row] = self._stockout_at(row)
+        return text
+
+    def _stockout_at(self, row: int) -> str:
         ids = [i.strip() for i in self.campaigns[row].split(",") if i.strip()]
         named = [self.campaign_names[i] for i in ids if self.campaign_names.get(i) != i]
         unnamed = [i for i in ids if self.campaign_names.get(i, i) == i]

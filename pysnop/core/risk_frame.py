@@ -116,7 +116,8 @@ def risk_frame(ctx: ActionContext, book: RiskBook, proposals: pd.DataFrame,
                                                           book.counted)]
     for col in ("risk_id", "kind", "sku", "location", "campaign_id", "status", "note",
                 "best_action_id", "dc"):  # text as Python str, blanks as None
-        frame[col] = pd.Series([None if _missing(v) else v for v in frame[col]], dtype=object,
+        frame[col] = pd.Series([None if _missing(v) else v
+                                for v in frame[col].to_numpy(dtype=object)], dtype=object,
                                index=frame.index)
     return frame.sort_values("rank", kind="stable").reset_index(drop=True)
 

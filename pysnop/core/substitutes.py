@@ -33,6 +33,7 @@ from pysnop.core.valuation import avoided_by_week, worth
 SLACK_TOL = 1e-9
 TRIPLES_PER_BLOCK = 250_000  # (campaign, candidate, pair) triples valued at once
 TINY = 1e-300  # a positive baseline below this times an overlap could round to 0
+DENSE_CODES = 20_000_000  # SKUs × locations up to which rows are looked up in one array
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
 
@@ -195,7 +196,14 @@ class _Triples:
         sku_code, skus = pd.factorize(res.keys["sku"].to_numpy(dtype=object))
         loc_code, locs = pd.factorize(res.keys["location"].to_numpy(dtype=object))
         self.n_locs = len(locs)
-        self.row_of = pd.Index(sku_code.astype(np.int64) * len(locs) + loc_code)
+        codes = sku_code.astype(np.int64) * len(locs) + loc_code
+        # every (SKU, location) code's Bridge row in one array when that fits (an index
+        # lookup per triple otherwise)
+        self.row_at: Ints | None = None
+        if len(skus) * len(locs) <= DENSE_CODES:
+            self.row_at = np.full(len(skus) * len(locs), -1, dtype=np.int64)
+            self.row_at[codes] = np.arange(len(codes))
+        self.row_of = pd.Index(codes)
         self.alt_code = pd.Index(skus).get_indexer(cands["alt"].to_numpy(dtype=object))
         self.pair_loc = loc_code[pairs.row].astype(np.int64)
         self.c_of = cands["c"].to_numpy(np.int64)
@@ -222,7 +230,10 @@ class _Triples:
             p = self.by_campaign[np.repeat(self.start[self.c_of[lo:hi]], sz) + offset]
             alt = self.alt_code[lo:hi][k]
             code = alt * self.n_locs + self.pair_loc[p]
-            row = np.where(alt >= 0, self.row_of.get_indexer(code), -1)
+            if self.row_at is not None:
+                row = np.where(alt >= 0, self.row_at[np.maximum(code, 0)], -1)
+            else:
+                row = np.where(alt >= 0, self.row_of.get_indexer(code), -1)
             yield lo, hi, has, first, k, p, row
 
 
@@ -260,15 +271,27 @@ def _ruled_out(ctx: ActionContext, pairs: CampaignPairs, trip: _Triples,
     last_wk = horizon - 1 - np.argmax(live[:, ::-1], axis=1)
     one_run = (live.sum(axis=1) == np.maximum(last_wk - first_wk + 1, 0)) \
         & (frac >= 0).all(axis=1)
-    plain_pair = pairs.lam >= 0
+    # a triple (row r, pair of campaign c) fails when the lift's window (first week f, last
+    # week l) is one run and the pair's figures plain, and, r plain, the first week from f
+    # where r has a baseline (touch) is at most l and r is bad in a week from touch on:
+    # fails_in[r, f·H + l] holds what depends on the row, window[p] the pair's (f, l) or −1
+    rows = np.arange(len(base))
+    fails_in = np.zeros((len(base), (horizon + 1) * max(horizon, 1)), dtype=bool)
+    for f in range(horizon + 1):
+        touch = from_week[:, f]
+        hit = plain_row & bad_from[rows, touch]
+        for last in range(horizon):
+            fails_in[:, f * horizon + last] = hit & (touch <= last)
+    c_all = pairs.campaign
+    window = np.where(one_run[c_all] & (pairs.lam >= 0),
+                      np.minimum(first_wk[c_all], horizon) * horizon + last_wk[c_all], -1)
+    flat = fails_in.ravel()
+    width = fails_in.shape[1]
     for lo, hi, has, first, _k, p, row in trip.blocks():
         if len(p) == 0:
             continue
-        c = pairs.campaign[p]
-        j = np.maximum(row, 0)
-        touch = from_week[j, np.minimum(first_wk[c], horizon)]
-        sure = (row >= 0) & plain_row[j] & one_run[c] & plain_pair[p] & (touch <= last_wk[c])
-        fails = sure & bad_from[j, touch]
+        win = window[p]
+        fails = (row >= 0) & (win >= 0) & flat[np.maximum(row, 0) * width + np.maximum(win, 0)]
         out[lo:hi][has] = np.logical_or.reduceat(fails, first)
     return out
 
