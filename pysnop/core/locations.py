@@ -277,6 +277,16 @@ def _text(values: Any) -> pd.Series:
     """Cells as stripped text, blank → None."""
     s = pd.Series(values, dtype=object).reset_index(drop=True)
     blank = s.isna()
+    cells = s.to_numpy(dtype=object)
+    filled = cells[~blank.to_numpy()]
+    if set(map(type, filled)) <= {str}:
+        # text only (codes repeat down a column): each distinct text stripped once; texts
+        # are equal only when they are the same text, so the codes lose nothing
+        code, distinct = pd.factorize(filled)
+        stripped = np.array([t.strip() or None for t in distinct] + [None], dtype=object)
+        text = np.full(len(cells), None, dtype=object)
+        text[~blank.to_numpy()] = stripped[code]
+        return pd.Series(text, dtype=object)
     out = s.astype(str).str.strip().astype(object)
     return out.where(~blank & (out != ""), None).astype(object)
 
