@@ -85,6 +85,9 @@ def recalc(ctx, books, output, as_of, export_dir, no_backup, user, log_path, no_
     """
     as_of_date = as_of.date() if as_of else None
     if len(books) == 1 and scheduler is None:
+        from pysnop.workbook.read import preload
+
+        preload.start(books[0])  # calamine parses the book while pandas & co. import
         try:
             with err.status(f"{books[0].name}: starting") as status:
                 step = lambda name: status.update(f"{books[0].name}: {name}")

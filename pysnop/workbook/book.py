@@ -31,6 +31,7 @@ import openpyxl
 
 from pysnop.workbook.ooxml.atomic import Fingerprint, fingerprint
 from pysnop.workbook.ooxml.custom_props import read_properties
+from pysnop.workbook.read import preload
 from pysnop.workbook.read.grid import CalamineSource, Grid
 from pysnop.workbook.render.canvas import Renderer
 from pysnop.workbook.writer import write_workbook
@@ -137,6 +138,11 @@ class FileBook:
 
     def _src(self) -> CalamineSource:
         if self._source is None:
+            parsed = preload.take(self.file)  # read while pysnop was importing (CLI)
+            if parsed is not None:
+                self._read_as = parsed.fingerprint
+                self._source = CalamineSource(self.file, parsed=parsed)
+                return self._source
             try:  # what the reads see; apply() refuses to write if the file changes
                 self._read_as = fingerprint(self.file)
             except OSError:

@@ -20,6 +20,7 @@ import python_calamine as pc
 
 from pysnop.errors import FileAccessError, LayoutError, column_letter
 from pysnop.workbook.ooxml.safety import check_package
+from pysnop.workbook.read.preload import Parsed
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".xltx", ".xltm")
 
@@ -107,8 +108,18 @@ def make_ref(r1: int, c1: int, r2: int, c2: int) -> str:
 class CalamineSource:
     """A workbook file read with python-calamine. Opening checks the file; grids load lazily."""
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, *, parsed: Parsed | None = None):
+        """``parsed``: the file as :mod:`pysnop.workbook.read.preload` already checked and
+        parsed it (its sheets are taken from there)."""
         self.path = Path(path)
+        self._tables: list[tuple[str, str, str]] | None = None
+        self._error_cells: dict[str, tuple[dict[tuple[int, int], str],
+                                           set[tuple[int, int]]]] = {}
+        self._parsed: dict[str, Any] = {}
+        if parsed is not None:
+            self._book = parsed.book
+            self._parsed = dict(parsed.sheets)
+            return
         name = self.path.name
         if not self.path.exists():
             raise FileAccessError(f"file not found: {self.path}")
@@ -133,15 +144,14 @@ class CalamineSource:
                                       " protected") from exc
             raise LayoutError(f"{name} is not an Excel workbook (could not read it as"
                               " .xlsx/.xlsm/.xls/.ods)") from exc
-        self._tables: list[tuple[str, str, str]] | None = None
-        self._error_cells: dict[str, tuple[dict[tuple[int, int], str],
-                                           set[tuple[int, int]]]] = {}
 
     def sheet_names(self) -> list[str]:
         return list(self._book.sheet_names)
 
     def grid(self, sheet: str) -> Grid:
-        ws = self._book.get_sheet_by_name(sheet)
+        ws = self._parsed.pop(sheet, None)
+        if ws is None:
+            ws = self._book.get_sheet_by_name(sheet)
         start = ws.start
         if start is None:
             return Grid(sheet, [], 1, 1)
