@@ -34,6 +34,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,7 @@ from pysnop.store.log_values import (
     RISK_FIELDS,
     pack_cover,
     parse_time,
-    stored_rows,
+    stored_columns,
     stored_text,
     typed_frame,
     unpack_cover,
@@ -206,16 +207,17 @@ class DecisionLog:
         assert run_id is not None  # an INSERT gives its row id
         if proposals is not None and len(proposals):
             names = (*PROPOSAL_FIELDS, "fingerprint", "detail")
+            bound = values_records(proposals)
             self.db.executemany(
                 f"INSERT INTO proposals (run_id, {', '.join(names)}) VALUES "
                 f"({', '.join('?' * (len(names) + 1))})",
-                [(run_id, *row, *record) for row, record in
-                 zip(stored_rows(proposals, PROPOSAL_FIELDS), values_records(proposals))])
+                zip(repeat(run_id), *stored_columns(proposals, PROPOSAL_FIELDS),
+                    [b[0] for b in bound], [b[1] for b in bound]))
         if risks is not None and len(risks):
             self.db.executemany(
                 f"INSERT INTO risks (run_id, {', '.join(RISK_FIELDS)}) VALUES "
                 f"({', '.join('?' * (len(RISK_FIELDS) + 1))})",
-                [(run_id, *row) for row in stored_rows(risks, RISK_FIELDS)])
+                zip(repeat(run_id), *stored_columns(risks, RISK_FIELDS)))
         self.db.executemany(
             "INSERT INTO decisions (run_id, action_id, field, old, new, who, at, outcome, "
             "message, account, fingerprint, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -240,8 +242,8 @@ class DecisionLog:
             self.db.executemany(
                 f"INSERT INTO plan_risks (run_id, {', '.join(PLAN_RISK_FIELDS)}) "
                 f"VALUES ({', '.join('?' * (len(PLAN_RISK_FIELDS) + 1))})",
-                [(run_id, *row) for row in stored_rows(plan_risks, PLAN_RISK_FIELDS,
-                                                        RISK_COUNTS)])
+                zip(repeat(run_id), *stored_columns(plan_risks, PLAN_RISK_FIELDS,
+                                                    RISK_COUNTS)))
         if cover is not None:
             self.db.execute("INSERT INTO plan_cover (run_id, format, data) VALUES (?, ?, ?)",
                             (run_id, COVER_FORMAT, pack_cover(cover)))

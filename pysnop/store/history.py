@@ -15,6 +15,7 @@ import hashlib
 import math
 import os
 import sqlite3
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -50,12 +51,16 @@ def _column_values(frame: pd.DataFrame, name: str) -> list:
     """A column as SQLite-ready Python values: text or None, ISO dates, floats or None."""
     col = frame[name]
     if name == "week":
-        return [None if pd.isna(v) else v for v in
-                pd.to_datetime(col).dt.strftime("%Y-%m-%d").tolist()]
+        # each distinct week formatted once (a cycle records a few weeks for every node)
+        codes, weeks = pd.factorize(pd.to_datetime(col).to_numpy())
+        days = pd.DatetimeIndex(weeks).strftime("%Y-%m-%d").tolist()
+        return list(np.array([*days, None], dtype=object)[codes].tolist())  # -1 (NaT): None
     if name == "units":
         values = pd.to_numeric(col, errors="coerce").astype(float)
         return values.astype(object).where(values.notna(), None).tolist()
     values = col.astype(object).where(col.notna(), None).tolist()
+    if set(map(type, values)) <= {str, type(None)}:  # text as it is: nothing to convert
+        return values
     return [v if v is None or isinstance(v, str) else str(v) for v in values]
 
 
@@ -137,8 +142,9 @@ def record_cycle(path: str | os.PathLike | DecisionLog, rows: pd.DataFrame, *, a
     ``path`` may be an open :class:`DecisionLog`: the cycle is then written in its
     transaction (committed with the run, :mod:`pysnop.pipeline.log_session`)."""
     recorded = _iso(as_of)
-    records = list(zip(*(_column_values(rows, c) for c in (
-        "node", "level", "category", "sku", "location", "week", "source", "units"))))
+    columns = [_column_values(rows, c) for c in (
+        "node", "level", "category", "sku", "location", "week", "source", "units")]
+    records = list(zip(*columns))
     ov = []
     if overrides is not None and len(overrides):
         ov = [(r.node, _text(r.category), _text(r.sku), _text(r.location), _iso(r.week),
@@ -168,7 +174,7 @@ def record_cycle(path: str | os.PathLike | DecisionLog, rows: pd.DataFrame, *, a
         db.executemany(
             "INSERT INTO forecast_history (run_id, recorded, node, level, category, sku, "
             "location, week, source, units) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(run_id, recorded, *rec) for rec in records])
+            zip(repeat(run_id), repeat(recorded), *columns))
         db.executemany(
             "INSERT INTO consensus_overrides (run_id, recorded, node, category, sku, "
             "location, week, units, reason, planner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

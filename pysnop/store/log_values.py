@@ -85,10 +85,17 @@ def plain_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def stored_rows(frame: pd.DataFrame, fields, whole: Collection[str] = WHOLE) -> list[tuple]:
     """:func:`stored_row` of every record of ``frame`` (the same values), converted column
     by column: numbers, flags and dates of numpy columns in one step each."""
+    columns = stored_columns(frame, fields, whole)
+    return list(zip(*columns)) if columns else [() for _ in range(len(frame))]
+
+
+def stored_columns(frame: pd.DataFrame, fields, whole: Collection[str] = WHOLE
+                   ) -> list[list[Any]]:
+    """The columns of :func:`stored_rows` (zip them with the run id for an INSERT, without
+    a tuple per row in between)."""
     n = len(frame)
-    columns = [_stored(frame, name, convert) if name in frame.columns else [None] * n
-               for name, convert in converters(tuple(fields), frozenset(whole))]
-    return list(zip(*columns)) if columns else [() for _ in range(n)]
+    return [_stored(frame, name, convert) if name in frame.columns else [None] * n
+            for name, convert in converters(tuple(fields), frozenset(whole))]
 
 
 def _stored(frame: pd.DataFrame, name: str, convert) -> list[Any]:
