@@ -33,6 +33,7 @@ from pysnop.errors import FileAccessError
 
 SCHEMA_VERSION = 3
 GUARDED = 3  # the version whose files carry the INSERT triggers
+CACHE_KIB = -262144  # SQLite's page cache (and sorter memory): 256 MiB at most, as used
 
 DECISION_COLUMNS: dict[str, list[str]] = {
     "runs": ["id INTEGER PRIMARY KEY", "at TEXT NOT NULL", "kind TEXT NOT NULL", "workbook TEXT",
@@ -163,7 +164,7 @@ def connect(path: Path, what: str) -> sqlite3.Connection:
         # with SQLite's default 2 MiB page cache they spill to the journal mid-transaction
         # and are read back from the file. Memory only (pages are allocated as used);
         # nothing about what is written, or when it is synced, changes.
-        db.execute("PRAGMA cache_size = -262144")  # KiB: 256 MiB at most
+        db.execute(f"PRAGMA cache_size = {CACHE_KIB}")
         version = schema_version(db)
         if version > SCHEMA_VERSION:
             raise FileAccessError(f"cannot open the {what} {path}: it was written by a newer "
@@ -229,5 +230,5 @@ def _create(db: sqlite3.Connection) -> None:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
-__all__ = ["COLUMNS", "DECISION_TABLES", "GUARDED", "HISTORY_TABLES", "RUN_OF", "SCHEMA_VERSION",
-           "TABLES", "connect", "schema_version", "trigger_sql", "trigger_verbs"]
+__all__ = ["CACHE_KIB", "COLUMNS", "DECISION_TABLES", "GUARDED", "HISTORY_TABLES", "RUN_OF",
+           "SCHEMA_VERSION", "TABLES", "connect", "schema_version", "trigger_sql", "trigger_verbs"]

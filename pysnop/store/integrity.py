@@ -41,7 +41,7 @@ from pathlib import Path
 from pysnop.errors import FileAccessError, Kind, PysnopError
 from pysnop.store import chain
 from pysnop.store.chain import Finding, Stamp
-from pysnop.store.connection import schema_version
+from pysnop.store.connection import CACHE_KIB, schema_version
 
 REFUSED = ("missing", "replaced", "rolled_back", "diverged", "edited", "outside", "broken",
            "triggers", "unstamped")
@@ -84,7 +84,10 @@ def _next_steps(book: str) -> str:
 
 def read_only(path: Path) -> sqlite3.Connection:
     try:
-        return sqlite3.connect(f"file:{path.resolve().as_posix()}?mode=ro", uri=True)
+        db = sqlite3.connect(f"file:{path.resolve().as_posix()}?mode=ro", uri=True)
+        # the digests sort a run's rows (pysnop.store.chain): in memory, not in temp files
+        db.execute(f"PRAGMA cache_size = {CACHE_KIB}")
+        return db
     except sqlite3.Error as exc:
         raise FileAccessError(f"cannot read the decision log {path}: {exc}") from exc
 
