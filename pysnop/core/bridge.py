@@ -15,8 +15,8 @@ from numpy.typing import NDArray
 from pysnop.core import bridge_network as chain
 from pysnop.core import calendar
 from pysnop.core.bridge_math import Projection, project_kernel
-from pysnop.core.demand import (CampaignGrid, baseline_array, place_campaigns, receipts_array,
-                                summarise, _row_or_none, _rows)
+from pysnop.core.demand import (CampaignGrid, KeyIndex, baseline_array, place_campaigns,
+                                receipts_array, summarise, _row_or_none, _rows)
 from pysnop.core.economics import attach_campaign_economics, bridge_economics
 from pysnop.core.locations import has_network_data, resolve_network
 from pysnop.core.model import STATUS_LABELS, BridgeResult, PlanInputs
@@ -70,12 +70,14 @@ def run_bridge(inputs: PlanInputs) -> BridgeResult:
                          "row": _rows(inv),
                          "role": layout.role if layout is not None else "store"})
     n = len(keys)
+    index = KeyIndex.of_frame(keys)  # one lookup for Forecast, Campaigns and Receipts
 
-    baseline, baseline_warnings = baseline_array(inputs.forecast, keys, week0, horizon)
+    baseline, baseline_warnings = baseline_array(inputs.forecast, keys, week0, horizon, index)
     warnings += baseline_warnings
-    grid = place_campaigns(inputs.campaigns, keys, settings.count_statuses, week0, horizon)
+    grid = place_campaigns(inputs.campaigns, keys, settings.count_statuses, week0, horizon,
+                           index)
     warnings += grid.warnings
-    receipts, receipt_warnings = receipts_array(inputs.receipts, keys, week0, horizon)
+    receipts, receipt_warnings = receipts_array(inputs.receipts, keys, week0, horizon, index)
     warnings += receipt_warnings
 
     on_hand = _column(inv, "on_hand", 0.0)
