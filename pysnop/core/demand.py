@@ -49,20 +49,33 @@ class KeyIndex:
 
     def sku_position(self, sku: ArrayLike | Iterable[object]) -> NDArray[np.intp]:
         """Position of each sku in ``skus``: -1 blank, -2 not a sku of keys."""
-        values = _objects(sku)
-        pos: NDArray[np.intp] = self.skus.get_indexer(values)
-        return np.where(pd.isna(values), -1, np.where(pos < 0, -2, pos))
+        return _codes(self.skus, _objects(sku))
+
+    def location_position(self, location: ArrayLike | Iterable[object]) -> NDArray[np.intp]:
+        """Position of each location in ``locations``: -1 blank, -2 not a location of keys."""
+        return _codes(self.locations, _objects(location))
+
+    def pair_positions(self, sku_pos: NDArray[np.intp], loc_pos: NDArray[np.intp]
+                       ) -> NDArray[np.intp]:
+        """Row of each (sku_position, location_position) pair in keys, -1 where none."""
+        code = np.where((sku_pos >= -1) & (loc_pos >= -1),
+                        _pair_codes(sku_pos, loc_pos, len(self.locations)), -1)
+        pos: NDArray[np.intp] = self.pairs.get_indexer(code)
+        return pos
 
     def positions(self, sku: ArrayLike | Iterable[object],
                   location: ArrayLike | Iterable[object]) -> NDArray[np.intp]:
         """Row of each (sku, location) in keys, -1 where it is not one of them."""
-        s = self.sku_position(sku)
-        loc_values = _objects(location)
-        lp = self.locations.get_indexer(loc_values)
-        lp = np.where(pd.isna(loc_values), -1, np.where(lp < 0, -2, lp))
-        code = np.where((s >= -1) & (lp >= -1), _pair_codes(s, lp, len(self.locations)), -1)
-        pos: NDArray[np.intp] = self.pairs.get_indexer(code)
-        return pos
+        return self.pair_positions(self.sku_position(sku), self.location_position(location))
+
+
+def _codes(distinct: pd.Index, values: NDArray[np.object_]) -> NDArray[np.intp]:
+    # an object Index: left to itself pandas would first infer (and check) a string dtype
+    pos: NDArray[np.intp] = distinct.get_indexer(pd.Index(values, dtype=object, copy=False))
+    miss = np.flatnonzero(pos < 0)
+    if len(miss):  # blank or unknown: only the misses are tested for blank
+        pos[miss] = np.where(pd.isna(values[miss]), -1, -2)
+    return pos
 
 
 def _objects(values: ArrayLike | Iterable[object]) -> NDArray[np.object_]:
@@ -88,6 +101,9 @@ def key_lookup(keys: pd.DataFrame, sku: ArrayLike | Iterable[object],
 
 def _rows(frame: pd.DataFrame) -> NDArray[np.int64]:
     if "row" in frame.columns:
+        if frame["row"].dtype == np.int64:  # the readers' row numbers: nothing to coerce
+            whole: NDArray[np.int64] = frame["row"].to_numpy(copy=True)
+            return whole
         rows: NDArray[np.int64] = pd.to_numeric(frame["row"], errors="coerce").fillna(-1) \
             .astype(np.int64).to_numpy()
         return rows
@@ -122,8 +138,10 @@ def baseline_array(forecast: pd.DataFrame, keys: pd.DataFrame, week0: pd.Timesta
     if forecast is None or len(forecast) == 0:
         return base, _no_forecast_warnings(keys, np.zeros(n, dtype=bool))
     fc = forecast
+    index = index or KeyIndex.of_frame(keys)
     sku, loc = fc["sku"].to_numpy(dtype=object), fc["location"].to_numpy(dtype=object)
-    bottom = ~(pd.isna(sku) | pd.isna(loc))
+    sku_pos, loc_pos = index.sku_position(sku), index.location_position(loc)
+    bottom = (sku_pos != -1) & (loc_pos != -1)  # -1: blank
     all_rows = _rows(fc)
     if not bottom.all():
         rows = all_rows[~bottom]
@@ -134,7 +152,7 @@ def baseline_array(forecast: pd.DataFrame, keys: pd.DataFrame, week0: pd.Timesta
             + "; the bridge uses sku×location rows only", "Forecast", severity="warning"))
     sku, loc, rows = sku[bottom], loc[bottom], all_rows[bottom]
     k = calendar.week_index(fc["week"].to_numpy()[bottom], week0)
-    i = (index or KeyIndex.of_frame(keys)).positions(sku, loc)
+    i = index.pair_positions(sku_pos[bottom], loc_pos[bottom])
     units = pd.to_numeric(fc["units"], errors="coerce").fillna(0.0).to_numpy(dtype=float)[bottom]
 
     unknown = i < 0
@@ -151,7 +169,7 @@ def baseline_array(forecast: pd.DataFrame, keys: pd.DataFrame, week0: pd.Timesta
     i, k, units = i[inside], k[inside], units[inside]
     source = fc["source"].to_numpy(dtype=object)[bottom][inside] if "source" in fc.columns \
         else None
-    if source is not None and pd.Series(source).dropna().nunique() > 1:
+    if source is not None and len(pd.factorize(source)[1]) > 1:  # distinct non-blank sources
         # equal-weight mean over the sources that forecast each cell
         cells = pd.DataFrame({"i": i, "k": k, "src": pd.Series(source).fillna(""), "u": units})
         per_source = cells.groupby(["i", "k", "src"], sort=False)["u"].sum()
