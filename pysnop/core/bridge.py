@@ -216,19 +216,28 @@ def _campaign_lists(grid: CampaignGrid, campaigns: pd.DataFrame, n: int) -> NDAr
     c, i = c[use], i[use]
     order = np.lexsort((c, i))  # by sku-location, then in Campaigns row order
     c, i = c[order], i[order]
+    # an id listed once per sku-location, where it first comes
+    _, first = np.unique(i * len(ids) + pd.factorize(ids)[0][c], return_index=True)
+    keep = np.sort(first)
+    c, i = c[keep], i[keep]
     starts = np.r_[0, np.flatnonzero(np.diff(i)) + 1]
-    out[i[starts]] = [", ".join(dict.fromkeys(chunk)) for chunk in np.split(ids[c], starts[1:])]
+    # "C1, C2": each id after a sku-location's first is preceded by ", ", and the texts of
+    # a sku-location are added up by one reduceat over the (object) strings
+    sep = np.full(len(c), ", ", dtype=object)
+    sep[starts] = ""
+    out[i[starts]] = np.add.reduceat(sep + ids[c].astype(object), starts)
     return out
 
 
 def _risk_order(summary: pd.DataFrame) -> NDArray[np.intp]:
-    """Worst first: STOCKOUT, then AT RISK, earliest risk week, most margin at risk."""
-    rank = pd.DataFrame({
-        "s": -pd.Series(summary["status"]).map({"OK": 0, "AT RISK": 1, "STOCKOUT": 2}).to_numpy(),
-        "w": summary["first_risk_week"].to_numpy(dtype="datetime64[ns]"),
-        "m": -summary["margin_at_risk"].fillna(0.0).to_numpy(),
-        "n": np.arange(len(summary)),
-    })
-    order: NDArray[np.intp] = rank.sort_values(["s", "w", "m", "n"], kind="stable",
-                                               na_position="last").index.to_numpy()
+    """Worst first: STOCKOUT, then AT RISK, earliest risk week, most margin at risk (a
+    blank week last), then Inventory order."""
+    codes, labels = pd.factorize(summary["status"].to_numpy(dtype=object))
+    rank = {"OK": 0.0, "AT RISK": -1.0, "STOCKOUT": -2.0}
+    label_rank = np.array([rank.get(v, np.inf) for v in labels] + [np.inf])  # inf: last
+    status = label_rank[codes]  # code -1 (blank) takes the last entry
+    week = summary["first_risk_week"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    week = np.where(week == np.iinfo(np.int64).min, np.iinfo(np.int64).max, week)  # NaT last
+    margin = -summary["margin_at_risk"].fillna(0.0).to_numpy(dtype=float)
+    order: NDArray[np.intp] = np.lexsort((np.arange(len(summary)), margin, week, status))
     return order
