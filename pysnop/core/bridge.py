@@ -37,9 +37,19 @@ def resolve_item_economics(inventory: pd.DataFrame, products: pd.DataFrame | Non
     if products is not None and len(products):
         prod = products.drop_duplicates("sku").set_index("sku")
         sku = inventory["sku"]
+        # each Inventory row's Products row, looked up once for the three numbers
+        at = pd.Index(prod.index, dtype=object).get_indexer(
+            pd.Index(sku.to_numpy(dtype=object), dtype=object))
+        found = at >= 0
         for col in ("unit_cost", "unit_price", "unit_margin"):
             if col in prod:
-                out[col] = out[col].fillna(sku.map(pd.to_numeric(prod[col], errors="coerce")))
+                listed = pd.to_numeric(prod[col], errors="coerce").to_numpy(dtype=float)
+                own = out[col].to_numpy(dtype=float)
+                fill = np.isnan(own) & found
+                if fill.any():
+                    own = own.copy()
+                    own[fill] = listed[at[fill]]
+                    out[col] = own
         if "category" in prod:
             out["category"] = out["category"].where(out["category"].notna(),
                                                     sku.map(prod["category"]))

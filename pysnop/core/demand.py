@@ -183,8 +183,16 @@ def baseline_array(forecast: pd.DataFrame, keys: pd.DataFrame, week0: pd.Timesta
     return base, warnings + _no_forecast_warnings(keys, has_forecast)
 
 
+def _is_dc(keys: pd.DataFrame) -> NDArray[np.bool_]:
+    """``keys["role"] == "dc"`` per row, judged once per distinct role."""
+    codes, roles = pd.factorize(keys["role"].to_numpy(dtype=object))
+    dc = np.array([isinstance(r, str) and r == "dc" for r in roles] + [False])
+    is_dc: NDArray[np.bool_] = dc[codes]  # code -1 (blank) takes the last entry
+    return is_dc
+
+
 def _no_forecast_warnings(keys: pd.DataFrame, has_forecast: NDArray[np.bool_]) -> list[Problem]:
-    is_dc = (keys["role"] == "dc").to_numpy(dtype=bool) if "role" in keys else False
+    is_dc = _is_dc(keys) if "role" in keys else False
     missing = np.flatnonzero(~has_forecast & ~is_dc)
     rows = _rows(keys)
     sku = keys["sku"].to_numpy(dtype=object)
@@ -280,8 +288,7 @@ def _scope_pairs(campaigns: pd.DataFrame, keys: pd.DataFrame, index: KeyIndex | 
     scope_all = locations.map(lambda locs: not locs).to_numpy(dtype=bool)
 
     # blank scope: every selling row of the campaign's sku, the rows grouped by sku
-    selling = np.flatnonzero((keys["role"] != "dc").to_numpy(dtype=bool)) if "role" in keys \
-        else np.arange(n)
+    selling = np.flatnonzero(~_is_dc(keys)) if "role" in keys else np.arange(n)
     by_sku = selling[np.argsort(index.sku_code[selling], kind="stable")]
     sku_of = index.sku_code[by_sku]
     c_all = np.flatnonzero(scope_all)
