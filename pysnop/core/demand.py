@@ -243,12 +243,13 @@ def place_campaigns(campaigns: pd.DataFrame, keys: pd.DataFrame, count_statuses:
                     week0: pd.Timestamp, horizon: int, index: KeyIndex | None = None
                     ) -> CampaignGrid:
     n_c = len(campaigns)
-    status = campaigns["status"].astype(object).fillna("Planned").astype(str).str.strip() if n_c else \
-        pd.Series([], dtype=object)
-    status = status.where(status != "", "Planned")
-    folded = status.str.casefold()
-    counted = folded.isin({s.casefold() for s in count_statuses}).to_numpy(dtype=bool)
-    cancelled = (folded == "cancelled").to_numpy(dtype=bool)
+    # each distinct status as text, stripped and casefolded, blank read as Planned
+    codes, distinct = pd.factorize(campaigns["status"].to_numpy(dtype=object)) if n_c else \
+        (np.zeros(0, np.intp), np.zeros(0, dtype=object))
+    words = [str(v).strip().casefold() or "planned" for v in distinct] + ["planned"]
+    counting = {s.casefold() for s in count_statuses}
+    counted = np.array([w in counting for w in words])[codes]  # code -1 (blank): last
+    cancelled = np.array([w == "cancelled" for w in words])[codes]
     start = calendar.to_days(campaigns["start"].to_numpy()) if n_c else np.zeros(0, np.int64)
     end = calendar.to_days(campaigns["end"].to_numpy()) if n_c else np.zeros(0, np.int64)
     frac = calendar.overlap_fraction(start, end, week0, horizon)
