@@ -83,8 +83,10 @@ def _objects(values: ArrayLike | Iterable[object]) -> NDArray[np.object_]:
         out: NDArray[np.object_] = values.to_numpy(dtype=object)
         return out
     if isinstance(values, np.ndarray):
-        return values.astype(object, copy=False)
-    return pd.Series(values, dtype=object).to_numpy()
+        as_objects: NDArray[np.object_] = values.astype(object, copy=False)
+        return as_objects
+    listed: NDArray[np.object_] = pd.Series(values, dtype=object).to_numpy()
+    return listed
 
 
 def _pair_codes(sku_code: NDArray[np.intp], loc_code: NDArray[np.intp], n_locations: int
