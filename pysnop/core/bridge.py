@@ -15,8 +15,8 @@ from numpy.typing import NDArray
 from pysnop.core import bridge_network as chain
 from pysnop.core import calendar
 from pysnop.core.bridge_math import Projection, project_kernel
-from pysnop.core.demand import (CampaignGrid, baseline_array, place_campaigns, receipts_array,
-                                summarise, _row_or_none, _rows)
+from pysnop.core.demand import (CampaignGrid, KeyIndex, baseline_array, place_campaigns,
+                                receipts_array, summarise, _row_or_none, _rows)
 from pysnop.core.economics import attach_campaign_economics, bridge_economics
 from pysnop.core.locations import has_network_data, resolve_network
 from pysnop.core.model import STATUS_LABELS, BridgeResult, PlanInputs
@@ -37,9 +37,19 @@ def resolve_item_economics(inventory: pd.DataFrame, products: pd.DataFrame | Non
     if products is not None and len(products):
         prod = products.drop_duplicates("sku").set_index("sku")
         sku = inventory["sku"]
+        # each Inventory row's Products row, looked up once for the three numbers
+        at = pd.Index(prod.index, dtype=object).get_indexer(
+            pd.Index(sku.to_numpy(dtype=object), dtype=object))
+        found = at >= 0
         for col in ("unit_cost", "unit_price", "unit_margin"):
             if col in prod:
-                out[col] = out[col].fillna(sku.map(pd.to_numeric(prod[col], errors="coerce")))
+                listed = pd.to_numeric(prod[col], errors="coerce").to_numpy(dtype=float)
+                own = out[col].to_numpy(dtype=float)
+                fill = np.isnan(own) & found
+                if fill.any():
+                    own = own.copy()
+                    own[fill] = listed[at[fill]]
+                    out[col] = own
         if "category" in prod:
             out["category"] = out["category"].where(out["category"].notna(),
                                                     sku.map(prod["category"]))
@@ -70,12 +80,14 @@ def run_bridge(inputs: PlanInputs) -> BridgeResult:
                          "row": _rows(inv),
                          "role": layout.role if layout is not None else "store"})
     n = len(keys)
+    index = KeyIndex.of_frame(keys)  # one lookup for Forecast, Campaigns and Receipts
 
-    baseline, baseline_warnings = baseline_array(inputs.forecast, keys, week0, horizon)
+    baseline, baseline_warnings = baseline_array(inputs.forecast, keys, week0, horizon, index)
     warnings += baseline_warnings
-    grid = place_campaigns(inputs.campaigns, keys, settings.count_statuses, week0, horizon)
+    grid = place_campaigns(inputs.campaigns, keys, settings.count_statuses, week0, horizon,
+                           index)
     warnings += grid.warnings
-    receipts, receipt_warnings = receipts_array(inputs.receipts, keys, week0, horizon)
+    receipts, receipt_warnings = receipts_array(inputs.receipts, keys, week0, horizon, index)
     warnings += receipt_warnings
 
     on_hand = _column(inv, "on_hand", 0.0)
@@ -214,19 +226,28 @@ def _campaign_lists(grid: CampaignGrid, campaigns: pd.DataFrame, n: int) -> NDAr
     c, i = c[use], i[use]
     order = np.lexsort((c, i))  # by sku-location, then in Campaigns row order
     c, i = c[order], i[order]
+    # an id listed once per sku-location, where it first comes
+    _, first = np.unique(i * len(ids) + pd.factorize(ids)[0][c], return_index=True)
+    keep = np.sort(first)
+    c, i = c[keep], i[keep]
     starts = np.r_[0, np.flatnonzero(np.diff(i)) + 1]
-    out[i[starts]] = [", ".join(dict.fromkeys(chunk)) for chunk in np.split(ids[c], starts[1:])]
+    # "C1, C2": each id after a sku-location's first is preceded by ", ", and the texts of
+    # a sku-location are added up by one reduceat over the (object) strings
+    sep = np.full(len(c), ", ", dtype=object)
+    sep[starts] = ""
+    out[i[starts]] = np.add.reduceat(sep + ids[c].astype(object), starts)
     return out
 
 
 def _risk_order(summary: pd.DataFrame) -> NDArray[np.intp]:
-    """Worst first: STOCKOUT, then AT RISK, earliest risk week, most margin at risk."""
-    rank = pd.DataFrame({
-        "s": -pd.Series(summary["status"]).map({"OK": 0, "AT RISK": 1, "STOCKOUT": 2}).to_numpy(),
-        "w": summary["first_risk_week"].to_numpy(dtype="datetime64[ns]"),
-        "m": -summary["margin_at_risk"].fillna(0.0).to_numpy(),
-        "n": np.arange(len(summary)),
-    })
-    order: NDArray[np.intp] = rank.sort_values(["s", "w", "m", "n"], kind="stable",
-                                               na_position="last").index.to_numpy()
+    """Worst first: STOCKOUT, then AT RISK, earliest risk week, most margin at risk (a
+    blank week last), then Inventory order."""
+    codes, labels = pd.factorize(summary["status"].to_numpy(dtype=object))
+    rank = {"OK": 0.0, "AT RISK": -1.0, "STOCKOUT": -2.0}
+    label_rank = np.array([rank.get(v, np.inf) for v in labels] + [np.inf])  # inf: last
+    status = label_rank[codes]  # code -1 (blank) takes the last entry
+    week = summary["first_risk_week"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    week = np.where(week == np.iinfo(np.int64).min, np.iinfo(np.int64).max, week)  # NaT last
+    margin = -summary["margin_at_risk"].fillna(0.0).to_numpy(dtype=float)
+    order: NDArray[np.intp] = np.lexsort((np.arange(len(summary)), margin, week, status))
     return order

@@ -25,6 +25,10 @@ def week_mondays(as_of: dt.date, horizon_weeks: int) -> pd.DatetimeIndex:
 
 def to_days(values: ArrayLike | Iterable[object]) -> NDArray[np.int64]:
     """Dates (datetime64 or anything pandas reads as dates) to whole days since the epoch."""
+    if isinstance(values, np.ndarray) and values.dtype == np.dtype("datetime64[ns]"):
+        # the readers' date columns: already what pd.to_datetime would make of them
+        days: NDArray[np.int64] = values.astype("datetime64[D]").astype(np.int64)
+        return days
     arr: NDArray[np.datetime64] = pd.to_datetime(pd.Series(values), errors="coerce") \
         .to_numpy(dtype="datetime64[ns]")
     return arr.astype("datetime64[D]").astype(np.int64)

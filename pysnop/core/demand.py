@@ -19,17 +19,93 @@ from pysnop.errors import Problem
 MAX_LISTED = 200  # individual warnings of one kind; the rest are summarised
 
 
+@dataclass(frozen=True)
+class KeyIndex:
+    """Where each (sku, location) of ``keys`` sits: built once per run and probed by every
+    frame placed on the grid (Forecast, Receipts, campaign scopes), instead of a pandas
+    MultiIndex rebuilt for each. Blank (None/NaN) skus or locations match each other, as in
+    a MultiIndex; ``keys`` must be unique, as a MultiIndex lookup requires."""
+
+    skus: pd.Index  # distinct skus of keys (blanks left out)
+    locations: pd.Index  # distinct locations of keys (blanks left out)
+    sku_code: NDArray[np.intp]  # per keys row: position in ``skus``, -1 when blank
+    pairs: pd.Index  # per keys row: the pair's code (see _pair_codes)
+
+    @classmethod
+    def of(cls, sku: ArrayLike | Iterable[object], location: ArrayLike | Iterable[object]
+           ) -> KeyIndex:
+        sku_code, skus = pd.factorize(_objects(sku))
+        loc_code, locations = pd.factorize(_objects(location))
+        pairs = pd.Index(_pair_codes(sku_code, loc_code, len(locations)))
+        if not pairs.is_unique:  # as MultiIndex.get_indexer refuses a non-unique index
+            raise pd.errors.InvalidIndexError(
+                "Reindexing only valid with uniquely valued Index objects")
+        return cls(pd.Index(skus, dtype=object), pd.Index(locations, dtype=object),
+                   sku_code.astype(np.intp), pairs)
+
+    @classmethod
+    def of_frame(cls, keys: pd.DataFrame) -> KeyIndex:
+        return cls.of(keys["sku"], keys["location"])
+
+    def sku_position(self, sku: ArrayLike | Iterable[object]) -> NDArray[np.intp]:
+        """Position of each sku in ``skus``: -1 blank, -2 not a sku of keys."""
+        return _codes(self.skus, _objects(sku))
+
+    def location_position(self, location: ArrayLike | Iterable[object]) -> NDArray[np.intp]:
+        """Position of each location in ``locations``: -1 blank, -2 not a location of keys."""
+        return _codes(self.locations, _objects(location))
+
+    def pair_positions(self, sku_pos: NDArray[np.intp], loc_pos: NDArray[np.intp]
+                       ) -> NDArray[np.intp]:
+        """Row of each (sku_position, location_position) pair in keys, -1 where none."""
+        code = np.where((sku_pos >= -1) & (loc_pos >= -1),
+                        _pair_codes(sku_pos, loc_pos, len(self.locations)), -1)
+        pos: NDArray[np.intp] = self.pairs.get_indexer(code)
+        return pos
+
+    def positions(self, sku: ArrayLike | Iterable[object],
+                  location: ArrayLike | Iterable[object]) -> NDArray[np.intp]:
+        """Row of each (sku, location) in keys, -1 where it is not one of them."""
+        return self.pair_positions(self.sku_position(sku), self.location_position(location))
+
+
+def _codes(distinct: pd.Index, values: NDArray[np.object_]) -> NDArray[np.intp]:
+    # an object Index: left to itself pandas would first infer (and check) a string dtype
+    pos: NDArray[np.intp] = distinct.get_indexer(pd.Index(values, dtype=object, copy=False))
+    miss = np.flatnonzero(pos < 0)
+    if len(miss):  # blank or unknown: only the misses are tested for blank
+        pos[miss] = np.where(pd.isna(values[miss]), -1, -2)
+    return pos
+
+
+def _objects(values: ArrayLike | Iterable[object]) -> NDArray[np.object_]:
+    if isinstance(values, (pd.Series, pd.Index)):
+        out: NDArray[np.object_] = values.to_numpy(dtype=object)
+        return out
+    if isinstance(values, np.ndarray):
+        as_objects: NDArray[np.object_] = values.astype(object, copy=False)
+        return as_objects
+    listed: NDArray[np.object_] = pd.Series(values, dtype=object).to_numpy()
+    return listed
+
+
+def _pair_codes(sku_code: NDArray[np.intp], loc_code: NDArray[np.intp], n_locations: int
+                ) -> NDArray[np.int64]:
+    """One int per (sku, location) code pair; -1 (blank) is a code of its own."""
+    return (sku_code.astype(np.int64) + 1) * (n_locations + 1) + (loc_code + 1)
+
+
 def key_lookup(keys: pd.DataFrame, sku: ArrayLike | Iterable[object],
                location: ArrayLike | Iterable[object]) -> NDArray[np.intp]:
     """Position of each (sku, location) in ``keys``, -1 where it is not an Inventory row."""
-    index = pd.MultiIndex.from_arrays([keys["sku"].astype(object), keys["location"].astype(object)])
-    probe = pd.MultiIndex.from_arrays([pd.Series(sku, dtype=object), pd.Series(location, dtype=object)])
-    pos: NDArray[np.intp] = index.get_indexer(probe)
-    return pos
+    return KeyIndex.of_frame(keys).positions(sku, location)
 
 
 def _rows(frame: pd.DataFrame) -> NDArray[np.int64]:
     if "row" in frame.columns:
+        if frame["row"].dtype == np.int64:  # the readers' row numbers: nothing to coerce
+            whole: NDArray[np.int64] = frame["row"].to_numpy(copy=True)
+            return whole
         rows: NDArray[np.int64] = pd.to_numeric(frame["row"], errors="coerce").fillna(-1) \
             .astype(np.int64).to_numpy()
         return rows
@@ -50,7 +126,8 @@ def summarise(problems: list[Problem], what: str, sheet: str) -> list[Problem]:
 
 
 def baseline_array(forecast: pd.DataFrame, keys: pd.DataFrame, week0: pd.Timestamp,
-                   horizon: int) -> tuple[NDArray[np.float64], list[Problem]]:
+                   horizon: int, index: KeyIndex | None = None
+                   ) -> tuple[NDArray[np.float64], list[Problem]]:
     """Baseline units per sku-location and week from the bottom-level Forecast rows.
 
     Where several sources forecast the same sku-location and week, they are averaged with
@@ -63,24 +140,27 @@ def baseline_array(forecast: pd.DataFrame, keys: pd.DataFrame, week0: pd.Timesta
     if forecast is None or len(forecast) == 0:
         return base, _no_forecast_warnings(keys, np.zeros(n, dtype=bool))
     fc = forecast
-    bottom = fc["sku"].notna() & fc["location"].notna()
-    if (~bottom).any():
-        rows = _rows(fc[~bottom])
+    index = index or KeyIndex.of_frame(keys)
+    sku, loc = fc["sku"].to_numpy(dtype=object), fc["location"].to_numpy(dtype=object)
+    sku_pos, loc_pos = index.sku_position(sku), index.location_position(loc)
+    bottom = (sku_pos != -1) & (loc_pos != -1)  # -1: blank
+    all_rows = _rows(fc)
+    if not bottom.all():
+        rows = all_rows[~bottom]
         first = ", ".join(str(r) for r in rows[:5] if r > 0)
         warnings.append(Problem(
             f"{int((~bottom).sum())} rows forecast above sku×location level"
             + (f" (rows {first}{', ...' if len(rows) > 5 else ''})" if first else "")
             + "; the bridge uses sku×location rows only", "Forecast", severity="warning"))
-    fc = fc[bottom]
-    k = calendar.week_index(fc["week"].to_numpy(), week0)
-    i = key_lookup(keys, fc["sku"].to_numpy(), fc["location"].to_numpy())
-    units = pd.to_numeric(fc["units"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    sku, loc, rows = sku[bottom], loc[bottom], all_rows[bottom]
+    k = calendar.week_index(fc["week"].to_numpy()[bottom], week0)
+    i = index.pair_positions(sku_pos[bottom], loc_pos[bottom])
+    units = pd.to_numeric(fc["units"], errors="coerce").fillna(0.0).to_numpy(dtype=float)[bottom]
 
     unknown = i < 0
     if unknown.any():
-        pairs = pd.DataFrame({"sku": fc["sku"].to_numpy()[unknown],
-                              "location": fc["location"].to_numpy()[unknown],
-                              "row": _rows(fc)[unknown]}).drop_duplicates(["sku", "location"])
+        pairs = pd.DataFrame({"sku": sku[unknown], "location": loc[unknown],
+                              "row": rows[unknown]}).drop_duplicates(["sku", "location"])
         warnings += summarise([
             Problem(f"forecast for sku {s} at location {loc}, which is not in Inventory: "
                     "not projected", "Forecast", _row_or_none(r), severity="warning")
@@ -89,8 +169,9 @@ def baseline_array(forecast: pd.DataFrame, keys: pd.DataFrame, week0: pd.Timesta
 
     inside = (~unknown) & (k >= 0) & (k < horizon)
     i, k, units = i[inside], k[inside], units[inside]
-    source = fc["source"].to_numpy(dtype=object)[inside] if "source" in fc.columns else None
-    if source is not None and pd.Series(source).dropna().nunique() > 1:
+    source = fc["source"].to_numpy(dtype=object)[bottom][inside] if "source" in fc.columns \
+        else None
+    if source is not None and len(pd.factorize(source)[1]) > 1:  # distinct non-blank sources
         # equal-weight mean over the sources that forecast each cell
         cells = pd.DataFrame({"i": i, "k": k, "src": pd.Series(source).fillna(""), "u": units})
         per_source = cells.groupby(["i", "k", "src"], sort=False)["u"].sum()
@@ -104,8 +185,16 @@ def baseline_array(forecast: pd.DataFrame, keys: pd.DataFrame, week0: pd.Timesta
     return base, warnings + _no_forecast_warnings(keys, has_forecast)
 
 
+def _is_dc(keys: pd.DataFrame) -> NDArray[np.bool_]:
+    """``keys["role"] == "dc"`` per row, judged once per distinct role."""
+    codes, roles = pd.factorize(keys["role"].to_numpy(dtype=object))
+    dc = np.array([isinstance(r, str) and r == "dc" for r in roles] + [False])
+    is_dc: NDArray[np.bool_] = dc[codes]  # code -1 (blank) takes the last entry
+    return is_dc
+
+
 def _no_forecast_warnings(keys: pd.DataFrame, has_forecast: NDArray[np.bool_]) -> list[Problem]:
-    is_dc = (keys["role"] == "dc").to_numpy(dtype=bool) if "role" in keys else False
+    is_dc = _is_dc(keys) if "role" in keys else False
     missing = np.flatnonzero(~has_forecast & ~is_dc)
     rows = _rows(keys)
     sku = keys["sku"].to_numpy(dtype=object)
@@ -153,21 +242,23 @@ class CampaignGrid:
 
 
 def place_campaigns(campaigns: pd.DataFrame, keys: pd.DataFrame, count_statuses: Iterable[str],
-                    week0: pd.Timestamp, horizon: int) -> CampaignGrid:
+                    week0: pd.Timestamp, horizon: int, index: KeyIndex | None = None
+                    ) -> CampaignGrid:
     n_c = len(campaigns)
-    status = campaigns["status"].astype(object).fillna("Planned").astype(str).str.strip() if n_c else \
-        pd.Series([], dtype=object)
-    status = status.where(status != "", "Planned")
-    folded = status.str.casefold()
-    counted = folded.isin({s.casefold() for s in count_statuses}).to_numpy(dtype=bool)
-    cancelled = (folded == "cancelled").to_numpy(dtype=bool)
+    # each distinct status as text, stripped and casefolded, blank read as Planned
+    codes, distinct = pd.factorize(campaigns["status"].to_numpy(dtype=object)) if n_c else \
+        (np.zeros(0, np.intp), np.zeros(0, dtype=object))
+    words = [str(v).strip().casefold() or "planned" for v in distinct] + ["planned"]
+    counting = {s.casefold() for s in count_statuses}
+    counted = np.array([w in counting for w in words])[codes]  # code -1 (blank): last
+    cancelled = np.array([w == "cancelled" for w in words])[codes]
     start = calendar.to_days(campaigns["start"].to_numpy()) if n_c else np.zeros(0, np.int64)
     end = calendar.to_days(campaigns["end"].to_numpy()) if n_c else np.zeros(0, np.int64)
     frac = calendar.overlap_fraction(start, end, week0, horizon)
     lift = pd.to_numeric(campaigns["lift"], errors="coerce").fillna(0.0).to_numpy(dtype=float) \
         if n_c else np.zeros(0)
 
-    pair_c, pair_i, warnings = _scope_pairs(campaigns, keys)
+    pair_c, pair_i, warnings = _scope_pairs(campaigns, keys, index)
     rows = _rows(campaigns)
     ids = campaigns["campaign_id"].to_numpy(dtype=object) if n_c else np.zeros(0, dtype=object)
     # a campaign that ended before week 0 is history (it teaches the learned lift,
@@ -183,67 +274,80 @@ def place_campaigns(campaigns: pd.DataFrame, keys: pd.DataFrame, count_statuses:
     return CampaignGrid(frac, lift, counted, cancelled, start, end, pair_c, pair_i, warnings)
 
 
-def _scope_pairs(campaigns: pd.DataFrame, keys: pd.DataFrame
+def _scope_pairs(campaigns: pd.DataFrame, keys: pd.DataFrame, index: KeyIndex | None = None
                  ) -> tuple[NDArray[np.int64], NDArray[np.int64], list[Problem]]:
     """(campaign, sku-location) pairs: blank/ALL scope = every selling location (role not
-    ``dc`` in ``keys``, when it has roles) stocking the sku; a listed DC is in scope."""
+    ``dc`` in ``keys``, when it has roles) stocking the sku; a listed DC is in scope.
+    Pairs come sorted by campaign, then sku-location, each once."""
     if len(campaigns) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), []
-    inv = pd.DataFrame({"sku": keys["sku"].to_numpy(dtype=object),
-                        "location": keys["location"].to_numpy(dtype=object),
-                        "i": np.arange(len(keys))})
-    selling = inv[(keys["role"] != "dc").to_numpy(dtype=bool)] if "role" in keys else inv
-    camp = pd.DataFrame({"c": np.arange(len(campaigns)),
-                         "sku": campaigns["sku"].to_numpy(dtype=object),
-                         "locations": campaigns["locations"].to_numpy(dtype=object),
-                         "id": campaigns["campaign_id"].to_numpy(dtype=object),
-                         "row": _rows(campaigns)})
-    scope_all = camp["locations"].map(lambda locs: not locs)
-    all_pairs = camp[scope_all].merge(selling, on="sku")[["c", "i"]]
+    index = index or KeyIndex.of_frame(keys)
+    n = len(keys)
+    sku = campaigns["sku"].to_numpy(dtype=object)
+    ids = campaigns["campaign_id"].to_numpy(dtype=object)
+    rows = _rows(campaigns)
+    camp_sku = index.sku_position(sku)  # -1 blank sku, -2 a sku no Inventory row stocks
+    locations = campaigns["locations"]
+    scope_all = locations.map(lambda locs: not locs).to_numpy(dtype=bool)
 
-    listed = camp[~scope_all].explode("locations").rename(columns={"locations": "location"})
-    listed_pairs = listed.merge(inv, on=["sku", "location"], how="left")
+    # blank scope: every selling row of the campaign's sku, the rows grouped by sku
+    selling = np.flatnonzero(~_is_dc(keys)) if "role" in keys else np.arange(n)
+    by_sku = selling[np.argsort(index.sku_code[selling], kind="stable")]
+    sku_of = index.sku_code[by_sku]
+    c_all = np.flatnonzero(scope_all)
+    code = camp_sku[c_all]
+    first = np.searchsorted(sku_of, code, side="left")
+    count = np.searchsorted(sku_of, code, side="right") - first
+    c_rep = np.repeat(c_all, count)
+    at = np.arange(len(c_rep)) - np.repeat(np.cumsum(count) - count, count)
+    i_all = by_sku[np.repeat(first, count) + at]
+
+    # listed scope: each listed location looked up with the campaign's sku
+    listed = pd.Series(locations.to_numpy(dtype=object)[~scope_all],
+                       index=np.flatnonzero(~scope_all)).explode()
+    c_listed = listed.index.to_numpy(dtype=np.intp)
+    listed_loc = listed.to_numpy(dtype=object)
+    i_listed = index.positions(sku[c_listed], listed_loc)
+    # a blank sku is stocked when a row has a blank sku (blanks match, as in pandas' isin)
+    stocked = (camp_sku >= 0) | ((camp_sku == -1) & bool((index.sku_code < 0).any()))
     warnings: list[Problem] = []
-    stocked = set(inv["sku"])
-    missing_loc = listed_pairs[listed_pairs["i"].isna() & listed_pairs["sku"].isin(stocked)]
+    missing_loc = np.flatnonzero((i_listed < 0) & stocked[c_listed])
     warnings += summarise([
-        Problem(f"campaign {cid}: location {loc} does not stock sku {sku}; ignored there",
-                "Campaigns", _row_or_none(r), severity="warning")
-        for cid, sku, loc, r in missing_loc[["id", "sku", "location", "row"]]
-        .itertuples(index=False)], "campaign locations that do not stock the sku", "Campaigns")
-    unstocked = camp[~camp["sku"].isin(stocked)]
+        Problem(f"campaign {ids[c]}: location {loc} does not stock sku {sku[c]}; ignored there",
+                "Campaigns", _row_or_none(rows[c]), severity="warning")
+        for c, loc in zip(c_listed[missing_loc], listed_loc[missing_loc])],
+        "campaign locations that do not stock the sku", "Campaigns")
     warnings += summarise([
-        Problem(f"campaign {cid}: no location in Inventory stocks sku {sku}", "Campaigns",
-                _row_or_none(r), severity="warning")
-        for cid, sku, r in unstocked[["id", "sku", "row"]].itertuples(index=False)],
-        "campaigns for unstocked skus", "Campaigns")
-    listed_pairs = listed_pairs.dropna(subset=["i"])
-    pairs = pd.concat([all_pairs, listed_pairs[["c", "i"]]]).astype(np.int64)
-    pairs = pairs.drop_duplicates().sort_values(["c", "i"], kind="stable")
-    return pairs["c"].to_numpy(), pairs["i"].to_numpy(), warnings
+        Problem(f"campaign {ids[c]}: no location in Inventory stocks sku {sku[c]}", "Campaigns",
+                _row_or_none(rows[c]), severity="warning")
+        for c in np.flatnonzero(~stocked)], "campaigns for unstocked skus", "Campaigns")
+    found = i_listed >= 0
+    pair = np.unique(np.r_[c_rep.astype(np.int64) * n + i_all,
+                           c_listed[found].astype(np.int64) * n + i_listed[found]])
+    return pair // n, pair % n, warnings
 
 
 CLOSED_RECEIPT_STATUSES = {"received", "cancelled", "canceled"}
 
 
 def receipts_array(receipts: pd.DataFrame, keys: pd.DataFrame, week0: pd.Timestamp,
-                   horizon: int) -> tuple[NDArray[np.float64], list[Problem]]:
+                   horizon: int, index: KeyIndex | None = None
+                   ) -> tuple[NDArray[np.float64], list[Problem]]:
     """Open receipts per week; past-due ones land in week 0, those after the horizon are left out."""
     out = np.zeros((len(keys), horizon), order="F")
     if receipts is None or len(receipts) == 0:
         return out, []
     rc = receipts
+    open_ = np.ones(len(rc), dtype=bool)
     if "status" in rc.columns:
-        closed = rc["status"].astype(object).fillna("").astype(str).str.strip().str.casefold() \
-            .isin(CLOSED_RECEIPT_STATUSES)
-        rc = rc[~closed.to_numpy()]
-    k = np.maximum(calendar.week_index(rc["due"].to_numpy(), week0), 0)
-    i = key_lookup(keys, rc["sku"].to_numpy(), rc["location"].to_numpy())
-    qty = pd.to_numeric(rc["qty"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+        open_ = ~_folded_in(rc["status"], CLOSED_RECEIPT_STATUSES)
+    k = np.maximum(calendar.week_index(rc["due"].to_numpy()[open_], week0), 0)
+    sku = rc["sku"].to_numpy(dtype=object)[open_]
+    loc = rc["location"].to_numpy(dtype=object)[open_]
+    i = (index or KeyIndex.of_frame(keys)).positions(sku, loc)
+    qty = pd.to_numeric(rc["qty"], errors="coerce").fillna(0.0).to_numpy(dtype=float)[open_]
     unknown = i < 0
-    rows = _rows(rc)
-    sku = rc["sku"].to_numpy(dtype=object)
-    loc = rc["location"].to_numpy(dtype=object)
+    rows = _rows(rc)[open_]
     warnings = summarise([
         Problem(f"receipt for sku {sku[j]} at location {loc[j]}, which is not in Inventory: "
                 "not projected", "Receipts", _row_or_none(rows[j]), severity="warning")
@@ -251,3 +355,14 @@ def receipts_array(receipts: pd.DataFrame, keys: pd.DataFrame, week0: pd.Timesta
     use = ~unknown & (k < horizon)
     np.add.at(out, (i[use], k[use]), qty[use])
     return out, warnings
+
+
+def _folded_in(values: pd.Series, words: Iterable[str]) -> NDArray[np.bool_]:
+    """``values`` as text (blank → ""), stripped and casefolded, is one of ``words`` (already
+    folded): worked out once per distinct value, as statuses repeat down a column."""
+    codes, distinct = pd.factorize(values.to_numpy(dtype=object))
+    wanted = set(words)
+    hit = np.fromiter((str(v).strip().casefold() in wanted for v in distinct), dtype=bool,
+                      count=len(distinct))
+    blank = "" in wanted
+    return np.where(codes < 0, blank, hit[np.maximum(codes, 0)] if len(hit) else False)

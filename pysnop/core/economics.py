@@ -235,12 +235,13 @@ def bridge_economics(campaigns: pd.DataFrame, grid: CampaignGrid, *, baseline: F
                                np.nan)
     spend = campaign_number(campaigns, "spend")
     wasted = spend * unserved_share
-    frame.loc[checked, "margin_at_risk"] = per_campaign(money.sum(axis=1))[checked]
-    frame.loc[checked, "promo_margin"] = mean_margin[checked]
-    frame.loc[checked, "lift_units"] = np.round(lift_c, DECIMALS)[checked]
-    frame.loc[checked, "unserved_lift_units"] = np.round(unserved_c, DECIMALS)[checked]
-    frame.loc[checked, "unserved_lift_share"] = unserved_share[checked]
-    frame.loc[checked, "wasted_spend"] = wasted[checked]
+    # the checked campaigns' figures, NaN for the rest (float columns: set whole)
+    for col, values in (("margin_at_risk", per_campaign(money.sum(axis=1))),
+                        ("promo_margin", mean_margin),
+                        ("lift_units", np.round(lift_c, DECIMALS)),
+                        ("unserved_lift_units", np.round(unserved_c, DECIMALS)),
+                        ("unserved_lift_share", unserved_share), ("wasted_spend", wasted)):
+        frame[col] = np.where(checked, values, np.nan)
 
     # the Bridge row's part of each counted campaign's wasted spend: spend × its unserved
     # lift units there ÷ the campaign's lift units

@@ -125,9 +125,11 @@ def campaign_supply_check(campaigns: pd.DataFrame, grid: CampaignGrid, *, keys: 
     checked = np.zeros(n_c, dtype=bool)
     checked[c] = True
     out.loc[checked, "supply_status"] = STATUS_LABELS[worst[checked]]
-    out.loc[checked, "coverage"] = coverage[checked]
-    out.loc[checked, "max_supportable_lift"] = np.where(planned > 0, capped, planned)[checked]
-    out.loc[checked, "margin_at_risk"] = money[checked]
+    # float columns, NaN where not checked: set whole
+    out["coverage"] = np.where(checked, coverage, np.nan)
+    out["max_supportable_lift"] = np.where(checked, np.where(planned > 0, capped, planned),
+                                           np.nan)
+    out["margin_at_risk"] = np.where(checked, money, np.nan)
     out["earliest_safe_start"] = safe_start
     notes[checked] = _notes(worst, planned, capped, safe_start, grid, checked, limit)
     out["note"] = notes

@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 import udf_plan as P
 from test_udfs_xlwings import udf  # noqa: F401  (a fixture)
-from xlwings_udf import call_as_excel
+from xlwings_udf import call_as_excel, udf_module_as_on_windows
 
 from pysnop.workbook.formulas import cache as cache_module
 from pysnop.workbook.formulas import functions
@@ -187,3 +187,16 @@ def test_unkeyable_arguments_are_computed():
     cache.call("F", (nested,), lambda: calls.append(1) or 1.0)
     cache.call("F", (nested,), lambda: calls.append(1) or 1.0)
     assert len(calls) == 2 and len(cache) == 0
+
+
+def test_module_load_freezes_the_imports_once(udf, monkeypatch):  # noqa: F811
+    import gc
+
+    # loading pysnop.excel.udf (the fixture did) moved what was alive out of the
+    # collector's view; loading it again (Excel's "Import Functions") freezes no more
+    assert gc.get_freeze_count() > 0
+    calls = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    with udf_module_as_on_windows():
+        pass
+    assert calls == []
