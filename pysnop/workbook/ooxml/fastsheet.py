@@ -314,6 +314,20 @@ def _factorize(values) -> tuple[list[Any], np.ndarray]:
     return list(present[first]), codes
 
 
+def map_distinct(func, values) -> list[Any]:
+    """``[func(v) for v in values]``, calling ``func`` once per distinct value (as
+    :func:`_factorize` tells them apart: by type as well as equality, so each distinct value
+    is converted as itself); values that cannot be keys (lists) are each converted."""
+    try:
+        uniques, which = _factorize(values)
+    except TypeError:
+        return [func(v) for v in values]
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    for i, value in enumerate([*uniques, None]):  # one by one: a value may be a sequence
+        mapped[i] = func(value)
+    return mapped[which].tolist()
+
+
 def dimension(ws, fast: FastRows) -> str:
     ref = ws.calculate_dimension()
     min_col, min_row, max_col, max_row = range_boundaries(ref)
