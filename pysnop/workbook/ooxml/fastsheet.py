@@ -306,8 +306,11 @@ def _factorize(values) -> tuple[list[Any], np.ndarray]:
         found, uniques = pd.factorize(present, use_na_sentinel=False)
         codes[~missing] = found
         return list(uniques), codes
-    keys = np.empty(len(present), dtype=object)
-    keys[:] = [v if isinstance(v, str) else (type(v), v) for v in present]
+    if len(set(map(type, present.tolist()))) == 1:  # one type: equality alone tells apart
+        keys = present
+    else:
+        keys = np.empty(len(present), dtype=object)
+        keys[:] = [v if isinstance(v, str) else (type(v), v) for v in present]
     found, _ = pd.factorize(keys, use_na_sentinel=False)
     codes[~missing] = found
     _, first = np.unique(found, return_index=True)  # codes count up in order of appearance
