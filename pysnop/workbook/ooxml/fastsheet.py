@@ -196,7 +196,7 @@ class FastRows:
         shown = np.full(len(codes), "", dtype=object)
         if kind == "number" and isinstance(values, np.ndarray) and values.dtype.kind == "f":
             present = np.isfinite(values)
-            shown[present] = list(map(repr, values[present].tolist()))
+            shown[present] = _float_texts(values[present])
         elif kind == "number":
             array = np.empty(len(values), dtype=object)
             array[:] = values
@@ -255,6 +255,15 @@ class FastRows:
         cells = tails[inverse.reshape(-1)]
         written = cells != ""
         return [_where(written, tag), _where(written, refs), cells]
+
+
+def _float_texts(values: np.ndarray) -> np.ndarray:
+    """``repr`` of each float, once per distinct one (a projection repeats its values):
+    told apart by their bits, so 0.0 and -0.0 each keep their own text."""
+    bits = np.ascontiguousarray(values, dtype=np.float64).view(np.int64)
+    uniques, which = np.unique(bits, return_inverse=True)
+    texts = np.array(list(map(repr, uniques.view(np.float64).tolist())), dtype=object)
+    return texts[which.reshape(-1)]
 
 
 def _where(mask: np.ndarray, piece: Any) -> np.ndarray:

@@ -65,7 +65,6 @@ from pysnop.workbook.ooxml.xlcells import (
 from pysnop.workbook.read.actions import ACTIONS_SHEET, COLUMNS, DATES, HEADER_ROW, TEXT, TIMES
 from pysnop.workbook.read.layout import SheetLayout
 from pysnop.workbook.render.action_groups import (
-    ACTION,
     GROUP,
     NOT_RECOMMENDED,
     RISK,
