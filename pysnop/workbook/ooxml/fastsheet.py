@@ -266,6 +266,59 @@ def _float_texts(values: np.ndarray) -> np.ndarray:
     return texts[which.reshape(-1)]
 
 
+def cells_to_fast_rows(ws, styles) -> bool:
+    """Write the openpyxl cells of ``ws`` as fast rows: the XML openpyxl's writer would make
+    of them (its attributes, its ``%.16g`` numbers, its date serials, its rows' dimensions),
+    without its element per cell. For a sheet of a few thousand cells put one by one (the
+    Review sheet). Nothing changes (False) when a cell holds what only openpyxl writes (a
+    formula, an error, rich text, a comment or link), or the sheet's cells do not start at A1
+    (the dimension FastRows gives assumes they do)."""
+    from openpyxl.cell.cell import Cell
+    from openpyxl.compat import safe_string
+
+    if getattr(ws, ATTR, None) is not None or not ws._cells or ws.parent.iso_dates:
+        return False
+    for cell in ws._cells.values():
+        if (type(cell) is not Cell or cell.data_type not in ("s", "n", "b", "d")
+                or cell._comment is not None or cell._hyperlink is not None
+                or (cell.data_type == "s" and not isinstance(cell._value, (str, type(None))))
+                or (cell.data_type == "d" and getattr(cell._value, "tzinfo", None) is not None)):
+            return False
+    min_col, min_row, max_col, max_row = range_boundaries(ws.calculate_dimension())
+    if (min_col, min_row) != (1, 1):
+        return False
+    by_row: dict[int, list[Any]] = {r: [] for r in ws.row_dimensions.keys()}
+    for (r, _), cell in sorted(ws._cells.items()):
+        by_row.setdefault(r, []).append(cell)
+    fast = FastRows(ws, styles)
+    epoch = ws.parent.epoch
+    for r in sorted(by_row):
+        attrs = "".join(f' {k}="{escape(v, quote=True)}"'
+                        for k, v in ws.row_dimensions.get(r, {}))
+        out = [f'<row r="{r}"{attrs}>']
+        for cell in by_row[r]:
+            value, styled = cell._value, cell.has_style
+            if value is None and not styled:
+                continue
+            kind = cell.data_type
+            head = f'<c r="{cell.coordinate}"' + (f' s="{cell.style_id}"' if styled else "")
+            if kind == "d":
+                kind, value = "n", to_excel(value, epoch)
+            if value is None or value == "":
+                out.append(f'{head} t="{"inlineStr" if kind == "s" else kind}"/>')
+            elif kind == "s":
+                space = ' xml:space="preserve"' if value != value.strip() else ""
+                out.append(f'{head} t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>')
+            else:
+                out.append(f'{head} t="{kind}"><v>{safe_string(value)}</v></c>')
+        out.append("</row>")
+        fast.parts.append("".join(out))
+    ws._cells.clear()
+    ws.row_dimensions.clear()
+    fast.min_row, fast.max_row, fast.max_col = 1, max_row, max_col
+    return True
+
+
 def _where(mask: np.ndarray, piece: Any) -> np.ndarray:
     """``piece`` (a string, or an array of them) where ``mask``, else ""."""
     out = np.full(len(mask), "", dtype=object)
