@@ -74,15 +74,22 @@ def test_a_review_like_sheet_is_the_xml_openpyxl_writes():
     assert sorted(fast_xfs) == sorted(ref_xfs)  # the same formats, whatever their order
 
 
-def test_a_formula_or_a_sheet_not_starting_at_a1_is_left_to_openpyxl():
+def test_a_formula_is_left_to_openpyxl():
     def formula(ws, styles):
         put(ws, 1, 1, "title", None)
         ws.cell(row=2, column=1, value="=1+1")  # a real formula: only openpyxl writes it
     assert not _sheet(formula, fast=True)[2]
 
-    def lower(ws, styles):
-        put(ws, 2, 2, "no A1", None)  # FastRows' dimension starts at A1
-    assert not _sheet(lower, fast=True)[2]
+
+def test_a_patch_sheet_starting_below_a1_keeps_its_dimension():
+    def patch(ws, styles):  # a column patch: its header row is the user's (row 3 here)
+        put(ws, 3, 2, "Supply: status", None)
+        put(ws, 5, 2, "AT RISK", styles.get(font=Font(bold=True)))
+        put(ws, 5, 3, 12.5, None)
+    reference, _, _ = _sheet(patch, fast=False)
+    fast, _, moved = _sheet(patch, fast=True)
+    assert moved and fast == reference
+    assert b'<dimension ref="B3:C5"' in fast
 
 
 _values = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
@@ -99,7 +106,6 @@ def test_any_cells_are_the_xml_openpyxl_writes(cells, tall):
     def build(ws, styles):
         palette = [None, styles.get(font=Font(italic=True)),
                    styles.get(fill=PatternFill("solid", start_color="FFDDEBF7"))]
-        put(ws, 1, 1, "title", None)
         for row, col, value, style in cells:
             put(ws, row, col, value, palette[style])
         for row in tall:

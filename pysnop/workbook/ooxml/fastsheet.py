@@ -55,6 +55,7 @@ class FastRows:
         self.min_row = 0
         self.max_row = 0
         self.max_col = 0
+        self.first_cell = ""  # the sheet's top-left cell when its cells all became fast rows
         setattr(ws, ATTR, self)
 
     def _style_id(self, style) -> int:
@@ -271,8 +272,7 @@ def cells_to_fast_rows(ws, styles) -> bool:
     of them (its attributes, its ``%.16g`` numbers, its date serials, its rows' dimensions),
     without its element per cell. For a sheet of a few thousand cells put one by one (the
     Review sheet). Nothing changes (False) when a cell holds what only openpyxl writes (a
-    formula, an error, rich text, a comment or link), or the sheet's cells do not start at A1
-    (the dimension FastRows gives assumes they do)."""
+    formula, an error, rich text, a comment or link)."""
     from openpyxl.cell.cell import Cell
     from openpyxl.compat import safe_string
 
@@ -285,8 +285,6 @@ def cells_to_fast_rows(ws, styles) -> bool:
                 or (cell.data_type == "d" and getattr(cell._value, "tzinfo", None) is not None)):
             return False
     min_col, min_row, max_col, max_row = range_boundaries(ws.calculate_dimension())
-    if (min_col, min_row) != (1, 1):
-        return False
     by_row: dict[int, list[Any]] = {r: [] for r in ws.row_dimensions.keys()}
     for (r, _), cell in sorted(ws._cells.items()):
         by_row.setdefault(r, []).append(cell)
@@ -308,14 +306,16 @@ def cells_to_fast_rows(ws, styles) -> bool:
                 out.append(f'{head} t="{"inlineStr" if kind == "s" else kind}"/>')
             elif kind == "s":
                 space = ' xml:space="preserve"' if value != value.strip() else ""
-                out.append(f'{head} t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>')
+                text = escape(value).replace("\r", "&#13;")  # as lxml: a parser keeps it
+                out.append(f'{head} t="inlineStr"><is><t{space}>{text}</t></is></c>')
             else:
                 out.append(f'{head} t="{kind}"><v>{safe_string(value)}</v></c>')
         out.append("</row>")
         fast.parts.append("".join(out))
     ws._cells.clear()
     ws.row_dimensions.clear()
-    fast.min_row, fast.max_row, fast.max_col = 1, max_row, max_col
+    fast.min_row, fast.max_row, fast.max_col = min_row, max_row, max_col
+    fast.first_cell = f"{get_column_letter(min_col)}{min_row}"
     return True
 
 
@@ -394,7 +394,7 @@ def map_distinct(func, values) -> list[Any]:
 
 
 def dimension(ws, fast: FastRows) -> str:
-    ref = ws.calculate_dimension()
+    ref = ws.calculate_dimension() if ws._cells or not fast.first_cell else fast.first_cell
     min_col, min_row, max_col, max_row = range_boundaries(ref)
     if fast.max_row:
         max_row = max(max_row, fast.max_row)

@@ -40,7 +40,7 @@ from pysnop.core.decisions import (
     SUPERSEDED,
 )
 from pysnop.workbook.ooxml.column_patch import ColumnPatch
-from pysnop.workbook.ooxml.fastsheet import FastRows
+from pysnop.workbook.ooxml.fastsheet import FastRows, cells_to_fast_rows
 from pysnop.workbook.ooxml.transplant import PATCH_PREFIX
 from pysnop.workbook.ooxml.xlcells import (
     BOLD_FONT,
@@ -397,6 +397,7 @@ def write_campaign_actions(canvas: Canvas, layout: SheetLayout, campaigns: pd.Da
         row = excel_value(rec.get("row"))
         if found and isinstance(row, (int, float)) and row > header_row:
             put(ws, int(row), 1, "; ".join(found), plain)
+    cells_to_fast_rows(ws, canvas.styles)
     canvas.patches.append(ColumnPatch(
         sheet=layout.name, scratch=ws.title, header_row=header_row,
         headers=[CAMPAIGN_HEADER], widths={CAMPAIGN_HEADER: 40},
