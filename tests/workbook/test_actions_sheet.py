@@ -79,7 +79,8 @@ def test_review_sheet_and_text_neutralise_and_list_sections(tmp_path):
                                   "net_value": 25.0}])})
     wb = openpyxl.Workbook()
     write_review_sheet(wb, review, StyleBook(wb))
-    wb.save(tmp_path / "r.xlsx")
+    with open(tmp_path / "r.xlsx", "wb") as handle:
+        save_workbook(wb, handle)  # how pysnop saves its sheets (bulk rows streamed)
     ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["Review"]
     cells = {c.value: c for row in ws.iter_rows() for c in row if c.value is not None}
     assert cells[EVIL[0]].data_type == "s" and cells[EVIL[0]].quotePrefix
@@ -113,7 +114,8 @@ def test_review_sheet_sections_are_capped_for_the_meeting(tmp_path):
     review = ReviewData("2026-11-18", "2026-11-18T09:00:00", None, {"pending": pending})
     wb = openpyxl.Workbook()
     write_review_sheet(wb, review, StyleBook(wb), limit=2)
-    wb.save(tmp_path / "r.xlsx")
+    with open(tmp_path / "r.xlsx", "wb") as handle:
+        save_workbook(wb, handle)
     ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["Review"]
     values = [c.value for row in ws.iter_rows() for c in row if c.value]
     assert "ORD-1" in values and "ORD-2" not in values

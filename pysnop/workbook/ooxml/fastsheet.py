@@ -55,6 +55,7 @@ class FastRows:
         self.min_row = 0
         self.max_row = 0
         self.max_col = 0
+        self.first_cell = ""  # the sheet's top-left cell when its cells all became fast rows
         setattr(ws, ATTR, self)
 
     def _style_id(self, style) -> int:
@@ -196,7 +197,7 @@ class FastRows:
         shown = np.full(len(codes), "", dtype=object)
         if kind == "number" and isinstance(values, np.ndarray) and values.dtype.kind == "f":
             present = np.isfinite(values)
-            shown[present] = list(map(repr, values[present].tolist()))
+            shown[present] = _float_texts(values[present])
         elif kind == "number":
             array = np.empty(len(values), dtype=object)
             array[:] = values
@@ -257,6 +258,67 @@ class FastRows:
         return [_where(written, tag), _where(written, refs), cells]
 
 
+def _float_texts(values: np.ndarray) -> np.ndarray:
+    """``repr`` of each float, once per distinct one (a projection repeats its values):
+    told apart by their bits, so 0.0 and -0.0 each keep their own text."""
+    bits = np.ascontiguousarray(values, dtype=np.float64).view(np.int64)
+    uniques, which = np.unique(bits, return_inverse=True)
+    texts = np.array(list(map(repr, uniques.view(np.float64).tolist())), dtype=object)
+    return texts[which.reshape(-1)]
+
+
+def cells_to_fast_rows(ws, styles) -> bool:
+    """Write the openpyxl cells of ``ws`` as fast rows: the XML openpyxl's writer would make
+    of them (its attributes, its ``%.16g`` numbers, its date serials, its rows' dimensions),
+    without its element per cell. For a sheet of a few thousand cells put one by one (the
+    Review sheet). Nothing changes (False) when a cell holds what only openpyxl writes (a
+    formula, an error, rich text, a comment or link)."""
+    from openpyxl.cell.cell import Cell
+    from openpyxl.compat import safe_string
+
+    if getattr(ws, ATTR, None) is not None or not ws._cells or ws.parent.iso_dates:
+        return False
+    for cell in ws._cells.values():
+        if (type(cell) is not Cell or cell.data_type not in ("s", "n", "b", "d")
+                or cell._comment is not None or cell._hyperlink is not None
+                or (cell.data_type == "s" and not isinstance(cell._value, (str, type(None))))
+                or (cell.data_type == "d" and getattr(cell._value, "tzinfo", None) is not None)):
+            return False
+    min_col, min_row, max_col, max_row = range_boundaries(ws.calculate_dimension())
+    by_row: dict[int, list[Any]] = {r: [] for r in ws.row_dimensions.keys()}
+    for (r, _), cell in sorted(ws._cells.items()):
+        by_row.setdefault(r, []).append(cell)
+    fast = FastRows(ws, styles)
+    epoch = ws.parent.epoch
+    for r in sorted(by_row):
+        attrs = "".join(f' {k}="{escape(v, quote=True)}"'
+                        for k, v in ws.row_dimensions.get(r, {}))
+        out = [f'<row r="{r}"{attrs}>']
+        for cell in by_row[r]:
+            value, styled = cell._value, cell.has_style
+            if value is None and not styled:
+                continue
+            kind = cell.data_type
+            head = f'<c r="{cell.coordinate}"' + (f' s="{cell.style_id}"' if styled else "")
+            if kind == "d":
+                kind, value = "n", to_excel(value, epoch)
+            if value is None or value == "":
+                out.append(f'{head} t="{"inlineStr" if kind == "s" else kind}"/>')
+            elif kind == "s":
+                space = ' xml:space="preserve"' if value != value.strip() else ""
+                text = escape(value).replace("\r", "&#13;")  # as lxml: a parser keeps it
+                out.append(f'{head} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+            else:
+                out.append(f'{head} t="{kind}"><v>{safe_string(value)}</v></c>')
+        out.append("</row>")
+        fast.parts.append("".join(out))
+    ws._cells.clear()
+    ws.row_dimensions.clear()
+    fast.min_row, fast.max_row, fast.max_col = min_row, max_row, max_col
+    fast.first_cell = f"{get_column_letter(min_col)}{min_row}"
+    return True
+
+
 def _where(mask: np.ndarray, piece: Any) -> np.ndarray:
     """``piece`` (a string, or an array of them) where ``mask``, else ""."""
     out = np.full(len(mask), "", dtype=object)
@@ -306,16 +368,33 @@ def _factorize(values) -> tuple[list[Any], np.ndarray]:
         found, uniques = pd.factorize(present, use_na_sentinel=False)
         codes[~missing] = found
         return list(uniques), codes
-    keys = np.empty(len(present), dtype=object)
-    keys[:] = [v if isinstance(v, str) else (type(v), v) for v in present]
+    if len(set(map(type, present.tolist()))) == 1:  # one type: equality alone tells apart
+        keys = present
+    else:
+        keys = np.empty(len(present), dtype=object)
+        keys[:] = [v if isinstance(v, str) else (type(v), v) for v in present]
     found, _ = pd.factorize(keys, use_na_sentinel=False)
     codes[~missing] = found
     _, first = np.unique(found, return_index=True)  # codes count up in order of appearance
     return list(present[first]), codes
 
 
+def map_distinct(func, values) -> list[Any]:
+    """``[func(v) for v in values]``, calling ``func`` once per distinct value (as
+    :func:`_factorize` tells them apart: by type as well as equality, so each distinct value
+    is converted as itself); values that cannot be keys (lists) are each converted."""
+    try:
+        uniques, which = _factorize(values)
+    except TypeError:
+        return [func(v) for v in values]
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    for i, value in enumerate([*uniques, None]):  # one by one: a value may be a sequence
+        mapped[i] = func(value)
+    return mapped[which].tolist()
+
+
 def dimension(ws, fast: FastRows) -> str:
-    ref = ws.calculate_dimension()
+    ref = ws.calculate_dimension() if ws._cells or not fast.first_cell else fast.first_cell
     min_col, min_row, max_col, max_row = range_boundaries(ref)
     if fast.max_row:
         max_row = max(max_row, fast.max_row)

@@ -10,6 +10,7 @@ spelt out) so that an inserted cell cannot shift its neighbours.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -165,6 +166,11 @@ class SheetXml:
 
 
 def _renamespace(el: etree._Element, ns: str) -> etree._Element:
+    if ns == MAIN and all(isinstance(x.tag, str) and not x.tail for x in el.iterdescendants()):
+        # already in the sheet's namespace, nothing to leave out: the copy lxml makes in C
+        same = copy.deepcopy(el)
+        same.tail = None
+        return same
     tag = q(ns, local(el)) if namespace(el) in (MAIN, ns) else el.tag
     new = etree.Element(tag, attrib=dict(el.attrib))
     new.text, new.tail = el.text, None

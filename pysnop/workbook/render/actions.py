@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -39,7 +40,7 @@ from pysnop.core.decisions import (
     SUPERSEDED,
 )
 from pysnop.workbook.ooxml.column_patch import ColumnPatch
-from pysnop.workbook.ooxml.fastsheet import FastRows
+from pysnop.workbook.ooxml.fastsheet import FastRows, cells_to_fast_rows
 from pysnop.workbook.ooxml.transplant import PATCH_PREFIX
 from pysnop.workbook.ooxml.xlcells import (
     BOLD_FONT,
@@ -64,7 +65,6 @@ from pysnop.workbook.ooxml.xlcells import (
 from pysnop.workbook.read.actions import ACTIONS_SHEET, COLUMNS, DATES, HEADER_ROW, TEXT, TIMES
 from pysnop.workbook.read.layout import SheetLayout
 from pysnop.workbook.render.action_groups import (
-    ACTION,
     GROUP,
     NOT_RECOMMENDED,
     RISK,
@@ -222,18 +222,31 @@ MAX_CODE_WIDTH = 30
 
 def _row_heights(lines: pd.DataFrame, height: int) -> list[float | None]:
     """Each row tall enough for its wrapped reason and comment (None: one line); a group
-    line stays one line."""
-    out: list[float | None] = [None] * height
-    kinds = lines["line"].tolist() if "line" in lines else [ACTION] * len(lines)
+    line stays one line. A text's lines as :func:`wrapped_lines` counts them, from the
+    lengths of all texts at once (a text with a line break of its own, rare, through it)."""
+    n = len(lines)
+    tallest = np.zeros(height)  # points; 0: one line
+    kinds = lines["line"].to_numpy(dtype=object) if "line" in lines else None
     for name in WRAPPED:
         if name not in lines.columns:
             continue
-        for i, text in enumerate(lines[name].tolist()):
-            if kinds[i] != GROUP and isinstance(text, str) and text:
-                count = wrapped_lines(text, WIDTHS[name])
-                if count > 1:
-                    out[i] = max(out[i] or 0.0, LINE_HEIGHT * count)
-    return out
+        texts = lines[name].tolist()
+        wrapped = np.fromiter(map(isinstance, texts, repeat(str)), dtype=bool, count=n)
+        if kinds is not None:
+            wrapped &= kinds != GROUP
+        where = np.flatnonzero(wrapped)
+        shown = [texts[i] for i in where.tolist()]
+        lengths = np.fromiter(map(len, shown), dtype=np.int64, count=len(shown))
+        per_line = max(int(WIDTHS[name]) - 2, 1)
+        count = np.maximum(1, -(-lengths // per_line))
+        broken = np.flatnonzero(np.fromiter(map(str.__contains__, shown, repeat("\n")),
+                                            dtype=bool, count=len(shown)))
+        for j in broken.tolist():
+            count[j] = wrapped_lines(shown[j], WIDTHS[name])
+        tall = (count > 1) & (lengths > 0)
+        rows = where[tall]
+        tallest[rows] = np.maximum(tallest[rows], LINE_HEIGHT * count[tall])
+    return [h or None for h in tallest.tolist()]
 
 
 def _style(styles: StyleBook, name: str, kind: str, status: str, option, cover):
@@ -384,6 +397,7 @@ def write_campaign_actions(canvas: Canvas, layout: SheetLayout, campaigns: pd.Da
         row = excel_value(rec.get("row"))
         if found and isinstance(row, (int, float)) and row > header_row:
             put(ws, int(row), 1, "; ".join(found), plain)
+    cells_to_fast_rows(ws, canvas.styles)
     canvas.patches.append(ColumnPatch(
         sheet=layout.name, scratch=ws.title, header_row=header_row,
         headers=[CAMPAIGN_HEADER], widths={CAMPAIGN_HEADER: 40},

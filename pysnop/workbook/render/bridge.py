@@ -10,7 +10,7 @@ import pandas as pd
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from pysnop.workbook.ooxml.fastsheet import FastRows
+from pysnop.workbook.ooxml.fastsheet import FastRows, map_distinct
 from pysnop.workbook.ooxml.xlcells import (
     AMBER_FILL,
     AMBER_FONT,
@@ -113,7 +113,7 @@ def column_values(summary, name: str) -> list:
     if name in _NUMERIC:
         return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float).tolist()
     if name in _DATES:
-        return [as_date(v) for v in col.tolist()]
+        return map_distinct(as_date, col.tolist())  # a few distinct weeks
     if name == "status":
         cache: dict = {}
         out = []
@@ -124,7 +124,11 @@ def column_values(summary, name: str) -> list:
                 label = cache[key] = status_label(v) or None
             out.append(label)
         return out
-    return [as_text(v) for v in col.tolist()]
+    if isinstance(col.dtype, pd.StringDtype):  # what as_text makes of a str: "" is blank
+        values = col.to_numpy(dtype=object, na_value=None, copy=True)
+        values[values == ""] = None
+        return values.tolist()
+    return map_distinct(as_text, col.tolist())
 
 
 def write_bridge_sheet(wb, result: BridgeResult, styles: StyleBook):

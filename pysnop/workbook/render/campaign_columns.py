@@ -10,6 +10,7 @@ extends an Excel table over them so that it stays one table.
 from __future__ import annotations
 
 from pysnop.workbook.ooxml.column_patch import ColumnPatch
+from pysnop.workbook.ooxml.fastsheet import cells_to_fast_rows
 from pysnop.workbook.ooxml.transplant import PATCH_PREFIX
 from pysnop.workbook.ooxml.xlcells import (
     FMT_DATE,
@@ -81,6 +82,7 @@ def write_campaign_columns(canvas: Canvas, layout, check) -> None:
                 put(ws, r, c, as_date(raw), fmt_styles[field])
             else:
                 put(ws, r, c, excel_value(raw), fmt_styles[field])
+    cells_to_fast_rows(ws, styles)  # thousands of cells on a big plan
 
     canvas.patches.append(ColumnPatch(
         sheet=layout.name, scratch=ws.title, header_row=header_row,

@@ -36,6 +36,7 @@ from pysnop.core.coordination import BINDING
 from pysnop.core.deadlines import DUE, OVERDUE, classify_deadlines
 from pysnop.core.decisions import APPROVED, NEEDS_REAPPROVAL, PROPOSED
 from pysnop.core.values import is_blank
+from pysnop.workbook.ooxml.fastsheet import cells_to_fast_rows
 from pysnop.workbook.ooxml.xlcells import (
     BOLD_FONT,
     HEADER_BORDER,
@@ -268,6 +269,7 @@ def write_review_sheet(wb, review: ReviewData, styles: StyleBook, limit: int = S
     r = write_review_signals(ws, r, review.signals, styles)
     for c, width in enumerate((16, 14, 14, 14, 14, 14, WIDE_WIDTH), start=1):
         set_width(ws, chr(64 + c), width)
+    cells_to_fast_rows(ws, styles)  # a few thousand cells: written without openpyxl's per-cell XML
     return ws
 
 
