@@ -137,3 +137,22 @@ def test_values_equal_to_a_dict_but_written_apart():
     for i, v in enumerate(numbers):
         rows.add_row(2 + i, [(1, v, style)])
     assert columns("number", numbers) == "".join(rows.parts)
+
+
+def test_a_carriage_return_is_read_back_as_written():
+    """XML reads a raw CR as a line feed; the column writer and the row writer write it as a
+    character reference, so "a\\r\\nb" (a cell edited on Windows) reads back as it was."""
+    texts = ["a\r\nb", "c\rd", "plain"]
+
+    def columns(styles):
+        return [(1, "text", texts, None)]
+    ws = _read_back(columns, 3)
+    assert [ws.cell(row=r, column=1).value for r in range(2, 5)] == texts
+    wb = openpyxl.Workbook()
+    rows = FastRows(wb.active, StyleBook(wb))
+    for r, text in enumerate(texts, start=2):
+        rows.add_row(r, [(1, text, None)])
+    buffer = io.BytesIO()
+    save_workbook(wb, buffer)
+    back = openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active
+    assert [back.cell(row=r, column=1).value for r in range(2, 5)] == texts

@@ -35,6 +35,9 @@ FAST_ROWS_BYTES = f"<!--{FAST_ROWS_MARK}-->".encode("ascii")
 _QUOTE = {'"': "&quot;"}
 # &, < and > as xml.sax.saxutils.escape does (which would import urllib, http and ssl)
 escape = partial(_html_escape, quote=False)
+# a carriage return written as itself is read back as a line feed (XML end-of-line
+# handling); as a character reference it stays, as lxml writes it
+CR, CR_REF = "\r", "&#13;"
 BLOCK_ROWS = 20_000  # rows of bulk cells joined into one string at a time
 
 
@@ -111,7 +114,7 @@ class FastRows:
                 sid = self._quoted_id(style) if is_risky(text) else self._style_id(style)
                 space = ' xml:space="preserve"' if text != text.strip() else ""
                 append(f'<c r="{ref}" s="{sid}" t="inlineStr"><is><t{space}>'
-                       f'{escape(text)}</t></is></c>')
+                       f'{escape(text).replace(CR, CR_REF)}</t></is></c>')
                 continue
             sid = self._style_id(style)
             if value is None:
@@ -306,7 +309,7 @@ def cells_to_fast_rows(ws, styles) -> bool:
                 out.append(f'{head} t="{"inlineStr" if kind == "s" else kind}"/>')
             elif kind == "s":
                 space = ' xml:space="preserve"' if value != value.strip() else ""
-                text = escape(value).replace("\r", "&#13;")  # as lxml: a parser keeps it
+                text = escape(value).replace(CR, CR_REF)
                 out.append(f'{head} t="inlineStr"><is><t{space}>{text}</t></is></c>')
             else:
                 out.append(f'{head} t="{kind}"><v>{safe_string(value)}</v></c>')
@@ -330,7 +333,7 @@ def _inline_bodies(texts: list[str]) -> np.ndarray:
     """``<is><t>escaped text</t></is></c>`` for each (cleaned) text: escaped in one pass
     over all of them joined by a character no cleaned text holds; a text with spaces at
     either end keeps them (xml:space)."""
-    escaped = escape("\x00".join(texts)).split("\x00") if texts else []
+    escaped = escape("\x00".join(texts)).replace(CR, CR_REF).split("\x00") if texts else []
     padded = (np.array(texts, dtype=object)
               != np.array(list(map(str.strip, texts)), dtype=object))
     heads = np.where(padded, '<is><t xml:space="preserve">', "<is><t>").astype(object)
