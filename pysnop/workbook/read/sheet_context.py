@@ -72,13 +72,15 @@ class SheetContext:
     def frame(self, data: dict, columns: list[str], keep: np.ndarray | None = None):
         data = dict(data)
         data["row"] = self.block.rows.astype(np.int64)
-        # one index shared by every column, nothing copied: no alignment, no copies (the
-        # arrays are this reader's own, and pandas copies on write)
-        index = pd.RangeIndex(self.n)
-        df = pd.DataFrame({c: _series(data[c], index) for c in columns}, copy=False)
-        if keep is not None:
-            df = df[keep].reset_index(drop=True)
-        return df
+        arrays = [np.asarray(data[c]) for c in columns]
+        if keep is not None:  # the rows kept, taken from the arrays (no frame filtered)
+            arrays = [a[keep] for a in arrays]
+        # one index shared by every column and handed to the frame too, nothing copied: no
+        # alignment, no reindexing, no copies (the arrays are this reader's own, and pandas
+        # copies on write)
+        index = pd.RangeIndex(len(arrays[0]) if arrays else self.n)
+        return pd.DataFrame({c: _series(a, index) for c, a in zip(columns, arrays)},
+                            index=index, copy=False)
 
 
 def _series(values, index: pd.RangeIndex) -> pd.Series:
