@@ -79,7 +79,7 @@ class _Key:
     """A call's content key that hashes its cells once (a tuple hashes all of them on every
     lookup); equal when the parts are equal."""
 
-    __slots__ = ("parts", "_hash")
+    __slots__ = ("_hash", "parts")
 
     def __init__(self, parts: tuple[Hashable, ...]):
         self.parts = parts
