@@ -102,12 +102,48 @@ def test_every_single_changed_cell_misses():
     assert changed > 200
 
 
+def test_a_single_changed_cell_anywhere_changes_the_key():
+    """The key itself (not only the call): the four tables as Excel hands them over, each cell
+    of each range in turn changed to another value of its type, to a blank, and to a value
+    of another type; every key differs from the unchanged one, which the same cells in new
+    objects do give."""
+    cache = ResultCache()
+    base = [[list(r) for r in P.as_excel(n)] for n in ("Campaigns", "Inventory", "Receipts",
+                                                       "Forecast")]
+    args = (*base, P.serial(P.AS_OF), 4.0)
+    key = cache.key("STOCKOUT_RISK", args)[0]
+    assert cache.key("STOCKOUT_RISK", copy.deepcopy(args))[0] == key
+
+    def others(v):
+        if isinstance(v, float):
+            return [v + 0.5, None, str(v), int(v), v == 1.0]
+        if isinstance(v, dt.datetime):
+            return [v + dt.timedelta(days=7), v.date(), None]
+        if isinstance(v, str):
+            return [v + " ", None, 1.0]
+        return ["", 0.0]  # a blank (None)
+
+    changed = 0
+    for a, table in enumerate(base):
+        for i, row in enumerate(table):
+            for j, value in enumerate(row):
+                for other in others(value):
+                    edited = copy.deepcopy(args)
+                    edited[a][i][j] = other
+                    assert cache.key("STOCKOUT_RISK", edited)[0] != key, (a, i, j, other)
+                    changed += 1
+    assert changed > 250  # every cell of the four tables, 2 to 5 edits each
+
+
 @pytest.mark.parametrize("first, second", [
     ([[-1.0]], [[-2.0]]),              # hash(-1.0) == hash(-2.0) in CPython
     ([[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0, 3.0, 4.0]]),   # same cells, other rows
     ([[1.0, 2.0]], [[1.0], [2.0]]),    # a row and a column
     ([[1.0, None]], [[1.0, ""]]),      # blank as None and as ""
     (0.0, False),                      # scalars Python calls equal
+    ([[1.0, 1]], [[1, 1.0]]),          # the same types in the range, in other cells
+    ([[True, 1.0]], [[1.0, True]]),
+    ([[dt.date(2026, 3, 2), 1.0]], [[dt.datetime(2026, 3, 2), 1.0]]),
     ("C1", "C01"),
 ])
 def test_other_arguments_miss(first, second):

@@ -12,6 +12,13 @@ plus the function's name and today's date (an omitted ``as_of`` means today). Ke
 compared for equality on a hit, not just by hash: two different inputs never share a
 result. Python's own hash would not do alone — ``hash(-1.0) == hash(-2.0)``.
 
+A key costs one pass over the cells in C (the cells of a range as one flat tuple, their
+types as one set) and is hashed once (:class:`_Key` keeps its hash: the lookup, the removal
+and the insertion of a 200,000-cell key each hashed it afresh). Each cell's type is kept only
+where the range mixes types that Python calls equal (``1.0``, ``1``, ``True``): for ranges of
+text, floats, blanks and datetimes — what Excel hands over — the set of their types says it
+all, as no two of those types ever compare equal.
+
 The key holds the argument cells, so the cache is bounded by cells (keys and results
 together) as well as by entries; the least recently used entry goes first. Failures are not
 cached. A hit hands out the very object computed before: callers convert results into new
@@ -35,6 +42,10 @@ MAX_CELLS = 2_000_000  # argument and result cells over all entries (~100 MB at 
 
 _NESTED = (list, tuple, dict, set, np.ndarray)
 
+# cell types no two of which compare equal (1.0 != "1", a date is never equal to a datetime):
+# within a range of these, equal cells are cells of the same type
+_DISTINCT = frozenset({str, float, type(None), dt.datetime, dt.date})
+
 
 class Unkeyable(Exception):
     """An argument the cache cannot key (nested deeper than a range): call uncached."""
@@ -51,15 +62,35 @@ def _freeze(value: Any) -> tuple[Hashable, int]:
             shape: tuple[Any, ...] = ("rows", type(value), tuple(map(len, value)))
         else:
             cells, shape = tuple(value), ("row", type(value), len(value))
-        types = tuple(map(type, cells))
-        if any(issubclass(t, _NESTED) for t in set(types)):  # a few distinct types
+        kinds = set(map(type, cells))  # a few distinct types
+        if any(issubclass(t, _NESTED) for t in kinds):
             raise Unkeyable
+        types: Hashable = (frozenset(kinds) if kinds <= _DISTINCT
+                           else tuple(map(type, cells)))
         return (shape, cells, types), len(cells)
     try:
         hash(value)
     except TypeError:
         raise Unkeyable from None
     return (type(value), value), 1
+
+
+class _Key:
+    """A call's content key that hashes its cells once (a tuple hashes all of them on every
+    lookup); equal when the parts are equal."""
+
+    __slots__ = ("_hash", "parts")
+
+    def __init__(self, parts: tuple[Hashable, ...]):
+        self.parts = parts
+        self._hash = hash(parts)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (isinstance(other, _Key) and self._hash == other._hash
+                                 and self.parts == other.parts)
 
 
 def result_cells(result: Any) -> int:
@@ -96,7 +127,7 @@ class ResultCache:
             parts = [_freeze(a) for a in args]
         except Unkeyable:
             return None
-        return ((name, dt.date.today(), tuple(p for p, _ in parts)),
+        return (_Key((name, dt.date.today(), tuple(p for p, _ in parts))),
                 sum(n for _, n in parts))
 
     def call(self, name: Hashable, args: tuple[Any, ...], compute: Callable[[], Any],

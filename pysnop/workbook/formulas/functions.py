@@ -126,7 +126,9 @@ def read_tables(tables: dict[str, Any], *, as_of: Any = None, horizon_weeks: Any
     names = {"Campaigns": "campaigns", "Inventory": "inventory", "Receipts": "receipts",
              "Forecast": "forecast", "Products": "products", "Actuals": "actuals",
              "Locations": "locations"}
-    given = {k: v for k, v in tables.items() if not is_empty_arg(v)}
+    rows = {k: as_rows(v) for k, v in tables.items()}  # each range turned into rows once
+    given: dict[str, Any] = {k: r for k, r in rows.items()
+                             if not all(is_blank(v) for row in r for v in row)}
     if "Inventory" in tables and "Inventory" not in given:
         raise ArgumentError("inventory: the range is empty; expected a header row with sku, "
                             "location, on_hand")

@@ -142,6 +142,23 @@ def kinds(values: np.ndarray) -> np.ndarray:
     return k
 
 
+# The last text column factorised, as (values, codes, distinct texts): a table's first column
+# is factorised when its blank rows are found (layout._any_filled) and again when it is read
+# as text; the second time takes the first's. Held by the very array (checked by identity;
+# the reader never edits a raw column in place) and replaced by the next.
+_FACTORIZED: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+
+def _factorize_texts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    global _FACTORIZED
+    last = _FACTORIZED
+    if last is not None and last[0] is values:
+        return last[1], last[2]
+    codes, uniq = pd.factorize(values)
+    _FACTORIZED = (values, codes, uniq)
+    return codes, uniq
+
+
 def blank_mask(values: np.ndarray) -> np.ndarray:
     """True where the cell is blank ("" / None / whitespace / NaN). Fast on the happy path."""
     kind = infer_dtype(values, skipna=False)
@@ -151,7 +168,7 @@ def blank_mask(values: np.ndarray) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     if kind == "string":  # whitespace-only text is blank too, as kinds() says
         # a column holds few distinct texts (skus, locations, sources): strip each once
-        codes, uniq = pd.factorize(values)
+        codes, uniq = _factorize_texts(values)
         blank = np.fromiter((not u.strip() for u in uniq), dtype=bool, count=len(uniq))
         return blank[codes]
     return kinds(values) == BLANK
@@ -193,7 +210,7 @@ def text_and_groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         return np.empty(0, dtype=object), None
     kind = infer_dtype(values, skipna=False)
     if kind == "string":
-        codes, texts = pd.factorize(values)
+        codes, texts = _factorize_texts(values)
         stripped = np.array([u.strip() or None for u in texts] + [None], dtype=object)
         # codes of the stripped texts: "a" and "a " are one text once stripped
         merged = pd.factorize(stripped)[0]

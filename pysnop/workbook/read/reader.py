@@ -107,8 +107,11 @@ def _locations(ctx: SheetContext) -> pd.DataFrame:
 
 def _receipts(ctx: SheetContext) -> pd.DataFrame:
     status = ctx.text("status")
-    drop = np.array([s is not None and s.lower() in S.RECEIPT_DROP_STATUSES for s in status],
-                    dtype=bool) if ctx.n else np.zeros(0, bool)
+    # a status column holds a few distinct texts: each looked up once
+    codes, texts = pd.factorize(status)
+    dropped = np.array([t.lower() in S.RECEIPT_DROP_STATUSES for t in texts] + [False],
+                       dtype=bool)
+    drop = dropped[codes]  # code -1 (blank) takes the last: kept
     check = ~drop
     d = {"sku": ctx.text("sku", required=True), "location": ctx.text("location", required=True),
          "due": ctx.date("due", required=True, check=check),

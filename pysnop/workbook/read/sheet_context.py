@@ -33,6 +33,14 @@ class SheetContext:
         got = self._groups.get(id(values))
         return got[1] if got is not None and got[0] is values else None
 
+    def blank(self, values: np.ndarray) -> np.ndarray:
+        """True where a text column this context made is blank (None): from its group codes
+        when it has them, else cell by cell."""
+        groups = self.groups_of(values)
+        if groups is not None:
+            return groups < 0
+        return np.asarray(pd.isna(values), dtype=bool)
+
     def errors(self):
         fn = getattr(self.source, "error_cells", None)
         if fn is None:
@@ -42,8 +50,10 @@ class SheetContext:
     def text(self, name: str, *, required: bool = False, label: str | None = None,
              check: np.ndarray | None = None) -> np.ndarray:
         col = self.block.col(name)
-        if col is None:
-            return np.full(self.n, None, dtype=object)
+        if col is None:  # all blank: one group (-1), known to report_duplicates
+            res = np.full(self.n, None, dtype=object)
+            self._groups[id(res)] = (res, np.full(self.n, -1, dtype=np.int64))
+            return res
         res, groups = text_and_groups(col.values)
         if groups is not None:  # kept for report_duplicates, by the very array handed out
             self._groups[id(res)] = (res, groups)
@@ -72,13 +82,15 @@ class SheetContext:
     def frame(self, data: dict, columns: list[str], keep: np.ndarray | None = None):
         data = dict(data)
         data["row"] = self.block.rows.astype(np.int64)
-        # one index shared by every column, nothing copied: no alignment, no copies (the
-        # arrays are this reader's own, and pandas copies on write)
-        index = pd.RangeIndex(self.n)
-        df = pd.DataFrame({c: _series(data[c], index) for c in columns}, copy=False)
-        if keep is not None:
-            df = df[keep].reset_index(drop=True)
-        return df
+        arrays = [np.asarray(data[c]) for c in columns]
+        if keep is not None:  # the rows kept, taken from the arrays (no frame filtered)
+            arrays = [a[keep] for a in arrays]
+        # one index shared by every column and handed to the frame too, nothing copied: no
+        # alignment, no reindexing, no copies (the arrays are this reader's own, and pandas
+        # copies on write)
+        index = pd.RangeIndex(len(arrays[0]) if arrays else self.n)
+        return pd.DataFrame({c: _series(a, index) for c, a in zip(columns, arrays)},
+                            index=index, copy=False)
 
 
 def _series(values, index: pd.RangeIndex) -> pd.Series:
@@ -125,7 +137,15 @@ def _codes(ctx: SheetContext, values: np.ndarray, idx: np.ndarray) -> tuple[np.n
     known = ctx.groups_of(values)
     if known is not None:
         return known[idx], int(known.max(initial=-1)) + 1
-    codes, uniq = pd.factorize(values[idx])
+    sub = values[idx]
+    if sub.dtype.kind == "M" and len(sub):  # dates: their day numbers from the first day
+        days = sub.astype("datetime64[D]")
+        nat = np.isnat(days)
+        n = days.view(np.int64)
+        lo = int(n[~nat].min()) if not nat.all() else 0
+        codes = np.where(nat, -1, n - lo)
+        return codes, int(codes.max()) + 1
+    codes, uniq = pd.factorize(sub)
     return codes, len(uniq)
 
 
@@ -145,6 +165,17 @@ def _group_codes(keys: list[tuple[np.ndarray, int]]) -> np.ndarray:
         group = group * k + (codes + 1)
         span *= k
     return pd.factorize(group)[0]  # in order of first appearance
+
+
+def mondays(week: np.ndarray) -> np.ndarray:
+    """The Monday of each date's week (datetime64[ns]; NaT stays NaT), by day arithmetic on
+    the whole column: day 0 (1970-01-01) was a Thursday, so a date's weekday from Monday is
+    (days + 3) mod 7."""
+    days = np.asarray(week).astype("datetime64[D]")
+    n = days.view(np.int64)
+    monday = (n - (n + 3) % 7).view("datetime64[D]").astype("datetime64[ns]")
+    monday[np.isnat(days)] = np.datetime64("NaT")
+    return monday
 
 
 def fmt_week(d) -> str:

@@ -7,7 +7,13 @@ import pandas as pd
 
 from pysnop.core import model
 from pysnop.workbook.read.cells import Col, blank_mask, to_bool, to_number
-from pysnop.workbook.read.sheet_context import NONE, SheetContext, fmt_week, report_duplicates
+from pysnop.workbook.read.sheet_context import (
+    NONE,
+    SheetContext,
+    fmt_week,
+    mondays,
+    report_duplicates,
+)
 
 
 def read_forecast(ctx: SheetContext) -> pd.DataFrame:
@@ -29,9 +35,8 @@ def read_forecast(ctx: SheetContext) -> pd.DataFrame:
                                        df["location"].to_numpy(object),
                                        df["source"].to_numpy(object),
                                        df["category"].to_numpy(object))
-    wk = pd.DatetimeIndex(week)
-    monday = (wk - pd.to_timedelta(wk.day_of_week, unit="D")).to_numpy()
-    upper = np.where(pd.isna(sku), cat, NONE) if len(sku) else cat
+    monday = mondays(week)
+    upper = np.where(ctx.blank(sku), cat, NONE) if len(sku) else cat
     keys = {"sku": sku, "location": loc, "category": upper, "week": monday, "source": source}
 
     def describe(k):
@@ -84,8 +89,7 @@ def read_actuals(ctx: SheetContext) -> pd.DataFrame:
          "on_hand_end": ctx.number("on_hand_end"),
          "stockout": (to_bool(stockout, ctx.out) if (stockout := ctx.block.col("stockout"))
                       is not None else np.full(ctx.n, None, object))}
-    wk = pd.DatetimeIndex(week)
-    monday = (wk - pd.to_timedelta(wk.day_of_week, unit="D")).to_numpy()
+    monday = mondays(week)
     valid = (sku != None) & (loc != None) & ~np.isnat(monday)  # noqa: E711
     report_duplicates(ctx, {"sku": sku, "location": loc, "week": monday}, valid,
                 lambda k: f"duplicate actuals for sku {k['sku']} at location {k['location']} "
@@ -104,9 +108,8 @@ def read_overrides(ctx: SheetContext) -> pd.DataFrame:
     d = {"sku": sku, "location": loc, "category": cat, "week": week,
          "units": ctx.number("units", required=True, nonneg=True),
          "reason": ctx.text("reason"), "planner": ctx.text("planner")}
-    wk = pd.DatetimeIndex(week)
-    monday = (wk - pd.to_timedelta(wk.day_of_week, unit="D")).to_numpy()
-    upper = np.where(pd.isna(sku), cat, NONE) if len(sku) else cat
+    monday = mondays(week)
+    upper = np.where(ctx.blank(sku), cat, NONE) if len(sku) else cat
     report_duplicates(ctx, {"sku": sku, "location": loc, "category": upper, "week": monday},
                 ~np.isnat(monday),
                 lambda k: "duplicate override for " + (
