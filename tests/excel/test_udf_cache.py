@@ -89,16 +89,13 @@ def test_every_single_changed_cell_misses():
         return [0.0, ""]  # None
 
     changed = 0
-    for a, table in enumerate(base):
-        for i, row in enumerate(table):
-            for j, value in enumerate(row):
-                for other in others(value):
-                    args = copy.deepcopy(base)
-                    args[a][i][j] = other
-                    before = len(calls)
-                    cache.call("F", tuple(args), compute)
-                    assert len(calls) == before + 1, (a, i, j, value, other)
-                    changed += 1
+    for a, i, j, value, other in each_edit(base, others):
+        args = copy.deepcopy(base)
+        args[a][i][j] = other
+        before = len(calls)
+        cache.call("F", tuple(args), compute)
+        assert len(calls) == before + 1, (a, i, j, value, other)
+        changed += 1
     assert changed > 200
 
 
@@ -124,15 +121,22 @@ def test_a_single_changed_cell_anywhere_changes_the_key():
         return ["", 0.0]  # a blank (None)
 
     changed = 0
-    for a, table in enumerate(base):
+    for a, i, j, _value, other in each_edit(base, others):
+        edited = copy.deepcopy(args)
+        edited[a][i][j] = other
+        assert cache.key("STOCKOUT_RISK", edited)[0] != key, (a, i, j, other)
+        changed += 1
+    assert changed > 250  # every cell of the four tables, 2 to 5 edits each
+
+
+def each_edit(tables, others):
+    """(table, row, column, value, other) for every cell of ``tables`` and each of
+    ``others(value)``."""
+    for a, table in enumerate(tables):
         for i, row in enumerate(table):
             for j, value in enumerate(row):
                 for other in others(value):
-                    edited = copy.deepcopy(args)
-                    edited[a][i][j] = other
-                    assert cache.key("STOCKOUT_RISK", edited)[0] != key, (a, i, j, other)
-                    changed += 1
-    assert changed > 250  # every cell of the four tables, 2 to 5 edits each
+                    yield a, i, j, value, other
 
 
 @pytest.mark.parametrize("first, second", [
