@@ -52,26 +52,51 @@ def substitute_lists(ctx: ActionContext, sku: NDArray[Any]) -> list[tuple[str, .
 
 def _candidates(ctx: ActionContext, camps: NDArray[np.int64], skus: NDArray[Any],
                 rows: NDArray[np.int64]) -> pd.DataFrame:
-    """(c, alt, listed) for every campaign position and candidate SKU."""
+    """(c, alt, listed) for every campaign position and candidate SKU: its listed
+    substitutes, then (none listed) every SKU of its category in Bridge order; without its own
+    SKU, each (c, alt) once. Worked on codes: a category's SKUs run into the millions of
+    (campaign, candidate) rows at scale, too many to merge and de-duplicate as objects."""
     listed = substitute_lists(ctx, skus)
-    frames = []
-    explicit = pd.DataFrame({"c": np.repeat(camps, [len(s) for s in listed]),
-                             "alt": [a for s in listed for a in s]})
-    explicit["listed"] = True
-    frames.append(explicit)
-    by_cat = pd.DataFrame({"c": camps[[not s for s in listed]],
-                           "category": ctx.category[rows][[not s for s in listed]]})
-    by_cat = by_cat[by_cat["category"].notna()]
-    catalogue = pd.DataFrame({"alt": ctx.sku, "category": ctx.category}).dropna() \
-        .drop_duplicates()
-    same = by_cat.merge(catalogue, on="category")[["c", "alt"]]
-    same["listed"] = False
-    frames.append(same)
-    out = pd.concat(frames, ignore_index=True)
-    own = pd.Series(skus, index=camps).astype(str)
-    out = out[out["alt"].astype(str).to_numpy() != own.reindex(out["c"]).to_numpy()]
-    result: pd.DataFrame = out.drop_duplicates(["c", "alt"]).reset_index(drop=True)
-    return result
+    lengths = np.array([len(s) for s in listed], dtype=np.int64)
+    explicit_alt = np.array([a for s in listed for a in s], dtype=object)
+    explicit_c = np.repeat(camps, lengths)
+    # the catalogue: each (category, SKU) once, in Bridge order (rows without either left out)
+    sku_code, sku_vocab = pd.factorize(ctx.sku, use_na_sentinel=True)
+    cat_code, _ = pd.factorize(ctx.category, use_na_sentinel=True)
+    known = (sku_code >= 0) & (cat_code >= 0)
+    pair = cat_code[known].astype(np.int64) * len(sku_vocab) + sku_code[known]
+    pair = pd.unique(pair)
+    cat_of, sku_of = np.divmod(pair, max(len(sku_vocab), 1))
+    by_cat = np.argsort(cat_of, kind="stable")  # each category's SKUs, in catalogue order
+    per_cat = np.bincount(cat_of, minlength=int(cat_code.max(initial=-1)) + 1)
+    begin = np.cumsum(per_cat) - per_cat
+    # campaigns without listed substitutes, each joined to its category's SKUs
+    wanted = np.flatnonzero(lengths == 0)
+    wanted = wanted[cat_code[rows[wanted]] >= 0]
+    wc = cat_code[rows[wanted]].astype(np.int64)
+    size = per_cat[wc] if len(wc) else np.zeros(0, dtype=np.int64)
+    offset = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
+    same_sku = sku_of[by_cat[np.repeat(begin[wc], size) + offset]]
+    c = np.concatenate([explicit_c, np.repeat(camps[wanted], size)]).astype(np.int64)
+    # one code per distinct candidate value (listed codes and catalogue SKUs together)
+    alt_code, alt_vocab = pd.factorize(np.concatenate([explicit_alt, np.asarray(sku_vocab,
+                                                                                 dtype=object)]))
+    alt = np.concatenate([alt_code[:len(explicit_alt)],
+                          alt_code[len(explicit_alt):][same_sku]]).astype(np.int64)
+    listed_flag = np.arange(len(c)) < len(explicit_alt)
+    # not the campaign's own SKU (compared as text)
+    text_code, _ = pd.factorize(np.concatenate([np.asarray(alt_vocab, dtype=object).astype(str),
+                                                np.asarray(skus, dtype=object).astype(str)]))
+    own = pd.Series(text_code[len(alt_vocab):], index=camps)
+    other = text_code[:len(alt_vocab)][alt] != own.reindex(c).to_numpy()
+    key = c * max(len(alt_vocab), 1) + alt
+    first = np.zeros(len(key), dtype=bool)
+    first[np.unique(key, return_index=True)[1]] = True
+    # the first of each (c, alt); a (c, alt)'s rows are all the own SKU or none is
+    keep = np.flatnonzero(other & first)
+    return pd.DataFrame({"c": c[keep],
+                         "alt": np.asarray(alt_vocab, dtype=object)[alt[keep]],
+                         "listed": listed_flag[keep]})
 
 
 def propose_shift_sku(ctx: ActionContext, pairs: CampaignPairs,
