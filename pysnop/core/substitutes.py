@@ -310,6 +310,8 @@ def _ruled_out(ctx: ActionContext, pairs: CampaignPairs, trip: _Triples,
     c_all = pairs.campaign
     window = np.where(one_run[c_all] & (pairs.lam >= 0),
                       np.minimum(first_wk[c_all], horizon) * horizon + last_wk[c_all], -1)
+    if trip.row_at is not None:
+        return _screen(trip, fails_in, window, out)
     flat = fails_in.ravel()
     width = fails_in.shape[1]
     for lo, hi, has, first, _k, p, row in trip.blocks():
@@ -318,6 +320,41 @@ def _ruled_out(ctx: ActionContext, pairs: CampaignPairs, trip: _Triples,
         win = window[p]
         fails = (row >= 0) & (win >= 0) & flat[np.maximum(row, 0) * width + np.maximum(win, 0)]
         out[lo:hi][has] = np.logical_or.reduceat(fails, first)
+    return out
+
+
+def _screen(trip: _Triples, fails_in: NDArray[np.bool_], window: Ints,
+            out: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """:func:`_ruled_out`'s test of every triple, on flat positions: a triple's position in
+    ``fails_in`` is its row's offset plus its window's column, both looked up from arrays
+    padded so that no row (an unstocked location, a SKU not on the Bridge) and no window
+    land on a False entry: a few passes over the triples, no masks."""
+    assert trip.row_at is not None
+    n_rows, width = fails_in.shape
+    padded = np.zeros((n_rows + 1, width + 1), dtype=bool)  # last row, last column: False
+    padded[:n_rows, :width] = fails_in
+    flat = padded.ravel()
+    # the offset of each (SKU, location) code's row, then n_locs codes of "no SKU"
+    offset = np.append(np.where(trip.row_at >= 0, trip.row_at, n_rows),
+                       np.full(trip.n_locs, n_rows)) * (width + 1)
+    alt_base = np.where(trip.alt_code >= 0, trip.alt_code * trip.n_locs, len(trip.row_at))
+    loc_s = trip.pair_loc[trip.by_campaign]
+    win_s = np.where(window >= 0, window, width)[trip.by_campaign]
+    size = trip.size
+    if len(size) == 0:
+        return out
+    block = (np.cumsum(size) - size) // TRIPLES_PER_BLOCK
+    edges = np.flatnonzero(np.diff(block, prepend=-1, append=block[-1] + 1))
+    for lo, hi in itertools.pairwise(edges.tolist()):
+        sz = size[lo:hi]
+        has = np.flatnonzero(sz > 0)
+        if len(has) == 0:
+            continue
+        begin = np.cumsum(sz) - sz
+        idx = np.repeat(trip.start[trip.c_of[lo:hi]] - begin, sz)
+        idx += np.arange(len(idx))
+        pos = offset[np.repeat(alt_base[lo:hi], sz) + loc_s[idx]] + win_s[idx]
+        out[lo:hi][has] = np.logical_or.reduceat(flat[pos], begin[has])
     return out
 
 
