@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from pysnop.core.action_context import MARKETING, ActionContext, percent, units
+from pysnop.core.action_context import MARKETING, ActionContext, join_by, percents, units_text
 from pysnop.core.bridge_math import DECIMALS
 from pysnop.core.campaign_pairs import CampaignPairs
 from pysnop.core.proposals import Batch, empty_batch, make_batch
@@ -108,17 +108,15 @@ def propose_shift_sku(ctx: ActionContext, pairs: CampaignPairs,
     first_pair = pd.Series(np.arange(len(pairs))).groupby(pairs.campaign).min()
     camps = camps[np.isin(camps, first_pair.index)]
     own_rows = pairs.row[first_pair.reindex(camps).to_numpy()]
-    cands = _candidates(ctx, camps, ctx.sku[own_rows], own_rows)
-    if len(cands) == 0:
-        return empty_batch(horizon)
     # A's side, per campaign: its lift removed at every scoped pair
     sel = np.flatnonzero(np.isin(pairs.campaign, camps))
     lam_a = pairs.lam[sel][:, None]
     lift_poh = lam_a * pairs.cum[sel]
     avoided = avoided_by_week(pairs.poh_with[sel], pairs.poh_with[sel] + lift_poh)
     m_a = ctx.margin_week[pairs.row[sel]]
-    pos_of = pd.Series(np.arange(len(camps)), index=camps)
-    slot = pos_of.reindex(pairs.campaign[sel]).to_numpy(np.int64)
+    slot_of = np.full(len(ctx.grid.lift), -1, dtype=np.int64)
+    slot_of[camps] = np.arange(len(camps))
+    slot = slot_of[pairs.campaign[sel]]
     saved = np.zeros(len(camps))
     np.add.at(saved, slot, avoided.sum(axis=1))
     saved_money = np.zeros(len(camps))
@@ -129,8 +127,9 @@ def propose_shift_sku(ctx: ActionContext, pairs: CampaignPairs,
     # only a campaign whose lift removed avoids lost sales can get a SHIFT_SKU (best is kept
     # where saved > 0 below), so only its candidates are valued: each candidate's values
     # come from its own (campaign, pair) triples alone, so dropping the others changes none
-    cands = cands[saved[pos_of.reindex(cands["c"]).to_numpy(np.int64)] > 0]
-    cands = cands.reset_index(drop=True)
+    # (a campaign's candidates do not depend on the other campaigns)
+    live = saved > 0
+    cands = _candidates(ctx, camps[live], ctx.sku[own_rows[live]], own_rows[live])
     if len(cands) == 0:
         return empty_batch(horizon)
     rb = float(ctx.settings.risk_buffer)
@@ -139,10 +138,13 @@ def propose_shift_sku(ctx: ActionContext, pairs: CampaignPairs,
     if not ok.any():
         return empty_batch(horizon)
 
-    c_of = pos_of.reindex(cands["c"]).to_numpy(np.int64)
+    c_of = slot_of[cands["c"].to_numpy(np.int64)]
     net = saved_money[c_of] + gain - forgone[c_of]
-    table = pd.DataFrame({"slot": c_of, "net": np.round(net, 6), "cover": cover,
-                          "alt": cands["alt"].astype(str), "k": np.arange(len(cands))})[ok]
+    ok_at = np.flatnonzero(ok)
+    table = pd.DataFrame({"slot": c_of[ok_at], "net": np.round(net[ok_at], 6),
+                          "cover": cover[ok_at],
+                          "alt": cands["alt"].to_numpy(dtype=object)[ok_at].astype(str),
+                          "k": ok_at})
     best = table.sort_values(["slot", "net", "cover", "alt"],
                              ascending=[True, False, False, True]).drop_duplicates("slot")
     best = best[saved[best["slot"].to_numpy()] > 0]
@@ -154,23 +156,22 @@ def propose_shift_sku(ctx: ActionContext, pairs: CampaignPairs,
     facts = _facts(ctx, chosen)
     saved_pair = avoided.sum(axis=1)
     mine = np.isin(slot, bs)
-    owner = pd.Series(np.arange(len(bs)), index=bs).reindex(slot[mine]).to_numpy(np.int64)
-    frame = pd.DataFrame({"o": owner[saved_pair[mine] > 1e-6],
-                          "loc": ctx.location[pairs.row[sel[mine]]][saved_pair[mine] > 1e-6]
-                          .astype(str)})
-    joined = frame.groupby("o", sort=False)["loc"].agg(", ".join)
-    at = [joined.get(i, "") for i in range(len(bs))]
+    best_of = np.full(len(camps), -1, dtype=np.int64)
+    best_of[bs] = np.arange(len(bs))
+    owner = best_of[slot[mine]]
+    hit = saved_pair[mine] > 1e-6
+    at = join_by(ctx.location[pairs.row[sel[mine]]][hit], owner[hit], len(bs)).tolist()
     alts = cands["alt"].to_numpy(dtype=object)[bk]
     listed = cands["listed"].to_numpy(dtype=bool)[bk]
     category = ctx.category[own_rows[bs]]
     reason = [f"Feature {alt} instead of {sku} in campaign {name} "
               f"({'a listed substitute' if lst else f'same category {cat}'}): its stock at "
-              f"{where or 'every location'} carries the +{percent(lm)} lift, avoiding "
-              f"{units(s)} lost sales of {sku}; {alt} earns its own margin on {units(q)} promo "
+              f"{where or 'every location'} carries the +{lm} lift, avoiding "
+              f"{s} lost sales of {sku}; {alt} earns its own margin on {q} promo "
               f"units."
               for alt, sku, name, lst, cat, where, lm, s, q in zip(
-                  alts, facts["sku"], facts["name"], listed, category, at, facts["lam"],
-                  saved[bs], carried[bk])]
+                  alts, facts["sku"], facts["name"], listed.tolist(), category, at,
+                  percents(facts["lam"]), units_text(saved[bs]), units_text(carried[bk]))]
     week = np.asarray(facts["week"], dtype=np.int64)
     rb_delta = lift_poh + rb * lam_a * pairs.added[sel]
     return make_batch(horizon, {
