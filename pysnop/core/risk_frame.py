@@ -122,17 +122,17 @@ def risk_frame(ctx: ActionContext, book: RiskBook, proposals: pd.DataFrame,
 
 def _none_for_nan(values: NDArray[Any]) -> NDArray[Any]:
     """``values`` (object) with None for each None or float NaN (no other value changes):
-    isinstance runs once per value from C, NaN is tested on the floats only."""
+    the type is tested once per value from one ufunc, NaN is tested on the floats only."""
     out = np.array(values, dtype=object)
     if len(out) == 0:
         return out
-    floats = np.flatnonzero(_is_a(out, float).astype(bool))
+    floats = np.flatnonzero(np.asarray(_is_float(out), dtype=bool))
     nan = floats[np.isnan(out[floats].astype(float))]
     out[nan] = None
     return out
 
 
-_is_a = np.frompyfunc(isinstance, 2, 1)
+_is_float = np.frompyfunc(lambda v: isinstance(v, float), 1, 1)
 
 
 def _notes(ctx: ActionContext, n_alt: NDArray[np.int64], n_rec: NDArray[np.int64],
