@@ -157,9 +157,7 @@ def _notes(ctx: ActionContext, n_alt: NDArray[np.int64], n_rec: NDArray[np.int64
 
 
 def _sum(book: RiskBook, values: NDArray[np.float64], k: int) -> NDArray[np.float64]:
-    out = np.zeros(k)
-    np.add.at(out, book.cell_risk, values)
-    return out
+    return np.asarray(np.bincount(book.cell_risk, weights=values, minlength=k), dtype=float)
 
 
 def _act_by(ctx: ActionContext, book: RiskBook, k: int) -> pd.Series:

@@ -69,6 +69,17 @@ class RiskBook:
         index = pd.MultiIndex.from_arrays([self.cell_risk, self.cell_row])
         return pd.Series(np.arange(len(self.cell_risk)), index=index)
 
+    def cell_at(self, risk: NDArray[np.int64], row: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Cell position of each (risk, Bridge row), -1 where it is no cell: the pair as one
+        integer key, found by binary search in the sorted keys of the cells."""
+        width = int(max(self.cell_row.max(initial=-1), np.max(row, initial=-1))) + 1
+        keys = self.cell_risk.astype(np.int64) * width + self.cell_row
+        order = np.argsort(keys, kind="stable")
+        probe = np.asarray(risk, dtype=np.int64) * width + np.asarray(row, dtype=np.int64)
+        at = np.minimum(np.searchsorted(keys[order], probe), max(len(keys) - 1, 0))
+        found = (keys[order][at] == probe) if len(keys) else np.zeros(len(probe), dtype=bool)
+        return np.where(found & (probe >= 0), order[at] if len(keys) else -1, -1)
+
 
 def build_risks(ctx: ActionContext) -> RiskBook:
     res, grid = ctx.result, ctx.grid
