@@ -65,8 +65,7 @@ def propose_campaign_remedies(ctx: ActionContext) -> Batch:
     n_c = len(ctx.grid.lift)
     short_c = np.zeros(n_c, dtype=bool)
     short_c[pairs.campaign[pairs.short]] = True
-    all_short = np.ones(n_c, dtype=bool)
-    np.logical_and.at(all_short, pairs.campaign, pairs.short)
+    all_short = np.bincount(pairs.campaign, weights=~pairs.short, minlength=n_c) == 0
     exclude = short_c & ~all_short
     return concat([_exclude(ctx, pairs, exclude), _reduce(ctx, pairs, short_c & all_short),
                    _move(ctx, pairs, short_c), propose_shift_sku(ctx, pairs, short_c)], horizon)
@@ -87,9 +86,13 @@ def start_week(ctx: ActionContext, start: pd.DatetimeIndex) -> Ints:
 
 
 def sum_by(index: Ints, values: Floats, size: int) -> Floats:
-    out = np.zeros(size)
-    np.add.at(out, index, values)
-    return out
+    """Σ of ``values`` (1-D, or 2-D column by column) per index 0..size-1; bincount adds in
+    the order given, as np.add.at would, so the sums are the same to the bit."""
+    if values.ndim == 1:
+        return np.asarray(np.bincount(index, weights=values, minlength=size), dtype=float)
+    columns = [np.bincount(index, weights=values[:, j], minlength=size)
+               for j in range(values.shape[1])]
+    return np.asarray(np.stack(columns, axis=1).reshape(size, values.shape[1]), dtype=float)
 
 
 def where_saved(ctx: ActionContext, pairs: CampaignPairs, sel: Ints, saved: Floats,
@@ -128,8 +131,7 @@ def _exclude(ctx: ActionContext, pairs: CampaignPairs, which: NDArray[np.bool_])
     camps, k = cut["camps"], len(cut["camps"])
     facts = campaign_facts(ctx, camps)
     dropped = where_saved(ctx, pairs, cut["sel"], np.ones(len(cut["sel"])), k, cut["slot"])
-    scoped = np.zeros(len(ctx.grid.lift), dtype=np.int64)
-    np.add.at(scoped, pairs.campaign, 1)
+    scoped = np.bincount(pairs.campaign, minlength=len(ctx.grid.lift))
     kept = scoped[camps] - sum_by(cut["slot"], np.ones(len(cut["sel"])), k).astype(np.int64)
     reason = [f"Drop {locs} from campaign {name}: their stock cannot carry the +{lam} "
               f"lift, so {s} lost sales are avoided for {f} promo units given up "
@@ -221,14 +223,11 @@ def _move(ctx: ActionContext, pairs: CampaignPairs, which: NDArray[np.bool_]) ->
     thr_k = pairs.thr_with[sel][:, None, :] - rb * lam * (pairs.added[sel][:, None, :] - added_k)
     poh_k, thr_k = np.round(poh_k, DECIMALS), np.round(thr_k, DECIMALS)
     safe_pair = ((poh_k >= thr_k) | (cum_k <= 0)).all(axis=2)
-    safe = np.ones((len(camps), n_k), dtype=bool)
-    np.logical_and.at(safe, slot, safe_pair)
+    safe = sum_by(slot, (~safe_pair).astype(float), len(camps)) == 0
     avoided = avoided_by_week(pairs.poh_with[sel][:, None, :], poh_k)  # (pair, shift, week)
     m = ctx.margin_week[pairs.row[sel]][:, None, :]
-    money = np.zeros((len(camps), n_k))
-    np.add.at(money, slot, worth(avoided, m))
-    saved = np.zeros((len(camps), n_k))
-    np.add.at(saved, slot, avoided.sum(axis=2))
+    money = sum_by(slot, worth(avoided, m), len(camps))
+    saved = sum_by(slot, avoided.sum(axis=2), len(camps))
     useful = allowed & (saved > UNIT_EPS)
     if not useful.any():
         return empty_batch(horizon)
