@@ -216,22 +216,13 @@ class _Triples:
     together and in pair order."""
 
     def __init__(self, ctx: ActionContext, pairs: CampaignPairs, cands: pd.DataFrame) -> None:
-        res = ctx.result
         # the Bridge row of (candidate SKU, a pair's location), looked up by codes: the
         # SKU's code once per candidate, the location's once per pair (the keys are unique)
-        sku_code, skus = pd.factorize(res.keys["sku"].to_numpy(dtype=object))
-        loc_code, locs = pd.factorize(res.keys["location"].to_numpy(dtype=object))
-        self.n_locs = len(locs)
-        codes = sku_code.astype(np.int64) * len(locs) + loc_code
-        # every (SKU, location) code's Bridge row in one array when that fits (an index
-        # lookup per triple otherwise)
-        self.row_at: Ints | None = None
-        if len(skus) * len(locs) <= DENSE_CODES:
-            self.row_at = np.full(len(skus) * len(locs), -1, dtype=np.int64)
-            self.row_at[codes] = np.arange(len(codes))
-        self.row_of = pd.Index(codes)
-        self.alt_code = pd.Index(skus).get_indexer(cands["alt"].to_numpy(dtype=object))
-        self.pair_loc = loc_code[pairs.row].astype(np.int64)
+        if "triples_codes" not in ctx.cache:
+            ctx.cache["triples_codes"] = _row_codes(ctx)
+        skus, loc_code, self.n_locs, self.row_at, self.row_of = ctx.cache["triples_codes"]
+        self.alt_code = skus.get_indexer(cands["alt"].to_numpy(dtype=object))
+        self.pair_loc = loc_code[pairs.row]
         self.c_of = cands["c"].to_numpy(np.int64)
         count = np.bincount(pairs.campaign, minlength=len(ctx.grid.lift))
         self.start = np.cumsum(count) - count
@@ -261,6 +252,21 @@ class _Triples:
             else:
                 row = np.where(alt >= 0, self.row_of.get_indexer(code), -1)
             yield lo, hi, has, first, k, p, row
+
+
+def _row_codes(ctx: ActionContext) -> tuple[pd.Index, Ints, int, Ints | None, pd.Index]:
+    """SKUs, each row's location code, how many locations, and every (SKU, location) code's
+    Bridge row in one array when that fits (else an index of the codes, looked up per
+    triple): made once per run."""
+    res = ctx.result
+    sku_code, skus = pd.factorize(res.keys["sku"].to_numpy(dtype=object))
+    loc_code, locs = pd.factorize(res.keys["location"].to_numpy(dtype=object))
+    codes = sku_code.astype(np.int64) * len(locs) + loc_code
+    row_at: Ints | None = None
+    if len(skus) * len(locs) <= DENSE_CODES:
+        row_at = np.full(len(skus) * len(locs), -1, dtype=np.int64)
+        row_at[codes] = np.arange(len(codes))
+    return pd.Index(skus), loc_code.astype(np.int64), len(locs), row_at, pd.Index(codes)
 
 
 def _ruled_out(ctx: ActionContext, pairs: CampaignPairs, trip: _Triples,
