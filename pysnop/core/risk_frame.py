@@ -122,17 +122,16 @@ def risk_frame(ctx: ActionContext, book: RiskBook, proposals: pd.DataFrame,
 
 def _none_for_nan(values: NDArray[Any]) -> NDArray[Any]:
     """``values`` (object) with None for each None or float NaN (no other value changes):
-    the type is tested once per value from one ufunc, NaN is tested on the floats only."""
+    pandas finds the blank-looking values in C; only those are tested one by one."""
     out = np.array(values, dtype=object)
-    if len(out) == 0:
-        return out
-    floats = np.flatnonzero(np.asarray(_is_float(out), dtype=bool))
-    nan = floats[np.isnan(out[floats].astype(float))]
-    out[nan] = None
+    maybe = np.flatnonzero(pd.isna(out))
+    blank = [i for i, v in zip(maybe.tolist(), out[maybe].tolist()) if _missing(v)]
+    out[blank] = None
     return out
 
 
-_is_float = np.frompyfunc(lambda v: isinstance(v, float), 1, 1)
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def _notes(ctx: ActionContext, n_alt: NDArray[np.int64], n_rec: NDArray[np.int64],
