@@ -350,6 +350,12 @@ def _screen(trip: _Triples, fails_in: NDArray[np.bool_], window: Ints,
     size = trip.size
     if len(size) == 0:
         return out
+    # 32-bit positions where they fit: half the memory traffic over tens of millions of triples
+    small = max(len(flat), len(offset), len(loc_s) + TRIPLES_PER_BLOCK) < 2**31
+    kind = np.int32 if small else np.int64
+    offset, alt_base = offset.astype(kind), alt_base.astype(kind)
+    loc_s, win_s = loc_s.astype(kind), win_s.astype(kind)
+    start = trip.start.astype(kind)
     block = (np.cumsum(size) - size) // TRIPLES_PER_BLOCK
     edges = np.flatnonzero(np.diff(block, prepend=-1, append=block[-1] + 1))
     for lo, hi in itertools.pairwise(edges.tolist()):
@@ -358,8 +364,8 @@ def _screen(trip: _Triples, fails_in: NDArray[np.bool_], window: Ints,
         if len(has) == 0:
             continue
         begin = np.cumsum(sz) - sz
-        idx = np.repeat(trip.start[trip.c_of[lo:hi]] - begin, sz)
-        idx += np.arange(len(idx))
+        idx = np.repeat(start[trip.c_of[lo:hi]] - begin.astype(kind), sz)
+        idx += np.arange(len(idx), dtype=kind)
         pos = offset[np.repeat(alt_base[lo:hi], sz) + loc_s[idx]] + win_s[idx]
         out[lo:hi][has] = np.logical_or.reduceat(flat[pos], begin[has])
     return out
