@@ -144,7 +144,15 @@ class ActionContext:
         return f"{head}{self.location[row]}{tail}"
 
     def _stockout_words(self, campaigns: str) -> tuple[str, str]:
-        """What a stockout phrase says around its location, for a row's campaigns text."""
+        """What a stockout phrase says around its location, for a row's campaigns text (made
+        once per distinct text)."""
+        said: dict[str, tuple[str, str]] = self.cache.setdefault("stockout_words", {})
+        words = said.get(campaigns)
+        if words is None:
+            words = said[campaigns] = self._say_stockout_words(campaigns)
+        return words
+
+    def _say_stockout_words(self, campaigns: str) -> tuple[str, str]:
         ids = [i.strip() for i in campaigns.split(",") if i.strip()]
         named = [self.campaign_names[i] for i in ids if self.campaign_names.get(i) != i]
         unnamed = [i for i in ids if self.campaign_names.get(i, i) == i]
