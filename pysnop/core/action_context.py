@@ -140,17 +140,49 @@ class ActionContext:
         return text
 
     def _stockout_at(self, row: int) -> str:
-        ids = [i.strip() for i in self.campaigns[row].split(",") if i.strip()]
+        head, tail = self._stockout_words(self.campaigns[row])
+        return f"{head}{self.location[row]}{tail}"
+
+    def _stockout_words(self, campaigns: str) -> tuple[str, str]:
+        """What a stockout phrase says around its location, for a row's campaigns text (made
+        once per distinct text)."""
+        said: dict[str, tuple[str, str]] = self.cache.setdefault("stockout_words", {})
+        words = said.get(campaigns)
+        if words is None:
+            words = said[campaigns] = self._say_stockout_words(campaigns)
+        return words
+
+    def _say_stockout_words(self, campaigns: str) -> tuple[str, str]:
+        ids = [i.strip() for i in campaigns.split(",") if i.strip()]
         named = [self.campaign_names[i] for i in ids if self.campaign_names.get(i) != i]
         unnamed = [i for i in ids if self.campaign_names.get(i, i) == i]
-        text = f"the {' and '.join(named) + ' ' if named else ''}stockout at {self.location[row]}"
-        if unnamed:
-            text += f" (campaign{'s' if len(unnamed) > 1 else ''} {', '.join(unnamed)})"
-        return text
+        head = f"the {' and '.join(named) + ' ' if named else ''}stockout at "
+        tail = f" (campaign{'s' if len(unnamed) > 1 else ''} {', '.join(unnamed)})" \
+            if unnamed else ""
+        return head, tail
+
+    def stockouts_at(self, rows: NDArray[np.int64]) -> list[str]:
+        """:meth:`stockout_at` of many rows: the words around the location are made once per
+        distinct campaigns text, not once per row."""
+        rows = np.asarray(rows, dtype=np.int64)
+        code, texts = pd.factorize(self.campaigns[rows])
+        words = [self._stockout_words(t) for t in texts]
+        head = np.array([w[0] for w in words] or [""], dtype=object)[code].tolist()
+        tail = np.array([w[1] for w in words] or [""], dtype=object)[code].tolist()
+        return [f"{h}{loc}{t}" for h, loc, t in zip(head, self.location[rows].tolist(), tail)]
 
     def campaign_ids(self, row: int) -> str | None:
         ids = str(self.campaigns[row]).strip()
         return ids or None
+
+    def campaign_ids_of(self, rows: NDArray[np.int64]) -> NDArray[np.object_]:
+        """:meth:`campaign_ids` of many rows (None where a row has none)."""
+        if "campaign_ids" not in self.cache:
+            ids = np.char.strip(self.campaigns.astype(str)).astype(object)
+            ids[ids == ""] = None
+            self.cache["campaign_ids"] = ids
+        out: NDArray[np.object_] = self.cache["campaign_ids"][np.asarray(rows, dtype=np.int64)]
+        return out
 
 
 def build_context(inputs: PlanInputs, result: BridgeResult,
@@ -188,6 +220,38 @@ def units(value: float) -> str:
     """Units as a planner writes them: 120, 12.5."""
     value = float(value)
     return f"{value:,.0f}" if abs(value - round(value)) < 1e-6 else f"{value:,.1f}"
+
+
+def units_text(values: Any) -> list[str]:
+    """:func:`units` of many values: which are whole is decided on the array."""
+    v = np.asarray(values, dtype=float).reshape(-1)
+    whole = (np.abs(v - np.round(v)) < 1e-6).tolist()
+    return [f"{x:,.0f}" if w else f"{x:,.1f}" for x, w in zip(v.tolist(), whole)]
+
+
+def percents(fractions: Any) -> list[str]:
+    """:func:`percent` of many fractions, each distinct one formatted once."""
+    values, code = np.unique(np.asarray(fractions, dtype=float).reshape(-1), return_inverse=True)
+    said = np.array([percent(v) for v in values.tolist()] or [""], dtype=object)
+    out: list[str] = said[code.reshape(-1)].tolist()
+    return out
+
+
+def join_by(text: Any, owner: NDArray[np.int64], size: int, empty: Any = "") -> NDArray[Any]:
+    """', '-joined ``text`` per owner 0..size-1, in the order given (``empty`` where an owner
+    has none): one join per owner on Python strings, no pandas groupby."""
+    out = np.full(size, empty, dtype=object)
+    owner = np.asarray(owner, dtype=np.int64)
+    if len(owner) == 0:
+        return out
+    order = np.argsort(owner, kind="stable")
+    o = owner[order]
+    words = np.asarray(text).astype(str)[order].tolist()
+    starts = np.flatnonzero(np.concatenate([[True], o[1:] != o[:-1]]))
+    ends = np.append(starts[1:], len(o)).tolist()
+    joined = [", ".join(words[a:b]) for a, b in zip(starts.tolist(), ends)]
+    out[o[starts]] = np.array(joined, dtype=object)
+    return out
 
 
 def percent(fraction: float) -> str:

@@ -157,25 +157,25 @@ def _cover(book: RiskBook, batch: Batch, risk: NDArray[np.int64], frame: pd.Data
            ctx: ActionContext) -> tuple[pd.DataFrame, NDArray[np.float64], NDArray[np.bool_]]:
     """The cover frame and, per proposal, covers_units and covers_risk (see module doc)."""
     n = len(frame)
-    lookup = book.cell_lookup()
     eff_q = batch.effect_of
-    probe = pd.MultiIndex.from_arrays([risk[eff_q], batch.effect_row]) if len(eff_q) else None
-    cell = lookup.reindex(probe).to_numpy() if probe is not None else np.zeros(0)
-    mine = ~pd.isna(cell)
+    cell = book.cell_at(risk[eff_q], batch.effect_row) if len(eff_q) else np.zeros(0, np.int64)
+    mine = cell >= 0
     eff_q = eff_q[mine]
-    cell = cell[mine].astype(np.int64)
+    cell = cell[mine]
     delta = batch.effect_delta[mine] if batch.effect_delta is not None else np.zeros((0, 0))
     gap = book.cell_gap[cell]
     below = gap > COVER_TOL
     residual = np.where(below, np.maximum(gap - delta, 0.0), 0.0).max(axis=1, initial=0.0)
     need = gap.max(axis=1, initial=0.0)
-    covers_units = np.zeros(n)
+    # bincount adds in the order given, as np.add.at would
     counts = book.cell_counts[cell] if book.cell_counts is not None else np.ones(len(cell), bool)
-    np.add.at(covers_units, eff_q, np.where(counts, np.maximum(need - residual, 0.0), 0.0))
-    closed = np.zeros(n)
-    np.add.at(closed, eff_q, (below & (delta >= gap - COVER_TOL)).sum(axis=1))
-    entries = np.zeros(len(book), dtype=np.int64)
-    np.add.at(entries, book.cell_risk, (book.cell_gap > COVER_TOL).sum(axis=1))
+    covers_units = np.asarray(np.bincount(
+        eff_q, weights=np.where(counts, np.maximum(need - residual, 0.0), 0.0), minlength=n),
+        dtype=float)
+    closed = np.bincount(eff_q, weights=(below & (delta >= gap - COVER_TOL)).sum(axis=1),
+                         minlength=n)
+    entries = np.bincount(book.cell_risk, weights=(book.cell_gap > COVER_TOL).sum(axis=1),
+                          minlength=len(book)).astype(np.int64)
     covers_risk = (closed >= entries[risk]) & (entries[risk] > 0) if n else np.zeros(0, bool)
     q, w = np.nonzero(below)
     rows = book.cell_row[cell[q]]

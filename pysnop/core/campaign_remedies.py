@@ -43,8 +43,9 @@ from pysnop.core.action_context import (
     UNIT_EPS,
     ActionContext,
     days,
-    percent,
-    units,
+    join_by,
+    percents,
+    units_text,
 )
 from pysnop.core.bridge_math import DECIMALS
 from pysnop.core.campaign_pairs import CampaignPairs, campaign_pairs
@@ -64,8 +65,7 @@ def propose_campaign_remedies(ctx: ActionContext) -> Batch:
     n_c = len(ctx.grid.lift)
     short_c = np.zeros(n_c, dtype=bool)
     short_c[pairs.campaign[pairs.short]] = True
-    all_short = np.ones(n_c, dtype=bool)
-    np.logical_and.at(all_short, pairs.campaign, pairs.short)
+    all_short = np.bincount(pairs.campaign, weights=~pairs.short, minlength=n_c) == 0
     exclude = short_c & ~all_short
     return concat([_exclude(ctx, pairs, exclude), _reduce(ctx, pairs, short_c & all_short),
                    _move(ctx, pairs, short_c), propose_shift_sku(ctx, pairs, short_c)], horizon)
@@ -86,18 +86,20 @@ def start_week(ctx: ActionContext, start: pd.DatetimeIndex) -> Ints:
 
 
 def sum_by(index: Ints, values: Floats, size: int) -> Floats:
-    out = np.zeros(size)
-    np.add.at(out, index, values)
-    return out
+    """Σ of ``values`` (1-D, or 2-D column by column) per index 0..size-1; bincount adds in
+    the order given, as np.add.at would, so the sums are the same to the bit."""
+    if values.ndim == 1:
+        return np.asarray(np.bincount(index, weights=values, minlength=size), dtype=float)
+    columns = [np.bincount(index, weights=values[:, j], minlength=size)
+               for j in range(values.shape[1])]
+    return np.asarray(np.stack(columns, axis=1).reshape(size, values.shape[1]), dtype=float)
 
 
 def where_saved(ctx: ActionContext, pairs: CampaignPairs, sel: Ints, saved: Floats,
                 size: int, owner: Ints) -> list[str]:
     """', '-joined locations with lost units avoided, per owner (campaign position)."""
     hit = saved > UNIT_EPS
-    frame = pd.DataFrame({"o": owner[hit], "loc": ctx.location[pairs.row[sel][hit]].astype(str)})
-    joined = frame.groupby("o", sort=False)["loc"].agg(", ".join)
-    return [joined.get(k, "") for k in range(size)]
+    return list(join_by(ctx.location[pairs.row[sel][hit]], owner[hit], size))
 
 
 def _lift_cut(ctx: ActionContext, pairs: CampaignPairs, on: NDArray[np.bool_], cut: Floats
@@ -129,15 +131,15 @@ def _exclude(ctx: ActionContext, pairs: CampaignPairs, which: NDArray[np.bool_])
     camps, k = cut["camps"], len(cut["camps"])
     facts = campaign_facts(ctx, camps)
     dropped = where_saved(ctx, pairs, cut["sel"], np.ones(len(cut["sel"])), k, cut["slot"])
-    scoped = np.zeros(len(ctx.grid.lift), dtype=np.int64)
-    np.add.at(scoped, pairs.campaign, 1)
+    scoped = np.bincount(pairs.campaign, minlength=len(ctx.grid.lift))
     kept = scoped[camps] - sum_by(cut["slot"], np.ones(len(cut["sel"])), k).astype(np.int64)
-    reason = [f"Drop {locs} from campaign {name}: their stock cannot carry the +{percent(lam)} "
-              f"lift, so {units(s)} lost sales are avoided for {units(f)} promo units given up "
+    reason = [f"Drop {locs} from campaign {name}: their stock cannot carry the +{lam} "
+              f"lift, so {s} lost sales are avoided for {f} promo units given up "
               f"there; the campaign runs as planned at its other {n} location"
               f"{'s' if n != 1 else ''}."
-              for locs, name, lam, s, f, n in zip(dropped, facts["name"], facts["lam"],
-                                                  cut["saved"], cut["forgone"], kept)]
+              for locs, name, lam, s, f, n in zip(dropped, facts["name"], percents(facts["lam"]),
+                                                  units_text(cut["saved"]),
+                                                  units_text(cut["forgone"]), kept.tolist())]
     return _batch(ctx, "EXCLUDE_LOCATIONS", camps, facts, dropped, cut["forgone"], cut["cost"],
                   cut["saved"], cut["money"], reason, cut)
 
@@ -155,11 +157,13 @@ def _reduce(ctx: ActionContext, pairs: CampaignPairs, which: NDArray[np.bool_]) 
     camps, k = cut["camps"], len(cut["camps"])
     facts = campaign_facts(ctx, camps)
     at = where_saved(ctx, pairs, cut["sel"], cut["saved_pair"], k, cut["slot"])
-    reason = [f"Cap campaign {name} at {percent(cap)} lift{' (no promotion)' if cap <= 0 else ''}"
-              f" instead of {percent(lm)}: supply at {where or 'its locations'} cannot carry "
-              f"more, so {units(s)} lost sales are avoided for {units(f)} promo units given up."
-              for name, cap, lm, where, s, f in zip(facts["name"], capped[camps], facts["lam"],
-                                                    at, cut["saved"], cut["forgone"])]
+    reason = [f"Cap campaign {name} at {cap} lift{' (no promotion)' if none else ''}"
+              f" instead of {lm}: supply at {where or 'its locations'} cannot carry "
+              f"more, so {s} lost sales are avoided for {f} promo units given up."
+              for name, cap, none, lm, where, s, f in zip(
+                  facts["name"], percents(capped[camps]), (capped[camps] <= 0).tolist(),
+                  percents(facts["lam"]), at, units_text(cut["saved"]),
+                  units_text(cut["forgone"]))]
     return _batch(ctx, "REDUCE_LIFT", camps, facts, at, cut["forgone"], cut["cost"],
                   cut["saved"], cut["money"], reason, cut, new_lift=capped[camps])
 
@@ -219,14 +223,11 @@ def _move(ctx: ActionContext, pairs: CampaignPairs, which: NDArray[np.bool_]) ->
     thr_k = pairs.thr_with[sel][:, None, :] - rb * lam * (pairs.added[sel][:, None, :] - added_k)
     poh_k, thr_k = np.round(poh_k, DECIMALS), np.round(thr_k, DECIMALS)
     safe_pair = ((poh_k >= thr_k) | (cum_k <= 0)).all(axis=2)
-    safe = np.ones((len(camps), n_k), dtype=bool)
-    np.logical_and.at(safe, slot, safe_pair)
+    safe = sum_by(slot, (~safe_pair).astype(float), len(camps)) == 0
     avoided = avoided_by_week(pairs.poh_with[sel][:, None, :], poh_k)  # (pair, shift, week)
     m = ctx.margin_week[pairs.row[sel]][:, None, :]
-    money = np.zeros((len(camps), n_k))
-    np.add.at(money, slot, worth(avoided, m))
-    saved = np.zeros((len(camps), n_k))
-    np.add.at(saved, slot, avoided.sum(axis=2))
+    money = sum_by(slot, worth(avoided, m), len(camps))
+    saved = sum_by(slot, avoided.sum(axis=2), len(camps))
     useful = allowed & (saved > UNIT_EPS)
     if not useful.any():
         return empty_batch(horizon)
@@ -254,11 +255,12 @@ def _move(ctx: ActionContext, pairs: CampaignPairs, which: NDArray[np.bool_]) ->
     moved = sum_by(pos, total, len(pick))
     still = ~safe[pick, kb]
     reason = [f"Start campaign {name} on {new} instead of {old}: supply at "
-              f"{where or 'its locations'} carries it then, avoiding {units(s)} lost sales"
+              f"{where or 'its locations'} carries it then, avoiding {s} lost sales"
               f"{' (no allowed start keeps every location above threshold)' if bad else ''}."
               for name, new, old, where, s, bad in zip(facts["name"], days(new_start),
                                                        days(facts["start"]),
-                                                       at, saved[pick, kb], still)]
+                                                       at, units_text(saved[pick, kb]),
+                                                       still.tolist())]
     # decided before whichever comes first: the planned start, or the new one when earlier
     week = np.minimum(start_week(ctx, facts["start"]), start_week(ctx, new_start))
     cols = {"type": ["MOVE_WINDOW"] * len(pick), "owner": [MARKETING] * len(pick),

@@ -131,6 +131,20 @@ def what_for(ctx: ActionContext, row: int) -> str:
     return ctx.stockout_at(row)
 
 
+def what_for_rows(ctx: ActionContext, rows: Ints) -> list[str]:
+    """:func:`what_for` of many rows."""
+    rows = np.asarray(rows, dtype=np.int64)
+    out = ctx.stockouts_at(rows)
+    view = network_view(ctx)
+    if view is None or len(rows) == 0:
+        return out
+    dc = np.flatnonzero(view.feeds[rows] & (view.short_for[rows] != ""))
+    for i, loc, short in zip(dc.tolist(), ctx.location[rows[dc]].tolist(),
+                             view.short_for[rows[dc]].tolist()):
+        out[i] = f"the shortage at {loc} that leaves {short} short"
+    return out
+
+
 @dataclass
 class Valued:
     """Remedies valued by re-running the network, with their effects on each row."""

@@ -32,10 +32,10 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from pysnop.core import calendar
-from pysnop.core.action_context import SUPPLY, ActionContext, days, units
+from pysnop.core.action_context import SUPPLY, ActionContext, days, units, units_text
 from pysnop.core.demand import CLOSED_RECEIPT_STATUSES, key_lookup
 from pysnop.core.network_remedies import (Valued, inside, need_weeks, network_view, receipt_moves,
-                                          value_through_network, what_for)
+                                          value_through_network, what_for_rows)
 from pysnop.core.network_whatif import Scenarios
 from pysnop.core.proposals import Batch, empty_batch, make_batch
 from pysnop.core.valuation import protected
@@ -77,18 +77,21 @@ def propose_expedites(ctx: ActionContext) -> Batch:
     po = np.array([None if is_blank_text(p) else str(p).strip() for p in raw_po], dtype=object)
     due = pd.DatetimeIndex(rc["due"].to_numpy()[cand])
     weeks = ctx.weeks(t)
-    what = [f"PO {p}" if p else "the open receipt" for p in po]
-    due_s = days(due)
-    reason = [f"Pull {wh} ({units(qq)} units of {ctx.sku[r]} due {d}) into the week of "
-              f"{wk} to cover {what_for(ctx, int(r))}, avoiding {units(s)} lost units."
-              for wh, qq, r, d, wk, s in zip(what, q, i, due_s, days(weeks), saved)]
+    what = [f"PO {p}" if p else "the open receipt" for p in po.tolist()]
+    due_s = days(due).tolist()
+    reason = [f"Pull {wh} ({qq} units of {sku} due {d}) into the week of "
+              f"{wk} to cover {why}, avoiding {s} lost units."
+              for wh, qq, sku, d, wk, why, s in zip(what, units_text(q), ctx.sku[i].tolist(),
+                                                     due_s, days(weeks).tolist(),
+                                                     what_for_rows(ctx, i), units_text(saved))]
     return make_batch(horizon, {
         "type": ["EXPEDITE"] * len(cand), "owner": [SUPPLY] * len(cand),
         "sku": ctx.sku[i], "location": ctx.location[i],
-        "campaign_id": [ctx.campaign_ids(int(r)) for r in i], "po_id": po, "qty": q,
+        "campaign_id": ctx.campaign_ids_of(i), "po_id": po, "qty": q,
         "week": weeks, "cost": q * per_unit, "units_protected": np.maximum(saved, 0.0),
         "margin_protected": money, "reason": reason, "act_by": ctx.deadline(t - lo),
-        "ident": [p or f"due {d}" for p, d in zip(po, due_s)], "home_row": i}, *effects)
+        "ident": [p or f"due {d}" for p, d in zip(po.tolist(), due_s)], "home_row": i},
+        *effects)
 
 
 def order_quantity(shortfall: NDArray[np.float64], moq: NDArray[np.float64],
@@ -140,19 +143,28 @@ def propose_new_orders(ctx: ActionContext) -> Batch:
     saved, money, effects = _valued(ctx, at, delta, moves)
     weeks = ctx.weeks(arrive)
     by = pd.DatetimeIndex(np.maximum(act_by.to_numpy()[rows], ctx.as_of.to_datetime64()))
-    rule = [_rounding(n, q, m, x) for n, q, m, x in zip(need, qty, moq, mult)]
-    via = [f" to ship on to {ctx.location[r]}" if f else "" for r, f in zip(rows, fed)]
-    reason = [f"Order {units(q)} units of {s} for {loc}{v} by {b} to arrive in the week of "
-              f"{wk} and cover {what_for(ctx, int(r))}{why}."
-              for q, s, loc, v, b, wk, r, why in zip(qty, skus, ctx.location[at], via, days(by),
-                                                     days(weeks), rows, rule)]
-    ident = [f"for {ctx.location[r]}" if f else "" for r, f in zip(rows, fed)]
+    # the rounding note and the DC's hand-on are said only where they apply (few rows)
+    rule = np.full(len(rows), "", dtype=object)
+    up = np.flatnonzero(qty > need)
+    rule[up] = [_rounding(n, q, m, x) for n, q, m, x in zip(need[up], qty[up], moq[up],
+                                                             mult[up])]
+    fed_at = np.flatnonzero(fed)
+    via = np.full(len(rows), "", dtype=object)
+    via[fed_at] = [f" to ship on to {loc}" for loc in ctx.location[rows[fed_at]].tolist()]
+    ident = np.full(len(rows), "", dtype=object)
+    ident[fed_at] = [f"for {loc}" for loc in ctx.location[rows[fed_at]].tolist()]
+    reason = [f"Order {q} units of {s} for {loc}{v} by {b} to arrive in the week of "
+              f"{wk} and cover {what}{why}."
+              for q, s, loc, v, b, wk, what, why in zip(
+                  units_text(qty), skus.tolist(), ctx.location[at].tolist(), via.tolist(),
+                  days(by).tolist(), days(weeks).tolist(), what_for_rows(ctx, rows),
+                  rule.tolist())]
     return make_batch(horizon, {
         "type": ["NEW_ORDER"] * len(rows), "owner": [SUPPLY] * len(rows), "sku": skus,
-        "location": ctx.location[at], "campaign_id": [ctx.campaign_ids(int(r)) for r in rows],
+        "location": ctx.location[at], "campaign_id": ctx.campaign_ids_of(rows),
         "qty": qty, "week": weeks, "cost": np.zeros(len(rows)),
         "units_protected": np.maximum(saved, 0.0), "margin_protected": money,
-        "reason": reason, "act_by": by, "ident": ident, "home_row": rows}, *effects)
+        "reason": reason, "act_by": by, "ident": ident.tolist(), "home_row": rows}, *effects)
 
 
 def _valued(ctx: ActionContext, at: NDArray[np.int64], delta: NDArray[np.float64], moves: NDArray[np.float64]

@@ -40,7 +40,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from pysnop.core import calendar
-from pysnop.core.action_context import UNIT_EPS, ActionContext, day
+from pysnop.core.action_context import UNIT_EPS, ActionContext, day, join_by
 from pysnop.core.risks import RiskBook
 from pysnop.core.valuation import worth
 
@@ -71,7 +71,7 @@ def risk_frame(ctx: ActionContext, book: RiskBook, proposals: pd.DataFrame,
                           "pos": order[book.cell_risk] if k else np.zeros(0, np.int64)})
     cells = cells.sort_values(["pos", "row"], kind="stable")
     rows, risks = cells["row"].to_numpy(), cells["risk"].to_numpy()
-    loc = _joined(ctx.location[rows].astype(str), risks, k)
+    loc = join_by(ctx.location[rows], risks, k, empty=None)
     gap, lost = book.cell_gap, book.cell_lost
     below = gap > 0
     first = np.where(below.any(axis=1), np.argmax(below, axis=1), ctx.horizon)
@@ -88,10 +88,13 @@ def risk_frame(ctx: ActionContext, book: RiskBook, proposals: pd.DataFrame,
 
     cids = ctx.inputs.campaigns["campaign_id"].astype(str).to_numpy() \
         if len(ctx.inputs.campaigns) else np.zeros(0, dtype=object)
-    first_cell = pd.Series(rows).groupby(risks, sort=False).first() \
-        .reindex(np.arange(k)).fillna(-1).to_numpy(np.int64)  # first cell in sheet order
-    campaign = [", ".join(cids[c]) if c else ctx.campaign_ids(int(first_cell[r]))
-                for r, c in enumerate(book.campaigns)]
+    first_cell = np.full(k, -1, dtype=np.int64)  # first cell in sheet order
+    seen, at = np.unique(risks, return_index=True)
+    first_cell[seen] = rows[at]
+    campaign = ctx.campaign_ids_of(first_cell)
+    for r, c in enumerate(book.campaigns):
+        if c:
+            campaign[r] = ", ".join(cids[c])
     counts = proposals.groupby("risk_id", sort=False).agg(
         alternatives=("action_id", "size"), recommended=("recommended", "sum"))
     best = proposals[proposals["alt_rank"] == 1].set_index("risk_id")["action_id"]
@@ -106,32 +109,24 @@ def risk_frame(ctx: ActionContext, book: RiskBook, proposals: pd.DataFrame,
         "shortfall_units": np.round(shortfall, 6), "lost_units": np.round(lost_units, 6),
         "margin_at_risk": np.round(money, 6), "act_by": act, "too_late": too_late,
         "alternatives": n_alt, "recommended": n_rec,
-        "best_action_id": pd.Series([None if pd.isna(v) else v for v in
-                                     best.reindex(book.risk_id).to_numpy(dtype=object)],
-                                    dtype=object),
+        "best_action_id": _none_for_nan(best.reindex(book.risk_id).to_numpy(dtype=object)),
         "fixable": n_alt > 0, "rank": order + 1,
         "dc": book.dc if book.dc is not None else np.full(k, None, dtype=object)})
-    frame["note"] = [_note(ctx, int(a), int(g), float(lo), t, bool(late), bool(bridge))
-                     for a, g, lo, t, late, bridge in zip(n_alt, n_rec, lost_units, act, too_late,
-                                                          book.counted)]
+    frame["note"] = _notes(ctx, n_alt, n_rec, lost_units, act, too_late, book.counted)
     for col in ("risk_id", "kind", "sku", "location", "campaign_id", "status", "note",
                 "best_action_id", "dc"):  # text as Python str, blanks as None
-        frame[col] = pd.Series([None if _missing(v) else v
-                                for v in frame[col].to_numpy(dtype=object)], dtype=object,
+        frame[col] = pd.Series(_none_for_nan(frame[col].to_numpy(dtype=object)), dtype=object,
                                index=frame.index)
     return frame.sort_values("rank", kind="stable").reset_index(drop=True)
 
 
-def _joined(text: NDArray[Any], owner: NDArray[np.int64], k: int) -> NDArray[Any]:
-    """', '-joined ``text`` per owner 0..k-1 (in the order given); single ones as they are."""
-    out = np.full(k, None, dtype=object)
-    count = np.bincount(owner, minlength=k)
-    single = count[owner] == 1
-    out[owner[single]] = text[single]
-    many = ~single
-    if many.any():
-        joined = pd.Series(text[many]).groupby(owner[many], sort=False).agg(", ".join)
-        out[joined.index.to_numpy()] = joined.to_numpy(dtype=object)
+def _none_for_nan(values: NDArray[Any]) -> NDArray[Any]:
+    """``values`` (object) with None for each None or float NaN (no other value changes):
+    pandas finds the blank-looking values in C; only those are tested one by one."""
+    out = np.array(values, dtype=object)
+    maybe = np.flatnonzero(pd.isna(out))
+    blank = [i for i, v in zip(maybe.tolist(), out[maybe].tolist()) if _missing(v)]
+    out[blank] = None
     return out
 
 
@@ -139,10 +134,29 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
-def _sum(book: RiskBook, values: NDArray[np.float64], k: int) -> NDArray[np.float64]:
-    out = np.zeros(k)
-    np.add.at(out, book.cell_risk, values)
+def _notes(ctx: ActionContext, n_alt: NDArray[np.int64], n_rec: NDArray[np.int64],
+           lost: NDArray[np.float64], act: pd.Series, too_late: NDArray[np.bool_],
+           counted: NDArray[np.bool_]) -> NDArray[Any]:
+    """:func:`_note` of every risk, said once per distinct case (the as-of date matters only
+    to a risk too late to order)."""
+    k = len(n_alt)
+    if k == 0:
+        return np.zeros(0, dtype=object)
+    act_ns = act.to_numpy(dtype="datetime64[ns]")
+    case = np.select([(n_alt > 0) & (n_rec > 0), n_alt > 0, lost <= UNIT_EPS, ~counted,
+                      too_late, np.isnat(act_ns)], [0, 1, 2, 3, 4, 5], 6)
+    when = np.where(case == 4, act_ns.astype(np.int64), 0)
+    _, first, inverse = np.unique(np.stack([case, when], axis=1), axis=0, return_index=True,
+                                  return_inverse=True)
+    said = np.array([_note(ctx, int(n_alt[r]), int(n_rec[r]), float(lost[r]), act.iloc[r],
+                           bool(too_late[r]), bool(counted[r])) for r in first.tolist()],
+                    dtype=object)
+    out: NDArray[Any] = said[inverse.reshape(-1)]
     return out
+
+
+def _sum(book: RiskBook, values: NDArray[np.float64], k: int) -> NDArray[np.float64]:
+    return np.asarray(np.bincount(book.cell_risk, weights=values, minlength=k), dtype=float)
 
 
 def _act_by(ctx: ActionContext, book: RiskBook, k: int) -> pd.Series:

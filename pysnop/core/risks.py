@@ -69,6 +69,17 @@ class RiskBook:
         index = pd.MultiIndex.from_arrays([self.cell_risk, self.cell_row])
         return pd.Series(np.arange(len(self.cell_risk)), index=index)
 
+    def cell_at(self, risk: NDArray[np.int64], row: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Cell position of each (risk, Bridge row), -1 where it is no cell: the pair as one
+        integer key, found by binary search in the sorted keys of the cells."""
+        width = int(max(self.cell_row.max(initial=-1), np.max(row, initial=-1))) + 1
+        keys = self.cell_risk.astype(np.int64) * width + self.cell_row
+        order = np.argsort(keys, kind="stable")
+        probe = np.asarray(risk, dtype=np.int64) * width + np.asarray(row, dtype=np.int64)
+        at = np.minimum(np.searchsorted(keys[order], probe), max(len(keys) - 1, 0))
+        found = (keys[order][at] == probe) if len(keys) else np.zeros(len(probe), dtype=bool)
+        return np.where(found & (probe >= 0), order[at] if len(keys) else -1, -1)
+
 
 def build_risks(ctx: ActionContext) -> RiskBook:
     res, grid = ctx.result, ctx.grid
@@ -88,8 +99,8 @@ def build_risks(ctx: ActionContext) -> RiskBook:
                         n_c + n)
     involved = np.zeros(n_c, dtype=bool)
     involved[c] = True
-    groups = pd.Series(np.flatnonzero(involved)).groupby(label[:n_c][involved], sort=False)
-    camp_groups = [list(map(int, g.to_numpy())) for _, g in groups]
+    camp_groups = [list(map(int, g)) for g in _split(np.flatnonzero(involved),
+                                                      label[:n_c][involved])]
     camp_groups.sort(key=min)
     node_of_row = label[n_c:]
     anchors = np.unique(dc_of)  # DC rows that leave some fed row short
@@ -146,13 +157,16 @@ def build_risks(ctx: ActionContext) -> RiskBook:
         row_risk[mine] = len(ids) - 1
         dcs.append(", ".join(dict.fromkeys(str(x) for x in place[mine])) if len(mine) else None)
 
+    # the claimed rows of each component, ascending (found by one sort, not a scan per risk)
+    claimed_rows = np.flatnonzero(claimed)
+    rows_by_label = _Groups(claimed_rows, node_of_row[claimed_rows])
     for camps in camp_groups:  # one per campaign risk, not per row
-        rows = np.flatnonzero(claimed & (node_of_row == label[camps[0]]))
+        rows = rows_by_label.of(int(label[camps[0]]))
         key = [str(ctx.sku[rows[0]]), *sorted(cids[camps])]
         add(CAMPAIGN, key, rows, camps, True, gap[rows], lost[rows], out[rows])
         anchor_of(int(label[camps[0]]))
     for d in dc_groups:  # a DC and the rows it leaves short; its id is the DC's own
-        rows = np.flatnonzero(claimed & (node_of_row == node_of_row[d]))
+        rows = rows_by_label.of(int(node_of_row[d]))
         add(NETWORK, [str(ctx.sku[d]), str(place[d])], rows, [], True, gap[rows], lost[rows],
             out[rows], id_kind=SKU_LOCATION)
         anchor_of(int(node_of_row[d]))
@@ -170,12 +184,14 @@ def build_risks(ctx: ActionContext) -> RiskBook:
     cell_out.append(out[loose])
     row_risk[loose] = first + np.arange(len(loose))
     dcs += [None] * len(loose)
+    draft_pairs = np.flatnonzero(drafts)
+    pairs_by_campaign = _Groups(draft_pairs, pairs.campaign[draft_pairs])
     for cd in draft_campaigns:
-        sel = drafts & (pairs.campaign == cd)
+        sel = pairs_by_campaign.of(cd)
         rows = pairs.row[sel]
         add(CAMPAIGN, [str(ctx.sku[rows[0]]), str(cids[cd])], rows, [cd], False,
             pairs.gap[sel], lost_by_week(pairs.poh_with[sel]),
-            (pairs.poh_with[sel] < 0).any(axis=1))
+            np.asarray((pairs.poh_with[sel] < 0).any(axis=1), dtype=bool))
         dcs.append(None)
 
     c_risk, c_row = np.concatenate(cell_risk), np.concatenate(cell_row)
@@ -190,6 +206,33 @@ def build_risks(ctx: ActionContext) -> RiskBook:
         np.array(counted, dtype=bool), c_risk, c_row,
         np.concatenate(cell_gap), np.concatenate(cell_lost), np.concatenate(cell_out), row_risk,
         campaign_risk, np.array(dcs, dtype=object), counts)
+
+
+class _Groups:
+    """The members of each label, in the order given, by one stable sort."""
+
+    def __init__(self, members: NDArray[np.int64], labels: NDArray[np.int64]) -> None:
+        order = np.argsort(labels, kind="stable")
+        self.members = members[order]
+        self.labels = labels[order]
+
+    def of(self, label: int) -> NDArray[np.int64]:
+        lo, hi = np.searchsorted(self.labels, [label, label + 1])
+        out: NDArray[np.int64] = self.members[lo:hi]
+        return out
+
+
+def _split(members: NDArray[np.int64], labels: NDArray[np.int64]) -> list[NDArray[np.int64]]:
+    """Members grouped by label, groups in order of first appearance, members in order."""
+    if len(members) == 0:
+        return []
+    _, first, code = np.unique(labels, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    by = rank[code.reshape(-1)]
+    order = np.argsort(by, kind="stable")
+    cuts = np.flatnonzero(np.diff(by[order])) + 1
+    return np.split(members[order], cuts)
 
 
 def risk_id(kind: str, key: list[str]) -> str:

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from pysnop.core.action_context import MARKETING, ActionContext, percent, units
+from pysnop.core.action_context import MARKETING, ActionContext, join_by, percents, units_text
 from pysnop.core.bridge_math import DECIMALS
 from pysnop.core.campaign_pairs import CampaignPairs
 from pysnop.core.proposals import Batch, empty_batch, make_batch
@@ -52,26 +52,51 @@ def substitute_lists(ctx: ActionContext, sku: NDArray[Any]) -> list[tuple[str, .
 
 def _candidates(ctx: ActionContext, camps: NDArray[np.int64], skus: NDArray[Any],
                 rows: NDArray[np.int64]) -> pd.DataFrame:
-    """(c, alt, listed) for every campaign position and candidate SKU."""
+    """(c, alt, listed) for every campaign position and candidate SKU: its listed
+    substitutes, then (none listed) every SKU of its category in Bridge order; without its own
+    SKU, each (c, alt) once. Worked on codes: a category's SKUs run into the millions of
+    (campaign, candidate) rows at scale, too many to merge and de-duplicate as objects."""
     listed = substitute_lists(ctx, skus)
-    frames = []
-    explicit = pd.DataFrame({"c": np.repeat(camps, [len(s) for s in listed]),
-                             "alt": [a for s in listed for a in s]})
-    explicit["listed"] = True
-    frames.append(explicit)
-    by_cat = pd.DataFrame({"c": camps[[not s for s in listed]],
-                           "category": ctx.category[rows][[not s for s in listed]]})
-    by_cat = by_cat[by_cat["category"].notna()]
-    catalogue = pd.DataFrame({"alt": ctx.sku, "category": ctx.category}).dropna() \
-        .drop_duplicates()
-    same = by_cat.merge(catalogue, on="category")[["c", "alt"]]
-    same["listed"] = False
-    frames.append(same)
-    out = pd.concat(frames, ignore_index=True)
-    own = pd.Series(skus, index=camps).astype(str)
-    out = out[out["alt"].astype(str).to_numpy() != own.reindex(out["c"]).to_numpy()]
-    result: pd.DataFrame = out.drop_duplicates(["c", "alt"]).reset_index(drop=True)
-    return result
+    lengths = np.array([len(s) for s in listed], dtype=np.int64)
+    explicit_alt = np.array([a for s in listed for a in s], dtype=object)
+    explicit_c = np.repeat(camps, lengths)
+    # the catalogue: each (category, SKU) once, in Bridge order (rows without either left out)
+    sku_code, sku_vocab = pd.factorize(ctx.sku, use_na_sentinel=True)
+    cat_code, _ = pd.factorize(ctx.category, use_na_sentinel=True)
+    known = (sku_code >= 0) & (cat_code >= 0)
+    pair = cat_code[known].astype(np.int64) * len(sku_vocab) + sku_code[known]
+    pair = pd.unique(pair)
+    cat_of, sku_of = np.divmod(pair, max(len(sku_vocab), 1))
+    by_cat = np.argsort(cat_of, kind="stable")  # each category's SKUs, in catalogue order
+    per_cat = np.bincount(cat_of, minlength=int(cat_code.max(initial=-1)) + 1)
+    begin = np.cumsum(per_cat) - per_cat
+    # campaigns without listed substitutes, each joined to its category's SKUs
+    wanted = np.flatnonzero(lengths == 0)
+    wanted = wanted[cat_code[rows[wanted]] >= 0]
+    wc = cat_code[rows[wanted]].astype(np.int64)
+    size = per_cat[wc] if len(wc) else np.zeros(0, dtype=np.int64)
+    offset = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
+    same_sku = sku_of[by_cat[np.repeat(begin[wc], size) + offset]]
+    c = np.concatenate([explicit_c, np.repeat(camps[wanted], size)]).astype(np.int64)
+    # one code per distinct candidate value (listed codes and catalogue SKUs together)
+    alt_code, alt_vocab = pd.factorize(np.concatenate([explicit_alt, np.asarray(sku_vocab,
+                                                                                 dtype=object)]))
+    alt = np.concatenate([alt_code[:len(explicit_alt)],
+                          alt_code[len(explicit_alt):][same_sku]]).astype(np.int64)
+    listed_flag = np.arange(len(c)) < len(explicit_alt)
+    # not the campaign's own SKU (compared as text)
+    text_code, _ = pd.factorize(np.concatenate([np.asarray(alt_vocab, dtype=object).astype(str),
+                                                np.asarray(skus, dtype=object).astype(str)]))
+    own = pd.Series(text_code[len(alt_vocab):], index=camps)
+    other = text_code[:len(alt_vocab)][alt] != own.reindex(c).to_numpy()
+    key = c * max(len(alt_vocab), 1) + alt
+    first = np.zeros(len(key), dtype=bool)
+    first[np.unique(key, return_index=True)[1]] = True
+    # the first of each (c, alt); a (c, alt)'s rows are all the own SKU or none is
+    keep = np.flatnonzero(other & first)
+    return pd.DataFrame({"c": c[keep],
+                         "alt": np.asarray(alt_vocab, dtype=object)[alt[keep]],
+                         "listed": listed_flag[keep]})
 
 
 def propose_shift_sku(ctx: ActionContext, pairs: CampaignPairs,
@@ -83,17 +108,15 @@ def propose_shift_sku(ctx: ActionContext, pairs: CampaignPairs,
     first_pair = pd.Series(np.arange(len(pairs))).groupby(pairs.campaign).min()
     camps = camps[np.isin(camps, first_pair.index)]
     own_rows = pairs.row[first_pair.reindex(camps).to_numpy()]
-    cands = _candidates(ctx, camps, ctx.sku[own_rows], own_rows)
-    if len(cands) == 0:
-        return empty_batch(horizon)
     # A's side, per campaign: its lift removed at every scoped pair
     sel = np.flatnonzero(np.isin(pairs.campaign, camps))
     lam_a = pairs.lam[sel][:, None]
     lift_poh = lam_a * pairs.cum[sel]
     avoided = avoided_by_week(pairs.poh_with[sel], pairs.poh_with[sel] + lift_poh)
     m_a = ctx.margin_week[pairs.row[sel]]
-    pos_of = pd.Series(np.arange(len(camps)), index=camps)
-    slot = pos_of.reindex(pairs.campaign[sel]).to_numpy(np.int64)
+    slot_of = np.full(len(ctx.grid.lift), -1, dtype=np.int64)
+    slot_of[camps] = np.arange(len(camps))
+    slot = slot_of[pairs.campaign[sel]]
     saved = np.zeros(len(camps))
     np.add.at(saved, slot, avoided.sum(axis=1))
     saved_money = np.zeros(len(camps))
@@ -104,8 +127,9 @@ def propose_shift_sku(ctx: ActionContext, pairs: CampaignPairs,
     # only a campaign whose lift removed avoids lost sales can get a SHIFT_SKU (best is kept
     # where saved > 0 below), so only its candidates are valued: each candidate's values
     # come from its own (campaign, pair) triples alone, so dropping the others changes none
-    cands = cands[saved[pos_of.reindex(cands["c"]).to_numpy(np.int64)] > 0]
-    cands = cands.reset_index(drop=True)
+    # (a campaign's candidates do not depend on the other campaigns)
+    live = saved > 0
+    cands = _candidates(ctx, camps[live], ctx.sku[own_rows[live]], own_rows[live])
     if len(cands) == 0:
         return empty_batch(horizon)
     rb = float(ctx.settings.risk_buffer)
@@ -114,10 +138,13 @@ def propose_shift_sku(ctx: ActionContext, pairs: CampaignPairs,
     if not ok.any():
         return empty_batch(horizon)
 
-    c_of = pos_of.reindex(cands["c"]).to_numpy(np.int64)
+    c_of = slot_of[cands["c"].to_numpy(np.int64)]
     net = saved_money[c_of] + gain - forgone[c_of]
-    table = pd.DataFrame({"slot": c_of, "net": np.round(net, 6), "cover": cover,
-                          "alt": cands["alt"].astype(str), "k": np.arange(len(cands))})[ok]
+    ok_at = np.flatnonzero(ok)
+    table = pd.DataFrame({"slot": c_of[ok_at], "net": np.round(net[ok_at], 6),
+                          "cover": cover[ok_at],
+                          "alt": cands["alt"].to_numpy(dtype=object)[ok_at].astype(str),
+                          "k": ok_at})
     best = table.sort_values(["slot", "net", "cover", "alt"],
                              ascending=[True, False, False, True]).drop_duplicates("slot")
     best = best[saved[best["slot"].to_numpy()] > 0]
@@ -129,23 +156,22 @@ def propose_shift_sku(ctx: ActionContext, pairs: CampaignPairs,
     facts = _facts(ctx, chosen)
     saved_pair = avoided.sum(axis=1)
     mine = np.isin(slot, bs)
-    owner = pd.Series(np.arange(len(bs)), index=bs).reindex(slot[mine]).to_numpy(np.int64)
-    frame = pd.DataFrame({"o": owner[saved_pair[mine] > 1e-6],
-                          "loc": ctx.location[pairs.row[sel[mine]]][saved_pair[mine] > 1e-6]
-                          .astype(str)})
-    joined = frame.groupby("o", sort=False)["loc"].agg(", ".join)
-    at = [joined.get(i, "") for i in range(len(bs))]
+    best_of = np.full(len(camps), -1, dtype=np.int64)
+    best_of[bs] = np.arange(len(bs))
+    owner = best_of[slot[mine]]
+    hit = saved_pair[mine] > 1e-6
+    at = join_by(ctx.location[pairs.row[sel[mine]]][hit], owner[hit], len(bs)).tolist()
     alts = cands["alt"].to_numpy(dtype=object)[bk]
     listed = cands["listed"].to_numpy(dtype=bool)[bk]
     category = ctx.category[own_rows[bs]]
     reason = [f"Feature {alt} instead of {sku} in campaign {name} "
               f"({'a listed substitute' if lst else f'same category {cat}'}): its stock at "
-              f"{where or 'every location'} carries the +{percent(lm)} lift, avoiding "
-              f"{units(s)} lost sales of {sku}; {alt} earns its own margin on {units(q)} promo "
+              f"{where or 'every location'} carries the +{lm} lift, avoiding "
+              f"{s} lost sales of {sku}; {alt} earns its own margin on {q} promo "
               f"units."
               for alt, sku, name, lst, cat, where, lm, s, q in zip(
-                  alts, facts["sku"], facts["name"], listed, category, at, facts["lam"],
-                  saved[bs], carried[bk])]
+                  alts, facts["sku"], facts["name"], listed.tolist(), category, at,
+                  percents(facts["lam"]), units_text(saved[bs]), units_text(carried[bk]))]
     week = np.asarray(facts["week"], dtype=np.int64)
     rb_delta = lift_poh + rb * lam_a * pairs.added[sel]
     return make_batch(horizon, {
@@ -190,22 +216,13 @@ class _Triples:
     together and in pair order."""
 
     def __init__(self, ctx: ActionContext, pairs: CampaignPairs, cands: pd.DataFrame) -> None:
-        res = ctx.result
         # the Bridge row of (candidate SKU, a pair's location), looked up by codes: the
         # SKU's code once per candidate, the location's once per pair (the keys are unique)
-        sku_code, skus = pd.factorize(res.keys["sku"].to_numpy(dtype=object))
-        loc_code, locs = pd.factorize(res.keys["location"].to_numpy(dtype=object))
-        self.n_locs = len(locs)
-        codes = sku_code.astype(np.int64) * len(locs) + loc_code
-        # every (SKU, location) code's Bridge row in one array when that fits (an index
-        # lookup per triple otherwise)
-        self.row_at: Ints | None = None
-        if len(skus) * len(locs) <= DENSE_CODES:
-            self.row_at = np.full(len(skus) * len(locs), -1, dtype=np.int64)
-            self.row_at[codes] = np.arange(len(codes))
-        self.row_of = pd.Index(codes)
-        self.alt_code = pd.Index(skus).get_indexer(cands["alt"].to_numpy(dtype=object))
-        self.pair_loc = loc_code[pairs.row].astype(np.int64)
+        if "triples_codes" not in ctx.cache:
+            ctx.cache["triples_codes"] = _row_codes(ctx)
+        skus, loc_code, self.n_locs, self.row_at, self.row_of = ctx.cache["triples_codes"]
+        self.alt_code = skus.get_indexer(cands["alt"].to_numpy(dtype=object))
+        self.pair_loc = loc_code[pairs.row]
         self.c_of = cands["c"].to_numpy(np.int64)
         count = np.bincount(pairs.campaign, minlength=len(ctx.grid.lift))
         self.start = np.cumsum(count) - count
@@ -235,6 +252,21 @@ class _Triples:
             else:
                 row = np.where(alt >= 0, self.row_of.get_indexer(code), -1)
             yield lo, hi, has, first, k, p, row
+
+
+def _row_codes(ctx: ActionContext) -> tuple[pd.Index, Ints, int, Ints | None, pd.Index]:
+    """SKUs, each row's location code, how many locations, and every (SKU, location) code's
+    Bridge row in one array when that fits (else an index of the codes, looked up per
+    triple): made once per run."""
+    res = ctx.result
+    sku_code, skus = pd.factorize(res.keys["sku"].to_numpy(dtype=object))
+    loc_code, locs = pd.factorize(res.keys["location"].to_numpy(dtype=object))
+    codes = sku_code.astype(np.int64) * len(locs) + loc_code
+    row_at: Ints | None = None
+    if len(skus) * len(locs) <= DENSE_CODES:
+        row_at = np.full(len(skus) * len(locs), -1, dtype=np.int64)
+        row_at[codes] = np.arange(len(codes))
+    return pd.Index(skus), loc_code.astype(np.int64), len(locs), row_at, pd.Index(codes)
 
 
 def _ruled_out(ctx: ActionContext, pairs: CampaignPairs, trip: _Triples,
@@ -285,6 +317,8 @@ def _ruled_out(ctx: ActionContext, pairs: CampaignPairs, trip: _Triples,
     c_all = pairs.campaign
     window = np.where(one_run[c_all] & (pairs.lam >= 0),
                       np.minimum(first_wk[c_all], horizon) * horizon + last_wk[c_all], -1)
+    if trip.row_at is not None:
+        return _screen(trip, fails_in, window, out)
     flat = fails_in.ravel()
     width = fails_in.shape[1]
     for lo, hi, has, first, _k, p, row in trip.blocks():
@@ -293,6 +327,47 @@ def _ruled_out(ctx: ActionContext, pairs: CampaignPairs, trip: _Triples,
         win = window[p]
         fails = (row >= 0) & (win >= 0) & flat[np.maximum(row, 0) * width + np.maximum(win, 0)]
         out[lo:hi][has] = np.logical_or.reduceat(fails, first)
+    return out
+
+
+def _screen(trip: _Triples, fails_in: NDArray[np.bool_], window: Ints,
+            out: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """:func:`_ruled_out`'s test of every triple, on flat positions: a triple's position in
+    ``fails_in`` is its row's offset plus its window's column, both looked up from arrays
+    padded so that no row (an unstocked location, a SKU not on the Bridge) and no window
+    land on a False entry: a few passes over the triples, no masks."""
+    assert trip.row_at is not None
+    n_rows, width = fails_in.shape
+    padded = np.zeros((n_rows + 1, width + 1), dtype=bool)  # last row, last column: False
+    padded[:n_rows, :width] = fails_in
+    flat = padded.ravel()
+    # the offset of each (SKU, location) code's row, then n_locs codes of "no SKU"
+    offset = np.append(np.where(trip.row_at >= 0, trip.row_at, n_rows),
+                       np.full(trip.n_locs, n_rows)) * (width + 1)
+    alt_base = np.where(trip.alt_code >= 0, trip.alt_code * trip.n_locs, len(trip.row_at))
+    loc_s = trip.pair_loc[trip.by_campaign]
+    win_s = np.where(window >= 0, window, width)[trip.by_campaign]
+    size = trip.size
+    if len(size) == 0:
+        return out
+    # 32-bit positions where they fit: half the memory traffic over tens of millions of triples
+    small = max(len(flat), len(offset), len(loc_s) + TRIPLES_PER_BLOCK) < 2**31
+    kind = np.int32 if small else np.int64
+    offset, alt_base = offset.astype(kind), alt_base.astype(kind)
+    loc_s, win_s = loc_s.astype(kind), win_s.astype(kind)
+    start = trip.start.astype(kind)
+    block = (np.cumsum(size) - size) // TRIPLES_PER_BLOCK
+    edges = np.flatnonzero(np.diff(block, prepend=-1, append=block[-1] + 1))
+    for lo, hi in itertools.pairwise(edges.tolist()):
+        sz = size[lo:hi]
+        has = np.flatnonzero(sz > 0)
+        if len(has) == 0:
+            continue
+        begin = np.cumsum(sz) - sz
+        idx = np.repeat(start[trip.c_of[lo:hi]] - begin.astype(kind), sz)
+        idx += np.arange(len(idx), dtype=kind)
+        pos = offset[np.repeat(alt_base[lo:hi], sz) + loc_s[idx]] + win_s[idx]
+        out[lo:hi][has] = np.logical_or.reduceat(flat[pos], begin[has])
     return out
 
 
