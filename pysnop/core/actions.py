@@ -44,7 +44,9 @@ unit are dropped (a risk that is only below safety stock loses no sale: nothing 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,9 +100,10 @@ def plan_actions(inputs: PlanInputs, result: BridgeResult, *,
     ctx = build_context(inputs, result, margin_week)
     book = build_risks(ctx)
     horizon = ctx.horizon
-    # the transfer LP is solved on a second thread while the other remedies are made (HiGHS
-    # frees the GIL); the batches are joined in the same order whichever finishes first
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pysnop-transfers") as pool:
+    # up to OVERLAP_ROWS the transfer LP is solved on a second thread while the other
+    # remedies are made (HiGHS frees the GIL); the batches are joined in the same order
+    # whichever finishes first
+    with overlapping(len(ctx.sku), "pysnop-transfers") as pool:
         pending = start_transfers(ctx, pool)
         expedites = propose_expedites(ctx)
         orders = propose_new_orders(ctx)
@@ -138,6 +141,23 @@ def plan_actions(inputs: PlanInputs, result: BridgeResult, *,
     frame["alt_rank"] = alt.reindex(frame.index).astype("Int64")
     risks = risk_frame(ctx, book, frame, order_of_risk)
     return ActionPlan(frame[ACTION_COLUMNS], risks[RISK_COLUMNS], cover[COVER_COLUMNS])
+
+
+# Above this many Bridge rows the work is not overlapped on a second thread: both threads'
+# working memory is then held at once (about 300 MB more peak at 100,000 sku-locations),
+# and the overlap saved no measurable time there (benchmarks/, README "Benchmarks")
+OVERLAP_ROWS = 20_000
+
+
+@contextmanager
+def overlapping(rows: int, name: str) -> Iterator[ThreadPoolExecutor | None]:
+    """A one-thread pool to overlap work on, for up to :data:`OVERLAP_ROWS` rows; None
+    (do it in turn) above."""
+    if rows > OVERLAP_ROWS:
+        yield None
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=name) as pool:
+        yield pool
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:

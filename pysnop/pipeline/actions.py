@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -39,6 +41,7 @@ from pysnop.workbook.render.actions import actions_renderer, campaign_actions_re
 from pysnop.workbook.render.review import build_review, review_renderer
 
 NAME = "actions"
+T = TypeVar("T")
 
 
 def now() -> dt.datetime:
@@ -61,18 +64,19 @@ def actions_stage(run: Run) -> None:
         return
     # HiGHS (the transfer LP, highspy) loads with core.actions: imported here so that a
     # bridge-only run, and `import pysnop`, never pay for loading it
-    from pysnop.core.actions import plan_actions
+    from pysnop.core.actions import overlapping, plan_actions
 
     mark = time.perf_counter()
     result = run.result if run.result is not None else run_bridge(inputs)
     who = runner(run.options.user)
     user = who.declared or who.account
-    # the plan is made on a second thread while this one reads the sheet and the log, which
-    # the plan does not depend on: its transfer LPs free the GIL while HiGHS solves
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pysnop-plan") as pool:
+    # the plan is made on a second thread (up to OVERLAP_ROWS) while this one reads the sheet
+    # and the log, which the plan does not depend on: its transfer LPs free the GIL while
+    # HiGHS solves
+    with overlapping(len(inputs.inventory), "pysnop-plan") as pool:
         # lost units valued at the week's margin (promo margin in promo weeks), as the
         # Bridge's margin at risk (docs/semantics.md, promotion economics)
-        planned = pool.submit(plan_actions, inputs, result, margin_week=result.margin_weekly)
+        planned = submit(pool, plan_actions, inputs, result, margin_week=result.margin_weekly)
         grids = run.source_grids()
         sheet = read_actions_sheet(grids)
         check_owned_sheets(grids)
@@ -121,6 +125,19 @@ def actions_stage(run: Run) -> None:
         changes, rows)
     run.actions = ActionsResult(rows, path, review_data, events, plan.risks, plan.cover)
     run.timings["actions"] = time.perf_counter() - mark
+
+
+def submit(pool: Executor | None, fn: Callable[..., T], *args: Any, **kwargs: Any
+           ) -> Future[T]:
+    """``fn`` submitted to ``pool``, or (None) done now, its outcome in a future either way."""
+    if pool is not None:
+        return pool.submit(fn, *args, **kwargs)
+    done: Future[T] = Future()
+    try:
+        done.set_result(fn(*args, **kwargs))
+    except Exception as exc:  # re-raised by result(), where the pool's would be
+        done.set_exception(exc)
+    return done
 
 
 def lapsed_approvals(changes: list[Event], rows: pd.DataFrame) -> list[Problem]:
