@@ -14,12 +14,15 @@ import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pysnop.catalog import FUNCTIONS
 from pysnop.workbook.formulas import functions
+
+if TYPE_CHECKING:
+    from pysnop.workbook.ooxml.package import Package
 
 NAMES = tuple(f.name for f in FUNCTIONS)
 _NAME_ALT = "|".join(NAMES)
@@ -127,12 +130,31 @@ def has_pysnop_formulas(path: str | os.PathLike) -> bool:
             part = sheet["part"]
             if not part or not package.has(part):
                 continue
+            if not _may_hold_formulas(package, part):
+                continue
             data = package.read(part)
             if might_have_formulas(data) and any(
                     c.formula and CALL.search(c.formula) for c in scan_cells(data, part)):
                 return True
     except (OSError, PackageError, zipfile.BadZipFile, KeyError):
         return False
+    return False
+
+
+def _may_hold_formulas(package: Package, part: str, chunk: int = 1 << 20) -> bool:
+    """:func:`might_have_formulas` of a stored part, inflated a chunk at a time: a sheet of
+    values (most of a planner's inputs) is ruled out holding a megabyte of its XML at a
+    time, not the whole sheet (hundreds of megabytes at 100,000 sku-locations)."""
+    from pysnop.workbook.ooxml.cell_scan import might_have_formulas
+
+    if part in package.changed or part not in package.infos:
+        return True  # not a stored part: read it whole
+    tail = b""
+    with package.zip.open(part) as stream:
+        while block := stream.read(chunk):
+            if might_have_formulas(tail + block[:1]) or might_have_formulas(block):
+                return True
+            tail = block[-1:]  # a marker split between two chunks
     return False
 
 

@@ -1,0 +1,26 @@
+"""The formula scan inflates a stored sheet a chunk at a time (formulas.engine): a formula
+is found wherever its <f> falls against the chunks' edges, and a sheet of values is ruled
+out, whatever the chunk size."""
+
+from __future__ import annotations
+
+from pysnop.workbook.formulas.engine import _may_hold_formulas, has_pysnop_formulas
+from pysnop.workbook.ooxml.package import Package
+from pysnop.workbook.ooxml.workbook_xml import WorkbookXml
+
+
+def parts(path):
+    package = Package(path.read_bytes())
+    return package, {s["name"]: s["part"] for s in WorkbookXml(package).sheets()}
+
+
+def test_a_formula_is_found_across_every_chunk_edge(make_book):
+    book = make_book({"Values": [["a", "b"], [1, 2]],
+                      "View": [["x"], ["=STOCKOUT_RISK(Values!A1:B2)"]]})
+    package, part = parts(book)
+    xml = package.read(part["View"])
+    for chunk in range(1, len(xml) + 2):  # the marker split at every offset
+        assert _may_hold_formulas(package, part["View"], chunk), chunk
+        assert not _may_hold_formulas(package, part["Values"], chunk), chunk
+    assert has_pysnop_formulas(book)
+    assert not has_pysnop_formulas(make_book({"Values": [["a"], [1]]}))
