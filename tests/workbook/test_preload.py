@@ -65,3 +65,15 @@ def test_errors_are_the_readers_own(tmp_path, make_book):
     preload.start(garbage)
     with pytest.raises(LayoutError, match="not an Excel workbook"):
         read_plan(FileBook(garbage))
+
+
+def test_only_the_sheets_a_run_reads_are_parsed_ahead(make_book):
+    """A re-run in place meets pysnop's own output sheets (a 100,000-row Bridge) and the
+    planner's own; only the inputs, Actions and Approvers are parsed (and held) ahead."""
+    path = make_book({"Inventory": INV, "Forecast": FC, "Bridge": [["sku"], ["A"]],
+                      "Actions": [["action_id", "status"]], "My notes": [["x"]],
+                      "Approvers": [["name", "function"]]})
+    preload.start(path)
+    parsed = preload.take(path)
+    assert parsed is not None
+    assert set(parsed.sheets) == {"Inventory", "Forecast", "Actions", "Approvers"}

@@ -4,7 +4,7 @@ A fresh ``pysnop recalc`` spends its first half second importing pandas, numpy a
 one core busy and the GIL held; python-calamine parses a sheet's XML in Rust without the GIL.
 So the command line starts, before those imports, a thread that fingerprints the file, checks
 the package (:func:`pysnop.workbook.ooxml.safety.check_package`, as every read does first)
-and has calamine parse every sheet; the reader then takes the parsed sheets
+and has calamine parse the sheets a run reads; the reader then takes the parsed sheets
 (:class:`pysnop.workbook.read.grid.CalamineSource`) instead of parsing them itself.
 
 What the reader sees is unchanged: the same checks, in the same order, on the same bytes (the
@@ -27,6 +27,7 @@ import python_calamine as pc
 
 from pysnop.workbook.ooxml.atomic import Fingerprint, fingerprint
 from pysnop.workbook.ooxml.safety import check_package
+from pysnop.workbook.read.schema import norm, sheet_name_map
 
 
 @dataclass
@@ -60,11 +61,23 @@ def start(path: str | os.PathLike[str]) -> None:
     threading.Thread(target=read, name="pysnop-preload", daemon=True).start()
 
 
+# besides the input sheets (schema), the sheets a run reads later: the Actions sheet (its
+# decisions) and Approvers. pysnop's other output sheets (Bridge, Review, ...) and the
+# planner's own are not read, so they are not parsed (nor held) ahead of time
+LATER = ("actions", "approvers", "approver", "approvals")
+
+
+def _wanted(name: str) -> bool:
+    key = norm(name)
+    return key in sheet_name_map() or key in LATER
+
+
 def _parse(path: Path) -> Parsed:
     seen = fingerprint(path)
     check_package(path)
     book = pc.CalamineWorkbook.from_path(str(path))
-    return Parsed(seen, book, {name: book.get_sheet_by_name(name) for name in book.sheet_names})
+    return Parsed(seen, book, {name: book.get_sheet_by_name(name)
+                               for name in book.sheet_names if _wanted(name)})
 
 
 def take(path: str | os.PathLike[str]) -> Parsed | None:
