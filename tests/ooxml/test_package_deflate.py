@@ -50,3 +50,24 @@ def test_written_parts_are_the_bytes_writestr_makes_and_the_rest_is_copied():
             start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
             assert (info.CRC, data[start:start + info.compress_size]) == \
                 _writestr_entry(name, part)
+
+
+def test_a_large_package_is_deflated_as_it_is_written_into_the_same_bytes(monkeypatch):
+    """Above PARALLEL_DEFLATE_BYTES the parts go through ZipFile.writestr one by one (memory
+    bounded); the zip is byte for byte the one the parallel path writes."""
+    import pysnop.workbook.ooxml.package as package
+
+    def saved():
+        pkg = Package(_source())
+        pkg.changed["xl/edit.xml"] = b"<row>" + b"text " * 50_000 + b"</row>"
+        pkg.changed["xl/new.xml"] = b"<new/>"
+        out = io.BytesIO()
+        pkg.save(out)
+        return out.getvalue()
+
+    parallel = saved()
+    monkeypatch.setattr(package, "PARALLEL_DEFLATE_BYTES", 0)
+    calls = []
+    real = package._deflate
+    monkeypatch.setattr(package, "_deflate", lambda data: calls.append(data) or real(data))
+    assert saved() == parallel and calls == []

@@ -32,6 +32,10 @@ _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 # at zlib's fastest level: about a third of the time of the default level for a part a
 # third larger, until Excel re-saves the file; the user's parts are copied as they are
 FAST_LEVEL = 1
+# up to this many bytes of parts to write, they are deflated ahead on two threads (the
+# compressed parts are then held at once: a few MB); above, each as it is written, so the
+# memory a 100,000-row run peaks at in its save is not raised by tens of MB
+PARALLEL_DEFLATE_BYTES = 64 << 20
 
 
 def rels_name(part: str) -> str:
@@ -206,16 +210,22 @@ class Package:
     def save(self, handle: BinaryIO) -> None:
         """Write the package; untouched parts keep their compressed bytes exactly.
 
-        The parts pysnop wrote are deflated first, the largest first, two at a time: zlib
-        lets go of the GIL while it deflates, so the second core shares the work (the
-        bytes are those zipfile would write, see :func:`_deflate`)."""
+        Up to :data:`PARALLEL_DEFLATE_BYTES`, the parts pysnop wrote are deflated first, the
+        largest first, two at a time: zlib lets go of the GIL while it deflates, so the second
+        core shares the work (the bytes are those zipfile writes, see :func:`_deflate`)."""
         if self._ct_changed or CT_PART in self.changed:
             self.changed[CT_PART] = self.content_types.xml()
         names = sorted(self.changed, key=lambda name: -len(self.changed[name]))
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pysnop-deflate") as pool:
-            deflated = dict(zip(names, pool.map(_deflate, (self.changed[n] for n in names))))
+        deflated: dict[str, tuple[int, bytes]] = {}
+        if sum(map(len, self.changed.values())) <= PARALLEL_DEFLATE_BYTES:
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pysnop-deflate") as pool:
+                deflated = dict(zip(names, pool.map(_deflate,
+                                                     (self.changed[n] for n in names))))
         with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as out:
             def write(name: str) -> None:
+                if name not in deflated:  # a large package: deflated as it is written
+                    _write(out, name, self.changed[name])
+                    return
                 crc, raw = deflated[name]
                 info = _info(name)
                 info.CRC, info.compress_size = crc, len(raw)
@@ -259,6 +269,11 @@ class Package:
         fields = _LOCAL_HEADER.unpack(header)
         start = info.header_offset + _LOCAL_HEADER.size + fields[10] + fields[11]
         return self.data[start:start + info.compress_size]
+
+
+def _write(out: zipfile.ZipFile, name: str, data: bytes) -> None:
+    # a ZipInfo's own level, not the ZipFile's, is the one zipfile uses
+    out.writestr(_info(name), data, compresslevel=FAST_LEVEL)
 
 
 def _deflate(data: bytes) -> tuple[int, bytes]:
