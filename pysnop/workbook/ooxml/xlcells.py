@@ -169,7 +169,9 @@ def excel_value(value: Any) -> Any:
         if pd.isna(value):
             return None
         ts = value.tz_localize(None) if value.tzinfo is not None else value
-        return ts.date() if ts == ts.normalize() else ts.to_pydatetime()
+        # below a microsecond is below what a cell can hold: dropped without a warning on
+        # the planner's console
+        return ts.date() if ts == ts.normalize() else ts.to_pydatetime(warn=False)
     if isinstance(value, np.datetime64):
         return excel_value(pd.Timestamp(value)) if not np.isnat(value) else None
     if isinstance(value, (dt.datetime, dt.date, str)):
