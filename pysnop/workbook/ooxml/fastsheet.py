@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from functools import partial
-from html import escape as _html_escape
 from io import BytesIO
 from itertools import repeat
 from typing import Any
@@ -26,6 +24,17 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import to_excel
 
+from pysnop.workbook.ooxml.cell_text import (
+    CR,
+    CR_REF,
+    escape,
+    factorize,
+    float_texts,
+    inline_bodies,
+    is_none,
+    row_tails,
+    where,
+)
 from pysnop.workbook.ooxml.xlcells import RISKY_PREFIXES, clean_text, clean_texts, is_risky
 
 ATTR = "_pysnop_fast_rows"
@@ -33,11 +42,6 @@ ATTR = "_pysnop_fast_rows"
 FAST_ROWS_MARK = "pysnop-fast-rows"
 FAST_ROWS_BYTES = f"<!--{FAST_ROWS_MARK}-->".encode("ascii")
 _QUOTE = {'"': "&quot;"}
-# &, < and > as xml.sax.saxutils.escape does (which would import urllib, http and ssl)
-escape = partial(_html_escape, quote=False)
-# a carriage return written as itself is read back as a line feed (XML end-of-line
-# handling); as a character reference it stays, as lxml writes it
-CR, CR_REF = "\r", "&#13;"
 BLOCK_ROWS = 20_000  # rows of bulk cells joined into one string at a time
 
 
@@ -158,7 +162,7 @@ class FastRows:
         if first_row <= self.max_row:
             raise ValueError("fast rows must be added in increasing row order")
         refs = np.arange(first_row, first_row + n).astype(str).astype(object)
-        pieces: list[Any] = ['<row r="', refs, _row_tails(n, heights)]
+        pieces: list[Any] = ['<row r="', refs, row_tails(n, heights)]
         for col, kind, values, styles in columns:
             tag = '<c r="' + self._letter(col)
             codes, sids = self._style_codes(styles, n)
@@ -200,15 +204,15 @@ class FastRows:
         shown = np.full(len(codes), "", dtype=object)
         if kind == "number" and isinstance(values, np.ndarray) and values.dtype.kind == "f":
             present = np.isfinite(values)
-            shown[present] = _float_texts(values[present])
+            shown[present] = float_texts(values[present])
         elif kind == "number":
             array = np.empty(len(values), dtype=object)
             array[:] = values
-            array[_is_none(array)] = np.nan
+            array[is_none(array)] = np.nan
             present = np.isfinite(array.astype(float))
             shown[present] = list(map(repr, array[present].tolist()))
         else:
-            uniques, which = _factorize(values)
+            uniques, which = factorize(values)
             serials = np.array([self._date_serial(v) for v in uniques] + [""], dtype=object)
             present = which >= 0
             shown = serials[which]
@@ -219,8 +223,8 @@ class FastRows:
                            dtype=object)
         styled = np.where(present, heads[codes], empties[codes])
         written = styled != ""
-        return [_where(written, tag), _where(written, refs), styled, shown,
-                _where(present, "</v></c>")]
+        return [where(written, tag), where(written, refs), styled, shown,
+                where(present, "</v></c>")]
 
     def _text_column(self, tag: str, refs: np.ndarray, values, codes: np.ndarray,
                      sids: list[int | None]) -> list[Any]:
@@ -228,14 +232,14 @@ class FastRows:
         from formulas (quote-prefixed) once per distinct text, all at once; the style of a
         cell once per distinct (text, style): most columns repeat a few values."""
         try:
-            uniques, which = _factorize(values)
+            uniques, which = factorize(values)
         except TypeError:  # a value that cannot be a key: its text is what is written
-            uniques, which = _factorize([v if v is None or isinstance(v, str) else str(v)
+            uniques, which = factorize([v if v is None or isinstance(v, str) else str(v)
                                          for v in values])
         texts = clean_texts(uniques)
         risky = np.append(np.fromiter(map(str.startswith, texts, repeat(RISKY_PREFIXES)),
                                       dtype=bool, count=len(texts)), False)
-        bodies = np.append(_inline_bodies(texts), "")
+        bodies = np.append(inline_bodies(texts), "")
         # the distinct (text, style) pairs: the text's index (the last one for None) and
         # the style's
         k = len(sids)
@@ -258,16 +262,7 @@ class FastRows:
         tails[styled] = '" s="' + plain_ids[style_of[styled]] + '"/>'  # type: ignore[operator]
         cells = tails[inverse.reshape(-1)]
         written = cells != ""
-        return [_where(written, tag), _where(written, refs), cells]
-
-
-def _float_texts(values: np.ndarray) -> np.ndarray:
-    """``repr`` of each float, once per distinct one (a projection repeats its values):
-    told apart by their bits, so 0.0 and -0.0 each keep their own text."""
-    bits = np.ascontiguousarray(values, dtype=np.float64).view(np.int64)
-    uniques, which = np.unique(bits, return_inverse=True)
-    texts = np.array(list(map(repr, uniques.view(np.float64).tolist())), dtype=object)
-    return texts[which.reshape(-1)]
+        return [where(written, tag), where(written, refs), cells]
 
 
 def cells_to_fast_rows(ws, styles) -> bool:
@@ -320,80 +315,6 @@ def cells_to_fast_rows(ws, styles) -> bool:
     fast.min_row, fast.max_row, fast.max_col = min_row, max_row, max_col
     fast.first_cell = f"{get_column_letter(min_col)}{min_row}"
     return True
-
-
-def _where(mask: np.ndarray, piece: Any) -> np.ndarray:
-    """``piece`` (a string, or an array of them) where ``mask``, else ""."""
-    out = np.full(len(mask), "", dtype=object)
-    out[mask] = piece if isinstance(piece, str) else piece[mask]
-    return out
-
-
-def _inline_bodies(texts: list[str]) -> np.ndarray:
-    """``<is><t>escaped text</t></is></c>`` for each (cleaned) text: escaped in one pass
-    over all of them joined by a character no cleaned text holds; a text with spaces at
-    either end keeps them (xml:space)."""
-    escaped = escape("\x00".join(texts)).replace(CR, CR_REF).split("\x00") if texts else []
-    padded = (np.array(texts, dtype=object)
-              != np.array(list(map(str.strip, texts)), dtype=object))
-    heads = np.where(padded, '<is><t xml:space="preserve">', "<is><t>").astype(object)
-    return heads + np.array(escaped, dtype=object) + "</t></is></c>"
-
-
-def _row_tails(n: int, heights: list[float | None] | None) -> Any:
-    """What follows ``<row r="..`` for each row: its height when it has one."""
-    if heights is None:
-        return '">'
-    uniques, which = _factorize(heights)
-    marks = np.array([f'" ht="{h:g}" customHeight="1">' for h in uniques] + ['">'],
-                     dtype=object)
-    return marks[which]
-
-
-def _is_none(array: np.ndarray) -> np.ndarray:
-    """Where an object array holds None (compared element by element)."""
-    return np.asarray(array == None)  # noqa: E711
-
-
-def _factorize(values) -> tuple[list[Any], np.ndarray]:
-    """The distinct values (None left out) and each value's index among them (-1: None),
-    told apart by hash and equality as a dict would (a float NaN is a value) and, for
-    anything but text, by type too: True, 1 and 1.0 are equal to a dict but not written
-    alike."""
-    import pandas as pd
-
-    array = np.empty(len(values), dtype=object)
-    array[:] = values
-    missing = _is_none(array)
-    codes = np.full(len(array), -1, dtype=np.intp)
-    present = array[~missing]
-    if pd.api.types.infer_dtype(present, skipna=False) in ("string", "empty"):
-        found, uniques = pd.factorize(present, use_na_sentinel=False)
-        codes[~missing] = found
-        return list(uniques), codes
-    if len(set(map(type, present.tolist()))) == 1:  # one type: equality alone tells apart
-        keys = present
-    else:
-        keys = np.empty(len(present), dtype=object)
-        keys[:] = [v if isinstance(v, str) else (type(v), v) for v in present]
-    found, _ = pd.factorize(keys, use_na_sentinel=False)
-    codes[~missing] = found
-    _, first = np.unique(found, return_index=True)  # codes count up in order of appearance
-    return list(present[first]), codes
-
-
-def map_distinct(func, values) -> list[Any]:
-    """``[func(v) for v in values]``, calling ``func`` once per distinct value (as
-    :func:`_factorize` tells them apart: by type as well as equality, so each distinct value
-    is converted as itself); values that cannot be keys (lists) are each converted."""
-    try:
-        uniques, which = _factorize(values)
-    except TypeError:
-        return [func(v) for v in values]
-    mapped = np.empty(len(uniques) + 1, dtype=object)
-    for i, value in enumerate([*uniques, None]):  # one by one: a value may be a sequence
-        mapped[i] = func(value)
-    return mapped[which].tolist()
 
 
 def dimension(ws, fast: FastRows) -> str:

@@ -10,7 +10,8 @@ import pandas as pd
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from pysnop.workbook.ooxml.fastsheet import FastRows, map_distinct
+from pysnop.workbook.ooxml.cell_text import map_distinct
+from pysnop.workbook.ooxml.fastsheet import FastRows
 from pysnop.workbook.ooxml.xlcells import (
     AMBER_FILL,
     AMBER_FONT,
