@@ -36,6 +36,7 @@ from pysnop.core import calendar
 from pysnop.core.demand import place_campaigns
 from pysnop.core.model import LIFT_SOURCES, PlanInputs
 from pysnop.core.past_weeks import actual_grid, actual_span, recorded_before
+from pysnop.core.values import stripped_texts
 from pysnop.errors import DataError
 
 Floats = npt.NDArray[np.float64]
@@ -49,14 +50,9 @@ LEARNED_COLUMNS = ["campaign_id", "row", "planned_lift", "realised_lift", "reali
 
 def _text(values: pd.Series) -> pd.Series:
     """Stripped text, blank → None."""
-    cells = values.to_numpy(dtype=object)
-    if pd.api.types.infer_dtype(cells, skipna=True) in ("string", "empty"):
-        # texts (and blanks) only, as skus and categories are: each distinct text stripped
-        # once, then put back in place (the same cells as the general way below)
-        codes, distinct = pd.factorize(cells)
-        stripped = [str(v).strip() or None for v in distinct] + [None]
-        return pd.Series(np.array(stripped, dtype=object)[codes], index=values.index,
-                         dtype=object, name=values.name)
+    texts = stripped_texts(values.to_numpy(dtype=object))
+    if texts is not None:  # the same cells as the general way below
+        return pd.Series(texts, index=values.index, dtype=object, name=values.name)
     s = values.astype(object).where(values.notna()).astype("string").str.strip()
     s = s.where(s != "")
     return s.astype(object).where(s.notna(), None)

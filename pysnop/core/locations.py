@@ -22,6 +22,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from pysnop.core.demand import _rows, summarise
+from pysnop.core.values import stripped_texts
 from pysnop.errors import Problem, show_value
 
 ROLES = ("store", "dc", "online")
@@ -276,17 +277,10 @@ def _what(target: Any, declared: dict[Any, Any]) -> str:
 def _text(values: Any) -> pd.Series:
     """Cells as stripped text, blank → None."""
     s = pd.Series(values, dtype=object).reset_index(drop=True)
+    texts = stripped_texts(s.to_numpy(dtype=object))
+    if texts is not None:
+        return pd.Series(texts, dtype=object)
     blank = s.isna()
-    cells = s.to_numpy(dtype=object)
-    filled = cells[~blank.to_numpy()]
-    if set(map(type, filled)) <= {str}:
-        # text only (codes repeat down a column): each distinct text stripped once; texts
-        # are equal only when they are the same text, so the codes lose nothing
-        code, distinct = pd.factorize(filled)
-        stripped = np.array([t.strip() or None for t in distinct] + [None], dtype=object)
-        text = np.full(len(cells), None, dtype=object)
-        text[~blank.to_numpy()] = stripped[code]
-        return pd.Series(text, dtype=object)
     out = s.astype(str).str.strip().astype(object)
     return out.where(~blank & (out != ""), None).astype(object)
 

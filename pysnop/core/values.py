@@ -6,7 +6,9 @@ import datetime as dt
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from pandas.core.dtypes.cast import maybe_box_native  # how to_dict boxes a cell
 
 
@@ -25,6 +27,18 @@ def is_blank_text(value: Any) -> bool:
     if isinstance(value, str):
         return not value.strip()
     return is_blank(value)
+
+
+def stripped_texts(cells: NDArray[Any]) -> NDArray[np.object_] | None:
+    """Each cell as stripped text, blanks and "" as None — when the cells are text and blanks
+    only (as codes, categories and roles are: each distinct text stripped once; texts are
+    equal only when they are the same text); None for any other cells (the caller's rule)."""
+    if pd.api.types.infer_dtype(cells, skipna=True) not in ("string", "empty"):
+        return None
+    codes, distinct = pd.factorize(cells)
+    stripped = np.array([t.strip() or None for t in distinct] + [None], dtype=object)
+    out: NDArray[np.object_] = stripped[codes]
+    return out
 
 
 def records_column(col: pd.Series) -> list[Any]:
