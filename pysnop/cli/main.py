@@ -85,9 +85,13 @@ def recalc(ctx, books, output, as_of, export_dir, no_backup, user, log_path, no_
     """
     as_of_date = as_of.date() if as_of else None
     if len(books) == 1 and scheduler is None:
+        from pysnop.store import preverify
         from pysnop.workbook.read import preload
 
-        preload.start(books[0])  # calamine parses the book while pandas & co. import
+        # while pandas & co. import: a child process checks the decision log's chain (a
+        # fork, so before any thread starts) and calamine parses the book on a thread
+        preverify.start(preverify.expected_path(books[0], output=output, log=log_path))
+        preload.start(books[0])
         try:
             with err.status(f"{books[0].name}: starting") as status:
                 step = lambda name: status.update(f"{books[0].name}: {name}")

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pysnop.errors import FileAccessError, Kind, PysnopError
-from pysnop.store import chain
+from pysnop.store import chain, preverify
 from pysnop.store.chain import Finding, Stamp
 from pysnop.store.connection import CACHE_KIB, schema_version
 
@@ -120,7 +120,9 @@ def diagnose(path: Path, stamp: Stamp | None, *, book: str, decided_rows: int = 
                     f"The decision log {name} was written before logs were chained: its runs "
                     f"are sealed onto a hash chain now, and vouched for from now on only."),
                     None, stamp)
-            findings = chain.verify(db, full=full)
+            findings = None if full else preverify.take(path)  # checked while importing
+            if findings is None:
+                findings = chain.verify(db, full=full)
             head = chain.head(db)
             runs = int(db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
             info = db.execute("SELECT origin, sealed FROM log_info ORDER BY id LIMIT 1"
