@@ -33,12 +33,12 @@ from pysnop.core.stale_inputs import on_hand_fingerprint
 from pysnop.errors import Problem
 from pysnop.pipeline.audit import approver_changes, hold_to_log, runner
 from pysnop.pipeline.signals import FINGERPRINT
-from pysnop.pipeline.state import ActionsResult, Run, status_counts
+from pysnop.pipeline.state import ActionsResult, PendingLog, Run, status_counts
 from pysnop.workbook.ooxml.atomic import fingerprint
 from pysnop.workbook.read.actions import ACTIONS_SHEET, check_owned_sheets, read_actions_sheet
 from pysnop.workbook.read.approvers import read_approvers
 from pysnop.workbook.render.actions import actions_renderer, campaign_actions_renderer
-from pysnop.workbook.render.review import build_review, review_renderer
+from pysnop.workbook.render.review import ReviewData, build_review, review_renderer
 
 NAME = "actions"
 T = TypeVar("T")
@@ -106,24 +106,34 @@ def actions_stage(run: Run) -> None:
                   refused=len(reviewed.refused))
     # what the next run compares to see if as_of moved without new on-hand figures
     counts[FINGERPRINT] = on_hand_fingerprint(inputs.inventory)
-    log.record_run(kind="recalc", at=at, workbook=(run.book_path or run.source).resolve(),
-                   fingerprint=file_digest(run.source), as_of=result.as_of, user=user,
-                   counts=counts, proposals=proposals, risks=summary[summary["status"] != "OK"],
-                   events=events, account=who.account,
-                   approvers=approver_changes(log, approvers), plan_risks=plan.risks,
-                   cover=plan.cover)
-    review_data = build_review(log)
-    review_data.signals = run.signals  # demand shifts, the consensus note (signals stage)
+    changed_approvers = approver_changes(log, approvers)
+
+    def record() -> None:
+        log.record_run(kind="recalc", at=at, workbook=(run.book_path or run.source).resolve(),
+                       fingerprint=file_digest(run.source), as_of=result.as_of, user=user,
+                       counts=counts, proposals=proposals,
+                       risks=summary[summary["status"] != "OK"], events=events,
+                       account=who.account, approvers=changed_approvers,
+                       plan_risks=plan.risks, cover=plan.cover)
+
+    def review() -> ReviewData:
+        data = build_review(log)
+        data.signals = run.signals  # demand shifts, the consensus note (signals stage)
+        return data
+
     path = log.path
     names = approvers.names()
+    run.actions = ActionsResult(rows, path, ReviewData(), events, plan.risks, plan.cover)
+    pending = run.pending = PendingLog(record, review, run.actions)
+    if not run.options.defer_log:
+        pending.settle()
     run.add_sheets(NAME, actions_renderer(rows, names, plan.risks, plan.cover))
-    run.add_sheets(NAME, review_renderer(review_data))
+    run.add_sheets(NAME, lambda canvas: review_renderer(pending.review_data())(canvas))
     layout = run.read.layouts.get("Campaigns")
     if layout is not None and len(inputs.campaigns):
         run.add_sheets(NAME, campaign_actions_renderer(layout, inputs.campaigns, rows))
     run.warnings += approver_warnings + restored + reviewed.problems + lapsed_approvals(
         changes, rows)
-    run.actions = ActionsResult(rows, path, review_data, events, plan.risks, plan.cover)
     run.timings["actions"] = time.perf_counter() - mark
 
 

@@ -30,14 +30,18 @@ from pysnop.core.learned_lift import with_lift_source
 from pysnop.core.model import BridgeResult, PlanInputs
 from pysnop.core.scorecard import Scorecard
 from pysnop.errors import Problem, PysnopError
+from pysnop.pipeline import overlap
 from pysnop.pipeline.audit import book_stamp, stamp_renderer
 from pysnop.pipeline.exports import export_bridge_csv, export_consensus_csv
 from pysnop.pipeline.stages import CHECK_STAGES, STAGES, start_formula_scan
 from pysnop.pipeline.state import ActionsResult, Run, RunOptions, Stage
+from pysnop.store.chain import Stamp
 from pysnop.workbook.book import Book, FileBook
 from pysnop.workbook.read.grid import GridSource, RememberingSource
 from pysnop.workbook.read.reader import ReadResult, read_plan
+from pysnop.workbook.render.canvas import Renderer
 from pysnop.workbook.render.issues import issues_renderer
+from pysnop.workbook.render.review import ReviewData
 from pysnop.workbook.writer import check_writable
 
 WRITABLE_SUFFIXES = (".xlsx", ".xlsm")
@@ -126,15 +130,46 @@ def write(book: Book, run: Run, *, stages: Collection[str] | None = None,
     """Put the sheets of ``run`` into ``book``: those of ``stages`` (by name; all when
     None), and with ``issues`` the Issues sheet of the run's warnings; then commit what the
     run recorded in the decision log, whose new last entry the workbook now carries. A write
-    that fails leaves no run in the log."""
-    renderers = run.renderers(stages)
-    if issues:
-        renderers.append(issues_renderer(run.warnings))
-    if run.hold is not None and not run.hold.done:
-        renderers.append(stamp_renderer(run.hold.head()))
+    that fails leaves no run in the log.
+
+    A run whose log record was deferred (``RunOptions.defer_log``) is recorded here: beside
+    the write, in a forked process, where :func:`pysnop.pipeline.overlap.possible`, else
+    first."""
+    post_save = run.post_save if book.headless else None
+
+    def draw(stamp: Callable[[], Stamp] | None) -> list[Renderer]:
+        renderers = run.renderers(stages)
+        if issues:
+            renderers.append(issues_renderer(run.warnings))
+        if stamp is not None:
+            renderers.append(lambda canvas: stamp_renderer(stamp())(canvas))
+        return renderers
+
+    holding = run.hold is not None and not run.hold.done
+    pending = run.pending
     try:
+        if (pending is not None and not pending.done and holding
+                and overlap.possible(book, len(run.inputs.inventory))):
+            assert isinstance(book, FileBook) and run.hold is not None
+            hold = run.hold
+
+            def record() -> tuple[ReviewData, Stamp]:
+                return pending.settle(), hold.head()
+
+            def drawn(review: Callable[[], ReviewData], stamp: Callable[[], Stamp]
+                      ) -> list[Renderer]:
+                pending.supplied = review
+                return draw(stamp)
+
+            if overlap.write(book, record, drawn,
+                             lambda renderers: book.apply(renderers, post_save=post_save)):
+                run.release(committed=True)
+                return
+        if pending is not None:
+            pending.settle()
+        renderers = draw(run.hold.head if holding and run.hold is not None else None)
         if renderers:
-            book.apply(renderers, post_save=run.post_save if book.headless else None)
+            book.apply(renderers, post_save=post_save)
     except BaseException:
         run.release(committed=False)
         raise
@@ -176,7 +211,7 @@ def recalc(book: str | os.PathLike[str], *, output: str | os.PathLike[str] | Non
     started = time.perf_counter()
     file = FileBook(source, output=dest, backup=backup)
     run = execute(file, STAGES, as_of=as_of, progress=progress,
-                  options=RunOptions.of(user=user, log=log, actions=actions))
+                  options=RunOptions.of(user=user, log=log, actions=actions, defer_log=True))
     if progress is not None:
         progress("writing")
     mark = time.perf_counter()

@@ -59,11 +59,16 @@ class RunOptions:
     log: Path | None = None        # pysnop's SQLite file (default: beside the workbook)
     actions: bool = True           # False: bridge only — no Actions sheet, no decision log
     record_history: bool = True    # False: record no forecast history (check, partial runs)
+    # the run recorded in the decision log by :func:`pysnop.pipeline.run.write`, beside the
+    # workbook's write (pysnop.pipeline.overlap), not at the end of the actions stage
+    defer_log: bool = False
 
     @classmethod
     def of(cls, *, user: str | None = None, log: str | os.PathLike[str] | None = None,
-           actions: bool = True, record_history: bool = True) -> RunOptions:
-        return cls(user, Path(log) if log is not None else None, actions, record_history)
+           actions: bool = True, record_history: bool = True,
+           defer_log: bool = False) -> RunOptions:
+        return cls(user, Path(log) if log is not None else None, actions, record_history,
+                   defer_log)
 
 
 @dataclass
@@ -80,6 +85,31 @@ class ActionsResult:
     @property
     def new(self) -> int:
         return sum(1 for e in self.decisions if e.message == "new proposal")
+
+
+@dataclass
+class PendingLog:
+    """The actions stage's record of the run in the decision log, and the review read back
+    from it, made when :meth:`settle` is called: at the end of the stage, or (``defer_log``)
+    while the workbook is written (:mod:`pysnop.pipeline.overlap`)."""
+
+    record: Callable[[], None]
+    review: Callable[[], ReviewData]
+    result: ActionsResult           # its ``review`` is filled in when settled
+    done: bool = False
+    # in a child writing the workbook: where the review comes from (the parent settles)
+    supplied: Callable[[], ReviewData] | None = None
+
+    def settle(self) -> ReviewData:
+        if not self.done:
+            self.record()
+            self.result.review = self.review()
+            self.done = True
+        return self.result.review
+
+    def review_data(self) -> ReviewData:
+        """The review, for the Review sheet."""
+        return self.supplied() if self.supplied is not None else self.settle()
 
 
 class StageSheets(NamedTuple):
@@ -117,6 +147,7 @@ class Run:
     origin: Path | None = None              # the workbook read, when written elsewhere (-o)
     stamp: Stamp | None = None              # the decision-log stamp the workbook carries
     hold: LogHold | None = None             # the decision log, held until the write
+    pending: PendingLog | None = None       # the run's log record, until settled (actions)
     # the workbook's sheets for stages that read them (Actions, Approvers), opened once
     grids: GridSource | None = None
     # whether a formula calls a pysnop function, looked up while the run goes on (stages)

@@ -119,6 +119,7 @@ class FileBook:
     """
 
     headless = True
+    backup: bool
 
     def __init__(self, path: str | os.PathLike[str], *,
                  output: str | os.PathLike[str] | None = None, backup: bool = True,
@@ -184,7 +185,12 @@ class FileBook:
         in_place = dest.resolve() == self.file.resolve()
         write_workbook(self.file, dest, list(renderers), post_save=post_save,
                        backup=self.backup and in_place, expect=self._read_as)
-        self.path, self.output, self._source, self._read_as = dest, None, None, None
+        self.mark_written()
+
+    def mark_written(self) -> None:
+        """The book once written: later reads and writes use the file written (read anew)."""
+        self.path, self.output, self._source, self._read_as = (self.output or self.file, None,
+                                                               None, None)
 
     def selected_rows(self, sheet: str) -> list[int]:
         return list(self.selection)

@@ -1,0 +1,208 @@
+"""The workbook drawn and saved by a forked child while the run records itself in the log.
+
+At the end of a run two jobs remain that share nothing but two small results: recording
+the run in the decision log (its proposals, risks and decisions, sealed onto the hash chain)
+and then reading the review back from it; and drawing pysnop's sheets and saving the
+workbook. Only the Review sheet (the review) and the workbook's stamp (the log's new last
+entry) need the first. Both are Python-bound (the GIL), so threads would take turns; where
+the system can fork (Linux, macOS), :func:`write` forks the process instead. The child draws
+and saves the workbook, waiting for the review and stamp when it reaches the Review sheet;
+the parent records the run and sends them. The log is committed only once the child reports
+the workbook written, exactly as a run in one process commits it after its write; if either
+side fails, the log is rolled back and the child writes nothing it has not finished (the
+save is the last step and atomic). The two see the same data (a fork copies the process),
+and the child never touches the log's connection.
+
+Not forked, and done in turn as before (:func:`possible` says): on Windows; a book open in
+Excel; with another thread running (a fork copies only the calling thread — the command
+line's progress spinner is paused for the fork, see :func:`pause_for_fork`); and above
+:data:`MAX_ROWS` sku-locations, where the second process's copy of the run would cost more
+memory than the overlap saves time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the command line imports this module before pandas & co. (a fork pause)
+    from pysnop.store.chain import Stamp
+    from pysnop.workbook.book import Book, FileBook
+    from pysnop.workbook.render.canvas import Renderer
+    from pysnop.workbook.render.review import ReviewData
+
+MAX_ROWS = 20_000  # sku-locations (as core.actions.OVERLAP_ROWS, for the same reason)
+SETTLE_SECONDS = 0.2  # how long other threads are given to end before a fork is given up
+
+_pausers: list[tuple[Callable[[], Any], Callable[[], Any]]] = []
+
+
+@contextlib.contextmanager
+def pause_for_fork(stop: Callable[[], Any], start: Callable[[], Any]) -> Iterator[None]:
+    """While in this block, a fork stops a thread with ``stop`` and (in the parent) starts
+    it again with ``start``: the command line's progress spinner."""
+    entry = (stop, start)
+    _pausers.append(entry)
+    try:
+        yield
+    finally:
+        _pausers.remove(entry)
+
+
+def possible(book: Book, rows: int) -> bool:
+    from pysnop.workbook.book import FileBook
+
+    return (hasattr(os, "fork") and isinstance(book, FileBook) and book.headless
+            and rows <= MAX_ROWS and threading.current_thread() is threading.main_thread())
+
+
+def _fork_alone() -> int | None:
+    """``os.fork()`` with no other thread running (None: another thread is running)."""
+    for stop, _ in _pausers:
+        stop()
+    pid = None
+    try:
+        deadline = time.monotonic() + SETTLE_SECONDS  # a stopped thread ends on its own
+        for thread in threading.enumerate():
+            if thread is not threading.current_thread():
+                thread.join(max(0.0, deadline - time.monotonic()))
+        if threading.active_count() == 1:
+            pid = os.fork()
+    finally:
+        if pid != 0:
+            for _, start in _pausers:
+                start()
+    return pid
+
+
+class Aborted(Exception):
+    """The parent could not record the run: the child writes nothing."""
+
+
+class _Inbox:
+    """What the parent sends the child, read once, when first needed."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.message: tuple[Any, ...] | None = None
+
+    def _get(self) -> tuple[Any, ...]:
+        if self.message is None:
+            with os.fdopen(self.fd, "rb") as src:
+                data = src.read()
+            self.message = pickle.loads(data) if data else ("abort",)
+        if self.message[0] != "ok":
+            raise Aborted
+        return self.message
+
+    def review(self) -> ReviewData:
+        review: ReviewData = self._get()[1]
+        return review
+
+    def stamp(self) -> Stamp:
+        stamp: Stamp = self._get()[2]
+        return stamp
+
+
+def write(book: FileBook, record: Callable[[], tuple[ReviewData, Stamp]],
+          draw: Callable[[Callable[[], ReviewData], Callable[[], Stamp]], list[Renderer]],
+          apply: Callable[[list[Renderer]], None]) -> bool:
+    """Record (``record``: the run into the log, returning the review and the log's new
+    stamp) while a child draws (``draw``: the renderers, given where the review and the
+    stamp will come from) and saves (``apply``) the workbook. False when no child could be
+    forked (nothing was done); raises what failed on either side. The caller commits the
+    log when this returns True, and rolls it back when it raises."""
+    to_child_r, to_child_w = os.pipe()
+    to_parent_r, to_parent_w = os.pipe()
+    pid = _fork_alone()
+    if pid is None:
+        for fd in (to_child_r, to_child_w, to_parent_r, to_parent_w):
+            os.close(fd)
+        return False
+    if pid == 0:  # the child: never returns, never runs the parent's exit handlers
+        code = 1
+        try:
+            os.close(to_child_w)
+            os.close(to_parent_r)
+            inbox = _Inbox(to_child_r)
+            try:
+                apply(draw(inbox.review, inbox.stamp))
+                answer: tuple[Any, ...] = ("ok",)
+                code = 0
+            except Aborted:
+                answer = ("aborted",)
+            except BaseException as exc:
+                answer = ("error", _portable(exc))
+            with os.fdopen(to_parent_w, "wb") as out:
+                out.write(pickle.dumps(answer))
+        finally:
+            os._exit(code)
+    os.close(to_child_r)
+    os.close(to_parent_w)
+    reply: tuple[Any, ...] | None = None
+    try:
+        try:
+            review, stamp = record()
+        except BaseException:
+            _send(to_child_w, ("abort",))
+            raise
+        _send(to_child_w, ("ok", review, stamp))
+        reply = _reply(pid, to_parent_r)
+    finally:
+        if reply is None:  # failed first: the child is told, and waited for
+            _reply_quietly(pid, to_parent_r)
+    if reply[0] == "ok":
+        book.mark_written()  # as apply() leaves it, had this process written it
+        return True
+    if reply[0] == "error":
+        raise reply[1]
+    raise RuntimeError(f"the process writing the workbook stopped ({reply[0]})")
+
+
+def _send(fd: int, message: tuple[Any, ...]) -> None:
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(pickle.dumps(message))
+    except BrokenPipeError:  # the child stopped before reading (it failed): its reply says
+        pass
+
+
+def _reply(pid: int, fd: int) -> tuple[Any, ...]:
+    with os.fdopen(fd, "rb") as src:
+        data = src.read()
+    _, status = os.waitpid(pid, 0)
+    if not data:
+        return (f"exit status {status}",)
+    reply: tuple[Any, ...] = pickle.loads(data)
+    return reply
+
+
+def _reply_quietly(pid: int, fd: int) -> None:
+    """The child waited for (and its reply dropped) when the parent fails first."""
+    with contextlib.suppress(OSError, ValueError):
+        os.close(fd)
+    with contextlib.suppress(OSError):
+        os.waitpid(pid, 0)
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` as it can cross to the parent: itself when it pickles (a PysnopError), else a
+    RuntimeError with its text; either way with the child's traceback as a note."""
+    text = "".join(traceback.format_exception(exc))
+    copy: BaseException
+    try:
+        copy = pickle.loads(pickle.dumps(exc))
+    except Exception:
+        copy = RuntimeError(f"{type(exc).__name__}: {exc}")
+    with contextlib.suppress(Exception):
+        copy.add_note(f"in the process writing the workbook:\n{text}")
+    return copy
+
+
+__all__ = ["MAX_ROWS", "Aborted", "pause_for_fork", "possible", "write"]

@@ -1,0 +1,157 @@
+"""The workbook written by a forked child while the run records itself in the log
+(pysnop.pipeline.overlap): the same workbook and the same log as in one process, and a
+failure on either side writes nothing and records nothing.
+
+pytest's workers run threads, and only a process with one thread forks: every run here is
+a fresh ``python``, as ``pysnop recalc`` is."""
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import zipfile
+
+import pytest
+import python_calamine as pc
+
+from pysnop.demo import build_demo
+from pysnop.pipeline.run import recalc
+from pysnop.workbook.ooxml.custom_props import read_properties
+
+SCRIPT = textwrap.dedent("""
+    import datetime as dt, json, os, sys
+    from pathlib import Path
+    import time_machine
+    from pysnop.pipeline import overlap
+    from pysnop.pipeline.run import recalc
+
+    book, work, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    seen = {}
+    write, fork = overlap.write, overlap._fork_alone
+
+    def spy(*args, **kwargs):
+        seen["forked"] = write(*args, **kwargs)
+        return seen["forked"]
+
+    def fork_spy():
+        pid = fork()
+        seen["child"] = bool(pid)  # in the parent: a child was forked
+        return pid
+
+    overlap.write, overlap._fork_alone = spy, fork_spy
+    if mode == "in_turn":
+        overlap.MAX_ROWS = -1
+    elif mode == "child_fails":  # the save fails in the child (a full disk)
+        from pysnop.errors import FileAccessError
+        import pysnop.workbook.writer as writer
+
+        def full(*args, **kwargs):
+            raise FileAccessError("cannot write: no space left on device")
+        writer.atomic_write = full
+    elif mode == "parent_fails":  # recording the run fails in the parent
+        from pysnop.store.decision_log import DecisionLog
+
+        def broken(self, **kwargs):
+            raise OSError("disk I/O error")
+        DecisionLog.record_run = broken
+    elif mode == "child_dies":  # the child is killed before it saves
+        import pysnop.workbook.writer as writer
+
+        def die(*args, **kwargs):
+            os._exit(9)
+        writer.scratch_bytes = die
+    try:
+        with time_machine.travel(dt.datetime(2026, 11, 18, 9, 0, 0), tick=False):
+            recalc(book, output=work / "out.xlsx", log=work / "log.sqlite")
+        seen["error"] = None
+    except BaseException as exc:
+        seen["error"] = f"{type(exc).__name__}: {exc}"
+    print(json.dumps(seen))
+""")
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory):
+    """The demo after one run (its log exists, its Actions sheet has proposals)."""
+    folder = tmp_path_factory.mktemp("planned")
+    book = build_demo(folder / "plan.xlsx")
+    recalc(book, log=folder / "seed.sqlite")
+    return book, folder / "seed.sqlite"
+
+
+def rerun(planned, tmp_path, mode):
+    """Run ``mode`` in ``tmp_path/work`` (one path for every mode: the log records the
+    workbook's path), moved to ``tmp_path/mode`` afterwards."""
+    book, seed = planned
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copyfile(seed, work / "log.sqlite")
+    done = subprocess.run([sys.executable, "-c", SCRIPT, str(book), str(work), mode],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return work.rename(tmp_path / mode), json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def runs(log):
+    db = sqlite3.connect(log)
+    try:
+        return db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+    finally:
+        db.close()
+
+
+def tables(log):
+    db = sqlite3.connect(log)
+    try:
+        names = [r[0] for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {n: sorted(map(repr, db.execute(f'SELECT * FROM "{n}"'))) for n in names}
+    finally:
+        db.close()
+
+
+def sheets(path):
+    book = pc.CalamineWorkbook.from_path(str(path))
+    return {n: book.get_sheet_by_name(n).to_python() for n in book.sheet_names}
+
+
+def test_the_child_writes_what_one_process_writes(planned, tmp_path):
+    forked, seen = rerun(planned, tmp_path, "overlapped")
+    in_turn, seen_in_turn = rerun(planned, tmp_path, "in_turn")
+    assert seen == {"child": True, "forked": True, "error": None}
+    assert seen_in_turn == {"error": None}  # MAX_ROWS below the book: no fork tried
+    # the log: every table equal row for row, the chain's digests and hashes among them
+    # (the clock is frozen, so even the times agree)
+    assert tables(forked / "log.sqlite") == tables(in_turn / "log.sqlite")
+    assert runs(forked / "log.sqlite") == runs(planned[1]) + 1
+    # the workbook: every sheet's values, its stamp, its parts
+    a, b = forked / "out.xlsx", in_turn / "out.xlsx"
+    assert sheets(a) == sheets(b)
+    assert "Review" in sheets(a) and "Actions" in sheets(a)
+    assert read_properties(a) == read_properties(b)
+    with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
+        assert za.namelist() == zb.namelist()
+    # and the stamp is the log's new last entry
+    db = sqlite3.connect(forked / "log.sqlite")
+    seq, digest = db.execute("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1"
+                             ).fetchone()
+    db.close()
+    props = read_properties(a)
+    assert props["pysnop_log_entry"] == str(seq) and props["pysnop_log_hash"] == digest
+
+
+@pytest.mark.parametrize("mode, said", [
+    ("child_fails", "FileAccessError: cannot write: no space left on device"),
+    ("parent_fails", "OSError: disk I/O error"),
+    ("child_dies", "RuntimeError: the process writing the workbook stopped"),
+])
+def test_a_failure_on_either_side_writes_and_records_nothing(planned, tmp_path, mode, said):
+    work, seen = rerun(planned, tmp_path, mode)
+    assert seen["child"] is True  # it failed with the work split between two processes
+    assert seen["error"].startswith(said)
+    assert not (work / "out.xlsx").exists()
+    assert not list(work.glob("*.tmp*"))  # no temporary file left behind
+    assert runs(work / "log.sqlite") == runs(planned[1])  # the log rolled back
+    assert tables(work / "log.sqlite") == tables(planned[1])
