@@ -27,8 +27,8 @@ AS_OF = dt.date(2026, 11, 18)
 
 
 def capture(book: Path) -> dict[str, tuple[Any, Any]]:
-    import pysnop.core.bridge as core_bridge
     import pysnop.core.actions as core_actions
+    import pysnop.core.bridge as core_bridge
     import pysnop.pipeline.actions as stage
     import pysnop.pipeline.stages as stages
     from pysnop.pipeline.run import recalc
@@ -55,15 +55,6 @@ def capture(book: Path) -> dict[str, tuple[Any, Any]]:
     return seen
 
 
-def call(name: str, args: Any, kwargs: Any) -> Any:
-    import pysnop.core.bridge as core_bridge
-    from pysnop.core import actions, decisions, network_check
-    fn = {"run_bridge": core_bridge.run_bridge, "plan_actions": actions.plan_actions,
-          "network_supply_check": network_check.network_supply_check,
-          "merge": decisions.merge}[name]
-    return fn(*copy.deepcopy(args), **copy.deepcopy(kwargs))
-
-
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "compare":
         sys.exit(compare(Path(sys.argv[2]), Path(sys.argv[3])))
@@ -88,10 +79,10 @@ def main() -> None:
         pysnop.core.actions.OVERLAP_ROWS = -1  # all on this thread, which pyinstrument samples
         args, kwargs = seen[opts.profile]
         args, kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
-        call(opts.profile, args, kwargs)
+        _direct(opts.profile, args, kwargs)
         prof = Profiler(interval=0.0005)
         prof.start()
-        call(opts.profile, args, kwargs)
+        _direct(opts.profile, args, kwargs)
         prof.stop()
         print(prof.output_text(unicode=False, color=False, show_all=False))
         return
@@ -155,7 +146,7 @@ def same(a: Any, b: Any, where: str) -> list[str]:
         ok = a == b
         if not isinstance(ok, bool):
             ok = bool(np.all(ok))
-    except Exception:  # noqa: BLE001
+    except Exception:
         ok = repr(a) == repr(b)
     if not ok and isinstance(a, float) and isinstance(b, float) and a != a and b != b:
         ok = True
@@ -167,7 +158,8 @@ def compare(a: Path, b: Path) -> int:
     problems = same(left, right, "")
     for p in problems[:40]:
         print(p)
-    print(f"{a.name} vs {b.name}: {'identical' if not problems else f'{len(problems)} differences'}")
+    verdict = "identical" if not problems else f"{len(problems)} differences"
+    print(f"{a.name} vs {b.name}: {verdict}")
     return 1 if problems else 0
 
 
