@@ -6,7 +6,11 @@ ship to every location it feeds, so its worth is read off the distribution plan 
 Each what-if (*scenario*) is a change of receipts at one or more rows of one SKU; the scenario
 projects that SKU's whole block of rows (its DCs, the locations they feed, and any other
 location of the SKU) as extra rows of **one** :func:`pysnop.core.network.project_network`
-call, so a batch of candidates costs one projection, never a Python loop per candidate.
+call, so a batch of candidates costs one projection, never a Python loop per candidate. A
+scenario projects only the rows its changes can reach: the rows that share a root (the DC at
+the top of the feeding chain, or the row itself) with a changed row; the SKU's other rows
+would project exactly as planned (nothing links two chains of one SKU), so they are left out
+of the scenario's rows (and of its sums, to which they would add exact zeros).
 
 Every SKU a batch touches is also projected once unchanged (the *before*), by the same call,
 so a remedy's figures are differences of two runs of the same arithmetic: nothing moves where
@@ -47,6 +51,7 @@ class NetworkBase:
     block_start: Ints  # per SKU: where its rows start in ``perm``
     block_size: Ints  # per SKU
     pos: Ints  # (n,) a row's place inside its SKU's block
+    root: Ints | None = None  # (n,) the top of the row's feeding chain (itself when unfed)
 
     @property
     def inside(self) -> Bools:
@@ -71,7 +76,20 @@ def network_base(result: Any, on_hand: Floats) -> NetworkBase | None:
                        np.asarray(result.receipts, dtype=float),
                        np.asarray(result.threshold, dtype=float),
                        np.asarray(on_hand, dtype=float), net.topology, sku_id, perm, start,
-                       counts.astype(np.int64), pos)
+                       counts.astype(np.int64), pos, chain_roots(net.topology.dc))
+
+
+def chain_roots(dc: Ints) -> Ints:
+    """Each row's root: the row at the top of its feeding chain (a DC no one feeds, or the
+    row itself when unfed), one step up the chains per pass for every row at once."""
+    root = np.arange(len(dc), dtype=np.int64)
+    for _ in range(len(dc)):  # a chain is never longer than the rows (no cycles reach here)
+        up = dc[root]
+        climb = up >= 0
+        if not climb.any():
+            break
+        root = np.where(climb, up, root)
+    return root
 
 
 @dataclass
@@ -142,19 +160,28 @@ def _project(base: NetworkBase, blocks: Ints, ids: Ints, scen: Scenarios
     rep = np.repeat(np.arange(len(blocks)), sizes)
     local = np.arange(int(sizes.sum())) - offset[rep]
     src = base.perm[base.block_start[blocks][rep] + local]
-    receipts = base.receipts[src].copy()
-    # the changes of the scenarios in this batch, placed on their replicated rows
     where = np.full(len(scen.anchor), -1, dtype=np.int64)
     inside = ids < len(scen.anchor)
     where[ids[inside]] = np.flatnonzero(inside)
     slot = where[scen.scenario] if len(scen.scenario) else np.zeros(0, np.int64)
     use = slot >= 0
+    # a scenario's rows: those sharing a root with one of its changed rows (module doc); an
+    # unchanged run keeps its SKU's whole block
+    n = len(base.sku_id)
+    root = base.root if base.root is not None else chain_roots(base.topology.dc)
+    reached = np.unique(slot[use] * n + root[scen.row[use]])
+    keep = ~inside[rep] | np.isin(rep * n + root[src], reached)
+    full_at = np.full(len(src), -1, dtype=np.int64)  # a block row's place among those kept
+    full_at[keep] = np.arange(int(keep.sum()))
+    rep, src, row_at = rep[keep], src[keep], offset[rep[keep]]
+    receipts = base.receipts[src].copy()
+    # the changes of the scenarios in this batch, placed on their replicated rows
     if use.any():
-        at = offset[slot[use]] + base.pos[scen.row[use]]
+        at = full_at[offset[slot[use]] + base.pos[scen.row[use]]]
         np.add.at(receipts, at, scen.receipts[use])
     topo = base.topology
     dc = topo.dc[src]
-    dc = np.where(dc >= 0, offset[rep] + base.pos[np.maximum(dc, 0)], -1)
+    dc = np.where(dc >= 0, full_at[row_at + base.pos[np.maximum(dc, 0)]], -1)
     batch = Topology(dc=dc, transit=topo.transit[src], pack=topo.pack[src],
                      code_rank=topo.code_rank[src])
     net = project_network(base.demand[src], receipts, base.threshold[src], base.on_hand[src],
