@@ -12,9 +12,10 @@ the top of the feeding chain, or the row itself) with a changed row; the SKU's o
 would project exactly as planned (nothing links two chains of one SKU), so they are left out
 of the scenario's rows (and of its sums, to which they would add exact zeros).
 
-Every SKU a batch touches is also projected once unchanged (the *before*), by the same call,
-so a remedy's figures are differences of two runs of the same arithmetic: nothing moves where
-nothing changed. Rows are taken in the Bridge's order; demand, receipts and thresholds are the
+Every SKU is also projected once unchanged (the *before*: its block of rows in the same order,
+by the same arithmetic, once per run and shared by every batch of what-ifs), so a remedy's
+figures are differences of two runs of the same arithmetic: nothing moves where nothing
+changed. Rows are taken in the Bridge's order; demand, receipts and thresholds are the
 Bridge's arrays, on-hand is Inventory's (0 for a DC row the network added).
 """
 
@@ -52,6 +53,24 @@ class NetworkBase:
     block_size: Ints  # per SKU
     pos: Ints  # (n,) a row's place inside its SKU's block
     root: Ints | None = None  # (n,) the top of the row's feeding chain (itself when unfed)
+    planned: tuple[Floats, Floats] | None = None  # (poh, lost) of every row unchanged, once
+
+    def as_planned(self) -> tuple[Floats, Floats]:
+        """(poh, lost) of every row with nothing changed: each SKU's block projected as a
+        scenario's is (rows in block order, batches of at most MAX_ROWS), once."""
+        if self.planned is None:
+            n, horizon = self.demand.shape
+            poh, lost = np.zeros((n, horizon)), np.zeros((n, horizon))
+            none = Scenarios(np.zeros(0, np.int64), np.zeros(0, np.int64),
+                             np.zeros(0, np.int64), np.zeros((0, horizon)))
+            blocks = np.flatnonzero(self.block_size > 0)
+            batch = np.cumsum(self.block_size[blocks]) // MAX_ROWS
+            for b in np.unique(batch).tolist():
+                at = np.flatnonzero(batch == b)
+                _, src, poh_part, lost_part = _project(self, blocks[at], at, none)
+                poh[src], lost[src] = poh_part, lost_part
+            self.planned = poh, lost
+        return self.planned
 
     @property
     def inside(self) -> Bools:
@@ -129,26 +148,19 @@ def rerun(base: NetworkBase, scen: Scenarios) -> Rerun:
     """Project every scenario, and each SKU they touch as planned, in batches of blocks."""
     k = len(scen.anchor)
     blocks = base.sku_id[scen.anchor]
-    skus = np.unique(blocks)
-    # scenarios 0..k-1, then one unchanged run per SKU
-    all_blocks = np.concatenate([blocks, skus])
-    sizes = base.block_size[all_blocks]
-    batch = np.cumsum(sizes) // MAX_ROWS
+    batch = np.cumsum(base.block_size[blocks]) // MAX_ROWS
     parts: list[tuple[Ints, Ints, Floats, Floats]] = []
     for b in np.unique(batch).tolist():
         at = np.flatnonzero(batch == b)
-        parts.append(_project(base, all_blocks[at], at, scen))
+        parts.append(_project(base, blocks[at], at, scen))
     rep = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
     src = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
     horizon = base.demand.shape[1]
     poh = np.concatenate([p[2] for p in parts]) if parts else np.zeros((0, horizon))
     lost = np.concatenate([p[3] for p in parts]) if parts else np.zeros((0, horizon))
-    mine = rep < k
     # the unchanged run of each row's SKU, laid against every scenario row of that SKU
-    plain = np.full(len(base.sku_id), -1, dtype=np.int64)
-    plain[src[~mine]] = np.flatnonzero(~mine)
-    before = plain[src[mine]]
-    return Rerun(rep[mine], src[mine], poh[mine], lost[mine], poh[before], lost[before], k)
+    poh_plan, lost_plan = base.as_planned()
+    return Rerun(rep, src, poh, lost, poh_plan[src], lost_plan[src], k)
 
 
 def _project(base: NetworkBase, blocks: Ints, ids: Ints, scen: Scenarios
