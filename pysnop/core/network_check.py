@@ -290,7 +290,7 @@ class _Scenarios:
                          code_rank=topo.code_rank[src])
         receipts, on_hand = self.receipts[src], self.on_hand[src]
         net = project_network(demand, receipts, threshold, on_hand, batch,
-                              lost_sales=lost_sales)
+                              lost_sales=lost_sales, unconstrained=False)  # fed rows' unread
         cells = scoped[:, None] & (frac[rep] > 0)
         status = np.where(cells, weekly_status(net.poh, threshold), STATUS_OK)
         row_worst = status.max(axis=1) if status.shape[1] else np.zeros(len(rep), np.int8)

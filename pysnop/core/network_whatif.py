@@ -197,5 +197,5 @@ def _project(base: NetworkBase, blocks: Ints, ids: Ints, scen: Scenarios
     batch = Topology(dc=dc, transit=topo.transit[src], pack=topo.pack[src],
                      code_rank=topo.code_rank[src])
     net = project_network(base.demand[src], receipts, base.threshold[src], base.on_hand[src],
-                          batch)
+                          batch, unconstrained=False)  # poh and lost_weekly are all it reads
     return ids[rep], src, net.poh, net.lost_weekly
