@@ -80,19 +80,27 @@ def records_array(col: pd.Series) -> NDArray[np.object_]:
 
 def per_distinct_text(cells: NDArray[Any], fn: Callable[[Any], Any]) -> NDArray[np.object_]:
     """``fn`` of every cell, called once per distinct cell when the cells are text and blanks
-    only (texts are equal only when they are the same text, and every blank — None, NaN,
-    pd.NA — is one value to ``fn``); once per cell otherwise (1 and 1.0 are one value to
-    pandas' factorize, but not to a text rule)."""
+    only (texts are equal only when they are the same text; blanks — None, NaN, pd.NA, NaT —
+    once per kind, each kind being a single value to a text rule); once per cell otherwise
+    (1 and 1.0 are one value to pandas' factorize, but not to a text rule)."""
     cells = np.asarray(cells, dtype=object)
+    out = np.empty(len(cells), dtype=object)
     if pd.api.types.infer_dtype(cells, skipna=True) not in ("string", "empty"):
-        out = np.empty(len(cells), dtype=object)
         out[:] = [fn(v) for v in cells]
         return out
     codes, distinct = pd.factorize(cells)
-    results = np.empty(len(distinct) + 1, dtype=object)
-    results[:] = [fn(t) for t in distinct] + [fn(None)]
-    done: NDArray[np.object_] = results[codes]
-    return done
+    results = np.empty(len(distinct), dtype=object)
+    results[:] = [fn(t) for t in distinct]
+    known = codes >= 0
+    out[known] = results[codes[known]]
+    blank = np.flatnonzero(~known)
+    if len(blank):  # one call per kind of blank (type), on its first cell
+        kind, _ = pd.factorize(np.frompyfunc(type, 1, 1)(cells[blank]))
+        _, first = np.unique(kind, return_index=True)
+        said = np.empty(len(first), dtype=object)
+        said[:] = [fn(cells[blank[i]]) for i in first.tolist()]
+        out[blank] = said[kind]
+    return out
 
 
 # the exact types maybe_box_native hands back as they are (numpy scalars, whose types are

@@ -96,7 +96,8 @@ def test_records_array_matches_the_per_cell_form(cells, kind):
     _same_cells(records_column(column), _old_cells(column))
 
 
-TEXTS = st.one_of(st.none(), st.just(np.nan), st.just(pd.NA), st.sampled_from(
+TEXTS = st.one_of(st.none(), st.just(np.nan), st.just(pd.NA), st.just(pd.NaT),
+                  st.just(np.float32("nan")), st.sampled_from(
     ["", " ", "EXP-1", " EXP-1 ", "EXP-1", "x"]), st.integers(0, 3), st.just(1.0))
 
 
@@ -105,8 +106,9 @@ TEXTS = st.one_of(st.none(), st.just(np.nan), st.just(pd.NA), st.sampled_from(
 def test_per_distinct_text_is_the_rule_applied_cell_by_cell(cells):
     array = np.empty(len(cells), dtype=object)
     array[:] = cells
+    from pysnop.core.actions import _text
     from pysnop.core.decision_records import text_or_none
-    for rule in (text_or_none, is_blank_text):
+    for rule in (text_or_none, is_blank_text, _text):
         got = per_distinct_text(array, rule)
         assert list(got) == [rule(v) for v in cells]
 
@@ -121,3 +123,7 @@ def test_per_distinct_text_of_text_and_blanks():
     # 1 and 1.0 are one value to factorize, two texts to the rule: taken cell by cell
     mixed = np.array([1, 1.0], dtype=object)
     assert list(per_distinct_text(mixed, text_or_none)) == ["1", "1.0"]
+    # a rule that tells blanks apart sees each kind: None and NaN are "", NA is "<NA>"
+    from pysnop.core.actions import _text
+    blanks = np.array(["b", None, np.nan, pd.NA, None], dtype=object)
+    assert list(per_distinct_text(blanks, _text)) == ["b", "", "", "<NA>", ""]
