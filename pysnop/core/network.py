@@ -47,6 +47,19 @@ class Topology:
         return out
 
 
+def chain_roots(dc: np.ndarray) -> np.ndarray:
+    """Each row's root: the row at the top of its feeding chain (a DC no one feeds, or the
+    row itself when unfed), one step up the chains per pass for every row at once."""
+    root = np.arange(len(dc), dtype=np.int64)
+    for _ in range(len(dc)):  # a chain is never longer than the rows (no cycles reach here)
+        up = dc[root]
+        climb = up >= 0
+        if not climb.any():
+            break
+        root = np.where(climb, up, root)
+    return root
+
+
 @dataclass
 class NetworkProjection:
     """The plan's per-week arrays, (n × H) and in the rows' order.

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from pysnop.core.network import NetworkProjection, Topology, project_network
+from pysnop.core.network import NetworkProjection, Topology, chain_roots, project_network
 
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
@@ -96,19 +96,6 @@ def network_base(result: Any, on_hand: Floats) -> NetworkBase | None:
                        np.asarray(result.threshold, dtype=float),
                        np.asarray(on_hand, dtype=float), net.topology, sku_id, perm, start,
                        counts.astype(np.int64), pos, chain_roots(net.topology.dc))
-
-
-def chain_roots(dc: Ints) -> Ints:
-    """Each row's root: the row at the top of its feeding chain (a DC no one feeds, or the
-    row itself when unfed), one step up the chains per pass for every row at once."""
-    root = np.arange(len(dc), dtype=np.int64)
-    for _ in range(len(dc)):  # a chain is never longer than the rows (no cycles reach here)
-        up = dc[root]
-        climb = up >= 0
-        if not climb.any():
-            break
-        root = np.where(climb, up, root)
-    return root
 
 
 @dataclass
