@@ -46,6 +46,7 @@ def capture(book: Path) -> dict[str, tuple[Any, Any]]:
     core_bridge.network_supply_check = spy("network_supply_check",
                                            core_bridge.network_supply_check)
     stage.merge = spy("merge", stage.merge)
+    stage.review_edits = spy("review_edits", stage.review_edits)
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "log.sqlite"
         first = Path(tmp) / "first.xlsx"
@@ -87,7 +88,8 @@ def main() -> None:
         print(prof.output_text(unicode=False, color=False, show_all=False))
         return
     outputs = {}
-    for name in ("run_bridge", "network_supply_check", "plan_actions", "merge"):
+    for name in ("run_bridge", "network_supply_check", "plan_actions", "review_edits",
+                 "merge"):
         if name not in seen:
             continue
         args, kwargs = seen[name]
@@ -108,7 +110,7 @@ def _direct(name: str, args: Any, kwargs: Any) -> Any:
     from pysnop.core import actions, decisions, network_check
     fn = {"run_bridge": core_bridge.run_bridge, "plan_actions": actions.plan_actions,
           "network_supply_check": network_check.network_supply_check,
-          "merge": decisions.merge}[name]
+          "review_edits": decisions.review_edits, "merge": decisions.merge}[name]
     return fn(*args, **kwargs)
 
 
