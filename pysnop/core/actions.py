@@ -99,13 +99,13 @@ def plan_actions(inputs: PlanInputs, result: BridgeResult, *,
     than the regular one (the promo-margin hook of :mod:`pysnop.core.valuation`).
     """
     ctx = build_context(inputs, result, margin_week)
-    book = build_risks(ctx)
     horizon = ctx.horizon
-    # up to OVERLAP_ROWS the transfer LP is solved on a second thread while the other
-    # remedies are made (HiGHS frees the GIL); the batches are joined in the same order
-    # whichever finishes first
+    # up to OVERLAP_ROWS the transfer LP is solved on a second thread while the risks and
+    # the other remedies are made (HiGHS frees the GIL); the batches are joined in the same
+    # order whichever finishes first
     with overlapping(len(ctx.sku), "pysnop-transfers") as pool:
         pending = start_transfers(ctx, pool)
+        book = build_risks(ctx)  # the LP needs none of it: it starts first
         expedites = propose_expedites(ctx)
         orders = propose_new_orders(ctx)
         campaign = propose_campaign_remedies(ctx)
