@@ -62,6 +62,7 @@ from pysnop.core.remedies import propose_expedites, propose_new_orders
 from pysnop.core.risk_frame import RISK_COLUMNS, risk_frame, risk_order
 from pysnop.core.risks import RiskBook, build_risks
 from pysnop.core.transfers import propose_transfers, start_transfers
+from pysnop.core.values import per_distinct_text
 
 ACTION_TYPES = ("EXPEDITE", "TRANSFER", "NEW_ORDER", "EXCLUDE_LOCATIONS", "REDUCE_LIFT",
                 "MOVE_WINDOW", "SHIFT_SKU")
@@ -98,13 +99,13 @@ def plan_actions(inputs: PlanInputs, result: BridgeResult, *,
     than the regular one (the promo-margin hook of :mod:`pysnop.core.valuation`).
     """
     ctx = build_context(inputs, result, margin_week)
-    book = build_risks(ctx)
     horizon = ctx.horizon
-    # up to OVERLAP_ROWS the transfer LP is solved on a second thread while the other
-    # remedies are made (HiGHS frees the GIL); the batches are joined in the same order
-    # whichever finishes first
+    # up to OVERLAP_ROWS the transfer LP is solved on a second thread while the risks and
+    # the other remedies are made (HiGHS frees the GIL); the batches are joined in the same
+    # order whichever finishes first
     with overlapping(len(ctx.sku), "pysnop-transfers") as pool:
         pending = start_transfers(ctx, pool)
+        book = build_risks(ctx)  # the LP needs none of it: it starts first
         expedites = propose_expedites(ctx)
         orders = propose_new_orders(ctx)
         campaign = propose_campaign_remedies(ctx)
@@ -210,19 +211,21 @@ def _cover(book: RiskBook, batch: Batch, risk: NDArray[np.int64], frame: pd.Data
 
 
 def action_ids(frame: pd.DataFrame) -> list[str]:
-    """:func:`action_id` of every row of a proposals frame."""
-    kind = frame["type"].astype(str)
-    supply = kind.isin(SUPPLY_TYPES).to_numpy()
-    parts = [kind, _texts(frame["sku"]), _texts(frame["location"]).where(supply, ""),
-             _texts(frame["from_location"]), _texts(frame["campaign_id"]).where(~supply, ""),
-             _texts(frame["ident"]), _texts(frame["alt_sku"])]
-    keys = parts[0].str.cat(pd.concat(parts[1:], axis=1), sep="\x1f")
-    return [f"{PREFIX[k]}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:8]}"
-            for k, key in zip(kind, keys)]
+    """:func:`action_id` of every row of a proposals frame (each column's distinct texts
+    made once; the hash is per row, as every identity is its own)."""
+    kind = frame["type"].astype(str).to_numpy(dtype=object)
+    supply = pd.Index(kind).isin(list(SUPPLY_TYPES))
+    blank = np.full(len(frame), "", dtype=object)
+    parts = [kind, _texts(frame["sku"]), np.where(supply, _texts(frame["location"]), blank),
+             _texts(frame["from_location"]),
+             np.where(~supply, _texts(frame["campaign_id"]), blank), _texts(frame["ident"]),
+             _texts(frame["alt_sku"])]
+    return [f"{PREFIX[key[0]]}-{hashlib.sha1(chr(31).join(key).encode('utf-8')).hexdigest()[:8]}"
+            for key in zip(*(part.tolist() for part in parts))]
 
 
-def _texts(column: pd.Series) -> pd.Series:
-    return column.map(_text).astype(str)
+def _texts(column: pd.Series) -> NDArray[np.object_]:
+    return per_distinct_text(column.to_numpy(dtype=object), _text)
 
 
 def action_id(proposal: Any) -> str:
@@ -239,12 +242,12 @@ def action_id(proposal: Any) -> str:
 def _unique(ids: list[str]) -> list[str]:
     """Two proposals with one identity (two shipments of one lane, two unnumbered receipts
     due the same day): the first keeps the id, the next get -2, -3, …"""
-    seen: dict[str, int] = {}
-    out = []
-    for i in ids:
-        seen[i] = seen.get(i, 0) + 1
-        out.append(i if seen[i] == 1 else f"{i}-{seen[i]}")
-    return out
+    out = np.array(ids, dtype=object)
+    nth = pd.Series(out).groupby(out, sort=False).cumcount().to_numpy() + 1
+    again = np.flatnonzero(nth > 1)
+    out[again] = [f"{i}-{k}" for i, k in zip(out[again].tolist(), nth[again].tolist())]
+    listed: list[str] = out.tolist()
+    return listed
 
 
 def _text(value: Any) -> str:

@@ -88,7 +88,7 @@ from pysnop.core.decision_records import row_warning as row_warning
 from pysnop.core.review_coordination import coordinate as coordinate
 from pysnop.core.review_coordination import coverage_of
 from pysnop.core.review_coordination import mark_superseded as mark_superseded
-from pysnop.core.values import is_blank_text, records_column
+from pysnop.core.values import is_blank_text, per_distinct_text, records_array
 
 
 def review_edits(sheet: pd.DataFrame, known: dict[str, Known], approvers: Approvers,
@@ -207,7 +207,8 @@ def merge(reviewed: pd.DataFrame, proposals: pd.DataFrame, now: dt.datetime, *,
                                   *(c for c in reviewed.columns if c != "row"),
                                   *DECISION_COLUMNS]))
     # the sheet's rows by action, the first row of each (column arrays, not row dicts)
-    ids = pd.Series([text_or_none(v) for v in reviewed["action_id"]] if "action_id" in reviewed
+    ids = pd.Series(per_distinct_text(reviewed["action_id"].to_numpy(dtype=object),
+                                      text_or_none) if "action_id" in reviewed
                     else [None] * len(reviewed), dtype=object)
     old_at = np.flatnonzero((ids.notna() & ~ids.duplicated()).to_numpy())
     old_ids = ids.to_numpy()[old_at]
@@ -241,9 +242,7 @@ def _statuses(cells: NDArray[np.object_]) -> NDArray[np.object_]:
 def _cells(column: pd.Series) -> NDArray[np.object_]:
     """A column's cells as ``to_dict("records")`` hands them out, so that the rows come out
     as the row-by-row merge made them."""
-    cells = np.empty(len(column), dtype=object)
-    cells[:] = records_column(column)
-    return cells
+    return records_array(column)
 
 
 def _nan_column(n: int) -> NDArray[np.object_]:
@@ -313,8 +312,8 @@ def _no_longer_proposed(columns: list[str], old_ids: NDArray[np.object_], sheet:
     blank = np.full(n, None, dtype=object)
     status = _statuses(sheet.get("status", blank))
     person = ~(np.isin(status, (PROPOSED, OBSOLETE, SUPERSEDED))
-               & np.array([is_blank_text(v) for v in sheet.get("approver", blank)], dtype=bool)
-               & np.array([is_blank_text(v) for v in sheet.get("comment", blank)], dtype=bool))
+               & per_distinct_text(sheet.get("approver", blank), is_blank_text).astype(bool)
+               & per_distinct_text(sheet.get("comment", blank), is_blank_text).astype(bool))
     keep = ~proposed & ~((status == OBSOLETE) & ~person)
     told = np.flatnonzero(keep & (status != OBSOLETE) & (status != EXPORTED))
     events = [Event(old_ids[i], "status", status[i], OBSOLETE, SYSTEM, now, "system",

@@ -47,6 +47,19 @@ class Topology:
         return out
 
 
+def chain_roots(dc: np.ndarray) -> np.ndarray:
+    """Each row's root: the row at the top of its feeding chain (a DC no one feeds, or the
+    row itself when unfed), one step up the chains per pass for every row at once."""
+    root = np.arange(len(dc), dtype=np.int64)
+    for _ in range(len(dc)):  # a chain is never longer than the rows (no cycles reach here)
+        up = dc[root]
+        climb = up >= 0
+        if not climb.any():
+            break
+        root = np.where(climb, up, root)
+    return root
+
+
 @dataclass
 class NetworkProjection:
     """The plan's per-week arrays, (n × H) and in the rows' order.
@@ -83,12 +96,14 @@ class _Run:
 
 def project_network(demand: np.ndarray, receipts: np.ndarray, threshold: np.ndarray,
                     on_hand: np.ndarray, topology: Topology, *,
-                    lost_sales: bool = True) -> NetworkProjection:
+                    lost_sales: bool = True, unconstrained: bool = True) -> NetworkProjection:
     """Project every row; rows neither fed nor feeding are projected on their own
     (docs/semantics.md §1).
 
     ``lost_sales=False`` skips the lost-sales run (``lost_weekly`` is then left at the rows'
-    own flat figures) for callers that only need the projection."""
+    own flat figures) for callers that only need the projection; ``unconstrained=False``
+    skips the fed rows' balances as if every request were met (their ``poh_unconstrained``
+    is then left at their own projection; the DC rows' and every request are computed)."""
     n, horizon = demand.shape
     on_hand = np.asarray(on_hand, dtype=float)
     # rows on their own: the operations of bridge_math.project_kernel, in its order
@@ -118,7 +133,6 @@ def project_network(demand: np.ndarray, receipts: np.ndarray, threshold: np.ndar
     full = plan.run(constrained=False, lost_sales=False)
     back = plan.run(constrained=True, lost_sales=False)
 
-    fed_full, _ = plan.walk(full.ship, lost_sales=False)
     fed_back, _ = plan.walk(back.ship, lost_sales=False)
     if lost_sales:
         lost = plan.run(constrained=True, lost_sales=True)
@@ -126,7 +140,9 @@ def project_network(demand: np.ndarray, receipts: np.ndarray, threshold: np.ndar
         out.lost_weekly[fed_rows] = fed_lost.T
         out.lost_weekly[dc_rows] = lost.lost_dc.T
     out.poh[fed_rows] = fed_back.T
-    out.poh_unconstrained[fed_rows] = fed_full.T
+    if unconstrained:
+        fed_full, _ = plan.walk(full.ship, lost_sales=False)
+        out.poh_unconstrained[fed_rows] = fed_full.T
     out.poh[dc_rows] = full.bal_dc[1:].T
     out.poh_unconstrained[dc_rows] = full.bal_dc[1:].T
     out.requests[fed_rows] = back.need.T
@@ -173,6 +189,19 @@ class _Plan:
         self.thr_at = np.where(self.live, threshold[fed_rows].T[self.arrive, cols], 0.0)
         self.packed = np.nan_to_num(pack, nan=0.0) > 0
         self.pack = np.where(self.packed, pack, 1.0)
+        self._entering: dict[bool, np.ndarray] = {}
+
+    def entering(self, *, lost_sales: bool) -> np.ndarray:
+        """Each fed row's balance entering its first arrival week, with nothing shipped
+        (exact at week L_s: nothing planned arrives earlier); the same for every run of
+        one kind, so walked once per kind."""
+        if lost_sales not in self._entering:
+            horizon, k = self.horizon, self.k
+            ends, _ = self.walk(np.zeros((horizon, k)), lost_sales=lost_sales)
+            entering = np.concatenate([self.oh_f[None, :], ends])
+            self._entering[lost_sales] = entering[np.minimum(self.transit, horizon),
+                                                  np.arange(k)]
+        return self._entering[lost_sales]
 
     def walk(self, ship: np.ndarray, *, lost_sales: bool) -> tuple[np.ndarray, np.ndarray]:
         """Fed rows' balances at the end of each week (H × k) given what arrives, and the
@@ -194,11 +223,9 @@ class _Plan:
         fraction, lost_dc = np.ones((horizon, m)), np.zeros((horizon, m))
         bal_dc = np.empty((horizon + 1, m))
         bal_dc[0] = self.oh_d
-        # each fed row's balance entering its arrival week: exact at week L_s (nothing
-        # planned arrives earlier), then carried forward one week per planning week
-        ends, _ = self.walk(np.zeros((horizon, k)), lost_sales=lost_sales)
-        entering = np.concatenate([self.oh_f[None, :], ends])
-        b = entering[np.minimum(self.transit, horizon), np.arange(k)]
+        # each fed row's balance entering its arrival week, then carried forward one week
+        # per planning week
+        b = self.entering(lost_sales=lost_sales)
         g = self.group
         for t in range(horizon):
             live = self.live[t]

@@ -20,8 +20,10 @@ judged as if added):
   smallest failing lift the search tried, the first location code.
 
 So a campaign is OK exactly when its max supportable lift is the planned one and its
-earliest safe start is its planned start. A scenario projects the campaign's whole SKU (all
-its locations and DCs), the rows a change of lift can reach.
+earliest safe start is its planned start. A scenario projects the rows a change of lift can
+reach: of the campaign's SKU, the feeding chains (a DC and the locations it feeds, or a
+location on its own) that hold a scoped location; the SKU's other chains project as planned
+and hold none of the campaign's cells.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import pandas as pd
 from pysnop.core import calendar
 from pysnop.core.bridge_math import DECIMALS, weekly_status
 from pysnop.core.model import STATUS_LABELS, STATUS_OK
-from pysnop.core.network import NetworkProjection, Topology, project_network
+from pysnop.core.network import NetworkProjection, Topology, chain_roots, project_network
 from pysnop.core.supply_check import LIFT_STEP, _notes, tightest
 
 MAX_ROWS = 100_000  # sku-locations projected at once in a batch of what-if scenarios
@@ -237,6 +239,7 @@ class _Scenarios:
         self.block_size = counts.astype(np.int64)
         self.pos = np.empty(n, dtype=np.int64)
         self.pos[self.perm] = np.arange(n) - self.block_start[sku_id[self.perm]]
+        self.root = chain_roots(topology.dc)
         sku_of_pair = sku_id[grid.pair_key]
         first_pair = pd.Series(sku_of_pair).groupby(grid.pair_campaign).first()
         self.camp_sku = np.full(len(grid.lift), -1, dtype=np.int64)
@@ -268,6 +271,12 @@ class _Scenarios:
         local = np.arange(int(sizes.sum())) - offset[rep]
         src = self.perm[self.block_start[blocks][rep] + local]
         scoped = np.isin(camps[rep].astype(np.int64) * n + src, self.pair_code)
+        # the chains that hold a scoped row (module doc)
+        reached = np.unique(rep[scoped] * n + self.root[src[scoped]])
+        keep = np.isin(rep * n + self.root[src], reached)
+        full_at = np.full(len(src), -1, dtype=np.int64)  # a block row's place among those kept
+        full_at[keep] = np.arange(int(keep.sum()))
+        rep, src, scoped = rep[keep], src[keep], scoped[keep]
 
         old = np.where(grid.counted[camps], grid.lift[camps], 0.0)
         change = (lift[:, None] * frac - old[:, None] * grid.frac[camps])
@@ -285,12 +294,12 @@ class _Scenarios:
 
         topo = self.topology
         dc = topo.dc[src]
-        dc = np.where(dc >= 0, offset[rep] + self.pos[np.maximum(dc, 0)], -1)
+        dc = np.where(dc >= 0, full_at[offset[rep] + self.pos[np.maximum(dc, 0)]], -1)
         batch = Topology(dc=dc, transit=topo.transit[src], pack=topo.pack[src],
                          code_rank=topo.code_rank[src])
         receipts, on_hand = self.receipts[src], self.on_hand[src]
         net = project_network(demand, receipts, threshold, on_hand, batch,
-                              lost_sales=lost_sales)
+                              lost_sales=lost_sales, unconstrained=False)  # fed rows' unread
         cells = scoped[:, None] & (frac[rep] > 0)
         status = np.where(cells, weekly_status(net.poh, threshold), STATUS_OK)
         row_worst = status.max(axis=1) if status.shape[1] else np.zeros(len(rep), np.int8)

@@ -118,11 +118,16 @@ def mark_superseded(rows: pd.DataFrame, coverage: Coverage, now: dt.datetime,
         chosen = set(ids[status.isin(BINDING).to_numpy()])
     open_rows = status.isin((PROPOSED, SUPERSEDED)).to_numpy()
     gone = superseded(coverage, chosen, set(ids[open_rows]))
+    open_ids = ids.to_numpy(dtype=object)[open_rows]
+    was_status = status.to_numpy(dtype=object)[open_rows]
+    marked = np.where(pd.Index(open_ids, dtype=object).isin(list(gone)), SUPERSEDED,
+                      PROPOSED).astype(object)
+    changed = np.flatnonzero(marked != was_status)  # the rows whose mark changes, each told
     events = []
-    for at, action, was in zip(rows.index[open_rows], ids[open_rows], status[open_rows]):
-        now_status = SUPERSEDED if action in gone else PROPOSED
-        if now_status == was:
-            continue
+    for at, action, was, now_status in zip(rows.index[open_rows][changed].tolist(),
+                                           open_ids[changed].tolist(),
+                                           was_status[changed].tolist(),
+                                           marked[changed].tolist()):
         risk = coverage.risk_of(action)
         by = sorted(a for a in chosen if coverage.risk_of(a) == risk)
         note = (f"superseded: what it would fill is covered by approved {', '.join(by)}"

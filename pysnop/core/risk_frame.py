@@ -122,16 +122,17 @@ def risk_frame(ctx: ActionContext, book: RiskBook, proposals: pd.DataFrame,
 
 def _none_for_nan(values: NDArray[Any]) -> NDArray[Any]:
     """``values`` (object) with None for each None or float NaN (no other value changes):
-    pandas finds the blank-looking values in C; only those are tested one by one."""
+    pandas finds the blank-looking values in C; their types say which of them are blank."""
     out = np.array(values, dtype=object)
     maybe = np.flatnonzero(pd.isna(out))
-    blank = [i for i, v in zip(maybe.tolist(), out[maybe].tolist()) if _missing(v)]
-    out[blank] = None
+    if len(maybe) == 0:
+        return out
+    # of those, None and the floats (NaN, as pd.isna found them) are blank: told apart by
+    # their types, each distinct type judged once
+    kinds = np.frompyfunc(type, 1, 1)(out[maybe])
+    blank_kinds = [t for t in set(kinds.tolist()) if t is type(None) or issubclass(t, float)]
+    out[maybe[pd.Index(kinds, dtype=object).isin(blank_kinds)]] = None
     return out
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def _notes(ctx: ActionContext, n_alt: NDArray[np.int64], n_rec: NDArray[np.int64],

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pysnop.core.action_context import SUPPLY, ActionContext, days, units
+from pysnop.core.action_context import SUPPLY, ActionContext, days, units_text
 from pysnop.core.lanes import lane_table, transfer_arcs
 from pysnop.core.network_remedies import network_view
 from pysnop.core.network_transfers import through_network
@@ -108,17 +108,22 @@ def propose_transfers(ctx: ActionContext, pending: PendingTransfers | None = Non
     d, r = plan.frm, plan.to
     weeks, leaves = ctx.weeks(plan.arrive), ctx.weeks(plan.ship)
     pack = net.packs()[plan.arc]
-    packs = [f" ({units(q / p)} packs of {units(p)})" if p > 1 else ""
-             for q, p in zip(plan.qty, pack)]
-    reason = [f"Ship {units(q)} units{pk} of {ctx.sku[b]} from {ctx.location[a]} to "
-              f"{ctx.location[b]} in the week of {s} (arriving the week of {wk}) to "
-              f"cover {ctx.stockout_at(int(b))}; {ctx.location[a]} stays at or above its "
-              f"safety stock."
-              for a, b, q, pk, s, wk in zip(d, r, plan.qty, packs, days(leaves), days(weeks))]
+    # the texts of each column made on the arrays; the pack note only where packs apply
+    packs = np.full(k, "", dtype=object)
+    packed = np.flatnonzero(pack > 1)
+    packs[packed] = [f" ({n} packs of {size})" for n, size in zip(
+        units_text(plan.qty[packed] / pack[packed]), units_text(pack[packed]))]
+    donor = ctx.location[d].tolist()
+    reason = [f"Ship {q} units{pk} of {sku} from {a} to {b} in the week of {s} (arriving the "
+              f"week of {wk}) to cover {why}; {a} stays at or above its safety stock."
+              for a, b, sku, q, pk, s, wk, why in zip(
+                  donor, ctx.location[r].tolist(), ctx.sku[r].tolist(),
+                  units_text(plan.qty), packs.tolist(), days(leaves).tolist(),
+                  days(weeks).tolist(), ctx.stockouts_at(r))]
     return make_batch(horizon, {
         "type": ["TRANSFER"] * k, "owner": [SUPPLY] * k, "sku": ctx.sku[r],
         "location": ctx.location[r], "from_location": ctx.location[d],
-        "campaign_id": [ctx.campaign_ids(int(b)) for b in r], "qty": plan.qty, "week": weeks,
+        "campaign_id": ctx.campaign_ids_of(r), "qty": plan.qty, "week": weeks,
         "cost": plan.qty * net.arc_cost[plan.arc], "units_protected": plan.units,
         "margin_protected": plan.margin, "reason": reason, "act_by": ctx.deadline(plan.ship),
         "home_row": r}, *effects)

@@ -90,3 +90,22 @@ def test_a_dc_never_ships_more_than_it_has_nor_more_than_asked(case):
                 sent[topo.dc[s], a - topo.transit[s]] += net.shipments[s, a]
     np.testing.assert_allclose(sent, net.dc_shipped, atol=1e-9)
     assert (net.lost_weekly >= 0).all()
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(networks(), st.booleans())
+def test_leaving_out_the_fed_rows_unconstrained_balances_changes_nothing_else(case, lost):
+    # what the what-ifs and the campaign check ask for (unconstrained=False) is the full
+    # run's arrays but one: the fed rows' poh_unconstrained, left at their own projection
+    demand, receipts, threshold, on_hand, topo = case
+    full = project_network(demand, receipts, threshold, on_hand, topo, lost_sales=lost)
+    part = project_network(demand, receipts, threshold, on_hand, topo, lost_sales=lost,
+                           unconstrained=False)
+    fed = topo.fed
+    for name in ("poh", "lost_weekly", "requests", "shipments", "requests_unconstrained",
+                 "dc_requested", "dc_shipped", "dc_fraction", "dc_requested_unconstrained"):
+        np.testing.assert_array_equal(getattr(part, name), getattr(full, name), err_msg=name)
+    np.testing.assert_array_equal(part.poh_unconstrained[~fed], full.poh_unconstrained[~fed])
+    # a fed row on its own: on hand + Σ (receipts − demand), no DC shipment
+    own = on_hand[fed][:, None] + np.cumsum(receipts[fed] - demand[fed], axis=1)
+    np.testing.assert_allclose(part.poh_unconstrained[fed], own, atol=1e-9)

@@ -221,3 +221,43 @@ def test_max_lift_is_where_the_cells_turn():
                 else:
                     seen_zero += 1
     assert seen_zero and seen_inner  # both kinds of campaign were searched
+
+
+def _two_dc_plans(seed):
+    """SKUs A and B at two DCs (DC1 feeds S1, S2; DC2 feeds S3, S4) and S5 on its own,
+    campaigns scoped to one chain, both, or every location."""
+    rng = np.random.default_rng(seed)
+    chains = {"DC1": ("S1", "S2"), "DC2": ("S3", "S4")}
+    stores = ["S1", "S2", "S3", "S4", "S5"]
+    inv = [{"sku": sku, "location": dc, "on_hand": float(rng.integers(0, 80))}
+           for sku in "AB" for dc in chains]
+    inv += [{"sku": sku, "location": s, "on_hand": float(rng.integers(0, 40)),
+             "safety_stock": float(rng.integers(0, 6)), "unit_margin": 2.0}
+            for sku in "AB" for s in stores]
+    fc = [r for sku in "AB" for s in stores
+          for r in weekly(sku, s, rng.integers(0, 15, 6).astype(float).tolist())]
+    locs = [{"location": dc, "role": "dc"} for dc in chains] + [
+        {"location": s, "supplied_by": dc, "transit_weeks": int(rng.integers(0, 3))}
+        for dc, fed in chains.items() for s in fed] + [{"location": "S5"}]
+    scopes = [(), ("S1",), ("S3", "S4"), ("S2", "S5"), ("S5",)]
+    camps = []
+    for c in range(5):
+        start = pd.Timestamp("2026-11-16") + pd.Timedelta(days=int(rng.integers(0, 30)))
+        camps.append({"campaign_id": f"C{c}", "sku": "AB"[c % 2], "start": start,
+                      "end": start + pd.Timedelta(days=int(rng.integers(0, 10))),
+                      "lift": float(rng.choice([0.2, 0.5, 1.5])), "locations": scopes[c]})
+    return build_plan(inv, fc, camps, products=[{"sku": "A", "pack_size": 4}],
+                      locations=locs, horizon_weeks=6, risk_buffer=0.25)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_projecting_only_the_chains_a_campaign_reaches_changes_no_figure(monkeypatch, seed):
+    # the whole-SKU projection it replaces: every row given one root, so every row of the
+    # campaign's SKU is projected, as before the chains were told apart
+    from pysnop.core import network_check
+    plan = _two_dc_plans(seed)
+    chains = run_bridge(plan).campaign_check
+    monkeypatch.setattr(network_check, "chain_roots", lambda dc: np.zeros(len(dc), np.int64))
+    whole = run_bridge(plan).campaign_check
+    pd.testing.assert_frame_equal(chains, whole)
+    assert chains["supply_status"].notna().all()  # every campaign was checked
