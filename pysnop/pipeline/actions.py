@@ -17,6 +17,7 @@ log only once the workbook is written (:func:`pysnop.pipeline.run.write`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from pysnop.core.decisions import APPROVED, OBSOLETE, Event, merge, review_edits
 from pysnop.core.review_coordination import coverage_of
 from pysnop.core.stale_inputs import on_hand_fingerprint
 from pysnop.errors import Problem
+from pysnop.pipeline import overlap
 from pysnop.pipeline.audit import approver_changes, hold_to_log, runner
 from pysnop.pipeline.signals import FINGERPRINT
 from pysnop.pipeline.state import ActionsResult, PendingLog, Run, status_counts
@@ -70,13 +72,18 @@ def actions_stage(run: Run) -> None:
     result = run.result if run.result is not None else run_bridge(inputs)
     who = runner(run.options.user)
     user = who.declared or who.account
-    # the plan is made on a second thread (up to OVERLAP_ROWS) while this one reads the sheet
-    # and the log, which the plan does not depend on: its transfer LPs free the GIL while
-    # HiGHS solves
-    with overlapping(len(inputs.inventory), "pysnop-plan") as pool:
-        # lost units valued at the week's margin (promo margin in promo weeks), as the
-        # Bridge's margin at risk (docs/semantics.md, promotion economics)
-        planned = submit(pool, plan_actions, inputs, result, margin_week=result.margin_weekly)
+    # the plan is made by a forked child (pipeline/overlap), else on a second thread (up to
+    # OVERLAP_ROWS: its transfer LPs free the GIL while HiGHS solves), while this one reads
+    # the sheet and the log, which the plan does not depend on
+    rows = len(inputs.inventory)
+    # lost units valued at the week's margin (promo margin in promo weeks), as the Bridge's
+    # margin at risk (docs/semantics.md, promotion economics)
+    forked = (overlap.fork_call(plan_actions, inputs, result, margin_week=result.margin_weekly)
+              if run.options.overlap and rows <= overlap.MAX_ROWS else None)
+    with (overlapping(rows, "pysnop-plan") if forked is None
+          else contextlib.nullcontext(None)) as pool:
+        planned = forked if forked is not None else submit(
+            pool, plan_actions, inputs, result, margin_week=result.margin_weekly)
         grids = run.source_grids()
         sheet = read_actions_sheet(grids)
         check_owned_sheets(grids)
@@ -125,7 +132,7 @@ def actions_stage(run: Run) -> None:
     names = approvers.names()
     run.actions = ActionsResult(rows, path, ReviewData(), events, plan.risks, plan.cover)
     pending = run.pending = PendingLog(record, review, run.actions)
-    if not run.options.defer_log:
+    if not run.options.overlap:
         pending.settle()
     run.add_sheets(NAME, actions_renderer(rows, names, plan.risks, plan.cover))
     run.add_sheets(NAME, lambda canvas: review_renderer(pending.review_data())(canvas))

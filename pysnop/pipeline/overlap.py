@@ -1,4 +1,6 @@
-"""The workbook drawn and saved by a forked child while the run records itself in the log.
+"""A second process for a run: the action plan made by a forked child while the run reads
+the Actions sheet and the log (:func:`fork_call`), and the workbook drawn and saved by a
+forked child while the run records itself in the log (:func:`write`).
 
 At the end of a run two jobs remain that share nothing but two small results: recording
 the run in the decision log (its proposals, risks and decisions, sealed onto the hash chain)
@@ -13,7 +15,12 @@ side fails, the log is rolled back and the child writes nothing it has not finis
 save is the last step and atomic). The two see the same data (a fork copies the process),
 and the child never touches the log's connection.
 
-Not forked, and done in turn as before (:func:`possible` says): on Windows; a book open in
+The plan's child computes :func:`pysnop.core.actions.plan_actions` from its copy of the
+inputs and sends the plan back pickled (an exception too, as the same type where it
+pickles); the plan changes nothing it is given, so nothing is lost with the child.
+
+Only where ``RunOptions.overlap`` (``recalc``, the command line); not forked, and done in
+turn (the plan on a thread) as before (:func:`possible` says): on Windows; a book open in
 Excel; with another thread running (a fork copies only the calling thread — the command
 line's progress spinner is paused for the fork, see :func:`pause_for_fork`); and above
 :data:`MAX_ROWS` sku-locations, where the second process's copy of the run would cost more
@@ -29,7 +36,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:  # the command line imports this module before pandas & co. (a fork pause)
     from pysnop.store.chain import Stamp
@@ -40,6 +47,7 @@ if TYPE_CHECKING:  # the command line imports this module before pandas & co. (a
 MAX_ROWS = 20_000  # sku-locations (as core.actions.OVERLAP_ROWS, for the same reason)
 SETTLE_SECONDS = 0.2  # how long other threads are given to end before a fork is given up
 
+T = TypeVar("T")
 _pausers: list[tuple[Callable[[], Any], Callable[[], Any]]] = []
 
 
@@ -165,6 +173,54 @@ def write(book: FileBook, record: Callable[[], tuple[ReviewData, Stamp]],
     raise RuntimeError(f"the process writing the workbook stopped ({reply[0]})")
 
 
+class ForkedCall(Generic[T]):
+    """``fn(*args)`` computed by a forked child on its copy of the process; :meth:`result`
+    waits for it and returns its value, or raises what it raised (see :func:`fork_call`)."""
+
+    def __init__(self, pid: int, fd: int):
+        self.pid, self.fd = pid, fd
+        self.outcome: tuple[Any, ...] | None = None
+
+    def result(self) -> T:
+        if self.outcome is None:
+            self.outcome = _reply(self.pid, self.fd)
+        if self.outcome[0] == "ok":
+            value: T = self.outcome[1]
+            return value
+        if self.outcome[0] == "error":
+            raise self.outcome[1]
+        raise RuntimeError(f"the process computing in parallel stopped ({self.outcome[0]})")
+
+
+def fork_call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> ForkedCall[T] | None:
+    """Compute ``fn(*args, **kwargs)`` in a forked child (a second core, not a thread
+    taking turns with this one for the GIL); None when no child can be forked (see
+    :func:`_fork_alone`) — the caller computes it another way. ``fn`` must return what it
+    computes and change nothing the caller reads later: the child's changes stay in the
+    child."""
+    read_end, write_end = os.pipe()
+    pid = _fork_alone()
+    if pid is None:
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    if pid == 0:  # the child: never returns, never runs the parent's exit handlers
+        code = 1
+        try:
+            os.close(read_end)
+            try:
+                answer: tuple[Any, ...] = ("ok", fn(*args, **kwargs))
+                code = 0
+            except BaseException as exc:
+                answer = ("error", _portable(exc))
+            with os.fdopen(write_end, "wb") as out:
+                out.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    return ForkedCall(pid, read_end)
+
+
 def _send(fd: int, message: tuple[Any, ...]) -> None:
     try:
         with os.fdopen(fd, "wb") as out:
@@ -205,4 +261,5 @@ def _portable(exc: BaseException) -> BaseException:
     return copy
 
 
-__all__ = ["MAX_ROWS", "Aborted", "pause_for_fork", "possible", "write"]
+__all__ = ["MAX_ROWS", "Aborted", "ForkedCall", "fork_call", "pause_for_fork", "possible",
+           "write"]

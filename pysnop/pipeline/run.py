@@ -132,7 +132,7 @@ def write(book: Book, run: Run, *, stages: Collection[str] | None = None,
     run recorded in the decision log, whose new last entry the workbook now carries. A write
     that fails leaves no run in the log.
 
-    A run whose log record was deferred (``RunOptions.defer_log``) is recorded here: beside
+    A run whose log record was deferred (``RunOptions.overlap``) is recorded here: beside
     the write, in a forked process, where :func:`pysnop.pipeline.overlap.possible`, else
     first."""
     post_save = run.post_save if book.headless else None
@@ -211,7 +211,7 @@ def recalc(book: str | os.PathLike[str], *, output: str | os.PathLike[str] | Non
     started = time.perf_counter()
     file = FileBook(source, output=dest, backup=backup)
     run = execute(file, STAGES, as_of=as_of, progress=progress,
-                  options=RunOptions.of(user=user, log=log, actions=actions, defer_log=True))
+                  options=RunOptions.of(user=user, log=log, actions=actions, overlap=True))
     if progress is not None:
         progress("writing")
     mark = time.perf_counter()

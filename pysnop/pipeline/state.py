@@ -59,16 +59,18 @@ class RunOptions:
     log: Path | None = None        # pysnop's SQLite file (default: beside the workbook)
     actions: bool = True           # False: bridge only — no Actions sheet, no decision log
     record_history: bool = True    # False: record no forecast history (check, partial runs)
-    # the run recorded in the decision log by :func:`pysnop.pipeline.run.write`, beside the
-    # workbook's write (pysnop.pipeline.overlap), not at the end of the actions stage
-    defer_log: bool = False
+    # a second process where the system allows (pysnop.pipeline.overlap): the action plan
+    # made by a forked child, and the run recorded in the decision log by
+    # :func:`pysnop.pipeline.run.write` while a forked child writes the workbook (not at the
+    # end of the actions stage)
+    overlap: bool = False
 
     @classmethod
     def of(cls, *, user: str | None = None, log: str | os.PathLike[str] | None = None,
            actions: bool = True, record_history: bool = True,
-           defer_log: bool = False) -> RunOptions:
+           overlap: bool = False) -> RunOptions:
         return cls(user, Path(log) if log is not None else None, actions, record_history,
-                   defer_log)
+                   overlap)
 
 
 @dataclass
@@ -90,7 +92,7 @@ class ActionsResult:
 @dataclass
 class PendingLog:
     """The actions stage's record of the run in the decision log, and the review read back
-    from it, made when :meth:`settle` is called: at the end of the stage, or (``defer_log``)
+    from it, made when :meth:`settle` is called: at the end of the stage, or (``overlap``)
     while the workbook is written (:mod:`pysnop.pipeline.overlap`)."""
 
     record: Callable[[], None]

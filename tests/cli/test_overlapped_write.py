@@ -155,3 +155,53 @@ def test_a_failure_on_either_side_writes_and_records_nothing(planned, tmp_path, 
     assert not list(work.glob("*.tmp*"))  # no temporary file left behind
     assert runs(work / "log.sqlite") == runs(planned[1])  # the log rolled back
     assert tables(work / "log.sqlite") == tables(planned[1])
+
+
+CALLS = textwrap.dedent("""
+    import json, os, threading
+    from pysnop.errors import DataError
+    from pysnop.pipeline import overlap
+
+    out = {}
+    out["result"] = overlap.fork_call(lambda a, b=0: {"sum": a + b, "pid": os.getpid()},
+                                      2, b=3).result()
+    out["parent"] = os.getpid()
+
+    def fails(kind):
+        if kind == "data":
+            raise DataError("bad qty", sheet="Inventory", row=4, column="qty", value=-1)
+        if kind == "value":
+            raise ValueError("the LP is infeasible")
+        if kind == "unpicklable":
+            class Local(Exception):
+                pass
+            raise Local("made inside")
+        os._exit(5)
+
+    for kind in ("data", "value", "unpicklable", "dies"):
+        try:
+            overlap.fork_call(fails, kind).result()
+            out[kind] = None
+        except BaseException as exc:
+            out[kind] = [type(exc).__name__, str(exc), getattr(exc, "row", None)]
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    out["with_thread"] = overlap.fork_call(len, [1]) is None
+    stop.set()
+    t.join()
+    print(json.dumps(out))
+""")
+
+
+def test_a_forked_call_returns_its_value_or_raises_what_it_raised():
+    done = subprocess.run([sys.executable, "-c", CALLS], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["result"]["sum"] == 5 and out["result"]["pid"] != out["parent"]  # a child's
+    assert out["data"] == ["DataError", "Inventory row 4 (qty): bad qty", 4]  # whole
+    assert out["value"] == ["ValueError", "the LP is infeasible", None]  # as the plan's
+    assert out["unpicklable"] == ["RuntimeError", "Local: made inside", None]
+    assert out["dies"][0] == "RuntimeError" and "stopped" in out["dies"][1]
+    assert out["with_thread"] is True  # another thread running: not forked, None
