@@ -25,8 +25,11 @@ def float_texts(values: np.ndarray) -> np.ndarray:
     return texts[which.reshape(-1)]
 
 
-def where(mask: np.ndarray, piece: Any) -> np.ndarray:
-    """``piece`` (a string, or an array of them) where ``mask``, else ""."""
+def where(mask: np.ndarray, piece: Any) -> Any:
+    """``piece`` (a string, or an array of them) where ``mask``, else "": ``piece`` itself
+    when ``mask`` is all true (the usual whole column; the pieces are only read)."""
+    if mask.all():
+        return piece
     out = np.full(len(mask), "", dtype=object)
     out[mask] = piece if isinstance(piece, str) else piece[mask]
     return out

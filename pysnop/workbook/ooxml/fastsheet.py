@@ -222,7 +222,9 @@ class FastRows:
         empties = np.array(["" if sid is None else f'" s="{sid}"/>' for sid in sids],
                            dtype=object)
         styled = np.where(present, heads[codes], empties[codes])
-        written = styled != ""
+        # a cell is written when it has a value or a style (told from the small tables,
+        # not by comparing every cell's text)
+        written = present | np.array([sid is not None for sid in sids], dtype=bool)[codes]
         return [where(written, tag), where(written, refs), styled, shown,
                 where(present, "</v></c>")]
 
@@ -260,9 +262,9 @@ class FastRows:
                         + bodies[text_of[shown]])  # type: ignore[operator]
         styled = ~shown & np.array([sid is not None for sid in sids])[style_of]
         tails[styled] = '" s="' + plain_ids[style_of[styled]] + '"/>'  # type: ignore[operator]
-        cells = tails[inverse.reshape(-1)]
-        written = cells != ""
-        return [where(written, tag), where(written, refs), cells]
+        inverse = inverse.reshape(-1)
+        written = (tails != "")[inverse]  # compared once per distinct (text, style)
+        return [where(written, tag), where(written, refs), tails[inverse]]
 
 
 def cells_to_fast_rows(ws, styles) -> bool:
