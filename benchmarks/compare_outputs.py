@@ -5,17 +5,17 @@
 
 ``make`` runs ``pysnop recalc`` on the bench books (``/tmp/pysnop-bench/bench-Nx8.xlsx``,
 from generate.py, and by default the network book ``bench-net-4000x8.xlsx``, whose
-Campaigns sheet gets pysnop's "Supply: ..." columns) twice each, as a planner's week does: a first run with a fresh decision
-log (``first-N.xlsx``) and a re-run against the log that run left (``rerun-N.xlsx``), with
-``--as-of`` fixed to the book's Settings as_of, so two versions of pysnop get the same
-inputs. ``compare`` unzips two such folders and compares every part: XML parts after
-parsing (canonical XML, C14N 2.0: attribute order, namespace prefixes and insignificant
-formatting aside), any other part byte for byte. A cell's style is compared as what it
-is, not by its index: each ``s=`` is replaced by the cell format it names, its font, fill,
-border and number format written out (the order in which the styles of one run are
-registered follows memory addresses, so two runs of the same pysnop can number them
-differently), and styles.xml's tables are compared as sets. What a run stamps with the
-clock is the only thing set aside, and each is listed: the package's modified time
+Campaigns sheet gets pysnop's "Supply: ..." columns) twice each, as a planner's week does:
+a first run with a fresh decision log (``first-N.xlsx``) and a re-run against the log that
+run left (``rerun-N.xlsx``), with ``--as-of`` fixed to the book's Settings as_of, so two
+versions of pysnop get the same inputs. ``compare`` unzips two such folders and compares
+every part: XML parts after parsing (canonical XML, C14N 2.0: attribute order, namespace
+prefixes and insignificant formatting aside), any other part byte for byte. A cell's style
+is compared as what it is, not by its index: each ``s=`` is replaced by the cell format it
+names, its font, fill, border and number format written out (the order in which the styles
+of one run are registered follows memory addresses, so two runs of the same pysnop can
+number them differently), and styles.xml's tables are compared as sets. What a run stamps
+with the clock is the only thing set aside, and each is listed: the package's modified time
 (docProps/core.xml ``dcterms:modified``), the decision-log stamp pysnop stores as a custom
 document property (it names the run, which the log numbers by time), and the time of the
 previous run the Review sheet's title names. Exit status 1 when anything else differs.

@@ -35,6 +35,15 @@ def where(mask: np.ndarray, piece: Any) -> Any:
     return out
 
 
+def join_rows(pieces: list[Any], stop: int, start: int = 0) -> str:
+    """Rows ``start`` … ``stop - 1`` of ``pieces`` (strings the same in every row, or arrays
+    of one string per row) joined row by row, in one join."""
+    grid = np.empty((stop - start, len(pieces)), dtype=object)
+    for j, piece in enumerate(pieces):
+        grid[:, j] = piece if isinstance(piece, str) else piece[start:stop]
+    return "".join(grid.ravel().tolist())
+
+
 def inline_bodies(texts: list[str]) -> np.ndarray:
     """``<is><t>escaped text</t></is></c>`` for each (cleaned) text: escaped in one pass
     over all of them joined by a character no cleaned text holds; a text with spaces at
@@ -103,4 +112,4 @@ def map_distinct(func, values) -> list[Any]:
 
 
 __all__ = ["CR", "CR_REF", "escape", "factorize", "float_texts", "inline_bodies", "is_none",
-           "map_distinct", "row_tails", "where"]
+           "join_rows", "map_distinct", "row_tails", "where"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from io import BytesIO
 from itertools import repeat
 from typing import Any
@@ -24,6 +25,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import to_excel
 
+from pysnop.workbook.ooxml.cell_blocks import CellBlock, block_text, blocks_fit, put_blocks
 from pysnop.workbook.ooxml.cell_text import (
     CR,
     CR_REF,
@@ -32,6 +34,7 @@ from pysnop.workbook.ooxml.cell_text import (
     float_texts,
     inline_bodies,
     is_none,
+    join_rows,
     row_tails,
     where,
 )
@@ -172,11 +175,7 @@ class FastRows:
                 pieces += self._value_column(tag, refs, kind, values, codes, sids)
         pieces.append("</row>")
         for start in range(0, n, BLOCK_ROWS):  # bounded memory for the pointers joined
-            stop = min(start + BLOCK_ROWS, n)
-            grid = np.empty((stop - start, len(pieces)), dtype=object)
-            for j, piece in enumerate(pieces):
-                grid[:, j] = piece if isinstance(piece, str) else piece[start:stop]
-            self.parts.append("".join(grid.ravel().tolist()))
+            self.parts.append(join_rows(pieces, min(start + BLOCK_ROWS, n), start))
         if not self.min_row:
             self.min_row = first_row
         self.max_row = first_row + n - 1
@@ -267,30 +266,41 @@ class FastRows:
         return [where(written, tag), where(written, refs), tails[inverse]]
 
 
-def cells_to_fast_rows(ws, styles) -> bool:
+def cells_to_fast_rows(ws, styles, blocks: Sequence[CellBlock] = ()) -> bool:
     """Write the openpyxl cells of ``ws`` as fast rows: the XML openpyxl's writer would make
     of them (its attributes, its ``%.16g`` numbers, its date serials, its rows' dimensions),
     without its element per cell. For a sheet of a few thousand cells put one by one (the
-    Review sheet). Nothing changes (False) when a cell holds what only openpyxl writes (a
-    formula, an error, rich text, a comment or link)."""
+    Review sheet). ``blocks``: more cells, given a column at a time (rows no openpyxl cell
+    or row dimension of ``ws`` is on), rendered a distinct value at a time, as if each had
+    been put. Nothing changes (False; the blocks' cells are put one by one) when a cell
+    holds what only openpyxl writes (a formula, an error, rich text, a comment or link)."""
     from openpyxl.cell.cell import Cell
     from openpyxl.compat import safe_string
 
-    if getattr(ws, ATTR, None) is not None or not ws._cells or ws.parent.iso_dates:
-        return False
+    if getattr(ws, ATTR, None) is not None or not (ws._cells or blocks) \
+            or ws.parent.iso_dates or not blocks_fit(ws, blocks):
+        return put_blocks(ws, blocks)
     for cell in ws._cells.values():
         if (type(cell) is not Cell or cell.data_type not in ("s", "n", "b", "d")
                 or cell._comment is not None or cell._hyperlink is not None
                 or (cell.data_type == "s" and not isinstance(cell._value, (str, type(None))))
                 or (cell.data_type == "d" and getattr(cell._value, "tzinfo", None) is not None)):
-            return False
-    min_col, min_row, max_col, max_row = range_boundaries(ws.calculate_dimension())
+            return put_blocks(ws, blocks)
+    bounds = [range_boundaries(ws.calculate_dimension())] if ws._cells else []
+    bounds += [(min(c for c, _, _ in b.columns), b.first_row,
+                max(c for c, _, _ in b.columns), b.first_row + b.n - 1)
+               for b in blocks if b.n and b.columns]
+    min_col, min_row = min(b[0] for b in bounds), min(b[1] for b in bounds)
+    max_col, max_row = max(b[2] for b in bounds), max(b[3] for b in bounds)
     by_row: dict[int, list[Any]] = {r: [] for r in ws.row_dimensions.keys()}
     for (r, _), cell in sorted(ws._cells.items()):
         by_row.setdefault(r, []).append(cell)
+    pending = sorted((b for b in blocks if b.n), key=lambda b: b.first_row, reverse=True)
     fast = FastRows(ws, styles)
     epoch = ws.parent.epoch
     for r in sorted(by_row):
+        while pending and pending[-1].first_row < r:  # the blocks above this row first
+            fast.parts.append(block_text(ws, pending.pop()))
         attrs = "".join(f' {k}="{escape(v, quote=True)}"'
                         for k, v in ws.row_dimensions.get(r, {}))
         out = [f'<row r="{r}"{attrs}>']
@@ -312,6 +322,7 @@ def cells_to_fast_rows(ws, styles) -> bool:
                 out.append(f'{head} t="{kind}"><v>{safe_string(value)}</v></c>')
         out.append("</row>")
         fast.parts.append("".join(out))
+    fast.parts += [block_text(ws, b) for b in reversed(pending)]
     ws._cells.clear()
     ws.row_dimensions.clear()
     fast.min_row, fast.max_row, fast.max_col = min_row, max_row, max_col

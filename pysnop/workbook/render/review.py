@@ -27,8 +27,10 @@ Markdown to paste into a mail).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 from openpyxl.styles import Alignment
 
@@ -36,6 +38,8 @@ from pysnop.core.coordination import BINDING
 from pysnop.core.deadlines import DUE, OVERDUE, classify_deadlines
 from pysnop.core.decisions import APPROVED, NEEDS_REAPPROVAL, PROPOSED
 from pysnop.core.values import is_blank
+from pysnop.workbook.ooxml.cell_blocks import CellBlock
+from pysnop.workbook.ooxml.cell_text import map_distinct
 from pysnop.workbook.ooxml.fastsheet import cells_to_fast_rows
 from pysnop.workbook.ooxml.xlcells import (
     BOLD_FONT,
@@ -234,6 +238,7 @@ def write_review_sheet(wb, review: ReviewData, styles: StyleBook, limit: int = S
     money = styles.get(number_format="#,##0.00", alignment=top)
     r = 4
     widest = 0
+    blocks: list[CellBlock] = []  # each section's rows, given column by column
     for key, title in ReviewData.TITLES.items():
         frame = review.sections.get(key, pd.DataFrame())
         put(ws, r, 1, f"{title} ({len(frame)})", section)
@@ -247,19 +252,9 @@ def write_review_sheet(wb, review: ReviewData, styles: StyleBook, limit: int = S
         for c, name in enumerate(cols, start=1):
             put(ws, r, c, name, head)
         r += 1
-        for rec in frame.head(limit).to_dict("records"):
-            for c, name in enumerate(cols, start=1):
-                value = excel_value(rec[name])
-                if isinstance(value, float):
-                    put(ws, r, c, value, money)
-                else:
-                    put(ws, r, c, None if value is None else str(value),
-                        wrap if name in WIDE else plain)
-            lines = max([wrapped_lines(str(rec[n]), WIDE_WIDTH) for n in cols
-                         if n in WIDE and isinstance(rec[n], str)] or [1])
-            if lines > 1:  # tall enough for the wrapped sentence (no overlap)
-                ws.row_dimensions[r].height = LINE_HEIGHT * lines
-            r += 1
+        shown = frame.head(limit)
+        blocks.append(_section_block(shown, r, money, wrap, plain))
+        r += len(shown)
         if len(frame) > limit:
             where = "Actions" if "action_id" in cols else "Bridge"
             put(ws, r, 1, f"... and {len(frame) - limit} more: see the {where} sheet",
@@ -269,8 +264,49 @@ def write_review_sheet(wb, review: ReviewData, styles: StyleBook, limit: int = S
     r = write_review_signals(ws, r, review.signals, styles)
     for c, width in enumerate((16, 14, 14, 14, 14, 14, WIDE_WIDTH), start=1):
         set_width(ws, chr(64 + c), width)
-    cells_to_fast_rows(ws, styles)  # a few thousand cells: written without openpyxl's per-cell XML
+    # a few thousand cells: written without openpyxl's per-cell XML
+    cells_to_fast_rows(ws, styles, blocks)
     return ws
+
+
+def _cell_value(value):
+    """What a section's cell shows: a number as itself (money), anything else as text."""
+    value = excel_value(value)
+    return value if value is None or isinstance(value, float) else str(value)
+
+
+def _section_block(shown: pd.DataFrame, first_row: int, money, wrap, plain) -> CellBlock:
+    """A section's rows as a block of cells, a column at a time: numbers in ``money``,
+    text in ``wrap`` (the sentence columns) or ``plain``, each value converted once per
+    distinct value; each row tall enough for its wrapped sentences (no overlap)."""
+    n = len(shown)
+    columns = []
+    lines = np.ones(n, dtype=np.int64)
+    for c, name in enumerate(shown.columns, start=1):
+        raw = shown[name].tolist()
+        values = map_distinct(_cell_value, raw)
+        numbers = np.fromiter(map(isinstance, values, repeat(float)), dtype=bool, count=n)
+        columns.append((c, values, (np.where(numbers, 0, 1),
+                                    [money, wrap if name in WIDE else plain])))
+        if name in WIDE:
+            lines = np.maximum(lines, _wrapped_lines(raw, WIDE_WIDTH))
+    heights = [LINE_HEIGHT * k if k > 1 else None for k in lines.tolist()]
+    return CellBlock(first_row, n, columns, heights)
+
+
+def _wrapped_lines(raw: list, width: float) -> np.ndarray:
+    """wrapped_lines of each text (1 for anything else), from the lengths of all the texts
+    at once (a text with a line break of its own, rare, through wrapped_lines)."""
+    texts = np.fromiter(map(isinstance, raw, repeat(str)), dtype=bool, count=len(raw))
+    out = np.ones(len(raw), dtype=np.int64)
+    where = np.flatnonzero(texts)
+    shown = [raw[i] for i in where.tolist()]
+    lengths = np.fromiter(map(len, shown), dtype=np.int64, count=len(shown))
+    out[where] = np.maximum(1, -(-lengths // max(int(width) - 2, 1)))
+    for j in np.flatnonzero(np.fromiter(map(str.__contains__, shown, repeat("\n")),
+                                        dtype=bool, count=len(shown))).tolist():
+        out[where[j]] = wrapped_lines(shown[j], width)
+    return out
 
 
 def review_renderer(review: ReviewData) -> Renderer:
