@@ -277,6 +277,7 @@ def cells_to_fast_rows(ws, styles, blocks: Sequence[CellBlock] = ()) -> bool:
     from openpyxl.cell.cell import Cell
     from openpyxl.compat import safe_string
 
+    blocks = [b for b in blocks if b.n and b.columns]
     if getattr(ws, ATTR, None) is not None or not (ws._cells or blocks) \
             or ws.parent.iso_dates or not blocks_fit(ws, blocks):
         return put_blocks(ws, blocks)
@@ -295,7 +296,7 @@ def cells_to_fast_rows(ws, styles, blocks: Sequence[CellBlock] = ()) -> bool:
     by_row: dict[int, list[Any]] = {r: [] for r in ws.row_dimensions.keys()}
     for (r, _), cell in sorted(ws._cells.items()):
         by_row.setdefault(r, []).append(cell)
-    pending = sorted((b for b in blocks if b.n), key=lambda b: b.first_row, reverse=True)
+    pending = sorted(blocks, key=lambda b: b.first_row, reverse=True)
     fast = FastRows(ws, styles)
     epoch = ws.parent.epoch
     for r in sorted(by_row):
