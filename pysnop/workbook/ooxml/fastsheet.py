@@ -35,6 +35,7 @@ from pysnop.workbook.ooxml.cell_text import (
     inline_bodies,
     is_none,
     join_rows,
+    map_distinct,
     row_tails,
     where,
 )
@@ -209,7 +210,11 @@ class FastRows:
             array[:] = values
             array[is_none(array)] = np.nan
             present = np.isfinite(array.astype(float))
-            shown[present] = list(map(repr, array[present].tolist()))
+            numbers = array[present]
+            if set(map(type, numbers.tolist())) <= {float}:  # each distinct float's repr once
+                shown[present] = float_texts(numbers.astype(float))
+            else:
+                shown[present] = map_distinct(repr, numbers)
         else:
             uniques, which = factorize(values)
             serials = np.array([self._date_serial(v) for v in uniques] + [""], dtype=object)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from functools import partial
 from itertools import repeat
 from typing import Any
 
@@ -39,6 +40,7 @@ from pysnop.core.decisions import (
     REJECTED,
     SUPERSEDED,
 )
+from pysnop.workbook.ooxml.cell_text import map_distinct
 from pysnop.workbook.ooxml.column_patch import ColumnPatch
 from pysnop.workbook.ooxml.fastsheet import FastRows, cells_to_fast_rows
 from pysnop.workbook.ooxml.transplant import PATCH_PREFIX
@@ -340,8 +342,8 @@ def _cell_values(name, raw) -> list:
     """:func:`_cell_value` of a column: text and finite floats as they are (what
     ``_cell_value`` returns for them outside the date and time columns), the rest through
     it."""
-    if name in DATES or name in TIMES:
-        return [_cell_value(name, v) for v in raw]
+    if name in DATES or name in TIMES:  # a few distinct weeks and times
+        return map_distinct(partial(_cell_value, name), raw)
     text = name in TEXT
     out = []
     for v in raw:
