@@ -101,11 +101,10 @@ def build_review(log) -> ReviewData:
     before = (log.frame("risks", "WHERE run_id = ?", (prev["id"],)) if prev
               else risks.iloc[0:0])
     key = ["sku", "location"]
-    now_keys = set(map(tuple, risks[key].itertuples(index=False, name=None)))
-    was_keys = set(map(tuple, before[key].itertuples(index=False, name=None)))
-    new = risks[[k not in was_keys for k in risks[key].itertuples(index=False, name=None)]]
-    resolved = before[[k not in now_keys for k in before[key].itertuples(index=False,
-                                                                         name=None)]]
+    now_keys = pd.MultiIndex.from_frame(risks[key])
+    was_keys = pd.MultiIndex.from_frame(before[key])
+    new = risks[~now_keys.isin(was_keys)]
+    resolved = before[~was_keys.isin(now_keys)]
     as_of = pd.Timestamp(last["as_of"]) if last["as_of"] else None
     proposals = log.frame("proposals", "WHERE run_id = ? ORDER BY rank", (last["id"],))
     known = log.known_states()
@@ -117,9 +116,7 @@ def build_review(log) -> ReviewData:
         alternatives = pd.to_numeric(decisions["alternatives"], errors="coerce").fillna(0)
         open_risks = decisions[~decisions["risk_id"].isin(chosen).to_numpy()
                                & ((lost > 1e-6) | (alternatives > 0)).to_numpy()]
-        said = [c for c in DECISION_INPUTS if c in open_risks.columns]  # not 50 columns a row
-        open_risks = open_risks.assign(decision=[_decision(r) for r in
-                                                 open_risks[said].to_dict("records")])
+        open_risks = open_risks.assign(decision=_decisions(open_risks))
         columns, dated = DECISION_COLS, open_risks
     else:  # a log from before risks were recorded: the Bridge's rows
         open_risks, columns, dated = None, RISK_COLS, risks
@@ -144,20 +141,23 @@ def build_review(log) -> ReviewData:
                       {k: v.reset_index(drop=True) for k, v in sections.items()})
 
 
-DECISION_INPUTS = ("campaign_id", "shortfall_units", "margin_at_risk", "best_action_id", "note")
+def _decisions(risks: pd.DataFrame) -> list[str]:
+    """One sentence per risk on the agenda: its campaign, shortfall, margin at risk, and
+    the best alternative or why nothing can fix it — a column at a time: each part made
+    once per distinct value of its column, the parts joined for all risks at once."""
+    n = len(risks)
 
+    def part(name: str, text) -> np.ndarray:
+        values = risks[name].tolist() if name in risks.columns else [None] * n
+        return np.array(map_distinct(text, values), dtype=object).reshape(n)
 
-def _decision(risk: dict) -> str:
-    """One sentence for a risk on the agenda: its campaign, shortfall, margin at risk, and
-    the best alternative or why nothing can fix it."""
-    parts = [] if is_blank(risk.get("campaign_id")) else [f"campaign {risk['campaign_id']}"]
-    parts.append(f"short {_fmt(risk.get('shortfall_units'))} units, margin at risk "
-                 f"{float(risk.get('margin_at_risk') or 0):,.2f}")
-    if not is_blank(risk.get("best_action_id")):
-        parts.append(f"best: {risk['best_action_id']}")
-    if not is_blank(risk.get("note")) and str(risk["note"]).strip():
-        parts.append(str(risk["note"]))
-    return "; ".join(parts)
+    campaign = part("campaign_id", lambda v: "" if is_blank(v) else f"campaign {v}; ")
+    short = part("shortfall_units", _fmt)
+    margin = part("margin_at_risk", lambda v: f"{float(v or 0):,.2f}")
+    best = part("best_action_id", lambda v: "" if is_blank(v) else f"; best: {v}")
+    note = part("note", lambda v: f"; {v}" if not is_blank(v) and str(v).strip() else "")
+    return (campaign + "short " + short + " units, margin at risk " + margin + best
+            + note).tolist()
 
 
 def _deadlines(risks: pd.DataFrame, as_of: pd.Timestamp | None
