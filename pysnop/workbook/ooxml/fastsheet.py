@@ -345,11 +345,14 @@ def dimension(ws, fast: FastRows) -> str:
     return f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
 
 
-def save_workbook(wb, fileobj, compression: int | None = None) -> None:
+def save_workbook(wb, fileobj, compression: int | None = None,
+                  aside: dict[str, bytes] | None = None) -> None:
     """``wb.save(fileobj)``, streaming the :class:`FastRows` of any sheet that has them.
 
     ``compression``: a zipfile constant; the scratch workbook pysnop merges into the user's
-    package is never stored, so it is written uncompressed (ZIP_STORED).
+    package is never stored, so it is written uncompressed (ZIP_STORED). ``aside``: the
+    part of each sheet with fast rows is put here (by part name) and the package gets an
+    empty part of that name: the big sheets are not copied into the package and out again.
     """
     from zipfile import ZIP_DEFLATED, ZipFile
 
@@ -410,7 +413,11 @@ def save_workbook(wb, fileobj, compression: int | None = None) -> None:
             writer = FastWorksheetWriter(ws, out=BytesIO())
             writer.write()
             ws._rels = writer._rels
-            self._archive.writestr(ws.path[1:], writer.read())
+            if aside is None:
+                self._archive.writestr(ws.path[1:], writer.read())
+            else:
+                aside[ws.path[1:]] = writer.read()
+                self._archive.writestr(ws.path[1:], b"")
             self.manifest.append(ws)
 
     archive = ZipFile(fileobj, "w", compression, allowZip64=True)
