@@ -352,7 +352,8 @@ def save_workbook(wb, fileobj, compression: int | None = None,
     ``compression``: a zipfile constant; the scratch workbook pysnop merges into the user's
     package is never stored, so it is written uncompressed (ZIP_STORED). ``aside``: the
     part of each sheet with fast rows is put here (by part name) and the package gets an
-    empty part of that name: the big sheets are not copied into the package and out again.
+    empty part of that name: the big sheets are not copied into the package and out again;
+    their fast rows are spent (let go of as they are written: ``wb`` is not saved again).
     """
     from zipfile import ZIP_DEFLATED, ZipFile
 
@@ -396,9 +397,18 @@ def save_workbook(wb, fileobj, compression: int | None = None,
             head, mark, tail = data.partition(FAST_ROWS_BYTES)
             assert mark, "the fast rows' marker is missing from the worksheet part"
             # lxml writes the part as ASCII with character references: the rows alike; one
-            # join, so a big sheet is not copied whole more than once
-            return b"".join([head, *(part.encode("ascii", "xmlcharrefreplace")
-                                     for part in fast.parts), tail])
+            # join, so a big sheet is not copied whole more than once. Set aside, the sheet
+            # is spent: each block of rows is let go of once encoded (a copy fewer at once)
+            chunks = [head]
+            parts = fast.parts
+            for i, part in enumerate(parts):
+                chunks.append(part.encode("ascii", "xmlcharrefreplace"))
+                if aside is not None:
+                    parts[i] = ""
+            chunks.append(tail)
+            if aside is not None:
+                parts.clear()
+            return b"".join(chunks)
 
     class FastExcelWriter(ExcelWriter):
         def write_worksheet(self, ws):
