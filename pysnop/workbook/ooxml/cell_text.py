@@ -106,7 +106,8 @@ def map_distinct(func, values) -> list[Any]:
     except TypeError:
         return [func(v) for v in values]
     mapped = np.empty(len(uniques) + 1, dtype=object)
-    for i, value in enumerate([*uniques, None]):  # one by one: a value may be a sequence
+    blanks = [None] if (which < 0).any() else []  # func(None) only for a None there is
+    for i, value in enumerate([*uniques, *blanks]):  # one by one: a value may be a sequence
         mapped[i] = func(value)
     return mapped[which].tolist()
 

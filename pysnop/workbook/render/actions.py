@@ -159,13 +159,18 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
     risk_cover = np.array(covers, dtype=object)
     risk_cover[np.array(kinds, dtype=object) != RISK] = None  # only a risk line's counts
 
+    # the distinct keys of the lines: one sort for every column but option and covers
+    shared = np.unique(lines_key, return_index=True, return_inverse=True) if n else None
+
     def column_styles(name):
         """style() of every line, as (codes, palette): looked up once per distinct key,
         from the key's first line (the option and covers cells also depend on the option
         and the risk's cover)."""
-        key = (_codes(lines_key, not_recommended) if name == "option" else
-               _codes(lines_key, risk_cover) if name == "covers" else lines_key)
-        _, first, codes = np.unique(key, return_index=True, return_inverse=True)
+        if name in ("option", "covers"):
+            key = _codes(lines_key, not_recommended if name == "option" else risk_cover)
+            _, first, codes = np.unique(key, return_index=True, return_inverse=True)
+        else:
+            _, first, codes = shared
         return codes.reshape(-1), [style(name, kinds[i], statuses[i], options[i], covers[i])
                                    for i in first.tolist()]
 
