@@ -1,20 +1,21 @@
 """Are two versions of pysnop writing the same workbooks? Part by part.
 
-    python benchmarks/compare_outputs.py make DIR [--sizes 800,4000,10000]
+    python benchmarks/compare_outputs.py make DIR [--sizes 800,4000,10000] [--books net-4000]
     python benchmarks/compare_outputs.py compare BEFORE_DIR AFTER_DIR
 
 ``make`` runs ``pysnop recalc`` on the bench books (``/tmp/pysnop-bench/bench-Nx8.xlsx``,
-from generate.py) twice each, as a planner's week does: a first run with a fresh decision
-log (``first-N.xlsx``) and a re-run against the log that run left (``rerun-N.xlsx``), with
-``--as-of`` fixed to the book's Settings as_of, so two versions of pysnop get the same
-inputs. ``compare`` unzips two such folders and compares every part: XML parts after
-parsing (canonical XML, C14N 2.0: attribute order, namespace prefixes and insignificant
-formatting aside), any other part byte for byte. A cell's style is compared as what it
-is, not by its index: each ``s=`` is replaced by the cell format it names, its font, fill,
-border and number format written out (the order in which the styles of one run are
-registered follows memory addresses, so two runs of the same pysnop can number them
-differently), and styles.xml's tables are compared as sets. What a run stamps with the
-clock is the only thing set aside, and each is listed: the package's modified time
+from generate.py, and by default the network book ``bench-net-4000x8.xlsx``, whose
+Campaigns sheet gets pysnop's "Supply: ..." columns) twice each, as a planner's week does:
+a first run with a fresh decision log (``first-N.xlsx``) and a re-run against the log that
+run left (``rerun-N.xlsx``), with ``--as-of`` fixed to the book's Settings as_of, so two
+versions of pysnop get the same inputs. ``compare`` unzips two such folders and compares
+every part: XML parts after parsing (canonical XML, C14N 2.0: attribute order, namespace
+prefixes and insignificant formatting aside), any other part byte for byte. A cell's style
+is compared as what it is, not by its index: each ``s=`` is replaced by the cell format it
+names, its font, fill, border and number format written out (the order in which the styles
+of one run are registered follows memory addresses, so two runs of the same pysnop can
+number them differently), and styles.xml's tables are compared as sets. What a run stamps
+with the clock is the only thing set aside, and each is listed: the package's modified time
 (docProps/core.xml ``dcterms:modified``), the decision-log stamp pysnop stores as a custom
 document property (it names the run, which the log numbers by time), and the time of the
 previous run the Review sheet's title names. Exit status 1 when anything else differs.
@@ -40,9 +41,11 @@ PYSNOP = Path(sys.executable).parent / "pysnop"
 VOLATILE_PARTS = {"docProps/core.xml", "docProps/custom.xml"}
 
 
-def make(out: Path, sizes: list[int]) -> None:
+def make(out: Path, books: list[str]) -> None:
+    """``books``: the part of each bench book's name between ``bench-`` and ``x8.xlsx``
+    (``800``, ``net-4000``)."""
     out.mkdir(parents=True, exist_ok=True)
-    for n in sizes:
+    for n in books:
         book = BENCH / f"bench-{n}x8.xlsx"
         with tempfile.TemporaryDirectory() as tmp:
             log = Path(tmp) / "log.sqlite"
@@ -188,6 +191,9 @@ def main() -> int:
     m = sub.add_parser("make")
     m.add_argument("out", type=Path)
     m.add_argument("--sizes", default="800,4000,10000")
+    m.add_argument("--books", default="net-4000",
+                   help="other bench books by name (bench-NAMEx8.xlsx), comma-separated; "
+                        "'' for none")
     c = sub.add_parser("compare")
     c.add_argument("before", type=Path)
     c.add_argument("after", type=Path)
@@ -195,7 +201,8 @@ def main() -> int:
     if args.command == "make":
         if args.out.exists():
             shutil.rmtree(args.out)
-        make(args.out, [int(s) for s in args.sizes.split(",")])
+        books = [s for s in args.sizes.split(",") + args.books.split(",") if s]
+        make(args.out, books)
         return 0
     return compare(args.before, args.after)
 

@@ -35,7 +35,7 @@ from pysnop.workbook.ooxml.transplant import (
     PATCH_PREFIX,
     STYLES,
     Transplant,
-    scratch_bytes,
+    scratch_package,
     user_headers,
 )
 from pysnop.workbook.ooxml.workbook_xml import WorkbookXml
@@ -141,7 +141,7 @@ def write_workbook(src: Path, dest: Path, renderers: Sequence[Renderer], *, back
     sheets = [ws.title for ws in scratch.worksheets if not ws.title.startswith(PATCH_PREFIX)]
     if not scratch.worksheets:
         scratch.create_sheet(PATCH_PREFIX + "empty")
-    transplant = Transplant(package, scratch_bytes(scratch), counts)
+    transplant = Transplant(package, scratch_package(scratch), counts)
     for name in sheets:
         transplant.put_sheet(name)
     transplant.apply_patches(canvas.patches)

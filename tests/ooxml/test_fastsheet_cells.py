@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from lxml import etree
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from pysnop.workbook.ooxml.cell_blocks import CellBlock
 from pysnop.workbook.ooxml.fastsheet import cells_to_fast_rows, save_workbook
 from pysnop.workbook.ooxml.xlcells import StyleBook, put
 
@@ -22,12 +23,22 @@ MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 def _sheet(build, fast: bool) -> tuple[bytes, list[bytes], bool]:
     """The worksheet part (canonical, each ``s`` replaced by the format it names) of a
-    workbook ``build`` draws on, written with or without cells_to_fast_rows."""
+    workbook ``build`` draws on, written with or without cells_to_fast_rows. ``build`` may
+    return blocks of cells (CellBlock): given to cells_to_fast_rows, or else each of their
+    cells put one by one for openpyxl's writer (the reference)."""
     wb = openpyxl.Workbook()
     ws = wb.active
     styles = StyleBook(wb)
-    build(ws, styles)
-    moved = cells_to_fast_rows(ws, styles) if fast else False
+    blocks = build(ws, styles) or []
+    if not fast:
+        for block in blocks:
+            for col, values, (codes, palette) in block.columns:
+                for i, value in enumerate(values):
+                    put(ws, block.first_row + i, col, value, palette[codes[i]])
+            for i, height in enumerate(block.heights or []):
+                if height is not None:
+                    ws.row_dimensions[block.first_row + i].height = height
+    moved = cells_to_fast_rows(ws, styles, blocks) if fast else False
     buffer = io.BytesIO()
     save_workbook(wb, buffer)
     with zipfile.ZipFile(buffer) as z:
@@ -115,3 +126,54 @@ def test_any_cells_are_the_xml_openpyxl_writes(cells, tall):
     assert moved
     assert fast == reference
     assert sorted(fast_xfs) == sorted(ref_xfs)
+
+
+_block_values = st.one_of(st.none(), st.integers(-10**6, 10**6),
+                          st.floats(allow_infinity=False, width=64),
+                          st.sampled_from(["", "=SUM(A1)", "-3", " padded ", "a < b & c",
+                                           "two\nlines", "r\rn", "same"]),
+                          st.text(st.characters(codec="utf-8"), max_size=8))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 3), st.integers(0, 4),
+       st.lists(st.lists(st.tuples(_block_values, st.integers(0, 2)), min_size=4, max_size=4),
+                min_size=1, max_size=3),
+       st.lists(st.sampled_from([None, 30.0, 45.0]), min_size=4, max_size=4),
+       st.booleans())
+def test_cells_given_by_column_are_the_xml_openpyxl_writes(above, n, columns, heights,
+                                                           below):
+    """Rows of cells given column by column (a Review section) between cells put one by
+    one: the XML openpyxl writes for all of them put one by one."""
+    def build(ws, styles):
+        palette = [None, styles.get(font=Font(italic=True)),
+                   styles.get(number_format="#,##0.00",
+                              alignment=Alignment(wrap_text=True, vertical="top"))]
+        for r in range(1, above + 1):
+            put(ws, r, 1, f"title {r}", palette[1])
+        block_columns = []
+        for c, cells in enumerate(columns, start=2):
+            values = [v for v, _ in cells[:n]]
+            codes = [k for _, k in cells[:n]]
+            block_columns.append((c, values, (codes, palette)))
+        if below:
+            put(ws, above + n + 2, 1, "... and more", palette[1])
+            ws.row_dimensions[above + n + 3].height = 20.0
+        return [CellBlock(above + 1, n, block_columns, heights[:n])]
+    reference, ref_xfs, _ = _sheet(build, fast=False)
+    fast, fast_xfs, moved = _sheet(build, fast=True)
+    assert moved == (above > 0 or n > 0 or below)
+    assert fast == reference
+    assert sorted(fast_xfs) == sorted(ref_xfs)
+
+
+def test_cells_given_by_column_on_a_row_of_put_cells_are_put_one_by_one():
+    """A block over a row that already has a put cell is refused as fast rows: its cells
+    are put (openpyxl writes them all, nothing lost)."""
+    def build(ws, styles):
+        put(ws, 2, 1, "put", None)
+        return [CellBlock(2, 1, [(2, ["given"], ([0], [None]))])]
+    reference, _, _ = _sheet(build, fast=False)
+    fast, _, moved = _sheet(build, fast=True)
+    assert not moved
+    assert fast == reference

@@ -248,3 +248,25 @@ def test_bulk_cells_are_what_the_per_cell_functions_give(tmp_path):
             assert cell.number_format == ref.number_format, (i, name)
             assert bool(cell.quotePrefix) == (isinstance(want, str)
                                               and want.startswith(("=", "+", "-", "@")))
+
+
+def test_review_decision_sentences_are_made_a_column_at_a_time():
+    """The agenda's sentence per open risk (review._decisions), worked by hand: the campaign
+    when there is one, the shortfall (whole or >= 100 without decimals, else two), the
+    margin at risk (None: 0.00), the best alternative, the note when it says something."""
+    import pandas as pd
+
+    from pysnop.workbook.render.review import _decisions
+
+    risks = pd.DataFrame({
+        "campaign_id": ["C1", None, None],
+        "shortfall_units": [1319.0, 12.5, 7.0],
+        "margin_at_risk": pd.Series([61955.14, None, 3.0], dtype=object),
+        "best_action_id": ["ORD-1", None, "TRF-2"],
+        "note": [None, "nothing can fix it: too late", "  "]})
+    assert _decisions(risks) == [
+        "campaign C1; short 1,319 units, margin at risk 61,955.14; best: ORD-1",
+        "short 12.50 units, margin at risk 0.00; nothing can fix it: too late",
+        "short 7 units, margin at risk 3.00; best: TRF-2"]
+    assert _decisions(risks[["shortfall_units"]].iloc[:1]) == [
+        "short 1,319 units, margin at risk 0.00"]  # no such columns: nothing of them

@@ -25,11 +25,23 @@ def float_texts(values: np.ndarray) -> np.ndarray:
     return texts[which.reshape(-1)]
 
 
-def where(mask: np.ndarray, piece: Any) -> np.ndarray:
-    """``piece`` (a string, or an array of them) where ``mask``, else ""."""
+def where(mask: np.ndarray, piece: Any) -> Any:
+    """``piece`` (a string, or an array of them) where ``mask``, else "": ``piece`` itself
+    when ``mask`` is all true (the usual whole column; the pieces are only read)."""
+    if mask.all():
+        return piece
     out = np.full(len(mask), "", dtype=object)
     out[mask] = piece if isinstance(piece, str) else piece[mask]
     return out
+
+
+def join_rows(pieces: list[Any], stop: int, start: int = 0) -> str:
+    """Rows ``start`` … ``stop - 1`` of ``pieces`` (strings the same in every row, or arrays
+    of one string per row) joined row by row, in one join."""
+    grid = np.empty((stop - start, len(pieces)), dtype=object)
+    for j, piece in enumerate(pieces):
+        grid[:, j] = piece if isinstance(piece, str) else piece[start:stop]
+    return "".join(grid.ravel().tolist())
 
 
 def inline_bodies(texts: list[str]) -> np.ndarray:
@@ -94,10 +106,11 @@ def map_distinct(func, values) -> list[Any]:
     except TypeError:
         return [func(v) for v in values]
     mapped = np.empty(len(uniques) + 1, dtype=object)
-    for i, value in enumerate([*uniques, None]):  # one by one: a value may be a sequence
+    blanks = [None] if (which < 0).any() else []  # func(None) only for a None there is
+    for i, value in enumerate([*uniques, *blanks]):  # one by one: a value may be a sequence
         mapped[i] = func(value)
     return mapped[which].tolist()
 
 
 __all__ = ["CR", "CR_REF", "escape", "factorize", "float_texts", "inline_bodies", "is_none",
-           "map_distinct", "row_tails", "where"]
+           "join_rows", "map_distinct", "row_tails", "where"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from io import BytesIO
 from itertools import repeat
 from typing import Any
@@ -24,6 +25,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.utils.datetime import to_excel
 
+from pysnop.workbook.ooxml.cell_blocks import CellBlock, block_text, blocks_fit, put_blocks
 from pysnop.workbook.ooxml.cell_text import (
     CR,
     CR_REF,
@@ -32,6 +34,8 @@ from pysnop.workbook.ooxml.cell_text import (
     float_texts,
     inline_bodies,
     is_none,
+    join_rows,
+    map_distinct,
     row_tails,
     where,
 )
@@ -172,11 +176,7 @@ class FastRows:
                 pieces += self._value_column(tag, refs, kind, values, codes, sids)
         pieces.append("</row>")
         for start in range(0, n, BLOCK_ROWS):  # bounded memory for the pointers joined
-            stop = min(start + BLOCK_ROWS, n)
-            grid = np.empty((stop - start, len(pieces)), dtype=object)
-            for j, piece in enumerate(pieces):
-                grid[:, j] = piece if isinstance(piece, str) else piece[start:stop]
-            self.parts.append("".join(grid.ravel().tolist()))
+            self.parts.append(join_rows(pieces, min(start + BLOCK_ROWS, n), start))
         if not self.min_row:
             self.min_row = first_row
         self.max_row = first_row + n - 1
@@ -210,7 +210,11 @@ class FastRows:
             array[:] = values
             array[is_none(array)] = np.nan
             present = np.isfinite(array.astype(float))
-            shown[present] = list(map(repr, array[present].tolist()))
+            numbers = array[present]
+            if set(map(type, numbers.tolist())) <= {float}:  # each distinct float's repr once
+                shown[present] = float_texts(numbers.astype(float))
+            else:
+                shown[present] = map_distinct(repr, numbers)
         else:
             uniques, which = factorize(values)
             serials = np.array([self._date_serial(v) for v in uniques] + [""], dtype=object)
@@ -222,7 +226,9 @@ class FastRows:
         empties = np.array(["" if sid is None else f'" s="{sid}"/>' for sid in sids],
                            dtype=object)
         styled = np.where(present, heads[codes], empties[codes])
-        written = styled != ""
+        # a cell is written when it has a value or a style (told from the small tables,
+        # not by comparing every cell's text)
+        written = present | np.array([sid is not None for sid in sids], dtype=bool)[codes]
         return [where(written, tag), where(written, refs), styled, shown,
                 where(present, "</v></c>")]
 
@@ -260,35 +266,47 @@ class FastRows:
                         + bodies[text_of[shown]])  # type: ignore[operator]
         styled = ~shown & np.array([sid is not None for sid in sids])[style_of]
         tails[styled] = '" s="' + plain_ids[style_of[styled]] + '"/>'  # type: ignore[operator]
-        cells = tails[inverse.reshape(-1)]
-        written = cells != ""
-        return [where(written, tag), where(written, refs), cells]
+        inverse = inverse.reshape(-1)
+        written = (tails != "")[inverse]  # compared once per distinct (text, style)
+        return [where(written, tag), where(written, refs), tails[inverse]]
 
 
-def cells_to_fast_rows(ws, styles) -> bool:
+def cells_to_fast_rows(ws, styles, blocks: Sequence[CellBlock] = ()) -> bool:
     """Write the openpyxl cells of ``ws`` as fast rows: the XML openpyxl's writer would make
     of them (its attributes, its ``%.16g`` numbers, its date serials, its rows' dimensions),
     without its element per cell. For a sheet of a few thousand cells put one by one (the
-    Review sheet). Nothing changes (False) when a cell holds what only openpyxl writes (a
-    formula, an error, rich text, a comment or link)."""
+    Review sheet). ``blocks``: more cells, given a column at a time (rows no openpyxl cell
+    or row dimension of ``ws`` is on), rendered a distinct value at a time, as if each had
+    been put. Nothing changes (False; the blocks' cells are put one by one) when a cell
+    holds what only openpyxl writes (a formula, an error, rich text, a comment or link)."""
     from openpyxl.cell.cell import Cell
     from openpyxl.compat import safe_string
 
-    if getattr(ws, ATTR, None) is not None or not ws._cells or ws.parent.iso_dates:
-        return False
+    blocks = [b for b in blocks if b.n and b.columns]
+    if getattr(ws, ATTR, None) is not None or not (ws._cells or blocks) \
+            or ws.parent.iso_dates or not blocks_fit(ws, blocks):
+        return put_blocks(ws, blocks)
     for cell in ws._cells.values():
         if (type(cell) is not Cell or cell.data_type not in ("s", "n", "b", "d")
                 or cell._comment is not None or cell._hyperlink is not None
                 or (cell.data_type == "s" and not isinstance(cell._value, (str, type(None))))
                 or (cell.data_type == "d" and getattr(cell._value, "tzinfo", None) is not None)):
-            return False
-    min_col, min_row, max_col, max_row = range_boundaries(ws.calculate_dimension())
+            return put_blocks(ws, blocks)
+    bounds = [range_boundaries(ws.calculate_dimension())] if ws._cells else []
+    bounds += [(min(c for c, _, _ in b.columns), b.first_row,
+                max(c for c, _, _ in b.columns), b.first_row + b.n - 1)
+               for b in blocks if b.n and b.columns]
+    min_col, min_row = min(b[0] for b in bounds), min(b[1] for b in bounds)
+    max_col, max_row = max(b[2] for b in bounds), max(b[3] for b in bounds)
     by_row: dict[int, list[Any]] = {r: [] for r in ws.row_dimensions.keys()}
     for (r, _), cell in sorted(ws._cells.items()):
         by_row.setdefault(r, []).append(cell)
+    pending = sorted(blocks, key=lambda b: b.first_row, reverse=True)
     fast = FastRows(ws, styles)
     epoch = ws.parent.epoch
     for r in sorted(by_row):
+        while pending and pending[-1].first_row < r:  # the blocks above this row first
+            fast.parts.append(block_text(ws, pending.pop()))
         attrs = "".join(f' {k}="{escape(v, quote=True)}"'
                         for k, v in ws.row_dimensions.get(r, {}))
         out = [f'<row r="{r}"{attrs}>']
@@ -310,6 +328,7 @@ def cells_to_fast_rows(ws, styles) -> bool:
                 out.append(f'{head} t="{kind}"><v>{safe_string(value)}</v></c>')
         out.append("</row>")
         fast.parts.append("".join(out))
+    fast.parts += [block_text(ws, b) for b in reversed(pending)]
     ws._cells.clear()
     ws.row_dimensions.clear()
     fast.min_row, fast.max_row, fast.max_col = min_row, max_row, max_col
@@ -326,11 +345,15 @@ def dimension(ws, fast: FastRows) -> str:
     return f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{max_row}"
 
 
-def save_workbook(wb, fileobj, compression: int | None = None) -> None:
+def save_workbook(wb, fileobj, compression: int | None = None,
+                  aside: dict[str, bytes] | None = None) -> None:
     """``wb.save(fileobj)``, streaming the :class:`FastRows` of any sheet that has them.
 
     ``compression``: a zipfile constant; the scratch workbook pysnop merges into the user's
-    package is never stored, so it is written uncompressed (ZIP_STORED).
+    package is never stored, so it is written uncompressed (ZIP_STORED). ``aside``: the
+    part of each sheet with fast rows is put here (by part name) and the package gets an
+    empty part of that name: the big sheets are not copied into the package and out again;
+    their fast rows are spent (let go of as they are written: ``wb`` is not saved again).
     """
     from zipfile import ZIP_DEFLATED, ZipFile
 
@@ -374,9 +397,18 @@ def save_workbook(wb, fileobj, compression: int | None = None) -> None:
             head, mark, tail = data.partition(FAST_ROWS_BYTES)
             assert mark, "the fast rows' marker is missing from the worksheet part"
             # lxml writes the part as ASCII with character references: the rows alike; one
-            # join, so a big sheet is not copied whole more than once
-            return b"".join([head, *(part.encode("ascii", "xmlcharrefreplace")
-                                     for part in fast.parts), tail])
+            # join, so a big sheet is not copied whole more than once. Set aside, the sheet
+            # is spent: each block of rows is let go of once encoded (a copy fewer at once)
+            chunks = [head]
+            parts = fast.parts
+            for i, part in enumerate(parts):
+                chunks.append(part.encode("ascii", "xmlcharrefreplace"))
+                if aside is not None:
+                    parts[i] = ""
+            chunks.append(tail)
+            if aside is not None:
+                parts.clear()
+            return b"".join(chunks)
 
     class FastExcelWriter(ExcelWriter):
         def write_worksheet(self, ws):
@@ -391,7 +423,11 @@ def save_workbook(wb, fileobj, compression: int | None = None) -> None:
             writer = FastWorksheetWriter(ws, out=BytesIO())
             writer.write()
             ws._rels = writer._rels
-            self._archive.writestr(ws.path[1:], writer.read())
+            if aside is None:
+                self._archive.writestr(ws.path[1:], writer.read())
+            else:
+                aside[ws.path[1:]] = writer.read()
+                self._archive.writestr(ws.path[1:], b"")
             self.manifest.append(ws)
 
     archive = ZipFile(fileobj, "w", compression, allowZip64=True)

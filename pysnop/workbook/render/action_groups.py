@@ -28,6 +28,7 @@ import pandas as pd
 
 from pysnop.core.coordination import BINDING, Coverage, risk_covered
 from pysnop.core.decisions import OBSOLETE, parse_status
+from pysnop.workbook.ooxml.cell_text import map_distinct
 
 RISK, ACTION, GROUP = "risk", "action", "group"
 NOT_RECOMMENDED = "not recommended"
@@ -49,7 +50,7 @@ def sheet_lines(rows: pd.DataFrame, risks: pd.DataFrame | None,
     if "risk_id" not in rows:
         rows["risk_id"] = None
     known = set(risks["risk_id"].astype(str))
-    risk_of = rows["risk_id"].map(lambda v: str(v) if _present(v) else None)
+    risk_of = _each(rows["risk_id"], _risk_key)
     status = _parsed_status(rows)
     gone = status.eq(OBSOLETE).to_numpy() if "status" in rows \
         else np.zeros(len(rows), dtype=bool)
@@ -84,7 +85,7 @@ def _options(rows: pd.DataFrame) -> pd.Series:
     recommended = (net >= 0).to_numpy() | net.isna().to_numpy()
     rank = pd.to_numeric(rows["rank"], errors="coerce") if "rank" in rows else \
         pd.Series(np.arange(len(rows)), dtype=float)
-    risk = rows["risk_id"].map(lambda v: str(v) if _present(v) else "") if "risk_id" in rows \
+    risk = _each(rows["risk_id"], _risk_key).fillna("") if "risk_id" in rows \
         else pd.Series("", index=rows.index)
     order = pd.DataFrame({"risk": risk, "rank": rank, "rec": recommended})
     order = order.sort_values(["risk", "rank"], kind="stable")
@@ -107,8 +108,8 @@ def _covers_text(rows: pd.DataFrame, risks: pd.DataFrame) -> pd.Series:
     shortfall = risk.map(need.to_dict())
     known = risk.isin(need.index).to_numpy() & units.notna().to_numpy()
     whole = (_present_in(rows, "covers_risk") & _col_flag(rows, "covers_risk")).to_numpy()
-    part = units.map("{:,.0f}".format) + " of " \
-        + shortfall.astype(float).map("{:,.0f}".format) + " units"
+    part = _each(units, "{:,.0f}".format) + " of " \
+        + _each(shortfall.astype(float), "{:,.0f}".format) + " units"
     said = _col(rows, "covers")  # read back from the sheet: as it was written
     said = said.where(_present_in(rows, "covers"), None)
     out = np.where(whole, "all of it", np.where(known, part.to_numpy(dtype=object),
@@ -207,7 +208,7 @@ def risk_headlines(risks: pd.DataFrame) -> pd.Series:
         + " · short " + _col_units(_col_number(risks, "shortfall_units")) + " units"
     lost = _col_number(risks, "lost_units")
     margin = _col_number(risks, "margin_at_risk").fillna(0.0)
-    margin = margin.where(margin != 0, 0.0).map("{:,.2f}".format)
+    margin = _each(margin.where(margin != 0, 0.0), "{:,.2f}".format)
     lost_text = " · " + _col_units(lost) + " lost · margin at risk " + margin
     text = text + pd.Series(np.where((lost.fillna(0.0) > 1e-6).to_numpy(), lost_text,
                                      " · no sale lost"), dtype=object)
@@ -253,13 +254,12 @@ def _col(risks: pd.DataFrame, name: str) -> pd.Series:
 
 def _col_text(risks: pd.DataFrame, name: str) -> pd.Series:
     """str() of every value, as an f-string shows it."""
-    return _col(risks, name).map(str)
+    return _each(_col(risks, name), str)
 
 
 def _col_present(values: pd.Series) -> pd.Series:
     """:func:`_present` of a column of Python objects."""
-    blank = values.map(lambda v: isinstance(v, str) and not v.strip()) \
-        if len(values) else values.astype(bool)
+    blank = _each(values, _blank_text) if len(values) else values.astype(bool)
     return (values.notna() & ~blank.astype(bool)).astype(bool)
 
 
@@ -293,9 +293,7 @@ def _col_units(values: pd.Series) -> pd.Series:
     """Units as the sheet shows them: whole (or ≥ 100) without decimals, else one."""
     f = values.fillna(0.0)
     f = f.where(f != 0, 0.0)  # as `x or 0.0`: no "-0"
-    whole = ((f - f.round()).abs() < 1e-6) | (f.abs() >= 100)
-    return pd.Series(np.where(whole.to_numpy(), f.map("{:,.0f}".format),
-                              f.map("{:,.1f}".format)), dtype=object)
+    return _each(f, _units_text).reset_index(drop=True)
 
 
 def _col_day(risks: pd.DataFrame, name: str) -> pd.Series:
@@ -305,6 +303,25 @@ def _col_day(risks: pd.DataFrame, name: str) -> pd.Series:
         return pd.Series(days.to_numpy(dtype=object), dtype=object).where(
             days.notna().to_numpy(), "")
     return _col(risks, name).map(_day)
+
+
+def _each(values: pd.Series, func) -> pd.Series:
+    """``values.map(func)``, ``func`` called once per distinct value (as
+    :func:`~pysnop.workbook.ooxml.cell_text.map_distinct` tells them apart)."""
+    return pd.Series(map_distinct(func, values.tolist()), index=values.index, dtype=object)
+
+
+def _risk_key(value: Any) -> str | None:
+    return str(value) if _present(value) else None
+
+
+def _blank_text(value: Any) -> bool:
+    return isinstance(value, str) and not value.strip()
+
+
+def _units_text(f: float) -> str:
+    """Whole (or >= 100) without decimals, else one (as round() to the nearest even)."""
+    return f"{f:,.0f}" if abs(f - round(f)) < 1e-6 or abs(f) >= 100 else f"{f:,.1f}"
 
 
 def _has(rows: pd.DataFrame, column: str) -> bool:

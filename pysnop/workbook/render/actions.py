@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from functools import partial
 from itertools import repeat
 from typing import Any
 
@@ -39,6 +40,7 @@ from pysnop.core.decisions import (
     REJECTED,
     SUPERSEDED,
 )
+from pysnop.workbook.ooxml.cell_text import map_distinct
 from pysnop.workbook.ooxml.column_patch import ColumnPatch
 from pysnop.workbook.ooxml.fastsheet import FastRows, cells_to_fast_rows
 from pysnop.workbook.ooxml.transplant import PATCH_PREFIX
@@ -157,13 +159,18 @@ def write_actions_sheet(wb, rows: pd.DataFrame, styles: StyleBook,
     risk_cover = np.array(covers, dtype=object)
     risk_cover[np.array(kinds, dtype=object) != RISK] = None  # only a risk line's counts
 
+    # the distinct keys of the lines: one sort for every column but option and covers
+    shared = np.unique(lines_key, return_index=True, return_inverse=True) if n else None
+
     def column_styles(name):
         """style() of every line, as (codes, palette): looked up once per distinct key,
         from the key's first line (the option and covers cells also depend on the option
         and the risk's cover)."""
-        key = (_codes(lines_key, not_recommended) if name == "option" else
-               _codes(lines_key, risk_cover) if name == "covers" else lines_key)
-        _, first, codes = np.unique(key, return_index=True, return_inverse=True)
+        if name in ("option", "covers"):
+            key = _codes(lines_key, not_recommended if name == "option" else risk_cover)
+            _, first, codes = np.unique(key, return_index=True, return_inverse=True)
+        else:
+            _, first, codes = shared
         return codes.reshape(-1), [style(name, kinds[i], statuses[i], options[i], covers[i])
                                    for i in first.tolist()]
 
@@ -340,8 +347,8 @@ def _cell_values(name, raw) -> list:
     """:func:`_cell_value` of a column: text and finite floats as they are (what
     ``_cell_value`` returns for them outside the date and time columns), the rest through
     it."""
-    if name in DATES or name in TIMES:
-        return [_cell_value(name, v) for v in raw]
+    if name in DATES or name in TIMES:  # a few distinct weeks and times
+        return map_distinct(partial(_cell_value, name), raw)
     text = name in TEXT
     out = []
     for v in raw:

@@ -90,11 +90,14 @@ def week_mondays(result: BridgeResult) -> list[dt.date | None]:
 def summary_to_keys(result: BridgeResult) -> np.ndarray:
     """For each summary row, the row of the (keys-ordered) weekly arrays it belongs to."""
     keys = result.keys
+    summary = result.summary
+    sku, location = summary["sku"].tolist(), summary["location"].tolist()
+    if keys["sku"].tolist() == sku and keys["location"].tolist() == location:
+        return np.arange(len(summary), dtype=np.int64)  # the engine's own order: one compare
     lookup = {(str(s), str(loc)): i for i, (s, loc) in
               enumerate(zip(keys["sku"].tolist(), keys["location"].tolist()))}
-    summary = result.summary
     out = np.empty(len(summary), dtype=np.int64)
-    for j, (s, loc) in enumerate(zip(summary["sku"].tolist(), summary["location"].tolist())):
+    for j, (s, loc) in enumerate(zip(sku, location)):
         out[j] = lookup.get((str(s), str(loc)), -1)
     return out
 
@@ -113,23 +116,22 @@ def column_values(summary, name: str) -> list:
     col = summary[name]
     if name in _NUMERIC:
         return pd.to_numeric(col, errors="coerce").to_numpy(dtype=float).tolist()
-    if name in _DATES:
-        return map_distinct(as_date, col.tolist())  # a few distinct weeks
+    if name in _DATES:  # a few distinct weeks
+        if pd.api.types.is_datetime64_any_dtype(col):
+            codes, weeks = pd.factorize(col)  # NaT: -1, the blank at the end
+            return np.array([*map(as_date, weeks), None], dtype=object)[codes].tolist()
+        return map_distinct(as_date, col.tolist())
     if name == "status":
-        cache: dict = {}
-        out = []
-        for v in col.tolist():
-            key = v if isinstance(v, (str, int, np.integer)) else repr(v)
-            label = cache.get(key)
-            if label is None:
-                label = cache[key] = status_label(v) or None
-            out.append(label)
-        return out
+        return map_distinct(_status_cell, col.tolist())
     if isinstance(col.dtype, pd.StringDtype):  # what as_text makes of a str: "" is blank
         values = col.to_numpy(dtype=object, na_value=None, copy=True)
         values[values == ""] = None
         return values.tolist()
     return map_distinct(as_text, col.tolist())
+
+
+def _status_cell(value) -> str | None:
+    return status_label(value) or None
 
 
 def write_bridge_sheet(wb, result: BridgeResult, styles: StyleBook):
@@ -193,10 +195,12 @@ def write_bridge_sheet(wb, result: BridgeResult, styles: StyleBook):
         poh[rows < 0] = np.nan
     labels = columns["status"]
     fast = FastRows(ws, styles)
+    # each cell's style an index into the styles of the column's distinct values
+    codes, shown = pd.factorize(np.array(labels, dtype=object))
+    codes[codes < 0] = len(shown)  # a blank status: plain, at the end
     special = {
-        "status": [status_styles.get(label, plain) for label in labels],
-        "act_by": [too_late_style if late else col_styles["act_by"] for late in too_late]}
-    columns["status"] = [label or None for label in labels]
+        "status": (codes, [*(status_styles.get(label, plain) for label in shown), plain]),
+        "act_by": (np.asarray(too_late, dtype=np.intp), [col_styles["act_by"], too_late_style])}
     block: list[tuple[int, str, Any, Any]] = [
         (c, "date" if name in _DATES else "number" if name in _NUMERIC else "text",
          columns[name], special.get(name, col_styles.get(name, plain)))

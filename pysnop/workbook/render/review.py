@@ -27,8 +27,10 @@ Markdown to paste into a mail).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 from openpyxl.styles import Alignment
 
@@ -36,6 +38,8 @@ from pysnop.core.coordination import BINDING
 from pysnop.core.deadlines import DUE, OVERDUE, classify_deadlines
 from pysnop.core.decisions import APPROVED, NEEDS_REAPPROVAL, PROPOSED
 from pysnop.core.values import is_blank
+from pysnop.workbook.ooxml.cell_blocks import CellBlock
+from pysnop.workbook.ooxml.cell_text import map_distinct
 from pysnop.workbook.ooxml.fastsheet import cells_to_fast_rows
 from pysnop.workbook.ooxml.xlcells import (
     BOLD_FONT,
@@ -97,11 +101,10 @@ def build_review(log) -> ReviewData:
     before = (log.frame("risks", "WHERE run_id = ?", (prev["id"],)) if prev
               else risks.iloc[0:0])
     key = ["sku", "location"]
-    now_keys = set(map(tuple, risks[key].itertuples(index=False, name=None)))
-    was_keys = set(map(tuple, before[key].itertuples(index=False, name=None)))
-    new = risks[[k not in was_keys for k in risks[key].itertuples(index=False, name=None)]]
-    resolved = before[[k not in now_keys for k in before[key].itertuples(index=False,
-                                                                         name=None)]]
+    now_keys = pd.MultiIndex.from_frame(risks[key])
+    was_keys = pd.MultiIndex.from_frame(before[key])
+    new = risks[~now_keys.isin(was_keys)]
+    resolved = before[~was_keys.isin(now_keys)]
     as_of = pd.Timestamp(last["as_of"]) if last["as_of"] else None
     proposals = log.frame("proposals", "WHERE run_id = ? ORDER BY rank", (last["id"],))
     known = log.known_states()
@@ -113,9 +116,7 @@ def build_review(log) -> ReviewData:
         alternatives = pd.to_numeric(decisions["alternatives"], errors="coerce").fillna(0)
         open_risks = decisions[~decisions["risk_id"].isin(chosen).to_numpy()
                                & ((lost > 1e-6) | (alternatives > 0)).to_numpy()]
-        said = [c for c in DECISION_INPUTS if c in open_risks.columns]  # not 50 columns a row
-        open_risks = open_risks.assign(decision=[_decision(r) for r in
-                                                 open_risks[said].to_dict("records")])
+        open_risks = open_risks.assign(decision=_decisions(open_risks))
         columns, dated = DECISION_COLS, open_risks
     else:  # a log from before risks were recorded: the Bridge's rows
         open_risks, columns, dated = None, RISK_COLS, risks
@@ -140,20 +141,23 @@ def build_review(log) -> ReviewData:
                       {k: v.reset_index(drop=True) for k, v in sections.items()})
 
 
-DECISION_INPUTS = ("campaign_id", "shortfall_units", "margin_at_risk", "best_action_id", "note")
+def _decisions(risks: pd.DataFrame) -> list[str]:
+    """One sentence per risk on the agenda: its campaign, shortfall, margin at risk, and
+    the best alternative or why nothing can fix it — a column at a time: each part made
+    once per distinct value of its column, the parts joined for all risks at once."""
+    n = len(risks)
 
+    def part(name: str, text) -> np.ndarray:
+        values = risks[name].tolist() if name in risks.columns else [None] * n
+        return np.array(map_distinct(text, values), dtype=object).reshape(n)
 
-def _decision(risk: dict) -> str:
-    """One sentence for a risk on the agenda: its campaign, shortfall, margin at risk, and
-    the best alternative or why nothing can fix it."""
-    parts = [] if is_blank(risk.get("campaign_id")) else [f"campaign {risk['campaign_id']}"]
-    parts.append(f"short {_fmt(risk.get('shortfall_units'))} units, margin at risk "
-                 f"{float(risk.get('margin_at_risk') or 0):,.2f}")
-    if not is_blank(risk.get("best_action_id")):
-        parts.append(f"best: {risk['best_action_id']}")
-    if not is_blank(risk.get("note")) and str(risk["note"]).strip():
-        parts.append(str(risk["note"]))
-    return "; ".join(parts)
+    campaign = part("campaign_id", lambda v: "" if is_blank(v) else f"campaign {v}; ")
+    short = part("shortfall_units", _fmt)
+    margin = part("margin_at_risk", lambda v: f"{float(v or 0):,.2f}")
+    best = part("best_action_id", lambda v: "" if is_blank(v) else f"; best: {v}")
+    note = part("note", lambda v: f"; {v}" if not is_blank(v) and str(v).strip() else "")
+    return (campaign + "short " + short + " units, margin at risk " + margin + best
+            + note).tolist()
 
 
 def _deadlines(risks: pd.DataFrame, as_of: pd.Timestamp | None
@@ -234,6 +238,7 @@ def write_review_sheet(wb, review: ReviewData, styles: StyleBook, limit: int = S
     money = styles.get(number_format="#,##0.00", alignment=top)
     r = 4
     widest = 0
+    blocks: list[CellBlock] = []  # each section's rows, given column by column
     for key, title in ReviewData.TITLES.items():
         frame = review.sections.get(key, pd.DataFrame())
         put(ws, r, 1, f"{title} ({len(frame)})", section)
@@ -247,19 +252,9 @@ def write_review_sheet(wb, review: ReviewData, styles: StyleBook, limit: int = S
         for c, name in enumerate(cols, start=1):
             put(ws, r, c, name, head)
         r += 1
-        for rec in frame.head(limit).to_dict("records"):
-            for c, name in enumerate(cols, start=1):
-                value = excel_value(rec[name])
-                if isinstance(value, float):
-                    put(ws, r, c, value, money)
-                else:
-                    put(ws, r, c, None if value is None else str(value),
-                        wrap if name in WIDE else plain)
-            lines = max([wrapped_lines(str(rec[n]), WIDE_WIDTH) for n in cols
-                         if n in WIDE and isinstance(rec[n], str)] or [1])
-            if lines > 1:  # tall enough for the wrapped sentence (no overlap)
-                ws.row_dimensions[r].height = LINE_HEIGHT * lines
-            r += 1
+        shown = frame.head(limit)
+        blocks.append(_section_block(shown, r, money, wrap, plain))
+        r += len(shown)
         if len(frame) > limit:
             where = "Actions" if "action_id" in cols else "Bridge"
             put(ws, r, 1, f"... and {len(frame) - limit} more: see the {where} sheet",
@@ -269,8 +264,49 @@ def write_review_sheet(wb, review: ReviewData, styles: StyleBook, limit: int = S
     r = write_review_signals(ws, r, review.signals, styles)
     for c, width in enumerate((16, 14, 14, 14, 14, 14, WIDE_WIDTH), start=1):
         set_width(ws, chr(64 + c), width)
-    cells_to_fast_rows(ws, styles)  # a few thousand cells: written without openpyxl's per-cell XML
+    # a few thousand cells: written without openpyxl's per-cell XML
+    cells_to_fast_rows(ws, styles, blocks)
     return ws
+
+
+def _cell_value(value):
+    """What a section's cell shows: a number as itself (money), anything else as text."""
+    value = excel_value(value)
+    return value if value is None or isinstance(value, float) else str(value)
+
+
+def _section_block(shown: pd.DataFrame, first_row: int, money, wrap, plain) -> CellBlock:
+    """A section's rows as a block of cells, a column at a time: numbers in ``money``,
+    text in ``wrap`` (the sentence columns) or ``plain``, each value converted once per
+    distinct value; each row tall enough for its wrapped sentences (no overlap)."""
+    n = len(shown)
+    columns = []
+    lines = np.ones(n, dtype=np.int64)
+    for c, name in enumerate(shown.columns, start=1):
+        raw = shown[name].tolist()
+        values = map_distinct(_cell_value, raw)
+        numbers = np.fromiter(map(isinstance, values, repeat(float)), dtype=bool, count=n)
+        columns.append((c, values, (np.where(numbers, 0, 1),
+                                    [money, wrap if name in WIDE else plain])))
+        if name in WIDE:
+            lines = np.maximum(lines, _wrapped_lines(raw, WIDE_WIDTH))
+    heights = [LINE_HEIGHT * k if k > 1 else None for k in lines.tolist()]
+    return CellBlock(first_row, n, columns, heights)
+
+
+def _wrapped_lines(raw: list, width: float) -> np.ndarray:
+    """wrapped_lines of each text (1 for anything else), from the lengths of all the texts
+    at once (a text with a line break of its own, rare, through wrapped_lines)."""
+    texts = np.fromiter(map(isinstance, raw, repeat(str)), dtype=bool, count=len(raw))
+    out = np.ones(len(raw), dtype=np.int64)
+    where = np.flatnonzero(texts)
+    shown = [raw[i] for i in where.tolist()]
+    lengths = np.fromiter(map(len, shown), dtype=np.int64, count=len(shown))
+    out[where] = np.maximum(1, -(-lengths // max(int(width) - 2, 1)))
+    for j in np.flatnonzero(np.fromiter(map(str.__contains__, shown, repeat("\n")),
+                                        dtype=bool, count=len(shown))).tolist():
+        out[where[j]] = wrapped_lines(shown[j], width)
+    return out
 
 
 def review_renderer(review: ReviewData) -> Renderer:
