@@ -253,7 +253,8 @@ def test_bulk_cells_are_what_the_per_cell_functions_give(tmp_path):
 def test_review_decision_sentences_are_made_a_column_at_a_time():
     """The agenda's sentence per open risk (review._decisions), worked by hand: the campaign
     when there is one, the shortfall (whole or >= 100 without decimals, else two), the
-    margin at risk (None: 0.00), the best alternative, the note when it says something."""
+    margin at risk (blank, None or NaN: 0.00), the best alternative, the note when it says
+    something."""
     import pandas as pd
 
     from pysnop.workbook.render.review import _decisions
@@ -268,5 +269,9 @@ def test_review_decision_sentences_are_made_a_column_at_a_time():
         "campaign C1; short 1,319 units, margin at risk 61,955.14; best: ORD-1",
         "short 12.50 units, margin at risk 0.00; nothing can fix it: too late",
         "short 7 units, margin at risk 3.00; best: TRF-2"]
+    # a blank margin in a float column (NaN) reads as None does, not "nan"
+    floats = risks.assign(margin_at_risk=[61955.14, float("nan"), 3.0])
+    assert _decisions(floats)[1] == "short 12.50 units, margin at risk 0.00; nothing can fix " \
+        "it: too late"
     assert _decisions(risks[["shortfall_units"]].iloc[:1]) == [
         "short 1,319 units, margin at risk 0.00"]  # no such columns: nothing of them

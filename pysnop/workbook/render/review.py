@@ -153,7 +153,7 @@ def _decisions(risks: pd.DataFrame) -> list[str]:
 
     campaign = part("campaign_id", lambda v: "" if is_blank(v) else f"campaign {v}; ")
     short = part("shortfall_units", _fmt)
-    margin = part("margin_at_risk", lambda v: f"{float(v or 0):,.2f}")
+    margin = part("margin_at_risk", lambda v: f"{0.0 if is_blank(v) else float(v):,.2f}")
     best = part("best_action_id", lambda v: "" if is_blank(v) else f"; best: {v}")
     note = part("note", lambda v: f"; {v}" if not is_blank(v) and str(v).strip() else "")
     return (campaign + "short " + short + " units, margin at risk " + margin + best
