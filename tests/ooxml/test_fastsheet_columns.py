@@ -156,3 +156,18 @@ def test_a_carriage_return_is_read_back_as_written():
     save_workbook(wb, buffer)
     back = openpyxl.load_workbook(io.BytesIO(buffer.getvalue())).active
     assert [back.cell(row=r, column=1).value for r in range(2, 5)] == texts
+
+
+def test_styles_are_registered_in_order_of_first_use_not_of_memory_address():
+    """One style object per cell: each distinct style gets its number in the order the
+    cells first use it, so two runs of the same book write the same styles.xml (ids, the
+    order they were numbered by before, are memory addresses and differ between runs)."""
+    wb = openpyxl.Workbook()
+    styles = StyleBook(wb)
+    made = [styles.get(font=Font(color=f"FF00000{i}")) for i in range(4)]
+    low, a, b, high = sorted(made, key=id)  # whatever the allocator did: by address
+    used = [high, low, high, b, a, low]     # first used: high, low, b, a
+    before = len(wb._cell_styles)
+    FastRows(wb.active, styles).add_columns(1, len(used), [(1, "number", [1] * 6, used)])
+    numbered = list(wb._cell_styles)[before:]
+    assert numbered == [high, low, b, a]

@@ -195,8 +195,14 @@ class FastRows:
         styles = styles if isinstance(styles, list) else list(styles)
         ids = np.fromiter(map(id, styles), dtype=np.int64, count=n)
         _, first, codes = np.unique(ids, return_index=True, return_inverse=True)
-        return codes.reshape(-1), [None if styles[i] is None else self._style_id(styles[i])
-                                   for i in first.tolist()]
+        # registered in order of first use, not of the ids' order (memory addresses), so
+        # that two runs of the same book number their styles alike (styles.xml reproducible)
+        order = np.argsort(first, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        return rank[codes.reshape(-1)], [
+            None if styles[i] is None else self._style_id(styles[i])
+            for i in first[order].tolist()]
 
     def _value_column(self, tag: str, refs: np.ndarray, kind: str, values,
                       codes: np.ndarray, sids: list[int | None]) -> list[Any]:
