@@ -61,7 +61,7 @@ SCRIPT = textwrap.dedent("""
 
         def die(*args, **kwargs):
             os._exit(9)
-        writer.scratch_bytes = die
+        writer.set_properties = die  # after the Review sheet, before the save
     try:
         with time_machine.travel(dt.datetime(2026, 11, 18, 9, 0, 0), tick=False):
             recalc(book, output=work / "out.xlsx", log=work / "log.sqlite")
