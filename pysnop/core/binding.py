@@ -22,7 +22,7 @@ import datetime as dt
 import hashlib
 import json
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -199,6 +199,29 @@ def parse_values(text: str | None) -> dict[str, Any] | None:
     return None if not text else dict(json.loads(text))
 
 
+# what json.loads runs on a text (its decoder's scanner), without its regex matches
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def parse_each(texts: Iterable[str | None]) -> list[dict[str, Any] | None]:
+    """:func:`parse_values` of each text (equal dicts). A text that is one JSON object from
+    its first character to its last is scanned as json.loads scans it (the whitespace
+    json.loads skips around it is not there); any other goes through parse_values."""
+    out: list[dict[str, Any] | None] = []
+    add = out.append
+    for text in texts:
+        if text and text[0] == "{" and text[-1] == "}":
+            try:
+                value, end = _SCAN(text, 0)
+            except (ValueError, StopIteration):  # not JSON: json.loads says how
+                end = -1
+            if end == len(text) and type(value) is dict:
+                add(value)
+                continue
+        add(parse_values(text))
+    return out
+
+
 def sheet_value(name: str, value: Any, dates: Collection[str]) -> Any:
     """A logged value back in the type the Actions sheet holds (dates as datetimes)."""
     if value is not None and name in dates:
@@ -317,6 +340,6 @@ def restore_deleted(rows: pd.DataFrame, known: Mapping[str, Any],
     return frame, problems
 
 
-__all__ = ["BOUND_FIELDS", "NEEDS_REAPPROVAL", "changes", "normal", "parse_values", "rebind",
+__all__ = ["BOUND_FIELDS", "NEEDS_REAPPROVAL", "changes", "normal", "parse_each", "parse_values", "rebind",
            "restore_deleted", "restore_owned", "sheet_value", "values_fingerprint",
            "values_json", "values_of", "values_records"]

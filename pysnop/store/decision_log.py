@@ -34,13 +34,14 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable
-from itertools import repeat
+from itertools import compress, repeat
+from operator import itemgetter, not_
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
-from pysnop.core.binding import normal, parse_values, values_records
+from pysnop.core.binding import normal, parse_each, parse_values, values_records
 from pysnop.core.decisions import APPROVED, EXPORTED, NEEDS_REAPPROVAL, Known
 from pysnop.errors import FileAccessError
 from pysnop.store import chain
@@ -280,18 +281,28 @@ class DecisionLog:
         """Per action, the values pysnop last showed for it: those approved (or exported)
         for an Approved or Exported action, else its latest proposal's (normalised)."""
         known = self.known_states() if known is None else known
-        out: dict[str, dict[str, Any]] = {}
         # each action's proposals of its latest run only (by the index on action_id, run_id:
-        # the older runs' values are not read), the last written winning as before
-        legacy = ", ".join(f"p.{name}" for name in LEGACY_VALUES)
-        cur = self.db.execute(
-            f"SELECT p.action_id, p.detail, {legacy} FROM proposals p JOIN (SELECT action_id, "
-            f"MAX(run_id) AS run_id FROM proposals GROUP BY action_id) latest ON "
-            f"p.action_id = latest.action_id AND p.run_id = latest.run_id ORDER BY p.rowid")
-        for action, detail, *legacy in cur:
-            values = parse_values(detail)
-            out[str(action)] = values if values is not None else {
-                name: normal(v) for name, v in zip(LEGACY_VALUES, legacy)}
+        # the older runs' values are not read), the last written winning; sorted here by
+        # rowid, not by SQLite (whose sorter would carry every detail text)
+        latest = ("FROM proposals p JOIN (SELECT action_id, MAX(run_id) AS run_id FROM "
+                  "proposals GROUP BY action_id) latest ON p.action_id = latest.action_id AND "
+                  "p.run_id = latest.run_id")
+        rows = self.db.execute(f"SELECT p.rowid, p.action_id, p.detail {latest}").fetchall()
+        rows.sort(key=itemgetter(0))
+        out: dict[str, dict[str, Any]] = {}
+        if rows:
+            _, actions, details = zip(*rows)
+            values = parse_each(details)
+            missing = list(compress(range(len(rows)), map(not_, details)))
+            if missing:  # proposals logged before their values were (the columns normalised)
+                legacy = ", ".join(f"p.{name}" for name in LEGACY_VALUES)
+                columns = {r[0]: r[1:] for r in self.db.execute(
+                    f"SELECT p.rowid, {legacy} {latest}")}
+                for at in missing:
+                    values[at] = {name: normal(v) for name, v in
+                                  zip(LEGACY_VALUES, columns[rows[at][0]])}
+            # the last of an action's rows wins (every value is a dict now)
+            out = dict(zip(map(str, actions), cast(list[dict[str, Any]], values)))
         for action, state in known.items():
             if state.status in (APPROVED, EXPORTED) and state.detail:
                 out[action] = parse_values(state.detail) or out.get(action, {})

@@ -122,13 +122,27 @@ def history_rows(consensus: Consensus | None, forecast: pd.DataFrame, as_of) -> 
                              "category": None, "week": monday(fc["week"].to_numpy()).to_numpy(),
                              "units": pd.to_numeric(fc["units"], errors="coerce").to_numpy(),
                              "source": np.asarray(src, dtype=object)})
+        # the weeks recorded only (week is a key: the groups kept are summed as before)
+        rows = rows[(rows["week"] > cut).to_numpy()]
         rows = rows.groupby(["sku", "location", "week", "source"], sort=True, dropna=False) \
             .agg(units=("units", "sum")).reset_index()
-        rows["node"] = "sku=" + rows["sku"] + "|location=" + rows["location"]
+        rows["node"] = _node_names(rows["sku"].to_numpy(dtype=object),
+                                   rows["location"].to_numpy(dtype=object))
         rows["level"], rows["category"] = "sku_location", None
     rows = rows[pd.to_datetime(rows["week"]) > cut]
     return rows[["node", "level", "category", "sku", "location", "week", "source", "units"]] \
         .reset_index(drop=True)
+
+
+def _node_names(sku: np.ndarray, location: np.ndarray) -> np.ndarray:
+    """``sku=…|location=…`` of each row, written once for each run of rows of one pair
+    (the grouped rows come sorted by sku and location)."""
+    first = np.ones(len(sku), dtype=bool)
+    first[1:] = (sku[1:] != sku[:-1]) | (location[1:] != location[:-1])
+    starts = np.flatnonzero(first)
+    names = np.array([f"sku={s}|location={loc}" for s, loc in
+                      zip(sku[starts].tolist(), location[starts].tolist())] + [""], dtype=object)
+    return names[np.cumsum(first) - 1]
 
 
 def record_cycle(path: str | os.PathLike | DecisionLog, rows: pd.DataFrame, *, as_of,
