@@ -138,6 +138,9 @@ def test_the_cover_is_packed_as_pandas_writes_split_json():
     back = log_values.unpack_cover(packed)
     assert back["sku"].tolist()[:2] == ["00123", "🍰"]
     assert abs(back["gap"].tolist()[0] - 1.0 / 3.0) < 1e-10  # 10 significant digits
+    # a cover an older pysnop packed at zlib level 6 reads back the same
+    older = base64.b64encode(zlib.compress(expected.encode("utf-8"), 6)).decode("ascii")
+    pd.testing.assert_frame_equal(log_values.unpack_cover(older), back)
 
 
 def same(a, b) -> bool:
