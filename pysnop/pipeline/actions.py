@@ -84,14 +84,22 @@ def actions_stage(run: Run) -> None:
           else contextlib.nullcontext(None)) as pool:
         planned = forked if forked is not None else submit(
             pool, plan_actions, inputs, result, margin_week=result.margin_weekly)
-        grids = run.source_grids()
-        sheet = read_actions_sheet(grids)
-        check_owned_sheets(grids)
-        approvers, approver_warnings = read_approvers(grids)
-        at = now()
-        log = run.log_hold().log
-        known = log.known_states()
-        sheet, restored = hold_to_log(sheet, run.log_hold(), known, log.logged_values(known))
+        try:
+            grids = run.source_grids()
+            sheet = read_actions_sheet(grids)
+            check_owned_sheets(grids)
+            approvers, approver_warnings = read_approvers(grids)
+            at = now()
+            log = run.log_hold().log
+            known = log.known_states()
+            sheet, restored = hold_to_log(sheet, run.log_hold(), known,
+                                          log.logged_values(known))
+            if forked is not None:  # this core is free until the plan comes: the write
+                run.draw_ahead()    # begins, with the sheets the run has
+        except BaseException:
+            if forked is not None:
+                forked.cancel()
+            raise
         try:
             plan = planned.result()
         except (ValueError, ArithmeticError) as exc:  # e.g. the transfer LP on absurd numbers

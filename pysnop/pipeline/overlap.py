@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import signal
 import threading
 import time
 import traceback
@@ -180,6 +181,14 @@ class ForkedCall(Generic[T]):
     def __init__(self, pid: int, fd: int):
         self.pid, self.fd = pid, fd
         self.outcome: tuple[Any, ...] | None = None
+
+    def cancel(self) -> None:
+        """Stop the child, if its result was not taken (the run failed meanwhile)."""
+        if self.outcome is None:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+            _reply_quietly(self.pid, self.fd)
+            self.outcome = ("cancelled",)
 
     def result(self) -> T:
         if self.outcome is None:

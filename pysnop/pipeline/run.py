@@ -110,6 +110,8 @@ def execute(book: Book, stages: Sequence[Stage], *, as_of: dt.date | None = None
         run = Run(Path(source), Path(output) if output is not None else book.path,
                   read_result, options, warnings=list(read_result.warnings),
                   origin=book.path, stamp=book_stamp(book), formula_scan=scan)
+        if options.overlap and isinstance(book, FileBook):
+            run.begin_draft = book.begin_write
         if isinstance(book, FileBook) and Path(source) == book.file:
             run.grids = RememberingSource(book)  # the file the reader opened and checked
         run.timings["read"] = time.perf_counter() - started
@@ -134,16 +136,27 @@ def write(book: Book, run: Run, *, stages: Collection[str] | None = None,
 
     A run whose log record was deferred (``RunOptions.overlap``) is recorded here: beside
     the write, in a forked process, where :func:`pysnop.pipeline.overlap.possible`, else
-    first."""
+    first. A write the run began early (:meth:`pysnop.pipeline.state.Run.draw_ahead`)
+    is finished here, after the sheets drawn on it."""
     post_save = run.post_save if book.headless else None
+    draft = run.draft if stages is None and isinstance(book, FileBook) else None
 
     def draw(stamp: Callable[[], Stamp] | None) -> list[Renderer]:
         renderers = run.renderers(stages)
+        if draft is not None:  # these were drawn ahead, in this order
+            renderers = renderers[draft.drawn:]
         if issues:
             renderers.append(issues_renderer(run.warnings))
         if stamp is not None:
             renderers.append(lambda canvas: stamp_renderer(stamp())(canvas))
         return renderers
+
+    def apply(renderers: list[Renderer]) -> None:
+        if draft is not None:
+            assert isinstance(book, FileBook)
+            book.apply(renderers, post_save=post_save, draft=draft)
+        else:
+            book.apply(renderers, post_save=post_save)
 
     holding = run.hold is not None and not run.hold.done
     pending = run.pending
@@ -161,15 +174,14 @@ def write(book: Book, run: Run, *, stages: Collection[str] | None = None,
                 pending.supplied = review
                 return draw(stamp)
 
-            if overlap.write(book, record, drawn,
-                             lambda renderers: book.apply(renderers, post_save=post_save)):
+            if overlap.write(book, record, drawn, apply):
                 run.release(committed=True)
                 return
         if pending is not None:
             pending.settle()
         renderers = draw(run.hold.head if holding and run.hold is not None else None)
-        if renderers:
-            book.apply(renderers, post_save=post_save)
+        if renderers or draft is not None:
+            apply(renderers)
     except BaseException:
         run.release(committed=False)
         raise

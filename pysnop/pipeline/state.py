@@ -49,6 +49,7 @@ from pysnop.workbook.read.settings import extra_setting
 from pysnop.workbook.render.canvas import Renderer
 from pysnop.workbook.render.review import ReviewData
 from pysnop.workbook.render.signals import Signals
+from pysnop.workbook.writer import Draft
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,10 @@ class Run:
     stamp: Stamp | None = None              # the decision-log stamp the workbook carries
     hold: LogHold | None = None             # the decision log, held until the write
     pending: PendingLog | None = None       # the run's log record, until settled (actions)
+    # the write begun early (RunOptions.overlap): the sheets the run has drawn while it
+    # waits for the plan (draw_ahead), and how to begin one
+    draft: Draft | None = None
+    begin_draft: Callable[[], Draft] | None = None
     # the workbook's sheets for stages that read them (Actions, Approvers), opened once
     grids: GridSource | None = None
     # whether a formula calls a pysnop function, looked up while the run goes on (stages)
@@ -164,6 +169,14 @@ class Run:
         if self.grids is None:
             self.grids = RememberingSource(open_source(self.source))
         return self.grids
+
+    def draw_ahead(self) -> None:
+        """Begin the write and draw the sheets the stages so far have added (once; only
+        when the run may, ``begin_draft``): the user's package read and these sheets drawn
+        while the run waits for its plan, not after it."""
+        if self.begin_draft is not None and self.draft is None:
+            self.draft = self.begin_draft()
+            self.draft.draw(self.renderers())
 
     def add_sheets(self, stage: str, render: Renderer) -> None:
         self.sheets.append(StageSheets(stage, render))

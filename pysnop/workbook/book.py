@@ -34,7 +34,7 @@ from pysnop.workbook.ooxml.custom_props import read_properties
 from pysnop.workbook.read import preload
 from pysnop.workbook.read.grid import CalamineSource, Grid
 from pysnop.workbook.render.canvas import Renderer
-from pysnop.workbook.writer import write_workbook
+from pysnop.workbook.writer import Draft
 
 PostSave = Callable[[bytes], bytes]
 
@@ -179,13 +179,21 @@ class FileBook:
         """The workbook's custom document properties (its decision-log stamp among them)."""
         return read_properties(self.file)
 
-    def apply(self, renderers: Sequence[Renderer], *, post_save: PostSave | None = None
-              ) -> None:
+    def apply(self, renderers: Sequence[Renderer], *, post_save: PostSave | None = None,
+              draft: Draft | None = None) -> None:
+        """Write ``renderers``' sheets; on ``draft`` (:meth:`begin_write`), after the sheets
+        drawn on it already."""
+        if draft is None:
+            draft = self.begin_write()
+        draft.draw(list(renderers))
+        draft.finish(post_save)
+        self.mark_written()
+
+    def begin_write(self) -> Draft:
+        """A write of this book in steps (:class:`pysnop.workbook.writer.Draft`)."""
         dest = self.output or self.file
         in_place = dest.resolve() == self.file.resolve()
-        write_workbook(self.file, dest, list(renderers), post_save=post_save,
-                       backup=self.backup and in_place, expect=self._read_as)
-        self.mark_written()
+        return Draft(self.file, dest, backup=self.backup and in_place, expect=self._read_as)
 
     def mark_written(self) -> None:
         """The book once written: later reads and writes use the file written (read anew)."""

@@ -125,38 +125,67 @@ def write_workbook(src: Path, dest: Path, renderers: Sequence[Renderer], *, back
     ``src`` cannot be read or ``dest`` written; the original is then untouched and no temporary
     file is left behind. Returns warnings about the write (none at present).
     """
-    src, dest = Path(src), Path(dest)
-    in_place = same_file(src, dest) or src.resolve() == dest.resolve()
-    info: dict[str, Fingerprint] = {}
-    package = read_package(src, info)
-    loaded = info["fingerprint"]
-    if expect is not None and expect.sha256 != loaded.sha256:
-        raise FileAccessError(changed_message(src))
-
-    counts = style_counts(package.read(STYLES) if package.has(STYLES) else None)
-    canvas = new_canvas(package)
-    scratch = canvas.wb
-    for render in renderers:
-        render(canvas)
-    sheets = [ws.title for ws in scratch.worksheets if not ws.title.startswith(PATCH_PREFIX)]
-    if not scratch.worksheets:
-        scratch.create_sheet(PATCH_PREFIX + "empty")
-    transplant = Transplant(package, scratch_package(scratch), counts)
-    for name in sheets:
-        transplant.put_sheet(name)
-    transplant.apply_patches(canvas.patches)
-    if canvas.properties:
-        set_properties(package, canvas.properties)
-    save = package.save
-    if post_save is not None:
-        buffer = io.BytesIO()
-        package.save(buffer)
-        data = post_save(buffer.getvalue())
-
-        def save(handle: BinaryIO) -> None:
-            handle.write(data)
-    atomic_write(dest, save, src=src, backup=backup, expect=loaded if in_place else None)
+    draft = Draft(src, dest, backup=backup, expect=expect)
+    draft.draw(renderers)
+    draft.finish(post_save)
     return []
+
+
+class Draft:
+    """A write in steps (:func:`write_workbook` takes them all at once): the user's package
+    read and checked (``expect``, as there) and the canvas made when created, renderers
+    drawn by :meth:`draw` as they come (in the order the sheets are to have), the sheets
+    merged in and the file saved once, by :meth:`finish`. A run draws the sheets it already
+    has while it waits for others (pysnop.pipeline.overlap)."""
+
+    def __init__(self, src: Path, dest: Path, *, backup: bool = True,
+                 expect: Fingerprint | None = None):
+        self.src, self.dest, self.backup = Path(src), Path(dest), backup
+        self.in_place = same_file(self.src, self.dest) or (
+            self.src.resolve() == self.dest.resolve())
+        info: dict[str, Fingerprint] = {}
+        self.package = read_package(self.src, info)
+        self.loaded = info["fingerprint"]
+        if expect is not None and expect.sha256 != self.loaded.sha256:
+            raise FileAccessError(changed_message(self.src))
+        self.counts = style_counts(self.package.read(STYLES) if self.package.has(STYLES)
+                                   else None)
+        self.canvas = new_canvas(self.package)
+        self.drawn = 0  # renderers drawn so far
+        self.finished = False
+
+    def draw(self, renderers: Sequence[Renderer]) -> None:
+        for render in renderers:
+            render(self.canvas)
+            self.drawn += 1
+
+    def finish(self, post_save: Callable[[bytes], bytes] | None = None) -> None:
+        """Merge the sheets drawn into the package and save it atomically at ``dest``."""
+        if self.finished:
+            raise RuntimeError("a draft is saved once")
+        self.finished = True
+        package, canvas = self.package, self.canvas
+        scratch = canvas.wb
+        sheets = [ws.title for ws in scratch.worksheets
+                  if not ws.title.startswith(PATCH_PREFIX)]
+        if not scratch.worksheets:
+            scratch.create_sheet(PATCH_PREFIX + "empty")
+        transplant = Transplant(package, scratch_package(scratch), self.counts)
+        for name in sheets:
+            transplant.put_sheet(name)
+        transplant.apply_patches(canvas.patches)
+        if canvas.properties:
+            set_properties(package, canvas.properties)
+        save = package.save
+        if post_save is not None:
+            buffer = io.BytesIO()
+            package.save(buffer)
+            data = post_save(buffer.getvalue())
+
+            def save(handle: BinaryIO) -> None:
+                handle.write(data)
+        atomic_write(self.dest, save, src=self.src, backup=self.backup,
+                     expect=self.loaded if self.in_place else None)
 
 
 def new_canvas(package: Package) -> Canvas:
@@ -173,5 +202,5 @@ def new_canvas(package: Package) -> Canvas:
                   lambda sheet, row: user_headers(package, sheet, row))
 
 
-__all__ = ["OWNED_SHEETS", "RESERVED_SHEETS", "check_writable", "new_canvas", "read_package",
-           "write_workbook"]
+__all__ = ["OWNED_SHEETS", "RESERVED_SHEETS", "Draft", "check_writable", "new_canvas",
+           "read_package", "write_workbook"]

@@ -7,6 +7,7 @@ a fresh ``python``, as ``pysnop recalc`` is."""
 
 import json
 import shutil
+from pathlib import Path
 import sqlite3
 import subprocess
 import sys
@@ -41,6 +42,17 @@ SCRIPT = textwrap.dedent("""
         return pid
 
     overlap.write, overlap._fork_alone = spy, fork_spy
+    from pysnop.pipeline.state import Run
+    draw_ahead = Run.draw_ahead
+
+    def ahead(run):
+        seen["drawn_ahead"] = True
+        if mode == "changed_meanwhile":  # someone saves the workbook while pysnop runs
+            with open(book, "ab") as fh:
+                fh.write(b"saved by someone else")
+        draw_ahead(run)
+
+    Run.draw_ahead = ahead
     if mode == "in_turn":
         overlap.MAX_ROWS = -1
     elif mode == "child_fails":  # the save fails in the child (a full disk)
@@ -87,6 +99,8 @@ def rerun(planned, tmp_path, mode):
     book, seed = planned
     work = tmp_path / "work"
     work.mkdir()
+    if mode == "changed_meanwhile":  # a copy: this run changes it
+        book = Path(shutil.copyfile(book, tmp_path / book.name))
     shutil.copyfile(seed, work / "log.sqlite")
     done = subprocess.run([sys.executable, "-c", SCRIPT, str(book), str(work), mode],
                           capture_output=True, text=True, timeout=300)
@@ -120,7 +134,7 @@ def sheets(path):
 def test_the_child_writes_what_one_process_writes(planned, tmp_path):
     forked, seen = rerun(planned, tmp_path, "overlapped")
     in_turn, seen_in_turn = rerun(planned, tmp_path, "in_turn")
-    assert seen == {"child": True, "forked": True, "error": None}
+    assert seen == {"child": True, "drawn_ahead": True, "forked": True, "error": None}
     assert seen_in_turn == {"error": None}  # MAX_ROWS below the book: no fork tried
     # the log: every table equal row for row, the chain's digests and hashes among them
     # (the clock is frozen, so even the times agree)
@@ -151,6 +165,7 @@ def test_the_child_writes_what_one_process_writes(planned, tmp_path):
     ("child_fails", "FileAccessError: cannot write: no space left on device"),
     ("parent_fails", "OSError: disk I/O error"),
     ("child_dies", "RuntimeError: the process writing the workbook stopped"),
+    ("changed_meanwhile", "FileAccessError: "),
 ])
 def test_a_failure_on_either_side_writes_and_records_nothing(planned, tmp_path, mode, said):
     work, seen = rerun(planned, tmp_path, mode)
