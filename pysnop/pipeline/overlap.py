@@ -7,7 +7,7 @@ the run in the decision log (its proposals, risks and decisions, sealed onto the
 and then reading the review back from it; and drawing pysnop's sheets and saving the
 workbook. Only the Review sheet (the review) and the workbook's stamp (the log's new last
 entry) need the first. Both are Python-bound (the GIL), so threads would take turns; where
-the system can fork (Linux, macOS), :func:`write` forks the process instead. The child draws
+the system is Linux, :func:`write` forks the process instead. The child draws
 and saves the workbook, waiting for the review and stamp when it reaches the Review sheet;
 the parent records the run and sends them. The log is committed only once the child reports
 the workbook written, exactly as a run in one process commits it after its write; if either
@@ -20,7 +20,8 @@ inputs and sends the plan back pickled (an exception too, as the same type where
 pickles); the plan changes nothing it is given, so nothing is lost with the child.
 
 Only where ``RunOptions.overlap`` (``recalc``, the command line); not forked, and done in
-turn (the plan on a thread) as before (:func:`possible` says): on Windows; a book open in
+turn (the plan on a thread) as before (:func:`possible` says): on Windows and macOS (only
+Linux forks after pandas and numpy have loaded, see :func:`_fork_alone`); a book open in
 Excel; with another thread running (a fork copies only the calling thread — the command
 line's progress spinner is paused for the fork, see :func:`pause_for_fork`); and above
 :data:`MAX_ROWS` sku-locations, where the second process's copy of the run would cost more
@@ -33,6 +34,7 @@ import contextlib
 import os
 import pickle
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -46,6 +48,7 @@ if TYPE_CHECKING:  # the command line imports this module before pandas & co. (a
     from pysnop.workbook.render.review import ReviewData
 
 MAX_ROWS = 20_000  # sku-locations (as core.actions.OVERLAP_ROWS, for the same reason)
+FORKS = sys.platform.startswith("linux") and hasattr(os, "fork")
 SETTLE_SECONDS = 0.2  # how long other threads are given to end before a fork is given up
 
 T = TypeVar("T")
@@ -67,12 +70,16 @@ def pause_for_fork(stop: Callable[[], Any], start: Callable[[], Any]) -> Iterato
 def possible(book: Book, rows: int) -> bool:
     from pysnop.workbook.book import FileBook
 
-    return (hasattr(os, "fork") and isinstance(book, FileBook) and book.headless
+    return (FORKS and isinstance(book, FileBook) and book.headless
             and rows <= MAX_ROWS and threading.current_thread() is threading.main_thread())
 
 
 def _fork_alone() -> int | None:
-    """``os.fork()`` with no other thread running (None: another thread is running)."""
+    """``os.fork()`` with no other thread running (None: another thread is running, or the
+    system is not Linux: macOS's system libraries — Accelerate, which numpy uses there,
+    among them — are not safe to use in a child forked after they loaded)."""
+    if not FORKS:
+        return None
     for stop, _ in _pausers:
         stop()
     pid = None
