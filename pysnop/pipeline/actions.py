@@ -143,10 +143,11 @@ def actions_stage(run: Run) -> None:
     if not run.options.overlap:
         pending.settle()
     run.add_sheets(NAME, actions_renderer(rows, names, plan.risks, plan.cover))
-    run.add_sheets(NAME, lambda canvas: review_renderer(pending.review_data())(canvas))
     layout = run.read.layouts.get("Campaigns")
-    if layout is not None and len(inputs.campaigns):
+    if layout is not None and len(inputs.campaigns):  # columns on Campaigns, not a sheet
         run.add_sheets(NAME, campaign_actions_renderer(layout, inputs.campaigns, rows))
+    # last of the stage: a child writing the workbook waits here for the log's review
+    run.add_sheets(NAME, lambda canvas: review_renderer(pending.review_data())(canvas))
     run.warnings += approver_warnings + restored + reviewed.problems + lapsed_approvals(
         changes, rows)
     run.timings["actions"] = time.perf_counter() - mark
