@@ -129,7 +129,7 @@ def actions_stage(run: Run) -> None:
                        counts=counts, proposals=proposals,
                        risks=summary[summary["status"] != "OK"], events=events,
                        account=who.account, approvers=changed_approvers,
-                       plan_risks=plan.risks, cover=plan.cover)
+                       plan_risks=plan.risks, cover=plan.cover, seal=False)
 
     def review() -> ReviewData:
         data = build_review(log)
@@ -139,7 +139,7 @@ def actions_stage(run: Run) -> None:
     path = log.path
     names = approvers.names()
     run.actions = ActionsResult(rows, path, ReviewData(), events, plan.risks, plan.cover)
-    pending = run.pending = PendingLog(record, review, run.actions)
+    pending = run.pending = PendingLog(record, review, log.seal, run.actions)
     if not run.options.overlap:
         pending.settle()
     run.add_sheets(NAME, actions_renderer(rows, names, plan.risks, plan.cover))

@@ -39,7 +39,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar
 
 if TYPE_CHECKING:  # the command line imports this module before pandas & co. (a fork pause)
     from pysnop.store.chain import Stamp
@@ -102,38 +102,43 @@ class Aborted(Exception):
 
 
 class _Inbox:
-    """What the parent sends the child, read once, when first needed."""
+    """What the parent sends the child — the review, then the stamp — each read when first
+    needed (a message is pickled, after its length in 8 bytes)."""
 
     def __init__(self, fd: int):
-        self.fd = fd
-        self.message: tuple[Any, ...] | None = None
+        self.src = os.fdopen(fd, "rb")
+        self.messages: list[Any] = []
 
-    def _get(self) -> tuple[Any, ...]:
-        if self.message is None:
-            with os.fdopen(self.fd, "rb") as src:
-                data = src.read()
-            self.message = pickle.loads(data) if data else ("abort",)
-        if self.message[0] != "ok":
-            raise Aborted
-        return self.message
+    def _get(self, i: int) -> Any:
+        while len(self.messages) <= i:
+            head = self.src.read(8)
+            message: Any = (pickle.loads(self.src.read(int.from_bytes(head, "big")))
+                       if len(head) == 8 else ("abort",))
+            if message[0] != "ok":
+                raise Aborted
+            self.messages.append(message[1])
+        return self.messages[i]
 
     def review(self) -> ReviewData:
-        review: ReviewData = self._get()[1]
+        review: ReviewData = self._get(0)
         return review
 
     def stamp(self) -> Stamp:
-        stamp: Stamp = self._get()[2]
+        stamp: Stamp = self._get(1)
         return stamp
 
 
-def write(book: FileBook, record: Callable[[], tuple[ReviewData, Stamp]],
-          draw: Callable[[Callable[[], ReviewData], Callable[[], Stamp]], list[Renderer]],
-          apply: Callable[[list[Renderer]], None]) -> bool:
-    """Record (``record``: the run into the log, returning the review and the log's new
-    stamp) while a child draws (``draw``: the renderers, given where the review and the
-    stamp will come from) and saves (``apply``) the workbook. False when no child could be
-    forked (nothing was done); raises what failed on either side. The caller commits the
-    log when this returns True, and rolls it back when it raises."""
+def write(book: FileBook, review: Callable[[], ReviewData], stamp: Callable[[], Stamp],
+          draw: Callable[[Callable[[], ReviewData]], list[Renderer]],
+          apply: Callable[[list[Renderer], Callable[[], Stamp]], None]) -> bool:
+    """Record the run while a child draws and saves the workbook: ``review`` (the run's
+    rows into the log, and the review read back) and then ``stamp`` (the run sealed onto
+    the chain: the log's new head) here; in the child ``draw`` (the renderers, given where
+    the review will come from) and ``apply`` (the save, given where the stamp will come
+    from: it is wanted last, for the document properties, so the seal is made while the
+    child merges and packs the sheets). False when no child could be forked (nothing was
+    done); raises what failed on either side. The caller commits the log when this returns
+    True, and rolls it back when it raises."""
     to_child_r, to_child_w = os.pipe()
     to_parent_r, to_parent_w = os.pipe()
     pid = _fork_alone()
@@ -148,7 +153,7 @@ def write(book: FileBook, record: Callable[[], tuple[ReviewData, Stamp]],
             os.close(to_parent_r)
             inbox = _Inbox(to_child_r)
             try:
-                apply(draw(inbox.review, inbox.stamp))
+                apply(draw(inbox.review), inbox.stamp)
                 answer: tuple[Any, ...] = ("ok",)
                 code = 0
             except Aborted:
@@ -161,14 +166,18 @@ def write(book: FileBook, record: Callable[[], tuple[ReviewData, Stamp]],
             os._exit(code)
     os.close(to_child_r)
     os.close(to_parent_w)
+    outbox = os.fdopen(to_child_w, "wb")
     reply: tuple[Any, ...] | None = None
     try:
         try:
-            review, stamp = record()
+            _send(outbox, ("ok", review()))
+            _send(outbox, ("ok", stamp()))
         except BaseException:
-            _send(to_child_w, ("abort",))
+            _send(outbox, ("abort",))
             raise
-        _send(to_child_w, ("ok", review, stamp))
+        finally:
+            with contextlib.suppress(OSError):
+                outbox.close()
         reply = _reply(pid, to_parent_r)
     finally:
         if reply is None:  # failed first: the child is told, and waited for
@@ -237,11 +246,12 @@ def fork_call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> ForkedCall[T] 
     return ForkedCall(pid, read_end)
 
 
-def _send(fd: int, message: tuple[Any, ...]) -> None:
+def _send(out: BinaryIO, message: tuple[Any, ...]) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(pickle.dumps(message))
-    except BrokenPipeError:  # the child stopped before reading (it failed): its reply says
+        out.write(len(data).to_bytes(8, "big") + data)
+        out.flush()  # the child reads it now, not when the pipe closes
+    except (BrokenPipeError, ValueError):  # the child stopped (it failed): its reply says
         pass
 
 

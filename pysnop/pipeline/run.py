@@ -141,22 +141,25 @@ def write(book: Book, run: Run, *, stages: Collection[str] | None = None,
     post_save = run.post_save if book.headless else None
     draft = run.draft if stages is None and isinstance(book, FileBook) else None
 
-    def draw(stamp: Callable[[], Stamp] | None) -> list[Renderer]:
+    def draw() -> list[Renderer]:
         renderers = run.renderers(stages)
         if draft is not None:  # these were drawn ahead, in this order
             renderers = renderers[draft.drawn:]
         if issues:
             renderers.append(issues_renderer(run.warnings))
-        if stamp is not None:
-            renderers.append(lambda canvas: stamp_renderer(stamp())(canvas))
         return renderers
 
-    def apply(renderers: list[Renderer]) -> None:
+    def apply(renderers: list[Renderer], stamp: Callable[[], Stamp] | None) -> None:
+        late = None if stamp is None else (
+            lambda canvas: stamp_renderer(stamp())(canvas))  # the properties, last
         if draft is not None:
             assert isinstance(book, FileBook)
-            book.apply(renderers, post_save=post_save, draft=draft)
-        else:
-            book.apply(renderers, post_save=post_save)
+            book.apply(renderers, post_save=post_save, draft=draft, late=late)
+        elif isinstance(book, FileBook):
+            book.apply(renderers, post_save=post_save, late=late)
+        else:  # a book open in Excel draws them all at once
+            book.apply(renderers + ([late] if late is not None else []),
+                       post_save=post_save)
 
     holding = run.hold is not None and not run.hold.done
     pending = run.pending
@@ -166,22 +169,23 @@ def write(book: Book, run: Run, *, stages: Collection[str] | None = None,
             assert isinstance(book, FileBook) and run.hold is not None
             hold = run.hold
 
-            def record() -> tuple[ReviewData, Stamp]:
-                return pending.settle(), hold.head()
+            def sealed() -> Stamp:
+                pending.settle()
+                return hold.head()
 
-            def drawn(review: Callable[[], ReviewData], stamp: Callable[[], Stamp]
-                      ) -> list[Renderer]:
+            def drawn(review: Callable[[], ReviewData]) -> list[Renderer]:
                 pending.supplied = review
-                return draw(stamp)
+                return draw()
 
-            if overlap.write(book, record, drawn, apply):
+            if overlap.write(book, pending.reviewed, sealed, drawn, apply):
                 run.release(committed=True)
                 return
         if pending is not None:
             pending.settle()
-        renderers = draw(run.hold.head if holding and run.hold is not None else None)
-        if renderers or draft is not None:
-            apply(renderers)
+        renderers = draw()
+        stamp = run.hold.head if holding and run.hold is not None else None
+        if renderers or draft is not None or stamp is not None:
+            apply(renderers, stamp)
     except BaseException:
         run.release(committed=False)
         raise

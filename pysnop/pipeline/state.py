@@ -92,23 +92,39 @@ class ActionsResult:
 
 @dataclass
 class PendingLog:
-    """The actions stage's record of the run in the decision log, and the review read back
-    from it, made when :meth:`settle` is called: at the end of the stage, or (``overlap``)
-    while the workbook is written (:mod:`pysnop.pipeline.overlap`)."""
+    """The actions stage's record of the run in the decision log — its rows, the review read
+    back from them, then the seal onto the chain — made when :meth:`settle` is called: at
+    the end of the stage, or (``RunOptions.overlap``) while the workbook is written
+    (:mod:`pysnop.pipeline.overlap`: the review first, the seal while the workbook is
+    packed)."""
 
-    record: Callable[[], None]
+    record: Callable[[], None]      # the run's rows, inserted unsealed
     review: Callable[[], ReviewData]
-    result: ActionsResult           # its ``review`` is filled in when settled
-    done: bool = False
+    seal: Callable[[], object]      # the run sealed onto the chain
+    result: ActionsResult           # its ``review`` is filled in when reviewed
+    step: int = 0                   # 0: nothing yet, 1: recorded and reviewed, 2: sealed
     # in a child writing the workbook: where the review comes from (the parent settles)
     supplied: Callable[[], ReviewData] | None = None
 
-    def settle(self) -> ReviewData:
-        if not self.done:
+    @property
+    def done(self) -> bool:
+        return self.step == 2
+
+    def reviewed(self) -> ReviewData:
+        """Record the run's rows and read the review back (once)."""
+        if self.step == 0:
             self.record()
             self.result.review = self.review()
-            self.done = True
+            self.step = 1
         return self.result.review
+
+    def settle(self) -> ReviewData:
+        """Record, review and seal (each once)."""
+        review = self.reviewed()
+        if self.step == 1:
+            self.seal()
+            self.step = 2
+        return review
 
     def review_data(self) -> ReviewData:
         """The review, for the Review sheet."""

@@ -75,6 +75,7 @@ class DecisionLog:
     def __init__(self, path: str | os.PathLike[str], *, account: str | None = None,
                  workbook: str | os.PathLike[str] | None = None):
         self.path = Path(path)
+        self._unsealed: tuple[int, str] | None = None  # record_run(seal=False): to seal
         self.db = connect(self.path, "decision log")
         self.upgraded = 0
         self.started = False
@@ -131,12 +132,15 @@ class DecisionLog:
                                   f"another pysnop run using it?)") from exc
 
     def commit(self) -> None:
+        if self._unsealed is not None:  # rows no entry covers: the next run would refuse
+            raise RuntimeError(f"run {self._unsealed[0]} was recorded but not sealed")
         try:
             self.db.commit()
         except sqlite3.Error as exc:
             raise FileAccessError(f"cannot write the decision log {self.path}: {exc}") from exc
 
     def rollback(self) -> None:
+        self._unsealed = None
         if self.db.in_transaction:
             self.db.rollback()
 
@@ -174,21 +178,28 @@ class DecisionLog:
                    exports: Iterable[dict[str, Any]] = (), account: str | None = None,
                    approvers: Iterable[tuple[str, str, str, str | None]] = (),
                    plan_risks: pd.DataFrame | None = None,
-                   cover: pd.DataFrame | None = None) -> int:
+                   cover: pd.DataFrame | None = None, seal: bool = True) -> int:
         """Append one run with everything it produced and seal it onto the chain; returns
         the run id. Atomic: its own transaction, or part of the caller's (:meth:`begin`).
 
         ``plan_risks`` and ``cover``: the risks and cover frames of the run's action plan
         (:func:`pysnop.core.actions.plan_actions`), kept so that decisions taken between
-        recalculations coordinate against what the sheet shows."""
+        recalculations coordinate against what the sheet shows. ``seal=False`` (in the
+        caller's transaction only): the run's rows are inserted, and sealed by
+        :meth:`seal`, which must come before :meth:`commit` (it refuses otherwise) — so
+        the run's own rows can be read back in between (pysnop.pipeline.overlap)."""
         own = not self.db.in_transaction
+        if own and not seal:
+            raise ValueError("an unsealed run needs the caller's transaction (begin())")
         try:
             if own:
                 self.db.execute("BEGIN IMMEDIATE")
             run_id = self._insert_run(kind, at, workbook, fingerprint, as_of, user, counts,
                                       proposals, risks, events, exports, account, approvers)
             self._insert_plan(run_id, plan_risks, cover)
-            chain.append(self.db, "run", run_id, stored_text(at) or chain.now_text())
+            self._unsealed = (run_id, stored_text(at) or chain.now_text())
+            if seal:
+                self.seal()
             if own:
                 self.db.commit()
             return run_id
@@ -196,6 +207,18 @@ class DecisionLog:
             if own:
                 self.db.rollback()
             raise FileAccessError(f"cannot write the decision log {self.path}: {exc}") from exc
+
+    def seal(self) -> Stamp:
+        """Seal the run :meth:`record_run` inserted onto the chain; the log's new head."""
+        if self._unsealed is None:
+            raise RuntimeError("no run to seal")
+        run_id, at = self._unsealed
+        try:
+            stamp = chain.append(self.db, "run", run_id, at)
+        except sqlite3.Error as exc:
+            raise FileAccessError(f"cannot write the decision log {self.path}: {exc}") from exc
+        self._unsealed = None
+        return stamp
 
     def _insert_run(self, kind, at, workbook, fingerprint, as_of, user, counts, proposals,
                     risks, events, exports, account, approvers) -> int:

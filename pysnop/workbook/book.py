@@ -180,13 +180,13 @@ class FileBook:
         return read_properties(self.file)
 
     def apply(self, renderers: Sequence[Renderer], *, post_save: PostSave | None = None,
-              draft: Draft | None = None) -> None:
+              draft: Draft | None = None, late: Renderer | None = None) -> None:
         """Write ``renderers``' sheets; on ``draft`` (:meth:`begin_write`), after the sheets
-        drawn on it already."""
+        drawn on it already; ``late``: document properties known last (Draft.finish)."""
         if draft is None:
             draft = self.begin_write()
         draft.draw(list(renderers))
-        draft.finish(post_save)
+        draft.finish(post_save, late)
         self.mark_written()
 
     def begin_write(self) -> Draft:

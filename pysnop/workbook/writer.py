@@ -159,8 +159,11 @@ class Draft:
             render(self.canvas)
             self.drawn += 1
 
-    def finish(self, post_save: Callable[[bytes], bytes] | None = None) -> None:
-        """Merge the sheets drawn into the package and save it atomically at ``dest``."""
+    def finish(self, post_save: Callable[[bytes], bytes] | None = None,
+               late: Renderer | None = None) -> None:
+        """Merge the sheets drawn into the package and save it atomically at ``dest``.
+        ``late`` draws once the sheets are merged, before the document properties are
+        written: document properties only (a run's stamp, known last)."""
         if self.finished:
             raise RuntimeError("a draft is saved once")
         self.finished = True
@@ -174,6 +177,8 @@ class Draft:
         for name in sheets:
             transplant.put_sheet(name)
         transplant.apply_patches(canvas.patches)
+        if late is not None:
+            late(canvas)
         if canvas.properties:
             set_properties(package, canvas.properties)
         save = package.save

@@ -68,6 +68,12 @@ SCRIPT = textwrap.dedent("""
         def broken(self, **kwargs):
             raise OSError("disk I/O error")
         DecisionLog.record_run = broken
+    elif mode == "seal_fails":  # sealing the run fails, after the review went to the child
+        from pysnop.store.decision_log import DecisionLog
+
+        def broken_seal(self):
+            raise OSError("disk I/O error while sealing")
+        DecisionLog.seal = broken_seal
     elif mode == "child_dies":  # the child is killed before it saves
         import pysnop.workbook.writer as writer
 
@@ -164,6 +170,7 @@ def test_the_child_writes_what_one_process_writes(planned, tmp_path):
 @pytest.mark.parametrize("mode, said", [
     ("child_fails", "FileAccessError: cannot write: no space left on device"),
     ("parent_fails", "OSError: disk I/O error"),
+    ("seal_fails", "OSError: disk I/O error while sealing"),
     ("child_dies", "RuntimeError: the process writing the workbook stopped"),
     ("changed_meanwhile", "FileAccessError: "),
 ])

@@ -103,3 +103,33 @@ def test_logged_values_are_each_actions_latest_proposal(tmp_path):
     assert (values["A"]["qty"], values["B"]["qty"]) == (3.0, 1.0)
     assert values["C"] == {"action_id": "C", "qty": 2.0, "note": "approved"}
     assert set(values) == {"A", "B", "C"}
+
+
+def test_a_run_recorded_unsealed_must_be_sealed_before_it_is_committed(tmp_path):
+    """record_run(seal=False) inserts the run's rows for the caller to read back, and seal()
+    puts them on the chain; a commit in between is refused (rows no entry covers would have
+    the next run refuse the log), and without the caller's transaction it is refused."""
+    import datetime as dt
+
+    import pytest
+
+    from pysnop.store import chain
+    from pysnop.store.decision_log import DecisionLog
+
+    at = dt.datetime(2026, 11, 18, 9)
+    path = tmp_path / "log.sqlite"
+    with DecisionLog(path) as log:
+        with pytest.raises(ValueError):
+            log.record_run(kind="recalc", at=at, seal=False)
+        log.begin()
+        run_id = log.record_run(kind="recalc", at=at, seal=False)
+        assert [r["id"] for r in log.runs("recalc")] == [run_id]  # readable, not sealed
+        before = log.head()
+        with pytest.raises(RuntimeError):
+            log.commit()
+        stamp = log.seal()
+        assert stamp.seq == before.seq + 1 and stamp == log.head()
+        log.commit()
+        assert chain.verify(log.db) == []
+        with pytest.raises(RuntimeError):
+            log.seal()  # nothing left to seal
