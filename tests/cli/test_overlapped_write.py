@@ -7,12 +7,12 @@ a fresh ``python``, as ``pysnop recalc`` is."""
 
 import json
 import shutil
-from pathlib import Path
 import sqlite3
 import subprocess
 import sys
 import textwrap
 import zipfile
+from pathlib import Path
 
 import pytest
 import python_calamine as pc
