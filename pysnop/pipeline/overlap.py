@@ -39,7 +39,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Generic, NoReturn, TypeVar
 
 if TYPE_CHECKING:  # the command line imports this module before pandas & co. (a fork pause)
     from pysnop.store.chain import Stamp
@@ -146,24 +146,13 @@ def write(book: FileBook, review: Callable[[], ReviewData], stamp: Callable[[], 
         for fd in (to_child_r, to_child_w, to_parent_r, to_parent_w):
             os.close(fd)
         return False
-    if pid == 0:  # the child: never returns, never runs the parent's exit handlers
-        code = 1
-        try:
-            os.close(to_child_w)
-            os.close(to_parent_r)
+    if pid == 0:
+        def save() -> tuple[Any, ...]:
             inbox = _Inbox(to_child_r)
-            try:
-                apply(draw(inbox.review), inbox.stamp)
-                answer: tuple[Any, ...] = ("ok",)
-                code = 0
-            except Aborted:
-                answer = ("aborted",)
-            except BaseException as exc:
-                answer = ("error", _portable(exc))
-            with os.fdopen(to_parent_w, "wb") as out:
-                out.write(pickle.dumps(answer))
-        finally:
-            os._exit(code)
+            apply(draw(inbox.review), inbox.stamp)
+            return ("ok",)
+
+        _child(save, to_parent_w, (to_child_w, to_parent_r))
     os.close(to_child_r)
     os.close(to_parent_w)
     outbox = os.fdopen(to_child_w, "wb")
@@ -229,21 +218,32 @@ def fork_call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> ForkedCall[T] 
         os.close(read_end)
         os.close(write_end)
         return None
-    if pid == 0:  # the child: never returns, never runs the parent's exit handlers
-        code = 1
-        try:
-            os.close(read_end)
-            try:
-                answer: tuple[Any, ...] = ("ok", fn(*args, **kwargs))
-                code = 0
-            except BaseException as exc:
-                answer = ("error", _portable(exc))
-            with os.fdopen(write_end, "wb") as out:
-                out.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
-        finally:
-            os._exit(code)
+    if pid == 0:
+        _child(lambda: ("ok", fn(*args, **kwargs)), write_end, (read_end,))
     os.close(write_end)
     return ForkedCall(pid, read_end)
+
+
+def _child(work: Callable[[], tuple[Any, ...]], answer_fd: int,
+           others: tuple[int, ...]) -> NoReturn:
+    """A forked child's whole life: ``work``'s answer (or what it raised, or "aborted")
+    pickled to ``answer_fd``; it never returns, and never runs the parent's exit handlers
+    (``os._exit``: nothing of the parent's is flushed or closed twice)."""
+    code = 1
+    try:
+        for fd in others:
+            os.close(fd)
+        try:
+            answer = work()
+            code = 0
+        except Aborted:
+            answer = ("aborted",)
+        except BaseException as exc:
+            answer = ("error", _portable(exc))
+        with os.fdopen(answer_fd, "wb") as out:
+            out.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+    finally:
+        os._exit(code)
 
 
 def _send(out: BinaryIO, message: tuple[Any, ...]) -> None:
