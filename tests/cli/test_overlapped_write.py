@@ -53,6 +53,8 @@ SCRIPT = textwrap.dedent("""
         draw_ahead(run)
 
     Run.draw_ahead = ahead
+    if mode == "fresh":  # a book's first run: a new log
+        (work / "log.sqlite").unlink()
     if mode == "in_turn":
         overlap.MAX_ROWS = -1
     elif mode == "child_fails":  # the save fails in the child (a full disk)
@@ -99,10 +101,10 @@ def planned(tmp_path_factory):
     return book, folder / "seed.sqlite"
 
 
-def rerun(planned, tmp_path, mode):
+def rerun(planned, tmp_path, mode, book=None):
     """Run ``mode`` in ``tmp_path/work`` (one path for every mode: the log records the
-    workbook's path), moved to ``tmp_path/mode`` afterwards."""
-    book, seed = planned
+    workbook's path), moved to ``tmp_path/mode`` afterwards; on ``book`` if given."""
+    book, seed = (book or planned[0]), planned[1]
     work = tmp_path / "work"
     work.mkdir()
     if mode == "changed_meanwhile":  # a copy: this run changes it
@@ -232,3 +234,16 @@ def test_a_forked_call_returns_its_value_or_raises_what_it_raised():
     assert out["unpicklable"] == ["RuntimeError", "Local: made inside", None]
     assert out["dies"][0] == "RuntimeError" and "stopped" in out["dies"][1]
     assert out["with_thread"] is True  # another thread running: not forked, None
+
+
+def test_a_first_run_seals_its_forecasts_before_itself(planned, tmp_path):
+    """This cycle's forecasts are recorded beside the write, just before the run's seal: on
+    the chain they come before the run, as when the consensus stage recorded them."""
+    first = build_demo(tmp_path / "first.xlsx")  # never run: no stamp, no log
+    work, seen = rerun(planned, tmp_path, "fresh", book=first)
+    assert seen["forked"] is True and seen["error"] is None
+    db = sqlite3.connect(work / "log.sqlite")
+    kinds = [r[0] for r in db.execute("SELECT kind FROM chain ORDER BY seq")]
+    db.close()
+    assert kinds == ["log", "forecast_run", "run"]
+    assert read_properties(work / "out.xlsx")["pysnop_log_entry"] == "3"
