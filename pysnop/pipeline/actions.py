@@ -139,8 +139,7 @@ def actions_stage(run: Run) -> None:
     path = log.path
     names = approvers.names()
     run.actions = ActionsResult(rows, path, ReviewData(), events, plan.risks, plan.cover)
-    pending = run.pending = PendingLog(record, review, log.seal, run.actions,
-                                       before_seal=run.record_deferred_history)
+    pending = run.pending = PendingLog(record, review, log.seal, run.actions)
     if not run.options.overlap:
         pending.settle()
     run.add_sheets(NAME, actions_renderer(rows, names, plan.risks, plan.cover))

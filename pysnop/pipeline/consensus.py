@@ -194,8 +194,7 @@ def consensus_stage(run: Run) -> None:
     if record and forecast_for_log is not None and len(forecast_for_log):
         path = run.store_path()
         assert path is not None  # required: raises for a workbook never saved
-
-        def record_forecasts() -> None:
+        try:
             log = run.log_hold().log  # checked against the workbook; committed with it
             rows = history_rows(consensus, forecast_for_log, as_of)
             ov = None
@@ -207,16 +206,6 @@ def consensus_stage(run: Run) -> None:
                 ov = ov[keep]  # the overrides that acted on a forecast week
             if record_cycle(log, rows, as_of=as_of, workbook=run.source, overrides=ov):
                 run.history_file = path
-
-        try:
-            if run.options.overlap:
-                run.log_hold()  # checked against the workbook now, whatever comes later
-                # recorded with the run, just before its seal (and so before it on the
-                # chain, as here): beside the workbook's write (pipeline/overlap), where
-                # a failure fails the run, as the run's own record does
-                run.deferred_history = record_forecasts
-            else:
-                record_forecasts()
         except FileAccessError as exc:
             run.warnings.append(Problem(f"{exc}; this cycle's forecasts were not recorded",
                                         severity="warning"))

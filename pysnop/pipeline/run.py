@@ -164,8 +164,6 @@ def write(book: Book, run: Run, *, stages: Collection[str] | None = None,
     holding = run.hold is not None and not run.hold.done
     pending = run.pending
     try:
-        if pending is None or pending.done:  # no run record to go before: now
-            run.record_deferred_history()
         if (pending is not None and not pending.done and holding
                 and overlap.possible(book, len(run.inputs.inventory))):
             assert isinstance(book, FileBook) and run.hold is not None

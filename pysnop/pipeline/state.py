@@ -102,7 +102,6 @@ class PendingLog:
     review: Callable[[], ReviewData]
     seal: Callable[[], object]      # the run sealed onto the chain
     result: ActionsResult           # its ``review`` is filled in when reviewed
-    before_seal: Callable[[], None] | None = None  # this cycle's forecasts, if left till now
     step: int = 0                   # 0: nothing yet, 1: recorded and reviewed, 2: sealed
     # in a child writing the workbook: where the review comes from (the parent settles)
     supplied: Callable[[], ReviewData] | None = None
@@ -123,8 +122,6 @@ class PendingLog:
         """Record, review and seal (each once)."""
         review = self.reviewed()
         if self.step == 1:
-            if self.before_seal is not None:
-                self.before_seal()
             self.seal()
             self.step = 2
         return review
@@ -170,8 +167,6 @@ class Run:
     stamp: Stamp | None = None              # the decision-log stamp the workbook carries
     hold: LogHold | None = None             # the decision log, held until the write
     pending: PendingLog | None = None       # the run's log record, until settled (actions)
-    # this cycle's forecasts, to record in the log later (RunOptions.overlap; consensus)
-    deferred_history: Callable[[], None] | None = None
     # the write begun early (RunOptions.overlap): the sheets the run has drawn while it
     # waits for the plan (draw_ahead), and how to begin one
     draft: Draft | None = None
@@ -190,12 +185,6 @@ class Run:
         if self.grids is None:
             self.grids = RememberingSource(open_source(self.source))
         return self.grids
-
-    def record_deferred_history(self) -> None:
-        """Record this cycle's forecasts, if the consensus stage left them for later."""
-        record, self.deferred_history = self.deferred_history, None
-        if record is not None:
-            record()
 
     def draw_ahead(self) -> None:
         """Begin the write and draw the sheets the stages so far have added (once; only
