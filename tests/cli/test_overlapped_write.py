@@ -237,8 +237,9 @@ def test_a_forked_call_returns_its_value_or_raises_what_it_raised():
 
 
 def test_a_first_run_seals_its_forecasts_before_itself(planned, tmp_path):
-    """This cycle's forecasts are recorded beside the write, just before the run's seal: on
-    the chain they come before the run, as when the consensus stage recorded them."""
+    """A book's first run with the work split between two processes: the log started, this
+    cycle's forecasts (consensus stage) and the run (sealed beside the write) come on the
+    chain in that order, and the workbook carries the run's entry."""
     first = build_demo(tmp_path / "first.xlsx")  # never run: no stamp, no log
     work, seen = rerun(planned, tmp_path, "fresh", book=first)
     assert seen["forked"] is True and seen["error"] is None
