@@ -175,7 +175,7 @@ def write(book: FileBook, review: Callable[[], ReviewData], stamp: Callable[[], 
         book.mark_written()  # as apply() leaves it, had this process written it
         return True
     if reply[0] == "error":
-        raise reply[1]
+        raise _rebuilt(reply[1])
     raise RuntimeError(f"the process writing the workbook stopped ({reply[0]})")
 
 
@@ -202,7 +202,7 @@ class ForkedCall(Generic[T]):
             value: T = self.outcome[1]
             return value
         if self.outcome[0] == "error":
-            raise self.outcome[1]
+            raise _rebuilt(self.outcome[1])
         raise RuntimeError(f"the process computing in parallel stopped ({self.outcome[0]})")
 
 
@@ -273,18 +273,35 @@ def _reply_quietly(pid: int, fd: int) -> None:
         os.waitpid(pid, 0)
 
 
-def _portable(exc: BaseException) -> BaseException:
-    """``exc`` as it can cross to the parent: itself when it pickles (a PysnopError), else a
-    RuntimeError with its text; either way with the child's traceback as a note."""
+def _portable(exc: BaseException) -> tuple[Any, ...]:
+    """``exc`` as it crosses to the parent (:func:`_rebuilt`): its class, ``args`` and
+    attributes — rebuilt without calling its ``__init__``, which may take other arguments
+    than the ``args`` it leaves (pickle would call it with those, and garble the message)
+    — or, where they do not pickle, its class name and text; with the child's traceback."""
     text = "".join(traceback.format_exception(exc))
-    copy: BaseException
+    state = (type(exc), exc.args, dict(getattr(exc, "__dict__", {})))
     try:
-        copy = pickle.loads(pickle.dumps(exc))
+        pickle.loads(pickle.dumps(state))
     except Exception:
-        copy = RuntimeError(f"{type(exc).__name__}: {exc}")
+        return ("text", f"{type(exc).__name__}: {exc}", text)
+    return ("exception", *state, text)
+
+
+def _rebuilt(payload: tuple[Any, ...]) -> BaseException:
+    """The exception :func:`_portable` sent, as the child raised it (or a RuntimeError with
+    its text), the child's traceback as a note."""
+    exc: BaseException
+    if payload[0] == "exception":
+        cls, args, attributes, text = payload[1:]
+        exc = cls.__new__(cls, *args)
+        exc.args = args
+        exc.__dict__.update(attributes)
+    else:
+        text = payload[2]
+        exc = RuntimeError(payload[1])
     with contextlib.suppress(Exception):
-        copy.add_note(f"in the process writing the workbook:\n{text}")
-    return copy
+        exc.add_note(f"in the process writing the workbook:\n{text}")
+    return exc
 
 
 __all__ = ["MAX_ROWS", "Aborted", "ForkedCall", "fork_call", "pause_for_fork", "possible",

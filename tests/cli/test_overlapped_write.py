@@ -201,13 +201,16 @@ CALLS = textwrap.dedent("""
             raise DataError("bad qty", sheet="Inventory", row=4, column="qty", value=-1)
         if kind == "value":
             raise ValueError("the LP is infeasible")
+        if kind == "own_init":  # an __init__ taking other arguments than its args
+            from pysnop.workbook.ooxml.transplant import NotPysnopsSheet
+            raise NotPysnopsSheet("Review")
         if kind == "unpicklable":
             class Local(Exception):
                 pass
             raise Local("made inside")
         os._exit(5)
 
-    for kind in ("data", "value", "unpicklable", "dies"):
+    for kind in ("data", "value", "own_init", "unpicklable", "dies"):
         try:
             overlap.fork_call(fails, kind).result()
             out[kind] = None
@@ -231,6 +234,8 @@ def test_a_forked_call_returns_its_value_or_raises_what_it_raised():
     assert out["result"]["sum"] == 5 and out["result"]["pid"] != out["parent"]  # a child's
     assert out["data"] == ["DataError", "Inventory row 4 (qty): bad qty", 4]  # whole
     assert out["value"] == ["ValueError", "the LP is infeasible", None]  # as the plan's
+    from pysnop.workbook.ooxml.transplant import NotPysnopsSheet
+    assert out["own_init"] == ["NotPysnopsSheet", str(NotPysnopsSheet("Review")), None]
     assert out["unpicklable"] == ["RuntimeError", "Local: made inside", None]
     assert out["dies"][0] == "RuntimeError" and "stopped" in out["dies"][1]
     assert out["with_thread"] is True  # another thread running: not forked, None
