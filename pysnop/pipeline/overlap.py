@@ -130,27 +130,28 @@ class _Inbox:
 
 def write(book: FileBook, review: Callable[[], ReviewData], stamp: Callable[[], Stamp],
           draw: Callable[[Callable[[], ReviewData]], list[Renderer]],
-          apply: Callable[[list[Renderer], Callable[[], Stamp]], None]) -> bool:
+          apply: Callable[[list[Renderer], Callable[[], Stamp]], list[Any]]
+          ) -> list[Any] | None:
     """Record the run while a child draws and saves the workbook: ``review`` (the run's
     rows into the log, and the review read back) and then ``stamp`` (the run sealed onto
     the chain: the log's new head) here; in the child ``draw`` (the renderers, given where
     the review will come from) and ``apply`` (the save, given where the stamp will come
     from: it is wanted last, for the document properties, so the seal is made while the
-    child merges and packs the sheets). False when no child could be forked (nothing was
-    done); raises what failed on either side. The caller commits the log when this returns
-    True, and rolls it back when it raises."""
+    child merges and packs the sheets; it returns what the save said — warnings — for the
+    parent to keep). None when no child could be forked (nothing was done), else what
+    ``apply`` returned; raises what failed on either side. The caller commits the log when
+    this returns, and rolls it back when it raises."""
     to_child_r, to_child_w = os.pipe()
     to_parent_r, to_parent_w = os.pipe()
     pid = _fork_alone()
     if pid is None:
         for fd in (to_child_r, to_child_w, to_parent_r, to_parent_w):
             os.close(fd)
-        return False
+        return None
     if pid == 0:
         def save() -> tuple[Any, ...]:
             inbox = _Inbox(to_child_r)
-            apply(draw(inbox.review), inbox.stamp)
-            return ("ok",)
+            return ("ok", apply(draw(inbox.review), inbox.stamp))
 
         _child(save, to_parent_w, (to_child_w, to_parent_r))
     os.close(to_child_r)
@@ -173,7 +174,8 @@ def write(book: FileBook, review: Callable[[], ReviewData], stamp: Callable[[], 
             _reply_quietly(pid, to_parent_r)
     if reply[0] == "ok":
         book.mark_written()  # as apply() leaves it, had this process written it
-        return True
+        said: list[Any] = reply[1]
+        return said
     if reply[0] == "error":
         raise _rebuilt(reply[1])
     raise RuntimeError(f"the process writing the workbook stopped ({reply[0]})")

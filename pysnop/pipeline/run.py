@@ -177,7 +177,16 @@ def write(book: Book, run: Run, *, stages: Collection[str] | None = None,
                 pending.supplied = review
                 return draw()
 
-            if overlap.write(book, pending.reviewed, sealed, drawn, apply):
+            known = len(run.warnings)
+
+            def saved(renderers: list[Renderer], stamp: Callable[[], Stamp]
+                      ) -> list[Problem]:
+                apply(renderers, stamp)
+                return run.warnings[known:]  # said while saving (the formula stage's)
+
+            said = overlap.write(book, pending.reviewed, sealed, drawn, saved)
+            if said is not None:
+                run.warnings += said
                 run.release(committed=True)
                 return
         if pending is not None:

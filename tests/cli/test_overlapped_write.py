@@ -33,8 +33,9 @@ SCRIPT = textwrap.dedent("""
     write, fork = overlap.write, overlap._fork_alone
 
     def spy(*args, **kwargs):
-        seen["forked"] = write(*args, **kwargs)
-        return seen["forked"]
+        said = write(*args, **kwargs)
+        seen["forked"] = said is not None
+        return said
 
     def fork_spy():
         pid = fork()
@@ -76,6 +77,12 @@ SCRIPT = textwrap.dedent("""
         def broken_seal(self):
             raise OSError("disk I/O error while sealing")
         DecisionLog.seal = broken_seal
+    elif mode == "formulas_fail":  # the formula engine fails on the saved package
+        import pysnop.pipeline.stages as stages
+
+        def engine_broke(xlsx):
+            raise ValueError("engine broke")
+        stages.post_save = engine_broke
     elif mode == "child_dies":  # the child is killed before it saves
         import pysnop.workbook.writer as writer
 
@@ -84,8 +91,9 @@ SCRIPT = textwrap.dedent("""
         writer.set_properties = die  # after the Review sheet, before the save
     try:
         with time_machine.travel(dt.datetime(2026, 11, 18, 9, 0, 0), tick=False):
-            recalc(book, output=work / "out.xlsx", log=work / "log.sqlite")
+            report = recalc(book, output=work / "out.xlsx", log=work / "log.sqlite")
         seen["error"] = None
+        seen["said"] = [p.reason for p in report.warnings]
     except BaseException as exc:
         seen["error"] = f"{type(exc).__name__}: {exc}"
     print(json.dumps(seen))
@@ -142,8 +150,10 @@ def sheets(path):
 def test_the_child_writes_what_one_process_writes(planned, tmp_path):
     forked, seen = rerun(planned, tmp_path, "overlapped")
     in_turn, seen_in_turn = rerun(planned, tmp_path, "in_turn")
+    assert seen_in_turn["error"] is None and seen["said"] == seen_in_turn["said"]
+    seen.pop("said")
     assert seen == {"child": True, "drawn_ahead": True, "forked": True, "error": None}
-    assert seen_in_turn == {"error": None}  # MAX_ROWS below the book: no fork tried
+    assert set(seen_in_turn) == {"error", "said"}  # MAX_ROWS below the book: no fork tried
     # the log: every table equal row for row, the chain's digests and hashes among them
     # (the clock is frozen, so even the times agree)
     assert tables(forked / "log.sqlite") == tables(in_turn / "log.sqlite")
@@ -253,3 +263,14 @@ def test_a_first_run_seals_its_forecasts_before_itself(planned, tmp_path):
     db.close()
     assert kinds == ["log", "forecast_run", "run"]
     assert read_properties(work / "out.xlsx")["pysnop_log_entry"] == "3"
+
+
+def test_what_the_save_says_in_the_child_reaches_the_run(planned, tmp_path):
+    """A warning said while the workbook is saved — the formula engine failing on it, in
+    the child — is the run's warning as it is when one process saves (the CLI prints it)."""
+    work, seen = rerun(planned, tmp_path, "formulas_fail")
+    assert seen["forked"] is True  # the child saved, and answered
+    assert seen["error"] is None and (work / "out.xlsx").exists()
+    said = [m for m in seen["said"] if m.startswith("formulas were not recalculated")]
+    assert said == ["formulas were not recalculated (engine broke); pysnop's sheets are "
+                    "written, and Excel recalculates the formulas on open"]
