@@ -85,7 +85,7 @@ def recalc(ctx, books, output, as_of, export_dir, no_backup, user, log_path, no_
     """
     as_of_date = as_of.date() if as_of else None
     if len(books) == 1 and scheduler is None:
-        from pysnop.pipeline.overlap import pause_for_fork as overlap_pause
+        from pysnop.forking import pause_for_fork
         from pysnop.store import preverify
         from pysnop.workbook.read import preload
 
@@ -95,7 +95,7 @@ def recalc(ctx, books, output, as_of, export_dir, no_backup, user, log_path, no_
         preload.start(books[0])
         try:
             with err.status(f"{books[0].name}: starting") as status, \
-                    overlap_pause(status.stop, status.start):  # its thread, for a fork
+                    pause_for_fork(status.stop, status.start):  # its thread, for a fork
                 step = lambda name: status.update(f"{books[0].name}: {name}")
                 report = run_guarded(ctx, _api().recalc, books[0], output=output,
                                       as_of=as_of_date, export_dir=export_dir,

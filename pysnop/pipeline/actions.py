@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from pysnop import forking
 from pysnop.core.bridge import run_bridge
 from pysnop.core.decisions import APPROVED, OBSOLETE, Event, merge, review_edits
 from pysnop.core.review_coordination import coverage_of
@@ -78,7 +79,7 @@ def actions_stage(run: Run) -> None:
     rows = len(inputs.inventory)
     # lost units valued at the week's margin (promo margin in promo weeks), as the Bridge's
     # margin at risk (docs/semantics.md, promotion economics)
-    forked = (overlap.fork_call(plan_actions, inputs, result, margin_week=result.margin_weekly)
+    forked = (forking.fork_call(plan_actions, inputs, result, margin_week=result.margin_weekly)
               if run.options.overlap and rows <= overlap.MAX_ROWS else None)
     with (overlapping(rows, "pysnop-plan") if forked is None
           else contextlib.nullcontext(None)) as pool:

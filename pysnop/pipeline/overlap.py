@@ -1,6 +1,7 @@
-"""A second process for a run: the action plan made by a forked child while the run reads
-the Actions sheet and the log (:func:`fork_call`), and the workbook drawn and saved by a
-forked child while the run records itself in the log (:func:`write`).
+"""A second process for a run (the forks: :mod:`pysnop.forking`): the action plan made by
+a forked child while the run reads the Actions sheet and the log (``fork_call``), and the
+workbook drawn and saved by a forked child while the run records itself in the log
+(:func:`write`).
 
 At the end of a run two jobs remain that share nothing but two small results: recording
 the run in the decision log (its proposals, risks and decisions, sealed onto the hash chain)
@@ -21,11 +22,11 @@ pickles); the plan changes nothing it is given, so nothing is lost with the chil
 
 Only where ``RunOptions.overlap`` (``recalc``, the command line); not forked, and done in
 turn (the plan on a thread) as before (:func:`possible` says): on Windows and macOS (only
-Linux forks after pandas and numpy have loaded, see :func:`_fork_alone`); a book open in
-Excel; with another thread running (a fork copies only the calling thread — the command
-line's progress spinner is paused for the fork, see :func:`pause_for_fork`); and above
-:data:`MAX_ROWS` sku-locations, where the second process's copy of the run would cost more
-memory than the overlap saves time.
+Linux forks after pandas and numpy have loaded, see ``fork_alone``); a book open in Excel;
+with another thread running (a fork copies only the calling thread — the command line's
+progress spinner is paused for the fork, ``pause_for_fork``); and above :data:`MAX_ROWS`
+sku-locations, where the second process's copy of the run would cost more memory than the
+overlap saves time.
 """
 
 from __future__ import annotations
@@ -33,13 +34,12 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import signal
-import sys
 import threading
-import time
-import traceback
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, BinaryIO, Generic, NoReturn, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from pysnop import forking
+from pysnop.forking import Aborted
 
 if TYPE_CHECKING:  # the command line imports this module before pandas & co. (a fork pause)
     from pysnop.store.chain import Stamp
@@ -48,57 +48,13 @@ if TYPE_CHECKING:  # the command line imports this module before pandas & co. (a
     from pysnop.workbook.render.review import ReviewData
 
 MAX_ROWS = 20_000  # sku-locations (as core.actions.OVERLAP_ROWS, for the same reason)
-FORKS = sys.platform.startswith("linux") and hasattr(os, "fork")
-SETTLE_SECONDS = 0.2  # how long other threads are given to end before a fork is given up
-
-T = TypeVar("T")
-_pausers: list[tuple[Callable[[], Any], Callable[[], Any]]] = []
-
-
-@contextlib.contextmanager
-def pause_for_fork(stop: Callable[[], Any], start: Callable[[], Any]) -> Iterator[None]:
-    """While in this block, a fork stops a thread with ``stop`` and (in the parent) starts
-    it again with ``start``: the command line's progress spinner."""
-    entry = (stop, start)
-    _pausers.append(entry)
-    try:
-        yield
-    finally:
-        _pausers.remove(entry)
 
 
 def possible(book: Book, rows: int) -> bool:
     from pysnop.workbook.book import FileBook
 
-    return (FORKS and isinstance(book, FileBook) and book.headless
+    return (forking.FORKS and isinstance(book, FileBook) and book.headless
             and rows <= MAX_ROWS and threading.current_thread() is threading.main_thread())
-
-
-def _fork_alone() -> int | None:
-    """``os.fork()`` with no other thread running (None: another thread is running, or the
-    system is not Linux: macOS's system libraries — Accelerate, which numpy uses there,
-    among them — are not safe to use in a child forked after they loaded)."""
-    if not FORKS:
-        return None
-    for stop, _ in _pausers:
-        stop()
-    pid = None
-    try:
-        deadline = time.monotonic() + SETTLE_SECONDS  # a stopped thread ends on its own
-        for thread in threading.enumerate():
-            if thread is not threading.current_thread():
-                thread.join(max(0.0, deadline - time.monotonic()))
-        if threading.active_count() == 1:
-            pid = os.fork()
-    finally:
-        if pid != 0:
-            for _, start in _pausers:
-                start()
-    return pid
-
-
-class Aborted(Exception):
-    """The parent could not record the run: the child writes nothing."""
 
 
 class _Inbox:
@@ -143,7 +99,7 @@ def write(book: FileBook, review: Callable[[], ReviewData], stamp: Callable[[], 
     this returns, and rolls it back when it raises."""
     to_child_r, to_child_w = os.pipe()
     to_parent_r, to_parent_w = os.pipe()
-    pid = _fork_alone()
+    pid = forking.fork_alone()
     if pid is None:
         for fd in (to_child_r, to_child_w, to_parent_r, to_parent_w):
             os.close(fd)
@@ -153,11 +109,11 @@ def write(book: FileBook, review: Callable[[], ReviewData], stamp: Callable[[], 
             inbox = _Inbox(to_child_r)
             return ("ok", apply(draw(inbox.review), inbox.stamp))
 
-        _child(save, to_parent_w, (to_child_w, to_parent_r))
+        forking.child(save, to_parent_w, (to_child_w, to_parent_r))
     os.close(to_child_r)
     os.close(to_parent_w)
     outbox = os.fdopen(to_child_w, "wb")
-    reply: tuple[Any, ...] | None = None
+    answer: tuple[Any, ...] | None = None
     try:
         try:
             _send(outbox, ("ok", review()))
@@ -168,84 +124,17 @@ def write(book: FileBook, review: Callable[[], ReviewData], stamp: Callable[[], 
         finally:
             with contextlib.suppress(OSError):
                 outbox.close()
-        reply = _reply(pid, to_parent_r)
+        answer = forking.reply(pid, to_parent_r)
     finally:
-        if reply is None:  # failed first: the child is told, and waited for
-            _reply_quietly(pid, to_parent_r)
-    if reply[0] == "ok":
+        if answer is None:  # failed first: the child is told, and waited for
+            forking.reply_quietly(pid, to_parent_r)
+    if answer[0] == "ok":
         book.mark_written()  # as apply() leaves it, had this process written it
-        said: list[Any] = reply[1]
+        said: list[Any] = answer[1]
         return said
-    if reply[0] == "error":
-        raise _rebuilt(reply[1])
-    raise RuntimeError(f"the process writing the workbook stopped ({reply[0]})")
-
-
-class ForkedCall(Generic[T]):
-    """``fn(*args)`` computed by a forked child on its copy of the process; :meth:`result`
-    waits for it and returns its value, or raises what it raised (see :func:`fork_call`)."""
-
-    def __init__(self, pid: int, fd: int):
-        self.pid, self.fd = pid, fd
-        self.outcome: tuple[Any, ...] | None = None
-
-    def cancel(self) -> None:
-        """Stop the child, if its result was not taken (the run failed meanwhile)."""
-        if self.outcome is None:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-            _reply_quietly(self.pid, self.fd)
-            self.outcome = ("cancelled",)
-
-    def result(self) -> T:
-        if self.outcome is None:
-            self.outcome = _reply(self.pid, self.fd)
-        if self.outcome[0] == "ok":
-            value: T = self.outcome[1]
-            return value
-        if self.outcome[0] == "error":
-            raise _rebuilt(self.outcome[1])
-        raise RuntimeError(f"the process computing in parallel stopped ({self.outcome[0]})")
-
-
-def fork_call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> ForkedCall[T] | None:
-    """Compute ``fn(*args, **kwargs)`` in a forked child (a second core, not a thread
-    taking turns with this one for the GIL); None when no child can be forked (see
-    :func:`_fork_alone`) — the caller computes it another way. ``fn`` must return what it
-    computes and change nothing the caller reads later: the child's changes stay in the
-    child."""
-    read_end, write_end = os.pipe()
-    pid = _fork_alone()
-    if pid is None:
-        os.close(read_end)
-        os.close(write_end)
-        return None
-    if pid == 0:
-        _child(lambda: ("ok", fn(*args, **kwargs)), write_end, (read_end,))
-    os.close(write_end)
-    return ForkedCall(pid, read_end)
-
-
-def _child(work: Callable[[], tuple[Any, ...]], answer_fd: int,
-           others: tuple[int, ...]) -> NoReturn:
-    """A forked child's whole life: ``work``'s answer (or what it raised, or "aborted")
-    pickled to ``answer_fd``; it never returns, and never runs the parent's exit handlers
-    (``os._exit``: nothing of the parent's is flushed or closed twice)."""
-    code = 1
-    try:
-        for fd in others:
-            os.close(fd)
-        try:
-            answer = work()
-            code = 0
-        except Aborted:
-            answer = ("aborted",)
-        except BaseException as exc:
-            answer = ("error", _portable(exc))
-        with os.fdopen(answer_fd, "wb") as out:
-            out.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
-    finally:
-        os._exit(code)
+    if answer[0] == "error":
+        raise forking.rebuilt(answer[1])
+    raise RuntimeError(f"the process writing the workbook stopped ({answer[0]})")
 
 
 def _send(out: BinaryIO, message: tuple[Any, ...]) -> None:
@@ -257,54 +146,4 @@ def _send(out: BinaryIO, message: tuple[Any, ...]) -> None:
         pass
 
 
-def _reply(pid: int, fd: int) -> tuple[Any, ...]:
-    with os.fdopen(fd, "rb") as src:
-        data = src.read()
-    _, status = os.waitpid(pid, 0)
-    if not data:
-        return (f"exit status {status}",)
-    reply: tuple[Any, ...] = pickle.loads(data)
-    return reply
-
-
-def _reply_quietly(pid: int, fd: int) -> None:
-    """The child waited for (and its reply dropped) when the parent fails first."""
-    with contextlib.suppress(OSError, ValueError):
-        os.close(fd)
-    with contextlib.suppress(OSError):
-        os.waitpid(pid, 0)
-
-
-def _portable(exc: BaseException) -> tuple[Any, ...]:
-    """``exc`` as it crosses to the parent (:func:`_rebuilt`): its class, ``args`` and
-    attributes — rebuilt without calling its ``__init__``, which may take other arguments
-    than the ``args`` it leaves (pickle would call it with those, and garble the message)
-    — or, where they do not pickle, its class name and text; with the child's traceback."""
-    text = "".join(traceback.format_exception(exc))
-    state = (type(exc), exc.args, dict(getattr(exc, "__dict__", {})))
-    try:
-        pickle.loads(pickle.dumps(state))
-    except Exception:
-        return ("text", f"{type(exc).__name__}: {exc}", text)
-    return ("exception", *state, text)
-
-
-def _rebuilt(payload: tuple[Any, ...]) -> BaseException:
-    """The exception :func:`_portable` sent, as the child raised it (or a RuntimeError with
-    its text), the child's traceback as a note."""
-    exc: BaseException
-    if payload[0] == "exception":
-        cls, args, attributes, text = payload[1:]
-        exc = cls.__new__(cls, *args)
-        exc.args = args
-        exc.__dict__.update(attributes)
-    else:
-        text = payload[2]
-        exc = RuntimeError(payload[1])
-    with contextlib.suppress(Exception):
-        exc.add_note(f"in the process writing the workbook:\n{text}")
-    return exc
-
-
-__all__ = ["MAX_ROWS", "Aborted", "ForkedCall", "fork_call", "pause_for_fork", "possible",
-           "write"]
+__all__ = ["MAX_ROWS", "possible", "write"]

@@ -152,25 +152,22 @@ def write(book: Book, run: Run, *, stages: Collection[str] | None = None,
     def apply(renderers: list[Renderer], stamp: Callable[[], Stamp] | None) -> None:
         late = None if stamp is None else (
             lambda canvas: stamp_renderer(stamp())(canvas))  # the properties, last
-        if draft is not None:
-            assert isinstance(book, FileBook)
+        if isinstance(book, FileBook):
             book.apply(renderers, post_save=post_save, draft=draft, late=late)
-        elif isinstance(book, FileBook):
-            book.apply(renderers, post_save=post_save, late=late)
         else:  # a book open in Excel draws them all at once
             book.apply(renderers + ([late] if late is not None else []),
                        post_save=post_save)
 
-    holding = run.hold is not None and not run.hold.done
+    hold = run.hold if run.hold is not None and not run.hold.done else None
     pending = run.pending
     try:
-        if (pending is not None and not pending.done and holding
+        if (pending is not None and not pending.done and hold is not None
                 and overlap.possible(book, len(run.inputs.inventory))):
-            assert isinstance(book, FileBook) and run.hold is not None
-            hold = run.hold
+            assert isinstance(book, FileBook)
 
             def sealed() -> Stamp:
                 pending.settle()
+                assert hold is not None
                 return hold.head()
 
             def drawn(review: Callable[[], ReviewData]) -> list[Renderer]:
@@ -192,7 +189,7 @@ def write(book: Book, run: Run, *, stages: Collection[str] | None = None,
         if pending is not None:
             pending.settle()
         renderers = draw()
-        stamp = run.hold.head if holding and run.hold is not None else None
+        stamp = hold.head if hold is not None else None
         if renderers or draft is not None or stamp is not None:
             apply(renderers, stamp)
     except BaseException:

@@ -4,9 +4,9 @@ Every run checks its log before using it (:func:`pysnop.store.integrity.diagnose
 chain's links, and the rows of the newest runs re-hashed (:func:`pysnop.store.chain.verify`
 with ``full=False``), about 0.3 s of one core at 4,000 sku-locations. A fresh ``pysnop
 recalc`` spends its first half second importing pandas, numpy and openpyxl on one core, and
-that check needs none of them (sqlite3, hashlib and json). So, where the operating system can
-fork, the command line forks a small child before those imports (:func:`start`); the child
-verifies the file the run is expected to use and hands its findings back through a pipe.
+that check needs none of them (sqlite3, hashlib and json). So, on Linux, the command line
+forks a small child before those imports (:func:`start`, through :mod:`pysnop.forking`); the
+child verifies the file the run is expected to use and hands its findings back.
 
 What the check finds is unchanged. The child reads the file with the same function the run
 would call, and its findings are used only for the same file in the same state:
@@ -19,31 +19,25 @@ verifies the file itself, as it always did. Changing the file between the two re
 restoring every one of those (a sub-second window) takes deliberate work by someone who can
 write the file — who can equally rebuild the chain (README, "The trust model").
 
-Where there is no ``os.fork`` (Windows), nothing starts and every run verifies in-process.
+Where :mod:`pysnop.forking` does not fork (not Linux, another thread running), nothing starts
+and every run verifies in-process.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import select
-import signal
-import threading
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pysnop import forking
+
+if TYPE_CHECKING:
+    from pysnop.store.chain import Finding
 
 Fingerprint = tuple[Any, ...]
+Verified = tuple[Fingerprint, list["Finding"]]  # the file's state as read, what was found
 
-
-@dataclass
-class _Child:
-    pid: int
-    fd: int
-
-
-_children: dict[Path, _Child] = {}
-WAIT_SECONDS = 600.0
+_children: dict[Path, forking.ForkedCall[Verified | None]] = {}
 
 
 def fingerprint(path: Path) -> Fingerprint | None:
@@ -68,34 +62,14 @@ def start(path: str | os.PathLike[str]) -> None:
     """Fork a child that verifies the log at ``path`` (see the module doc). Call it before
     any thread starts: a fork copies only the calling thread."""
     key = Path(path).resolve()
-    # with another thread running, a lock it holds (imports, the allocator) could be held
-    # forever in the child: only a process with one thread forks
-    if (not hasattr(os, "fork") or threading.active_count() > 1 or key in _children
-            or not key.is_file()):
+    if key in _children or not key.is_file():
         return
-    read_end, write_end = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_end)
-        os.close(write_end)
-        return
-    if pid == 0:  # the child: never returns, never runs the parent's exit handlers
-        code = 0
-        try:
-            os.close(read_end)
-            data = json.dumps(_verify(key)).encode()
-            with os.fdopen(write_end, "wb") as out:
-                out.write(data)
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    _children[key] = _Child(pid, read_end)
+    call = forking.fork_call(_verify, key)
+    if call is not None:
+        _children[key] = call
 
 
-def _verify(path: Path) -> dict[str, Any] | None:
+def _verify(path: Path) -> Verified | None:
     import sqlite3
 
     from pysnop.store import chain
@@ -116,41 +90,23 @@ def _verify(path: Path) -> dict[str, Any] | None:
         db.close()
     if fingerprint(path) != before:
         return None
-    return {"fingerprint": before, "findings": [[f.code, f.detail] for f in findings]}
+    return before, findings
 
 
-def take(path: str | os.PathLike[str]) -> list[Any] | None:
+def take(path: str | os.PathLike[str]) -> list[Finding] | None:
     """The child's findings for ``path`` (a list of :class:`pysnop.store.chain.Finding`,
     empty when intact), waiting for it, once; None when there is no child for this file,
     it failed, or the file is not in the state the child read."""
-    from pysnop.store.chain import Finding
-
-    child = _children.pop(Path(path).resolve(), None)
-    if child is None:
+    call = _children.pop(Path(path).resolve(), None)
+    if call is None:
         return None
-    data = b""
     try:
-        with os.fdopen(child.fd, "rb") as src:
-            # a child that never answers (it cannot deadlock: it forked alone; still) is
-            # stopped, and the run verifies the file itself
-            if select.select([src], [], [], WAIT_SECONDS)[0]:
-                data = src.read()
-            else:
-                os.kill(child.pid, signal.SIGKILL)
-    except OSError:
-        data = b""
-    try:
-        os.waitpid(child.pid, 0)
-    except OSError:
-        pass
-    try:
-        result = json.loads(data) if data else None
-    except ValueError:
+        verified = call.result()
+    except Exception:  # the run reads the file itself and reports it
         return None
-    now = fingerprint(Path(path))
-    if not result or now is None or json.loads(json.dumps(now)) != result["fingerprint"]:
+    if verified is None or fingerprint(Path(path)) != verified[0]:
         return None
-    return [Finding(str(code), str(detail)) for code, detail in result["findings"]]
+    return verified[1]
 
 
 def expected_path(book: Path, *, output: Path | None, log: Path | None) -> Path:

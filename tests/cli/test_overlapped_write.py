@@ -25,12 +25,13 @@ SCRIPT = textwrap.dedent("""
     import datetime as dt, json, os, sys
     from pathlib import Path
     import time_machine
+    from pysnop import forking
     from pysnop.pipeline import overlap
     from pysnop.pipeline.run import recalc
 
     book, work, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     seen = {}
-    write, fork = overlap.write, overlap._fork_alone
+    write, fork = overlap.write, forking.fork_alone
 
     def spy(*args, **kwargs):
         said = write(*args, **kwargs)
@@ -42,7 +43,7 @@ SCRIPT = textwrap.dedent("""
         seen["child"] = bool(pid)  # in the parent: a child was forked
         return pid
 
-    overlap.write, overlap._fork_alone = spy, fork_spy
+    overlap.write, forking.fork_alone = spy, fork_spy
     from pysnop.pipeline.state import Run
     draw_ahead = Run.draw_ahead
 
@@ -198,11 +199,11 @@ def test_a_failure_on_either_side_writes_and_records_nothing(planned, tmp_path, 
 
 CALLS = textwrap.dedent("""
     import json, os, threading
+    from pysnop import forking
     from pysnop.errors import DataError
-    from pysnop.pipeline import overlap
 
     out = {}
-    out["result"] = overlap.fork_call(lambda a, b=0: {"sum": a + b, "pid": os.getpid()},
+    out["result"] = forking.fork_call(lambda a, b=0: {"sum": a + b, "pid": os.getpid()},
                                       2, b=3).result()
     out["parent"] = os.getpid()
 
@@ -222,14 +223,14 @@ CALLS = textwrap.dedent("""
 
     for kind in ("data", "value", "own_init", "unpicklable", "dies"):
         try:
-            overlap.fork_call(fails, kind).result()
+            forking.fork_call(fails, kind).result()
             out[kind] = None
         except BaseException as exc:
             out[kind] = [type(exc).__name__, str(exc), getattr(exc, "row", None)]
     stop = threading.Event()
     t = threading.Thread(target=stop.wait)
     t.start()
-    out["with_thread"] = overlap.fork_call(len, [1]) is None
+    out["with_thread"] = forking.fork_call(len, [1]) is None
     stop.set()
     t.join()
     print(json.dumps(out))
