@@ -29,7 +29,8 @@ from typing import Protocol, runtime_checkable
 
 import openpyxl
 
-from pysnop.workbook.ooxml.atomic import Fingerprint, fingerprint
+from pysnop.errors import FileAccessError, LayoutError, PysnopError
+from pysnop.workbook.ooxml.atomic import Fingerprint, changed_message, changed_since, fingerprint
 from pysnop.workbook.ooxml.custom_props import read_properties
 from pysnop.workbook.read import preload
 from pysnop.workbook.read.grid import CalamineSource, Grid
@@ -155,7 +156,18 @@ class FileBook:
         return self._src().sheet_names()
 
     def grid(self, sheet: str) -> Grid:
-        return self._src().grid(sheet)
+        src = self._src()
+        try:
+            return src.grid(sheet)
+        except PysnopError:
+            raise
+        except Exception as exc:  # calamine's XmlError, ZipError, ...
+            # Sheets load lazily from the open file: a save in place since the first read
+            # shows up here as a corrupt stream, and is said as what it is.
+            if self._read_as is not None and changed_since(self.file, self._read_as):
+                raise FileAccessError(changed_message(self.file)) from exc
+            raise LayoutError(f"cannot read sheet {sheet} of {self.file.name}: {exc}",
+                              sheet=sheet) from exc
 
     def tables(self) -> list[tuple[str, str, str]]:
         return self._src().tables()

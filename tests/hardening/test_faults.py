@@ -338,3 +338,40 @@ def test_a_save_between_the_read_and_the_write_is_detected(tmp_path, monkeypatch
     with pytest.raises(FileAccessError, match="changed by someone else"):
         pysnop.recalc(book)
     assert book.read_bytes() == their_bytes
+
+
+def test_a_save_in_place_before_a_sheet_is_loaded_is_said_as_such(tmp_path):
+    """Sheets load lazily from the open file: a save in place under the reader (here the
+    bytes zeroed, as a truncate-and-write leaves them mid-way) is a changed file, not a
+    corrupt-stream traceback."""
+    from pysnop.workbook.book import FileBook
+
+    book = _book(tmp_path)
+    fb = FileBook(book)
+    assert "Receipts" in fb.sheet_names()  # opened: the zip's directory is read
+    with open(book, "r+b") as handle:  # same inode, as write_bytes does
+        handle.write(b"\0" * book.stat().st_size)
+    with pytest.raises(FileAccessError, match="changed by someone else"):
+        fb.grid("Receipts")
+
+
+def test_an_unreadable_sheet_in_an_unchanged_file_names_the_sheet(tmp_path):
+    import zipfile
+
+    from pysnop.errors import LayoutError
+    from pysnop.workbook.book import FileBook
+
+    good = _book(tmp_path)
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet5.xml":
+                data = data[: len(data) // 2]  # cut mid-element: not well-formed XML
+            dst.writestr(item, data)
+    fb = FileBook(bad)
+    names = fb.sheet_names()
+    with pytest.raises(LayoutError) as err:
+        fb.grid(names[4])
+    assert err.value.sheet == names[4]
+    assert names[4] in str(err.value)
