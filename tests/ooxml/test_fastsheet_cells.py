@@ -177,3 +177,32 @@ def test_cells_given_by_column_on_a_row_of_put_cells_are_put_one_by_one():
     fast, _, moved = _sheet(build, fast=True)
     assert not moved
     assert fast == reference
+
+
+def test_a_failed_save_closes_its_zip(monkeypatch):
+    """A save that raises leaves no zip open over the caller's file object (else it closes
+    itself when collected, after the caller closed the file: an unraisable error)."""
+    import gc
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    opened: list[zipfile.ZipFile] = []
+    real_init = zipfile.ZipFile.__init__
+
+    def spy(self, *a, **k):
+        real_init(self, *a, **k)
+        opened.append(self)
+
+    def broken(self):
+        raise RuntimeError("disk went away")
+
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", spy)
+    monkeypatch.setattr(ExcelWriter, "write_data", broken)
+    buffer = io.BytesIO()
+    try:
+        save_workbook(openpyxl.Workbook(), buffer)
+    except RuntimeError:
+        pass
+    buffer.close()
+    gc.collect()
+    assert opened and all(z.fp is None for z in opened)

@@ -13,6 +13,7 @@ row order); the sheet's openpyxl ``max_row`` does not see these rows.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -438,4 +439,10 @@ def save_workbook(wb, fileobj, compression: int | None = None,
 
     archive = ZipFile(fileobj, "w", compression, allowZip64=True)
     wb.properties.modified = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
-    FastExcelWriter(wb, archive).save()
+    try:
+        FastExcelWriter(wb, archive).save()
+    finally:
+        # a failed save left unclosed would close itself when collected, after the caller
+        # closed ``fileobj`` ("I/O operation on closed file" from ZipFile.__del__)
+        with contextlib.suppress(Exception):
+            archive.close()
