@@ -12,6 +12,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# numpy's OpenBLAS starts a thread per core when it loads, and they spin on the core the
+# run's second process (the log check, the plan, the write) works on: a fresh `pysnop recalc`
+# spent about 0.1 s of CPU on them, and pysnop's arrays never need a threaded BLAS. Before
+# numpy loads; a value the user set is kept.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import click
 
 from pysnop import __version__
