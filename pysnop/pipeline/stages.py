@@ -34,6 +34,7 @@ from pysnop.workbook.render.bridge_chart import write_chart_sheet
 from pysnop.workbook.render.bridge_notes import wasted_spend_renderer
 from pysnop.workbook.render.campaign_columns import write_campaign_columns
 from pysnop.workbook.render.canvas import Canvas, Renderer
+from pysnop.workbook.writer import RESERVED_SHEETS
 
 
 def bridge_renderer(result: BridgeResult, *, campaigns_layout: SheetLayout | None) -> Renderer:
@@ -78,7 +79,7 @@ def formula_stage(run: Run) -> None:
     in the saved file (spilled results laid out): ``run.post_save`` for the writer."""
     mark = time.perf_counter()
     found = (run.formula_scan.result() if run.formula_scan is not None
-             else has_pysnop_formulas(run.source))
+             else has_pysnop_formulas(run.source, skip=RESERVED_SHEETS))
     if found:
         def guarded(xlsx: bytes) -> bytes:
             """A formula the engine cannot evaluate must not cost the planner the run."""
@@ -105,7 +106,9 @@ def start_formula_scan(book: Book, stages: Sequence[Stage]) -> Future[bool] | No
         path = Path(source)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pysnop-formula-scan")
     try:
-        return pool.submit(has_pysnop_formulas, path)
+        # pysnop's own sheets hold none of the user's formulas (they are redrawn whole), and
+        # a re-run's workbook is mostly them: not inflated
+        return pool.submit(has_pysnop_formulas, path, RESERVED_SHEETS)
     finally:
         pool.shutdown(wait=False)  # the thread ends with its one task
 

@@ -24,3 +24,36 @@ def test_a_formula_is_found_across_every_chunk_edge(make_book):
         assert not _may_hold_formulas(package, part["Values"], chunk), chunk
     assert has_pysnop_formulas(book)
     assert not has_pysnop_formulas(make_book({"Values": [["a"], [1]]}))
+
+
+def test_pysnops_own_sheets_are_not_scanned(make_book):
+    """A re-run's workbook is mostly pysnop's own sheets (redrawn whole, no formulas of the
+    user's): the run's scan skips them; the user's sheets are still scanned."""
+    from pysnop.workbook.writer import RESERVED_SHEETS
+
+    only_in_bridge = make_book({"Values": [["a"], [1]],
+                                "Bridge": [["x"], ["=STOCKOUT_RISK(Values!A1:A2)"]]})
+    assert has_pysnop_formulas(only_in_bridge)  # unskipped, the formula is seen
+    assert not has_pysnop_formulas(only_in_bridge, skip=RESERVED_SHEETS)
+    in_users = make_book({"Values": [["a"], [1]], "Bridge": [["x"], [1]],
+                          "Mine": [["=STOCKOUT_RISK(Values!A1:A2)"]]})
+    assert has_pysnop_formulas(in_users, skip=RESERVED_SHEETS)
+
+
+def test_a_run_scans_only_the_users_sheets(make_book, monkeypatch):
+    import udf_plan
+
+    import pysnop
+    import pysnop.pipeline.stages as stages
+
+    seen: list[tuple[str, ...]] = []
+    real = stages.has_pysnop_formulas
+
+    def spy(path, skip=()):
+        seen.append(tuple(skip))
+        return real(path, skip)
+
+    monkeypatch.setattr(stages, "has_pysnop_formulas", spy)
+    book = make_book(udf_plan.sheets())
+    pysnop.recalc(book)
+    assert seen and all({"Bridge", "Actions", "Review"} <= set(s) for s in seen)

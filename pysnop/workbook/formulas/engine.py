@@ -12,7 +12,7 @@ import datetime as dt
 import os
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -116,9 +116,10 @@ def register_functions(functions: dict | None = None) -> dict:
     return functions
 
 
-def has_pysnop_formulas(path: str | os.PathLike) -> bool:
+def has_pysnop_formulas(path: str | os.PathLike, skip: Collection[str] = ()) -> bool:
     """Whether any formula of the workbook calls a pysnop function (the sheets' formulas
-    streamed with lxml; no workbook library involved)."""
+    streamed with lxml; no workbook library involved). ``skip``: sheets not looked at (a
+    run's own sheets: it writes no formulas there, and they are a re-run's largest)."""
     from pysnop.workbook.ooxml.cell_scan import might_have_formulas, scan_cells
     from pysnop.workbook.ooxml.package import Package
     from pysnop.workbook.ooxml.workbook_xml import WorkbookXml
@@ -128,7 +129,7 @@ def has_pysnop_formulas(path: str | os.PathLike) -> bool:
         package = Package(Path(path).read_bytes())
         for sheet in WorkbookXml(package).sheets():
             part = sheet["part"]
-            if not part or not package.has(part):
+            if not part or not package.has(part) or sheet["name"] in skip:
                 continue
             if not _may_hold_formulas(package, part):
                 continue
