@@ -38,7 +38,7 @@ from pysnop.pipeline.audit import approver_changes, hold_to_log, runner
 from pysnop.pipeline.signals import FINGERPRINT
 from pysnop.pipeline.state import ActionsResult, PendingLog, Run, status_counts
 from pysnop.workbook.ooxml.atomic import fingerprint
-from pysnop.workbook.read.actions import ACTIONS_SHEET, check_owned_sheets, read_actions_sheet
+from pysnop.workbook.read.actions import ACTIONS_SHEET, check_owned_sheets
 from pysnop.workbook.read.approvers import read_approvers
 from pysnop.workbook.render.actions import actions_renderer, campaign_actions_renderer
 from pysnop.workbook.render.review import ReviewData, build_review, review_renderer
@@ -87,7 +87,7 @@ def actions_stage(run: Run) -> None:
             pool, plan_actions, inputs, result, margin_week=result.margin_weekly)
         try:
             grids = run.source_grids()
-            sheet = read_actions_sheet(grids)
+            sheet = run.actions_sheet()
             check_owned_sheets(grids)
             approvers, approver_warnings = read_approvers(grids)
             at = now()

@@ -175,6 +175,8 @@ class Run:
     grids: GridSource | None = None
     # whether a formula calls a pysnop function, looked up while the run goes on (stages)
     formula_scan: Future[bool] | None = None
+    # the Actions sheet as read (the log's check and the actions stage both need it)
+    actions_read: pd.DataFrame | None = None
 
     @property
     def inputs(self) -> PlanInputs:
@@ -185,6 +187,13 @@ class Run:
         if self.grids is None:
             self.grids = RememberingSource(open_source(self.source))
         return self.grids
+
+    def actions_sheet(self) -> pd.DataFrame:
+        """The Actions sheet of ``source`` (:func:`read_actions_sheet`), read once: a
+        re-run's Actions sheet is as long as the plan, its cells read value by value."""
+        if self.actions_read is None:
+            self.actions_read = read_actions_sheet(self.source_grids())
+        return self.actions_read
 
     def draw_ahead(self) -> None:
         """Begin the write and draw the sheets the stages so far have added (once; only
@@ -232,7 +241,7 @@ class Run:
                 carry(resolve_path(self.origin, setting=setting), path)  # README: -o
             name = (self.origin or self.book_path or path).name
             self.hold = open_log(path, self.stamp, book=name,
-                                 sheet=read_actions_sheet(self.source_grids()),
+                                 sheet=self.actions_sheet(),
                                  workbook=self.book_path)
             self.warnings += self.hold.warnings
         return self.hold

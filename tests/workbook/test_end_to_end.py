@@ -101,3 +101,22 @@ def test_a_rerun_changes_nothing_the_planner_owns(messy_book):
 
 def _date(value):
     return value.date() if hasattr(value, "date") else value
+
+
+def test_a_rerun_reads_its_actions_sheet_once(tmp_path, monkeypatch):
+    """The log's check and the actions stage both need the Actions sheet; a re-run's is as
+    long as the plan, so it is read once."""
+    import pysnop.pipeline.actions as actions_stage
+    import pysnop.pipeline.state as state
+    from pysnop.demo import build_demo
+
+    book = build_demo(tmp_path / "demo.xlsx")
+    pysnop.recalc(book)
+    assert "Actions" in CalamineWorkbook.from_path(str(book)).sheet_names
+    calls = []
+    real = state.read_actions_sheet
+    for module in (state, actions_stage):  # wherever a stage reads it
+        monkeypatch.setattr(module, "read_actions_sheet",
+                            lambda grids: calls.append(1) or real(grids), raising=False)
+    pysnop.recalc(book)
+    assert len(calls) == 1
