@@ -14,6 +14,9 @@ clock waits for the CPU, the CPU time much less so.
 
 * **default**: ``pysnop recalc BOOK -o OUT --log LOG`` — actions, the Actions and Review
   sheets and the decision log included (what a planner runs);
+* **in-place**: ``pysnop recalc BOOK --log LOG`` where BOOK is the workbook an earlier run
+  wrote (its Bridge, Actions and Review sheets in it) and LOG what that run left: the re-run
+  a planner makes of the file pysnop keeps writing to (a ``.bak`` kept, as by default);
 * **no-actions**: the same with ``--no-actions`` (the bridge refresh);
 * **network**: the default run of a 4,000 sku-location network workbook
   (``generate.py --network``: 2 DCs feeding 18 locations);
@@ -50,7 +53,7 @@ from bench_bridge import workbook_for  # noqa: E402  (benchmarks/ is not a packa
 
 SIZES = (800, 4_000, 10_000, 100_000)
 NETWORK_SIZE = 4_000
-MEASURES = ("default", "no-actions", "network", "import", "udf")
+MEASURES = ("default", "in-place", "no-actions", "network", "import", "udf")
 BIN = Path(sys.executable).parent
 # issue 16's targets for the default run (seconds), for the PASS / MISS column
 TARGETS = {800: 0.9, 4_000: 1.6, 10_000: 3.5, 100_000: 25.0}
@@ -124,6 +127,26 @@ def time_run(book: Path, work: Path, runs: int, extra: str = "",
     return res
 
 
+def time_in_place(book: Path, work: Path, runs: int) -> dict:
+    """``pysnop recalc`` of the workbook an earlier run wrote, in place (its Bridge, Actions
+    and Review sheets there, a ``.bak`` kept), with the log that run left: the weekly cycle's
+    re-run as a planner makes it, ``runs`` times, each from that same workbook and log."""
+    seed_book, seed_log = work / "seed-in-place.xlsx", work / "seed-in-place.pysnop.sqlite"
+    target, log, rss = work / "plan.xlsx", work / "plan.pysnop.sqlite", work / "rss.txt"
+    pysnop = shlex.quote(str(BIN / "pysnop"))
+    for path in (seed_book, seed_log, target, log):
+        path.unlink(missing_ok=True)
+    subprocess.run([str(BIN / "pysnop"), "recalc", str(book), "-o", str(seed_book), "--log",
+                    str(seed_log)], check=True, capture_output=True)
+    clean = (f"cp {seed_book} {target} && cp {seed_log} {log} && "
+             f"rm -f {target}.bak {log}-journal {log}-wal")
+    cmd = f"/usr/bin/time -a -o {rss} -f %M {pysnop} recalc {target} --log {log}"
+    rss.unlink(missing_ok=True)
+    res = hyperfine(cmd, runs, prepare=clean)
+    res["peak_rss_mb"] = max(int(x) for x in rss.read_text().split()) / 1024
+    return res
+
+
 def import_times(runs: int) -> dict:
     py = shlex.quote(sys.executable)
     res = {"import_cli": hyperfine(f"{py} -c 'import pysnop.cli.main'", runs, warmup=1),
@@ -169,6 +192,8 @@ def table(fig: dict) -> str:
 
     for n, r in fig.get("default", {}).items():
         row("default run (`pysnop recalc`)", f"{int(n):,}", r, TARGETS.get(int(n)))
+    for n, r in fig.get("in-place", {}).items():
+        row("re-run in place (the workbook a run wrote)", f"{int(n):,}", r, TARGETS.get(int(n)))
     for n, r in fig.get("no-actions", {}).items():
         row("`--no-actions`", f"{int(n):,}", r)
     if "network" in fig:
@@ -229,6 +254,13 @@ def main() -> None:
                 note(f"{measure} {n:,} … (load {load()})")
                 fig[measure][n] = time_run(book, work, args.runs, extra, args.fresh_log)
                 note(f"  median {s(fig[measure][n]['median_s'])}")
+        if "in-place" in only:
+            fig["in-place"] = {}
+            for n in sizes:
+                note(f"in-place {n:,} … (load {load()})")
+                fig["in-place"][n] = time_in_place(workbook_for(n, args.cache_dir), work,
+                                                   args.runs)
+                note(f"  median {s(fig['in-place'][n]['median_s'])}")
         if "network" in only:
             note(f"network {NETWORK_SIZE:,} … (load {load()})")
             fig["network"] = time_run(workbook_for(NETWORK_SIZE, args.cache_dir, network=True),
