@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pysnop.errors import LayoutError, Problem, ValidationError
@@ -73,42 +75,70 @@ def read_actions_sheet(source: str | os.PathLike[str] | GridSource) -> pd.DataFr
             f"put the {name} header back (or delete the sheet: pysnop writes it again and "
             f"restores decisions from the decision log)", grid.sheet, grid.first_row + i0,
             None, name, None, "error", "layout") for name in missing])
-    records = []
-    for i in range(i0 + 1, len(grid.rows)):
-        row = grid.rows[i]
-        rec = {name: _read_value(name, row[cols[name]] if name in cols and cols[name] < len(row)
-                                 else None) for name in COLUMNS}
-        if all(v is None for v in rec.values()):
-            continue
-        if rec["action_id"] is None and all(rec[c] is None for c in DECIDED):
-            continue  # a risk line or a group line: not an action
-        rec["row"] = grid.first_row + i
-        records.append(rec)
-    frame = pd.DataFrame.from_records(records, columns=[*COLUMNS, "row"]) if records else empty
+    body = grid.rows[i0 + 1:]
+    values = []
+    for name in COLUMNS:  # column by column: one reader per column, not a lookup per cell
+        j = cols.get(name)
+        read = _READERS[_kind(name)]
+        values.append([None] * len(body) if j is None else
+                      list(map(read, [row[j] if j < len(row) else None for row in body])))
+    blank = [np.fromiter((v is None for v in col), bool, len(body)) for col in values]
+    at = {name: k for k, name in enumerate(COLUMNS)}
+    undecided = np.logical_and.reduce([blank[at[c]] for c in DECIDED])
+    # a line with nothing in it, or a risk line or a group line (no action_id, no decision)
+    keep = ~(np.logical_and.reduce(blank) | (blank[at["action_id"]] & undecided))
+    rows = np.flatnonzero(keep)
+    if not len(rows):
+        frame = empty
+    else:
+        picked: list[list[Any]] = [[col[i] for i in rows.tolist()] for col in values]
+        picked.append((rows + grid.first_row + i0 + 1).tolist())
+        frame = pd.DataFrame.from_records(list(zip(*picked)), columns=[*COLUMNS, "row"])
     frame.attrs["columns"] = {name: grid.first_col + j for name, j in cols.items()}
     return frame
 
 
-def _read_value(name, value):
+def _kind(name: str) -> str:
+    return ("text" if name in TEXT else "number" if name in NUMBERS
+            else "date" if name in DATES or name in TIMES else "other")
+
+
+def _text(value):
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if name in TEXT:
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return str(value).strip()
-    if name in NUMBERS:
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            return None
-    if name in DATES or name in TIMES:
-        if isinstance(value, (dt.date, dt.datetime)):
-            return value
-        try:
-            return pd.Timestamp(value).to_pydatetime()
-        except (ValueError, TypeError):
-            return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _number(value):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _date(value):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value
+    try:
+        return pd.Timestamp(value).to_pydatetime()
+    except (ValueError, TypeError):
+        return None
+
+
+def _other(value):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
     return value
+
+
+# how a cell of each kind of column is read (blank, whitespace: None)
+_READERS = {"text": _text, "number": _number, "date": _date, "other": _other}
 
 
 def check_owned_sheets(source: str | os.PathLike[str] | GridSource) -> None:
