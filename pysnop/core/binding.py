@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from pandas.core.dtypes.dtypes import BaseMaskedDtype
 
-from pysnop.core.values import records_column
+from pysnop.core.values import plain_records, records_column
 from pysnop.errors import Problem
 
 # what an approval is of: a re-run that changes any of them changes the fingerprint
@@ -281,8 +281,7 @@ def restore_owned(sheet: pd.DataFrame, logged: Mapping[str, Mapping[str, Any]],
     """
     problems: list[Problem] = []
     keep = []
-    records = sheet.to_dict("records")
-    for rec in records:
+    for rec in plain_records(sheet):  # to_dict("records"), column by column
         action = normal(rec.get("action_id"))
         row = rec.get("row")
         row = None if row is None or pd.isna(row) else int(row)

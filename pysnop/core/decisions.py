@@ -88,7 +88,7 @@ from pysnop.core.decision_records import row_warning as row_warning
 from pysnop.core.review_coordination import coordinate as coordinate
 from pysnop.core.review_coordination import coverage_of
 from pysnop.core.review_coordination import mark_superseded as mark_superseded
-from pysnop.core.values import is_blank_text, per_distinct_text, records_array
+from pysnop.core.values import is_blank_text, per_distinct_text, plain_records, records_array
 
 
 def review_edits(sheet: pd.DataFrame, known: dict[str, Known], approvers: Approvers,
@@ -107,7 +107,7 @@ def review_edits(sheet: pd.DataFrame, known: dict[str, Known], approvers: Approv
     """
     out = Review(sheet.iloc[0:0].copy())
     records, seen = [], set()
-    for rec in sheet.to_dict("records"):
+    for rec in plain_records(sheet):  # to_dict("records"), column by column
         for col in DECISION_COLUMNS:
             rec.setdefault(col, None)
         where = row_of(rec)

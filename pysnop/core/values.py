@@ -58,6 +58,14 @@ def records_column(col: pd.Series) -> list[Any]:
     return values
 
 
+def plain_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame.to_dict("records")``, built column by column (the same values: numpy
+    scalars of object columns boxed as pandas boxes them, text columns as plain objects)."""
+    names = [str(c) for c in frame.columns]
+    columns = (records_column(frame[c]) for c in frame.columns)
+    return [dict(zip(names, row)) for row in zip(*columns)]
+
+
 def records_array(col: pd.Series) -> NDArray[np.object_]:
     """:func:`records_column` as an object array. A numpy number or bool column's cells are
     the Python numbers ``tolist`` gives (``astype(object)`` makes the same ones), and a date

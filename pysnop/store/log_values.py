@@ -74,14 +74,6 @@ def stored_row(rec: dict, fields, whole: Collection[str] = WHOLE) -> list:
                                                                     frozenset(whole))]
 
 
-def plain_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """``frame.to_dict("records")``, built column by column (the same values: numpy
-    scalars of object columns boxed as pandas boxes them, text columns as plain objects)."""
-    names = [str(c) for c in frame.columns]
-    columns = (records_column(frame[c]) for c in frame.columns)
-    return [dict(zip(names, row)) for row in zip(*columns)]
-
-
 def stored_rows(frame: pd.DataFrame, fields, whole: Collection[str] = WHOLE) -> list[tuple]:
     """:func:`stored_row` of every record of ``frame`` (the same values), converted column
     by column: numbers, flags and dates of numpy columns in one step each."""

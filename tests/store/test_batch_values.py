@@ -11,7 +11,7 @@ import pytest
 from batch_rows import adversarial
 
 from pysnop.core.binding import _VALUES_JSON, _json_numbers, normal, values_record, values_records
-from pysnop.store.log_values import plain_records
+from pysnop.core.values import plain_records
 
 # computed by values_record, one row at a time, before values_records existed
 PINNED_FINGERPRINTS = [

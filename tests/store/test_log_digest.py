@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from pysnop.core.decisions import APPROVED, PROPOSED, Event
+from pysnop.core.values import plain_records
 from pysnop.store import chain, log_values
 from pysnop.store.decision_log import DecisionLog
 
@@ -156,7 +157,7 @@ def test_rows_converted_by_column_equal_rows_converted_by_record():
                                   log_values.RISK_COUNTS)):
         text = {c: object for c, k in frame.dtypes.items() if isinstance(k, pd.StringDtype)}
         records = frame.astype(text).to_dict("records")
-        plain = log_values.plain_records(frame)
+        plain = plain_records(frame)
         assert [list(r) for r in plain] == [list(r) for r in records]
         assert all(same(r[k], p[k]) for r, p in zip(records, plain) for k in r)
         expected = [tuple(log_values.stored_row(r, fields, whole)) for r in records]
