@@ -145,7 +145,7 @@ def review_sheet(book: Book, sheet: pd.DataFrame, hold: LogHold, who: Runner,
     check_owned_sheets(book)
     approvers, warnings = read_approvers(book)
     known = hold.log.known_states()
-    sheet, restored = hold_to_log(sheet, hold, known, hold.log.logged_values(known))
+    sheet, restored = hold_to_log(sheet, hold, known)
     reviewed = review_edits(sheet, known, approvers, who.declared or who.account, at,
                             runner=who, cover=Plan.of(hold.log).cover)
     return reviewed, approvers, hold.warnings + warnings + restored

@@ -93,8 +93,7 @@ def actions_stage(run: Run) -> None:
             at = now()
             log = run.log_hold().log
             known = log.known_states()
-            sheet, restored = hold_to_log(sheet, run.log_hold(), known,
-                                          log.logged_values(known))
+            sheet, restored = hold_to_log(sheet, run.log_hold(), known)
             if forked is not None:  # this core is free until the plan comes: the write
                 run.draw_ahead()    # begins, with the sheets the run has
         except BaseException:

@@ -19,12 +19,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from pysnop.core.authority import Runner
-from pysnop.core.binding import restore_deleted, restore_owned
+from pysnop.core.binding import RESTORED, normal, restore_deleted, restore_owned
 from pysnop.core.decisions import (
     APPROVED,
     BOUND,
@@ -133,10 +132,16 @@ def open_log(path: Path, stamp: Stamp | None, *, book: str, sheet: pd.DataFrame,
     return hold
 
 
-def hold_to_log(sheet: pd.DataFrame, hold: LogHold, known: dict[str, Known],
-                logged: dict[str, dict[str, Any]]) -> tuple[pd.DataFrame, list[Problem]]:
-    """The Actions rows as the log says they stand, before the review (see the module doc)."""
+def hold_to_log(sheet: pd.DataFrame, hold: LogHold, known: dict[str, Known]
+                ) -> tuple[pd.DataFrame, list[Problem]]:
+    """The Actions rows as the log says they stand, before the review (see the module doc).
+    The values the log holds are read for the sheet's rows and the decided actions that
+    may be restored only: not for every action the log ever proposed."""
     col_of = sheet.attrs.get("columns", {})
+    on_sheet = ({str(a) for a in map(normal, sheet["action_id"].tolist()) if a is not None}
+                if "action_id" in sheet else set())
+    logged = hold.log.logged_values(known, only=on_sheet | {
+        action for action, state in known.items() if state.status in RESTORED})
     rows, problems = restore_owned(sheet, logged, col_of, DATES)
     if hold.behind is not None and len(rows):
         changed = hold.log.changed_since(hold.behind)

@@ -33,7 +33,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from itertools import compress, repeat
 from operator import itemgetter, not_
 from pathlib import Path
@@ -274,43 +274,59 @@ class DecisionLog:
 
     # ------------------------------------------------------------------------ reading
     def known_states(self) -> dict[str, Known]:
-        """The last recorded state of every action, replaying accepted and system events."""
-        state: dict[str, dict[str, Any]] = {}
+        """The last recorded state of every action: its accepted and system events replayed
+        in order — each field is its last setting, so SQLite finds, per action, the last
+        comment, the last status, the last status that sets or clears the approval (Approved,
+        Rejected, Proposed, Needs re-approval) and the last Exported, and only those rows
+        are read (a log's history grows every week; tests/store/test_known_states.py holds
+        the replay as the oracle). In order of each action's first event."""
+        resetting = (APPROVED, "Rejected", "Proposed", NEEDS_REAPPROVAL)
         rows = self.db.execute(
-            "SELECT action_id, field, new, who, at, fingerprint, detail FROM decisions "
-            "WHERE outcome != 'refused' ORDER BY id")
-        for action, fld, new, who, at, fp, detail in rows:
-            s = state.setdefault(action, {})
-            if fld == "comment":
-                s["comment"] = new
-            elif fld == "status":
-                s["status"] = new
-                if new == EXPORTED:
-                    s["exported_at"] = parse_time(at)
-                elif new == APPROVED:
-                    s.update(approver=who, decided_at=parse_time(at), exported_at=None,
-                             fingerprint=fp, detail=detail)
-                elif new == "Rejected":
-                    s.update(approver=who, decided_at=parse_time(at), exported_at=None,
-                             fingerprint=None, detail=None)
-                elif new in ("Proposed", NEEDS_REAPPROVAL):
-                    s.update(approver=None, decided_at=None, exported_at=None,
-                             fingerprint=None, detail=None)
-        return {a: Known(s.get("status", "Proposed"), s.get("approver"), s.get("decided_at"),
-                         s.get("comment"), s.get("exported_at"), s.get("fingerprint"),
-                         s.get("detail")) for a, s in state.items()}
+            "WITH last AS (SELECT action_id, MIN(id) AS first, "
+            "MAX(CASE WHEN field = 'comment' THEN id END) AS c, "
+            "MAX(CASE WHEN field = 'status' THEN id END) AS s, "
+            "MAX(CASE WHEN field = 'status' AND new IN (?, ?, ?, ?) THEN id END) AS a, "
+            "MAX(CASE WHEN field = 'status' AND new = ? THEN id END) AS e "
+            "FROM decisions WHERE outcome != 'refused' GROUP BY action_id) "
+            "SELECT last.action_id, last.c, cm.new, last.s, st.new, last.a, ap.new, ap.who, "
+            "ap.at, ap.fingerprint, ap.detail, last.e, ex.at FROM last "
+            "LEFT JOIN decisions cm ON cm.id = last.c LEFT JOIN decisions st ON st.id = last.s "
+            "LEFT JOIN decisions ap ON ap.id = last.a LEFT JOIN decisions ex ON ex.id = last.e "
+            "ORDER BY last.first", (*resetting, EXPORTED))
+        out: dict[str, Known] = {}
+        for (action, c, comment, s, status, a, setting, who, at, fp, detail, e,
+             exported) in rows:
+            approver = decided = fingerprint = values = None
+            if setting == APPROVED:
+                approver, decided, fingerprint, values = who, parse_time(at), fp, detail
+            elif setting == "Rejected":
+                approver, decided = who, parse_time(at)
+            out[action] = Known("Proposed" if s is None else status, approver, decided,
+                                None if c is None else comment,
+                                parse_time(exported) if e is not None and (a is None or e > a)
+                                else None, fingerprint, values)
+        return out
 
-    def logged_values(self, known: dict[str, Known] | None = None) -> dict[str, dict[str, Any]]:
+    def logged_values(self, known: dict[str, Known] | None = None,
+                      only: Collection[str] | None = None) -> dict[str, dict[str, Any]]:
         """Per action, the values pysnop last showed for it: those approved (or exported)
-        for an Approved or Exported action, else its latest proposal's (normalised)."""
+        for an Approved or Exported action, else its latest proposal's (normalised).
+        ``only``: of these actions alone (what a run looks up: the sheet's rows and the
+        decided actions it may restore), the others' values not read — every action a
+        log ever proposed adds up week after week."""
         known = self.known_states() if known is None else known
         # each action's proposals of its latest run only (by the index on action_id, run_id:
         # the older runs' values are not read), the last written winning; sorted here by
         # rowid, not by SQLite (whose sorter would carry every detail text)
+        which, args = "", cast(tuple[str, ...], ())
+        if only is not None:  # by the index on (action_id, run_id): those actions' rows only
+            which = "WHERE action_id IN (SELECT value FROM json_each(?)) "
+            args = (json.dumps(sorted({str(a) for a in only})),)
         latest = ("FROM proposals p JOIN (SELECT action_id, MAX(run_id) AS run_id FROM "
-                  "proposals GROUP BY action_id) latest ON p.action_id = latest.action_id AND "
-                  "p.run_id = latest.run_id")
-        rows = self.db.execute(f"SELECT p.rowid, p.action_id, p.detail {latest}").fetchall()
+                  f"proposals {which}GROUP BY action_id) latest ON p.action_id = "
+                  "latest.action_id AND p.run_id = latest.run_id")
+        rows = self.db.execute(f"SELECT p.rowid, p.action_id, p.detail {latest}",
+                               args).fetchall()
         rows.sort(key=itemgetter(0))
         out: dict[str, dict[str, Any]] = {}
         if rows:
@@ -320,14 +336,16 @@ class DecisionLog:
             if missing:  # proposals logged before their values were (the columns normalised)
                 legacy = ", ".join(f"p.{name}" for name in LEGACY_VALUES)
                 columns = {r[0]: r[1:] for r in self.db.execute(
-                    f"SELECT p.rowid, {legacy} {latest}")}
+                    f"SELECT p.rowid, {legacy} {latest}", args)}
                 for at in missing:
                     values[at] = {name: normal(v) for name, v in
                                   zip(LEGACY_VALUES, columns[rows[at][0]])}
             # the last of an action's rows wins (every value is a dict now)
             out = dict(zip(map(str, actions), cast(list[dict[str, Any]], values)))
+        wanted = None if only is None else {str(a) for a in only}
         for action, state in known.items():
-            if state.status in (APPROVED, EXPORTED) and state.detail:
+            if state.status in (APPROVED, EXPORTED) and state.detail and (
+                    wanted is None or action in wanted):
                 out[action] = parse_values(state.detail) or out.get(action, {})
         return out
 

@@ -162,3 +162,23 @@ def test_parse_each_gives_what_parse_values_gives():
     for text in ('{"a": 1} {"b": 2}', '{"a": 1} }', '{"a": }', '{"a": 1'):
         with pytest.raises(json.JSONDecodeError):
             parse_each([text])
+
+
+@settings(max_examples=examples(300), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(runs=st.lists(st.lists(proposal_rows(), max_size=6), min_size=1, max_size=4),
+       known=known_states(), only=st.sets(ACTIONS | st.just("not-in-the-log")))
+def test_the_values_of_some_actions_are_those_of_all_kept_for_them(runs, known, only):
+    """``only``: the same values, in the same order, for those actions (a run asks for the
+    sheet's rows and the actions it may restore)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "log.sqlite"
+        write(path, runs)
+        with DecisionLog(path) as log:
+            try:
+                expected: Any = oracle_logged_values(log.db, known)
+            except (ValueError, TypeError):  # a detail refused: those of others are not read
+                expected = None
+            if expected is not None:
+                got = log.logged_values(known, only=only)
+                assert same(got, {a: v for a, v in expected.items() if a in only})
