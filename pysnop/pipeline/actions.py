@@ -37,6 +37,7 @@ from pysnop.pipeline import overlap
 from pysnop.pipeline.audit import approver_changes, hold_to_log, runner
 from pysnop.pipeline.signals import FINGERPRINT
 from pysnop.pipeline.state import ActionsResult, PendingLog, Run, status_counts
+from pysnop.store.known import advance
 from pysnop.workbook.ooxml.atomic import fingerprint
 from pysnop.workbook.read.actions import ACTIONS_SHEET, check_owned_sheets
 from pysnop.workbook.read.approvers import read_approvers
@@ -132,7 +133,9 @@ def actions_stage(run: Run) -> None:
                        plan_risks=plan.risks, cover=plan.cover, seal=False)
 
     def review() -> ReviewData:
-        data = build_review(log)
+        # the states as the log will read them back: those read, advanced by this run's
+        # events (tests/store/test_known_states.py), not the whole history replayed again
+        data = build_review(log, known=advance(known, events))
         data.signals = run.signals  # demand shifts, the consensus note (signals stage)
         return data
 

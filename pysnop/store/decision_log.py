@@ -42,11 +42,12 @@ from typing import Any, cast
 import pandas as pd
 
 from pysnop.core.binding import normal, parse_each, parse_values, values_records
-from pysnop.core.decisions import APPROVED, EXPORTED, NEEDS_REAPPROVAL, Known
+from pysnop.core.decisions import APPROVED, EXPORTED, Known
 from pysnop.errors import FileAccessError
 from pysnop.store import chain
 from pysnop.store.chain import Finding, Stamp
 from pysnop.store.connection import COLUMNS, connect, schema_version
+from pysnop.store.known import known_of, replay
 from pysnop.store.log_values import (
     COVER_FORMAT,
     LEGACY_VALUES,
@@ -55,7 +56,6 @@ from pysnop.store.log_values import (
     RISK_COUNTS,
     RISK_FIELDS,
     pack_cover,
-    parse_time,
     stored_columns,
     stored_text,
     typed_frame,
@@ -274,38 +274,12 @@ class DecisionLog:
 
     # ------------------------------------------------------------------------ reading
     def known_states(self) -> dict[str, Known]:
-        """The last recorded state of every action: its accepted and system events replayed
-        in order — each field is its last setting, so SQLite finds, per action, the last
-        comment, the last status, the last status that sets or clears the approval (Approved,
-        Rejected, Proposed, Needs re-approval) and the last Exported, and only those rows
-        are read (a log's history grows every week; tests/store/test_known_states.py holds
-        the replay as the oracle). In order of each action's first event."""
-        resetting = (APPROVED, "Rejected", "Proposed", NEEDS_REAPPROVAL)
-        rows = self.db.execute(
-            "WITH last AS (SELECT action_id, MIN(id) AS first, "
-            "MAX(CASE WHEN field = 'comment' THEN id END) AS c, "
-            "MAX(CASE WHEN field = 'status' THEN id END) AS s, "
-            "MAX(CASE WHEN field = 'status' AND new IN (?, ?, ?, ?) THEN id END) AS a, "
-            "MAX(CASE WHEN field = 'status' AND new = ? THEN id END) AS e "
-            "FROM decisions WHERE outcome != 'refused' GROUP BY action_id) "
-            "SELECT last.action_id, last.c, cm.new, last.s, st.new, last.a, ap.new, ap.who, "
-            "ap.at, ap.fingerprint, ap.detail, last.e, ex.at FROM last "
-            "LEFT JOIN decisions cm ON cm.id = last.c LEFT JOIN decisions st ON st.id = last.s "
-            "LEFT JOIN decisions ap ON ap.id = last.a LEFT JOIN decisions ex ON ex.id = last.e "
-            "ORDER BY last.first", (*resetting, EXPORTED))
-        out: dict[str, Known] = {}
-        for (action, c, comment, s, status, a, setting, who, at, fp, detail, e,
-             exported) in rows:
-            approver = decided = fingerprint = values = None
-            if setting == APPROVED:
-                approver, decided, fingerprint, values = who, parse_time(at), fp, detail
-            elif setting == "Rejected":
-                approver, decided = who, parse_time(at)
-            out[action] = Known("Proposed" if s is None else status, approver, decided,
-                                None if c is None else comment,
-                                parse_time(exported) if e is not None and (a is None or e > a)
-                                else None, fingerprint, values)
-        return out
+        """The last recorded state of every action, replaying accepted and system events."""
+        state: dict[str, dict[str, Any]] = {}
+        replay(state, self.db.execute(
+            "SELECT action_id, field, new, who, at, fingerprint, detail FROM decisions "
+            "WHERE outcome != 'refused' ORDER BY id"))
+        return {a: known_of(s) for a, s in state.items()}
 
     def logged_values(self, known: dict[str, Known] | None = None,
                       only: Collection[str] | None = None) -> dict[str, dict[str, Any]]:

@@ -1,15 +1,13 @@
-"""DecisionLog.known_states reads, per action, only the last event that sets each field
-(SQL) — the state the event-by-event replay it replaced gives (kept here as the oracle):
-every action, in order of its first event, with the same status, approver, decision time,
-comment, export time and approved values, whatever the events."""
+"""Each action's state in the decision log: known_states replays the log's events (a
+hand-worked case), and advance — a run's own events replayed on the states read before it,
+which a run's Review uses instead of replaying the whole history again — gives what
+known_states reads back once the run is recorded, whatever the events."""
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,63 +24,39 @@ from pysnop.core.decisions import (
     Known,
 )
 from pysnop.store.decision_log import DecisionLog
-from pysnop.store.log_values import parse_time
-
-
-def oracle_known_states(db: sqlite3.Connection) -> dict[str, Known]:
-    """DecisionLog.known_states as it replayed every event (before this change)."""
-    state: dict[str, dict[str, Any]] = {}
-    rows = db.execute("SELECT action_id, field, new, who, at, fingerprint, detail FROM "
-                      "decisions WHERE outcome != 'refused' ORDER BY id")
-    for action, fld, new, who, at, fp, detail in rows:
-        s = state.setdefault(action, {})
-        if fld == "comment":
-            s["comment"] = new
-        elif fld == "status":
-            s["status"] = new
-            if new == EXPORTED:
-                s["exported_at"] = parse_time(at)
-            elif new == APPROVED:
-                s.update(approver=who, decided_at=parse_time(at), exported_at=None,
-                         fingerprint=fp, detail=detail)
-            elif new == "Rejected":
-                s.update(approver=who, decided_at=parse_time(at), exported_at=None,
-                         fingerprint=None, detail=None)
-            elif new in ("Proposed", NEEDS_REAPPROVAL):
-                s.update(approver=None, decided_at=None, exported_at=None,
-                         fingerprint=None, detail=None)
-    return {a: Known(s.get("status", "Proposed"), s.get("approver"), s.get("decided_at"),
-                     s.get("comment"), s.get("exported_at"), s.get("fingerprint"),
-                     s.get("detail")) for a, s in state.items()}
-
+from pysnop.store.known import advance
 
 T0 = dt.datetime(2026, 11, 16, 9)
 STATUSES = [PROPOSED, APPROVED, REJECTED, EXPORTED, OBSOLETE, NEEDS_REAPPROVAL, "Superseded",
             None, "something else"]
 EVENTS = st.builds(
-    lambda action, field, new, who, minutes, outcome, fp: Event(
-        action, field, None, new, who, T0 + dt.timedelta(minutes=minutes), outcome,
+    lambda action, field, new, who, micros, outcome, fp: Event(
+        action, field, None, new, who, T0 + dt.timedelta(microseconds=micros), outcome,
         fingerprint=fp, detail=None if fp is None else f'{{"qty": {len(fp)}}}'),
     st.sampled_from(["A", "B", "C", "D"]),
     st.sampled_from(["status", "status", "status", "comment", "other"]),
     st.one_of(st.sampled_from(STATUSES), st.text(max_size=4)),
     st.sampled_from(["ann", "Zed", "pysnop", None]),
-    st.integers(0, 10_000), st.sampled_from(["accepted", "system", "refused"]),
+    st.sampled_from([0, 1, 61_000_000, 61_000_001, 86_400_000_000 - 32_400_000_000]),
+    st.sampled_from(["accepted", "system", "refused"]),
     st.one_of(st.none(), st.sampled_from(["f1", "f22"])))
 
 
 @settings(max_examples=examples(400), deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(EVENTS, max_size=8), min_size=1, max_size=5))
-def test_known_states_equal_the_replay(runs):
+def test_advancing_by_a_runs_events_equals_reading_them_back(runs):
+    """advance(known_states() before a run, its events) is known_states() once the run is
+    recorded: every action, in the same order, with the same state."""
     with tempfile.TemporaryDirectory() as tmp:
         with DecisionLog(Path(tmp) / "log.sqlite") as log:
             for i, events in enumerate(runs):
+                before = log.known_states()
                 log.record_run(kind="decisions", at=T0 + dt.timedelta(days=i), events=events)
-            got = log.known_states()
-            want = oracle_known_states(log.db)
-    assert list(got) == list(want)  # the same actions, in the same order
-    assert got == want
+                after = log.known_states()
+                got = advance(before, events)
+                assert list(got) == list(after)
+                assert got == after
 
 
 def test_an_approval_after_an_export_clears_the_export(tmp_path):

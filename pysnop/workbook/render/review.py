@@ -26,6 +26,7 @@ Markdown to paste into a mail).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import ClassVar
@@ -36,7 +37,7 @@ from openpyxl.styles import Alignment
 
 from pysnop.core.coordination import BINDING
 from pysnop.core.deadlines import DUE, OVERDUE, classify_deadlines
-from pysnop.core.decisions import APPROVED, NEEDS_REAPPROVAL, PROPOSED
+from pysnop.core.decisions import APPROVED, NEEDS_REAPPROVAL, PROPOSED, Known
 from pysnop.core.values import is_blank
 from pysnop.workbook.ooxml.cell_blocks import CellBlock
 from pysnop.workbook.ooxml.cell_text import map_distinct
@@ -90,8 +91,10 @@ class ReviewData:
         "approvers": "Approvers list changes since the last run"}
 
 
-def build_review(log) -> ReviewData:
-    """The review of the latest recalc run in ``log`` (a DecisionLog)."""
+def build_review(log, known: Mapping[str, Known] | None = None) -> ReviewData:
+    """The review of the latest recalc run in ``log`` (a DecisionLog). ``known``: the log's
+    :meth:`known_states`, when the caller has them (a run: those it read, advanced by its
+    own events) — the log's whole history is not replayed again."""
     runs = log.runs("recalc")
     if not runs:
         return ReviewData(sections={k: pd.DataFrame() for k in ReviewData.TITLES})
@@ -107,7 +110,7 @@ def build_review(log) -> ReviewData:
     resolved = before[~was_keys.isin(now_keys)]
     as_of = pd.Timestamp(last["as_of"]) if last["as_of"] else None
     proposals = log.frame("proposals", "WHERE run_id = ? ORDER BY rank", (last["id"],))
-    known = log.known_states()
+    known = log.known_states() if known is None else known
     status = proposals["action_id"].map(lambda a: known[a].status if a in known else PROPOSED)
     decisions = log.frame("plan_risks", "WHERE run_id = ? ORDER BY rank", (last["id"],))
     if len(decisions) or (len(proposals) and proposals["risk_id"].notna().any()):
