@@ -17,6 +17,9 @@ clock waits for the CPU, the CPU time much less so.
 * **in-place**: ``pysnop recalc BOOK --log LOG`` where BOOK is the workbook an earlier run
   wrote (its Bridge, Actions and Review sheets in it) and LOG what that run left: the re-run
   a planner makes of the file pysnop keeps writing to (a ``.bak`` kept, as by default);
+* **aged**: the in-place re-run with a log aged 50 weeks (benchmarks/age_log.py: a weekly
+  run whose plan renews half its actions; about 245,000 decisions at 4,000) and the
+  workbook a run with that log wrote;
 * **no-actions**: the same with ``--no-actions`` (the bridge refresh);
 * **network**: the default run of a 4,000 sku-location network workbook
   (``generate.py --network``: 2 DCs feeding 18 locations);
@@ -53,7 +56,8 @@ from bench_bridge import workbook_for  # noqa: E402  (benchmarks/ is not a packa
 
 SIZES = (800, 4_000, 10_000, 100_000)
 NETWORK_SIZE = 4_000
-MEASURES = ("default", "in-place", "no-actions", "network", "import", "udf")
+MEASURES = ("default", "in-place", "aged", "no-actions", "network", "import", "udf")
+AGED_WEEKS = 50  # the "aged" measure's log: a year of weekly runs (benchmarks/age_log.py)
 BIN = Path(sys.executable).parent
 # issue 16's targets for the default run (seconds), for the PASS / MISS column
 TARGETS = {800: 0.9, 4_000: 1.6, 10_000: 3.5, 100_000: 25.0}
@@ -147,6 +151,30 @@ def time_in_place(book: Path, work: Path, runs: int) -> dict:
     return res
 
 
+def time_aged(book: Path, work: Path, runs: int, weeks: int) -> dict:
+    """:func:`time_in_place` with a decision log aged ``weeks`` weeks (benchmarks/age_log.py)
+    and the workbook of a run made with it: the re-run in a log's second year."""
+    seed_book, seed_log = work / "seed-aged.xlsx", work / "seed-aged.pysnop.sqlite"
+    young = work / "young.pysnop.sqlite"
+    target, log, rss = work / "plan.xlsx", work / "plan.pysnop.sqlite", work / "rss.txt"
+    pysnop = shlex.quote(str(BIN / "pysnop"))
+    for path in (seed_book, seed_log, young, target, log):
+        path.unlink(missing_ok=True)
+    subprocess.run([str(BIN / "pysnop"), "recalc", str(book), "-o", str(seed_book), "--log",
+                    str(young)], check=True, capture_output=True)
+    subprocess.run([sys.executable, str(HERE / "age_log.py"), str(young), str(seed_log),
+                    "--weeks", str(weeks)], check=True, capture_output=True)
+    subprocess.run([str(BIN / "pysnop"), "recalc", str(seed_book), "--log", str(seed_log),
+                    "--no-backup"], check=True, capture_output=True)
+    clean = (f"cp {seed_book} {target} && cp {seed_log} {log} && "
+             f"rm -f {target}.bak {log}-journal {log}-wal")
+    cmd = f"/usr/bin/time -a -o {rss} -f %M {pysnop} recalc {target} --log {log}"
+    rss.unlink(missing_ok=True)
+    res = hyperfine(cmd, runs, prepare=clean)
+    res["peak_rss_mb"] = max(int(x) for x in rss.read_text().split()) / 1024
+    return res
+
+
 def import_times(runs: int) -> dict:
     py = shlex.quote(sys.executable)
     res = {"import_cli": hyperfine(f"{py} -c 'import pysnop.cli.main'", runs, warmup=1),
@@ -194,6 +222,8 @@ def table(fig: dict) -> str:
         row("default run (`pysnop recalc`)", f"{int(n):,}", r, TARGETS.get(int(n)))
     for n, r in fig.get("in-place", {}).items():
         row("re-run in place (the workbook a run wrote)", f"{int(n):,}", r, TARGETS.get(int(n)))
+    for n, r in fig.get("aged", {}).items():
+        row(f"re-run in place, log aged {AGED_WEEKS} weeks", f"{int(n):,}", r)
     for n, r in fig.get("no-actions", {}).items():
         row("`--no-actions`", f"{int(n):,}", r)
     if "network" in fig:
@@ -261,6 +291,13 @@ def main() -> None:
                 fig["in-place"][n] = time_in_place(workbook_for(n, args.cache_dir), work,
                                                    args.runs)
                 note(f"  median {s(fig['in-place'][n]['median_s'])}")
+        if "aged" in only:
+            fig["aged"] = {}
+            for n in sizes:
+                note(f"aged {n:,} … (load {load()})")
+                fig["aged"][n] = time_aged(workbook_for(n, args.cache_dir), work, args.runs,
+                                           AGED_WEEKS)
+                note(f"  median {s(fig['aged'][n]['median_s'])}")
         if "network" in only:
             note(f"network {NETWORK_SIZE:,} … (load {load()})")
             fig["network"] = time_run(workbook_for(NETWORK_SIZE, args.cache_dir, network=True),
