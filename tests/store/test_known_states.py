@@ -62,7 +62,8 @@ def test_advancing_by_a_runs_events_equals_reading_them_back(runs):
 def test_an_approval_after_an_export_clears_the_export(tmp_path):
     """Hand-worked: A approved by ann, exported, approved again by Zed (a re-approval):
     no export stands, Zed's approval does; B approved then made obsolete by pysnop keeps
-    its approver; C has only a comment (and a refused approval): Proposed, with it."""
+    its approver; C has only a comment (and a refused approval): Proposed, with it; D
+    approved, exported, then rejected: the rejection clears the export and the values."""
     t = [T0 + dt.timedelta(hours=h) for h in range(6)]
     with DecisionLog(tmp_path / "log.sqlite") as log:
         log.record_run(kind="decisions", at=t[0], events=[
@@ -76,9 +77,17 @@ def test_an_approval_after_an_export_clears_the_export(tmp_path):
             Event("B", "status", APPROVED, OBSOLETE, "pysnop", t[1], "system")])
         log.record_run(kind="decisions", at=t[2], events=[
             Event("A", "status", EXPORTED, APPROVED, "Zed", t[2], "accepted",
-                  fingerprint="f2", detail='{"qty": 2}')])
+                  fingerprint="f2", detail='{"qty": 2}'),
+            Event("D", "status", PROPOSED, APPROVED, "ann", t[2], "accepted", fingerprint="f3",
+                  detail='{"qty": 3}')])
+        log.record_run(kind="export", at=t[3], events=[
+            Event("D", "status", APPROVED, EXPORTED, "ann", t[3], "accepted")])
+        log.record_run(kind="decisions", at=t[4], events=[
+            Event("D", "status", EXPORTED, REJECTED, "Zed", t[4], "accepted")])
         known = log.known_states()
     assert known["A"] == Known(APPROVED, "Zed", t[2], None, None, "f2", '{"qty": 2}')
     assert known["B"] == Known(OBSOLETE, "ann", t[0], None, None, None, None)
     assert known["C"] == Known(PROPOSED, None, None, "call DC", None, None, None)
-    assert list(known) == ["A", "B", "C"]
+    # D: approved, exported, then rejected by Zed: no export, no approved values stand
+    assert known["D"] == Known(REJECTED, "Zed", t[4], None, None, None, None)
+    assert list(known) == ["A", "B", "C", "D"]
