@@ -131,17 +131,11 @@ def time_run(book: Path, work: Path, runs: int, extra: str = "",
     return res
 
 
-def time_in_place(book: Path, work: Path, runs: int) -> dict:
-    """``pysnop recalc`` of the workbook an earlier run wrote, in place (its Bridge, Actions
-    and Review sheets there, a ``.bak`` kept), with the log that run left: the weekly cycle's
-    re-run as a planner makes it, ``runs`` times, each from that same workbook and log."""
-    seed_book, seed_log = work / "seed-in-place.xlsx", work / "seed-in-place.pysnop.sqlite"
+def _time_rerun(seed_book: Path, seed_log: Path, work: Path, runs: int) -> dict:
+    """``pysnop recalc`` in place of a copy of ``seed_book`` with a copy of ``seed_log``,
+    ``runs`` times, each from those same files (a ``.bak`` kept, as by default)."""
     target, log, rss = work / "plan.xlsx", work / "plan.pysnop.sqlite", work / "rss.txt"
     pysnop = shlex.quote(str(BIN / "pysnop"))
-    for path in (seed_book, seed_log, target, log):
-        path.unlink(missing_ok=True)
-    subprocess.run([str(BIN / "pysnop"), "recalc", str(book), "-o", str(seed_book), "--log",
-                    str(seed_log)], check=True, capture_output=True)
     clean = (f"cp {seed_book} {target} && cp {seed_log} {log} && "
              f"rm -f {target}.bak {log}-journal {log}-wal")
     cmd = f"/usr/bin/time -a -o {rss} -f %M {pysnop} recalc {target} --log {log}"
@@ -149,6 +143,22 @@ def time_in_place(book: Path, work: Path, runs: int) -> dict:
     res = hyperfine(cmd, runs, prepare=clean)
     res["peak_rss_mb"] = max(int(x) for x in rss.read_text().split()) / 1024
     return res
+
+
+def _first_run(book: Path, out: Path, log: Path) -> None:
+    for path in (out, log):
+        path.unlink(missing_ok=True)
+    subprocess.run([str(BIN / "pysnop"), "recalc", str(book), "-o", str(out), "--log",
+                    str(log)], check=True, capture_output=True)
+
+
+def time_in_place(book: Path, work: Path, runs: int) -> dict:
+    """``pysnop recalc`` of the workbook an earlier run wrote, in place (its Bridge, Actions
+    and Review sheets there, a ``.bak`` kept), with the log that run left: the weekly cycle's
+    re-run as a planner makes it, ``runs`` times, each from that same workbook and log."""
+    seed_book, seed_log = work / "seed-in-place.xlsx", work / "seed-in-place.pysnop.sqlite"
+    _first_run(book, seed_book, seed_log)
+    return _time_rerun(seed_book, seed_log, work, runs)
 
 
 def time_aged(book: Path, work: Path, runs: int, weeks: int) -> dict:
@@ -156,23 +166,13 @@ def time_aged(book: Path, work: Path, runs: int, weeks: int) -> dict:
     and the workbook of a run made with it: the re-run in a log's second year."""
     seed_book, seed_log = work / "seed-aged.xlsx", work / "seed-aged.pysnop.sqlite"
     young = work / "young.pysnop.sqlite"
-    target, log, rss = work / "plan.xlsx", work / "plan.pysnop.sqlite", work / "rss.txt"
-    pysnop = shlex.quote(str(BIN / "pysnop"))
-    for path in (seed_book, seed_log, young, target, log):
-        path.unlink(missing_ok=True)
-    subprocess.run([str(BIN / "pysnop"), "recalc", str(book), "-o", str(seed_book), "--log",
-                    str(young)], check=True, capture_output=True)
+    _first_run(book, seed_book, young)
+    seed_log.unlink(missing_ok=True)
     subprocess.run([sys.executable, str(HERE / "age_log.py"), str(young), str(seed_log),
                     "--weeks", str(weeks)], check=True, capture_output=True)
     subprocess.run([str(BIN / "pysnop"), "recalc", str(seed_book), "--log", str(seed_log),
                     "--no-backup"], check=True, capture_output=True)
-    clean = (f"cp {seed_book} {target} && cp {seed_log} {log} && "
-             f"rm -f {target}.bak {log}-journal {log}-wal")
-    cmd = f"/usr/bin/time -a -o {rss} -f %M {pysnop} recalc {target} --log {log}"
-    rss.unlink(missing_ok=True)
-    res = hyperfine(cmd, runs, prepare=clean)
-    res["peak_rss_mb"] = max(int(x) for x in rss.read_text().split()) / 1024
-    return res
+    return _time_rerun(seed_book, seed_log, work, runs)
 
 
 def import_times(runs: int) -> dict:
