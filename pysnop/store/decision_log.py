@@ -299,8 +299,16 @@ class DecisionLog:
         latest = ("FROM proposals p JOIN (SELECT action_id, MAX(run_id) AS run_id FROM "
                   f"proposals {which}GROUP BY action_id) latest ON p.action_id = "
                   "latest.action_id AND p.run_id = latest.run_id")
-        rows = self.db.execute(f"SELECT p.rowid, p.action_id, p.detail {latest}",
-                               args).fetchall()
+        try:
+            rows = self.db.execute(f"SELECT p.rowid, p.action_id, p.detail {latest}",
+                                   args).fetchall()
+        except sqlite3.OperationalError:
+            if only is None:
+                raise
+            # an SQLite built without its JSON functions (before 3.38, unless enabled):
+            # every action read, those asked for kept — the same values
+            asked = {str(a) for a in only}
+            return {a: v for a, v in self.logged_values(known).items() if a in asked}
         rows.sort(key=itemgetter(0))
         out: dict[str, dict[str, Any]] = {}
         if rows:

@@ -182,3 +182,25 @@ def test_the_values_of_some_actions_are_those_of_all_kept_for_them(runs, known, 
             if expected is not None:
                 got = log.logged_values(known, only=only)
                 assert same(got, {a: v for a, v in expected.items() if a in only})
+
+
+def test_without_sqlites_json_functions_the_same_values(tmp_path, monkeypatch):
+    """An SQLite built without json_each: every action read, those asked for kept."""
+    write(tmp_path / "log.sqlite", [
+        [("A-1", '{"qty": 1.0}', *[None] * len(LEGACY_VALUES)),
+         ("B-2", '{"qty": 2.0}', *[None] * len(LEGACY_VALUES))]])
+    with DecisionLog(tmp_path / "log.sqlite") as log:
+        real = log.db
+
+        class NoJson:
+            def execute(self, sql, *args):
+                if "json_each" in sql:
+                    raise sqlite3.OperationalError("no such table: json_each")
+                return real.execute(sql, *args)
+
+        log.db = NoJson()
+        try:
+            got = log.logged_values({}, only={"B-2"})
+        finally:
+            log.db = real
+    assert got == {"B-2": {"qty": 2.0}}
