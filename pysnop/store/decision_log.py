@@ -34,23 +34,21 @@ import json
 import os
 import sqlite3
 from collections.abc import Collection, Iterable
-from itertools import compress, repeat
-from operator import itemgetter, not_
+from itertools import repeat
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
 
-from pysnop.core.binding import normal, parse_each, parse_values, values_records
-from pysnop.core.decisions import APPROVED, EXPORTED, Known
+from pysnop.core.binding import values_records
+from pysnop.core.decisions import Known
 from pysnop.errors import FileAccessError
 from pysnop.store import chain
 from pysnop.store.chain import Finding, Stamp
 from pysnop.store.connection import COLUMNS, connect, schema_version
-from pysnop.store.known import known_of, replay
+from pysnop.store.known import known_of, logged_values, replay
 from pysnop.store.log_values import (
     COVER_FORMAT,
-    LEGACY_VALUES,
     PLAN_RISK_FIELDS,
     PROPOSAL_FIELDS,
     RISK_COUNTS,
@@ -288,48 +286,7 @@ class DecisionLog:
         ``only``: of these actions alone (what a run looks up: the sheet's rows and the
         decided actions it may restore), the others' values not read — every action a
         log ever proposed adds up week after week."""
-        known = self.known_states() if known is None else known
-        # each action's proposals of its latest run only (by the index on action_id, run_id:
-        # the older runs' values are not read), the last written winning; sorted here by
-        # rowid, not by SQLite (whose sorter would carry every detail text)
-        which, args = "", cast(tuple[str, ...], ())
-        if only is not None:  # by the index on (action_id, run_id): those actions' rows only
-            which = "WHERE action_id IN (SELECT value FROM json_each(?)) "
-            args = (json.dumps(sorted({str(a) for a in only})),)
-        latest = ("FROM proposals p JOIN (SELECT action_id, MAX(run_id) AS run_id FROM "
-                  f"proposals {which}GROUP BY action_id) latest ON p.action_id = "
-                  "latest.action_id AND p.run_id = latest.run_id")
-        try:
-            rows = self.db.execute(f"SELECT p.rowid, p.action_id, p.detail {latest}",
-                                   args).fetchall()
-        except sqlite3.OperationalError:
-            if only is None:
-                raise
-            # an SQLite built without its JSON functions (before 3.38, unless enabled):
-            # every action read, those asked for kept — the same values
-            asked = {str(a) for a in only}
-            return {a: v for a, v in self.logged_values(known).items() if a in asked}
-        rows.sort(key=itemgetter(0))
-        out: dict[str, dict[str, Any]] = {}
-        if rows:
-            _, actions, details = zip(*rows)
-            values = parse_each(details)
-            missing = list(compress(range(len(rows)), map(not_, details)))
-            if missing:  # proposals logged before their values were (the columns normalised)
-                legacy = ", ".join(f"p.{name}" for name in LEGACY_VALUES)
-                columns = {r[0]: r[1:] for r in self.db.execute(
-                    f"SELECT p.rowid, {legacy} {latest}", args)}
-                for at in missing:
-                    values[at] = {name: normal(v) for name, v in
-                                  zip(LEGACY_VALUES, columns[rows[at][0]])}
-            # the last of an action's rows wins (every value is a dict now)
-            out = dict(zip(map(str, actions), cast(list[dict[str, Any]], values)))
-        wanted = None if only is None else {str(a) for a in only}
-        for action, state in known.items():
-            if state.status in (APPROVED, EXPORTED) and state.detail and (
-                    wanted is None or action in wanted):
-                out[action] = parse_values(state.detail) or out.get(action, {})
-        return out
+        return logged_values(self.db, self.known_states() if known is None else known, only)
 
     def approvers_listed(self) -> set[tuple[str, str, str | None]]:
         """The Approvers list as last recorded: (name, function, account) entries."""

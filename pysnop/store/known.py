@@ -1,14 +1,20 @@
-"""Each action's state in the decision log, as its events leave it: the replay
-:meth:`pysnop.store.decision_log.DecisionLog.known_states` runs over the log, and
-:func:`advance`, which runs it over one run's events on top of a state already known."""
+"""What the decision log knows of each action: its state, as its events leave it — the
+replay :meth:`pysnop.store.decision_log.DecisionLog.known_states` runs over the log, and
+:func:`advance`, which runs it over one run's events on top of a state already known — and
+the values pysnop last showed for it (:func:`logged_values`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import json
+import sqlite3
+from collections.abc import Collection, Iterable
+from itertools import compress
+from operator import itemgetter, not_
+from typing import Any, cast
 
+from pysnop.core.binding import normal, parse_each, parse_values
 from pysnop.core.decisions import APPROVED, EXPORTED, NEEDS_REAPPROVAL, Known
-from pysnop.store.log_values import parse_time, stored_text
+from pysnop.store.log_values import LEGACY_VALUES, parse_time, stored_text
 
 
 def replay(state: dict[str, dict[str, Any]],
@@ -63,4 +69,52 @@ def advance(known: dict[str, Known], events: Iterable[Any]) -> dict[str, Known]:
     return out
 
 
-__all__ = ["advance", "known_of", "replay"]
+def logged_values(db: sqlite3.Connection, known: dict[str, Known],
+                  only: Collection[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Per action, the values pysnop last showed for it: those approved (or exported) for an
+    Approved or Exported action (``known``), else its latest proposal's (normalised).
+    ``only``: of these actions alone (what a run looks up: the sheet's rows and the decided
+    actions it may restore), the others' values not read — every action a log ever proposed
+    adds up week after week. :meth:`DecisionLog.logged_values`."""
+    wanted = None if only is None else {str(a) for a in only}
+    # each action's proposals of its latest run only (by the index on action_id, run_id:
+    # the older runs' values are not read), the last written winning; sorted here by rowid,
+    # not by SQLite (whose sorter would carry every detail text)
+    which, args = "", cast(tuple[str, ...], ())
+    if wanted is not None:  # by the index on (action_id, run_id): those actions' rows only
+        which = "WHERE action_id IN (SELECT value FROM json_each(?)) "
+        args = (json.dumps(sorted(wanted)),)
+    latest = ("FROM proposals p JOIN (SELECT action_id, MAX(run_id) AS run_id FROM "
+              f"proposals {which}GROUP BY action_id) latest ON p.action_id = "
+              "latest.action_id AND p.run_id = latest.run_id")
+    try:
+        rows = db.execute(f"SELECT p.rowid, p.action_id, p.detail {latest}", args).fetchall()
+    except sqlite3.OperationalError:
+        if wanted is None:
+            raise
+        # an SQLite built without its JSON functions (before 3.38, unless enabled): every
+        # action read, those asked for kept — the same values
+        return {a: v for a, v in logged_values(db, known).items() if a in wanted}
+    rows.sort(key=itemgetter(0))
+    out: dict[str, dict[str, Any]] = {}
+    if rows:
+        _, actions, details = zip(*rows)
+        values = parse_each(details)
+        missing = list(compress(range(len(rows)), map(not_, details)))
+        if missing:  # proposals logged before their values were (the columns normalised)
+            legacy = ", ".join(f"p.{name}" for name in LEGACY_VALUES)
+            columns = {r[0]: r[1:] for r in db.execute(f"SELECT p.rowid, {legacy} {latest}",
+                                                       args)}
+            for at in missing:
+                values[at] = {name: normal(v) for name, v in
+                              zip(LEGACY_VALUES, columns[rows[at][0]])}
+        # the last of an action's rows wins (every value is a dict now)
+        out = dict(zip(map(str, actions), cast(list[dict[str, Any]], values)))
+    for action, state in known.items():
+        if state.status in (APPROVED, EXPORTED) and state.detail and (
+                wanted is None or action in wanted):
+            out[action] = parse_values(state.detail) or out.get(action, {})
+    return out
+
+
+__all__ = ["advance", "known_of", "logged_values", "replay"]
