@@ -79,9 +79,13 @@ def read_actions_sheet(source: str | os.PathLike[str] | GridSource) -> pd.DataFr
     values = []
     for name in COLUMNS:  # column by column: one reader per column, not a lookup per cell
         j = cols.get(name)
-        read = _READERS[_kind(name)]
-        values.append([None] * len(body) if j is None else
-                      list(map(read, [row[j] if j < len(row) else None for row in body])))
+        if j is None:
+            values.append([None] * len(body))
+            continue
+        read = _reader(name)
+        cells = [row[j] if j < len(row) else None for row in body]
+        values.append([None if v is None or (isinstance(v, str) and not v.strip())  # blank
+                       else read(v) for v in cells])
     blank = [np.fromiter((v is None for v in col), bool, len(body)) for col in values]
     at = {name: k for k, name in enumerate(COLUMNS)}
     undecided = np.logical_and.reduce([blank[at[c]] for c in DECIDED])
@@ -98,22 +102,19 @@ def read_actions_sheet(source: str | os.PathLike[str] | GridSource) -> pd.DataFr
     return frame
 
 
-def _kind(name: str) -> str:
-    return ("text" if name in TEXT else "number" if name in NUMBERS
-            else "date" if name in DATES or name in TIMES else "other")
+def _reader(name: str):
+    """How a cell of column ``name`` that is not blank is read."""
+    return (_text if name in TEXT else _number if name in NUMBERS
+            else _date if name in DATES or name in TIMES else _as_is)
 
 
 def _text(value):
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
 
 
 def _number(value):
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
     try:
         return float(value)
     except (TypeError, ValueError):
@@ -121,8 +122,6 @@ def _number(value):
 
 
 def _date(value):
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
     if isinstance(value, (dt.date, dt.datetime)):
         return value
     try:
@@ -131,14 +130,8 @@ def _date(value):
         return None
 
 
-def _other(value):
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
+def _as_is(value):
     return value
-
-
-# how a cell of each kind of column is read (blank, whitespace: None)
-_READERS = {"text": _text, "number": _number, "date": _date, "other": _other}
 
 
 def check_owned_sheets(source: str | os.PathLike[str] | GridSource) -> None:
