@@ -100,6 +100,12 @@ def known_states(draw) -> dict[str, Known]:
     return {a: Known(status, detail=detail) for a, (status, detail) in states.items()}
 
 
+# logs of a few runs of awkward proposal rows, as many examples as the profile allows
+RUNS = st.lists(st.lists(proposal_rows(), max_size=6), min_size=1, max_size=4)
+LOGS = settings(max_examples=examples(300), deadline=None,
+                suppress_health_check=[HealthCheck.too_slow])
+
+
 def write(path: Path, runs: list[list[tuple[Any, ...]]]) -> None:
     """Each run's proposal rows, inserted as they are (a log from before values were
     recorded has rows without a detail)."""
@@ -115,10 +121,8 @@ def write(path: Path, runs: list[list[tuple[Any, ...]]]) -> None:
                                [(run, *row) for row in rows])
 
 
-@settings(max_examples=examples(300), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
-@given(runs=st.lists(st.lists(proposal_rows(), max_size=6), min_size=1, max_size=4),
-       known=known_states())
+@LOGS
+@given(runs=RUNS, known=known_states())
 def test_logged_values_equal_the_row_by_row_reading(runs, known):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "log.sqlite"
@@ -164,10 +168,8 @@ def test_parse_each_gives_what_parse_values_gives():
             parse_each([text])
 
 
-@settings(max_examples=examples(300), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
-@given(runs=st.lists(st.lists(proposal_rows(), max_size=6), min_size=1, max_size=4),
-       known=known_states(), only=st.sets(ACTIONS | st.just("not-in-the-log")))
+@LOGS
+@given(runs=RUNS, known=known_states(), only=st.sets(ACTIONS | st.just("not-in-the-log")))
 def test_the_values_of_some_actions_are_those_of_all_kept_for_them(runs, known, only):
     """``only``: the same values, in the same order, for those actions (a run asks for the
     sheet's rows and the actions it may restore)."""
@@ -184,7 +186,7 @@ def test_the_values_of_some_actions_are_those_of_all_kept_for_them(runs, known, 
                 assert same(got, {a: v for a, v in expected.items() if a in only})
 
 
-def test_without_sqlites_json_functions_the_same_values(tmp_path, monkeypatch):
+def test_without_sqlites_json_functions_the_same_values(tmp_path):
     """An SQLite built without json_each: every action read, those asked for kept."""
     write(tmp_path / "log.sqlite", [
         [("A-1", '{"qty": 1.0}', *[None] * len(LEGACY_VALUES)),
