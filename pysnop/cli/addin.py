@@ -23,7 +23,6 @@ from pathlib import Path
 
 import click
 
-from pysnop.addin import build
 from pysnop.catalog import BUTTONS, FUNCTIONS, UDF_MODULE
 from pysnop.cli.console import err, out
 
@@ -40,6 +39,8 @@ class AddinError(Exception):
 
 
 def build_addin(output: Path | None = None) -> Path:
+    from pysnop.addin import build  # its VBA and zip code: not for every command's start
+
     return build.build(output or Path.cwd() / ADDIN_NAME)
 
 
