@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
@@ -41,8 +41,9 @@ from pysnop.store.known import advance
 from pysnop.workbook.ooxml.atomic import fingerprint
 from pysnop.workbook.read.actions import ACTIONS_SHEET, check_owned_sheets
 from pysnop.workbook.read.approvers import read_approvers
-from pysnop.workbook.render.actions import actions_renderer, campaign_actions_renderer
-from pysnop.workbook.render.review import ReviewData, build_review, review_renderer
+
+if TYPE_CHECKING:
+    from pysnop.workbook.render.review import ReviewData
 
 NAME = "actions"
 T = TypeVar("T")
@@ -108,6 +109,11 @@ def actions_stage(run: Run) -> None:
                 f"action proposals were not computed ({exc}); the Actions sheet and its "
                 f"decisions are left as they were", ACTIONS_SHEET, severity="warning"))
             return
+    # the drawing code (openpyxl): loaded by now where the run drew ahead while the plan
+    # was made (Run.draw_ahead), the plan forked before it loads
+    from pysnop.workbook.render.actions import actions_renderer, campaign_actions_renderer
+    from pysnop.workbook.render.review import ReviewData, build_review, review_renderer
+
     proposals = plan.proposals
     coverage = coverage_of(plan.cover)  # the cover as arrays, once for review and merge
     reviewed = review_edits(sheet, known, approvers, user, at, runner=who, cover=coverage)

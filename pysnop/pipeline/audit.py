@@ -19,6 +19,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -41,7 +42,9 @@ from pysnop.store.decision_log import DecisionLog
 from pysnop.store.integrity import Diagnosis, LogIntegrityError, diagnose
 from pysnop.workbook.book import declared_user, runner_account
 from pysnop.workbook.read.actions import ACTIONS_SHEET, DATES
-from pysnop.workbook.render.canvas import Canvas, Renderer
+
+if TYPE_CHECKING:  # openpyxl loads with the renderers, when the run first writes
+    from pysnop.workbook.render.canvas import Canvas, Renderer
 
 PROPERTIES = ("pysnop_log_id", "pysnop_log_entry", "pysnop_log_hash")
 DECIDED = (APPROVED, REJECTED, EXPORTED, NEEDS_REAPPROVAL)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -46,8 +47,9 @@ from pysnop.pipeline.boundary import boundary_figures, sheet_inputs
 from pysnop.pipeline.state import Run
 from pysnop.store.history import history_rows, load_history, record_cycle
 from pysnop.workbook.read.settings import extra_setting
-from pysnop.workbook.render.consensus import consensus_renderer
-from pysnop.workbook.render.scorecard import scorecard_renderer
+
+if TYPE_CHECKING:
+    from pysnop.workbook.render.canvas import Canvas
 
 NAME = "consensus"
 SCORECARD = "scorecard"  # the Scorecard sheet is written under its own name (see Run.sheets)
@@ -172,8 +174,15 @@ def consensus_stage(run: Run) -> None:
         run.warnings += consensus.warnings
         inputs.forecast = bottom_forecast(consensus)  # the bridge projects the consensus
         run.consensus = consensus
-        run.add_sheets(NAME, consensus_renderer(consensus, settings, as_of=as_of,
-                                                dcs=network_dcs(inputs)))
+        dcs = network_dcs(inputs)
+        shown = consensus
+
+        def consensus_sheet(canvas: Canvas) -> None:
+            # drawn later, with openpyxl loaded then (pipeline/stages.bridge_renderer)
+            from pysnop.workbook.render.consensus import consensus_renderer
+
+            consensus_renderer(shown, settings, as_of=as_of, dcs=dcs)(canvas)
+        run.add_sheets(NAME, consensus_sheet)
 
     if actuals is not None:
         hist = history if history is not None and len(history) else None
@@ -188,8 +197,14 @@ def consensus_stage(run: Run) -> None:
             run.warnings += consensus_worse_warnings(run.consensus_check, window)
         run.boundary = boundary_figures(run, sheet_inputs(inputs, forecast_for_log), hist)
         weights = consensus.weights if consensus is not None else None
-        run.add_sheets(SCORECARD, scorecard_renderer(card, window_weeks=window, as_of=as_of,
-                                                weights=weights, boundary=run.boundary))
+        boundary = run.boundary
+
+        def scorecard_sheet(canvas: Canvas) -> None:
+            from pysnop.workbook.render.scorecard import scorecard_renderer
+
+            scorecard_renderer(card, window_weeks=window, as_of=as_of, weights=weights,
+                               boundary=boundary)(canvas)
+        run.add_sheets(SCORECARD, scorecard_sheet)
 
     if record and forecast_for_log is not None and len(forecast_for_log):
         path = run.store_path()

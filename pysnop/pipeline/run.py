@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pysnop.core.bridge import run_bridge
 from pysnop.core.consensus import Consensus
@@ -39,10 +40,12 @@ from pysnop.store.chain import Stamp
 from pysnop.workbook.book import Book, FileBook
 from pysnop.workbook.read.grid import GridSource, RememberingSource
 from pysnop.workbook.read.reader import ReadResult, read_plan
-from pysnop.workbook.render.canvas import Renderer
-from pysnop.workbook.render.issues import issues_renderer
-from pysnop.workbook.render.review import ReviewData
-from pysnop.workbook.writer import check_writable
+from pysnop.workbook.write_check import check_writable
+
+if TYPE_CHECKING:  # the drawing code loads openpyxl: when the run first draws, after its
+    # plan is forked (pysnop.workbook.sheet_names)
+    from pysnop.workbook.render.canvas import Renderer
+    from pysnop.workbook.render.review import ReviewData
 
 WRITABLE_SUFFIXES = (".xlsx", ".xlsm")
 Progress = Callable[[str], None]
@@ -146,6 +149,8 @@ def write(book: Book, run: Run, *, stages: Collection[str] | None = None,
         if draft is not None:  # these were drawn ahead, in this order
             renderers = renderers[draft.drawn:]
         if issues:
+            from pysnop.workbook.render.issues import issues_renderer
+
             renderers.append(issues_renderer(run.warnings))
         return renderers
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import time
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -31,8 +32,10 @@ from pysnop.pipeline.consensus import window_weeks
 from pysnop.pipeline.state import Run
 from pysnop.store.decision_log import DecisionLog
 from pysnop.workbook.read.layout import SheetLayout
-from pysnop.workbook.render.bridge_notes import demand_shift_renderer
-from pysnop.workbook.render.signals import SHIFT_COLUMNS, WORSE_COLUMNS, Signals
+from pysnop.workbook.render.signal_tables import SHIFT_COLUMNS, WORSE_COLUMNS, Signals
+
+if TYPE_CHECKING:
+    from pysnop.workbook.render.canvas import Canvas
 
 NAME = "signals"
 FINGERPRINT = "on_hand_fingerprint"  # the key of a recalc run's counts in the decision log
@@ -139,7 +142,14 @@ def signals_stage(run: Run) -> None:
         signals.shift_rows = shift_rows(shifts, impact.changes, run.result.summary)
         signals.first_week, signals.last_week = shifts["first_week"].iloc[0], \
             shifts["last_week"].iloc[0]
-        run.add_sheets("bridge", demand_shift_renderer(signals))
+        found = signals
+
+        def shift_rows_below_bridge(canvas: Canvas) -> None:
+            # drawn later, with openpyxl loaded then (pipeline/stages.bridge_renderer)
+            from pysnop.workbook.render.bridge_notes import demand_shift_renderer
+
+            demand_shift_renderer(found)(canvas)
+        run.add_sheets("bridge", shift_rows_below_bridge)
     check = run.consensus_check
     if check is not None and len(check):
         worse = check[check["worse"].to_numpy(dtype=bool)]

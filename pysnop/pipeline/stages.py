@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pysnop.core.bridge import run_bridge
 from pysnop.core.commitments import covered_by
@@ -27,19 +28,22 @@ from pysnop.pipeline.economics import bridge_campaigns, with_learned_lift
 from pysnop.pipeline.state import Run, Stage
 from pysnop.workbook.book import Book
 from pysnop.workbook.formulas.engine import has_pysnop_formulas
-from pysnop.workbook.formulas.headless import post_save
 from pysnop.workbook.read.layout import SheetLayout
-from pysnop.workbook.render.bridge import write_bridge_sheet
-from pysnop.workbook.render.bridge_chart import write_chart_sheet
-from pysnop.workbook.render.bridge_notes import wasted_spend_renderer
-from pysnop.workbook.render.campaign_columns import write_campaign_columns
-from pysnop.workbook.render.canvas import Canvas, Renderer
-from pysnop.workbook.writer import RESERVED_SHEETS
+from pysnop.workbook.sheet_names import RESERVED_SHEETS
+
+if TYPE_CHECKING:
+    from pysnop.workbook.render.canvas import Canvas, Renderer
 
 
 def bridge_renderer(result: BridgeResult, *, campaigns_layout: SheetLayout | None) -> Renderer:
     """The bridge's sheets: Bridge, Bridge Chart and the Campaigns supply check."""
     def render(canvas: Canvas) -> None:
+        # the drawing code (openpyxl) loads when a sheet is first drawn: a run forks its
+        # plan before, and draws while it waits (pipeline/overlap, Run.draw_ahead)
+        from pysnop.workbook.render.bridge import write_bridge_sheet
+        from pysnop.workbook.render.bridge_chart import write_chart_sheet
+        from pysnop.workbook.render.campaign_columns import write_campaign_columns
+
         write_bridge_sheet(canvas.wb, result, canvas.styles)
         write_chart_sheet(canvas.wb, result, canvas.styles)
         check = result.campaign_check
@@ -71,7 +75,13 @@ def bridge_stage(run: Run) -> None:
     run.warnings += run.result.warnings
     run.add_sheets("bridge", bridge_renderer(run.result,
                                              campaigns_layout=run.read.layouts.get("Campaigns")))
-    run.add_sheets("bridge", wasted_spend_renderer(bridge_campaigns(run)))
+    campaigns = bridge_campaigns(run)
+
+    def wasted_spend(canvas: Canvas) -> None:
+        from pysnop.workbook.render.bridge_notes import wasted_spend_renderer
+
+        wasted_spend_renderer(campaigns)(canvas)
+    run.add_sheets("bridge", wasted_spend)
 
 
 def formula_stage(run: Run) -> None:
@@ -83,6 +93,8 @@ def formula_stage(run: Run) -> None:
     if found:
         def guarded(xlsx: bytes) -> bytes:
             """A formula the engine cannot evaluate must not cost the planner the run."""
+            from pysnop.workbook.formulas.headless import post_save  # at the save
+
             try:
                 return post_save(xlsx)
             except Exception as exc:  # the formulas library raises many kinds

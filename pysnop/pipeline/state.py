@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import pandas as pd
 
@@ -46,10 +46,13 @@ from pysnop.workbook.read.actions import read_actions_sheet
 from pysnop.workbook.read.grid import GridSource, RememberingSource, open_source
 from pysnop.workbook.read.reader import ReadResult
 from pysnop.workbook.read.settings import extra_setting
-from pysnop.workbook.render.canvas import Renderer
-from pysnop.workbook.render.review import ReviewData
-from pysnop.workbook.render.signals import Signals
-from pysnop.workbook.writer import Draft
+
+if TYPE_CHECKING:  # openpyxl loads with the renderers and the writer, when the run first
+    # writes: a run's plan is forked before that, and its wait is when they load
+    from pysnop.workbook.render.canvas import Renderer
+    from pysnop.workbook.render.review import ReviewData
+    from pysnop.workbook.render.signals import Signals
+    from pysnop.workbook.writer import Draft
 
 
 @dataclass(frozen=True)

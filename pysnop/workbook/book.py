@@ -25,17 +25,18 @@ import getpass
 import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
-
-import openpyxl
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pysnop.errors import FileAccessError, LayoutError, PysnopError
 from pysnop.workbook.ooxml.atomic import Fingerprint, changed_message, changed_since, fingerprint
 from pysnop.workbook.ooxml.custom_props import read_properties
 from pysnop.workbook.read import preload
 from pysnop.workbook.read.grid import CalamineSource, Grid
-from pysnop.workbook.render.canvas import Renderer
-from pysnop.workbook.writer import Draft
+
+if TYPE_CHECKING:  # the renderers and the writer (openpyxl) load when a run first writes:
+    # a run's plan is forked before, and its wait is when they load (pipeline/overlap)
+    from pysnop.workbook.render.canvas import Renderer
+    from pysnop.workbook.writer import Draft
 
 PostSave = Callable[[bytes], bytes]
 
@@ -203,6 +204,8 @@ class FileBook:
 
     def begin_write(self) -> Draft:
         """A write of this book in steps (:class:`pysnop.workbook.writer.Draft`)."""
+        from pysnop.workbook.writer import Draft
+
         dest = self.output or self.file
         in_place = dest.resolve() == self.file.resolve()
         return Draft(self.file, dest, backup=self.backup and in_place, expect=self._read_as)
@@ -228,6 +231,8 @@ class FileBook:
 
 def write_snapshot(book, target: Path) -> Path:
     """Save the values of every sheet of ``book`` (a GridSource) as an .xlsx at ``target``."""
+    import openpyxl
+
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for name in book.sheet_names():

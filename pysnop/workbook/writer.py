@@ -40,47 +40,12 @@ from pysnop.workbook.ooxml.transplant import (
 )
 from pysnop.workbook.ooxml.workbook_xml import WorkbookXml
 from pysnop.workbook.ooxml.xlcells import StyleBook
-from pysnop.workbook.render.bridge import BRIDGE_SHEET
-from pysnop.workbook.render.bridge_chart import CHART_SHEET
 from pysnop.workbook.render.canvas import Canvas, Renderer
-from pysnop.workbook.render.issues import ISSUES_SHEET
-
-OWNED_SHEETS = (BRIDGE_SHEET, CHART_SHEET, ISSUES_SHEET)
-# every sheet some run of pysnop writes: a user's own sheet of one of these names is refused
-RESERVED_SHEETS = (*OWNED_SHEETS, "Consensus", "Scorecard", "Actions", "Review")
-
-
-def check_writable(src: Path) -> None:
-    """Before a run computes or logs anything: the parts pysnop will edit are what it
-    expects (else a PackageError: nothing written, the file untouched), and no sheet of
-    the user's has the name of one of pysnop's (see ``check_claimable``). A file that is not
-    a zip package at all is left to the reader, which says what is wrong with it."""
-    from pysnop.workbook.ooxml.sheetxml import SheetXml
-    from pysnop.workbook.ooxml.transplant import check_claimable
-    from pysnop.workbook.ooxml.xmlparts import PackageError
-    from pysnop.workbook.read.layout import match_sheets
-
-    src = Path(src)
-    if src.suffix.lower() not in (".xlsx", ".xlsm"):
-        return
-    try:
-        data = src.read_bytes()
-    except OSError:
-        return  # the reader reports a missing or locked file in its own words
-    check_package(data, name=src.name)  # bombs are refused before any parser reads a part
-    try:
-        package = Package(data)
-        book = WorkbookXml(package)
-        style_counts(package.read(STYLES) if package.has(STYLES) else None)
-        sheets = {s["name"]: s["part"] for s in book.sheets()}
-        campaigns = match_sheets(list(sheets))[0].get("Campaigns")
-        if campaigns and sheets[campaigns] and package.has(sheets[campaigns]):
-            SheetXml(package.read(sheets[campaigns]), sheets[campaigns])
-    except (zipfile.BadZipFile, UnicodeDecodeError):
-        return
-    except PackageError as exc:
-        raise type(exc)(f"cannot update {src.name}: {exc}") from None
-    check_claimable(package, RESERVED_SHEETS)
+from pysnop.workbook.sheet_names import (
+    OWNED_SHEETS,
+    RESERVED_SHEETS,
+)
+from pysnop.workbook.write_check import check_writable  # where it was, for callers
 
 
 def read_package(src: Path, info: dict[str, Fingerprint]) -> Package:

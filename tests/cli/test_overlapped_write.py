@@ -79,11 +79,11 @@ SCRIPT = textwrap.dedent("""
             raise OSError("disk I/O error while sealing")
         DecisionLog.seal = broken_seal
     elif mode == "formulas_fail":  # the formula engine fails on the saved package
-        import pysnop.pipeline.stages as stages
+        import pysnop.workbook.formulas.headless as headless
 
         def engine_broke(xlsx):
             raise ValueError("engine broke")
-        stages.post_save = engine_broke
+        headless.post_save = engine_broke
     elif mode == "child_dies":  # the child is killed before it saves
         import pysnop.workbook.writer as writer
 

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from lxml import etree
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
+from pysnop.workbook.ooxml.sheetxml import split_ref
 from pysnop.workbook.ooxml.xmlparts import MAIN, PackageError, q
 
 _ROW, _C, _F, _V, _IS, _T = (q(MAIN, n) for n in ("row", "c", "f", "v", "is", "t"))
@@ -89,9 +89,7 @@ def scan_cells(data: bytes, part: str) -> Iterator[ScannedCell]:
                 continue
             ref = el.get("r")
             if ref:
-                letters, number = coordinate_from_string(ref)
-                col_no = column_index_from_string(letters)
-                row_no = number
+                row_no, col_no = split_ref(ref)
             else:
                 col_no += 1
             f = el.find(_F)

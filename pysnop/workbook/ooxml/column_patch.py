@@ -25,8 +25,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from lxml import etree
-from openpyxl.utils import get_column_letter, range_boundaries
 
+from pysnop.errors import column_letter
 from pysnop.workbook.ooxml.package import Package, resolve
 from pysnop.workbook.ooxml.sheetxml import SheetXml, cell_ref, shared_string_table
 from pysnop.workbook.ooxml.workbook_xml import WorkbookXml, quote_sheet
@@ -36,6 +36,15 @@ OWNED_NAME = "_pysnop_columns"
 SUPPLY_PREFIX = "supply:"
 # the schema's order of a worksheet's children (CT_Worksheet), up to sheetData
 _BEFORE_DATA = ("sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols")
+
+
+def _bounds(ref: str) -> tuple[int, int, int, int]:
+    """openpyxl's ``range_boundaries`` (min_col, min_row, max_col, max_row), loaded when a
+    patch is merged: a run imports this module to check the workbook before it loads
+    openpyxl (pysnop.workbook.sheet_names)."""
+    from openpyxl.utils import range_boundaries
+
+    return range_boundaries(ref)  # type: ignore[return-value]  # None only for open ranges
 
 
 def norm_header(text: object) -> str:
@@ -112,7 +121,7 @@ def parse_areas(formula: str | None) -> list[tuple[int, int, int, int]]:
     for area in _split_areas(formula or ""):
         ref = area.rsplit("!", 1)[-1].replace("$", "").strip()
         try:
-            c1, r1, c2, r2 = range_boundaries(ref if ":" in ref else f"{ref}:{ref}")
+            c1, r1, c2, r2 = _bounds(ref if ":" in ref else f"{ref}:{ref}")
         except (ValueError, TypeError):
             return []
         if None in (c1, r1, c2, r2):
@@ -149,8 +158,8 @@ def areas_formula(sheet: str, spans: dict[int, tuple[int, int]]) -> str:
             areas[-1][1] = c
         else:
             areas.append([c, c, r1, r2])
-    return ",".join(f"{quote_sheet(sheet)}!${get_column_letter(a)}${r1}:"
-                    f"${get_column_letter(b)}${r2}" for a, b, r1, r2 in areas)
+    return ",".join(f"{quote_sheet(sheet)}!${column_letter(a)}${r1}:"
+                    f"${column_letter(b)}${r2}" for a, b, r1, r2 in areas)
 
 
 # ---------------------------------------------------------------------------- merging
@@ -261,7 +270,7 @@ class ColumnMerge:
         merges = child(self.sheet.root, "mergeCells")
         for m in children(merges, "mergeCell"):
             try:
-                c1, r1, c2, r2 = range_boundaries(m.get("ref") or "")
+                c1, r1, c2, r2 = _bounds(m.get("ref") or "")
             except (ValueError, TypeError):
                 continue
             if (r1, c1) in out:
@@ -276,7 +285,7 @@ class ColumnMerge:
             return
         ref = dim.get("ref")
         try:
-            c1, r1, c2, r2 = range_boundaries(ref if ":" in ref else f"{ref}:{ref}")
+            c1, r1, c2, r2 = _bounds(ref if ":" in ref else f"{ref}:{ref}")
         except (ValueError, TypeError):
             return
         if None in (c1, r1, c2, r2):
@@ -332,7 +341,7 @@ class ColumnMerge:
     def _fit(self, tpart: str, root: etree._Element, header_row: int, placement: Placement,
              old_cols: set[int]) -> None:
         try:
-            c1, r1, c2, r2 = range_boundaries(root.get("ref") or "")
+            c1, r1, c2, r2 = _bounds(root.get("ref") or "")
         except (ValueError, TypeError):
             return
         if r1 != header_row:
@@ -377,7 +386,7 @@ class ColumnMerge:
         auto = child(root, "autoFilter")
         if auto is not None and auto.get("ref"):
             try:
-                _, ar1, _, ar2 = range_boundaries(auto.get("ref"))
+                _, ar1, _, ar2 = _bounds(auto.get("ref"))
                 auto.set("ref", f"{cell_ref(ar1, c1)}:{cell_ref(ar2, c2)}")
             except (ValueError, TypeError):
                 pass

@@ -16,9 +16,8 @@ from collections.abc import Callable, Iterable
 from functools import cache
 
 from lxml import etree
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
+from pysnop.errors import column_letter
 from pysnop.workbook.ooxml.xmlparts import (
     MAIN,
     PackageError,
@@ -40,17 +39,26 @@ def split_ref(ref: str) -> tuple[int, int]:
     plain = _PLAIN_REF.fullmatch(ref)
     if plain is not None:
         return int(plain[2]), _column_index(plain[1])
+    # openpyxl (a tenth of a second to load) only for what no producer writes: a run checks
+    # and scans sheets before it loads openpyxl (pysnop.workbook.sheet_names)
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
     letters, row = coordinate_from_string(ref)
     return row, column_index_from_string(letters)
 
 
 @cache
 def _column_index(letters: str) -> int:
-    return column_index_from_string(letters)
+    """Letters of 1 to 3 capitals ("A" = 1, "AA" = 27), as openpyxl's
+    ``column_index_from_string`` reads them (tests/ooxml/test_cell_refs.py)."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index
 
 
 def cell_ref(row: int, col: int) -> str:
-    return f"{get_column_letter(col)}{row}"
+    return f"{column_letter(col)}{row}"
 
 
 class SheetXml:

@@ -37,11 +37,11 @@ from pysnop.workbook.ooxml.xlcells import (
     set_width,
     status_label,
 )
+from pysnop.workbook.sheet_names import BRIDGE_SHEET
 
 if TYPE_CHECKING:
     from pysnop.core.model import BridgeResult
 
-BRIDGE_SHEET = "Bridge"
 HEADER_ROW = 4
 FIRST_DATA_ROW = 5
 

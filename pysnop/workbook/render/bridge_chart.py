@@ -25,11 +25,11 @@ from pysnop.workbook.ooxml.xlcells import (
     status_label,
 )
 from pysnop.workbook.render.bridge import summary_to_keys, week_mondays
+from pysnop.workbook.sheet_names import CHART_SHEET
 
 if TYPE_CHECKING:
     from pysnop.core.model import BridgeResult
 
-CHART_SHEET = "Bridge Chart"
 MAX_CHARTS = 5
 
 

@@ -23,8 +23,8 @@ from pysnop.workbook.ooxml.xlcells import (
     set_width,
 )
 from pysnop.workbook.render.canvas import Canvas, Renderer
+from pysnop.workbook.sheet_names import ISSUES_SHEET
 
-ISSUES_SHEET = "Issues"
 ISSUES_HEADER = ("severity", "where", "column", "value", "message")
 
 
