@@ -88,6 +88,7 @@ def actions_stage(run: Run) -> None:
         planned = forked if forked is not None else submit(
             pool, plan_actions, inputs, result, margin_week=result.margin_weekly)
         try:
+            run.settle_log()  # while the plan is made (this cycle's forecasts, consensus)
             grids = run.source_grids()
             sheet = run.actions_sheet()
             check_owned_sheets(grids)

@@ -49,6 +49,9 @@ from pysnop.store.history import history_rows, load_history, record_cycle
 from pysnop.workbook.read.settings import extra_setting
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from pysnop.store.decision_log import DecisionLog
     from pysnop.workbook.render.canvas import Canvas
 
 NAME = "consensus"
@@ -211,20 +214,34 @@ def consensus_stage(run: Run) -> None:
         assert path is not None  # required: raises for a workbook never saved
         try:
             log = run.log_hold().log  # checked against the workbook; committed with it
-            rows = history_rows(consensus, forecast_for_log, as_of)
-            ov = None
-            if consensus is not None and overrides is not None and len(overrides):
-                ov = _override_records(overrides, consensus)
-                applied = consensus.table.dropna(subset=["override"])
-                keep = pd.MultiIndex.from_frame(ov[["node", "week"]]).isin(
-                    pd.MultiIndex.from_frame(applied[["node", "week"]]))
-                ov = ov[keep]  # the overrides that acted on a forecast week
-            if record_cycle(log, rows, as_of=as_of, workbook=run.source, overrides=ov):
-                run.history_file = path
         except FileAccessError as exc:
             run.warnings.append(Problem(f"{exc}; this cycle's forecasts were not recorded",
                                         severity="warning"))
+        else:
+            run.defer_log(lambda: _record_cycle(run, log, path, consensus, forecast_for_log,
+                                                overrides, as_of))
     run.timings["consensus"] = time.perf_counter() - mark
+
+
+def _record_cycle(run: Run, log: DecisionLog, path: Path, consensus: Consensus | None,
+                  forecast: pd.DataFrame, overrides: pd.DataFrame | None,
+                  as_of: pd.Timestamp) -> None:
+    """This cycle's forecasts and the overrides that acted into the history (the log the
+    run holds; nothing a later stage reads: Run.defer_log)."""
+    try:
+        rows = history_rows(consensus, forecast, as_of)
+        ov = None
+        if consensus is not None and overrides is not None and len(overrides):
+            ov = _override_records(overrides, consensus)
+            applied = consensus.table.dropna(subset=["override"])
+            keep = pd.MultiIndex.from_frame(ov[["node", "week"]]).isin(
+                pd.MultiIndex.from_frame(applied[["node", "week"]]))
+            ov = ov[keep]  # the overrides that acted on a forecast week
+        if record_cycle(log, rows, as_of=as_of, workbook=run.source, overrides=ov):
+            run.history_file = path
+    except FileAccessError as exc:
+        run.warnings.append(Problem(f"{exc}; this cycle's forecasts were not recorded",
+                                    severity="warning"))
 
 
 __all__ = ["NAME", "SCORECARD", "bottom_forecast", "consensus_stage", "needs_consensus",

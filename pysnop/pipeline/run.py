@@ -166,6 +166,7 @@ def write(book: Book, run: Run, *, stages: Collection[str] | None = None,
     hold = run.hold if run.hold is not None and not run.hold.done else None
     pending = run.pending
     try:
+        run.settle_log()  # what the stages held back, before the run's own record
         if (pending is not None and not pending.done and hold is not None
                 and overlap.possible(book, len(run.inputs.inventory))):
             assert isinstance(book, FileBook)

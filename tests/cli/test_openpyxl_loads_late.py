@@ -1,5 +1,6 @@
-"""`pysnop recalc` as a process forks its plan before openpyxl loads, and freezes what it made
-for the interpreter's exit (README "Benchmarks", sixth round).
+"""`pysnop recalc` as a process forks its plan before openpyxl loads and before it records the
+cycle's forecasts, and freezes what it made for the interpreter's exit (README "Benchmarks",
+sixth round).
 
 openpyxl takes a tenth of a second to import. A run needs it only to draw and save its sheets,
 so it is loaded while the forked child computes the plan (Run.draw_ahead) instead of before:
@@ -33,6 +34,15 @@ WATCH = textwrap.dedent("""
         return plain_fork_call(fn, *args, **kwargs)
 
     forking.fork_call = fork_call
+    import pysnop.store.history as history
+
+    plain_record_cycle = history.record_cycle
+
+    def record_cycle(*args, **kwargs):
+        seen.append("record_cycle")
+        return plain_record_cycle(*args, **kwargs)
+
+    history.record_cycle = record_cycle
     import atexit
     atexit.register(lambda: print("SEEN " + json.dumps(seen)))
     sys.argv = ["pysnop", *sys.argv[1:]]
@@ -68,6 +78,14 @@ def test_the_plan_is_forked_before_openpyxl_loads(demo, tmp_path):
     seen = watched("recalc", str(demo), "--as-of", "2026-11-23", cwd=demo.parent)
     assert "fork plan_actions" in seen and "openpyxl" in seen  # it did both, in this order
     assert seen.index("fork plan_actions") < seen.index("openpyxl")
+
+
+def test_the_plan_is_forked_before_the_forecasts_are_recorded(demo, tmp_path):
+    # the history the consensus stage writes is not read on the way to the plan: it is
+    # written while the plan is made (Run.defer_log), into the log the run holds
+    seen = watched("recalc", str(demo), "--as-of", "2026-11-30", cwd=demo.parent)
+    assert seen.count("record_cycle") == 1
+    assert seen.index("fork plan_actions") < seen.index("record_cycle")
 
 
 def test_the_objects_are_frozen_for_the_exit(tmp_path):
