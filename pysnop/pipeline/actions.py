@@ -33,7 +33,6 @@ from pysnop.core.decisions import APPROVED, OBSOLETE, Event, merge, review_edits
 from pysnop.core.review_coordination import coverage_of
 from pysnop.core.stale_inputs import on_hand_fingerprint
 from pysnop.errors import Problem
-from pysnop.pipeline import overlap
 from pysnop.pipeline.audit import approver_changes, hold_to_log, runner
 from pysnop.pipeline.signals import FINGERPRINT
 from pysnop.pipeline.state import ActionsResult, PendingLog, Run, status_counts
@@ -82,7 +81,7 @@ def actions_stage(run: Run) -> None:
     # lost units valued at the week's margin (promo margin in promo weeks), as the Bridge's
     # margin at risk (docs/semantics.md, promotion economics)
     forked = (forking.fork_call(plan_actions, inputs, result, margin_week=result.margin_weekly)
-              if run.options.overlap and rows <= overlap.MAX_ROWS else None)
+              if run.options.overlap else None)
     with (overlapping(rows, "pysnop-plan") if forked is None
           else contextlib.nullcontext(None)) as pool:
         planned = forked if forked is not None else submit(

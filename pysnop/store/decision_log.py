@@ -33,7 +33,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -368,12 +368,21 @@ class DecisionLog:
             out.append(rec)
         return out
 
-    def frame(self, table: str, where: str = "", args: tuple[Any, ...] = ()) -> pd.DataFrame:
-        """A table (or its rows matching ``where``) as a DataFrame."""
+    def frame(self, table: str, where: str = "", args: tuple[Any, ...] = (),
+              columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """A table (or its rows matching ``where``) as a DataFrame; ``columns``: those only
+        (a proposal's bound values are a kilobyte each: not read for a list of them)."""
         if table not in COLUMNS:
             raise ValueError(f"no table {table}")
-        cur = self.db.execute(f"SELECT * FROM {table} {where}", args)
+        wanted = "*" if columns is None else ", ".join(_column_name(table, c) for c in columns)
+        cur = self.db.execute(f"SELECT {wanted} FROM {table} {where}", args)
         return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
+
+
+def _column_name(table: str, column: str) -> str:
+    if column not in {spec.split()[0] for spec in COLUMNS[table]}:
+        raise ValueError(f"no column {column} in {table}")
+    return '"' + column + '"'
 
 
 def was_unchained(path: Path) -> bool:

@@ -176,3 +176,32 @@ def test_a_row_is_encoded_as_the_json_module_encodes_it():
     expected = json.dumps({k: v for k, v in row.items() if v is not None}, sort_keys=True,
                           ensure_ascii=False, separators=(",", ":"))
     assert chain.canonical(row) == expected
+
+
+def test_a_large_run_is_hashed_in_blocks_to_the_digest_of_the_module_doc(tmp_path):
+    # more proposals than a block of the digest's updates (chain.DIGEST_BLOCK): the bytes
+    # hashed are still every row's canonical JSON, sorted, one line per row, table by table
+    import hashlib
+    import json
+
+    n = 2 * chain.DIGEST_BLOCK + 7
+    many = pd.DataFrame({"action_id": [f"A-{i:05d}" for i in range(n)], "type": "TRANSFER",
+                         "owner": "Supply", "sku": [f"{i % 97:05d}" for i in range(n)],
+                         "location": "S01", "qty": np.arange(n) / 3, "reason": "é \"q\"",
+                         "rank": np.arange(1, n + 1)})
+    with DecisionLog(tmp_path / "log.sqlite") as log:
+        run = log.record_run(kind="recalc", at=AT, proposals=many, account="ann")
+        db = log.db
+        h = hashlib.sha256()
+        head, children = chain.KINDS["run"]
+        for table, where in ((head, "id = ?"), *((t, "run_id = ?") for t in children)):
+            cur = db.execute(f"SELECT * FROM {table} WHERE {where}", (run,))
+            names = [d[0] for d in cur.description]
+            lines = sorted(json.dumps({k: v for k, v in zip(names, row) if v is not None},
+                                      sort_keys=True, ensure_ascii=False,
+                                      separators=(",", ":")) for row in cur.fetchall())
+            h.update("".join(f"{table}\t{line}\n" for line in lines).encode())
+        sealed = db.execute("SELECT digest FROM chain WHERE kind = 'run' AND ref = ?",
+                            (run,)).fetchone()[0]
+        assert db.execute("SELECT COUNT(*) FROM proposals").fetchone()[0] == n
+        assert chain.digest(db, "run", run) == sealed == h.hexdigest()

@@ -109,7 +109,8 @@ def build_review(log, known: Mapping[str, Known] | None = None) -> ReviewData:
     new = risks[~now_keys.isin(was_keys)]
     resolved = before[~was_keys.isin(now_keys)]
     as_of = pd.Timestamp(last["as_of"]) if last["as_of"] else None
-    proposals = log.frame("proposals", "WHERE run_id = ? ORDER BY rank", (last["id"],))
+    proposals = log.frame("proposals", "WHERE run_id = ? ORDER BY rank", (last["id"],),
+                          columns=[*ACTION_COLS, "risk_id"])
     known = log.known_states() if known is None else known
     status = proposals["action_id"].map(lambda a: known[a].status if a in known else PROPOSED)
     decisions = log.frame("plan_risks", "WHERE run_id = ? ORDER BY rank", (last["id"],))

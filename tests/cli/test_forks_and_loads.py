@@ -1,6 +1,6 @@
-"""`pysnop recalc` as a process forks its plan before openpyxl loads and before it records the
-cycle's forecasts, and freezes what it made for the interpreter's exit (README "Benchmarks",
-sixth round).
+"""`pysnop recalc` as a process forks its plan (at any size) before openpyxl loads and before it
+records the cycle's forecasts, and freezes what it made for the interpreter's exit (README
+"Benchmarks", sixth round).
 
 openpyxl takes a tenth of a second to import. A run needs it only to draw and save its sheets,
 so it is loaded while the forked child computes the plan (Run.draw_ahead) instead of before:
@@ -8,6 +8,7 @@ nothing on the way to the fork may import it — the workbook's checks and scans
 (pysnop.workbook.sheet_names, write_check; sheetxml's cell references).
 """
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -25,7 +26,18 @@ WATCH = textwrap.dedent("""
             return None
 
     sys.meta_path.insert(0, Watch())
+    import os
     import pysnop.forking as forking
+    import pysnop.pipeline.overlap as overlap
+
+    overlap.MAX_ROWS = int(os.environ.get("MAX_ROWS", overlap.MAX_ROWS))
+    plain_write = overlap.write
+
+    def write(*args, **kwargs):
+        seen.append("write forked")
+        return plain_write(*args, **kwargs)
+
+    overlap.write = write
 
     plain_fork_call = forking.fork_call
 
@@ -64,9 +76,10 @@ def demo(tmp_path_factory):
     return where / "pysnop-demo.xlsx"
 
 
-def watched(*args, cwd):
+def watched(*args, cwd, env=None):
     done = subprocess.run([sys.executable, "-c", WATCH, *args], capture_output=True,
-                          text=True, timeout=300, cwd=cwd)
+                          text=True, timeout=300, cwd=cwd,
+                          env=None if env is None else {**os.environ, **env})
     line = [s for s in done.stdout.splitlines() if s.startswith("SEEN ")]
     assert done.returncode == 0 and line, done.stdout + done.stderr
     import json
@@ -86,6 +99,16 @@ def test_the_plan_is_forked_before_the_forecasts_are_recorded(demo, tmp_path):
     seen = watched("recalc", str(demo), "--as-of", "2026-11-30", cwd=demo.parent)
     assert seen.count("record_cycle") == 1
     assert seen.index("fork plan_actions") < seen.index("record_cycle")
+
+
+def test_the_plan_is_forked_at_any_size_the_write_up_to_max_rows(demo, tmp_path):
+    # the demo's 72 sku-locations, with the write's limit set below them: the plan's child
+    # holds little of its own and is forked at any size; the write is done in turn
+    seen = watched("recalc", str(demo), "--as-of", "2026-12-07", cwd=demo.parent,
+                   env={"MAX_ROWS": "10"})
+    assert "fork plan_actions" in seen and "write forked" not in seen
+    again = watched("recalc", str(demo), "--as-of", "2026-12-07", cwd=demo.parent)
+    assert "fork plan_actions" in again and "write forked" in again
 
 
 def test_the_objects_are_frozen_for_the_exit(tmp_path):
