@@ -51,7 +51,7 @@ if TYPE_CHECKING:  # openpyxl loads with the renderers and the writer, when the 
     # writes: a run's plan is forked before that, and its wait is when they load
     from pysnop.workbook.render.canvas import Renderer
     from pysnop.workbook.render.review import ReviewData
-    from pysnop.workbook.render.signals import Signals
+    from pysnop.workbook.render.signal_tables import Signals
     from pysnop.workbook.writer import Draft
 
 
