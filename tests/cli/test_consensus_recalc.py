@@ -217,6 +217,21 @@ def test_history_is_recorded_once_per_cycle_and_append_only(make_book):
             db.execute("DELETE FROM forecast_history")
 
 
+def test_a_bridge_only_refresh_records_the_cycle_too(make_book):
+    # the history is written after the stages (Run.defer_log): a run without the actions
+    # stage writes it when it writes the workbook, before its log is committed
+    book = cycle1(make_book)
+    api.recalc(book, actions=False)
+    h = load_history(history_path(book))
+    assert set(h["recorded"].dt.date) == {CYCLE1}
+    assert sorted(set(h["source"])) == ["Consensus", "Marketing", "Planning"]
+    assert len(h) == 12  # 2 weeks × (Planning A, Marketing Snacks, Consensus at 4 nodes)
+    with sqlite3.connect(history_path(book)) as db:
+        assert db.execute("SELECT COUNT(*) FROM forecast_runs").fetchone() == (1,)
+        assert db.execute("SELECT kind FROM chain ORDER BY seq").fetchall() == [
+            ("log",), ("forecast_run",)]
+
+
 def test_scorecard_and_accuracy_weights_from_the_previous_cycle(make_book):
     book = cycle1(make_book)
     api.recalc(book)
