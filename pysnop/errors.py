@@ -24,6 +24,14 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def column_index(letters: str) -> int:
+    """Excel column letters to a 1-based index (A -> 1, aa -> 27): column_letter's inverse."""
+    index = 0
+    for letter in letters.upper():
+        index = index * 26 + ord(letter) - 64
+    return index
+
+
 def show_value(value: Any) -> str:
     """A cell value as a person would recognise it in a message."""
     if value is None or (isinstance(value, str) and value.strip() == ""):

@@ -17,7 +17,7 @@ from functools import cache
 
 from lxml import etree
 
-from pysnop.errors import column_letter
+from pysnop.errors import column_index, column_letter
 from pysnop.workbook.ooxml.xmlparts import (
     MAIN,
     PackageError,
@@ -47,14 +47,9 @@ def split_ref(ref: str) -> tuple[int, int]:
     return row, column_index_from_string(letters)
 
 
-@cache
-def _column_index(letters: str) -> int:
-    """Letters of 1 to 3 capitals ("A" = 1, "AA" = 27), as openpyxl's
-    ``column_index_from_string`` reads them (tests/ooxml/test_cell_refs.py)."""
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - 64
-    return index
+# as openpyxl's column_index_from_string reads them (tests/ooxml/test_cell_refs.py), once
+# per distinct column
+_column_index = cache(column_index)
 
 
 def cell_ref(row: int, col: int) -> str:

@@ -18,7 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import python_calamine as pc
 
-from pysnop.errors import FileAccessError, LayoutError, column_letter
+from pysnop.errors import FileAccessError, LayoutError, column_index, column_letter
 from pysnop.workbook.ooxml.safety import check_package
 from pysnop.workbook.read.preload import Parsed
 
@@ -79,13 +79,6 @@ def gc_paused() -> Iterator[None]:
 
 
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?([A-Za-z]{1,3})\$?(\d+))?$")
-
-
-def column_index(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + (ord(ch) - 64)
-    return n
 
 
 def parse_ref(ref: str) -> tuple[int, int, int, int]:
