@@ -142,13 +142,11 @@ def signals_stage(run: Run) -> None:
         signals.shift_rows = shift_rows(shifts, impact.changes, run.result.summary)
         signals.first_week, signals.last_week = shifts["first_week"].iloc[0], \
             shifts["last_week"].iloc[0]
-        found = signals
-
         def shift_rows_below_bridge(canvas: Canvas) -> None:
             # drawn later, with openpyxl loaded then (pipeline/stages.bridge_renderer)
             from pysnop.workbook.render.bridge_notes import demand_shift_renderer
 
-            demand_shift_renderer(found)(canvas)
+            demand_shift_renderer(signals)(canvas)
         run.add_sheets("bridge", shift_rows_below_bridge)
     check = run.consensus_check
     if check is not None and len(check):
