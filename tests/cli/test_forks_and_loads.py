@@ -8,6 +8,7 @@ nothing on the way to the fork may import it — the workbook's checks and scans
 (pysnop.workbook.sheet_names, write_check; sheetxml's cell references).
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -82,7 +83,6 @@ def watched(*args, cwd, env=None):
                           env=None if env is None else {**os.environ, **env})
     line = [s for s in done.stdout.splitlines() if s.startswith("SEEN ")]
     assert done.returncode == 0 and line, done.stdout + done.stderr
-    import json
     return json.loads(line[-1][5:])
 
 

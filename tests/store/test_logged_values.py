@@ -10,6 +10,8 @@ import json
 import math
 import sqlite3
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -121,21 +123,29 @@ def write(path: Path, runs: list[list[tuple[Any, ...]]]) -> None:
                                [(run, *row) for row in rows])
 
 
-@LOGS
-@given(runs=RUNS, known=known_states())
-def test_logged_values_equal_the_row_by_row_reading(runs, known):
+
+@contextmanager
+def log_of(runs: list[list[tuple[Any, ...]]]) -> Iterator[DecisionLog]:
+    """A log holding ``runs`` (:func:`write`), open, in a folder of its own."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "log.sqlite"
         write(path, runs)
         with DecisionLog(path) as log:
-            try:
-                expected: Any = oracle_logged_values(log.db, known)
-            except (ValueError, TypeError) as exc:  # a detail json.loads / dict() refuses
-                expected = type(exc)
-            try:
-                got: Any = log.logged_values(known)
-            except (ValueError, TypeError) as exc:
-                got = type(exc)
+            yield log
+
+
+@LOGS
+@given(runs=RUNS, known=known_states())
+def test_logged_values_equal_the_row_by_row_reading(runs, known):
+    with log_of(runs) as log:
+        try:
+            expected: Any = oracle_logged_values(log.db, known)
+        except (ValueError, TypeError) as exc:  # a detail json.loads / dict() refuses
+            expected = type(exc)
+        try:
+            got: Any = log.logged_values(known)
+        except (ValueError, TypeError) as exc:
+            got = type(exc)
     assert same(got, expected) if isinstance(expected, dict) else got is expected
 
 
@@ -173,17 +183,14 @@ def test_parse_each_gives_what_parse_values_gives():
 def test_the_values_of_some_actions_are_those_of_all_kept_for_them(runs, known, only):
     """``only``: the same values, in the same order, for those actions (a run asks for the
     sheet's rows and the actions it may restore)."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "log.sqlite"
-        write(path, runs)
-        with DecisionLog(path) as log:
-            try:
-                expected: Any = oracle_logged_values(log.db, known)
-            except (ValueError, TypeError):  # a detail refused: those of others are not read
-                expected = None
-            if expected is not None:
-                got = log.logged_values(known, only=only)
-                assert same(got, {a: v for a, v in expected.items() if a in only})
+    with log_of(runs) as log:
+        try:
+            expected: Any = oracle_logged_values(log.db, known)
+        except (ValueError, TypeError):  # a detail refused: those of others are not read
+            expected = None
+        if expected is not None:
+            got = log.logged_values(known, only=only)
+            assert same(got, {a: v for a, v in expected.items() if a in only})
 
 
 def test_without_sqlites_json_functions_the_same_values(tmp_path):
