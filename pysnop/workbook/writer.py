@@ -45,7 +45,6 @@ from pysnop.workbook.sheet_names import (
     OWNED_SHEETS,
     RESERVED_SHEETS,
 )
-from pysnop.workbook.write_check import check_writable  # where it was, for callers
 
 
 def read_package(src: Path, info: dict[str, Fingerprint]) -> Package:
@@ -172,5 +171,5 @@ def new_canvas(package: Package) -> Canvas:
                   lambda sheet, row: user_headers(package, sheet, row))
 
 
-__all__ = ["OWNED_SHEETS", "RESERVED_SHEETS", "Draft", "check_writable", "new_canvas",
+__all__ = ["OWNED_SHEETS", "RESERVED_SHEETS", "Draft", "new_canvas",
            "read_package", "write_workbook"]
